@@ -1,0 +1,231 @@
+package cqlsim
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// ErrInvalidConfig is wrapped by every Config validation error.
+var ErrInvalidConfig = errors.New("invalid cqlsim config")
+
+// AutoPort asks Start to pick a port that is free on every node address.
+const AutoPort = -1
+
+// DC describes one data center of the simulated cluster.
+type DC struct {
+	Name  string
+	Nodes int
+	// Racks is the number of racks the DC's nodes are spread over,
+	// round-robin (rack1, rack2, ...). Default 1.
+	Racks int
+}
+
+// Latency is added to every request a node serves.
+type Latency struct {
+	// Fixed is added to every request. Default 0.
+	Fixed time.Duration
+	// Jitter adds a uniformly random extra delay in [0, Jitter). Default 0.
+	Jitter time.Duration
+	// NonReplica is added when the node coordinates a read of data it does
+	// not replicate, as a real coordinator must then ask a replica.
+	// Default 0.
+	NonReplica time.Duration
+}
+
+// Config configures a simulated cluster. The zero value is a 3-node,
+// single-DC cluster on 127.0.0.1..3:9042.
+type Config struct {
+	// Nodes is the node count of the single default data center
+	// "datacenter1" (rack "rack1"). Ignored when DCs is set. Default 3.
+	Nodes int
+	// DCs lays out several data centers, in order: nodes take consecutive
+	// addresses DC after DC. Default: one DC "datacenter1" with Nodes nodes.
+	DCs []DC
+	// Address is the first node's IPv4 loopback address; node i listens on
+	// Address+i. Default 127.0.0.1.
+	Address string
+	// Port is the port every node listens on. Default 9042; AutoPort picks
+	// one that is free on all node addresses.
+	Port int
+	// VNodes is the number of tokens per node. Default 16.
+	VNodes int
+	// Seed makes tokens, host ids and demo data reproducible. Default 1.
+	Seed int64
+	// Partitioner is "Murmur3Partitioner" (default) or "RandomPartitioner";
+	// the org.apache.cassandra.dht. prefix is optional.
+	Partitioner string
+	// ClusterName is system.local's cluster_name. Default "cqlsim".
+	ClusterName string
+	// ReleaseVersion is reported as release_version. Default "4.1.3".
+	ReleaseVersion string
+	// Username and Password turn on PasswordAuthenticator when Username is
+	// set. Default: no authentication.
+	Username, Password string
+	// Latency is every node's initial added latency. Default none.
+	Latency Latency
+	// Faults are every node's initial injected faults. Default none.
+	Faults []Fault
+	// PageBytes caps the bytes of rows in one page, whatever the page size,
+	// as ScyllaDB does. Default 1 MiB.
+	PageBytes int
+	// TombstoneBudget is how many deleted rows one page may step over; a
+	// page that meets that many returns early, possibly empty, with a
+	// paging state to go on. Default 1000.
+	TombstoneBudget int
+	// Logger receives connection-level events. Default: no logging.
+	Logger *zap.Logger
+}
+
+// withDefaults returns c with zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Nodes == 0 {
+		c.Nodes = 3
+	}
+	if len(c.DCs) == 0 {
+		c.DCs = []DC{{Name: "datacenter1", Nodes: c.Nodes, Racks: 1}}
+	} else {
+		dcs := make([]DC, len(c.DCs))
+		copy(dcs, c.DCs)
+		for i := range dcs {
+			if dcs[i].Racks == 0 {
+				dcs[i].Racks = 1
+			}
+		}
+		c.DCs = dcs
+	}
+	if c.Address == "" {
+		c.Address = "127.0.0.1"
+	}
+	if c.Port == 0 {
+		c.Port = 9042
+	}
+	if c.VNodes == 0 {
+		c.VNodes = 16
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	if c.Partitioner == "" {
+		c.Partitioner = "Murmur3Partitioner"
+	}
+	c.Partitioner = strings.TrimPrefix(c.Partitioner, "org.apache.cassandra.dht.")
+	if c.ClusterName == "" {
+		c.ClusterName = "cqlsim"
+	}
+	if c.ReleaseVersion == "" {
+		c.ReleaseVersion = "4.1.3"
+	}
+	if c.PageBytes == 0 {
+		c.PageBytes = 1 << 20
+	}
+	if c.TombstoneBudget == 0 {
+		c.TombstoneBudget = 1000
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	if c.Nodes < 0 {
+		bad("Nodes is %d; it must be at least 1", c.Nodes)
+	}
+	total := 0
+	seen := map[string]bool{}
+	for _, dc := range c.DCs {
+		if dc.Name == "" {
+			bad("a data center has no name")
+		}
+		if seen[dc.Name] {
+			bad("data center %q is listed twice", dc.Name)
+		}
+		seen[dc.Name] = true
+		if dc.Nodes < 1 {
+			bad("data center %q has %d nodes; it needs at least 1", dc.Name, dc.Nodes)
+		}
+		if dc.Racks < 1 {
+			bad("data center %q has %d racks; it needs at least 1", dc.Name, dc.Racks)
+		}
+		total += dc.Nodes
+	}
+	if total > 250 {
+		bad("%d nodes requested; at most 250 are allowed", total)
+	}
+	ip := net.ParseIP(c.Address).To4()
+	switch {
+	case ip == nil:
+		bad("Address %q is not an IPv4 address", c.Address)
+	case ip[0] != 127:
+		bad("Address %q is not a loopback address (127.0.0.0/8)", c.Address)
+	case int(ip[3])+total > 255:
+		bad("Address %q leaves no room for %d consecutive node addresses", c.Address, total)
+	}
+	if c.Port != AutoPort && (c.Port < 1 || c.Port > 65535) {
+		bad("Port is %d; it must be 1..65535 or AutoPort", c.Port)
+	}
+	if c.VNodes < 1 || c.VNodes > 4096 {
+		bad("VNodes is %d; it must be 1..4096", c.VNodes)
+	}
+	if c.Partitioner != "Murmur3Partitioner" && c.Partitioner != "RandomPartitioner" {
+		bad("Partitioner %q is not supported; use Murmur3Partitioner or RandomPartitioner", c.Partitioner)
+	}
+	if c.Password != "" && c.Username == "" {
+		bad("Password is set without Username")
+	}
+	if c.Latency.Fixed < 0 || c.Latency.Jitter < 0 || c.Latency.NonReplica < 0 {
+		bad("latencies must not be negative")
+	}
+	if c.PageBytes < 1 {
+		bad("PageBytes is %d; it must be positive", c.PageBytes)
+	}
+	if c.TombstoneBudget < 1 {
+		bad("TombstoneBudget is %d; it must be positive", c.TombstoneBudget)
+	}
+	for _, f := range c.Faults {
+		if err := f.validate(); err != nil {
+			bad("%v", err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseDCs parses a layout such as "dc1:3,dc2:3" (name:nodes, optionally
+// name:nodes:racks).
+func ParseDCs(s string) ([]DC, error) {
+	var dcs []DC
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		fields := strings.Split(part, ":")
+		if len(fields) < 2 || len(fields) > 3 || fields[0] == "" {
+			return nil, fmt.Errorf("invalid data center %q: want name:nodes or name:nodes:racks, e.g. dc1:3,dc2:3", part)
+		}
+		dc := DC{Name: fields[0], Racks: 1}
+		n, err := strconv.Atoi(fields[1])
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("invalid node count %q for data center %q: want a positive integer", fields[1], fields[0])
+		}
+		dc.Nodes = n
+		if len(fields) == 3 {
+			r, err := strconv.Atoi(fields[2])
+			if err != nil || r < 1 {
+				return nil, fmt.Errorf("invalid rack count %q for data center %q: want a positive integer", fields[2], fields[0])
+			}
+			dc.Racks = r
+		}
+		dcs = append(dcs, dc)
+	}
+	return dcs, nil
+}

@@ -1,0 +1,368 @@
+package cqlsim
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ringscan/ringscan/internal/cqlproto"
+)
+
+// maxInFlight bounds the requests one connection runs at once; the read loop
+// stops reading while it is reached, which pushes back on the client.
+const maxInFlight = 1024
+
+// connection states.
+const (
+	stateStartup = iota // waiting for STARTUP
+	stateAuth           // AUTHENTICATE sent, waiting for AUTH_RESPONSE
+	stateReady
+)
+
+// conn is one client connection to a node.
+type conn struct {
+	node *Node
+	nc   net.Conn
+	ctx  context.Context
+	stop context.CancelFunc
+
+	wmu sync.Mutex
+	w   *bufio.Writer
+
+	mu       sync.Mutex
+	state    int
+	keyspace string
+	events   map[string]bool
+	user     string
+
+	inflight chan struct{}
+	reqs     sync.WaitGroup
+}
+
+func newConn(n *Node, nc net.Conn) *conn {
+	ctx, stop := context.WithCancel(context.Background())
+	return &conn{node: n, nc: nc, ctx: ctx, stop: stop, w: bufio.NewWriterSize(nc, 64<<10),
+		events: map[string]bool{}, inflight: make(chan struct{}, maxInFlight)}
+}
+
+func (c *conn) close() {
+	c.stop()
+	_ = c.nc.Close()
+}
+
+func (c *conn) registered(kind string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.events[kind]
+}
+
+// send writes one response frame; errors close the connection.
+func (c *conn) send(stream int16, op cqlproto.Opcode, body []byte) {
+	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), 0, stream, op, body)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if _, err := c.w.Write(frame); err == nil {
+		err = c.w.Flush()
+		if err == nil {
+			return
+		}
+	}
+	c.close()
+}
+
+func (c *conn) sendError(stream int16, e *reqError) {
+	c.send(stream, cqlproto.OpError, e.appendBody(nil))
+}
+
+// serveConn reads frames until the connection ends.
+func (c *conn) serveConn() {
+	defer func() {
+		c.close()
+		c.reqs.Wait()
+	}()
+	r := bufio.NewReaderSize(c.nc, 64<<10)
+	log := c.node.cluster.log
+	for {
+		f, err := cqlproto.ReadFrame(r)
+		if err != nil {
+			var verr *cqlproto.VersionError
+			var perr *cqlproto.ProtocolError
+			switch {
+			case errors.As(err, &verr):
+				// Cassandra checks the version byte before it decodes the
+				// stream id, so it answers on stream 0, in a header of its own
+				// version, and closes; drivers then retry a lower version on
+				// a new connection.
+				c.sendError(0, protocolf("%s", verr.Error()))
+			case errors.As(err, &perr):
+				c.sendError(perr.Stream, protocolf("%s", perr.Msg))
+			case errors.Is(err, cqlproto.ErrFrameTooLarge):
+				c.sendError(f.Header.Stream, protocolf("%v", err))
+			case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+			default:
+				log.Debug("connection read failed", zap.String("node", c.node.Addr()), zap.Error(err))
+			}
+			return
+		}
+		if f.Header.Flags&cqlproto.FlagCompression != 0 {
+			c.sendError(f.Header.Stream, protocolf("compression flag set but no compression was negotiated"))
+			return
+		}
+		switch f.Header.Opcode {
+		case cqlproto.OpQuery, cqlproto.OpPrepare, cqlproto.OpExecute, cqlproto.OpBatch:
+			if !c.ready(f.Header.Stream) {
+				continue
+			}
+			select {
+			case c.inflight <- struct{}{}:
+			case <-c.ctx.Done():
+				return
+			}
+			c.reqs.Add(1)
+			go func() {
+				defer func() { <-c.inflight; c.reqs.Done() }()
+				c.handleRequest(f)
+			}()
+		default:
+			if !c.handleControl(f) {
+				return
+			}
+		}
+	}
+}
+
+// ready checks that the handshake is complete, answering an error if not.
+func (c *conn) ready(stream int16) bool {
+	c.mu.Lock()
+	state := c.state
+	c.mu.Unlock()
+	switch state {
+	case stateReady:
+		return true
+	case stateAuth:
+		c.sendError(stream, &reqError{code: cqlproto.ErrUnauthorized, msg: "You have not logged in"})
+	default:
+		c.sendError(stream, protocolf("Unexpected message, expecting STARTUP or OPTIONS"))
+	}
+	return false
+}
+
+// handleControl answers handshake and housekeeping messages in order. It
+// returns false when the connection must close.
+func (c *conn) handleControl(f cqlproto.Frame) bool {
+	stream := f.Header.Stream
+	r := cqlproto.NewReader(f.Body)
+	switch f.Header.Opcode {
+	case cqlproto.OpOptions:
+		keys := []string{"COMPRESSION", "CQL_VERSION", "PROTOCOL_VERSIONS"}
+		body := cqlproto.AppendStringMultimap(nil, keys, map[string][]string{
+			"COMPRESSION":       {},
+			"CQL_VERSION":       {"3.4.6"},
+			"PROTOCOL_VERSIONS": {"4/v4"},
+		})
+		c.send(stream, cqlproto.OpSupported, body)
+	case cqlproto.OpStartup:
+		opts := r.StringMap()
+		if err := r.Err(); err != nil {
+			c.sendError(stream, protocolf("Invalid STARTUP message: %v", err))
+			return false
+		}
+		c.mu.Lock()
+		state := c.state
+		c.mu.Unlock()
+		if state != stateStartup {
+			c.sendError(stream, protocolf("Unexpected message STARTUP, the connection is already started"))
+			return true
+		}
+		if _, ok := opts["CQL_VERSION"]; !ok {
+			c.sendError(stream, protocolf("Missing value CQL_VERSION in STARTUP message"))
+			return true
+		}
+		if comp := opts["COMPRESSION"]; comp != "" {
+			c.sendError(stream, protocolf("Unknown compression algorithm: %s; this server supports none", comp))
+			return true
+		}
+		if c.node.cluster.cfg.Username != "" {
+			c.setState(stateAuth)
+			c.send(stream, cqlproto.OpAuthenticate, cqlproto.AppendString(nil, "org.apache.cassandra.auth.PasswordAuthenticator"))
+			return true
+		}
+		c.setState(stateReady)
+		c.send(stream, cqlproto.OpReady, nil)
+	case cqlproto.OpAuthResponse:
+		token := r.Bytes()
+		c.mu.Lock()
+		state := c.state
+		c.mu.Unlock()
+		if state != stateAuth {
+			c.sendError(stream, protocolf("Unexpected message AUTH_RESPONSE, no authentication is in progress"))
+			return true
+		}
+		user, pass, ok := parsePlain(token)
+		cfg := c.node.cluster.cfg
+		if !ok {
+			c.sendError(stream, &reqError{code: cqlproto.ErrBadCredentials, msg: "Authentication failed: the SASL PLAIN token is malformed"})
+			return true
+		}
+		if subtle.ConstantTimeCompare([]byte(user), []byte(cfg.Username)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(pass), []byte(cfg.Password)) != 1 {
+			c.sendError(stream, &reqError{code: cqlproto.ErrBadCredentials, msg: "Provided username " + user + " and/or password are incorrect"})
+			return true
+		}
+		c.mu.Lock()
+		c.user = user
+		c.state = stateReady
+		c.mu.Unlock()
+		c.send(stream, cqlproto.OpAuthSuccess, cqlproto.AppendBytes(nil, nil))
+	case cqlproto.OpRegister:
+		if !c.ready(stream) {
+			return true
+		}
+		kinds := r.StringList()
+		if err := r.Err(); err != nil {
+			c.sendError(stream, protocolf("Invalid REGISTER message: %v", err))
+			return false
+		}
+		c.mu.Lock()
+		for _, k := range kinds {
+			switch k {
+			case "TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE":
+				c.events[k] = true
+			default:
+				c.mu.Unlock()
+				c.sendError(stream, protocolf("Invalid value '%s' for Type; allowed are TOPOLOGY_CHANGE, STATUS_CHANGE, SCHEMA_CHANGE", k))
+				return true
+			}
+		}
+		c.mu.Unlock()
+		c.send(stream, cqlproto.OpReady, nil)
+	default:
+		c.sendError(stream, protocolf("Unknown or unexpected opcode %s for a request", f.Header.Opcode))
+		return false
+	}
+	return true
+}
+
+func (c *conn) setState(s int) {
+	c.mu.Lock()
+	c.state = s
+	c.mu.Unlock()
+}
+
+// parsePlain splits a SASL PLAIN token: [authzid] NUL user NUL password.
+func parsePlain(tok []byte) (user, pass string, ok bool) {
+	parts := bytes.Split(tok, []byte{0})
+	if len(parts) != 3 {
+		return "", "", false
+	}
+	return string(parts[1]), string(parts[2]), true
+}
+
+// handleRequest runs QUERY, PREPARE, EXECUTE and BATCH, with added latency
+// and injected faults.
+func (c *conn) handleRequest(f cqlproto.Frame) {
+	stream := f.Header.Stream
+	res, err := c.execFrame(f)
+	if d := c.node.faults.delay(res.nonReplica); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+	if err != nil {
+		var re *reqError
+		if !errors.As(err, &re) {
+			re = serverf("%v", err)
+		}
+		c.sendError(stream, re)
+		return
+	}
+	c.send(stream, cqlproto.OpResult, res.body)
+}
+
+// result is a RESULT body and what latency it deserves.
+type result struct {
+	body       []byte
+	nonReplica bool
+}
+
+func (c *conn) currentKeyspace() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.keyspace
+}
+
+func (c *conn) setKeyspace(ks string) {
+	c.mu.Lock()
+	c.keyspace = ks
+	c.mu.Unlock()
+}
+
+// execFrame decodes one request and runs it.
+func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
+	r := cqlproto.NewReader(f.Body)
+	switch f.Header.Opcode {
+	case cqlproto.OpQuery:
+		q := r.LongString()
+		params := cqlproto.ReadQueryParams(r)
+		if err := r.Err(); err != nil {
+			return result{}, protocolf("Invalid QUERY message: %v", err)
+		}
+		st, err := c.node.cluster.compile(c.currentKeyspace(), q)
+		if err != nil {
+			return result{}, err
+		}
+		return c.run(st, &params)
+	case cqlproto.OpPrepare:
+		q := r.LongString()
+		if err := r.Err(); err != nil {
+			return result{}, protocolf("Invalid PREPARE message: %v", err)
+		}
+		return c.prepare(q)
+	case cqlproto.OpExecute:
+		id := r.ShortBytes()
+		params := cqlproto.ReadQueryParams(r)
+		if err := r.Err(); err != nil {
+			return result{}, protocolf("Invalid EXECUTE message: %v", err)
+		}
+		p := c.node.lookupPrepared(id)
+		if p == nil {
+			return result{}, unprepared(id)
+		}
+		return c.run(p.stmt, &params)
+	case cqlproto.OpBatch:
+		b := cqlproto.ReadBatch(r)
+		if err := r.Err(); err != nil {
+			return result{}, protocolf("Invalid BATCH message: %v", err)
+		}
+		return c.batch(&b)
+	}
+	return result{}, protocolf("unexpected opcode %s", f.Header.Opcode)
+}
+
+// injectFault decides whether a statement on table ks fails.
+func (c *conn) injectFault(ks string, cl uint16) error {
+	if isSystemKeyspace(ks) {
+		return nil
+	}
+	if k, ok := c.node.faults.next(); ok {
+		return injected(k, cl)
+	}
+	return nil
+}
+
+func isSystemKeyspace(ks string) bool {
+	return ks == "system" || strings.HasPrefix(ks, "system_")
+}

@@ -1,0 +1,128 @@
+package cqlsim
+
+import (
+	"fmt"
+
+	"github.com/ringscan/ringscan/internal/cqlproto"
+)
+
+// reqError is an error answered to the client as an ERROR message.
+type reqError struct {
+	code int32
+	msg  string
+	// body appends the code-specific fields after the message.
+	body func(dst []byte) []byte
+}
+
+func (e *reqError) Error() string { return e.msg }
+
+func (e *reqError) appendBody(dst []byte) []byte {
+	dst = cqlproto.AppendInt(dst, e.code)
+	dst = cqlproto.AppendString(dst, e.msg)
+	if e.body != nil {
+		dst = e.body(dst)
+	}
+	return dst
+}
+
+func invalidf(format string, args ...any) *reqError {
+	return &reqError{code: cqlproto.ErrInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+func syntaxf(format string, args ...any) *reqError {
+	return &reqError{code: cqlproto.ErrSyntax, msg: fmt.Sprintf(format, args...)}
+}
+
+func protocolf(format string, args ...any) *reqError {
+	return &reqError{code: cqlproto.ErrProtocol, msg: fmt.Sprintf(format, args...)}
+}
+
+func serverf(format string, args ...any) *reqError {
+	return &reqError{code: cqlproto.ErrServer, msg: fmt.Sprintf(format, args...)}
+}
+
+func alreadyExists(ks, tbl string) *reqError {
+	msg := fmt.Sprintf("Cannot add already existing keyspace \"%s\"", ks)
+	if tbl != "" {
+		msg = fmt.Sprintf("Cannot add already existing table \"%s\" to keyspace \"%s\"", tbl, ks)
+	}
+	return &reqError{code: cqlproto.ErrAlreadyExists, msg: msg, body: func(dst []byte) []byte {
+		dst = cqlproto.AppendString(dst, ks)
+		return cqlproto.AppendString(dst, tbl)
+	}}
+}
+
+func unprepared(id []byte) *reqError {
+	return &reqError{code: cqlproto.ErrUnprepared, msg: fmt.Sprintf("Prepared query with ID %x not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)", id),
+		body: func(dst []byte) []byte { return cqlproto.AppendShortBytes(dst, id) }}
+}
+
+// ErrorKind is an error the simulator can inject.
+type ErrorKind int
+
+// Injectable errors, each answered with its proper body.
+const (
+	ReadTimeout ErrorKind = iota + 1
+	Unavailable
+	Overloaded
+	ReadFailure
+	ServerError
+)
+
+var errorKindNames = map[ErrorKind]string{
+	ReadTimeout: "read_timeout", Unavailable: "unavailable", Overloaded: "overloaded",
+	ReadFailure: "read_failure", ServerError: "server_error",
+}
+
+func (k ErrorKind) String() string {
+	if s, ok := errorKindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("ErrorKind(%d)", int(k))
+}
+
+// ParseErrorKind parses the names used by String (read_timeout,
+// unavailable, overloaded, read_failure, server_error).
+func ParseErrorKind(s string) (ErrorKind, error) {
+	for k, n := range errorKindNames {
+		if n == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown error kind %q: allowed are read_timeout, unavailable, overloaded, read_failure, server_error", s)
+}
+
+// injected builds the error a fault of kind k answers, for a request at
+// consistency cl.
+func injected(k ErrorKind, cl uint16) *reqError {
+	blockFor := int32(1)
+	if cl == cqlproto.Quorum || cl == cqlproto.LocalQuorum {
+		blockFor = 2
+	}
+	switch k {
+	case ReadTimeout:
+		return &reqError{code: cqlproto.ErrReadTimeout, msg: "Operation timed out - received only 0 responses.", body: func(dst []byte) []byte {
+			dst = cqlproto.AppendShort(dst, cl)
+			dst = cqlproto.AppendInt(dst, 0)
+			dst = cqlproto.AppendInt(dst, blockFor)
+			return append(dst, 0) // data_present
+		}}
+	case Unavailable:
+		return &reqError{code: cqlproto.ErrUnavailable, msg: "Cannot achieve consistency level", body: func(dst []byte) []byte {
+			dst = cqlproto.AppendShort(dst, cl)
+			dst = cqlproto.AppendInt(dst, blockFor)
+			return cqlproto.AppendInt(dst, 0)
+		}}
+	case Overloaded:
+		return &reqError{code: cqlproto.ErrOverloaded, msg: "Server is in overloaded state. Cannot accept more requests at this point"}
+	case ReadFailure:
+		return &reqError{code: cqlproto.ErrReadFailure, msg: "Operation failed - received 0 responses and 1 failures", body: func(dst []byte) []byte {
+			dst = cqlproto.AppendShort(dst, cl)
+			dst = cqlproto.AppendInt(dst, 0)
+			dst = cqlproto.AppendInt(dst, blockFor)
+			dst = cqlproto.AppendInt(dst, 1) // numfailures
+			return append(dst, 0)
+		}}
+	}
+	return serverf("injected server error")
+}

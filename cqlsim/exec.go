@@ -1,0 +1,253 @@
+package cqlsim
+
+import (
+	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// run executes a compiled statement with the request's parameters.
+func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) {
+	cl := c.node.cluster
+	if len(params.Names) > 0 {
+		vals, err := namedValues(st, params)
+		if err != nil {
+			return result{}, err
+		}
+		params.Values = vals
+	}
+	if len(params.Values) != len(st.parsed.Markers) {
+		return result{}, invalidf("There were %d markers(?) in CQL but %d bound variables", len(st.parsed.Markers), len(params.Values))
+	}
+	switch s := st.parsed.Stmt.(type) {
+	case *cqlparse.Select:
+		if err := c.injectFault(st.keyspace, params.Consistency); err != nil {
+			return result{}, err
+		}
+		// Re-resolve the table: a prepared statement outlives DROP TABLE.
+		if _, err := cl.schema.lookupTable(st.keyspace, st.table); err != nil {
+			return result{}, err
+		}
+		return cl.runSelect(c.node, st.sel, params)
+	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
+		if err := c.injectFault(st.keyspace, params.Consistency); err != nil {
+			return result{}, err
+		}
+		applied, err := cl.runWrite(st.write, params.Values)
+		if err != nil {
+			return result{}, err
+		}
+		if ins, ok := s.(*cqlparse.Insert); ok && ins.IfNotExists {
+			return result{body: appliedResult(st, applied)}, nil
+		}
+		return voidResult(), nil
+	case *cqlparse.Batch:
+		for _, inner := range s.Statements {
+			w, err := cl.planWrite(c.currentKeyspace(), inner, &binder{st: &statement{binds: make([]colSpec, len(params.Values))}})
+			if err != nil {
+				return result{}, err
+			}
+			if _, err := cl.runWrite(w, params.Values); err != nil {
+				return result{}, err
+			}
+		}
+		return voidResult(), nil
+	case *cqlparse.Use:
+		if cl.schema.keyspace(s.Keyspace) == nil {
+			return result{}, invalidf("Keyspace '%s' does not exist", s.Keyspace)
+		}
+		c.setKeyspace(s.Keyspace)
+		body := cqlproto.AppendInt(nil, 3)
+		return result{body: cqlproto.AppendString(body, s.Keyspace)}, nil
+	}
+	body, err := cl.runDDL(c.currentKeyspace(), st.parsed.Stmt)
+	return result{body: body}, err
+}
+
+func voidResult() result { return result{body: cqlproto.AppendInt(nil, 1)} }
+
+// appliedResult is the Rows result of a conditional write.
+func appliedResult(st *statement, applied bool) []byte {
+	spec := []colSpec{{ks: st.keyspace, table: st.table, name: "[applied]", typ: cqltype.Type{Kind: cqltype.Boolean}}}
+	v := byte(0)
+	if applied {
+		v = 1
+	}
+	w := rowsWriter{count: 1, buf: cqltype.AppendValue(nil, []byte{v})}
+	return appendRows(nil, spec, false, nil, &w)
+}
+
+// namedValues orders values sent with names by the statement's markers.
+func namedValues(st *statement, params *cqlproto.QueryParams) ([][]byte, error) {
+	vals := make([][]byte, len(st.binds))
+	set := make([]bool, len(st.binds))
+	for i, name := range params.Names {
+		found := false
+		for j, b := range st.binds {
+			if !set[j] && b.name == name {
+				vals[j], set[j], found = params.Values[i], true, true
+				// A name may be used by several markers.
+				for k := j + 1; k < len(st.binds); k++ {
+					if !set[k] && st.binds[k].name == name {
+						vals[k], set[k] = params.Values[i], true
+					}
+				}
+				break
+			}
+		}
+		if !found {
+			return nil, invalidf("Invalid unknown bind variable name: %s", name)
+		}
+	}
+	for j, ok := range set {
+		if !ok {
+			return nil, invalidf("Missing value for bind variable %s", st.binds[j].name)
+		}
+	}
+	return vals, nil
+}
+
+// prepare answers PREPARE.
+func (c *conn) prepare(query string) (result, error) {
+	cl := c.node.cluster
+	ks := c.currentKeyspace()
+	st, err := cl.compile(ks, query)
+	if err != nil {
+		return result{}, err
+	}
+	id := preparedID(ks, query)
+	c.node.storePrepared(&prepared{id: id, stmt: st})
+	body := cqlproto.AppendInt(nil, 4)
+	body = cqlproto.AppendShortBytes(body, id)
+	body = appendPreparedMetadata(body, st)
+	if st.sel != nil {
+		body = appendMetadata(body, st.sel.specs, false, nil)
+	} else if ins, ok := st.parsed.Stmt.(*cqlparse.Insert); ok && ins.IfNotExists {
+		body = appendMetadata(body, []colSpec{{ks: st.keyspace, table: st.table, name: "[applied]", typ: cqltype.Type{Kind: cqltype.Boolean}}}, false, nil)
+	} else {
+		body = cqlproto.AppendInt(body, 0x0004) // no metadata
+		body = cqlproto.AppendInt(body, 0)
+	}
+	return result{body: body}, nil
+}
+
+// appendPreparedMetadata encodes the bind variables' <metadata> with the
+// partition key indexes drivers use for token-aware routing.
+func appendPreparedMetadata(dst []byte, st *statement) []byte {
+	global := len(st.binds) > 0
+	for _, b := range st.binds {
+		if b.ks != st.binds[0].ks || b.table != st.binds[0].table {
+			global = false
+		}
+	}
+	flags := int32(0)
+	if global {
+		flags = 0x0001
+	}
+	dst = cqlproto.AppendInt(dst, flags)
+	dst = cqlproto.AppendInt(dst, int32(len(st.binds)))
+	pk := pkIndexes(st)
+	dst = cqlproto.AppendInt(dst, int32(len(pk)))
+	for _, i := range pk {
+		dst = cqlproto.AppendShort(dst, uint16(i))
+	}
+	if global {
+		dst = cqlproto.AppendString(dst, st.binds[0].ks)
+		dst = cqlproto.AppendString(dst, st.binds[0].table)
+	}
+	for _, b := range st.binds {
+		if !global {
+			dst = cqlproto.AppendString(dst, b.ks)
+			dst = cqlproto.AppendString(dst, b.table)
+		}
+		dst = cqlproto.AppendString(dst, b.name)
+		dst = b.typ.AppendOption(dst)
+	}
+	return dst
+}
+
+// pkIndexes finds, for each partition key column in order, the bind marker
+// that gives it by equality; nil unless every column has one.
+func pkIndexes(st *statement) []int {
+	var t *table
+	var rels []cqlparse.Relation
+	var assign []assignment
+	switch {
+	case st.sel != nil:
+		t = st.sel.t
+		rels = st.parsed.Stmt.(*cqlparse.Select).Where
+	case st.write != nil:
+		t = st.write.t
+		rels = st.write.where
+		assign = st.write.assign
+	default:
+		return nil
+	}
+	idx := make([]int, len(t.pk))
+	for i := range idx {
+		idx[i] = -1
+	}
+	for _, a := range assign {
+		if m, ok := a.term.(*cqlparse.BindMarker); ok && a.col.kind == kindPartitionKey {
+			idx[a.col.pos] = m.Index
+		}
+	}
+	for _, r := range rels {
+		if r.Token || r.Multi || r.Op != cqlparse.OpEq {
+			continue
+		}
+		col := t.column(r.Columns[0])
+		if m, ok := r.Value.(*cqlparse.BindMarker); ok && col != nil && col.kind == kindPartitionKey {
+			idx[col.pos] = m.Index
+		}
+	}
+	for _, i := range idx {
+		if i < 0 {
+			return nil
+		}
+	}
+	return idx
+}
+
+// batch runs a BATCH message.
+func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
+	cl := c.node.cluster
+	for _, q := range b.Queries {
+		var st *statement
+		if q.Prepared {
+			p := c.node.lookupPrepared(q.ID)
+			if p == nil {
+				return result{}, unprepared(q.ID)
+			}
+			st = p.stmt
+		} else {
+			var err error
+			if st, err = cl.compile(c.currentKeyspace(), q.Query); err != nil {
+				return result{}, err
+			}
+		}
+		if st.write == nil {
+			return result{}, invalidf("Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.")
+		}
+		if len(q.Values) != len(st.parsed.Markers) {
+			return result{}, invalidf("There were %d markers(?) in CQL but %d bound variables", len(st.parsed.Markers), len(q.Values))
+		}
+	}
+	for i, q := range b.Queries {
+		var st *statement
+		if q.Prepared {
+			st = c.node.lookupPrepared(q.ID).stmt
+		} else {
+			st, _ = cl.compile(c.currentKeyspace(), q.Query)
+		}
+		if i == 0 {
+			if err := c.injectFault(st.keyspace, b.Consistency); err != nil {
+				return result{}, err
+			}
+		}
+		if _, err := cl.runWrite(st.write, q.Values); err != nil {
+			return result{}, err
+		}
+	}
+	return voidResult(), nil
+}

@@ -1,0 +1,121 @@
+package cqlsim
+
+import (
+	"slices"
+	"sort"
+	"sync"
+)
+
+// replicaCache holds, per keyspace, the replica nodes of every ring range
+// (indexed like Cluster.ring: entry i owns (ring[i-1], ring[i]]).
+type replicaCache struct {
+	mu sync.Mutex
+	m  map[string][][]*Node
+}
+
+func (c *Cluster) invalidateReplicas() {
+	c.replicas.mu.Lock()
+	c.replicas.m = nil
+	c.replicas.mu.Unlock()
+}
+
+// replicates reports whether n holds a replica of token t in keyspace ks.
+func (c *Cluster) replicates(n *Node, ks string, t tok) bool {
+	sets := c.replicaSets(ks)
+	if sets == nil {
+		return true
+	}
+	i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
+	if i == len(c.ring) {
+		i = 0
+	}
+	return slices.Contains(sets[i], n)
+}
+
+// replicaSets computes (and caches) the replicas of every ring range.
+func (c *Cluster) replicaSets(ksName string) [][]*Node {
+	c.replicas.mu.Lock()
+	defer c.replicas.mu.Unlock()
+	if sets, ok := c.replicas.m[ksName]; ok {
+		return sets
+	}
+	ks := c.schema.keyspace(ksName)
+	if ks == nil || ks.system {
+		return nil
+	}
+	sets := make([][]*Node, len(c.ring))
+	for i := range c.ring {
+		sets[i] = c.replicasFrom(i, ks.repl)
+	}
+	if c.replicas.m == nil {
+		c.replicas.m = map[string][][]*Node{}
+	}
+	c.replicas.m[ksName] = sets
+	return sets
+}
+
+// replicasFrom walks the ring clockwise from entry i, as Cassandra's
+// SimpleStrategy and NetworkTopologyStrategy do.
+func (c *Cluster) replicasFrom(start int, r replication) []*Node {
+	var out []*Node
+	has := func(n *Node) bool { return slices.Contains(out, n) }
+	switch r.class {
+	case "SimpleStrategy":
+		for k := 0; k < len(c.ring) && len(out) < min(r.rf, len(c.nodes)); k++ {
+			if n := c.ring[(start+k)%len(c.ring)].node; !has(n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	case "NetworkTopologyStrategy":
+		// Per DC: nodes on racks not seen yet first; nodes on seen racks
+		// are kept aside and used once every rack has a replica.
+		type dcState struct {
+			want    int
+			got     int
+			racks   map[string]bool
+			nracks  int
+			skipped []*Node
+		}
+		dcs := map[string]*dcState{}
+		for _, dc := range c.cfg.DCs {
+			want := min(r.dcRF[dc.Name], dc.Nodes)
+			racks := map[string]bool{}
+			for _, n := range c.nodes {
+				if n.dc == dc.Name {
+					racks[n.rack] = true
+				}
+			}
+			dcs[dc.Name] = &dcState{want: want, racks: map[string]bool{}, nracks: len(racks)}
+		}
+		for k := 0; k < len(c.ring); k++ {
+			n := c.ring[(start+k)%len(c.ring)].node
+			st := dcs[n.dc]
+			if st == nil || st.got >= st.want || has(n) || slices.Contains(st.skipped, n) {
+				continue
+			}
+			switch {
+			case !st.racks[n.rack]:
+				out = append(out, n)
+				st.got++
+				st.racks[n.rack] = true
+				if len(st.racks) == st.nracks {
+					for _, s := range st.skipped {
+						if st.got < st.want {
+							out = append(out, s)
+							st.got++
+						}
+					}
+					st.skipped = nil
+				}
+			case len(st.racks) == st.nracks:
+				out = append(out, n)
+				st.got++
+			default:
+				st.skipped = append(st.skipped, n)
+			}
+		}
+		return out
+	}
+	return slices.Clone(c.nodes) // LocalStrategy, EverywhereStrategy
+}

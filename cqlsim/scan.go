@@ -1,0 +1,332 @@
+package cqlsim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+
+	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// scan builds one page of a SELECT.
+type scan struct {
+	c         *Cluster
+	p         *selectPlan
+	filters   []boundFilter
+	pageSize  int   // 0: no paging
+	remaining int32 // LIMIT left, -1 for none
+
+	w        rowsWriter
+	more     bool
+	last     position
+	counted  int64
+	firstTok *tok
+	dead     int
+}
+
+// tokenRange is the evaluated token restriction of a scan.
+type tokenRange struct {
+	lo, hi         tok
+	loIncl, hiIncl bool
+	hiUnbounded    bool
+	empty          bool
+}
+
+func (r *tokenRange) aboveLo(t tok) bool {
+	c := t.cmp(r.lo)
+	return c > 0 || (c == 0 && r.loIncl)
+}
+
+func (r *tokenRange) belowHi(t tok) bool {
+	if r.hiUnbounded {
+		return true
+	}
+	c := t.cmp(r.hi)
+	return c < 0 || (c == 0 && r.hiIncl)
+}
+
+// evalToken evaluates a token bound: a bound bigint/varint, a literal, or
+// token(values...).
+func (c *Cluster) evalToken(t *table, term cqlparse.Term, vals [][]byte) (tok, error) {
+	if fc, ok := term.(*cqlparse.FuncCall); ok && fc.Name == "token" {
+		cells := make([][]byte, len(t.pk))
+		for i, a := range fc.Args {
+			v, err := c.eval(a, t.pk[i].name, t.pk[i].typ, vals)
+			if err != nil {
+				return tok{}, err
+			}
+			if v == nil {
+				return tok{}, invalidf("Invalid null value for partition key part %s", t.pk[i].name)
+			}
+			cells[i] = v
+		}
+		_, tk := c.partitionKey(cells)
+		return tk, nil
+	}
+	v, err := c.eval(term, "partition key token", c.tokenType(), vals)
+	if err != nil {
+		return tok{}, err
+	}
+	if v == nil {
+		return tok{}, invalidf("Invalid null value for the partition key token")
+	}
+	return c.tokenValue(v)
+}
+
+func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
+	r := tokenRange{loIncl: true, hiUnbounded: true}
+	t := s.p.t
+	if s.p.lo != nil {
+		v, err := s.c.evalToken(t, s.p.lo.term, vals)
+		if err != nil {
+			return r, err
+		}
+		r.lo, r.loIncl = v, s.p.lo.inclusive
+	}
+	if s.p.hi != nil {
+		v, err := s.c.evalToken(t, s.p.hi.term, vals)
+		if err != nil {
+			return r, err
+		}
+		// The minimum token as an end bound means the end of the ring.
+		if v != (tok{}) || !s.p.hi.inclusive || s.p.hi == s.p.lo {
+			r.hi, r.hiIncl, r.hiUnbounded = v, s.p.hi.inclusive, false
+		}
+	}
+	if !r.hiUnbounded {
+		c := r.lo.cmp(r.hi)
+		if c > 0 || (c == 0 && !(r.loIncl && r.hiIncl)) {
+			r.empty = true
+		}
+	}
+	return r, nil
+}
+
+// candidateKeys evaluates a fully restricted partition key into the sorted
+// list of partitions to read.
+func (s *scan) candidateKeys(vals [][]byte) ([]*partition, error) {
+	t := s.p.t
+	lists := make([][][]byte, len(t.pk))
+	for i, terms := range s.p.pkTerms {
+		col := t.pk[i]
+		for _, term := range terms {
+			if m, ok := term.(*cqlparse.BindMarker); ok && slices.Contains(s.p.pkIn, m) {
+				cands, err := s.c.inCandidates(m, col.name, col.typ, vals)
+				if err != nil {
+					return nil, err
+				}
+				lists[i] = append(lists[i], cands...)
+				continue
+			}
+			v, err := s.c.eval(term, col.name, col.typ, vals)
+			if err != nil {
+				if err == errUnset {
+					return nil, invalidf("Invalid unset value for column %s", col.name)
+				}
+				return nil, err
+			}
+			lists[i] = append(lists[i], v)
+		}
+	}
+	var out []*partition
+	cells := make([][]byte, len(t.pk))
+	var rec func(i int) error
+	rec = func(i int) error {
+		if i == len(lists) {
+			for j, v := range cells {
+				if v == nil {
+					return invalidf("Invalid null value in condition for column %s", t.pk[j].name)
+				}
+			}
+			key, tk := s.c.partitionKey(cells)
+			out = append(out, &partition{tok: tk, key: bytes.Clone(key)})
+			return nil
+		}
+		for _, v := range lists[i] {
+			cells[i] = v
+			if err := rec(i + 1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := rec(0); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *partition) int {
+		if c := a.tok.cmp(b.tok); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.key, b.key)
+	})
+	return slices.CompactFunc(out, func(a, b *partition) bool { return bytes.Equal(a.key, b.key) }), nil
+}
+
+// data pages through a stored table from position from.
+func (s *scan) data(vals [][]byte, from position, started bool) error {
+	t := s.p.t
+	st := t.store
+	var cands []*partition
+	var tr tokenRange
+	var err error
+	if s.p.pkTerms != nil {
+		if cands, err = s.candidateKeys(vals); err != nil {
+			return err
+		}
+	} else if tr, err = s.tokenRange(vals); err != nil {
+		return err
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	visit := func(part *partition) bool {
+		if s.firstTok == nil {
+			tk := part.tok
+			s.firstTok = &tk
+		}
+		startRow := 0
+		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
+			if from.partitionDone {
+				return true
+			}
+			i, found := t.findRow(part, from.ck)
+			if found {
+				i++
+			}
+			startRow = i
+		}
+		return s.partition(part, startRow)
+	}
+	if cands != nil {
+		for _, cand := range cands {
+			if started && lessPartition(cand, &partition{tok: from.tok, key: from.key}) {
+				continue
+			}
+			part := st.byKey[string(cand.key)]
+			if part == nil {
+				continue
+			}
+			if !visit(part) {
+				return nil
+			}
+		}
+		s.more = false
+		return nil
+	}
+	if tr.empty {
+		return nil
+	}
+	pivot := &partition{tok: tr.lo}
+	if started && lessPartition(pivot, &partition{tok: from.tok, key: from.key}) {
+		pivot = &partition{tok: from.tok, key: from.key}
+	}
+	st.tree.AscendGreaterOrEqual(pivot, func(part *partition) bool {
+		if !tr.aboveLo(part.tok) {
+			return true
+		}
+		if !tr.belowHi(part.tok) {
+			return false
+		}
+		return visit(part)
+	})
+	return nil
+}
+
+// partition emits rows of part from startRow; it returns false when the
+// page is complete.
+func (s *scan) partition(part *partition, startRow int) bool {
+	t := s.p.t
+	pkCells := unpackCells(part.pk, len(t.pk))
+	ncells := len(t.ck) + len(t.regular)
+	var cells [][]byte
+	for ri := startRow; ri < len(part.rows); ri++ {
+		r := &part.rows[ri]
+		if s.pageSize > 0 {
+			s.last = position{tok: part.tok, key: part.key, ck: r.cells[:cellsPrefixLen(r.cells, len(t.ck))]}
+		}
+		skip := r.dead
+		if !skip && len(s.filters) > 0 {
+			cells = unpackInto(cells, r.cells, ncells)
+			for i := range s.filters {
+				if !s.filters[i].match(pkCells, cells) {
+					skip = true
+					break
+				}
+			}
+		}
+		if skip {
+			s.dead++
+			if s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
+				s.more = true
+				return false
+			}
+			continue
+		}
+		if s.p.count {
+			s.counted++
+		} else {
+			s.emit(part, pkCells, r, &cells)
+		}
+		if s.remaining > 0 {
+			s.remaining--
+			if s.remaining == 0 {
+				s.more = false
+				return false
+			}
+		}
+		if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || s.w.bytes >= s.c.cfg.PageBytes) {
+			s.more = true
+			return false
+		}
+	}
+	return true
+}
+
+func unpackInto(dst [][]byte, b []byte, n int) [][]byte {
+	dst = dst[:0]
+	for range n {
+		var v []byte
+		v, b = nextCell(b)
+		dst = append(dst, v)
+	}
+	return dst
+}
+
+// emit appends one result row.
+func (s *scan) emit(part *partition, pkCells [][]byte, r *row, cells *[][]byte) {
+	t := s.p.t
+	before := len(s.w.buf)
+	s.w.count++
+	if s.p.star {
+		s.w.buf = append(s.w.buf, part.pk...)
+		s.w.buf = append(s.w.buf, r.cells...)
+		s.w.bytes += len(s.w.buf) - before
+		return
+	}
+	if len(*cells) == 0 {
+		*cells = unpackInto(*cells, r.cells, len(t.ck)+len(t.regular))
+	}
+	for _, o := range s.p.out {
+		switch o.kind {
+		case outToken:
+			s.w.buf = cqltype.AppendValue(s.w.buf, s.c.tokenBytes(part.tok))
+		case outColumn:
+			if o.col.kind == kindPartitionKey {
+				s.w.buf = cqltype.AppendValue(s.w.buf, pkCells[o.col.cell])
+			} else {
+				s.w.buf = cqltype.AppendValue(s.w.buf, (*cells)[o.col.cell])
+			}
+		}
+	}
+	*cells = (*cells)[:0]
+	s.w.bytes += len(s.w.buf) - before
+}
+
+// tokenBytes serializes a token as token() returns it.
+func (c *Cluster) tokenBytes(t tok) []byte {
+	if c.random {
+		b, _ := cqltype.Encode(cqltype.Type{Kind: cqltype.Varint}, t.big())
+		return b
+	}
+	return binary.BigEndian.AppendUint64(nil, uint64(t.murmur()))
+}

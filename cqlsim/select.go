@@ -1,0 +1,681 @@
+package cqlsim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"slices"
+	"strings"
+
+	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// outKind is what a selector produces.
+type outKind int
+
+const (
+	outColumn outKind = iota
+	outCount
+	outToken
+)
+
+type outCol struct {
+	kind outKind
+	col  *column
+	spec colSpec
+}
+
+// filter is a restriction checked row by row.
+type filter struct {
+	cols []*column // one, or several for (c1, c2) op (...)
+	op   cqlparse.Op
+	term cqlparse.Term
+}
+
+// tokenBound is one side of a token() restriction.
+type tokenBound struct {
+	term      cqlparse.Term
+	inclusive bool
+}
+
+// selectPlan is a SELECT resolved against its table.
+type selectPlan struct {
+	t       *table
+	star    bool
+	out     []outCol
+	count   bool
+	lo, hi  *tokenBound
+	pkTerms [][]cqlparse.Term // per partition key column: candidates (= or IN), when all are restricted
+	pkIn    []*cqlparse.BindMarker
+	filters []filter
+	limit   cqlparse.Term
+	specs   []colSpec
+}
+
+func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPlan, error) {
+	p := &selectPlan{t: t, star: s.Star, limit: s.Limit}
+	spec := func(name string, typ cqltype.Type) colSpec {
+		return colSpec{ks: t.keyspace, table: t.name, name: name, typ: typ}
+	}
+	if s.Star {
+		for _, col := range t.columns {
+			p.out = append(p.out, outCol{kind: outColumn, col: col, spec: spec(col.name, col.typ)})
+		}
+	}
+	for _, sel := range s.Selectors {
+		var o outCol
+		switch {
+		case sel.Func == "count":
+			o = outCol{kind: outCount, spec: spec("count", cqltype.Type{Kind: cqltype.Bigint})}
+			p.count = true
+		case sel.Func == "token":
+			if err := checkTokenArgs(t, sel.Args); err != nil {
+				return nil, err
+			}
+			o = outCol{kind: outToken, spec: spec("system.token("+strings.Join(sel.Args, ", ")+")", c.tokenType())}
+		case sel.Func != "":
+			return nil, invalidf("Unknown function '%s' in selection: cqlsim supports count(*) and token()", sel.Func)
+		default:
+			col := t.column(sel.Column)
+			if col == nil {
+				return nil, invalidf("Undefined column name %s in table %s", sel.Column, t.qualified())
+			}
+			o = outCol{kind: outColumn, col: col, spec: spec(col.name, col.typ)}
+		}
+		if sel.Alias != "" {
+			o.spec.name = sel.Alias
+		}
+		p.out = append(p.out, o)
+	}
+	if p.count && len(p.out) > 1 {
+		return nil, invalidf("count(*) cannot be mixed with other selectors in cqlsim")
+	}
+	for _, o := range p.out {
+		p.specs = append(p.specs, o.spec)
+	}
+	if s.Limit != nil {
+		b.term(t, s.Limit, "[limit]", cqltype.Type{Kind: cqltype.Int})
+	}
+	if s.PerPartitionLimit != nil {
+		return nil, invalidf("PER PARTITION LIMIT is not supported by cqlsim")
+	}
+	if err := c.planWhere(p, s, b); err != nil {
+		return nil, err
+	}
+	for _, o := range s.OrderBy {
+		col := t.column(o.Column)
+		if col == nil {
+			return nil, invalidf("Undefined column name %s in table %s", o.Column, t.qualified())
+		}
+		if col.kind != kindClustering {
+			return nil, invalidf("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got %s", o.Column)
+		}
+		if o.Desc != col.desc {
+			return nil, invalidf("cqlsim supports ORDER BY only in the table's clustering order (%s)", clusteringOrderText(t))
+		}
+	}
+	return p, nil
+}
+
+func clusteringOrderText(t *table) string {
+	var parts []string
+	for _, c := range t.ck {
+		d := "ASC"
+		if c.desc {
+			d = "DESC"
+		}
+		parts = append(parts, c.name+" "+d)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkTokenArgs(t *table, args []string) error {
+	names := make([]string, len(t.pk))
+	for i, c := range t.pk {
+		names[i] = c.name
+	}
+	if !slices.Equal(args, names) {
+		return invalidf("The token function arguments must be in the partition key order: %s", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// planWhere sorts the WHERE relations into token bounds, partition key
+// candidates and row filters, with Cassandra's rules on what needs
+// ALLOW FILTERING.
+func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error {
+	t := p.t
+	pkRestricted := make([][]cqlparse.Term, len(t.pk))
+	needFiltering := false
+	hasToken := false
+	for _, rel := range s.Where {
+		cols := make([]*column, len(rel.Columns))
+		for i, name := range rel.Columns {
+			if cols[i] = t.column(name); cols[i] == nil {
+				return invalidf("Undefined column name %s in table %s", name, t.qualified())
+			}
+		}
+		if rel.Token {
+			if err := checkTokenArgs(t, rel.Columns); err != nil {
+				return err
+			}
+			hasToken = true
+			if fc, ok := rel.Value.(*cqlparse.FuncCall); ok && fc.Name == "token" {
+				if len(fc.Args) != len(t.pk) {
+					return invalidf("token() takes %d arguments for table %s, got %d", len(t.pk), t.qualified(), len(fc.Args))
+				}
+			}
+			b.term(t, rel.Value, "partition key token", c.tokenType())
+			bound := &tokenBound{term: rel.Value, inclusive: rel.Op == cqlparse.OpGe || rel.Op == cqlparse.OpLe || rel.Op == cqlparse.OpEq}
+			switch rel.Op {
+			case cqlparse.OpGt, cqlparse.OpGe:
+				if p.lo != nil {
+					return invalidf("More than one restriction was found for the start bound on %s", strings.Join(rel.Columns, ", "))
+				}
+				p.lo = bound
+			case cqlparse.OpLt, cqlparse.OpLe:
+				if p.hi != nil {
+					return invalidf("More than one restriction was found for the end bound on %s", strings.Join(rel.Columns, ", "))
+				}
+				p.hi = bound
+			case cqlparse.OpEq:
+				p.lo, p.hi = bound, bound
+			default:
+				return invalidf("%s is not supported on token restrictions", rel.Op)
+			}
+			continue
+		}
+		switch rel.Op {
+		case cqlparse.OpNe, cqlparse.OpContains, cqlparse.OpContainsKey:
+			return invalidf("Unsupported \"%s\" relation: %s", rel.Op, strings.Join(rel.Columns, ", "))
+		}
+		if rel.Multi {
+			for i, col := range cols {
+				if col.kind != kindClustering || col.pos != cols[0].pos+i {
+					return invalidf("Multi-column relations can only be applied to clustering columns, in order")
+				}
+			}
+			c.bindMulti(t, rel, cols, b)
+			p.filters = append(p.filters, filter{cols: cols, op: rel.Op, term: rel.Value})
+			continue
+		}
+		col := cols[0]
+		if rel.Op == cqlparse.OpIn {
+			c.bindIn(t, rel.Value, col, b)
+		} else {
+			b.term(t, rel.Value, col.name, col.typ)
+		}
+		switch col.kind {
+		case kindPartitionKey:
+			switch rel.Op {
+			case cqlparse.OpEq:
+				pkRestricted[col.pos] = []cqlparse.Term{rel.Value}
+			case cqlparse.OpIn:
+				if tl, ok := rel.Value.(*cqlparse.TupleLit); ok {
+					pkRestricted[col.pos] = tl.Elems
+				} else {
+					pkRestricted[col.pos] = []cqlparse.Term{rel.Value}
+					if m, ok := rel.Value.(*cqlparse.BindMarker); ok {
+						p.pkIn = append(p.pkIn, m)
+					}
+				}
+			default:
+				return invalidf("Only EQ and IN relation are supported on the partition key (unless you use the token() function)")
+			}
+		case kindRegular:
+			if t.virtual == nil {
+				needFiltering = true
+			}
+			p.filters = append(p.filters, filter{cols: cols, op: rel.Op, term: rel.Value})
+		default:
+			p.filters = append(p.filters, filter{cols: cols, op: rel.Op, term: rel.Value})
+		}
+	}
+	restricted := 0
+	var missing []string
+	for i, r := range pkRestricted {
+		if r != nil {
+			restricted++
+		} else {
+			missing = append(missing, t.pk[i].name)
+		}
+	}
+	if hasToken && restricted > 0 {
+		return invalidf("Columns \"%s\" cannot be restricted by both a normal relation and a token relation", t.pk[0].name)
+	}
+	if t.virtual != nil {
+		// System tables are small; every relation is a filter there.
+		for i, r := range pkRestricted {
+			for range r {
+				p.filters = append(p.filters, filter{cols: []*column{t.pk[i]}, op: opOf(s.Where, t.pk[i].name), term: termOf(s.Where, t.pk[i].name)})
+				break
+			}
+		}
+		return nil
+	}
+	switch {
+	case restricted == len(t.pk):
+		p.pkTerms = pkRestricted
+	case restricted > 0:
+		if !s.AllowFiltering {
+			return invalidf("Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING (partition key parts %s are not restricted)", strings.Join(missing, ", "))
+		}
+		for i, r := range pkRestricted {
+			if r != nil {
+				p.filters = append(p.filters, filter{cols: []*column{t.pk[i]}, op: opOf(s.Where, t.pk[i].name), term: termOf(s.Where, t.pk[i].name)})
+			}
+		}
+	default:
+		for _, f := range p.filters {
+			if f.cols[0].kind == kindClustering {
+				needFiltering = true
+			}
+		}
+	}
+	if needFiltering && !s.AllowFiltering {
+		return invalidf("Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING")
+	}
+	return nil
+}
+
+func opOf(rels []cqlparse.Relation, col string) cqlparse.Op {
+	for _, r := range rels {
+		if !r.Token && !r.Multi && len(r.Columns) == 1 && r.Columns[0] == col {
+			return r.Op
+		}
+	}
+	return cqlparse.OpEq
+}
+
+func termOf(rels []cqlparse.Relation, col string) cqlparse.Term {
+	for _, r := range rels {
+		if !r.Token && !r.Multi && len(r.Columns) == 1 && r.Columns[0] == col {
+			return r.Value
+		}
+	}
+	return nil
+}
+
+// bindIn types the markers of `col IN ...`.
+func (c *Cluster) bindIn(t *table, v cqlparse.Term, col *column, b *binder) {
+	if tl, ok := v.(*cqlparse.TupleLit); ok {
+		for _, e := range tl.Elems {
+			b.term(t, e, col.name, col.typ)
+		}
+		return
+	}
+	b.term(t, v, "in("+col.name+")", cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{col.typ}})
+}
+
+// bindMulti types the markers of (c1, c2) op (...).
+func (c *Cluster) bindMulti(t *table, rel cqlparse.Relation, cols []*column, b *binder) {
+	tupleType := cqltype.Type{Kind: cqltype.Tuple}
+	for _, col := range cols {
+		tupleType.Elems = append(tupleType.Elems, col.typ)
+	}
+	name := "(" + strings.Join(rel.Columns, ",") + ")"
+	switch v := rel.Value.(type) {
+	case *cqlparse.TupleLit:
+		for _, e := range v.Elems {
+			if rel.Op == cqlparse.OpIn {
+				b.term(t, e, name, tupleType)
+				continue
+			}
+		}
+		if rel.Op != cqlparse.OpIn {
+			b.term(t, v, name, tupleType)
+		}
+	default:
+		if rel.Op == cqlparse.OpIn {
+			b.term(t, v, "in"+name, cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{tupleType}})
+		} else {
+			b.term(t, v, name, tupleType)
+		}
+	}
+}
+
+// boundFilter is a filter with its values evaluated.
+type boundFilter struct {
+	cols []*column
+	op   cqlparse.Op
+	vals [][]byte // the value (a tuple's elements for multi-column), or the IN candidates
+	in   bool
+}
+
+// match checks a row: pk holds the partition key cells and cells the row
+// cells.
+func (f *boundFilter) match(pk, cells [][]byte) bool {
+	cell := func(col *column) []byte {
+		if col.kind == kindPartitionKey {
+			return pk[col.cell]
+		}
+		return cells[col.cell]
+	}
+	if len(f.cols) > 1 {
+		if f.in {
+			for _, cand := range f.vals {
+				parts := splitTuple(cand, len(f.cols))
+				if parts != nil && compareTuple(f.cols, cell, parts) == 0 {
+					return true
+				}
+			}
+			return false
+		}
+		return opHolds(f.op, compareTuple(f.cols, cell, f.vals))
+	}
+	col := f.cols[0]
+	v := cell(col)
+	if f.in {
+		for _, cand := range f.vals {
+			if cqltype.Compare(col.typ, v, cand) == 0 && v != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if v == nil || f.vals[0] == nil {
+		return false
+	}
+	return opHolds(f.op, cqltype.Compare(col.typ, v, f.vals[0]))
+}
+
+func compareTuple(cols []*column, cell func(*column) []byte, vals [][]byte) int {
+	for i, col := range cols {
+		r := cqltype.Compare(col.typ, cell(col), vals[i])
+		if col.desc {
+			r = -r
+		}
+		if r != 0 {
+			return r
+		}
+	}
+	return 0
+}
+
+func splitTuple(b []byte, n int) [][]byte {
+	out := make([][]byte, 0, n)
+	for range n {
+		if len(b) < 4 {
+			return nil
+		}
+		l := int32(binary.BigEndian.Uint32(b))
+		b = b[4:]
+		if l < 0 {
+			out = append(out, nil)
+			continue
+		}
+		if int(l) > len(b) {
+			return nil
+		}
+		out = append(out, b[:l])
+		b = b[l:]
+	}
+	return out
+}
+
+func opHolds(op cqlparse.Op, cmp int) bool {
+	switch op {
+	case cqlparse.OpEq:
+		return cmp == 0
+	case cqlparse.OpLt:
+		return cmp < 0
+	case cqlparse.OpLe:
+		return cmp <= 0
+	case cqlparse.OpGt:
+		return cmp > 0
+	case cqlparse.OpGe:
+		return cmp >= 0
+	}
+	return false
+}
+
+// bindFilters evaluates the filter values.
+func (c *Cluster) bindFilters(p *selectPlan, vals [][]byte) ([]boundFilter, error) {
+	out := make([]boundFilter, 0, len(p.filters))
+	for _, f := range p.filters {
+		bf := boundFilter{cols: f.cols, op: f.op, in: f.op == cqlparse.OpIn}
+		col := f.cols[0]
+		switch {
+		case len(f.cols) > 1 && bf.in:
+			tupleType := cqltype.Type{Kind: cqltype.Tuple}
+			for _, cl := range f.cols {
+				tupleType.Elems = append(tupleType.Elems, cl.typ)
+			}
+			cands, err := c.inCandidates(f.term, "("+col.name+",...)", tupleType, vals)
+			if err != nil {
+				return nil, err
+			}
+			bf.vals = cands
+		case len(f.cols) > 1:
+			tupleType := cqltype.Type{Kind: cqltype.Tuple}
+			for _, cl := range f.cols {
+				tupleType.Elems = append(tupleType.Elems, cl.typ)
+			}
+			v, err := c.eval(f.term, "("+col.name+",...)", tupleType, vals)
+			if err != nil {
+				return nil, err
+			}
+			bf.vals = splitTuple(v, len(f.cols))
+			if bf.vals == nil {
+				return nil, invalidf("Invalid tuple value for %s", col.name)
+			}
+		case bf.in:
+			cands, err := c.inCandidates(f.term, col.name, col.typ, vals)
+			if err != nil {
+				return nil, err
+			}
+			bf.vals = cands
+		default:
+			v, err := c.eval(f.term, col.name, col.typ, vals)
+			if err != nil {
+				if err == errUnset {
+					return nil, invalidf("Invalid unset value for column %s", col.name)
+				}
+				return nil, err
+			}
+			bf.vals = [][]byte{v}
+		}
+		out = append(out, bf)
+	}
+	return out, nil
+}
+
+// inCandidates evaluates an IN list: (a, b, ...) or a bound list.
+func (c *Cluster) inCandidates(term cqlparse.Term, name string, typ cqltype.Type, vals [][]byte) ([][]byte, error) {
+	if tl, ok := term.(*cqlparse.TupleLit); ok {
+		out := make([][]byte, 0, len(tl.Elems))
+		for _, e := range tl.Elems {
+			v, err := c.eval(e, name, typ, vals)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+	lt := cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{typ}}
+	v, err := c.eval(term, "in("+name+")", lt, vals)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, invalidf("Invalid null value for IN restriction on %s", name)
+	}
+	n := int(binary.BigEndian.Uint32(v))
+	return splitTuple(v[4:], n), nil
+}
+
+// pageState is a decoded paging state.
+type pageState struct {
+	pos       position
+	remaining int32 // LIMIT left, -1 for none
+	offset    int32 // rows already returned from a system table
+}
+
+const pagingMagic = 'C'
+
+func encodePageState(t *table, ps pageState) []byte {
+	b := []byte{pagingMagic, 1}
+	b = append(b, t.id[:]...)
+	b = cqlproto.AppendBytes(b, ps.pos.key)
+	if ps.pos.partitionDone {
+		b = cqlproto.AppendBytes(b, nil)
+	} else {
+		b = cqlproto.AppendBytes(b, nonNil(ps.pos.ck))
+	}
+	b = cqlproto.AppendInt(b, ps.remaining)
+	b = cqlproto.AppendInt(b, ps.offset)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+var errBadPagingState = protocolf("Invalid value for the paging state")
+
+func (c *Cluster) decodePageState(t *table, b []byte) (pageState, error) {
+	if len(b) < 2+16+4 || b[0] != pagingMagic || b[1] != 1 {
+		return pageState{}, errBadPagingState
+	}
+	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return pageState{}, errBadPagingState
+	}
+	if !bytes.Equal(body[2:18], t.id[:]) {
+		return pageState{}, invalidf("Invalid value for the paging state: it belongs to another table than %s", t.qualified())
+	}
+	r := cqlproto.NewReader(body[18:])
+	var ps pageState
+	ps.pos.key = r.Bytes()
+	ck := r.Bytes()
+	ps.remaining = r.Int()
+	ps.offset = r.Int()
+	if r.Err() != nil || r.Len() != 0 {
+		return pageState{}, errBadPagingState
+	}
+	if ck == nil {
+		ps.pos.partitionDone = true
+	} else {
+		ps.pos.ck = ck
+	}
+	if ps.pos.key != nil {
+		ps.pos.tok = c.tokenOf(ps.pos.key)
+	}
+	return ps, nil
+}
+
+// rowsWriter accumulates a Rows result.
+type rowsWriter struct {
+	buf   []byte
+	count int32
+	bytes int
+}
+
+// runSelect executes a SELECT and returns the RESULT body.
+func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams) (result, error) {
+	vals := params.Values
+	filters, err := c.bindFilters(p, vals)
+	if err != nil {
+		return result{}, err
+	}
+	limit := int32(-1)
+	if p.limit != nil {
+		lb, err := c.eval(p.limit, "[limit]", cqltype.Type{Kind: cqltype.Int}, vals)
+		if err != nil || len(lb) != 4 {
+			return result{}, invalidf("Invalid limit value")
+		}
+		limit = int32(binary.BigEndian.Uint32(lb))
+		if limit <= 0 {
+			return result{}, invalidf("LIMIT must be strictly positive")
+		}
+	}
+	ps := pageState{remaining: limit}
+	started := false
+	if params.PagingState != nil {
+		if ps, err = c.decodePageState(p.t, params.PagingState); err != nil {
+			return result{}, err
+		}
+		started = true
+	}
+	pageSize := int(params.PageSize)
+	if p.count {
+		pageSize = 0
+	}
+	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining}
+	if p.t.virtual != nil {
+		err = sc.virtual(n, ps.offset)
+	} else {
+		err = sc.data(vals, ps.pos, started)
+	}
+	if err != nil {
+		return result{}, err
+	}
+	var state []byte
+	if sc.more {
+		next := pageState{pos: sc.last, remaining: sc.remaining, offset: ps.offset + sc.w.count}
+		state = encodePageState(p.t, next)
+	}
+	if p.count {
+		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
+	}
+	nonReplica := false
+	if p.t.store != nil && sc.firstTok != nil {
+		nonReplica = !c.replicates(n, p.t.keyspace, *sc.firstTok)
+	}
+	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica}, nil
+}
+
+// appendRows encodes a Rows result.
+func appendRows(dst []byte, specs []colSpec, skipMeta bool, state []byte, w *rowsWriter) []byte {
+	dst = cqlproto.AppendInt(dst, 2)
+	dst = appendMetadata(dst, specs, skipMeta, state)
+	dst = cqlproto.AppendInt(dst, w.count)
+	return append(dst, w.buf...)
+}
+
+// appendMetadata encodes <metadata> for rows.
+func appendMetadata(dst []byte, specs []colSpec, skipMeta bool, state []byte) []byte {
+	flags := int32(0)
+	global := len(specs) > 0
+	for _, s := range specs {
+		if s.ks != specs[0].ks || s.table != specs[0].table {
+			global = false
+		}
+	}
+	if global {
+		flags |= 0x0001
+	}
+	if state != nil {
+		flags |= 0x0002
+	}
+	if skipMeta {
+		flags |= 0x0004
+	}
+	dst = cqlproto.AppendInt(dst, flags)
+	dst = cqlproto.AppendInt(dst, int32(len(specs)))
+	if state != nil {
+		dst = cqlproto.AppendBytes(dst, state)
+	}
+	if skipMeta {
+		return dst
+	}
+	if global {
+		dst = cqlproto.AppendString(dst, specs[0].ks)
+		dst = cqlproto.AppendString(dst, specs[0].table)
+	}
+	for _, s := range specs {
+		if !global {
+			dst = cqlproto.AppendString(dst, s.ks)
+			dst = cqlproto.AppendString(dst, s.table)
+		}
+		dst = cqlproto.AppendString(dst, s.name)
+		dst = s.typ.AppendOption(dst)
+	}
+	return dst
+}

@@ -1,0 +1,390 @@
+package cqlsim
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// virtualTable is a system table whose rows are computed at read time from
+// the cluster state, for the node that coordinates the read.
+type virtualTable struct {
+	rows func(n *Node) []map[string]any
+}
+
+// colDef is name and CQL type text.
+type colDef struct{ name, typ string }
+
+// addVirtual adds a system table. pk and ck name the key columns among cols.
+func addVirtual(ks *keyspace, name string, pk, ck []string, cols []colDef, rows func(*Node) []map[string]any) {
+	var defs []*column
+	for _, d := range cols {
+		typ, err := cqltype.Parse(d.typ)
+		if err != nil {
+			panic(fmt.Sprintf("cqlsim: bad system column type %q: %v", d.typ, err)) // a bug in this file
+		}
+		col := &column{name: d.name, typ: typ, kind: kindRegular, pos: -1}
+		for i, n := range pk {
+			if n == d.name {
+				col.kind, col.pos = kindPartitionKey, i
+			}
+		}
+		for i, n := range ck {
+			if n == d.name {
+				col.kind, col.pos = kindClustering, i
+			}
+		}
+		defs = append(defs, col)
+	}
+	t := newTable(ks.name, name, defs, nil)
+	t.virtual = &virtualTable{rows: rows}
+	ks.tables[name] = t
+}
+
+func newSchema(c *Cluster) *schema {
+	s := &schema{keyspaces: map[string]*keyspace{}}
+	s.bumpVersionLocked()
+	sys := &keyspace{name: "system", repl: replication{class: "LocalStrategy"}, durableWrites: true, tables: map[string]*table{}, system: true}
+	sch := &keyspace{name: "system_schema", repl: replication{class: "LocalStrategy"}, durableWrites: true, tables: map[string]*table{}, system: true}
+	vs := &keyspace{name: "system_virtual_schema", repl: replication{class: "LocalStrategy"}, durableWrites: true, tables: map[string]*table{}, system: true}
+	s.keyspaces["system"], s.keyspaces["system_schema"], s.keyspaces["system_virtual_schema"] = sys, sch, vs
+
+	addVirtual(sys, "local", []string{"key"}, nil, []colDef{
+		{"key", "text"}, {"bootstrapped", "text"}, {"broadcast_address", "inet"}, {"broadcast_port", "int"},
+		{"cluster_name", "text"}, {"cql_version", "text"}, {"data_center", "text"}, {"gossip_generation", "int"},
+		{"host_id", "uuid"}, {"listen_address", "inet"}, {"listen_port", "int"}, {"native_protocol_version", "text"},
+		{"partitioner", "text"}, {"rack", "text"}, {"release_version", "text"}, {"rpc_address", "inet"},
+		{"rpc_port", "int"}, {"schema_version", "uuid"}, {"tokens", "set<text>"}, {"truncated_at", "map<uuid, blob>"},
+	}, func(n *Node) []map[string]any {
+		return []map[string]any{{
+			"key": "local", "bootstrapped": "COMPLETED", "broadcast_address": n.ip, "broadcast_port": int32(7000),
+			"cluster_name": c.cfg.ClusterName, "cql_version": "3.4.6", "data_center": n.dc, "gossip_generation": int32(1700000000),
+			"host_id": cqltype.UUID(n.hostID), "listen_address": n.ip, "listen_port": int32(7000), "native_protocol_version": "4",
+			"partitioner": c.Partitioner(), "rack": n.rack, "release_version": c.cfg.ReleaseVersion, "rpc_address": n.ip,
+			"rpc_port": int32(c.port), "schema_version": cqltype.UUID(c.schema.versionString()), "tokens": n.Tokens(),
+		}}
+	})
+	addVirtual(sys, "peers", []string{"peer"}, nil, []colDef{
+		{"peer", "inet"}, {"data_center", "text"}, {"host_id", "uuid"}, {"preferred_ip", "inet"}, {"rack", "text"},
+		{"release_version", "text"}, {"rpc_address", "inet"}, {"schema_version", "uuid"}, {"tokens", "set<text>"},
+	}, func(n *Node) []map[string]any {
+		var rows []map[string]any
+		for _, p := range c.nodes {
+			if p == n {
+				continue
+			}
+			rows = append(rows, map[string]any{
+				"peer": p.ip, "data_center": p.dc, "host_id": cqltype.UUID(p.hostID), "rack": p.rack,
+				"release_version": c.cfg.ReleaseVersion, "rpc_address": p.ip,
+				"schema_version": cqltype.UUID(c.schema.versionString()), "tokens": p.Tokens(),
+			})
+		}
+		return rows
+	})
+	addVirtual(sys, "size_estimates", []string{"keyspace_name"}, []string{"table_name", "range_start", "range_end"}, []colDef{
+		{"keyspace_name", "text"}, {"table_name", "text"}, {"range_start", "text"}, {"range_end", "text"},
+		{"mean_partition_size", "bigint"}, {"partitions_count", "bigint"},
+	}, c.sizeEstimates)
+
+	c.addSchemaTables(sch, s)
+	for _, name := range []string{"keyspaces", "tables", "columns"} {
+		cols := map[string][]colDef{
+			"keyspaces": {{"keyspace_name", "text"}},
+			"tables":    {{"keyspace_name", "text"}, {"table_name", "text"}, {"comment", "text"}},
+			"columns": {{"keyspace_name", "text"}, {"table_name", "text"}, {"column_name", "text"}, {"clustering_order", "text"},
+				{"column_name_bytes", "blob"}, {"kind", "text"}, {"position", "int"}, {"type", "text"}},
+		}[name]
+		ck := map[string][]string{"keyspaces": nil, "tables": {"table_name"}, "columns": {"table_name", "column_name"}}[name]
+		addVirtual(vs, name, []string{"keyspace_name"}, ck, cols, func(*Node) []map[string]any { return nil })
+	}
+	return s
+}
+
+// addSchemaTables adds the system_schema tables drivers read for metadata.
+func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
+	frozenMap := "frozen<map<text, text>>"
+	addVirtual(sch, "keyspaces", []string{"keyspace_name"}, nil, []colDef{
+		{"keyspace_name", "text"}, {"durable_writes", "boolean"}, {"replication", frozenMap},
+	}, func(*Node) []map[string]any {
+		var rows []map[string]any
+		for _, ks := range s.snapshot() {
+			rows = append(rows, map[string]any{"keyspace_name": ks.name, "durable_writes": ks.durableWrites, "replication": ks.repl.asMap()})
+		}
+		return rows
+	})
+	addVirtual(sch, "tables", []string{"keyspace_name"}, []string{"table_name"}, []colDef{
+		{"keyspace_name", "text"}, {"table_name", "text"}, {"additional_write_policy", "text"},
+		{"bloom_filter_fp_chance", "double"}, {"caching", frozenMap}, {"cdc", "boolean"}, {"comment", "text"},
+		{"compaction", frozenMap}, {"compression", frozenMap}, {"crc_check_chance", "double"},
+		{"dclocal_read_repair_chance", "double"}, {"default_time_to_live", "int"}, {"extensions", "frozen<map<text, blob>>"},
+		{"flags", "frozen<set<text>>"}, {"gc_grace_seconds", "int"}, {"id", "uuid"}, {"max_index_interval", "int"},
+		{"memtable_flush_period_in_ms", "int"}, {"min_index_interval", "int"}, {"read_repair", "text"},
+		{"read_repair_chance", "double"}, {"speculative_retry", "text"},
+	}, func(*Node) []map[string]any {
+		var rows []map[string]any
+		for _, ks := range s.snapshot() {
+			for _, t := range sortedTables(ks) {
+				comment := t.options["comment"]
+				rows = append(rows, map[string]any{
+					"keyspace_name": ks.name, "table_name": t.name, "additional_write_policy": "99p",
+					"bloom_filter_fp_chance": 0.01, "caching": map[string]string{"keys": "ALL", "rows_per_partition": "NONE"},
+					"cdc": false, "comment": comment,
+					"compaction":  map[string]string{"class": "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy", "max_threshold": "32", "min_threshold": "4"},
+					"compression": map[string]string{"chunk_length_in_kb": "16", "class": "org.apache.cassandra.io.compress.LZ4Compressor"},
+					"crc_check_chance": 1.0, "dclocal_read_repair_chance": 0.0, "default_time_to_live": int32(0),
+					"extensions": map[string][]byte{}, "flags": []string{"compound"}, "gc_grace_seconds": int32(864000),
+					"id": cqltype.UUID(t.id), "max_index_interval": int32(2048), "memtable_flush_period_in_ms": int32(0),
+					"min_index_interval": int32(128), "read_repair": "BLOCKING", "read_repair_chance": 0.0, "speculative_retry": "99p",
+				})
+			}
+		}
+		return rows
+	})
+	addVirtual(sch, "columns", []string{"keyspace_name"}, []string{"table_name", "column_name"}, []colDef{
+		{"keyspace_name", "text"}, {"table_name", "text"}, {"column_name", "text"}, {"clustering_order", "text"},
+		{"column_name_bytes", "blob"}, {"kind", "text"}, {"position", "int"}, {"type", "text"},
+	}, func(*Node) []map[string]any {
+		var rows []map[string]any
+		for _, ks := range s.snapshot() {
+			for _, t := range sortedTables(ks) {
+				for _, col := range t.columns {
+					order := "none"
+					if col.kind == kindClustering {
+						order = "asc"
+						if col.desc {
+							order = "desc"
+						}
+					}
+					rows = append(rows, map[string]any{
+						"keyspace_name": ks.name, "table_name": t.name, "column_name": col.name, "clustering_order": order,
+						"column_name_bytes": []byte(col.name), "kind": col.kind.String(), "position": int32(col.pos),
+						"type": col.typ.String(),
+					})
+				}
+			}
+		}
+		return rows
+	})
+	empty := func(*Node) []map[string]any { return nil }
+	listText := "frozen<list<text>>"
+	addVirtual(sch, "views", []string{"keyspace_name"}, []string{"view_name"}, []colDef{
+		{"keyspace_name", "text"}, {"view_name", "text"}, {"base_table_id", "uuid"}, {"base_table_name", "text"},
+		{"bloom_filter_fp_chance", "double"}, {"caching", frozenMap}, {"cdc", "boolean"}, {"comment", "text"},
+		{"compaction", frozenMap}, {"compression", frozenMap}, {"crc_check_chance", "double"},
+		{"dclocal_read_repair_chance", "double"}, {"default_time_to_live", "int"}, {"extensions", "frozen<map<text, blob>>"},
+		{"gc_grace_seconds", "int"}, {"id", "uuid"}, {"include_all_columns", "boolean"}, {"max_index_interval", "int"},
+		{"memtable_flush_period_in_ms", "int"}, {"min_index_interval", "int"}, {"read_repair_chance", "double"},
+		{"speculative_retry", "text"}, {"where_clause", "text"},
+	}, empty)
+	addVirtual(sch, "types", []string{"keyspace_name"}, []string{"type_name"}, []colDef{
+		{"keyspace_name", "text"}, {"type_name", "text"}, {"field_names", listText}, {"field_types", listText},
+	}, empty)
+	addVirtual(sch, "functions", []string{"keyspace_name"}, []string{"function_name", "argument_types"}, []colDef{
+		{"keyspace_name", "text"}, {"function_name", "text"}, {"argument_types", listText}, {"argument_names", listText},
+		{"body", "text"}, {"called_on_null_input", "boolean"}, {"language", "text"}, {"return_type", "text"},
+	}, empty)
+	addVirtual(sch, "aggregates", []string{"keyspace_name"}, []string{"aggregate_name", "argument_types"}, []colDef{
+		{"keyspace_name", "text"}, {"aggregate_name", "text"}, {"argument_types", listText}, {"final_func", "text"},
+		{"initcond", "text"}, {"return_type", "text"}, {"state_func", "text"}, {"state_type", "text"},
+	}, empty)
+	addVirtual(sch, "indexes", []string{"keyspace_name"}, []string{"table_name", "index_name"}, []colDef{
+		{"keyspace_name", "text"}, {"table_name", "text"}, {"index_name", "text"}, {"kind", "text"}, {"options", frozenMap},
+	}, empty)
+	addVirtual(sch, "triggers", []string{"keyspace_name"}, []string{"table_name", "trigger_name"}, []colDef{
+		{"keyspace_name", "text"}, {"table_name", "text"}, {"trigger_name", "text"}, {"options", frozenMap},
+	}, empty)
+}
+
+// snapshot lists the keyspaces in name order.
+func (s *schema) snapshot() []*keyspace {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*keyspace, 0, len(s.keyspaces))
+	for _, name := range sortedKeys(s.keyspaces) {
+		out = append(out, s.keyspaces[name])
+	}
+	return out
+}
+
+func sortedTables(ks *keyspace) []*table {
+	out := make([]*table, 0, len(ks.tables))
+	for _, name := range sortedKeys(ks.tables) {
+		out = append(out, ks.tables[name])
+	}
+	return out
+}
+
+// sizeEstimates computes system.size_estimates for node n's primary ranges
+// (the ranges ending at its tokens) from the stored data. The range that
+// wraps around the ring is given as two ranges, as Cassandra does.
+func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
+	type rng struct{ start, end tok }
+	var ranges []rng
+	for i, e := range c.ring {
+		if e.node != n {
+			continue
+		}
+		prev := c.ring[(i+len(c.ring)-1)%len(c.ring)].tok
+		if prev.cmp(e.tok) < 0 && len(c.ring) > 1 {
+			ranges = append(ranges, rng{prev, e.tok})
+			continue
+		}
+		ranges = append(ranges, rng{prev, tok{hi: ^uint64(0), lo: ^uint64(0)}}, rng{tok{}, e.tok})
+	}
+	var rows []map[string]any
+	for _, ks := range c.schema.snapshot() {
+		if ks.system {
+			continue
+		}
+		for _, t := range sortedTables(ks) {
+			for _, r := range ranges {
+				count, size := t.store.rangeStats(r.start, r.end)
+				mean := int64(0)
+				if count > 0 {
+					mean = size / count
+				}
+				rows = append(rows, map[string]any{
+					"keyspace_name": ks.name, "table_name": t.name,
+					"range_start": c.boundString(r.start), "range_end": c.boundString(r.end),
+					"mean_partition_size": mean, "partitions_count": count,
+				})
+			}
+		}
+	}
+	return rows
+}
+
+// boundString formats a range bound; the top of the ring is shown as the
+// minimum token, as Cassandra does for ranges ending at the ring's end.
+func (c *Cluster) boundString(t tok) string {
+	if t == (tok{hi: ^uint64(0), lo: ^uint64(0)}) || t == (tok{}) {
+		if c.random {
+			return "-1"
+		}
+		return strconv.FormatInt(-1<<63, 10)
+	}
+	return c.tokenString(t)
+}
+
+// rangeStats counts the partitions with a live row whose token is in
+// (start, end], and their bytes.
+func (s *store) rangeStats(start, end tok) (count, size int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.tree.AscendGreaterOrEqual(&partition{tok: start}, func(p *partition) bool {
+		if p.tok.cmp(start) <= 0 {
+			return true
+		}
+		if p.tok.cmp(end) > 0 {
+			return false
+		}
+		psize := int64(len(p.key))
+		live := false
+		for _, r := range p.rows {
+			if !r.dead {
+				live = true
+				psize += int64(len(r.cells))
+			}
+		}
+		if live {
+			count++
+			size += psize
+		}
+		return true
+	})
+	return count, size
+}
+
+// encodeVirtualRow turns a generated row into partition key cells and row
+// cells.
+func encodeVirtualRow(t *table, m map[string]any) (pk, cells [][]byte, err error) {
+	pk = make([][]byte, len(t.pk))
+	cells = make([][]byte, len(t.ck)+len(t.regular))
+	for _, col := range t.columns {
+		v, ok := m[col.name]
+		if !ok || v == nil {
+			continue
+		}
+		if ip, isIP := v.(net.IP); isIP {
+			if v4 := ip.To4(); v4 != nil {
+				v = v4
+			}
+		}
+		b, err := cqltype.Encode(col.typ, v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("system table %s column %s: %w", t.qualified(), col.name, err)
+		}
+		if col.kind == kindPartitionKey {
+			pk[col.cell] = b
+		} else {
+			cells[col.cell] = b
+		}
+	}
+	return pk, cells, nil
+}
+
+// virtual pages through a system table; offset rows were returned before.
+func (s *scan) virtual(n *Node, offset int32) error {
+	t := s.p.t
+	gen := t.virtual.rows(n)
+	var rows [][2][][]byte
+	for _, m := range gen {
+		pk, cells, err := encodeVirtualRow(t, m)
+		if err != nil {
+			return serverf("%v", err)
+		}
+		rows = append(rows, [2][][]byte{pk, cells})
+	}
+	// Order as Cassandra would for display stability: by the key columns.
+	sort.SliceStable(rows, func(i, j int) bool {
+		for k, col := range t.pk {
+			if r := cqltype.Compare(col.typ, rows[i][0][k], rows[j][0][k]); r != 0 {
+				return r < 0
+			}
+		}
+		return t.compareCK(packCells(nil, rows[i][1][:len(t.ck)]), packCells(nil, rows[j][1][:len(t.ck)])) < 0
+	})
+	matched := int32(0)
+	for _, r := range rows {
+		ok := true
+		for i := range s.filters {
+			if !s.filters[i].match(r[0], r[1]) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		matched++
+		if matched <= offset {
+			continue
+		}
+		if s.pageSize > 0 && int(s.w.count) >= s.pageSize {
+			s.more = true
+			return nil
+		}
+		if s.p.count {
+			s.counted++
+			continue
+		}
+		s.w.count++
+		for _, o := range s.p.out {
+			if o.col.kind == kindPartitionKey {
+				s.w.buf = cqltype.AppendValue(s.w.buf, r[0][o.col.cell])
+			} else {
+				s.w.buf = cqltype.AppendValue(s.w.buf, r[1][o.col.cell])
+			}
+		}
+		if s.remaining > 0 {
+			s.remaining--
+			if s.remaining == 0 {
+				return nil
+			}
+		}
+	}
+	return nil
+}

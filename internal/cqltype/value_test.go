@@ -1,0 +1,318 @@
+package cqltype
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/big"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+type myInt int16
+
+// The expected bytes of these cases were checked against the marshal
+// functions of gocql v2 (marshal.go): encBigInt2C for varint and decimal,
+// marshalDate's days+2^31, encVint's zigzag vints for duration, and the v4
+// collection layout of marshalList and marshalMap.
+var roundTrips = []struct {
+	name string
+	typ  string
+	in   any
+	hex  string
+	out  any // decoded value; nil means in
+}{
+	{"ascii", "ascii", "abc", "616263", nil},
+	{"ascii empty", "ascii", "", "", nil},
+	{"text", "text", "héllo", "68c3a96c6c6f", nil},
+	{"text from bytes", "text", []byte("hi"), "6869", "hi"},
+	{"blob", "blob", []byte{0xCA, 0xFE}, "cafe", nil},
+	{"blob from string", "blob", "AB", "4142", []byte("AB")},
+	{"custom", "'a.B'", []byte{1}, "01", nil},
+	{"boolean true", "boolean", true, "01", nil},
+	{"boolean false", "boolean", false, "00", nil},
+	{"tinyint", "tinyint", int8(-2), "fe", nil},
+	{"tinyint from int", "tinyint", 127, "7f", int8(127)},
+	{"smallint", "smallint", int16(-32768), "8000", nil},
+	{"smallint named", "smallint", myInt(300), "012c", int16(300)},
+	{"int", "int", int32(-1), "ffffffff", nil},
+	{"int from uint8", "int", uint8(200), "000000c8", int32(200)},
+	{"bigint", "bigint", int64(math.MinInt64), "8000000000000000", nil},
+	{"bigint from uint64", "bigint", uint64(math.MaxInt64), "7fffffffffffffff", int64(math.MaxInt64)},
+	{"counter", "counter", int64(42), "000000000000002a", nil},
+	{"varint 0", "varint", big.NewInt(0), "00", nil},
+	{"varint 1", "varint", big.NewInt(1), "01", nil},
+	{"varint 127", "varint", big.NewInt(127), "7f", nil},
+	{"varint 128", "varint", big.NewInt(128), "0080", nil},
+	{"varint 129", "varint", big.NewInt(129), "0081", nil},
+	{"varint -1", "varint", big.NewInt(-1), "ff", nil},
+	{"varint -128", "varint", big.NewInt(-128), "80", nil},
+	{"varint -129", "varint", big.NewInt(-129), "ff7f", nil},
+	{"varint -256", "varint", big.NewInt(-256), "ff00", nil},
+	{"varint -32769", "varint", big.NewInt(-32769), "ff7fff", nil},
+	{"varint from uint64", "varint", uint64(math.MaxUint64), "00ffffffffffffffff", bigInt("18446744073709551615")},
+	{"varint big", "varint", bigInt("-123456789012345678901234567890"), "fe7116f0093c8c1f11b1c0f52e", nil},
+	{"decimal 1.25", "decimal", Decimal{Unscaled: big.NewInt(125), Scale: 2}, "00000002 7d", nil},
+	{"decimal -0.5", "decimal", Decimal{Unscaled: big.NewInt(-5), Scale: 1}, "00000001 fb", nil},
+	{"decimal negative scale", "decimal", Decimal{Unscaled: big.NewInt(12), Scale: -3}, "fffffffd 0c", nil},
+	{"decimal from int", "decimal", 200, "00000000 00c8", Decimal{Unscaled: big.NewInt(200)}},
+	{"decimal from string", "decimal", "3.1400", "00000004 7aa8", Decimal{Unscaled: big.NewInt(31400), Scale: 4}},
+	{"double", "double", 1.5, "3ff8000000000000", nil},
+	{"double from float32", "double", float32(0.5), "3fe0000000000000", 0.5},
+	{"double -inf", "double", math.Inf(-1), "fff0000000000000", nil},
+	{"float", "float", float32(-2), "c0000000", nil},
+	{"float from exact float64", "float", 0.25, "3e800000", float32(0.25)},
+	{"timestamp", "timestamp", time.Date(2023, 1, 2, 3, 4, 5, 123456789, time.UTC), "00000185706fad03",
+		time.Date(2023, 1, 2, 3, 4, 5, 123000000, time.UTC)},
+	{"timestamp before epoch", "timestamp", time.UnixMilli(-1), "ffffffffffffffff", nil},
+	{"timestamp from int", "timestamp", int64(1000), "00000000000003e8", time.UnixMilli(1000).UTC()},
+	{"timestamp other zone", "timestamp", time.Date(1970, 1, 1, 1, 0, 0, 0, time.FixedZone("x", 3600)), "0000000000000000",
+		time.Unix(0, 0).UTC()},
+	{"date epoch", "date", Date(0), "80000000", nil},
+	{"date before epoch", "date", Date(-1), "7fffffff", nil},
+	{"date 2023-01-02", "date", Date(19359), "80004b9f", nil},
+	{"date from time", "date", time.Date(2023, 1, 2, 23, 59, 0, 0, time.UTC), "80004b9f", Date(19359)},
+	{"date min", "date", Date(math.MinInt32), "00000000", nil},
+	{"date max", "date", Date(math.MaxInt32), "ffffffff", nil},
+	{"time", "time", int64(45296123456789), "0000293253592d15", nil},
+	{"time from duration", "time", time.Hour, "0000034630b8a000", int64(time.Hour)},
+	{"uuid", "uuid", UUID{0x55, 0x0e, 0x84, 0x00, 0xe2, 0x9b, 0x41, 0xd4, 0xa7, 0x16, 0x44, 0x66, 0x55, 0x44, 0x00, 0x00},
+		"550e8400e29b41d4a716446655440000", nil},
+	{"uuid from string", "uuid", "550e8400-e29b-41d4-a716-446655440000", "550e8400e29b41d4a716446655440000",
+		UUID{0x55, 0x0e, 0x84, 0x00, 0xe2, 0x9b, 0x41, 0xd4, 0xa7, 0x16, 0x44, 0x66, 0x55, 0x44, 0x00, 0x00}},
+	{"timeuuid", "timeuuid", [16]byte{0, 0, 0, 1, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+		"00000001000010000000000000000000", UUID{0, 0, 0, 1, 0, 0, 0x10, 0}},
+	{"inet v4", "inet", net.ParseIP("10.0.0.1"), "0a000001", net.IP{10, 0, 0, 1}},
+	{"inet v6", "inet", net.ParseIP("::1"), "00000000000000000000000000000001", nil},
+	{"inet netip", "inet", netip.MustParseAddr("192.168.1.2"), "c0a80102", net.IP{192, 168, 1, 2}},
+	{"duration", "duration", Duration{Months: 1, Days: 2, Nanos: 3}, "020406", nil},
+	{"duration negative", "duration", Duration{Months: -1, Days: 0, Nanos: -1}, "010001", nil},
+	{"duration hour", "duration", time.Hour, "0000fc068c61714000", Duration{Nanos: int64(time.Hour)}},
+	{"duration max", "duration", Duration{Months: math.MaxInt32, Days: math.MaxInt32, Nanos: math.MaxInt64},
+		"f0fffffffe f0fffffffe fffffffffffffffffe", nil},
+	{"list", "list<int>", []any{int32(3), int32(1), int32(3)}, "00000003 00000004 00000003 00000004 00000001 00000004 00000003", nil},
+	{"list typed", "list<text>", []string{"a", "b"}, "00000002 00000001 61 00000001 62", []any{"a", "b"}},
+	{"list empty", "list<int>", []int{}, "00000000", []any{}},
+	{"set sorted and deduplicated", "set<int>", []int{3, -1, 3, 2}, "00000003 00000004 ffffffff 00000004 00000002 00000004 00000003",
+		[]any{int32(-1), int32(2), int32(3)}},
+	{"set of text", "set<text>", []any{"b", "a"}, "00000002 00000001 61 00000001 62", []any{"a", "b"}},
+	{"map", "map<text, int>", map[string]int{"b": 2, "a": 1}, "00000002 00000001 61 00000004 00000001 00000001 62 00000004 00000002",
+		[]KV{{"a", int32(1)}, {"b", int32(2)}}},
+	{"map from KVs, last wins", "map<int, boolean>", []KV{{int32(2), true}, {int32(1), false}, {int32(2), false}},
+		"00000002 00000004 00000001 00000001 00 00000004 00000002 00000001 00",
+		[]KV{{int32(1), false}, {int32(2), false}}},
+	{"tuple", "tuple<int, text, boolean>", []any{int32(1), nil, true}, "00000004 00000001 ffffffff 00000001 01", nil},
+	{"nested", "map<int, frozen<list<text>>>", []KV{{int32(1), []any{"x"}}},
+		"00000001 00000004 00000001 00000009 00000001 00000001 78", nil},
+	{"pointer", "int", func() *int { v := 7; return &v }(), "00000007", int32(7)},
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, tt := range roundTrips {
+		t.Run(tt.name, func(t *testing.T) {
+			typ := mustParse(t, tt.typ)
+			want := mustHex(t, tt.hex)
+			got := mustEncode(t, typ, tt.in)
+			if !bytes.Equal(got, want) || got == nil {
+				t.Fatalf("Encode = %x, want %x", got, want)
+			}
+			if err := Validate(typ, got); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			dec, err := Decode(typ, got)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			wantDec := tt.out
+			if wantDec == nil {
+				wantDec = tt.in
+			}
+			if !sameValue(dec, wantDec) {
+				t.Fatalf("Decode = %#v, want %#v", dec, wantDec)
+			}
+			again := mustEncode(t, typ, dec)
+			if !bytes.Equal(again, want) {
+				t.Errorf("Encode(Decode) = %x, want %x", again, want)
+			}
+		})
+	}
+}
+
+func TestNullAndEmpty(t *testing.T) {
+	for _, name := range []string{"int", "text", "list<int>", "tuple<int>", "varint", "uuid"} {
+		typ := mustParse(t, name)
+		b, err := Encode(typ, nil)
+		if err != nil || b != nil {
+			t.Errorf("Encode(%s, nil) = %x, %v; want nil", name, b, err)
+		}
+		if v, err := Decode(typ, nil); err != nil || v != nil {
+			t.Errorf("Decode(%s, nil) = %v, %v; want nil", name, v, err)
+		}
+		if err := Validate(typ, nil); err != nil {
+			t.Errorf("Validate(%s, nil) = %v", name, err)
+		}
+	}
+	var np *int
+	if b, err := Encode(Native(Int), np); err != nil || b != nil {
+		t.Errorf("Encode(nil pointer) = %x, %v", b, err)
+	}
+	// Empty values: strings and blobs decode to their empty value, other
+	// types to nil as in Cassandra.
+	emptyTests := []struct {
+		typ  string
+		want any
+	}{
+		{"text", ""}, {"ascii", ""}, {"blob", []byte{}}, {"int", nil}, {"bigint", nil},
+		{"boolean", nil}, {"double", nil}, {"varint", nil}, {"decimal", nil}, {"uuid", nil},
+		{"timeuuid", nil}, {"inet", nil}, {"timestamp", nil}, {"tuple<int>", nil},
+	}
+	for _, tt := range emptyTests {
+		v, err := Decode(mustParse(t, tt.typ), []byte{})
+		if err != nil || !sameValue(v, tt.want) {
+			t.Errorf("Decode(%s, empty) = %#v, %v; want %#v", tt.typ, v, err, tt.want)
+		}
+	}
+}
+
+func TestDecodeTuplePadding(t *testing.T) {
+	typ := mustParse(t, "tuple<int, text, int>")
+	v, err := Decode(typ, mustHex(t, "00000004 00000009"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameValue(v, []any{int32(9), nil, nil}) {
+		t.Errorf("Decode = %#v", v)
+	}
+}
+
+func TestDecodeDoesNotAlias(t *testing.T) {
+	in := []byte{1, 2, 3, 4}
+	v, err := Decode(Native(Blob), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in[0] = 9
+	if v.([]byte)[0] != 1 {
+		t.Error("Decode result aliases its input")
+	}
+}
+
+func TestEncodeErrors(t *testing.T) {
+	tests := []struct {
+		typ  string
+		in   any
+		want string
+	}{
+		{"int", int64(1) << 40, "out of range for int"},
+		{"tinyint", 128, "out of range for tinyint"},
+		{"smallint", -32769, "out of range for smallint"},
+		{"bigint", uint64(math.MaxUint64), "out of range for bigint"},
+		{"int", 1.5, "unsupported Go type float64"},
+		{"int", "x", "Unable to make int from 'x'"},
+		{"ascii", "é", "Invalid byte for ascii: 195"},
+		{"text", []byte{0xff}, "Invalid UTF-8 bytes 0xff"},
+		{"float", 0.1, "does not fit a float exactly"},
+		{"time", -time.Second, "out of range"},
+		{"time", 24 * time.Hour, "out of range"},
+		{"timeuuid", UUID{6: 0x40}, "timeuuid needs version 1"},
+		{"uuid", []byte{1, 2}, "UUID needs 16 bytes"},
+		{"duration", Duration{Months: 1, Nanos: -1}, "same sign"},
+		{"list<int>", []any{1, nil}, "null is not supported inside collections"},
+		{"map<int, int>", map[int]any{1: nil}, "null is not supported inside collections"},
+		{"list<int>", 5, "unsupported Go type int"},
+		{"tuple<int, int>", []any{1}, "needs 2 elements, got 1"},
+		{"date", time.Date(9999999, 1, 1, 0, 0, 0, 0, time.UTC), "out of range"},
+		{"inet", net.IP{1, 2, 3}, "invalid net.IP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+" "+tt.want, func(t *testing.T) {
+			_, err := Encode(mustParse(t, tt.typ), tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Encode(%s, %#v) error = %v, want %q", tt.typ, tt.in, err, tt.want)
+			}
+		})
+	}
+	if _, err := Encode(Native(Int), struct{}{}); !errors.Is(err, ErrUnsupportedGoType) {
+		t.Errorf("error %v is not ErrUnsupportedGoType", err)
+	}
+}
+
+func TestEncodeUDT(t *testing.T) {
+	udt := Type{Kind: UDT, Name: "addr", Fields: []string{"street", "zip"}, Elems: []Type{{Kind: Varchar}, {Kind: Int}}}
+	want := mustHex(t, "00000001 61 00000004 00000005")
+	for _, in := range []any{[]any{"a", 5}, map[string]any{"street": "a", "zip": 5}} {
+		got := mustEncode(t, udt, in)
+		if !bytes.Equal(got, want) {
+			t.Errorf("Encode(%v) = %x, want %x", in, got, want)
+		}
+	}
+	if _, err := Encode(udt, map[string]any{"nope": 1}); err == nil {
+		t.Error("Encode accepted an unknown field")
+	}
+	v, err := Decode(udt, want)
+	if err != nil || !sameValue(v, []any{"a", int32(5)}) {
+		t.Errorf("Decode = %#v, %v", v, err)
+	}
+}
+
+func TestAppendValue(t *testing.T) {
+	if got := AppendValue([]byte{9}, nil); !bytes.Equal(got, []byte{9, 0xff, 0xff, 0xff, 0xff}) {
+		t.Errorf("AppendValue(nil) = %x", got)
+	}
+	if got := AppendValue(nil, []byte{}); !bytes.Equal(got, []byte{0, 0, 0, 0}) {
+		t.Errorf("AppendValue(empty) = %x", got)
+	}
+	if got := AppendValue(nil, []byte{7, 8}); !bytes.Equal(got, []byte{0, 0, 0, 2, 7, 8}) {
+		t.Errorf("AppendValue = %x", got)
+	}
+}
+
+func TestValueStrings(t *testing.T) {
+	tests := []struct {
+		got, want string
+	}{
+		{Decimal{Unscaled: big.NewInt(125), Scale: 2}.String(), "1.25"},
+		{Decimal{Unscaled: big.NewInt(-5), Scale: 3}.String(), "-0.005"},
+		{Decimal{Unscaled: big.NewInt(12), Scale: -2}.String(), "1200"},
+		{Decimal{Unscaled: big.NewInt(0), Scale: -2}.String(), "0"},
+		{Decimal{Unscaled: big.NewInt(0), Scale: 2}.String(), "0.00"},
+		{Decimal{}.String(), "0"},
+		{Decimal{Unscaled: big.NewInt(-7)}.String(), "-7"},
+		{UUID{0x55, 0x0e, 0x84, 0x00, 0xe2, 0x9b, 0x41, 0xd4, 0xa7, 0x16, 0x44, 0x66, 0x55, 0x44, 0x00, 0x00}.String(),
+			"550e8400-e29b-41d4-a716-446655440000"},
+		{Date(0).String(), "1970-01-01"},
+		{Date(-1).String(), "1969-12-31"},
+		{Date(19359).String(), "2023-01-02"},
+		{Date(19359).Time().Format(time.RFC3339), "2023-01-02T00:00:00Z"},
+		{Duration{Months: 14, Days: 3, Nanos: int64(time.Hour + 2*time.Millisecond + 5)}.String(), "1y2mo3d1h2ms5ns"},
+		{Duration{Nanos: -90 * int64(time.Second)}.String(), "-1m30s"},
+		{Duration{}.String(), "0s"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+	if _, err := ParseUUID("550e8400-e29b-41d4-a716-44665544000g"); err == nil {
+		t.Error("ParseUUID accepted a bad digit")
+	}
+	if DateOf(time.Date(2023, 1, 2, 23, 0, 0, 0, time.FixedZone("x", -5*3600))) != 19359 {
+		t.Error("DateOf does not use the time's own zone")
+	}
+}
+
+func TestVint(t *testing.T) {
+	for _, v := range []int64{0, 1, -1, 63, -64, 64, 8191, 8192, 1 << 20, math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
+		b := appendVint(nil, v)
+		got, n, ok := readVint(b)
+		if !ok || n != len(b) || got != v {
+			t.Errorf("vint %d: encoded %x, read %d (%d bytes, ok %v)", v, b, got, n, ok)
+		}
+	}
+	if _, _, ok := readUvint([]byte{0xC0, 0x01}); ok {
+		t.Error("readUvint accepted a truncated vint")
+	}
+}

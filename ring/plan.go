@@ -1,0 +1,128 @@
+package ring
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+)
+
+// Plan is the result of Ring.Split: the subranges to scan.
+type Plan struct {
+	Partitioner Partitioner
+	// Subranges in token order, IDs ascending (consecutive in a whole plan,
+	// strided in a shard).
+	Subranges []Subrange
+	// EstimatesUsed says whether size estimates weighted the split.
+	EstimatesUsed bool
+	// EstimatesIgnored says why size estimates were given but not used, for
+	// a log line; "" otherwise.
+	EstimatesIgnored string
+}
+
+// Fingerprint identifies the plan's work: a hash of the partitioner and of
+// every subrange's ID and bounds (not of replicas, estimates or order). A
+// checkpoint stores it to detect that a resumed scan would split the ring
+// differently. A shard has its own fingerprint.
+func (p *Plan) Fingerprint() string {
+	h := sha256.New()
+	var b [8 + 4*8]byte
+	fmt.Fprintf(h, "ringscan plan v1\n%s\n%d\n", p.Partitioner.ClassName(), len(p.Subranges))
+	for _, s := range p.Subranges {
+		binary.BigEndian.PutUint64(b[0:], uint64(s.ID))
+		binary.BigEndian.PutUint64(b[8:], s.Range.Start.pos.hi)
+		binary.BigEndian.PutUint64(b[16:], s.Range.Start.pos.lo)
+		binary.BigEndian.PutUint64(b[24:], s.Range.End.pos.hi)
+		binary.BigEndian.PutUint64(b[32:], s.Range.End.pos.lo)
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Shard returns part i of n of the plan: the subranges at positions i,
+// i+n, i+2n, ... of Subranges. Shards 0..n-1 of one plan together hold every
+// subrange exactly once, so n processes given the same ring and SplitConfig
+// read the table once between them; striding spreads each shard over the
+// whole ring and so over all hosts. A shard may be empty when n exceeds the
+// plan's length. It fails unless 0 <= i < n.
+func (p *Plan) Shard(i, n int) (*Plan, error) {
+	if n < 1 || i < 0 || i >= n {
+		return nil, fmt.Errorf("%w: shard %d of %d, want 0 <= shard < shards", ErrInvalidConfig, i, n)
+	}
+	out := &Plan{
+		Partitioner:      p.Partitioner,
+		EstimatesUsed:    p.EstimatesUsed,
+		EstimatesIgnored: p.EstimatesIgnored,
+		Subranges:        make([]Subrange, 0, (len(p.Subranges)+n-1-i)/n),
+	}
+	for j := i; j < len(p.Subranges); j += n {
+		out.Subranges = append(out.Subranges, p.Subranges[j])
+	}
+	return out, nil
+}
+
+// Shuffle returns the subranges in a scan order that spreads concurrent
+// work over the cluster; the plan is not modified. Subranges are grouped by
+// primary replica (Replicas[0]); each group is shuffled, and the groups are
+// interleaved evenly, so that consecutive subranges go to different
+// primaries whenever the groups' sizes allow it. The order depends only on
+// the plan and seed, not on the Go version.
+func (p *Plan) Shuffle(seed uint64) []Subrange {
+	rng := splitmix64{seed}
+	groups := make(map[string][]int)
+	for i, s := range p.Subranges {
+		k := ""
+		if len(s.Replicas) > 0 {
+			k = s.Replicas[0].key()
+		}
+		groups[k] = append(groups[k], i)
+	}
+	keys := sortedKeys(groups)
+	rng.shuffle(len(keys), func(a, b int) { keys[a], keys[b] = keys[b], keys[a] })
+
+	type item struct {
+		at    float64 // evenly spaced within the group, from a random offset
+		group int
+		sub   int
+	}
+	items := make([]item, 0, len(p.Subranges))
+	for g, k := range keys {
+		members := groups[k]
+		rng.shuffle(len(members), func(a, b int) { members[a], members[b] = members[b], members[a] })
+		off := rng.float64()
+		for j, sub := range members {
+			items = append(items, item{(float64(j) + off) / float64(len(members)), g, sub})
+		}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.group, b.group))
+	})
+	out := make([]Subrange, len(items))
+	for i, it := range items {
+		out[i] = p.Subranges[it.sub]
+	}
+	return out
+}
+
+// splitmix64 is a small seeded generator, defined here so that shuffles stay
+// the same across Go versions.
+type splitmix64 struct{ s uint64 }
+
+func (r *splitmix64) next() uint64 {
+	r.s += 0x9e3779b97f4a7c15
+	z := r.s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (r *splitmix64) float64() float64 { return float64(r.next()>>11) * 0x1p-53 }
+
+// shuffle is Fisher-Yates; the modulo bias is irrelevant for scan order.
+func (r *splitmix64) shuffle(n int, swap func(a, b int)) {
+	for i := n - 1; i > 0; i-- {
+		swap(i, int(r.next()%uint64(i+1)))
+	}
+}

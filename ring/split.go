@@ -1,0 +1,299 @@
+package ring
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+)
+
+// ErrInvalidConfig is wrapped by the errors of SplitConfig.Validate and of
+// Split for a configuration that does not fit the ring.
+var ErrInvalidConfig = errors.New("invalid config")
+
+// ErrNoReplica is wrapped by Split's error when a range has no replica to
+// route to (a NetworkTopologyStrategy naming none of the ring's DCs, or
+// LocalDCOnly with no replica in LocalDC).
+var ErrNoReplica = errors.New("no replica")
+
+const (
+	// DefaultSplitsPerHost sets SplitConfig.Splits when it is zero: this
+	// many subranges per host, and never fewer than the vnode ranges.
+	DefaultSplitsPerHost = 64
+	// MaxSplits bounds SplitConfig.Splits, so that a typo cannot allocate
+	// gigabytes of subranges. A ring with more vnode ranges still gets one
+	// subrange per vnode range.
+	MaxSplits = 1 << 20
+)
+
+// SplitConfig configures Ring.Split. Only Replication is required.
+type SplitConfig struct {
+	// Replication of the scanned keyspace, to route each subrange to its
+	// replicas. Required (see ParseReplication).
+	Replication Replication
+	// Splits is the number of subranges wanted, at most MaxSplits. The plan
+	// never has fewer than the ring's vnode ranges, since a subrange never
+	// crosses a vnode boundary: a smaller value is raised to that.
+	// Default (0): DefaultSplitsPerHost × hosts.
+	Splits int
+	// LocalDC, when set, lists each subrange's replicas in this data center
+	// first, each group keeping its primary-first order. It must be one of
+	// the ring's DCs. Default: "" (replicas in placement order).
+	LocalDC string
+	// LocalDCOnly drops the replicas outside LocalDC; Split fails if a
+	// range then has none. Requires LocalDC. Default: false.
+	LocalDCOnly bool
+	// Estimates are the table's rows of system.size_estimates, gathered from
+	// every node. When usable they weight the split: more subranges where
+	// there is more data (see the package documentation for when they are
+	// ignored). Default: none, split by ring share.
+	Estimates []SizeEstimate
+}
+
+// Validate reports every invalid field at once; each error wraps
+// ErrInvalidConfig.
+func (c SplitConfig) Validate() error {
+	var errs []error
+	if err := c.Replication.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: Replication: %w", ErrInvalidConfig, err))
+	}
+	if c.Splits < 0 || c.Splits > MaxSplits {
+		errs = append(errs, fmt.Errorf("%w: Splits is %d, want 0..%d (0: %d per host)", ErrInvalidConfig, c.Splits, MaxSplits, DefaultSplitsPerHost))
+	}
+	if c.LocalDCOnly && c.LocalDC == "" {
+		errs = append(errs, fmt.Errorf("%w: LocalDCOnly is set without LocalDC, want a data center name", ErrInvalidConfig))
+	}
+	return errors.Join(errs...)
+}
+
+// Subrange is one unit of scan work: a range inside a single vnode range,
+// so that one replica set holds all of it.
+type Subrange struct {
+	// ID is the subrange's index in the whole plan, in token order. It is
+	// stable: the same ring and SplitConfig give the same IDs.
+	ID int
+	// Range is the subrange's (start, end].
+	Range Range
+	// Vnode indexes the enclosing range in Ring.VnodeRanges.
+	Vnode int
+	// Replicas are the hosts holding the range, primary first (LocalDC
+	// first, or only, when configured). Subranges of one vnode range share
+	// this slice: do not modify it.
+	Replicas []Host
+	// Share is the fraction of the ring the subrange covers.
+	Share float64
+	// Estimate is the estimated data in the subrange; nil unless size
+	// estimates were used.
+	Estimate *Estimate
+}
+
+// Estimate is an estimated amount of data, from system.size_estimates.
+type Estimate struct {
+	Partitions int64
+	Bytes      int64 // partitions × mean partition size
+}
+
+// Split divides the ring into subranges to scan (see the package
+// documentation for the rules). The subranges cover (Min, Max] exactly
+// once, in token order, and none crosses a vnode range boundary.
+func (r *Ring) Split(c SplitConfig) (*Plan, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.LocalDC != "" && !slices.Contains(r.dcs, c.LocalDC) {
+		return nil, fmt.Errorf("%w: LocalDC is %q, want one of the ring's DCs %q", ErrInvalidConfig, c.LocalDC, r.dcs)
+	}
+	replicas, err := r.vnodeReplicas(c)
+	if err != nil {
+		return nil, err
+	}
+
+	n := c.Splits
+	if n == 0 {
+		n = DefaultSplitsPerHost * len(r.hosts)
+	}
+	n = max(n, len(r.vnodes))
+
+	widths := make([]u128, len(r.vnodes))
+	weights := make([]float64, len(r.vnodes))
+	for i, v := range r.vnodes {
+		widths[i] = v.r.width()
+		weights[i] = v.r.Share()
+	}
+	plan := &Plan{Partitioner: r.p}
+	est, reason := weighByEstimates(r.p, r.vnodes, c.Estimates)
+	if est != nil {
+		weights = est.weights
+		plan.EstimatesUsed = true
+	}
+	plan.EstimatesIgnored = reason
+
+	counts := allocate(n, weights, widths)
+	plan.Subranges = make([]Subrange, 0, n)
+	for i, v := range r.vnodes {
+		cnt := counts[i]
+		q, rem := widths[i].divmod64(cnt)
+		// The j-th boundary is start + floor(width×j/cnt), computed as
+		// start + q×j + floor(rem×j/cnt) so that nothing overflows. Since
+		// cnt <= width the boundaries strictly increase: no empty subrange.
+		bound := func(j uint64) Token {
+			if j == cnt {
+				return v.r.End
+			}
+			hi, lo := bits.Mul64(rem, j)
+			f, _ := u128{hi, lo}.divmod64(cnt)
+			return Token{r.p, v.r.Start.pos.add(q.mul64(j)).add(f)}
+		}
+		start := v.r.Start
+		for j := uint64(1); j <= cnt; j++ {
+			end := bound(j)
+			s := Subrange{
+				ID:       len(plan.Subranges),
+				Range:    Range{start, end},
+				Vnode:    i,
+				Replicas: replicas[i],
+			}
+			s.Share = s.Range.Share()
+			if est != nil {
+				w := s.Range.width().float64()
+				s.Estimate = &Estimate{
+					Partitions: int64(math.Round(est.parts[i] * w)),
+					Bytes:      int64(math.Round(est.bytes[i] * w)),
+				}
+			}
+			plan.Subranges = append(plan.Subranges, s)
+			start = end
+		}
+	}
+	return plan, nil
+}
+
+// vnodeReplicas returns the replicas of each vnode range, ordered for
+// LocalDC.
+func (r *Ring) vnodeReplicas(c SplitConfig) ([][]Host, error) {
+	w := newWalker(r, c.Replication)
+	out := make([][]Host, len(r.vnodes))
+	byOwner := make(map[int][]Host, 1)
+	for i, v := range r.vnodes {
+		if hs, ok := byOwner[v.owner]; ok {
+			out[i] = hs
+			continue
+		}
+		idx := w.replicas(v.owner)
+		hosts := make([]Host, 0, len(idx))
+		if c.LocalDC != "" {
+			for _, h := range idx {
+				if r.hosts[h].DC == c.LocalDC {
+					hosts = append(hosts, r.hosts[h])
+				}
+			}
+		}
+		if !c.LocalDCOnly {
+			for _, h := range idx {
+				if c.LocalDC == "" || r.hosts[h].DC != c.LocalDC {
+					hosts = append(hosts, r.hosts[h])
+				}
+			}
+		}
+		if len(hosts) == 0 {
+			if c.LocalDCOnly {
+				return nil, fmt.Errorf("%w: range %v has no replica in local DC %q under %v", ErrNoReplica, v.r, c.LocalDC, c.Replication)
+			}
+			return nil, fmt.Errorf("%w: range %v has no replica under %v; the ring's DCs are %q", ErrNoReplica, v.r, c.Replication, r.dcs)
+		}
+		byOwner[v.owner] = hosts
+		out[i] = hosts
+	}
+	return out, nil
+}
+
+// allocate gives each range a number of subranges: at least 1, at most its
+// width (no empty subrange), n in all, in proportion to weights. Each range
+// first gets 1 + floor((n-k)·weight/total); the remainder then goes one by
+// one to the range whose subranges are currently the heaviest
+// (weight/count), which minimizes the heaviest subrange. Ties go to the
+// lower index, so the result is deterministic.
+func allocate(n int, weights []float64, widths []u128) []uint64 {
+	k := len(weights)
+	counts := make([]uint64, k)
+	var total float64
+	for _, w := range weights {
+		total += w
+	}
+	extra := n - k
+	used := 0
+	for i := range counts {
+		counts[i] = 1
+		if extra > 0 && total > 0 {
+			e := math.Floor(float64(extra) * (weights[i] / total))
+			counts[i] = capCount(1+uint64(e), widths[i])
+		}
+		used += int(counts[i])
+	}
+	// Floating-point rounding may overshoot by a few: take them back from
+	// the largest counts.
+	for used > n {
+		j := 0
+		for i := range counts {
+			if counts[i] > counts[j] {
+				j = i
+			}
+		}
+		counts[j]--
+		used--
+	}
+	if used == n {
+		return counts
+	}
+	h := &allocHeap{weights: weights, counts: counts}
+	for i := range counts {
+		if capCount(counts[i]+1, widths[i]) > counts[i] {
+			h.idx = append(h.idx, i)
+		}
+	}
+	heap.Init(h)
+	for used < n && h.Len() > 0 {
+		i := h.idx[0]
+		counts[i]++
+		used++
+		if capCount(counts[i]+1, widths[i]) > counts[i] {
+			heap.Fix(h, 0)
+		} else {
+			heap.Pop(h)
+		}
+	}
+	return counts
+}
+
+func capCount(c uint64, width u128) uint64 {
+	if width.hi == 0 && width.lo < c {
+		return width.lo
+	}
+	return c
+}
+
+// allocHeap orders range indexes by weight per subrange, heaviest first.
+type allocHeap struct {
+	idx     []int
+	weights []float64
+	counts  []uint64
+}
+
+func (h *allocHeap) Len() int { return len(h.idx) }
+func (h *allocHeap) Less(a, b int) bool {
+	i, j := h.idx[a], h.idx[b]
+	wi, wj := h.weights[i]/float64(h.counts[i]), h.weights[j]/float64(h.counts[j])
+	if wi != wj {
+		return wi > wj
+	}
+	return i < j
+}
+func (h *allocHeap) Swap(a, b int) { h.idx[a], h.idx[b] = h.idx[b], h.idx[a] }
+func (h *allocHeap) Push(x any)    { h.idx = append(h.idx, x.(int)) }
+func (h *allocHeap) Pop() any {
+	x := h.idx[len(h.idx)-1]
+	h.idx = h.idx[:len(h.idx)-1]
+	return x
+}

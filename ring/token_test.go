@@ -1,0 +1,284 @@
+package ring
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// The tests use only the standard library: testify cannot be imported until
+// go.sum lists its go.yaml.in/yaml/v3 dependency.
+
+func TestParsePartitioner(t *testing.T) {
+	tests := []struct {
+		name string
+		want Partitioner
+		err  string
+	}{
+		{name: "org.apache.cassandra.dht.Murmur3Partitioner", want: Murmur3Partitioner},
+		{name: "Murmur3Partitioner", want: Murmur3Partitioner},
+		{name: " Murmur3Partitioner\n", want: Murmur3Partitioner},
+		{name: "org.apache.cassandra.dht.RandomPartitioner", want: RandomPartitioner},
+		{name: "RandomPartitioner", want: RandomPartitioner},
+		{name: "org.apache.cassandra.dht.ByteOrderedPartitioner",
+			err: `unsupported partitioner "org.apache.cassandra.dht.ByteOrderedPartitioner": ringscan supports Murmur3Partitioner and RandomPartitioner`},
+		{name: "OrderPreservingPartitioner",
+			err: `unsupported partitioner "OrderPreservingPartitioner": ringscan supports Murmur3Partitioner and RandomPartitioner`},
+		{name: "", err: `unsupported partitioner "": ringscan supports Murmur3Partitioner and RandomPartitioner`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePartitioner(tt.name)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err || !errors.Is(err, ErrUnsupportedPartitioner) {
+					t.Fatalf("ParsePartitioner(%q) error = %v, want %q wrapping ErrUnsupportedPartitioner", tt.name, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParsePartitioner(%q) = %v, %v; want %v", tt.name, got, err, tt.want)
+			}
+			if back, err := ParsePartitioner(got.ClassName()); err != nil || back != got {
+				t.Errorf("ClassName %q does not parse back: %v, %v", got.ClassName(), back, err)
+			}
+		})
+	}
+}
+
+func TestParseToken(t *testing.T) {
+	p127 := new(big.Int).Lsh(big.NewInt(1), 127)
+	tests := []struct {
+		p    Partitioner
+		in   string
+		bind any
+		pos  u128
+		err  bool
+	}{
+		{p: Murmur3Partitioner, in: "-9223372036854775808", bind: int64(math.MinInt64), pos: u128{}},
+		{p: Murmur3Partitioner, in: "-9223372036854775807", bind: int64(math.MinInt64 + 1), pos: u128{lo: 1}},
+		{p: Murmur3Partitioner, in: "0", bind: int64(0), pos: u128{lo: 1 << 63}},
+		{p: Murmur3Partitioner, in: "9223372036854775807", bind: int64(math.MaxInt64), pos: u128{lo: math.MaxUint64}},
+		{p: Murmur3Partitioner, in: "9223372036854775808", err: true},
+		{p: Murmur3Partitioner, in: "1.5", err: true},
+		{p: Murmur3Partitioner, in: "", err: true},
+		{p: RandomPartitioner, in: "-1", bind: big.NewInt(-1), pos: u128{}},
+		{p: RandomPartitioner, in: "0", bind: big.NewInt(0), pos: u128{lo: 1}},
+		{p: RandomPartitioner, in: "170141183460469231731687303715884105728", bind: p127, pos: u128{hi: 1 << 63, lo: 1}},
+		{p: RandomPartitioner, in: "170141183460469231731687303715884105729", err: true},
+		{p: RandomPartitioner, in: "-2", err: true},
+		{p: RandomPartitioner, in: "abc", err: true},
+		{p: Partitioner(9), in: "1", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p.String()+"/"+tt.in, func(t *testing.T) {
+			tok, err := tt.p.ParseToken(tt.in)
+			if tt.err {
+				if !errors.Is(err, ErrInvalidToken) {
+					t.Fatalf("ParseToken(%q) = %v, %v; want ErrInvalidToken", tt.in, tok, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseToken(%q): %v", tt.in, err)
+			}
+			if tok.pos != tt.pos || tok.Partitioner() != tt.p {
+				t.Errorf("ParseToken(%q) pos = %v, want %v", tt.in, tok.pos, tt.pos)
+			}
+			if tok.String() != tt.in {
+				t.Errorf("String() = %q, want %q", tok.String(), tt.in)
+			}
+			if !bindEqual(tok.BindValue(), tt.bind) {
+				t.Errorf("BindValue() = %#v, want %#v", tok.BindValue(), tt.bind)
+			}
+			back, err := tt.p.TokenOf(tok.BindValue())
+			if err != nil || back != tok {
+				t.Errorf("TokenOf(BindValue()) = %v, %v; want %v", back, err, tok)
+			}
+		})
+	}
+}
+
+func TestTokenOf(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Partitioner
+		v    any
+		want string
+		err  bool
+	}{
+		{name: "murmur3 int64", p: Murmur3Partitioner, v: int64(-5), want: "-5"},
+		{name: "murmur3 int", p: Murmur3Partitioner, v: 5, err: true},
+		{name: "murmur3 big", p: Murmur3Partitioner, v: big.NewInt(5), err: true},
+		{name: "random big", p: RandomPartitioner, v: big.NewInt(42), want: "42"},
+		{name: "random int64", p: RandomPartitioner, v: int64(42), want: "42"},
+		{name: "random nil big", p: RandomPartitioner, v: (*big.Int)(nil), err: true},
+		{name: "random negative", p: RandomPartitioner, v: int64(-7), err: true},
+		{name: "random string", p: RandomPartitioner, v: "42", err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.p.TokenOf(tt.v)
+			if tt.err {
+				if !errors.Is(err, ErrInvalidToken) {
+					t.Fatalf("TokenOf(%#v) = %v, %v; want ErrInvalidToken", tt.v, got, err)
+				}
+				return
+			}
+			if err != nil || got.String() != tt.want {
+				t.Fatalf("TokenOf(%#v) = %v, %v; want %s", tt.v, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPartitionerBounds(t *testing.T) {
+	tests := []struct {
+		p        Partitioner
+		min, max string
+	}{
+		{Murmur3Partitioner, "-9223372036854775808", "9223372036854775807"},
+		{RandomPartitioner, "-1", "170141183460469231731687303715884105728"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p.String(), func(t *testing.T) {
+			if got := tt.p.Min().String(); got != tt.min {
+				t.Errorf("Min() = %s, want %s", got, tt.min)
+			}
+			if got := tt.p.Max().String(); got != tt.max {
+				t.Errorf("Max() = %s, want %s", got, tt.max)
+			}
+			if (Token{}) != Murmur3Partitioner.Min() {
+				t.Errorf("zero Token is not Murmur3 Min")
+			}
+			full := FullRange(tt.p)
+			if full.Share() != 1 {
+				t.Errorf("full ring share = %v, want 1", full.Share())
+			}
+			if full.Contains(tt.p.Min()) || !full.Contains(tt.p.Max()) {
+				t.Errorf("full ring must exclude Min and include Max")
+			}
+		})
+	}
+}
+
+func TestRange(t *testing.T) {
+	m := Murmur3Token
+	tests := []struct {
+		name     string
+		r        Range
+		in, out  []Token
+		empty    bool
+		str      string
+		after    any
+		upTo     any
+		shareMin float64
+	}{
+		{
+			name: "middle", r: Range{m(-10), m(10)},
+			in: []Token{m(-9), m(0), m(10)}, out: []Token{m(-10), m(11), m(math.MinInt64)},
+			str: "(-10, 10]", after: int64(-10), upTo: int64(10),
+		},
+		{
+			name: "from min", r: Range{m(math.MinInt64), m(math.MinInt64 + 1)},
+			in: []Token{m(math.MinInt64 + 1)}, out: []Token{m(math.MinInt64), m(math.MinInt64 + 2)},
+			str: "(-9223372036854775808, -9223372036854775807]", after: int64(math.MinInt64), upTo: int64(math.MinInt64 + 1),
+		},
+		{
+			name: "to max", r: Range{m(math.MaxInt64 - 1), m(math.MaxInt64)},
+			in: []Token{m(math.MaxInt64)}, out: []Token{m(math.MaxInt64 - 1)},
+			str: "(9223372036854775806, 9223372036854775807]", after: int64(math.MaxInt64 - 1), upTo: int64(math.MaxInt64),
+		},
+		{
+			name: "empty", r: Range{m(5), m(5)}, out: []Token{m(5), m(6)}, empty: true,
+			str: "(5, 5]", after: int64(5), upTo: int64(5),
+		},
+		{
+			name: "reversed is empty, not wrapping", r: Range{m(5), m(-5)}, out: []Token{m(6), m(-6), m(0)}, empty: true,
+			str: "(5, -5]", after: int64(5), upTo: int64(-5),
+		},
+		{
+			name: "other partitioner", r: Range{m(-10), m(10)}, out: []Token{{p: RandomPartitioner, pos: u128{lo: 1 << 63}}},
+			str: "(-10, 10]", after: int64(-10), upTo: int64(10),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, tok := range tt.in {
+				if !tt.r.Contains(tok) {
+					t.Errorf("%v does not contain %v", tt.r, tok)
+				}
+			}
+			for _, tok := range tt.out {
+				if tt.r.Contains(tok) {
+					t.Errorf("%v contains %v", tt.r, tok)
+				}
+			}
+			if tt.r.Empty() != tt.empty {
+				t.Errorf("Empty() = %v", tt.r.Empty())
+			}
+			if tt.r.String() != tt.str {
+				t.Errorf("String() = %q, want %q", tt.r.String(), tt.str)
+			}
+			after, upTo := tt.r.Bounds()
+			if !bindEqual(after, tt.after) || !bindEqual(upTo, tt.upTo) {
+				t.Errorf("Bounds() = %v, %v; want %v, %v", after, upTo, tt.after, tt.upTo)
+			}
+		})
+	}
+}
+
+func TestU128(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	mask := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 128), big.NewInt(1))
+	for range 2000 {
+		a := u128{rng.Uint64() >> rng.IntN(64), rng.Uint64()}
+		b := u128{rng.Uint64() >> rng.IntN(64), rng.Uint64()}
+		d := rng.Uint64()>>rng.IntN(64) | 1
+		ab, bb := a.big(), b.big()
+		if got, want := a.add(b).big(), new(big.Int).And(new(big.Int).Add(ab, bb), mask); got.Cmp(want) != 0 {
+			t.Fatalf("%v + %v = %v, want %v", ab, bb, got, want)
+		}
+		if got, want := a.cmp(b), ab.Cmp(bb); got != want {
+			t.Fatalf("cmp(%v, %v) = %d, want %d", ab, bb, got, want)
+		}
+		hi, lo := maxU128(a, b), minU128(a, b)
+		if got, want := hi.sub(lo).big(), new(big.Int).Sub(hi.big(), lo.big()); got.Cmp(want) != 0 {
+			t.Fatalf("%v - %v = %v, want %v", hi.big(), lo.big(), got, want)
+		}
+		q, r := a.divmod64(d)
+		wq, wr := new(big.Int).QuoRem(ab, new(big.Int).SetUint64(d), new(big.Int))
+		if q.big().Cmp(wq) != 0 || r != wr.Uint64() {
+			t.Fatalf("%v / %d = %v rem %d, want %v rem %v", ab, d, q.big(), r, wq, wr)
+		}
+		if got := q.mul64(d).add(u128{lo: r}); got != a {
+			t.Fatalf("q*d + r = %v, want %v", got.big(), ab)
+		}
+		back, ok := u128FromBig(ab)
+		if !ok || back != a {
+			t.Fatalf("u128FromBig(%v) = %v, %v", ab, back, ok)
+		}
+		if f, wf := a.float64(), new(big.Float).SetInt(ab); wf.Cmp(big.NewFloat(f)) != 0 {
+			if rel, _ := new(big.Float).Quo(new(big.Float).Sub(wf, big.NewFloat(f)), wf).Float64(); math.Abs(rel) > 1e-15 {
+				t.Fatalf("float64(%v) = %v", ab, f)
+			}
+		}
+	}
+	if _, ok := u128FromBig(big.NewInt(-1)); ok {
+		t.Errorf("u128FromBig(-1) succeeded")
+	}
+	if _, ok := u128FromBig(new(big.Int).Lsh(big.NewInt(1), 128)); ok {
+		t.Errorf("u128FromBig(2^128) succeeded")
+	}
+}
+
+// bindEqual compares bind values; *big.Int by value.
+func bindEqual(a, b any) bool {
+	if x, ok := a.(*big.Int); ok {
+		y, ok := b.(*big.Int)
+		return ok && x.Cmp(y) == 0
+	}
+	return reflect.DeepEqual(a, b)
+}
