@@ -27,7 +27,7 @@ type Cluster struct {
 	ring   []ringEntry // every node's tokens, sorted
 	random bool        // RandomPartitioner
 
-	replicas  replicaCache
+	replicas replicaCache
 
 	closeOnce sync.Once
 }

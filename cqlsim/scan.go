@@ -74,9 +74,20 @@ func (c *Cluster) evalToken(t *table, term cqlparse.Term, vals [][]byte) (tok, e
 	return c.tokenValue(v)
 }
 
+// tokenRange evaluates the token restrictions as Cassandra does
+// (StatementRestrictions.getPartitionKeyBoundsForTokenRestrictions): a
+// missing bound is the minimum token, inclusive, and the restriction is the
+// ring range from the start bound to the end bound. A range whose end is not
+// after its start wraps around the ring: CQL answers it with no rows, unless
+// a bound is the minimum token, which then stands for the end of the ring
+// ("token(k) > x AND token(k) < minimum" reads from x to the end).
 func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	r := tokenRange{loIncl: true, hiUnbounded: true}
+	if s.p.lo == nil && s.p.hi == nil {
+		return r, nil
+	}
 	t := s.p.t
+	hi, hiIncl := tok{}, true
 	if s.p.lo != nil {
 		v, err := s.c.evalToken(t, s.p.lo.term, vals)
 		if err != nil {
@@ -89,16 +100,17 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 		if err != nil {
 			return r, err
 		}
-		// The minimum token as an end bound means the end of the ring.
-		if v != (tok{}) || !s.p.hi.inclusive || s.p.hi == s.p.lo {
-			r.hi, r.hiIncl, r.hiUnbounded = v, s.p.hi.inclusive, false
-		}
+		hi, hiIncl = v, s.p.hi.inclusive
 	}
-	if !r.hiUnbounded {
-		c := r.lo.cmp(r.hi)
-		if c > 0 || (c == 0 && !(r.loIncl && r.hiIncl)) {
-			r.empty = true
-		}
+	c := r.lo.cmp(hi)
+	wraps := c > 0 || (c == 0 && !(r.loIncl && hiIncl))
+	switch {
+	case !wraps:
+		r.hi, r.hiIncl, r.hiUnbounded = hi, hiIncl, false
+	case r.lo == (tok{}) || hi == (tok{}):
+		// From the start bound to the end of the ring.
+	default:
+		r.empty = true
 	}
 	return r, nil
 }

@@ -151,6 +151,9 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 	needFiltering := false
 	hasToken := false
 	for _, rel := range s.Where {
+		if rel.Key != nil {
+			return invalidf("Restrictions on collection elements are not supported by cqlsim")
+		}
 		cols := make([]*column, len(rel.Columns))
 		for i, name := range rel.Columns {
 			if cols[i] = t.column(name); cols[i] == nil {

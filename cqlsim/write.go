@@ -10,12 +10,12 @@ import (
 
 // writePlan is an INSERT, UPDATE or DELETE resolved against its table.
 type writePlan struct {
-	t      *table
-	stmt   cqlparse.Statement
-	assign []assignment // INSERT values and UPDATE SET
-	where  []cqlparse.Relation
+	t           *table
+	stmt        cqlparse.Statement
+	assign      []assignment // INSERT values and UPDATE SET
+	where       []cqlparse.Relation
 	ifNotExists bool
-	delCols []*column
+	delCols     []*column
 }
 
 type assignment struct {
@@ -100,6 +100,9 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 		w.ifNotExists = v.IfNotExists
 		return w, nil
 	case *cqlparse.Update:
+		if len(v.Conditions) > 0 || v.IfExists {
+			return nil, invalidf("Conditional updates (IF ...) are not supported by cqlsim")
+		}
 		using(v.Using)
 		for _, a := range v.Set {
 			cl, err := col(a.Column)
@@ -109,7 +112,7 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 			if cl.kind != kindRegular {
 				return nil, invalidf("PRIMARY KEY part %s found in SET part", cl.name)
 			}
-			if a.Op != "" || a.Key != nil {
+			if a.Op != "" || a.Key != nil || a.Prepend {
 				return nil, invalidf("cqlsim supports only plain assignments (col = value) in UPDATE, not on %s", cl.name)
 			}
 			b.term(t, a.Value, cl.name, cl.typ)
@@ -117,6 +120,12 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 		}
 		w.where = v.Where
 	case *cqlparse.Delete:
+		if len(v.Conditions) > 0 || v.IfExists {
+			return nil, invalidf("Conditional deletions (IF ...) are not supported by cqlsim")
+		}
+		if v.Keys != nil {
+			return nil, invalidf("Deleting collection elements (col[key]) is not supported by cqlsim")
+		}
 		using(v.Using)
 		for _, name := range v.Columns {
 			cl, err := col(name)
@@ -131,6 +140,9 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 		w.where = v.Where
 	}
 	for _, rel := range w.where {
+		if rel.Key != nil {
+			return nil, invalidf("Restrictions on collection elements are not supported by cqlsim")
+		}
 		if rel.Token {
 			return nil, invalidf("The token function cannot be used in WHERE clauses for UPDATE and DELETE statements")
 		}

@@ -1,10 +1,10 @@
 package ring
 
 import (
-	"errors"
-	"reflect"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseReplication(t *testing.T) {
@@ -69,17 +69,12 @@ func TestParseReplication(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseReplication(tt.in)
 			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, ErrInvalidReplication) {
-					t.Fatalf("ParseReplication(%v) error = %v, want one containing %q", tt.in, err, tt.err)
-				}
+				require.ErrorIs(t, err, ErrInvalidReplication)
+				assert.ErrorContains(t, err, tt.err)
 				return
 			}
-			if err != nil {
-				t.Fatalf("ParseReplication(%v): %v", tt.in, err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ParseReplication(%v) = %+v, want %+v", tt.in, got, tt.want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -104,18 +99,12 @@ func TestReplicationValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.rep.Validate()
 			if len(tt.errs) == 0 {
-				if err != nil {
-					t.Fatalf("Validate() = %v", err)
-				}
+				assert.NoError(t, err)
 				return
 			}
-			if !errors.Is(err, ErrInvalidReplication) {
-				t.Fatalf("Validate() = %v, want ErrInvalidReplication", err)
-			}
+			require.ErrorIs(t, err, ErrInvalidReplication)
 			for _, e := range tt.errs {
-				if !strings.Contains(err.Error(), e) {
-					t.Errorf("Validate() = %q, want it to mention %q", err, e)
-				}
+				assert.ErrorContains(t, err, e)
 			}
 		})
 	}
@@ -123,7 +112,5 @@ func TestReplicationValidate(t *testing.T) {
 
 func TestReplicationString(t *testing.T) {
 	rep := Replication{Strategy: NetworkTopologyStrategy, DCs: map[string]int{"dc2": 2, "dc1": 3}}
-	if got, want := rep.String(), "{class: NetworkTopologyStrategy, dc1: 3, dc2: 2}"; got != want {
-		t.Errorf("String() = %q, want %q", got, want)
-	}
+	assert.Equal(t, "{class: NetworkTopologyStrategy, dc1: 3, dc2: 2}", rep.String())
 }

@@ -1,11 +1,11 @@
 package ring
 
 import (
-	"errors"
 	"math"
-	"reflect"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // host builds a Murmur3 host.
@@ -36,9 +36,7 @@ func rangeStrings(rs []Range) []string {
 func mustNew(t *testing.T, p Partitioner, hosts ...Host) *Ring {
 	t.Helper()
 	r, err := New(p, hosts)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
+	require.NoError(t, err)
 	return r
 }
 
@@ -61,9 +59,8 @@ func TestNewErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.p, tt.hosts)
-			if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, ErrInvalidRing) {
-				t.Fatalf("New() error = %v, want one containing %q", err, tt.err)
-			}
+			require.ErrorIs(t, err, ErrInvalidRing)
+			assert.ErrorContains(t, err, tt.err)
 		})
 	}
 }
@@ -73,9 +70,7 @@ func TestNewCopiesHosts(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, hosts...)
 	hosts[0].ID = "changed"
 	hosts[0].Tokens[0] = Murmur3Token(99)
-	if got := r.Hosts()[0]; got.ID != "a" || got.Tokens[0] != Murmur3Token(1) {
-		t.Errorf("ring changed with its input: %+v", got)
-	}
+	assert.Equal(t, host("a", "dc", "r", 1), r.Hosts()[0], "ring changed with its input")
 }
 
 func TestVnodeRanges(t *testing.T) {
@@ -126,9 +121,7 @@ func TestVnodeRanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := mustNew(t, Murmur3Partitioner, tt.hosts...)
-			if got := rangeStrings(r.VnodeRanges()); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("VnodeRanges() = %q, want %q", got, tt.want)
-			}
+			assert.Equal(t, tt.want, rangeStrings(r.VnodeRanges()))
 		})
 	}
 }
@@ -137,9 +130,7 @@ func TestVnodeRangesRandomPartitioner(t *testing.T) {
 	p := RandomPartitioner
 	tok := func(s string) Token {
 		v, err := p.ParseToken(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return v
 	}
 	const max = "170141183460469231731687303715884105728"
@@ -160,9 +151,7 @@ func TestVnodeRangesRandomPartitioner(t *testing.T) {
 				h.Tokens = append(h.Tokens, tok(s))
 			}
 			r := mustNew(t, p, h)
-			if got := rangeStrings(r.VnodeRanges()); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("VnodeRanges() = %q, want %q", got, tt.want)
-			}
+			assert.Equal(t, tt.want, rangeStrings(r.VnodeRanges()))
 		})
 	}
 }
@@ -197,12 +186,8 @@ func TestReplicasSimpleStrategy(t *testing.T) {
 			rep := Replication{Strategy: SimpleStrategy, Factor: tt.rf}
 			for _, c := range tt.cases {
 				got, err := r.Replicas(rep, Murmur3Token(c.token))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(ids(got), c.want) {
-					t.Errorf("Replicas(%d) = %v, want %v", c.token, ids(got), c.want)
-				}
+				require.NoError(t, err)
+				assert.Equal(t, c.want, ids(got), "Replicas(%d)", c.token)
 			}
 		})
 	}
@@ -294,12 +279,8 @@ func TestReplicasNetworkTopologyStrategy(t *testing.T) {
 			rep := Replication{Strategy: NetworkTopologyStrategy, DCs: tt.dcs}
 			for _, c := range tt.cases {
 				got, err := r.Replicas(rep, Murmur3Token(c.token))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(ids(got), c.want) {
-					t.Errorf("Replicas(%d) = %v, want %v", c.token, ids(got), c.want)
-				}
+				require.NoError(t, err)
+				assert.Equal(t, c.want, ids(got), "Replicas(%d)", c.token)
 			}
 		})
 	}
@@ -309,21 +290,15 @@ func TestReplicasEverywhere(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, host("A", "dc1", "r1", 10), host("B", "dc2", "r1", 20), host("C", "dc1", "r2", 30))
 	for _, s := range []Strategy{EverywhereStrategy, LocalStrategy} {
 		got, err := r.Replicas(Replication{Strategy: s}, Murmur3Token(15))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []string{"B", "C", "A"}; !reflect.DeepEqual(ids(got), want) {
-			t.Errorf("%v: Replicas(15) = %v, want %v", s, ids(got), want)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, []string{"B", "C", "A"}, ids(got), "%v", s)
 	}
 }
 
 func TestReplicasErrors(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, host("A", "dc1", "r1", 10))
-	if _, err := r.Replicas(Replication{}, Murmur3Token(1)); !errors.Is(err, ErrInvalidReplication) {
-		t.Errorf("zero Replication: err = %v", err)
-	}
-	if _, err := r.Replicas(Replication{Strategy: SimpleStrategy, Factor: 1}, RandomPartitioner.Min()); !errors.Is(err, ErrInvalidToken) {
-		t.Errorf("foreign token: err = %v", err)
-	}
+	_, err := r.Replicas(Replication{}, Murmur3Token(1))
+	assert.ErrorIs(t, err, ErrInvalidReplication, "zero Replication")
+	_, err = r.Replicas(Replication{Strategy: SimpleStrategy, Factor: 1}, RandomPartitioner.Min())
+	assert.ErrorIs(t, err, ErrInvalidToken, "foreign token")
 }

@@ -90,6 +90,7 @@ type Subrange struct {
 }
 
 // Estimate is an estimated amount of data, from system.size_estimates.
+// Both values saturate at math.MaxInt64.
 type Estimate struct {
 	Partitions int64
 	Bytes      int64 // partitions × mean partition size
@@ -159,8 +160,8 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 			if est != nil {
 				w := s.Range.width().float64()
 				s.Estimate = &Estimate{
-					Partitions: int64(math.Round(est.parts[i] * w)),
-					Bytes:      int64(math.Round(est.bytes[i] * w)),
+					Partitions: saturate(est.parts[i] * w),
+					Bytes:      saturate(est.bytes[i] * w),
 				}
 			}
 			plan.Subranges = append(plan.Subranges, s)
@@ -168,6 +169,15 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 		}
 	}
 	return plan, nil
+}
+
+// saturate rounds f to an int64, saturating at math.MaxInt64 (estimates are
+// never negative).
+func saturate(f float64) int64 {
+	if f >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(math.Round(f))
 }
 
 // vnodeReplicas returns the replicas of each vnode range, ordered for

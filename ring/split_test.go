@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // randomRing builds a ring of 1..10 hosts with 1..256 tokens each, in up to
@@ -73,34 +74,27 @@ func randomReplication(rng *rand.Rand) Replication {
 // covering (Min, Max] of p exactly once.
 func checkCover(t *testing.T, p Partitioner, rs []Range) {
 	t.Helper()
-	if len(rs) == 0 {
-		t.Fatal("no ranges")
-	}
-	if rs[0].Start != p.Min() {
-		t.Fatalf("first range %v does not start at Min", rs[0])
-	}
-	if rs[len(rs)-1].End != p.Max() {
-		t.Fatalf("last range %v does not end at Max", rs[len(rs)-1])
-	}
+	require.NotEmpty(t, rs)
+	require.Equal(t, p.Min(), rs[0].Start, "first range %v starts at Min", rs[0])
+	require.Equal(t, p.Max(), rs[len(rs)-1].End, "last range %v ends at Max", rs[len(rs)-1])
 	var sum float64
 	for i, r := range rs {
+		// Plain checks in hot loops: testify's t.Helper calls are slow.
 		if r.Empty() {
-			t.Fatalf("range %d %v is empty", i, r)
+			require.Failf(t, "empty range", "range %d %v", i, r)
 		}
 		if i > 0 && rs[i-1].End != r.Start {
-			t.Fatalf("ranges %d %v and %d %v are not contiguous", i-1, rs[i-1], i, r)
+			require.Failf(t, "gap or overlap", "range %d %v, range %d %v", i-1, rs[i-1], i, r)
 		}
 		sum += r.Share()
 	}
-	if math.Abs(sum-1) > 1e-9 {
-		t.Fatalf("shares add up to %v", sum)
-	}
+	require.InDelta(t, 1, sum, 1e-9, "shares add up to 1")
 }
 
 func TestSplitProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for _, p := range []Partitioner{Murmur3Partitioner, RandomPartitioner} {
-		for iter := range 60 {
+		for iter := range 40 {
 			r := randomRing(t, rng, p)
 			rep := randomReplication(rng)
 			vn := r.VnodeRanges()
@@ -112,74 +106,66 @@ func TestSplitProperties(t *testing.T) {
 			name := fmt.Sprintf("%v/%d/%dhosts/%dtokens/%dsplits/%v", p, iter, len(r.hosts), nTokens, splits, rep)
 			t.Run(name, func(t *testing.T) {
 				checkCover(t, p, vn)
-				if len(vn) < nTokens-1 || len(vn) > nTokens+1 {
-					t.Fatalf("%d vnode ranges for %d tokens", len(vn), nTokens)
-				}
+				require.InDelta(t, nTokens, len(vn), 1, "vnode ranges for %d tokens", nTokens)
 				plan, err := r.Split(SplitConfig{Replication: rep, Splits: splits})
 				if errors.Is(err, ErrNoReplica) && rep.Strategy == NetworkTopologyStrategy && !slices.Contains(r.DCs(), "dc0") {
 					return // only DCs with factor 0 may be in the ring
 				}
-				if err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, err)
 				want := splits
 				if want == 0 {
 					want = DefaultSplitsPerHost * len(r.hosts)
 				}
-				if want = max(want, len(vn)); len(plan.Subranges) != want {
-					t.Fatalf("%d subranges, want %d", len(plan.Subranges), want)
-				}
+				require.Len(t, plan.Subranges, max(want, len(vn)))
 				subs := make([]Range, len(plan.Subranges))
+				var vnodeReplicas []string
 				for i, s := range plan.Subranges {
 					subs[i] = s.Range
-					if s.ID != i {
-						t.Fatalf("subrange %d has ID %d", i, s.ID)
+					if i == 0 || s.Vnode != plan.Subranges[i-1].Vnode {
+						// The replicas of the vnode range, as Ring.Replicas
+						// computes them for any token in it.
+						want, err := r.Replicas(rep, vn[s.Vnode].End)
+						require.NoError(t, err)
+						checkReplicaRules(t, r, rep, want)
+						vnodeReplicas = ids(want)
 					}
 					// Inside exactly one vnode range: its own (vnode ranges are
 					// disjoint, so containing both ends of it is enough).
 					v := vn[s.Vnode]
 					if s.Range.Start.Compare(v.Start) < 0 || s.Range.End.Compare(v.End) > 0 {
-						t.Fatalf("subrange %v is not inside vnode range %v", s.Range, v)
+						require.Failf(t, "subrange crosses a vnode boundary", "subrange %v, vnode range %v", s.Range, v)
 					}
-					want, err := r.Replicas(rep, s.Range.End)
-					if err != nil {
-						t.Fatal(err)
+					if got := ids(s.Replicas); !slices.Equal(got, vnodeReplicas) {
+						require.Failf(t, "wrong replicas", "subrange %v has %v, its vnode range %v has %v", s.Range, got, v, vnodeReplicas)
 					}
-					if !reflect.DeepEqual(ids(s.Replicas), ids(want)) {
-						t.Fatalf("subrange %v replicas %v, want %v", s.Range, ids(s.Replicas), ids(want))
-					}
-					checkReplicaRules(t, r, rep, s.Replicas)
-					if s.Share != s.Range.Share() || s.Estimate != nil {
-						t.Fatalf("subrange %v: share %v, estimate %v", s.Range, s.Share, s.Estimate)
+					if s.ID != i || s.Share != s.Range.Share() || s.Estimate != nil {
+						require.Failf(t, "bad subrange", "subrange %d: %+v", i, s)
 					}
 				}
 				checkCover(t, p, subs)
 
 				shards := 1 + rng.IntN(7)
+				allIDs := make([]int, len(plan.Subranges))
+				for i := range allIDs {
+					allIDs[i] = i
+				}
 				var got []int
 				for i := range shards {
 					sh, err := plan.Shard(i, shards)
-					if err != nil {
-						t.Fatal(err)
-					}
+					require.NoError(t, err)
 					for _, s := range sh.Subranges {
 						got = append(got, s.ID)
 					}
 				}
 				slices.Sort(got)
-				if len(got) != len(plan.Subranges) || slices.Compact(got)[len(got)-1] != len(got)-1 {
-					t.Fatalf("%d shards do not partition %d subranges", shards, len(plan.Subranges))
-				}
+				require.Equal(t, allIDs, got, "%d shards partition the plan", shards)
 
-				order := plan.Shuffle(rng.Uint64())
 				got = got[:0]
-				for _, s := range order {
+				for _, s := range plan.Shuffle(rng.Uint64()) {
 					got = append(got, s.ID)
 				}
 				slices.Sort(got)
-				if len(got) != len(plan.Subranges) || slices.Compact(got)[len(got)-1] != len(got)-1 {
-					t.Fatalf("Shuffle is not a permutation")
-				}
+				require.Equal(t, allIDs, got, "Shuffle is a permutation")
 			})
 		}
 	}
@@ -190,20 +176,14 @@ func checkReplicaRules(t *testing.T, r *Ring, rep Replication, replicas []Host) 
 	t.Helper()
 	seen := make(map[string]bool)
 	for _, h := range replicas {
-		if seen[h.ID] {
-			t.Fatalf("replica %s twice in %v", h.ID, ids(replicas))
-		}
+		require.False(t, seen[h.ID], "replica %s twice in %v", h.ID, ids(replicas))
 		seen[h.ID] = true
 	}
 	switch rep.Strategy {
 	case SimpleStrategy:
-		if len(replicas) != min(rep.Factor, len(r.hosts)) {
-			t.Fatalf("%d replicas for %v on %d hosts", len(replicas), rep, len(r.hosts))
-		}
+		require.Len(t, replicas, min(rep.Factor, len(r.hosts)))
 	case EverywhereStrategy:
-		if len(replicas) != len(r.hosts) {
-			t.Fatalf("%d replicas for %v on %d hosts", len(replicas), rep, len(r.hosts))
-		}
+		require.Len(t, replicas, len(r.hosts))
 	case NetworkTopologyStrategy:
 		for _, dc := range r.DCs() {
 			nodes, racks := 0, make(map[string]bool)
@@ -220,12 +200,8 @@ func checkReplicaRules(t *testing.T, r *Ring, rep Replication, replicas []Host) 
 					gotRacks[h.Rack] = true
 				}
 			}
-			if want := min(rep.DCs[dc], nodes); got != want {
-				t.Fatalf("DC %s: %d replicas, want %d (%v)", dc, got, want, ids(replicas))
-			}
-			if want := min(len(racks), got); len(gotRacks) != want {
-				t.Fatalf("DC %s: replicas on %d racks, want %d", dc, len(gotRacks), want)
-			}
+			require.Equal(t, min(rep.DCs[dc], nodes), got, "replicas in DC %s: %v", dc, ids(replicas))
+			require.Len(t, gotRacks, min(len(racks), got), "racks of the replicas in DC %s", dc)
 		}
 	}
 }
@@ -250,18 +226,12 @@ func TestSplitConfigValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.c.Validate()
 			if len(tt.errs) == 0 {
-				if err != nil {
-					t.Fatal(err)
-				}
+				assert.NoError(t, err)
 				return
 			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("Validate() = %v, want ErrInvalidConfig", err)
-			}
+			require.ErrorIs(t, err, ErrInvalidConfig)
 			for _, e := range tt.errs {
-				if !strings.Contains(err.Error(), e) {
-					t.Errorf("Validate() = %q, want it to mention %q", err, e)
-				}
+				assert.ErrorContains(t, err, e)
 			}
 		})
 	}
@@ -309,9 +279,8 @@ func TestSplitErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := r.Split(tt.c)
-			if !errors.Is(err, tt.target) || !strings.Contains(err.Error(), tt.err) {
-				t.Fatalf("Split() = %v, want %v containing %q", err, tt.target, tt.err)
-			}
+			require.ErrorIs(t, err, tt.target)
+			assert.ErrorContains(t, err, tt.err)
 		})
 	}
 }
@@ -332,16 +301,12 @@ func TestSplitLocalDC(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan, err := r.Split(SplitConfig{Replication: rep, Splits: 1, LocalDC: tt.localDC, LocalDCOnly: tt.only})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var got [][]string
 			for _, s := range plan.Subranges {
 				got = append(got, ids(s.Replicas))
 			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("replicas = %v, want %v", got, tt.want)
-			}
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -373,16 +338,12 @@ func TestSplitCounts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := mustNew(t, Murmur3Partitioner, tt.hosts...)
 			plan, err := r.Split(SplitConfig{Replication: rep, Splits: tt.splits})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got := make([]int, len(r.vnodes))
 			for _, s := range plan.Subranges {
 				got[s.Vnode]++
 			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("subranges per vnode = %v, want %v", got, tt.want)
-			}
+			assert.Equal(t, tt.want, got, "subranges per vnode range")
 		})
 	}
 }
@@ -390,9 +351,7 @@ func TestSplitCounts(t *testing.T) {
 func TestSplitBoundaries(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, host("A", "dc", "r", math.MaxInt64))
 	plan, err := r.Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 1}, Splits: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got []string
 	for _, s := range plan.Subranges {
 		got = append(got, s.Range.String())
@@ -403,9 +362,7 @@ func TestSplitBoundaries(t *testing.T) {
 		"(-1, 4611686018427387903]",
 		"(4611686018427387903, 9223372036854775807]",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("subranges = %q, want %q", got, want)
-	}
+	assert.Equal(t, want, got)
 }
 
 // estimate builds a Murmur3 size estimate row.
@@ -517,30 +474,22 @@ func TestSplitEstimates(t *testing.T) {
 				Splits:      40,
 				Estimates:   tt.estimates,
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			got := make([]int, len(r.vnodes))
 			for _, s := range plan.Subranges {
 				got[s.Vnode]++
 			}
-			if !reflect.DeepEqual(got, tt.counts) {
-				t.Errorf("subranges per vnode = %v, want %v", got, tt.counts)
-			}
+			assert.Equal(t, tt.counts, got, "subranges per vnode range")
 			if tt.ignored != "" {
-				if plan.EstimatesUsed || !strings.Contains(plan.EstimatesIgnored, tt.ignored) {
-					t.Errorf("EstimatesUsed %v, EstimatesIgnored %q; want ignored because %q", plan.EstimatesUsed, plan.EstimatesIgnored, tt.ignored)
-				}
+				assert.False(t, plan.EstimatesUsed)
+				assert.Contains(t, plan.EstimatesIgnored, tt.ignored)
 				for _, s := range plan.Subranges {
-					if s.Estimate != nil {
-						t.Fatalf("subrange %v has an estimate from ignored estimates", s.Range)
-					}
+					require.Nil(t, s.Estimate, "subrange %v has an estimate from ignored estimates", s.Range)
 				}
 				return
 			}
-			if !plan.EstimatesUsed || plan.EstimatesIgnored != "" {
-				t.Fatalf("estimates not used: %q", plan.EstimatesIgnored)
-			}
+			require.True(t, plan.EstimatesUsed, "estimates ignored: %s", plan.EstimatesIgnored)
+			assert.Empty(t, plan.EstimatesIgnored)
 			var wantParts, gotParts int64
 			for _, e := range tt.estimates {
 				wantParts += e.Partitions
@@ -549,14 +498,17 @@ func TestSplitEstimates(t *testing.T) {
 				wantParts = tt.parts
 			}
 			for _, s := range plan.Subranges {
-				if s.Estimate == nil {
-					t.Fatalf("subrange %v has no estimate", s.Range)
-				}
+				require.NotNil(t, s.Estimate, "subrange %v has no estimate", s.Range)
 				gotParts += s.Estimate.Partitions
 			}
-			// Each subrange rounds its estimate.
-			if tt.parts >= 0 && math.Abs(float64(gotParts-wantParts)) > float64(len(plan.Subranges)) {
-				t.Errorf("estimated partitions add up to %d, want %d", gotParts, wantParts)
+			for _, s := range plan.Subranges {
+				if s.Estimate.Partitions < 0 || s.Estimate.Bytes < 0 {
+					require.Failf(t, "negative estimate", "subrange %v: %+v", s.Range, *s.Estimate)
+				}
+			}
+			if tt.parts >= 0 {
+				// Each subrange rounds its estimate.
+				assert.InDelta(t, wantParts, gotParts, float64(len(plan.Subranges)), "estimated partitions in all")
 			}
 		})
 	}
@@ -569,13 +521,9 @@ func TestSplitEstimateValues(t *testing.T) {
 		Splits:      2,
 		Estimates:   []SizeEstimate{estimate(0, 0, 2000, 50)}, // (t, t]: the whole ring
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, s := range plan.Subranges {
-		if want := (Estimate{Partitions: 1000, Bytes: 50000}); s.Estimate == nil || *s.Estimate != want {
-			t.Errorf("subrange %v estimate %v, want %v", s.Range, s.Estimate, want)
-		}
+		assert.Equal(t, &Estimate{Partitions: 1000, Bytes: 50000}, s.Estimate, "estimate of %v", s.Range)
 	}
 }
 
@@ -596,38 +544,38 @@ func TestAllocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := allocate(tt.n, tt.weights, tt.widths); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("allocate() = %v, want %v", got, tt.want)
-			}
+			assert.Equal(t, tt.want, allocate(tt.n, tt.weights, tt.widths))
 		})
 	}
 }
 
-func TestShardErrors(t *testing.T) {
+func TestShard(t *testing.T) {
 	plan, err := quarterRing(t).Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 1}, Splits: 1})
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	tests := []struct {
+		i, n int
+		ids  []int // nil: error
+	}{
+		{i: 0, n: 0}, {i: -1, n: 2}, {i: 2, n: 2}, {i: 5, n: 3}, {i: 0, n: -1},
+		{i: 0, n: 1, ids: []int{0, 1, 2, 3}},
+		{i: 1, n: 3, ids: []int{1}},
+		{i: 0, n: 3, ids: []int{0, 3}},
+		{i: 5, n: 6, ids: []int{}}, // more shards than subranges
 	}
-	tests := []struct{ i, n int }{{0, 0}, {-1, 2}, {2, 2}, {5, 3}, {0, -1}}
 	for _, tt := range tests {
-		if _, err := plan.Shard(tt.i, tt.n); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("Shard(%d, %d) error = %v, want ErrInvalidConfig", tt.i, tt.n, err)
-		}
-	}
-	sh, err := plan.Shard(5, 6)
-	if err != nil || len(sh.Subranges) != 0 {
-		t.Errorf("Shard(5, 6) of 4 = %v, %v; want an empty shard", sh, err)
-	}
-	sh, err = plan.Shard(1, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []int
-	for _, s := range sh.Subranges {
-		got = append(got, s.ID)
-	}
-	if want := []int{1}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Shard(1, 3) IDs = %v, want %v", got, want)
+		t.Run(fmt.Sprintf("%d of %d", tt.i, tt.n), func(t *testing.T) {
+			sh, err := plan.Shard(tt.i, tt.n)
+			if tt.ids == nil {
+				assert.ErrorIs(t, err, ErrInvalidConfig)
+				return
+			}
+			require.NoError(t, err)
+			got := []int{}
+			for _, s := range sh.Subranges {
+				got = append(got, s.ID)
+			}
+			assert.Equal(t, tt.ids, got)
+		})
 	}
 }
 
@@ -638,9 +586,7 @@ func TestShuffle(t *testing.T) {
 		host("C", "dc", "r", -2e18, 2e18, 8e18),
 	)
 	plan, err := r.Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 2}, Splits: 300})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	order := func(seed uint64) []int {
 		var out []int
 		for _, s := range plan.Shuffle(seed) {
@@ -648,17 +594,11 @@ func TestShuffle(t *testing.T) {
 		}
 		return out
 	}
-	a, b, c := order(1), order(1), order(2)
-	if !reflect.DeepEqual(a, b) {
-		t.Errorf("Shuffle(1) is not deterministic")
-	}
-	if reflect.DeepEqual(a, c) {
-		t.Errorf("Shuffle(1) == Shuffle(2)")
-	}
+	a := order(1)
+	assert.Equal(t, a, order(1), "Shuffle is deterministic")
+	assert.NotEqual(t, a, order(2), "Shuffle depends on the seed")
 	// Pin the order across Go versions and refactorings.
-	if want := []int{72, 169, 189, 144, 190, 266}; !reflect.DeepEqual(a[:6], want) {
-		t.Errorf("Shuffle(1) starts %v, want %v", a[:6], want)
-	}
+	assert.Equal(t, []int{72, 169, 189, 144, 190, 266}, a[:6])
 	// Each primary owns about a third of the ring: consecutive subranges
 	// should go to different primaries nearly always.
 	same := 0
@@ -668,12 +608,8 @@ func TestShuffle(t *testing.T) {
 			same++
 		}
 	}
-	if same > len(shuffled)/20 {
-		t.Errorf("%d of %d consecutive subranges share their primary", same, len(shuffled))
-	}
-	if !slices.IsSortedFunc(plan.Subranges, func(a, b Subrange) int { return a.ID - b.ID }) {
-		t.Errorf("Shuffle modified the plan")
-	}
+	assert.LessOrEqual(t, same, len(shuffled)/20, "consecutive subranges sharing their primary")
+	assert.True(t, slices.IsSortedFunc(plan.Subranges, func(a, b Subrange) int { return a.ID - b.ID }), "Shuffle modified the plan")
 }
 
 func TestFingerprint(t *testing.T) {
@@ -682,9 +618,7 @@ func TestFingerprint(t *testing.T) {
 		t.Helper()
 		c.Replication = Replication{Strategy: SimpleStrategy, Factor: 1}
 		p, err := r.Split(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return p
 	}
 	base := split(SplitConfig{Splits: 8})
@@ -702,21 +636,13 @@ func TestFingerprint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.plan.Fingerprint() == base.Fingerprint(); got != tt.same {
-				t.Errorf("fingerprints equal = %v, want %v", got, tt.same)
-			}
+			assert.Equal(t, tt.same, tt.plan.Fingerprint() == base.Fingerprint(), "fingerprints equal")
 		})
 	}
 	sh, err := base.Shard(0, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sh.Fingerprint() == base.Fingerprint() {
-		t.Errorf("a shard has the plan's fingerprint")
-	}
-	if got, want := base.Fingerprint(), "7b57e236dea479ae4c0ae795a12f606f"; got != want {
-		t.Errorf("Fingerprint() = %s, want %s (changing it invalidates checkpoints)", got, want)
-	}
+	require.NoError(t, err)
+	assert.NotEqual(t, base.Fingerprint(), sh.Fingerprint(), "a shard has its own fingerprint")
+	assert.Equal(t, "7b57e236dea479ae4c0ae795a12f606f", base.Fingerprint(), "changing it invalidates checkpoints")
 }
 
 func BenchmarkSplit(b *testing.B) {

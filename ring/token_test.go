@@ -1,16 +1,15 @@
 package ring
 
 import (
-	"errors"
 	"math"
 	"math/big"
 	"math/rand/v2"
 	"reflect"
 	"testing"
-)
 
-// The tests use only the standard library: testify cannot be imported until
-// go.sum lists its go.yaml.in/yaml/v3 dependency.
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
 
 func TestParsePartitioner(t *testing.T) {
 	tests := []struct {
@@ -33,17 +32,15 @@ func TestParsePartitioner(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParsePartitioner(tt.name)
 			if tt.err != "" {
-				if err == nil || err.Error() != tt.err || !errors.Is(err, ErrUnsupportedPartitioner) {
-					t.Fatalf("ParsePartitioner(%q) error = %v, want %q wrapping ErrUnsupportedPartitioner", tt.name, err, tt.err)
-				}
+				require.ErrorIs(t, err, ErrUnsupportedPartitioner)
+				assert.EqualError(t, err, tt.err)
 				return
 			}
-			if err != nil || got != tt.want {
-				t.Fatalf("ParsePartitioner(%q) = %v, %v; want %v", tt.name, got, err, tt.want)
-			}
-			if back, err := ParsePartitioner(got.ClassName()); err != nil || back != got {
-				t.Errorf("ClassName %q does not parse back: %v, %v", got.ClassName(), back, err)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			back, err := ParsePartitioner(got.ClassName())
+			require.NoError(t, err)
+			assert.Equal(t, got, back, "ClassName parses back")
 		})
 	}
 }
@@ -76,27 +73,17 @@ func TestParseToken(t *testing.T) {
 		t.Run(tt.p.String()+"/"+tt.in, func(t *testing.T) {
 			tok, err := tt.p.ParseToken(tt.in)
 			if tt.err {
-				if !errors.Is(err, ErrInvalidToken) {
-					t.Fatalf("ParseToken(%q) = %v, %v; want ErrInvalidToken", tt.in, tok, err)
-				}
+				assert.ErrorIs(t, err, ErrInvalidToken)
 				return
 			}
-			if err != nil {
-				t.Fatalf("ParseToken(%q): %v", tt.in, err)
-			}
-			if tok.pos != tt.pos || tok.Partitioner() != tt.p {
-				t.Errorf("ParseToken(%q) pos = %v, want %v", tt.in, tok.pos, tt.pos)
-			}
-			if tok.String() != tt.in {
-				t.Errorf("String() = %q, want %q", tok.String(), tt.in)
-			}
-			if !bindEqual(tok.BindValue(), tt.bind) {
-				t.Errorf("BindValue() = %#v, want %#v", tok.BindValue(), tt.bind)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.pos, tok.pos)
+			assert.Equal(t, tt.p, tok.Partitioner())
+			assert.Equal(t, tt.in, tok.String())
+			assert.True(t, bindEqual(tok.BindValue(), tt.bind), "BindValue() = %#v, want %#v", tok.BindValue(), tt.bind)
 			back, err := tt.p.TokenOf(tok.BindValue())
-			if err != nil || back != tok {
-				t.Errorf("TokenOf(BindValue()) = %v, %v; want %v", back, err, tok)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tok, back, "TokenOf(BindValue())")
 		})
 	}
 }
@@ -122,14 +109,11 @@ func TestTokenOf(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.p.TokenOf(tt.v)
 			if tt.err {
-				if !errors.Is(err, ErrInvalidToken) {
-					t.Fatalf("TokenOf(%#v) = %v, %v; want ErrInvalidToken", tt.v, got, err)
-				}
+				assert.ErrorIs(t, err, ErrInvalidToken)
 				return
 			}
-			if err != nil || got.String() != tt.want {
-				t.Fatalf("TokenOf(%#v) = %v, %v; want %s", tt.v, got, err, tt.want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.String())
 		})
 	}
 }
@@ -142,24 +126,15 @@ func TestPartitionerBounds(t *testing.T) {
 		{Murmur3Partitioner, "-9223372036854775808", "9223372036854775807"},
 		{RandomPartitioner, "-1", "170141183460469231731687303715884105728"},
 	}
+	assert.Equal(t, Murmur3Partitioner.Min(), Token{}, "zero Token")
 	for _, tt := range tests {
 		t.Run(tt.p.String(), func(t *testing.T) {
-			if got := tt.p.Min().String(); got != tt.min {
-				t.Errorf("Min() = %s, want %s", got, tt.min)
-			}
-			if got := tt.p.Max().String(); got != tt.max {
-				t.Errorf("Max() = %s, want %s", got, tt.max)
-			}
-			if (Token{}) != Murmur3Partitioner.Min() {
-				t.Errorf("zero Token is not Murmur3 Min")
-			}
+			assert.Equal(t, tt.min, tt.p.Min().String())
+			assert.Equal(t, tt.max, tt.p.Max().String())
 			full := FullRange(tt.p)
-			if full.Share() != 1 {
-				t.Errorf("full ring share = %v, want 1", full.Share())
-			}
-			if full.Contains(tt.p.Min()) || !full.Contains(tt.p.Max()) {
-				t.Errorf("full ring must exclude Min and include Max")
-			}
+			assert.Equal(t, 1.0, full.Share())
+			assert.False(t, full.Contains(tt.p.Min()), "full ring contains Min")
+			assert.True(t, full.Contains(tt.p.Max()), "full ring contains Max")
 		})
 	}
 }
@@ -167,14 +142,13 @@ func TestPartitionerBounds(t *testing.T) {
 func TestRange(t *testing.T) {
 	m := Murmur3Token
 	tests := []struct {
-		name     string
-		r        Range
-		in, out  []Token
-		empty    bool
-		str      string
-		after    any
-		upTo     any
-		shareMin float64
+		name    string
+		r       Range
+		in, out []Token
+		empty   bool
+		str     string
+		after   any
+		upTo    any
 	}{
 		{
 			name: "middle", r: Range{m(-10), m(10)},
@@ -207,25 +181,16 @@ func TestRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, tok := range tt.in {
-				if !tt.r.Contains(tok) {
-					t.Errorf("%v does not contain %v", tt.r, tok)
-				}
+				assert.True(t, tt.r.Contains(tok), "%v contains %v", tt.r, tok)
 			}
 			for _, tok := range tt.out {
-				if tt.r.Contains(tok) {
-					t.Errorf("%v contains %v", tt.r, tok)
-				}
+				assert.False(t, tt.r.Contains(tok), "%v contains %v", tt.r, tok)
 			}
-			if tt.r.Empty() != tt.empty {
-				t.Errorf("Empty() = %v", tt.r.Empty())
-			}
-			if tt.r.String() != tt.str {
-				t.Errorf("String() = %q, want %q", tt.r.String(), tt.str)
-			}
+			assert.Equal(t, tt.empty, tt.r.Empty())
+			assert.Equal(t, tt.str, tt.r.String())
 			after, upTo := tt.r.Bounds()
-			if !bindEqual(after, tt.after) || !bindEqual(upTo, tt.upTo) {
-				t.Errorf("Bounds() = %v, %v; want %v, %v", after, upTo, tt.after, tt.upTo)
-			}
+			assert.Equal(t, tt.after, after)
+			assert.Equal(t, tt.upTo, upTo)
 		})
 	}
 }
@@ -266,12 +231,10 @@ func TestU128(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := u128FromBig(big.NewInt(-1)); ok {
-		t.Errorf("u128FromBig(-1) succeeded")
-	}
-	if _, ok := u128FromBig(new(big.Int).Lsh(big.NewInt(1), 128)); ok {
-		t.Errorf("u128FromBig(2^128) succeeded")
-	}
+	_, ok := u128FromBig(big.NewInt(-1))
+	assert.False(t, ok, "u128FromBig(-1)")
+	_, ok = u128FromBig(new(big.Int).Lsh(big.NewInt(1), 128))
+	assert.False(t, ok, "u128FromBig(2^128)")
 }
 
 // bindEqual compares bind values; *big.Int by value.

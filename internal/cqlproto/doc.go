@@ -4,10 +4,20 @@
 // # Frames
 //
 // A frame is a 9-byte header (version, flags, stream, opcode, length)
-// followed by a body of at most MaxBodyLength bytes. ReadFrame never trusts
-// the claimed length: a body longer than the limit is refused before any
+// followed by a body of at most MaxBodyLength bytes. ReadFrame checks the
+// version byte before anything else, so a client of another version (whose
+// header may be only 8 bytes) is refused at once. It never trusts the
+// claimed length: a body longer than the limit is refused before any
 // allocation, and shorter bodies are read in growing chunks, so a truncated
 // frame that claims 200 MB costs only the bytes that actually arrived.
+//
+// # Fuzzing
+//
+// FuzzReadFrame feeds arbitrary bytes to ReadFrame and every decoder, and
+// checks that memory stays proportional to the input; its seed corpus of
+// real and hostile frames is in testdata/fuzz/FuzzReadFrame:
+//
+//	go test -fuzz=FuzzReadFrame ./internal/cqlproto/
 //
 // # Primitives
 //

@@ -80,11 +80,13 @@ type Frame struct {
 	Body   []byte
 }
 
-// VersionError reports a frame in a protocol version other than v4. The
-// server answers it with a protocol error in a v4 header on the same stream.
+// VersionError reports a frame in a protocol version other than v4. Only
+// the version byte is read: headers of other versions differ (v1 and v2
+// have 8 bytes), so the connection cannot be resynchronised. The server
+// answers with a protocol error in a v4 header on stream 0, as Cassandra
+// does, and closes.
 type VersionError struct {
-	Version byte
-	Stream  int16
+	Version byte // without the direction bit
 }
 
 func (e *VersionError) Error() string {
@@ -135,27 +137,38 @@ func AppendHeader(dst []byte, h Header) []byte {
 // smallBody is the size up to which a body is allocated in one go.
 const smallBody = 64 << 10
 
-// ReadFrame reads one request frame from r. A frame in another protocol
-// version yields a *VersionError after its body has been skipped (when its
-// length is sane), so the connection can answer and go on or close. A body
-// over MaxBodyLength yields ErrFrameTooLarge without reading it.
+// ReadFrame reads one request frame from r.
+//
+// The version byte is checked first: a frame of another protocol version
+// yields a *VersionError after reading that byte alone, and a response
+// frame (direction bit set) a *ProtocolError. A claimed body length over
+// MaxBodyLength yields ErrFrameTooLarge without reading the body. A body
+// cut short yields io.ErrUnexpectedEOF; the memory spent on it is bounded
+// by what arrived (see readBody), never by the claimed length.
 func ReadFrame(r *bufio.Reader) (Frame, error) {
-	h, err := ReadHeader(r)
+	v, err := r.ReadByte()
 	if err != nil {
 		return Frame{}, err
 	}
+	if v&0x7F != Version {
+		return Frame{Header: Header{Version: v}}, &VersionError{Version: v & 0x7F}
+	}
+	var rest [HeaderSize - 1]byte
+	if _, err := io.ReadFull(r, rest[:]); err != nil {
+		return Frame{Header: Header{Version: v}}, unexpectedEOF(err)
+	}
+	h := Header{
+		Version: v,
+		Flags:   rest[0],
+		Stream:  int16(binary.BigEndian.Uint16(rest[1:3])),
+		Opcode:  Opcode(rest[3]),
+		Length:  binary.BigEndian.Uint32(rest[4:8]),
+	}
+	if v&0x80 != 0 {
+		return Frame{Header: h}, &ProtocolError{Stream: h.Stream, Msg: "Invalid message direction: a response frame was sent to the server"}
+	}
 	if h.Length > MaxBodyLength {
 		return Frame{Header: h}, fmt.Errorf("%w: %d bytes claimed, at most %d allowed", ErrFrameTooLarge, h.Length, MaxBodyLength)
-	}
-	if v := h.Version & 0x7F; v != Version || h.Version&0x80 != 0 {
-		if v == Version { // a response sent to the server
-			return Frame{Header: h}, &ProtocolError{Stream: h.Stream, Msg: "Invalid message direction: a response frame was sent to the server"}
-		}
-		// Skip the body so the stream stays aligned; bounded by MaxBodyLength.
-		if _, err := io.CopyN(io.Discard, r, int64(h.Length)); err != nil {
-			return Frame{Header: h}, err
-		}
-		return Frame{Header: h}, &VersionError{Version: v, Stream: h.Stream}
 	}
 	body, err := readBody(r, int(h.Length))
 	if err != nil {
@@ -164,8 +177,11 @@ func ReadFrame(r *bufio.Reader) (Frame, error) {
 	return Frame{Header: h, Body: body}, nil
 }
 
-// readBody reads n bytes without trusting n for the allocation size: small
-// bodies are allocated at once, large ones grow as data arrives.
+// readBody reads n bytes without trusting n for the allocation size: bodies
+// up to smallBody are allocated at once; larger ones start at smallBody and
+// double only once the buffer is full. A body cut short after k bytes has
+// thus cost at most max(smallBody, 4k) bytes (the buffers 64 KiB, 128 KiB,
+// ..., up to twice k).
 func readBody(r io.Reader, n int) ([]byte, error) {
 	if n <= smallBody {
 		b := make([]byte, n)
@@ -177,8 +193,7 @@ func readBody(r io.Reader, n int) ([]byte, error) {
 	b := make([]byte, 0, smallBody)
 	for len(b) < n {
 		if len(b) == cap(b) {
-			next := min(2*cap(b), n)
-			nb := make([]byte, len(b), next)
+			nb := make([]byte, len(b), min(2*cap(b), n))
 			copy(nb, b)
 			b = nb
 		}

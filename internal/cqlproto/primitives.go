@@ -152,6 +152,9 @@ func IsUnset(v []byte) bool { return len(v) == len(Unset) && &v[0] == &Unset[0] 
 // StringList reads a [string list].
 func (r *Reader) StringList() []string {
 	n := int(r.Short())
+	if r.err != nil {
+		return nil
+	}
 	if n*2 > len(r.b) {
 		r.fail("a [string list]", n*2)
 		return nil
@@ -166,6 +169,9 @@ func (r *Reader) StringList() []string {
 // StringMap reads a [string map].
 func (r *Reader) StringMap() map[string]string {
 	n := int(r.Short())
+	if r.err != nil {
+		return nil
+	}
 	if n*4 > len(r.b) {
 		r.fail("a [string map]", n*4)
 		return nil
@@ -211,6 +217,15 @@ func AppendBytes(dst []byte, b []byte) []byte {
 	return append(dst, b...)
 }
 
+// AppendValue appends a [value]: nil is null (length -1) and the Unset
+// marker is "not set" (length -2).
+func AppendValue(dst []byte, v []byte) []byte {
+	if IsUnset(v) {
+		return AppendInt(dst, -2)
+	}
+	return AppendBytes(dst, v)
+}
+
 // AppendShortBytes appends [short bytes].
 func AppendShortBytes(dst []byte, b []byte) []byte {
 	dst = AppendShort(dst, uint16(len(b)))
@@ -222,6 +237,17 @@ func AppendStringList(dst []byte, l []string) []byte {
 	dst = AppendShort(dst, uint16(len(l)))
 	for _, s := range l {
 		dst = AppendString(dst, s)
+	}
+	return dst
+}
+
+// AppendStringMap appends a [string map] with keys in the given order;
+// keys missing from m get an empty value.
+func AppendStringMap(dst []byte, keys []string, m map[string]string) []byte {
+	dst = AppendShort(dst, uint16(len(keys)))
+	for _, k := range keys {
+		dst = AppendString(dst, k)
+		dst = AppendString(dst, m[k])
 	}
 	return dst
 }

@@ -97,7 +97,7 @@ func ReadBatch(r *Reader) BatchRequest {
 		return b
 	}
 	n := int(r.Short())
-	if n*3 > r.Len() {
+	if n*5 > r.Len() { // a statement takes at least 5 bytes
 		r.Failf("%d batch statements claimed but the body holds only %d bytes", n, r.Len())
 		return b
 	}

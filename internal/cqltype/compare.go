@@ -10,8 +10,9 @@ import (
 
 // Compare orders two serialized values of t as Cassandra's comparator for
 // the type does, and returns -1, 0 or +1. Empty values (and nil) sort before
-// all others. Values that are not valid for t are compared bytewise after
-// the valid ones, so that Compare is a total order on any input.
+// all others. For the types not ordered bytewise, values that are not valid
+// for t sort after the valid ones, bytewise, so that Compare is a total
+// order on any input.
 //
 // Orders by type:
 //   - ascii, text, blob, inet, custom: unsigned bytewise
@@ -31,69 +32,53 @@ func compare(t Type, a, b []byte, depth int) int {
 	if len(a) == 0 || len(b) == 0 {
 		return cmp.Compare(len(a), len(b))
 	}
+	switch t.Kind {
+	case Ascii, Varchar, Blob, Custom, Inet, KindDate, Time, KindDuration:
+		// Bytewise, valid or not. Valid times are non-negative, so
+		// bytewise is numeric order.
+		return bytes.Compare(a, b)
+	}
 	if depth > MaxDepth {
 		return bytes.Compare(a, b)
 	}
-	switch t.Kind {
-	case Tinyint, Smallint, Int, Bigint, Counter, Timestamp, Time:
-		if len(a) == len(b) && len(a) <= 8 {
-			// Same-width two's complement: flip the sign bit, then the
-			// bytes order as unsigned.
-			if c := cmp.Compare(a[0]^0x80, b[0]^0x80); c != 0 {
-				return c
+	// Type orders apply to valid values only; the others go after them,
+	// bytewise, which keeps Compare a total order on any input.
+	va, vb := validate(t, a, depth) == nil, validate(t, b, depth) == nil
+	if !va || !vb {
+		if va != vb {
+			if va {
+				return -1
 			}
-			return bytes.Compare(a[1:], b[1:])
+			return 1
 		}
+		return bytes.Compare(a, b)
+	}
+	switch t.Kind {
+	case Tinyint, Smallint, Int, Bigint, Counter, Timestamp:
+		// Same-width two's complement: flip the sign bit, then the bytes
+		// order as unsigned.
+		if c := cmp.Compare(a[0]^0x80, b[0]^0x80); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[1:], b[1:])
 	case Boolean:
-		if len(a) == 1 && len(b) == 1 {
-			return cmp.Compare(min(a[0], 1), min(b[0], 1))
-		}
+		return cmp.Compare(min(a[0], 1), min(b[0], 1))
 	case Double:
-		if len(a) == 8 && len(b) == 8 {
-			return compareFloatBits(binary.BigEndian.Uint64(a), binary.BigEndian.Uint64(b), 64)
-		}
+		return compareFloatBits(binary.BigEndian.Uint64(a), binary.BigEndian.Uint64(b), 64)
 	case Float:
-		if len(a) == 4 && len(b) == 4 {
-			return compareFloatBits(uint64(binary.BigEndian.Uint32(a)), uint64(binary.BigEndian.Uint32(b)), 32)
-		}
+		return compareFloatBits(uint64(binary.BigEndian.Uint32(a)), uint64(binary.BigEndian.Uint32(b)), 32)
 	case Varint:
 		return compareVarint(a, b)
 	case KindDecimal:
-		if len(a) >= 4 && len(b) >= 4 {
-			return compareDecimal(a, b)
-		}
+		return compareDecimal(a, b)
 	case KindUUID:
-		if len(a) == 16 && len(b) == 16 {
-			return compareUUID(a, b)
-		}
+		return compareUUID(a, b)
 	case Timeuuid:
-		if len(a) == 16 && len(b) == 16 {
-			return compareTimeUUID(a, b)
-		}
+		return compareTimeUUID(a, b)
 	case List, Set, Map:
-		if c, ok := compareCollection(t, a, b, depth); ok {
-			return c
-		}
+		return compareCollection(t, a, b, depth)
 	case Tuple, UDT:
-		if c, ok := compareTuple(t, a, b, depth); ok {
-			return c
-		}
-	default:
-		// ascii, text, blob, inet, date, custom, duration
-		return bytes.Compare(a, b)
-	}
-	return compareInvalid(t, a, b)
-}
-
-// compareInvalid orders values when at least one is not valid for t: valid
-// values first (among themselves in bytes order), then invalid ones.
-func compareInvalid(t Type, a, b []byte) int {
-	va, vb := Validate(t, a) == nil, Validate(t, b) == nil
-	if va != vb {
-		if va {
-			return -1
-		}
-		return 1
+		return compareTuple(t, a, b, depth)
 	}
 	return bytes.Compare(a, b)
 }
@@ -161,21 +146,24 @@ func compareDecimal(a, b []byte) int {
 	return compareDecimals(ua, sa, ub, sb)
 }
 
-// compareDecimals compares ua×10^-sa with ub×10^-sb without building powers
-// of ten larger than the operands' own digits.
+// compareDecimals compares ua×10^-sa with ub×10^-sb. It decides from the
+// bit lengths when the magnitudes are far apart, and otherwise rescales: then
+// the scales differ by at most the operands' digit counts, so no power of
+// ten is larger than the inputs.
 func compareDecimals(ua *big.Int, sa int32, ub *big.Int, sb int32) int {
 	if c := cmp.Compare(ua.Sign(), ub.Sign()); c != 0 || ua.Sign() == 0 {
 		return c
 	}
 	sign := ua.Sign()
-	// Magnitude order: the number of digits before the decimal point.
-	ea := int64(decimalDigits(ua)) - int64(sa)
-	eb := int64(decimalDigits(ub)) - int64(sb)
-	if ea != eb {
-		return sign * cmp.Compare(ea, eb)
+	// log10|u| lies in [(bits-1)·log10(2), bits·log10(2)).
+	la := float64(ua.BitLen())*math.Log10(2) - float64(sa)
+	lb := float64(ub.BitLen())*math.Log10(2) - float64(sb)
+	if la-lb > 1 {
+		return sign
 	}
-	// Same magnitude: the scales differ by at most the digit counts, so the
-	// rescaling below stays as small as the inputs.
+	if lb-la > 1 {
+		return -sign
+	}
 	x, y := new(big.Int).Abs(ua), new(big.Int).Abs(ub)
 	if d := int64(sa) - int64(sb); d > 0 {
 		y.Mul(y, pow10(d))
@@ -187,20 +175,6 @@ func compareDecimals(ua *big.Int, sa int32, ub *big.Int, sb int32) int {
 
 func pow10(n int64) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(n), nil)
-}
-
-// decimalDigits returns the number of decimal digits of |n| (n != 0).
-func decimalDigits(n *big.Int) int {
-	abs := new(big.Int).Abs(n)
-	// Estimate from the bit length, then correct by at most a step or two.
-	d := int(float64(abs.BitLen()-1)*math.Log10(2)) + 1
-	for d > 1 && abs.Cmp(pow10(int64(d-1))) < 0 {
-		d--
-	}
-	for abs.Cmp(pow10(int64(d))) >= 0 {
-		d++
-	}
-	return d
 }
 
 func compareUUID(a, b []byte) int {
@@ -240,13 +214,9 @@ func reorderTimestamp(msb uint64) uint64 {
 	return msb<<48 | (msb<<16)&0xFFFF00000000 | msb>>32
 }
 
-// compareCollection compares frozen lists and sets element by element and
-// maps entry by entry (key, then value); ok is false if either value is
-// malformed.
-func compareCollection(t Type, a, b []byte, depth int) (int, bool) {
-	if Validate(t, a) != nil || Validate(t, b) != nil {
-		return 0, false
-	}
+// compareCollection compares valid lists and sets element by element and
+// maps entry by entry (key, then value).
+func compareCollection(t Type, a, b []byte, depth int) int {
 	elems := elemTypes(t)
 	na, a, _ := readCollectionSize(t, a)
 	nb, b, _ := readCollectionSize(t, b)
@@ -256,19 +226,16 @@ func compareCollection(t Type, a, b []byte, depth int) (int, bool) {
 			ea, a, _ = readValue(a)
 			eb, b, _ = readValue(b)
 			if c := compare(et, ea, eb, depth+1); c != 0 {
-				return c, true
+				return c
 			}
 		}
 	}
-	return cmp.Compare(na, nb), true
+	return cmp.Compare(na, nb)
 }
 
-// compareTuple compares tuples and UDTs field by field; null sorts before
-// any value and missing trailing fields equal nulls.
-func compareTuple(t Type, a, b []byte, depth int) (int, bool) {
-	if Validate(t, a) != nil || Validate(t, b) != nil {
-		return 0, false
-	}
+// compareTuple compares valid tuples and UDTs field by field; null sorts
+// before any value and missing trailing fields equal nulls.
+func compareTuple(t Type, a, b []byte, depth int) int {
 	for _, et := range t.Elems {
 		if len(a) == 0 || len(b) == 0 {
 			break
@@ -280,12 +247,12 @@ func compareTuple(t Type, a, b []byte, depth int) (int, bool) {
 		case ea == nil && eb == nil:
 			continue
 		case ea == nil:
-			return -1, true
+			return -1
 		case eb == nil:
-			return 1, true
+			return 1
 		}
 		if c := compare(et, ea, eb, depth+1); c != 0 {
-			return c, true
+			return c
 		}
 	}
 	// Whatever remains on one side is more fields: only non-null ones count.
@@ -293,15 +260,15 @@ func compareTuple(t Type, a, b []byte, depth int) (int, bool) {
 		var e []byte
 		e, a, _ = readValue(a)
 		if e != nil {
-			return 1, true
+			return 1
 		}
 	}
 	for len(b) > 0 {
 		var e []byte
 		e, b, _ = readValue(b)
 		if e != nil {
-			return -1, true
+			return -1
 		}
 	}
-	return 0, true
+	return 0
 }

@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // v1UUID builds a version 1 UUID from a 60-bit timestamp and the 8 bytes
@@ -100,9 +102,8 @@ func TestCompareOrder(t *testing.T) {
 					} else if i > j {
 						want = 1
 					}
-					if got := Compare(typ, enc[i], enc[j]); got != want {
-						t.Errorf("Compare(%v, %v) = %d, want %d (%x vs %x)", tt.values[i], tt.values[j], got, want, enc[i], enc[j])
-					}
+					assert.Equal(t, want, Compare(typ, enc[i], enc[j]),
+						"Compare(%v, %v) (%x vs %x)", tt.values[i], tt.values[j], enc[i], enc[j])
 				}
 			}
 		})
@@ -131,17 +132,11 @@ func TestCompareEqualEncodings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			typ := mustParse(t, tt.typ)
 			a, b := mustHex(t, tt.a), mustHex(t, tt.b)
-			if c := Compare(typ, a, b); c != 0 {
-				t.Errorf("Compare = %d, want 0", c)
-			}
-			if c := Compare(typ, b, a); c != 0 {
-				t.Errorf("reverse Compare = %d, want 0", c)
-			}
+			assert.Zero(t, Compare(typ, a, b))
+			assert.Zero(t, Compare(typ, b, a), "reverse")
 		})
 	}
-	if Compare(Native(Int), nil, []byte{}) != 0 {
-		t.Error("nil and empty differ")
-	}
+	assert.Zero(t, Compare(Native(Int), nil, []byte{}), "nil and empty")
 }
 
 // TestCompareDecimalExtremes orders decimals whose scales are far apart
@@ -159,9 +154,8 @@ func TestCompareDecimalExtremes(t *testing.T) {
 		enc(1, math.MinInt32),
 	}
 	for i := 1; i < len(ordered); i++ {
-		if Compare(typ, ordered[i-1], ordered[i]) >= 0 || Compare(typ, ordered[i], ordered[i-1]) <= 0 {
-			t.Errorf("decimals %d and %d out of order", i-1, i)
-		}
+		assert.Equal(t, -1, Compare(typ, ordered[i-1], ordered[i]), "decimals %d and %d", i-1, i)
+		assert.Equal(t, 1, Compare(typ, ordered[i], ordered[i-1]), "decimals %d and %d", i, i-1)
 	}
 }
 
@@ -187,11 +181,7 @@ func TestCompareInvalid(t *testing.T) {
 			shuffled := slices.Clone(vals)
 			slices.Reverse(shuffled)
 			slices.SortFunc(shuffled, func(a, b []byte) int { return Compare(typ, a, b) })
-			for i := range vals {
-				if hexString(shuffled[i]) != hexString(vals[i]) {
-					t.Fatalf("sorted = %x, want %x", shuffled, vals)
-				}
-			}
+			assert.Equal(t, vals, shuffled)
 		})
 	}
 }

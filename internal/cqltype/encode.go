@@ -78,7 +78,11 @@ func encode(t Type, v any, depth int) ([]byte, error) {
 		case []byte:
 			b = append([]byte{}, x...)
 		default:
-			return nil, unsupported(v)
+			rv := reflect.ValueOf(v)
+			if rv.Kind() != reflect.String {
+				return nil, unsupported(v)
+			}
+			b = []byte(rv.String())
 		}
 		if err := validate(t, b, depth); err != nil {
 			return nil, err

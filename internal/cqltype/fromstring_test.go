@@ -1,13 +1,14 @@
 package cqltype
 
 import (
-	"bytes"
-	"errors"
 	"math"
 	"math/big"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestFromString(t *testing.T) {
@@ -93,16 +94,10 @@ func TestFromString(t *testing.T) {
 		t.Run(tt.typ+" "+tt.in, func(t *testing.T) {
 			typ := mustParse(t, tt.typ)
 			b, err := FromString(typ, tt.in)
-			if err != nil {
-				t.Fatalf("FromString: %v", err)
-			}
+			require.NoError(t, err)
 			got, err := Decode(typ, b)
-			if err != nil {
-				t.Fatalf("Decode(%x): %v", b, err)
-			}
-			if !sameValue(got, tt.want) {
-				t.Errorf("FromString = %x = %#v, want %#v", b, got, tt.want)
-			}
+			require.NoError(t, err, "Decode(%x)", b)
+			assert.True(t, sameValue(got, tt.want), "FromString = %x = %#v, want %#v", b, got, tt.want)
 		})
 	}
 }
@@ -162,30 +157,21 @@ func TestFromStringErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.typ+" "+tt.in, func(t *testing.T) {
 			_, err := FromString(mustParse(t, tt.typ), tt.in)
-			if err == nil {
-				t.Fatalf("FromString(%q) succeeded", tt.in)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error = %q, want %q", err, tt.want)
-			}
-			if !errors.Is(err, ErrInvalidValue) {
-				t.Errorf("error %v is not ErrInvalidValue", err)
-			}
+			assert.EqualError(t, err, tt.want)
+			assert.ErrorIs(t, err, ErrInvalidValue)
 		})
 	}
 	for _, typ := range []string{"list<int>", "map<int, int>", "tuple<int>"} {
-		if _, err := FromString(mustParse(t, typ), "[1]"); err == nil {
-			t.Errorf("FromString(%s) succeeded", typ)
-		}
+		_, err := FromString(mustParse(t, typ), "[1]")
+		assert.ErrorContains(t, err, "FromString does not support", typ)
 	}
 }
 
 func TestFromStringEmpty(t *testing.T) {
 	for _, typ := range []string{"int", "bigint", "varint", "decimal", "double", "boolean", "uuid", "timestamp", "inet", "text", "blob"} {
 		b, err := FromString(mustParse(t, typ), "")
-		if err != nil || b == nil || len(b) != 0 {
-			t.Errorf("FromString(%s, \"\") = %x, %v; want the empty value", typ, b, err)
-		}
+		assert.NoError(t, err, typ)
+		assert.Equal(t, []byte{}, b, typ)
 	}
 }
 
@@ -193,8 +179,8 @@ func TestFromStringEmpty(t *testing.T) {
 // non-text scalar is a literal.
 func TestEncodeStringUsesFromString(t *testing.T) {
 	a := mustEncode(t, Native(Inet), "10.0.0.1")
-	b, _ := FromString(Native(Inet), "10.0.0.1")
-	if !bytes.Equal(a, b) || len(a) != 4 {
-		t.Errorf("Encode = %x, FromString = %x", a, b)
-	}
+	b, err := FromString(Native(Inet), "10.0.0.1")
+	require.NoError(t, err)
+	assert.Equal(t, []byte{10, 0, 0, 1}, a)
+	assert.Equal(t, b, a)
 }

@@ -1,8 +1,5 @@
 package cqltype
 
-// The tests use the standard library only: testify's assert package imports
-// go.yaml.in/yaml/v3, which has no go.sum entry in this module yet.
-
 import (
 	"bytes"
 	"encoding/hex"
@@ -13,33 +10,29 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // mustHex decodes hex digits, ignoring blanks.
 func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
+	require.NoError(t, err, "bad hex %q", s)
 	return b
 }
 
 func mustParse(t testing.TB, s string) Type {
 	t.Helper()
 	typ, err := Parse(s)
-	if err != nil {
-		t.Fatalf("Parse(%q): %v", s, err)
-	}
+	require.NoError(t, err, "Parse(%q)", s)
 	return typ
 }
 
 func mustEncode(t testing.TB, typ Type, v any) []byte {
 	t.Helper()
 	b, err := Encode(typ, v)
-	if err != nil {
-		t.Fatalf("Encode(%s, %#v): %v", typ, v, err)
-	}
+	require.NoError(t, err, "Encode(%s, %#v)", typ, v)
 	return b
 }
 

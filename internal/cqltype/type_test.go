@@ -2,9 +2,11 @@ package cqltype
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseString(t *testing.T) {
@@ -37,23 +39,15 @@ func TestParseString(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			typ, err := Parse(tt.in)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
+			require.NoError(t, err)
 			want := tt.want
 			if want == "" {
 				want = tt.in
 			}
-			if got := typ.String(); got != want {
-				t.Errorf("String() = %q, want %q", got, want)
-			}
+			assert.Equal(t, want, typ.String())
 			again, err := Parse(typ.String())
-			if err != nil {
-				t.Fatalf("Parse(String()): %v", err)
-			}
-			if !again.Equal(typ) {
-				t.Errorf("Parse(String()) = %#v, want %#v", again, typ)
-			}
+			require.NoError(t, err)
+			assert.True(t, again.Equal(typ), "Parse(String()) = %#v, want %#v", again, typ)
 		})
 	}
 }
@@ -74,12 +68,8 @@ func TestParseStructure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := Parse(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !got.Equal(tt.want) {
-				t.Errorf("Parse(%q) = %#v, want %#v", tt.in, got, tt.want)
-			}
+			require.NoError(t, err)
+			assert.True(t, got.Equal(tt.want), "Parse(%q) = %#v, want %#v", tt.in, got, tt.want)
 		})
 	}
 }
@@ -112,17 +102,11 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			_, err := Parse(tt.in)
-			if err == nil {
-				t.Fatalf("Parse(%q) succeeded", tt.in)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q does not contain %q", err, tt.want)
-			}
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	if _, err := Parse("foo"); !errors.Is(err, ErrUnknownType) {
-		t.Errorf("error %v is not ErrUnknownType", err)
-	}
+	_, err := Parse("foo")
+	assert.ErrorIs(t, err, ErrUnknownType)
 }
 
 func TestOption(t *testing.T) {
@@ -147,20 +131,12 @@ func TestOption(t *testing.T) {
 			typ := mustParse(t, tt.typ)
 			got := typ.AppendOption([]byte{0xAA})
 			want := append([]byte{0xAA}, mustHex(t, tt.want)...)
-			if !bytes.Equal(got, want) {
-				t.Fatalf("AppendOption = %x, want %x", got, want)
-			}
+			require.Equal(t, want, got)
 			back, n, err := ReadOption(append(got[1:], 0xBB))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != len(want)-1 {
-				t.Errorf("ReadOption took %d bytes, want %d", n, len(want)-1)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, len(want)-1, n, "bytes taken")
 			// The wire does not carry frozenness.
-			if back.String() != unfreeze(typ).String() {
-				t.Errorf("ReadOption = %s, want %s", back, unfreeze(typ))
-			}
+			assert.True(t, back.Equal(unfreeze(typ)), "ReadOption = %#v, want %#v", back, unfreeze(typ))
 		})
 	}
 }
@@ -182,16 +158,13 @@ func TestOptionUDT(t *testing.T) {
 		Elems: []Type{{Kind: Varchar}, {Kind: Int}}}
 	b := udt.AppendOption(nil)
 	want := mustHex(t, "0030 0002 6b73 0004 61646472 0002 0006 737472656574 000d 0003 7a6970 0009")
-	if !bytes.Equal(b, want) {
-		t.Fatalf("AppendOption = %x, want %x", b, want)
-	}
+	require.Equal(t, want, b)
 	back, n, err := ReadOption(b)
-	if err != nil || n != len(b) || !back.Equal(udt) {
-		t.Fatalf("ReadOption = %#v, %d, %v", back, n, err)
-	}
-	if got := FrozenOf(udt).String(); got != "frozen<addr>" {
-		t.Errorf("String() = %q", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, len(b), n)
+	assert.True(t, back.Equal(udt), "ReadOption = %#v", back)
+	assert.Equal(t, "frozen<addr>", FrozenOf(udt).String())
+	assert.Equal(t, `frozen<"Addr">`, FrozenOf(Type{Kind: UDT, Name: "Addr"}).String())
 }
 
 func TestReadOptionErrors(t *testing.T) {
@@ -216,9 +189,7 @@ func TestReadOptionErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := ReadOption(mustHex(t, tt.in))
-			if !errors.Is(err, tt.want) {
-				t.Errorf("ReadOption error = %v, want %v", err, tt.want)
-			}
+			assert.ErrorIs(t, err, tt.want)
 		})
 	}
 }
@@ -241,17 +212,13 @@ func TestIsCollection(t *testing.T) {
 		{"list<int>", true}, {"frozen<set<int>>", true}, {"map<int, int>", true},
 		{"tuple<int>", false}, {"int", false}, {"blob", false},
 	} {
-		if got := mustParse(t, tt.typ).IsCollection(); got != tt.want {
-			t.Errorf("%s.IsCollection() = %v", tt.typ, got)
-		}
+		assert.Equal(t, tt.want, mustParse(t, tt.typ).IsCollection(), tt.typ)
 	}
 }
 
 func TestKindString(t *testing.T) {
 	for k := Kind(0); k < 0x40; k++ {
 		s := k.String()
-		if k.valid() == strings.HasPrefix(s, "kind(") {
-			t.Errorf("Kind(%#x).String() = %q, valid() = %v", uint16(k), s, k.valid())
-		}
+		assert.NotEqual(t, k.valid(), strings.HasPrefix(s, "kind("), "Kind(%#x).String() = %q", uint16(k), s)
 	}
 }

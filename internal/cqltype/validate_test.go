@@ -1,8 +1,9 @@
 package cqltype
 
 import (
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func TestValidate(t *testing.T) {
@@ -70,21 +71,15 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.typ+" "+tt.in, func(t *testing.T) {
 			typ := mustParse(t, tt.typ)
 			err := Validate(typ, mustHex(t, tt.in))
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Validate error = %v, want none", err)
-			case tt.want != "" && err == nil:
-				t.Errorf("Validate succeeded, want %q", tt.want)
-			case err != nil && err.Error() != tt.want:
-				t.Errorf("Validate error = %q, want %q", err, tt.want)
-			}
-			if err != nil && !errors.Is(err, ErrInvalidValue) {
-				t.Errorf("error %v is not ErrInvalidValue", err)
-			}
 			_, derr := Decode(typ, mustHex(t, tt.in))
-			if (derr == nil) != (err == nil) {
-				t.Errorf("Decode error = %v, Validate error = %v", derr, err)
+			if tt.want == "" {
+				assert.NoError(t, err)
+				assert.NoError(t, derr, "Decode")
+				return
 			}
+			assert.EqualError(t, err, tt.want)
+			assert.ErrorIs(t, err, ErrInvalidValue)
+			assert.Equal(t, err, derr, "Decode error")
 		})
 	}
 }
@@ -99,7 +94,5 @@ func TestValidateDeepValue(t *testing.T) {
 	for range MaxDepth + 2 {
 		v = AppendValue(nil, v)
 	}
-	if err := Validate(typ, v); err == nil {
-		t.Error("Validate accepted a value nested too deeply")
-	}
+	assert.ErrorContains(t, Validate(typ, v), "nested more than")
 }

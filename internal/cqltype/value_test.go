@@ -1,18 +1,21 @@
 package cqltype
 
 import (
-	"bytes"
-	"errors"
 	"math"
 	"math/big"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
-type myInt int16
+type (
+	myInt int16
+	myStr string
+)
 
 // The expected bytes of these cases were checked against the marshal
 // functions of gocql v2 (marshal.go): encBigInt2C for varint and decimal,
@@ -29,6 +32,7 @@ var roundTrips = []struct {
 	{"ascii empty", "ascii", "", "", nil},
 	{"text", "text", "héllo", "68c3a96c6c6f", nil},
 	{"text from bytes", "text", []byte("hi"), "6869", "hi"},
+	{"text from named string", "text", myStr("custom"), "637573746f6d", "custom"},
 	{"blob", "blob", []byte{0xCA, 0xFE}, "cafe", nil},
 	{"blob from string", "blob", "AB", "4142", []byte("AB")},
 	{"custom", "'a.B'", []byte{1}, "01", nil},
@@ -116,27 +120,17 @@ func TestRoundTrip(t *testing.T) {
 			typ := mustParse(t, tt.typ)
 			want := mustHex(t, tt.hex)
 			got := mustEncode(t, typ, tt.in)
-			if !bytes.Equal(got, want) || got == nil {
-				t.Fatalf("Encode = %x, want %x", got, want)
-			}
-			if err := Validate(typ, got); err != nil {
-				t.Fatalf("Validate: %v", err)
-			}
+			require.NotNil(t, got)
+			require.Equal(t, want, got)
+			require.NoError(t, Validate(typ, got))
 			dec, err := Decode(typ, got)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
+			require.NoError(t, err)
 			wantDec := tt.out
 			if wantDec == nil {
 				wantDec = tt.in
 			}
-			if !sameValue(dec, wantDec) {
-				t.Fatalf("Decode = %#v, want %#v", dec, wantDec)
-			}
-			again := mustEncode(t, typ, dec)
-			if !bytes.Equal(again, want) {
-				t.Errorf("Encode(Decode) = %x, want %x", again, want)
-			}
+			require.True(t, sameValue(dec, wantDec), "Decode = %#v, want %#v", dec, wantDec)
+			assert.Equal(t, want, mustEncode(t, typ, dec), "Encode(Decode)")
 		})
 	}
 }
@@ -145,20 +139,18 @@ func TestNullAndEmpty(t *testing.T) {
 	for _, name := range []string{"int", "text", "list<int>", "tuple<int>", "varint", "uuid"} {
 		typ := mustParse(t, name)
 		b, err := Encode(typ, nil)
-		if err != nil || b != nil {
-			t.Errorf("Encode(%s, nil) = %x, %v; want nil", name, b, err)
-		}
-		if v, err := Decode(typ, nil); err != nil || v != nil {
-			t.Errorf("Decode(%s, nil) = %v, %v; want nil", name, v, err)
-		}
-		if err := Validate(typ, nil); err != nil {
-			t.Errorf("Validate(%s, nil) = %v", name, err)
-		}
+		assert.NoError(t, err)
+		assert.Nil(t, b, "Encode(%s, nil)", name)
+		v, err := Decode(typ, nil)
+		assert.NoError(t, err)
+		assert.Nil(t, v, "Decode(%s, nil)", name)
+		assert.NoError(t, Validate(typ, nil))
 	}
 	var np *int
-	if b, err := Encode(Native(Int), np); err != nil || b != nil {
-		t.Errorf("Encode(nil pointer) = %x, %v", b, err)
-	}
+	b, err := Encode(Native(Int), np)
+	assert.NoError(t, err)
+	assert.Nil(t, b, "Encode(nil pointer)")
+
 	// Empty values: strings and blobs decode to their empty value, other
 	// types to nil as in Cassandra.
 	emptyTests := []struct {
@@ -171,33 +163,24 @@ func TestNullAndEmpty(t *testing.T) {
 	}
 	for _, tt := range emptyTests {
 		v, err := Decode(mustParse(t, tt.typ), []byte{})
-		if err != nil || !sameValue(v, tt.want) {
-			t.Errorf("Decode(%s, empty) = %#v, %v; want %#v", tt.typ, v, err, tt.want)
-		}
+		assert.NoError(t, err)
+		assert.True(t, sameValue(v, tt.want), "Decode(%s, empty) = %#v, want %#v", tt.typ, v, tt.want)
 	}
 }
 
 func TestDecodeTuplePadding(t *testing.T) {
 	typ := mustParse(t, "tuple<int, text, int>")
 	v, err := Decode(typ, mustHex(t, "00000004 00000009"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sameValue(v, []any{int32(9), nil, nil}) {
-		t.Errorf("Decode = %#v", v)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []any{int32(9), nil, nil}, v)
 }
 
 func TestDecodeDoesNotAlias(t *testing.T) {
 	in := []byte{1, 2, 3, 4}
 	v, err := Decode(Native(Blob), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	in[0] = 9
-	if v.([]byte)[0] != 1 {
-		t.Error("Decode result aliases its input")
-	}
+	assert.Equal(t, []byte{1, 2, 3, 4}, v)
 }
 
 func TestEncodeErrors(t *testing.T) {
@@ -230,44 +213,30 @@ func TestEncodeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.typ+" "+tt.want, func(t *testing.T) {
 			_, err := Encode(mustParse(t, tt.typ), tt.in)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Encode(%s, %#v) error = %v, want %q", tt.typ, tt.in, err, tt.want)
-			}
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
-	if _, err := Encode(Native(Int), struct{}{}); !errors.Is(err, ErrUnsupportedGoType) {
-		t.Errorf("error %v is not ErrUnsupportedGoType", err)
-	}
+	_, err := Encode(Native(Int), struct{}{})
+	assert.ErrorIs(t, err, ErrUnsupportedGoType)
 }
 
 func TestEncodeUDT(t *testing.T) {
 	udt := Type{Kind: UDT, Name: "addr", Fields: []string{"street", "zip"}, Elems: []Type{{Kind: Varchar}, {Kind: Int}}}
 	want := mustHex(t, "00000001 61 00000004 00000005")
 	for _, in := range []any{[]any{"a", 5}, map[string]any{"street": "a", "zip": 5}} {
-		got := mustEncode(t, udt, in)
-		if !bytes.Equal(got, want) {
-			t.Errorf("Encode(%v) = %x, want %x", in, got, want)
-		}
+		assert.Equal(t, want, mustEncode(t, udt, in), "Encode(%v)", in)
 	}
-	if _, err := Encode(udt, map[string]any{"nope": 1}); err == nil {
-		t.Error("Encode accepted an unknown field")
-	}
+	_, err := Encode(udt, map[string]any{"nope": 1})
+	assert.Error(t, err, "unknown field")
 	v, err := Decode(udt, want)
-	if err != nil || !sameValue(v, []any{"a", int32(5)}) {
-		t.Errorf("Decode = %#v, %v", v, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []any{"a", int32(5)}, v)
 }
 
 func TestAppendValue(t *testing.T) {
-	if got := AppendValue([]byte{9}, nil); !bytes.Equal(got, []byte{9, 0xff, 0xff, 0xff, 0xff}) {
-		t.Errorf("AppendValue(nil) = %x", got)
-	}
-	if got := AppendValue(nil, []byte{}); !bytes.Equal(got, []byte{0, 0, 0, 0}) {
-		t.Errorf("AppendValue(empty) = %x", got)
-	}
-	if got := AppendValue(nil, []byte{7, 8}); !bytes.Equal(got, []byte{0, 0, 0, 2, 7, 8}) {
-		t.Errorf("AppendValue = %x", got)
-	}
+	assert.Equal(t, []byte{9, 0xff, 0xff, 0xff, 0xff}, AppendValue([]byte{9}, nil))
+	assert.Equal(t, []byte{0, 0, 0, 0}, AppendValue(nil, []byte{}))
+	assert.Equal(t, []byte{0, 0, 0, 2, 7, 8}, AppendValue(nil, []byte{7, 8}))
 }
 
 func TestValueStrings(t *testing.T) {
@@ -292,27 +261,22 @@ func TestValueStrings(t *testing.T) {
 		{Duration{}.String(), "0s"},
 	}
 	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("got %q, want %q", tt.got, tt.want)
-		}
+		assert.Equal(t, tt.want, tt.got)
 	}
-	if _, err := ParseUUID("550e8400-e29b-41d4-a716-44665544000g"); err == nil {
-		t.Error("ParseUUID accepted a bad digit")
-	}
-	if DateOf(time.Date(2023, 1, 2, 23, 0, 0, 0, time.FixedZone("x", -5*3600))) != 19359 {
-		t.Error("DateOf does not use the time's own zone")
-	}
+	_, err := ParseUUID("550e8400-e29b-41d4-a716-44665544000g")
+	assert.Error(t, err, "bad digit")
+	assert.Equal(t, Date(19359), DateOf(time.Date(2023, 1, 2, 23, 0, 0, 0, time.FixedZone("x", -5*3600))),
+		"DateOf uses the time's own zone")
 }
 
 func TestVint(t *testing.T) {
 	for _, v := range []int64{0, 1, -1, 63, -64, 64, 8191, 8192, 1 << 20, math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
 		b := appendVint(nil, v)
 		got, n, ok := readVint(b)
-		if !ok || n != len(b) || got != v {
-			t.Errorf("vint %d: encoded %x, read %d (%d bytes, ok %v)", v, b, got, n, ok)
-		}
+		assert.True(t, ok, "vint %d", v)
+		assert.Equal(t, len(b), n, "vint %d: bytes read", v)
+		assert.Equal(t, v, got, "vint %d encoded as %x", v, b)
 	}
-	if _, _, ok := readUvint([]byte{0xC0, 0x01}); ok {
-		t.Error("readUvint accepted a truncated vint")
-	}
+	_, _, ok := readUvint([]byte{0xC0, 0x01})
+	assert.False(t, ok, "truncated vint")
 }

@@ -1,0 +1,356 @@
+package cqlsim
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/internal/rowsum"
+)
+
+// Demo keyspace and table names.
+const (
+	DemoKeyspace = "ringscan_demo"
+	DemoTable    = "events"
+)
+
+// DemoSchema is the demo table's definition: a composite partition key,
+// two clustering columns (one DESC), and eleven column types including
+// collections.
+const DemoSchema = `CREATE TABLE ringscan_demo.events (
+    tenant text,
+    bucket int,
+    ts timestamp,
+    seq int,
+    event_id uuid,
+    kind text,
+    payload blob,
+    score double,
+    amount bigint,
+    ok boolean,
+    source inet,
+    tags set<text>,
+    attrs map<text, text>,
+    PRIMARY KEY ((tenant, bucket), ts, seq)
+) WITH CLUSTERING ORDER BY (ts DESC, seq ASC)`
+
+// DemoConfig shapes the demo data.
+type DemoConfig struct {
+	// Rows is the number of live rows. Required (at least 0).
+	Rows int
+	// Seed makes the data reproducible. Default: the cluster's seed.
+	Seed int64
+	// MeanPartitionRows is the mean number of rows of the ordinary
+	// partitions, whose sizes are uniform in [1, 2*mean-1]. Default 20.
+	MeanPartitionRows int
+	// LargePartitionRows is the size of the one very large partition.
+	// Default Rows/10, at most 100000; 0 after defaults only when Rows < 10.
+	LargePartitionRows int
+	// DeletedRows is how many extra rows are written and then deleted,
+	// leaving tombstones: a long run of them inside one partition (so a scan
+	// meets empty pages) plus scattered ones and one deleted partition.
+	// Default Rows/10; -1 means none.
+	DeletedRows int
+}
+
+// DemoInfo describes loaded demo data, so that a scan can be verified.
+type DemoInfo struct {
+	Keyspace, Table string
+	// Rows is the number of live rows; Partitions the partitions holding them.
+	Rows, Partitions int64
+	// Deleted is the number of deleted rows (tombstones) stored.
+	Deleted int64
+	// Checksum is rowsum's order-independent checksum of the live rows, over
+	// their column values in SELECT * order.
+	Checksum uint64
+}
+
+func (d DemoConfig) withDefaults(seed int64) DemoConfig {
+	if d.Seed == 0 {
+		d.Seed = seed
+	}
+	if d.MeanPartitionRows == 0 {
+		d.MeanPartitionRows = 20
+	}
+	if d.LargePartitionRows == 0 {
+		d.LargePartitionRows = min(d.Rows/10, 100000)
+	}
+	switch {
+	case d.DeletedRows == 0:
+		d.DeletedRows = d.Rows / 10
+	case d.DeletedRows < 0:
+		d.DeletedRows = 0
+	}
+	return d
+}
+
+// Validate reports every problem of d at once.
+func (d DemoConfig) Validate() error {
+	var errs []error
+	if d.Rows < 0 {
+		errs = append(errs, fmt.Errorf("%w: demo Rows is %d; it must be 0 or more", ErrInvalidConfig, d.Rows))
+	}
+	if d.MeanPartitionRows < 0 {
+		errs = append(errs, fmt.Errorf("%w: demo MeanPartitionRows is %d; it must be 1 or more", ErrInvalidConfig, d.MeanPartitionRows))
+	}
+	if d.LargePartitionRows < 0 || d.LargePartitionRows > max(d.Rows, 0) {
+		errs = append(errs, fmt.Errorf("%w: demo LargePartitionRows is %d; it must be 0..Rows (%d)", ErrInvalidConfig, d.LargePartitionRows, d.Rows))
+	}
+	if d.DeletedRows < -1 {
+		errs = append(errs, fmt.Errorf("%w: demo DeletedRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.DeletedRows))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return joinErrs(errs)
+}
+
+func joinErrs(errs []error) error {
+	msg := ""
+	for i, e := range errs {
+		if i > 0 {
+			msg += "; "
+		}
+		msg += e.Error()
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidConfig, msg)
+}
+
+// ExecDDL runs a CREATE/DROP statement directly, as a client would with
+// QUERY; it is how Go code sets up schema without a driver.
+func (c *Cluster) ExecDDL(query string) error {
+	st, err := c.compile("", query)
+	if err != nil {
+		return err
+	}
+	_, err = c.runDDL("", st.parsed.Stmt)
+	return err
+}
+
+// LoadDemo creates ringscan_demo.events (replication factor 3, or the node
+// count if smaller) and fills it with exactly cfg.Rows live rows plus
+// deleted ones, deterministically by seed. It writes straight into the
+// store, so a million rows load in seconds.
+func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error) {
+	if err := cfg.Validate(); err != nil {
+		return DemoInfo{}, err
+	}
+	cfg = cfg.withDefaults(c.cfg.Seed)
+	rf := min(3, len(c.nodes))
+	if err := c.ExecDDL(fmt.Sprintf(`CREATE KEYSPACE IF NOT EXISTS %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': %d}`, DemoKeyspace, rf)); err != nil {
+		return DemoInfo{}, fmt.Errorf("create demo keyspace: %w", err)
+	}
+	if err := c.ExecDDL(DemoSchema); err != nil {
+		return DemoInfo{}, fmt.Errorf("create demo table: %w", err)
+	}
+	t, err := c.schema.lookupTable(DemoKeyspace, DemoTable)
+	if err != nil {
+		return DemoInfo{}, err
+	}
+	g := &demoGen{c: c, t: t, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xdead)), base: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), types: map[string]cqltype.Type{}}
+	info := DemoInfo{Keyspace: DemoKeyspace, Table: DemoTable}
+	var sum rowsum.Sum
+
+	// Partition sizes: the large one first, then ordinary ones.
+	var sizes []int
+	left := cfg.Rows
+	if cfg.LargePartitionRows > 0 {
+		sizes = append(sizes, cfg.LargePartitionRows)
+		left -= cfg.LargePartitionRows
+	}
+	for left > 0 {
+		n := 1 + g.rng.IntN(2*cfg.MeanPartitionRows-1)
+		n = min(n, left)
+		sizes = append(sizes, n)
+		left -= n
+	}
+	deleted := cfg.DeletedRows
+	run := deleted / 2 // a long run of tombstones inside one partition
+	st := t.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for pi, n := range sizes {
+		if pi%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return DemoInfo{}, err
+			}
+		}
+		p := g.partition(pi)
+		extra := 0
+		if pi == len(sizes)/2 && run > 0 {
+			extra = run
+			deleted -= run
+		}
+		// Newest first: ts is DESC, so descending j appends in clustering
+		// order instead of shifting the partition on every insert.
+		for j := n + extra - 1; j >= 0; j-- {
+			ck, reg := g.row(pi, j)
+			t.upsert(p, ck, reg)
+		}
+		if extra > 0 {
+			// Delete a contiguous run in the middle of the partition.
+			lo := n / 2
+			for j := lo; j < lo+extra; j++ {
+				g.deleteRow(p, j)
+			}
+		}
+		info.Partitions++
+	}
+	// Scattered deleted rows: extra rows in ordinary partitions, deleted.
+	if deleted > 0 && len(sizes) > 1 {
+		for k := 0; k < deleted-min(deleted, 50); k++ {
+			pi := 1 + g.rng.IntN(len(sizes)-1)
+			p := g.partition(pi)
+			j := 1_000_000 + k
+			ck, reg := g.row(pi, j)
+			t.upsert(p, ck, reg)
+			g.deleteRow(p, j)
+		}
+		deleted = min(deleted, 50)
+	}
+	// One wholly deleted partition.
+	if deleted > 0 {
+		p := g.partition(len(sizes) + 1)
+		for j := deleted - 1; j >= 0; j-- {
+			ck, reg := g.row(len(sizes)+1, j)
+			t.upsert(p, ck, reg)
+		}
+		for i := range p.rows {
+			g.kill(&p.rows[i])
+		}
+	}
+	// Count and checksum what is live, as a scan will see it.
+	st.tree.Ascend(func(p *partition) bool {
+		pk := unpackCells(p.pk, len(t.pk))
+		for _, r := range p.rows {
+			if r.dead {
+				info.Deleted++
+				continue
+			}
+			sum.Add(append(append([][]byte{}, pk...), unpackCells(r.cells, len(t.ck)+len(t.regular))...))
+		}
+		return true
+	})
+	info.Rows = int64(sum.Rows)
+	info.Checksum = sum.Hash
+	if info.Rows != int64(cfg.Rows) {
+		return DemoInfo{}, fmt.Errorf("cqlsim: demo generator wrote %d live rows, expected %d", info.Rows, cfg.Rows)
+	}
+	return info, nil
+}
+
+// demoGen produces deterministic demo rows.
+type demoGen struct {
+	c     *Cluster
+	t     *table
+	rng   *rand.Rand
+	base  time.Time
+	types map[string]cqltype.Type
+}
+
+var demoKinds = []string{"click", "view", "purchase", "signup", "logout", "search", "share", "error"}
+
+// partition returns (creating) partition number pi.
+func (g *demoGen) partition(pi int) *partition {
+	tenant := []byte("tenant-" + strconv.Itoa(pi%97))
+	bucket := binary.BigEndian.AppendUint32(nil, uint32(pi))
+	cells := [][]byte{tenant, bucket}
+	key, tk := g.c.partitionKey(cells)
+	return g.t.store.getOrCreatePartition(key, cells, tk)
+}
+
+// ckOf is the clustering of row j: ts DESC (newer first), seq.
+func (g *demoGen) ckOf(j int) [][]byte {
+	ts := g.base.Add(time.Duration(j) * time.Second).UnixMilli()
+	return [][]byte{binary.BigEndian.AppendUint64(nil, uint64(ts)), binary.BigEndian.AppendUint32(nil, uint32(j))}
+}
+
+// row builds row j of partition pi: its clustering and regular cells
+// (regular columns in name order: amount, attrs, event_id, kind, ok,
+// payload, score, source, tags).
+func (g *demoGen) row(pi, j int) ([][]byte, map[int][]byte) {
+	r := g.rng
+	enc := func(typ string, v any) []byte {
+		t, ok := g.types[typ]
+		if !ok {
+			t, _ = cqltype.Parse(typ)
+			g.types[typ] = t
+		}
+		b, err := cqltype.Encode(t, v)
+		if err != nil {
+			panic(fmt.Sprintf("cqlsim demo: encode %s: %v", typ, err)) // a bug in this file
+		}
+		return b
+	}
+	var id cqltype.UUID
+	for i := range id {
+		id[i] = byte(r.Uint32())
+	}
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	payload := make([]byte, 8+r.IntN(56))
+	for i := range payload {
+		payload[i] = byte(r.Uint32())
+	}
+	vals := map[string][]byte{
+		"amount":   binary.BigEndian.AppendUint64(nil, uint64(r.Int64N(1_000_000_000)-500_000_000)),
+		"event_id": id[:],
+		"kind":     []byte(demoKinds[r.IntN(len(demoKinds))]),
+		"ok":       {boolByte(r.IntN(4) != 0)},
+		"payload":  payload,
+	}
+	if r.IntN(10) != 0 {
+		vals["score"] = binary.BigEndian.AppendUint64(nil, math.Float64bits(math.Round(r.Float64()*1e6)/1e3))
+	}
+	if r.IntN(20) != 0 {
+		vals["source"] = net.IPv4(10, byte(r.IntN(256)), byte(r.IntN(256)), byte(1+r.IntN(254))).To4()
+	}
+	if n := r.IntN(4); n > 0 {
+		tags := make([]string, n)
+		for i := range tags {
+			tags[i] = "t" + strconv.Itoa(r.IntN(50))
+		}
+		vals["tags"] = enc("set<text>", tags)
+	}
+	if n := r.IntN(3); n > 0 {
+		attrs := map[string]string{}
+		for i := 0; i < n; i++ {
+			attrs["k"+strconv.Itoa(r.IntN(10))] = "v" + strconv.Itoa(r.IntN(1000))
+		}
+		vals["attrs"] = enc("map<text, text>", attrs)
+	}
+	reg := map[int][]byte{}
+	for i, col := range g.t.regular {
+		if v, ok := vals[col.name]; ok {
+			reg[i] = v
+		}
+	}
+	return g.ckOf(j), reg
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// deleteRow turns row j of p into a tombstone.
+func (g *demoGen) deleteRow(p *partition, j int) {
+	i, found := g.t.findRow(p, packCells(nil, g.ckOf(j)))
+	if found {
+		g.kill(&p.rows[i])
+	}
+}
+
+func (g *demoGen) kill(r *row) {
+	n := cellsPrefixLen(r.cells, len(g.t.ck))
+	r.cells = packCells(r.cells[:n:n], make([][]byte, len(g.t.regular)))
+	r.dead = true
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitPartial     = 1
+	ExitAborted     = 2
+	ExitBadInput    = 3
+	ExitInterrupted = 4
+)
+
+// exitError carries an exit code with the error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// badInput marks err as bad input (exit 3).
+func badInput(err error) error { return &exitError{code: ExitBadInput, err: err} }
+
+// Run executes the command line args and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(stderr, "ringscan: "+oneLine(err.Error()))
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if ctx.Err() != nil {
+		return ExitInterrupted
+	}
+	// cobra's own errors: unknown commands and flags, bad flag values.
+	return ExitBadInput
+}
+
+// oneLine folds a multi-line error into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ringscan",
+		Short: "Read whole Cassandra and ScyllaDB tables fast",
+		Long: `ringscan reads whole Apache Cassandra and ScyllaDB tables fast: it splits the
+token ring into subranges, pages every subrange concurrently on one of its
+replicas with bounded backpressure, and streams the rows to files, counts or
+your own code, never losing or duplicating a row.
+
+Start with "ringscan demo": it starts an embedded 3-node cluster simulator
+(cqlsim), loads a demo table, scans it and checks every row.
+
+Exit codes: 0 all read; 1 finished but some ranges failed; 2 aborted after too
+many errors; 3 bad input, configuration, authentication or connection;
+4 interrupted (checkpoint written).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newSimCmd(stdout, stderr), newVersionCmd(stdout))
+	return root
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ringscan/ringscan/cqlsim"
+)
+
+// simFlags are the flags of "ringscan sim" (and of the embedded cluster of
+// "ringscan demo" and "ringscan bench").
+type simFlags struct {
+	nodes       int
+	address     string
+	port        int
+	dcs         string
+	vnodes      int
+	seed        int64
+	partitioner string
+	latency     time.Duration
+	jitter      time.Duration
+	nonReplica  time.Duration
+	faults      string
+	username    string
+	rows        int
+	meanRows    int
+	largeRows   int
+	deletedRows int
+}
+
+func (f *simFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.IntVar(&f.nodes, "nodes", 3, "number of nodes of the single data center (ignored with --dcs)")
+	fs.StringVar(&f.address, "address", "127.0.0.1", "first node's loopback address; node i listens on address+i")
+	fs.IntVar(&f.port, "port", 9042, "port every node listens on (0 picks a free one)")
+	fs.StringVar(&f.dcs, "dcs", "", "data center layout name:nodes[:racks],... e.g. dc1:3,dc2:3 (default one DC datacenter1)")
+	fs.IntVar(&f.vnodes, "vnodes", 16, "tokens per node")
+	fs.Int64Var(&f.seed, "seed", 1, "seed for tokens, host ids and demo data")
+	fs.StringVar(&f.partitioner, "partitioner", "Murmur3Partitioner", "Murmur3Partitioner or RandomPartitioner")
+	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request, e.g. 5ms")
+	fs.DurationVar(&f.jitter, "jitter", 0, "random extra latency in [0, jitter) per request")
+	fs.DurationVar(&f.nonReplica, "non-replica-latency", 0, "extra latency when the coordinator does not replicate the data it reads")
+	fs.StringVar(&f.faults, "faults", "", "injected errors kind:rate or kind@N, comma separated; kinds: read_timeout, unavailable, overloaded, read_failure, server_error (e.g. overloaded:0.05)")
+	fs.StringVar(&f.username, "username", "", "turn on PasswordAuthenticator with this user; the password comes from $RINGSCAN_PASSWORD")
+	fs.IntVar(&f.rows, "rows", 0, "live rows of the demo table ringscan_demo.events (0: no demo data)")
+	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
+	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000)")
+	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
+}
+
+// parseFaults parses kind:rate and kind@N items.
+func parseFaults(s string) ([]cqlsim.Fault, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []cqlsim.Fault
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		var f cqlsim.Fault
+		var kind, arg string
+		switch {
+		case strings.Contains(item, ":"):
+			kind, arg, _ = strings.Cut(item, ":")
+			rate, err := strconv.ParseFloat(arg, 64)
+			if err != nil || rate <= 0 || rate > 1 {
+				return nil, fmt.Errorf("invalid --faults item %q: the rate after ':' must be a number in (0, 1]", item)
+			}
+			f.Rate = rate
+		case strings.Contains(item, "@"):
+			kind, arg, _ = strings.Cut(item, "@")
+			n, err := strconv.ParseInt(arg, 10, 64)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("invalid --faults item %q: the request number after '@' must be a positive integer", item)
+			}
+			f.Nth = n
+		default:
+			return nil, fmt.Errorf("invalid --faults item %q: want kind:rate or kind@N, e.g. overloaded:0.05", item)
+		}
+		k, err := cqlsim.ParseErrorKind(kind)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --faults item %q: %w", item, err)
+		}
+		f.Kind = k
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// config turns the flags into a cqlsim.Config.
+func (f *simFlags) config() (cqlsim.Config, error) {
+	cfg := cqlsim.Config{
+		Nodes: f.nodes, Address: f.address, Port: f.port, VNodes: f.vnodes, Seed: f.seed,
+		Partitioner: f.partitioner, Username: f.username,
+		Latency: cqlsim.Latency{Fixed: f.latency, Jitter: f.jitter, NonReplica: f.nonReplica},
+	}
+	if f.port == 0 {
+		cfg.Port = cqlsim.AutoPort
+	}
+	if f.nodes < 1 {
+		return cfg, fmt.Errorf("invalid --nodes %d: want at least 1", f.nodes)
+	}
+	if f.dcs != "" {
+		dcs, err := cqlsim.ParseDCs(f.dcs)
+		if err != nil {
+			return cfg, fmt.Errorf("invalid --dcs: %w", err)
+		}
+		cfg.DCs = dcs
+	}
+	faults, err := parseFaults(f.faults)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Faults = faults
+	if f.username != "" {
+		cfg.Password = os.Getenv("RINGSCAN_PASSWORD")
+		if cfg.Password == "" {
+			return cfg, fmt.Errorf("--username is set but $RINGSCAN_PASSWORD is empty: set the password in the environment")
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+func (f *simFlags) demoConfig() cqlsim.DemoConfig {
+	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows, DeletedRows: f.deletedRows}
+}
+
+func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f simFlags
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run cqlsim, the embedded Cassandra-compatible cluster simulator, in the foreground",
+		Long: `sim runs cqlsim: a Cassandra-compatible cluster simulator serving the CQL
+native protocol v4 on loopback nodes 127.0.0.1, 127.0.0.2, ... (all on one
+port), so that any standard driver, cqlsh or ringscan itself can connect,
+discover the topology and page through data. With --rows it loads the demo
+table ringscan_demo.events. It prints its contact points and runs until
+SIGINT or SIGTERM.
+
+cqlsim is not Cassandra: writes are not replicated between nodes (the data
+lives once, shared), consistency levels are accepted but not simulated, and
+there are no SSTables or compaction.`,
+		Example: `  ringscan sim --rows 100000
+  ringscan sim --dcs dc1:3,dc2:3 --vnodes 256 --latency 5ms --faults overloaded:0.05`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := f.config()
+			if err != nil {
+				return badInput(err)
+			}
+			demo := f.demoConfig()
+			if err := demo.Validate(); err != nil {
+				return badInput(err)
+			}
+			c, err := cqlsim.Start(ctx, cfg)
+			if err != nil {
+				return badInput(err)
+			}
+			defer c.Close()
+			layout := []string{}
+			for _, n := range c.Nodes() {
+				layout = append(layout, n.Addr()+" ("+n.DC()+"/"+n.Rack()+")")
+			}
+			fmt.Fprintf(stdout, "cqlsim: %d nodes, %s, %d vnodes per node\n", len(c.Nodes()), c.Partitioner(), cfg.VNodes)
+			fmt.Fprintf(stdout, "nodes: %s\n", strings.Join(layout, ", "))
+			if f.rows > 0 {
+				start := time.Now()
+				info, err := c.LoadDemo(ctx, demo)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "demo data: %s.%s, %d rows in %d partitions, %d tombstones, checksum %016x (loaded in %v)\n",
+					info.Keyspace, info.Table, info.Rows, info.Partitions, info.Deleted, info.Checksum, time.Since(start).Round(time.Millisecond))
+			}
+			fmt.Fprintf(stdout, "contact points: %s\n", strings.Join(c.ContactPoints(), ","))
+			fmt.Fprintf(stderr, "running; press Ctrl-C to stop\n")
+			<-ctx.Done()
+			fmt.Fprintf(stderr, "stopping\n")
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
