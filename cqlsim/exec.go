@@ -33,12 +33,13 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 		if err := c.injectFault(st.keyspace, params.Consistency); err != nil {
 			return result{}, err
 		}
-		applied, err := cl.runWrite(st.write, params.Values)
+		var existing []byte
+		applied, err := cl.runWrite(st.write, params.Values, &existing)
 		if err != nil {
 			return result{}, err
 		}
 		if ins, ok := s.(*cqlparse.Insert); ok && ins.IfNotExists {
-			return result{body: appliedResult(st, applied)}, nil
+			return result{body: appliedResult(st, applied, existing)}, nil
 		}
 		return voidResult(), nil
 	case *cqlparse.Batch:
@@ -47,7 +48,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 			if err != nil {
 				return result{}, err
 			}
-			if _, err := cl.runWrite(w, params.Values); err != nil {
+			if _, err := cl.runWrite(w, params.Values, nil); err != nil {
 				return result{}, err
 			}
 		}
@@ -66,15 +67,24 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 
 func voidResult() result { return result{body: cqlproto.AppendInt(nil, 1)} }
 
-// appliedResult is the Rows result of a conditional write.
-func appliedResult(st *statement, applied bool) []byte {
-	spec := []colSpec{{ks: st.keyspace, table: st.table, name: "[applied]", typ: cqltype.Type{Kind: cqltype.Boolean}}}
+// appliedResult is the Rows result of a conditional write, always with its
+// metadata: [applied], then, when it was not applied, the columns of the
+// existing row as SELECT * gives them, as Cassandra answers
+// INSERT ... IF NOT EXISTS.
+func appliedResult(st *statement, applied bool, existing []byte) []byte {
+	specs := []colSpec{{ks: st.keyspace, table: st.table, name: "[applied]", typ: cqltype.Type{Kind: cqltype.Boolean}}}
 	v := byte(0)
 	if applied {
 		v = 1
 	}
 	w := rowsWriter{count: 1, buf: cqltype.AppendValue(nil, []byte{v})}
-	return appendRows(nil, spec, false, nil, &w)
+	if !applied && existing != nil {
+		for _, col := range st.write.t.columns {
+			specs = append(specs, colSpec{ks: st.keyspace, table: st.table, name: col.name, typ: col.typ})
+		}
+		w.buf = append(w.buf, existing...)
+	}
+	return appendRows(nil, specs, false, nil, &w)
 }
 
 // namedValues orders values sent with names by the statement's markers.
@@ -122,9 +132,11 @@ func (c *conn) prepare(query string) (result, error) {
 	body = appendPreparedMetadata(body, st)
 	if st.sel != nil {
 		body = appendMetadata(body, st.sel.specs, false, nil)
-	} else if ins, ok := st.parsed.Stmt.(*cqlparse.Insert); ok && ins.IfNotExists {
-		body = appendMetadata(body, []colSpec{{ks: st.keyspace, table: st.table, name: "[applied]", typ: cqltype.Type{Kind: cqltype.Boolean}}}, false, nil)
 	} else {
+		// Like Cassandra, no result metadata for other statements, even
+		// conditional ones: their rows have one shape when applied and
+		// another when not, so the driver must not skip the metadata of
+		// their results.
 		body = cqlproto.AppendInt(body, 0x0004) // no metadata
 		body = cqlproto.AppendInt(body, 0)
 	}
@@ -212,7 +224,10 @@ func pkIndexes(st *statement) []int {
 // batch runs a BATCH message.
 func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 	cl := c.node.cluster
-	for _, q := range b.Queries {
+	// Every statement is resolved before any is applied; they are kept, as
+	// the node may forget its prepared statements in between.
+	sts := make([]*statement, len(b.Queries))
+	for i, q := range b.Queries {
 		var st *statement
 		if q.Prepared {
 			p := c.node.lookupPrepared(q.ID)
@@ -232,20 +247,16 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 		if len(q.Values) != len(st.parsed.Markers) {
 			return result{}, invalidf("There were %d markers(?) in CQL but %d bound variables", len(st.parsed.Markers), len(q.Values))
 		}
+		sts[i] = st
 	}
 	for i, q := range b.Queries {
-		var st *statement
-		if q.Prepared {
-			st = c.node.lookupPrepared(q.ID).stmt
-		} else {
-			st, _ = cl.compile(c.currentKeyspace(), q.Query)
-		}
+		st := sts[i]
 		if i == 0 {
 			if err := c.injectFault(st.keyspace, b.Consistency); err != nil {
 				return result{}, err
 			}
 		}
-		if _, err := cl.runWrite(st.write, q.Values); err != nil {
+		if _, err := cl.runWrite(st.write, q.Values, nil); err != nil {
 			return result{}, err
 		}
 	}

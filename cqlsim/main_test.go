@@ -71,11 +71,11 @@ func connect(t testing.TB, c *cqlsim.Cluster, opts ...func(*gocql.ClusterConfig)
 // noRetry surfaces every error to the caller.
 type noRetry struct{}
 
-func (noRetry) Attempt(gocql.RetryableQuery) bool    { return false }
+func (noRetry) Attempt(gocql.RetryableQuery) bool  { return false }
 func (noRetry) GetRetryType(error) gocql.RetryType { return gocql.Rethrow }
 
-// exec runs statements that must succeed.
-func exec(t testing.TB, s *gocql.Session, stmts ...string) {
+// mustExec runs statements that must succeed.
+func mustExec(t testing.TB, s *gocql.Session, stmts ...string) {
 	t.Helper()
 	for _, q := range stmts {
 		require.NoError(t, s.Query(q).Exec(), q)
@@ -85,7 +85,7 @@ func exec(t testing.TB, s *gocql.Session, stmts ...string) {
 // createKeyspace creates keyspace ks with SimpleStrategy and rf.
 func createKeyspace(t testing.TB, s *gocql.Session, ks string, rf int) {
 	t.Helper()
-	exec(t, s, fmt.Sprintf(`CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': %d}`, ks, rf))
+	mustExec(t, s, fmt.Sprintf(`CREATE KEYSPACE %s WITH replication = {'class': 'SimpleStrategy', 'replication_factor': %d}`, ks, rf))
 }
 
 // hostByIP finds the session's host for a node.

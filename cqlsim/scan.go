@@ -152,6 +152,9 @@ func (s *scan) candidateKeys(vals [][]byte) ([]*partition, error) {
 				}
 			}
 			key, tk := s.c.partitionKey(cells)
+			if len(key) == 0 {
+				return errEmptyKey
+			}
 			out = append(out, &partition{tok: tk, key: bytes.Clone(key)})
 			return nil
 		}

@@ -98,9 +98,65 @@ func newSchema(c *Cluster) *schema {
 				{"column_name_bytes", "blob"}, {"kind", "text"}, {"position", "int"}, {"type", "text"}},
 		}[name]
 		ck := map[string][]string{"keyspaces": nil, "tables": {"table_name"}, "columns": {"table_name", "column_name"}}[name]
-		addVirtual(vs, name, []string{"keyspace_name"}, ck, cols, func(*Node) []map[string]any { return nil })
+		rows := map[string]func(*Node) []map[string]any{
+			"keyspaces": func(*Node) []map[string]any {
+				var rows []map[string]any
+				for _, ks := range s.snapshot() {
+					if isVirtualKeyspace(ks) {
+						rows = append(rows, map[string]any{"keyspace_name": ks.name})
+					}
+				}
+				return rows
+			},
+			"tables": func(*Node) []map[string]any {
+				var rows []map[string]any
+				for _, ks := range s.snapshot() {
+					if isVirtualKeyspace(ks) {
+						for _, t := range sortedTables(ks) {
+							rows = append(rows, map[string]any{"keyspace_name": ks.name, "table_name": t.name, "comment": ""})
+						}
+					}
+				}
+				return rows
+			},
+			"columns": func(*Node) []map[string]any { return s.columnRows(true) },
+		}[name]
+		addVirtual(vs, name, []string{"keyspace_name"}, ck, cols, rows)
 	}
 	return s
+}
+
+// isVirtualKeyspace tells the keyspaces that Cassandra 4 describes in
+// system_virtual_schema instead of system_schema; drivers mark their
+// metadata virtual.
+func isVirtualKeyspace(ks *keyspace) bool { return ks.name == "system_virtual_schema" }
+
+// columnRows are the rows of system_schema.columns (virtual false) or of
+// system_virtual_schema.columns (virtual true).
+func (s *schema) columnRows(virtual bool) []map[string]any {
+	var rows []map[string]any
+	for _, ks := range s.snapshot() {
+		if isVirtualKeyspace(ks) != virtual {
+			continue
+		}
+		for _, t := range sortedTables(ks) {
+			for _, col := range t.columns {
+				order := "none"
+				if col.kind == kindClustering {
+					order = "asc"
+					if col.desc {
+						order = "desc"
+					}
+				}
+				rows = append(rows, map[string]any{
+					"keyspace_name": ks.name, "table_name": t.name, "column_name": col.name, "clustering_order": order,
+					"column_name_bytes": []byte(col.name), "kind": col.kind.String(), "position": int32(col.pos),
+					"type": col.typ.String(),
+				})
+			}
+		}
+	}
+	return rows
 }
 
 // addSchemaTables adds the system_schema tables drivers read for metadata.
@@ -111,6 +167,9 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	}, func(*Node) []map[string]any {
 		var rows []map[string]any
 		for _, ks := range s.snapshot() {
+			if isVirtualKeyspace(ks) {
+				continue
+			}
 			rows = append(rows, map[string]any{"keyspace_name": ks.name, "durable_writes": ks.durableWrites, "replication": ks.repl.asMap()})
 		}
 		return rows
@@ -126,6 +185,9 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	}, func(*Node) []map[string]any {
 		var rows []map[string]any
 		for _, ks := range s.snapshot() {
+			if isVirtualKeyspace(ks) {
+				continue
+			}
 			for _, t := range sortedTables(ks) {
 				comment := t.options["comment"]
 				rows = append(rows, map[string]any{
@@ -146,28 +208,7 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	addVirtual(sch, "columns", []string{"keyspace_name"}, []string{"table_name", "column_name"}, []colDef{
 		{"keyspace_name", "text"}, {"table_name", "text"}, {"column_name", "text"}, {"clustering_order", "text"},
 		{"column_name_bytes", "blob"}, {"kind", "text"}, {"position", "int"}, {"type", "text"},
-	}, func(*Node) []map[string]any {
-		var rows []map[string]any
-		for _, ks := range s.snapshot() {
-			for _, t := range sortedTables(ks) {
-				for _, col := range t.columns {
-					order := "none"
-					if col.kind == kindClustering {
-						order = "asc"
-						if col.desc {
-							order = "desc"
-						}
-					}
-					rows = append(rows, map[string]any{
-						"keyspace_name": ks.name, "table_name": t.name, "column_name": col.name, "clustering_order": order,
-						"column_name_bytes": []byte(col.name), "kind": col.kind.String(), "position": int32(col.pos),
-						"type": col.typ.String(),
-					})
-				}
-			}
-		}
-		return rows
-	})
+	}, func(*Node) []map[string]any { return s.columnRows(false) })
 	empty := func(*Node) []map[string]any { return nil }
 	listText := "frozen<list<text>>"
 	addVirtual(sch, "views", []string{"keyspace_name"}, []string{"view_name"}, []colDef{
@@ -373,9 +414,13 @@ func (s *scan) virtual(n *Node, offset int32) error {
 		}
 		s.w.count++
 		for _, o := range s.p.out {
-			if o.col.kind == kindPartitionKey {
+			switch {
+			case o.kind == outToken:
+				_, tk := s.c.partitionKey(r[0])
+				s.w.buf = cqltype.AppendValue(s.w.buf, s.c.tokenBytes(tk))
+			case o.col.kind == kindPartitionKey:
 				s.w.buf = cqltype.AppendValue(s.w.buf, r[0][o.col.cell])
-			} else {
+			default:
 				s.w.buf = cqltype.AppendValue(s.w.buf, r[1][o.col.cell])
 			}
 		}

@@ -1,7 +1,10 @@
 package cqlsim_test
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +172,7 @@ func TestNodeDownUp(t *testing.T) {
 				require.Fail(t, "gocql logged no control connection")
 			}
 			createKeyspace(t, s, "ks", 3)
-			exec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`)
+			mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`)
 			for k := range 100 {
 				require.NoError(t, s.Query(`INSERT INTO ks.t (k, v) VALUES (?, ?)`, k, k).Exec())
 			}
@@ -219,4 +222,49 @@ func TestNodeDownUp(t *testing.T) {
 			assert.NotZero(t, used[victim.IP()], "no query went to %s after it came up: %v", victim.IP(), used)
 		})
 	}
+}
+
+// TestTokenAwareRouting checks that the driver's token-aware routing, which
+// relies on the partition key indexes of prepared statements, the
+// partitioner and the tokens it discovered, sends each query to the node
+// that owns the key's token.
+func TestTokenAwareRouting(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 16})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.t (a int, b text, v int, PRIMARY KEY ((a, b)))`)
+
+	type owned struct {
+		tok   int64
+		owner string
+	}
+	var ring []owned
+	for _, n := range c.Nodes() {
+		for _, tk := range n.Tokens() {
+			v, err := strconv.ParseInt(tk, 10, 64)
+			require.NoError(t, err)
+			ring = append(ring, owned{v, n.IP()})
+		}
+	}
+	slices.SortFunc(ring, func(a, b owned) int { return cmp.Compare(a.tok, b.tok) })
+	// owner is the node of the first token at or after tk, around the ring.
+	owner := func(tk int64) string {
+		i, _ := slices.BinarySearchFunc(ring, tk, func(e owned, tk int64) int { return cmp.Compare(e.tok, tk) })
+		return ring[i%len(ring)].owner
+	}
+
+	coordinators := map[string]int{}
+	for a := range 200 {
+		b := strconv.Itoa(a * 7)
+		require.NoError(t, s.Query(`INSERT INTO ks.t (a, b, v) VALUES (?, ?, ?)`, a, b, a).Exec())
+		var tk int64
+		it := s.Query(`SELECT token(a, b) FROM ks.t WHERE a = ? AND b = ?`, a, b).Iter()
+		require.True(t, it.Scan(&tk))
+		require.NoError(t, it.Close())
+		host := it.Host().ConnectAddress().String()
+		assert.Equal(t, owner(tk), host, "key (%d, %s) token %d", a, b, tk)
+		coordinators[host]++
+	}
+	assert.Len(t, coordinators, 3)
 }

@@ -188,6 +188,11 @@ func timeUUID(t time.Time) []byte {
 	return u[:]
 }
 
+// errEmptyKey refuses an empty partition key, as Cassandra does: its token
+// would be the partitioner's minimum, which no token range holds. A
+// composite key with empty components is not empty.
+var errEmptyKey = invalidf("Key may not be empty")
+
 // partitionKey serializes partition key cells and computes the token.
 func (c *Cluster) partitionKey(cells [][]byte) ([]byte, tok) {
 	key := cells[0]

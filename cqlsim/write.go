@@ -1,6 +1,7 @@
 package cqlsim
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/ringscan/ringscan/internal/cqlparse"
@@ -172,8 +173,10 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 	return w, nil
 }
 
-// runWrite applies a write.
-func (c *Cluster) runWrite(w *writePlan, vals [][]byte) (applied bool, err error) {
+// runWrite applies a write. When an INSERT IF NOT EXISTS finds a live row,
+// it is not applied, and existing, if not nil, receives the row's partition
+// key cells and row cells (the cells of SELECT *).
+func (c *Cluster) runWrite(w *writePlan, vals [][]byte, existing *[]byte) (applied bool, err error) {
 	t := w.t
 	switch w.stmt.(type) {
 	case *cqlparse.Insert:
@@ -207,12 +210,18 @@ func (c *Cluster) runWrite(w *writePlan, vals [][]byte) (applied bool, err error
 			}
 		}
 		key, tk := c.partitionKey(pk)
+		if len(key) == 0 {
+			return false, errEmptyKey
+		}
 		st := t.store
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		if w.ifNotExists {
 			if p := st.byKey[string(key)]; p != nil {
 				if i, found := t.findRow(p, packCells(nil, ck)); found && !p.rows[i].dead {
+					if existing != nil {
+						*existing = append(bytes.Clone(p.pk), p.rows[i].cells...)
+					}
 					return false, nil
 				}
 			}

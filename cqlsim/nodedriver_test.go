@@ -1,0 +1,313 @@
+package cqlsim_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+)
+
+// nodeCompatDir holds the Node.js driver check: package.json and
+// package-lock.json pin cassandra-driver, compat.js runs the check.
+const nodeCompatDir = "testdata/nodejs"
+
+// nodeSummary is what compat.js prints.
+type nodeSummary struct {
+	Logs []struct {
+		Level, ClassName, Message string
+	} `json:"logs"`
+	ProtocolVersion int `json:"protocolVersion"`
+	Hosts           []struct {
+		Address, Datacenter, Rack, HostID, CassandraVersion string
+		Up                                                  bool
+		Tokens                                              []string
+	} `json:"hosts"`
+	Keyspaces     map[string]nodeKeyspace `json:"keyspaces"`
+	Keyspace      nodeKeyspace            `json:"keyspace"`
+	Table         nodeTable               `json:"table"`
+	OtherMetadata struct {
+		Udt          any   `json:"udt"`
+		Functions    []any `json:"functions"`
+		Aggregates   []any `json:"aggregates"`
+		View         any   `json:"view"`
+		VirtualTable struct {
+			Virtual bool     `json:"virtual"`
+			Columns []string `json:"columns"`
+		} `json:"virtualTable"`
+	} `json:"otherMetadata"`
+	EachRowRows int64 `json:"eachRowRows"`
+	StreamRows  int64 `json:"streamRows"`
+	PagedRows   int64 `json:"pagedRows"`
+	Pages       int64 `json:"pages"`
+	Partitions  int64 `json:"partitions"`
+	Prepared    struct {
+		Rows, Want int
+	} `json:"prepared"`
+	TokenRanges struct {
+		Ranges, Queries int
+		Rows            int64
+	} `json:"tokenRanges"`
+	RoundTrip struct {
+		Written, Read, FirstPage int
+		PartitionOrder           []string
+		Keyspace                 nodeKeyspace
+		Table                    nodeTable
+	} `json:"roundTrip"`
+}
+
+type nodeKeyspace struct {
+	Strategy        string            `json:"strategy"`
+	StrategyOptions map[string]string `json:"strategyOptions"`
+	Virtual         bool              `json:"virtual"`
+}
+
+type nodeTable struct {
+	Name    string `json:"name"`
+	Columns []struct {
+		Name, Type string
+	} `json:"columns"`
+	PartitionKeys   []string `json:"partitionKeys"`
+	ClusteringKeys  []string `json:"clusteringKeys"`
+	ClusteringOrder []string `json:"clusteringOrder"`
+	IsCompact       bool     `json:"isCompact"`
+	CompactionClass string   `json:"compactionClass"`
+	GCGraceSeconds  int      `json:"gcGraceSeconds"`
+}
+
+// columnTypes maps each column name to its CQL type.
+func (t nodeTable) columnTypes() map[string]string {
+	m := map[string]string{}
+	for _, c := range t.Columns {
+		m[c.Name] = c.Type
+	}
+	return m
+}
+
+// TestNodeDriverCompat runs the DataStax Node.js driver, with its default
+// settings, against a 3-node cluster: protocol negotiation, topology and
+// schema metadata, paging three ways, prepared and token-range queries, DDL
+// and writes. It needs node and npm (and the npm registry once, to install
+// the pinned driver into the user cache); set RINGSCAN_SKIP_NODE=1 to skip it.
+func TestNodeDriverCompat(t *testing.T) {
+	if os.Getenv("RINGSCAN_SKIP_NODE") == "1" {
+		t.Skip("RINGSCAN_SKIP_NODE=1: skipping the Node.js driver compatibility test")
+	}
+	for _, tool := range []string{"node", "npm"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH: skipping the Node.js driver compatibility test (install Node.js 20+ and npm to run it)", tool)
+		}
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	dir := nodeModulesDir(ctx, t)
+
+	c := startCluster(t, cqlsim.Config{Nodes: 3})
+	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
+	require.NoError(t, err)
+
+	runCtx, cancelRun := context.WithTimeout(ctx, 120*time.Second)
+	defer cancelRun()
+	args := append([]string{filepath.Join(dir, "compat.js"), strconv.Itoa(c.Port())}, c.Hosts()...)
+	cmd := exec.CommandContext(runCtx, "node", args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "node compat.js failed:\n%s", stderr.String())
+
+	var got nodeSummary
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), "compat.js output:\n%s", stdout.String())
+
+	assert.Empty(t, got.Logs, "the driver logged warnings or errors")
+	assert.Equal(t, 4, got.ProtocolVersion, "negotiated protocol version")
+
+	t.Run("hosts", func(t *testing.T) {
+		nodes := c.Nodes()
+		require.Len(t, got.Hosts, len(nodes))
+		vnodes := 0
+		for i, n := range nodes { // both sorted by address
+			h := got.Hosts[i]
+			assert.Equal(t, n.Addr(), h.Address)
+			assert.Equal(t, n.DC(), h.Datacenter, h.Address)
+			assert.Equal(t, n.Rack(), h.Rack, h.Address)
+			assert.Equal(t, n.HostID(), h.HostID, h.Address)
+			assert.NotEmpty(t, h.CassandraVersion, h.Address)
+			assert.True(t, h.Up, h.Address)
+			assert.ElementsMatch(t, n.Tokens(), h.Tokens, h.Address)
+			vnodes += len(n.Tokens())
+		}
+		assert.Equal(t, vnodes, got.TokenRanges.Ranges, "token ranges")
+	})
+
+	t.Run("schema metadata", func(t *testing.T) {
+		assert.Equal(t, nodeKeyspace{Strategy: "org.apache.cassandra.locator.SimpleStrategy",
+			StrategyOptions: map[string]string{"replication_factor": "3"}}, got.Keyspace)
+		for _, ks := range []string{"system", "system_schema", cqlsim.DemoKeyspace} {
+			if assert.Contains(t, got.Keyspaces, ks) {
+				assert.False(t, got.Keyspaces[ks].Virtual, ks)
+			}
+		}
+		if assert.Contains(t, got.Keyspaces, "system_virtual_schema") {
+			assert.True(t, got.Keyspaces["system_virtual_schema"].Virtual, "system_virtual_schema is a virtual keyspace")
+		}
+		tbl := got.Table
+		assert.Equal(t, cqlsim.DemoTable, tbl.Name)
+		assert.Equal(t, map[string]string{
+			"tenant": "text", "bucket": "int", "ts": "timestamp", "seq": "int", "event_id": "uuid",
+			"kind": "text", "payload": "blob", "score": "double", "amount": "bigint", "ok": "boolean",
+			"source": "inet", "tags": "set<text>", "attrs": "map<text, text>",
+		}, tbl.columnTypes())
+		assert.Equal(t, []string{"tenant", "bucket"}, tbl.PartitionKeys)
+		assert.Equal(t, []string{"ts", "seq"}, tbl.ClusteringKeys)
+		assert.Equal(t, []string{"DESC", "ASC"}, tbl.ClusteringOrder)
+		assert.False(t, tbl.IsCompact)
+		assert.NotEmpty(t, tbl.CompactionClass)
+		assert.Positive(t, tbl.GCGraceSeconds)
+
+		o := got.OtherMetadata
+		assert.Nil(t, o.Udt)
+		assert.Empty(t, o.Functions)
+		assert.Empty(t, o.Aggregates)
+		assert.Nil(t, o.View)
+		assert.True(t, o.VirtualTable.Virtual, "system_virtual_schema.tables is a virtual table")
+		assert.ElementsMatch(t, []string{"keyspace_name", "table_name", "comment"}, o.VirtualTable.Columns)
+	})
+
+	t.Run("reads", func(t *testing.T) {
+		assert.Equal(t, info.Rows, got.EachRowRows, "eachRow")
+		assert.Equal(t, info.Rows, got.StreamRows, "stream")
+		assert.Equal(t, info.Rows, got.PagedRows, "manual paging")
+		assert.Equal(t, info.Partitions, got.Partitions, "partitions seen by manual paging")
+		// A full last page may be followed by an empty one, as in Cassandra.
+		minPages := (info.Rows + 99) / 100
+		assert.GreaterOrEqual(t, got.Pages, minPages)
+		assert.LessOrEqual(t, got.Pages, minPages+1)
+		assert.Positive(t, got.Prepared.Rows)
+		assert.Equal(t, got.Prepared.Want, got.Prepared.Rows, "prepared single-partition query")
+		assert.Equal(t, info.Rows, got.TokenRanges.Rows, "rows over all token ranges")
+		assert.Greater(t, got.TokenRanges.Queries, got.TokenRanges.Ranges, "the wrapping range is queried as two")
+	})
+
+	t.Run("ddl and writes", func(t *testing.T) {
+		rt := got.RoundTrip
+		assert.Equal(t, 25, rt.Written)
+		assert.Equal(t, rt.Written, rt.Read)
+		assert.Equal(t, 7, rt.FirstPage, "first page with fetchSize 7")
+		assert.Equal(t, []string{"c24", "c23", "c22", "c21", "c20"}, rt.PartitionOrder, "ck DESC")
+		assert.Equal(t, nodeKeyspace{Strategy: "org.apache.cassandra.locator.NetworkTopologyStrategy",
+			StrategyOptions: map[string]string{"datacenter1": "3"}}, rt.Keyspace)
+		assert.Equal(t, map[string]string{"id": "int", "ck": "text", "v": "text", "n": "bigint", "tags": "set<text>"},
+			rt.Table.columnTypes())
+		assert.Equal(t, []string{"id"}, rt.Table.PartitionKeys)
+		assert.Equal(t, []string{"ck"}, rt.Table.ClusteringKeys)
+		assert.Equal(t, []string{"DESC"}, rt.Table.ClusteringOrder)
+	})
+}
+
+// nodeModulesDir returns a directory holding compat.js and the pinned
+// packages installed. It uses testdata/nodejs itself when its node_modules
+// has the pinned driver (.ci/run installs it there with npm ci); otherwise
+// it installs the packages once per lock file into the user cache directory
+// and copies compat.js next to them.
+func nodeModulesDir(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(nodeCompatDir, name))
+		require.NoError(t, err)
+		return b
+	}
+	want := lockedDriverVersion(t, read("package-lock.json"))
+	if installedDriverVersion(nodeCompatDir) == want {
+		abs, err := filepath.Abs(nodeCompatDir)
+		require.NoError(t, err)
+		return abs
+	}
+
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	h := sha256.New()
+	h.Write(read("package.json"))
+	h.Write(read("package-lock.json"))
+	root := filepath.Join(cache, "ringscan", "nodejs-compat")
+	dir := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
+	require.NoError(t, os.MkdirAll(root, 0o755))
+	if installedDriverVersion(dir) != want {
+		npmInstall(ctx, t, root, dir, want, read)
+	}
+	// Replace compat.js atomically: another test run may be using it.
+	f, err := os.CreateTemp(dir, "compat-*.js")
+	require.NoError(t, err)
+	_, err = f.Write(read("compat.js"))
+	require.NoError(t, errors.Join(err, f.Close()))
+	require.NoError(t, os.Rename(f.Name(), filepath.Join(dir, "compat.js")))
+	return dir
+}
+
+// npmInstall runs npm ci in a fresh directory under root and renames it to
+// dir, so that a failed or concurrent install never leaves a half-filled
+// directory behind.
+func npmInstall(ctx context.Context, t *testing.T, root, dir, want string, read func(string) []byte) {
+	t.Helper()
+	tmp, err := os.MkdirTemp(root, "install-")
+	require.NoError(t, err)
+	defer os.RemoveAll(tmp)
+	for _, name := range []string{"package.json", "package-lock.json"} {
+		require.NoError(t, os.WriteFile(filepath.Join(tmp, name), read(name), 0o644))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd.Dir = tmp
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "npm ci in %s (set RINGSCAN_SKIP_NODE=1 to skip this test offline):\n%s", tmp, out)
+	require.Equal(t, want, installedDriverVersion(tmp), "npm ci did not install the pinned cassandra-driver")
+	// A concurrent run may have renamed its install into place first.
+	if err := os.Rename(tmp, dir); err != nil && installedDriverVersion(dir) != want {
+		require.NoError(t, err, "move the installed packages into the cache (remove %s if it is a broken install)", dir)
+	}
+}
+
+// lockedDriverVersion is the cassandra-driver version package-lock.json pins.
+func lockedDriverVersion(t *testing.T, lock []byte) string {
+	t.Helper()
+	var l struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	require.NoError(t, json.Unmarshal(lock, &l), "parse package-lock.json")
+	v := l.Packages["node_modules/cassandra-driver"].Version
+	require.NotEmpty(t, v, "package-lock.json pins no cassandra-driver")
+	return v
+}
+
+// installedDriverVersion is the version of cassandra-driver installed under
+// dir, or "" if there is none.
+func installedDriverVersion(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "cassandra-driver", "package.json"))
+	if err != nil {
+		return ""
+	}
+	var p struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(b, &p) != nil {
+		return ""
+	}
+	return p.Version
+}

@@ -1,0 +1,178 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/ringscan/ringscan/worker"
+)
+
+// ErrInvalidConfig is wrapped by every Config validation error.
+var ErrInvalidConfig = errors.New("invalid scanner config")
+
+// Config describes a scan. Zero fields take their defaults; the defaults
+// come from the benchmarks in docs/benchmarks.md.
+type Config struct {
+	// Keyspace and Table name the table to read. Required. Names are
+	// case-sensitive as stored (unquoted CQL names are lower case).
+	Keyspace, Table string
+	// Columns are the columns to read, in output order. Default: all
+	// columns, in SELECT * order.
+	Columns []string
+	// PageSize is the number of rows asked for per page (a hint: servers
+	// may return fewer, or cap pages by bytes). Default 5000.
+	PageSize int
+	// Concurrency is the number of subranges read at once. Default 32.
+	Concurrency int
+	// Splits is the number of subranges of the plan; never fewer than the
+	// ring's vnode ranges. Default 64 per host.
+	Splits int
+	// PerHost caps the page requests in flight to any one host. Default 8.
+	PerHost int
+	// Consistency is the read consistency. Default LOCAL_ONE.
+	Consistency gocql.Consistency
+	// Retries is how many times a failing page is retried (with backoff,
+	// on the next replica). Default 8; -1 for none.
+	Retries int
+	// RequestTimeout bounds one page request. Default 30s.
+	RequestTimeout time.Duration
+	// LocalDC, when set, keeps every request in that data center: only its
+	// replicas are used.
+	LocalDC string
+	// MaxFailedRanges is the failure policy: 0 fails fast; n > 0 finishes
+	// the scan as long as at most n subranges failed; -1 never aborts.
+	// Default 0.
+	MaxFailedRanges int
+	// RowsPerSecond caps the scan's throughput. Default 0: no cap.
+	RowsPerSecond float64
+	// UseSizeEstimates weights the split plan by system.size_estimates,
+	// falling back to ring share when the estimates are missing or absurd.
+	// Default false.
+	UseSizeEstimates bool
+	// Shard and Shards select a deterministic 1/Shards of the plan (Shard in
+	// 0..Shards-1), so that several processes share one scan. Default: the
+	// whole plan (Shards 0 or 1).
+	Shard, Shards int
+	// Seed orders the subranges (a deterministic shuffle that spreads
+	// concurrent work over the nodes). Default 1.
+	Seed uint64
+}
+
+// Defaults, documented on Config's fields.
+const (
+	DefaultPageSize    = 5000
+	DefaultConcurrency = 32
+	DefaultPerHost     = 8
+)
+
+func (c Config) withDefaults() Config {
+	if c.PageSize == 0 {
+		c.PageSize = DefaultPageSize
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.PerHost == 0 {
+		c.PerHost = DefaultPerHost
+	}
+	if c.Consistency == 0 {
+		c.Consistency = gocql.LocalOne
+	}
+	if c.Seed == 0 {
+		c.Seed = 1
+	}
+	if c.Shards == 0 {
+		c.Shards = 1
+	}
+	return c
+}
+
+// validName matches names that need no quoting; others are quoted.
+var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// quote returns a CQL identifier: plain when it is a lower-case name,
+// double-quoted (with "" escaping) otherwise.
+func quote(name string) string {
+	if validName.MatchString(name) && !reserved[name] {
+		return name
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// reserved are CQL keywords that cannot be used unquoted.
+var reserved = map[string]bool{
+	"add": true, "allow": true, "alter": true, "and": true, "apply": true, "asc": true, "authorize": true,
+	"batch": true, "begin": true, "by": true, "columnfamily": true, "create": true, "delete": true, "desc": true,
+	"describe": true, "drop": true, "entries": true, "execute": true, "from": true, "full": true, "grant": true,
+	"if": true, "in": true, "index": true, "infinity": true, "insert": true, "into": true, "is": true, "keyspace": true,
+	"limit": true, "materialized": true, "modify": true, "nan": true, "norecursive": true, "not": true, "null": true,
+	"of": true, "on": true, "or": true, "order": true, "primary": true, "rename": true, "replace": true, "revoke": true,
+	"schema": true, "select": true, "set": true, "table": true, "to": true, "token": true, "truncate": true,
+	"unlogged": true, "update": true, "use": true, "using": true, "view": true, "where": true, "with": true,
+}
+
+// Validate reports every problem of c at once, each naming the field and
+// what is allowed.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	if c.Keyspace == "" {
+		bad("Keyspace is required")
+	}
+	if c.Table == "" {
+		bad("Table is required")
+	}
+	seen := map[string]bool{}
+	for _, col := range c.Columns {
+		if col == "" {
+			bad("Columns holds an empty name")
+		}
+		if seen[col] {
+			bad("column %q is listed twice in Columns", col)
+		}
+		seen[col] = true
+	}
+	if c.PageSize < 0 {
+		bad("PageSize is %d; it must be positive (0 for the default %d)", c.PageSize, DefaultPageSize)
+	}
+	if c.Concurrency < 0 || c.Concurrency > 4096 {
+		bad("Concurrency is %d; it must be 1..4096 (0 for the default %d)", c.Concurrency, DefaultConcurrency)
+	}
+	if c.Splits < 0 {
+		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)
+	}
+	if c.PerHost < 0 {
+		bad("PerHost is %d; it must be positive (0 for the default %d)", c.PerHost, DefaultPerHost)
+	}
+	if c.Retries < -1 {
+		bad("Retries is %d; it must be -1 (none), 0 (default) or more", c.Retries)
+	}
+	if c.RequestTimeout < 0 {
+		bad("RequestTimeout is %v; it must be positive", c.RequestTimeout)
+	}
+	if c.MaxFailedRanges < -1 {
+		bad("MaxFailedRanges is %d; it must be -1, 0 or positive", c.MaxFailedRanges)
+	}
+	if c.RowsPerSecond < 0 {
+		bad("RowsPerSecond is %v; it must be 0 (no cap) or positive", c.RowsPerSecond)
+	}
+	if c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)) || (c.Shards == 0 && c.Shard != 0) {
+		bad("Shard %d of %d: Shard must be in 0..Shards-1", c.Shard, c.Shards)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) workerConfig() worker.Config {
+	return worker.Config{
+		Concurrency: c.Concurrency, PerHost: c.PerHost, Retries: c.Retries,
+		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
+		RowsPerSecond: c.RowsPerSecond,
+	}
+}

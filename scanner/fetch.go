@@ -1,0 +1,201 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// fetcher reads pages with the driver. It is shared by the pool's
+// goroutines and immutable after construction.
+type fetcher struct {
+	session  *gocql.Session
+	cfg      Config
+	p        ring.Partitioner
+	t        *tableInfo
+	out      []sink.Column // the columns handed to sinks
+	width    int           // values per row: out, then hidden columns
+	tokenIdx int           // value index of token(pk)
+	pkIdx    []int         // value indexes of the partition key columns
+	ckIdx    []int         // value indexes of the clustering columns
+	stmt     string        // token(pk) > ? AND token(pk) <= ?
+	after    string        // token(pk) >= ? AND token(pk) <= ?
+}
+
+func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column) *fetcher {
+	f := &fetcher{session: s, cfg: cfg, p: p, t: t}
+	sel := make([]string, 0, len(cols)+len(t.pk)+len(t.ck)+1)
+	for _, c := range cols {
+		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
+		sel = append(sel, quote(c.name))
+	}
+	// Hidden values: the primary key columns not selected, and the token,
+	// so that a subrange can resume exactly after any row.
+	index := func(c column) int {
+		if i := slices.IndexFunc(cols, func(x column) bool { return x.name == c.name }); i >= 0 {
+			return i
+		}
+		sel = append(sel, quote(c.name))
+		return len(sel) - 1
+	}
+	for _, c := range t.pk {
+		f.pkIdx = append(f.pkIdx, index(c))
+	}
+	for _, c := range t.ck {
+		f.ckIdx = append(f.ckIdx, index(c))
+	}
+	pkNames := make([]string, len(t.pk))
+	for i, c := range t.pk {
+		pkNames[i] = quote(c.name)
+	}
+	tokenExpr := "token(" + strings.Join(pkNames, ", ") + ")"
+	sel = append(sel, tokenExpr)
+	f.tokenIdx = len(sel) - 1
+	f.width = len(sel)
+	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), quote(t.keyspace), quote(t.name), tokenExpr)
+	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
+	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
+	return f
+}
+
+func (f *fetcher) NewBatch() *sink.Batch { return sink.NewBatch(f.out, f.width) }
+
+// rawValue receives one column value from the driver as its wire bytes.
+type rawValue struct{ b *sink.Batch }
+
+func (r rawValue) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
+	r.b.AppendValue(data)
+	return nil
+}
+
+// noRetry leaves retries to the worker, which moves to the next replica and
+// resumes from the last paging state.
+var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
+
+// Fetch reads one page; see worker.Fetcher.
+func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
+	lo, hi := t.Subrange.Range.Bounds()
+	stmt := f.stmt
+	if cur.After != nil {
+		stmt, lo = f.after, cur.After.Token.BindValue()
+	}
+	q := f.session.Query(stmt, lo, hi).WithContext(ctx).Consistency(f.cfg.Consistency).
+		PageSize(f.cfg.PageSize).PageState(cur.PageState).SetHostID(host.ID).
+		Idempotent(true).RetryPolicy(noRetry)
+	iter := q.Iter()
+	dest := make([]any, f.width)
+	for i := range dest {
+		dest[i] = rawValue{b: b}
+	}
+	first := b.Len()
+	for {
+		row := b.Len()
+		if !iter.Scan(dest...) {
+			b.TruncateRows(row)
+			break
+		}
+		if cur.After != nil && f.atOrBefore(b, row, cur.After) {
+			b.TruncateRows(row)
+		}
+	}
+	state := iter.PageState()
+	if err := iter.Close(); err != nil {
+		b.TruncateRows(first)
+		if pagingStateRefused(err) && cur.PageState != nil {
+			return cur, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
+		}
+		return cur, err
+	}
+	next := cur
+	next.PageState = bytes.Clone(state)
+	next.Done = len(state) == 0
+	if n := b.Len(); n > first {
+		pos, err := f.position(b, n-1)
+		if err != nil {
+			b.TruncateRows(first)
+			return cur, err
+		}
+		next.Last = pos
+	}
+	return next, nil
+}
+
+// pagingStateRefused recognises a server's refusal of a paging state
+// (Cassandra: ProtocolError "Invalid value for the paging state").
+func pagingStateRefused(err error) bool {
+	var re gocql.RequestError
+	if errors.As(err, &re) && (re.Code() == gocql.ErrCodeProtocol || re.Code() == gocql.ErrCodeInvalid) {
+		return strings.Contains(strings.ToLower(re.Message()), "paging state")
+	}
+	return false
+}
+
+// position returns the position of row i of b.
+func (f *fetcher) position(b *sink.Batch, i int) (*worker.Position, error) {
+	tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
+	if err != nil {
+		return nil, fmt.Errorf("decode token: %w", err)
+	}
+	tk, err := f.p.TokenOf(tv)
+	if err != nil {
+		return nil, err
+	}
+	key := make([][]byte, 0, len(f.pkIdx)+len(f.ckIdx))
+	for _, idx := range slices.Concat(f.pkIdx, f.ckIdx) {
+		key = append(key, bytes.Clone(b.Value(i, idx)))
+	}
+	return &worker.Position{Token: tk, Key: key}, nil
+}
+
+func tokenType(p ring.Partitioner) cqltype.Type {
+	if p == ring.RandomPartitioner {
+		return cqltype.Native(cqltype.Varint)
+	}
+	return cqltype.Native(cqltype.Bigint)
+}
+
+// atOrBefore reports whether row i of b is at or before pos in the ring's
+// order: token, then partition key bytes, then clustering order.
+func (f *fetcher) atOrBefore(b *sink.Batch, i int, pos *worker.Position) bool {
+	tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
+	if err != nil {
+		return false
+	}
+	tk, err := f.p.TokenOf(tv)
+	if err != nil {
+		return false
+	}
+	if c := tk.Compare(pos.Token); c != 0 {
+		return c < 0
+	}
+	npk := len(f.pkIdx)
+	pk := make([][]byte, npk)
+	for k, idx := range f.pkIdx {
+		pk[k] = b.Value(i, idx)
+	}
+	if c := bytes.Compare(partitioner.CompositeKey(pk), partitioner.CompositeKey(pos.Key[:npk])); c != 0 {
+		return c < 0
+	}
+	for k, idx := range f.ckIdx {
+		col := f.t.ck[k]
+		c := cqltype.Compare(col.typ, b.Value(i, idx), pos.Key[npk+k])
+		if col.desc {
+			c = -c
+		}
+		if c != 0 {
+			return c < 0
+		}
+	}
+	return true
+}

@@ -1,0 +1,146 @@
+package sink
+
+import (
+	"fmt"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// Value types returned by Batch.Decode for the CQL types that have no
+// natural Go type.
+type (
+	// UUID is a uuid or timeuuid value.
+	UUID = cqltype.UUID
+	// Decimal is an exact decimal: Unscaled × 10^-Scale.
+	Decimal = cqltype.Decimal
+	// Date is a date: days since 1970-01-01.
+	Date = cqltype.Date
+	// Duration is a CQL duration.
+	Duration = cqltype.Duration
+	// KV is one entry of a map, in the map's key order.
+	KV = cqltype.KV
+)
+
+// Column describes one column of the rows of a Batch.
+type Column struct {
+	// Name is the column name as in the table.
+	Name string
+	// Type is the CQL type as Cassandra writes it, e.g. "map<text, int>".
+	Type string
+	typ  cqltype.Type
+}
+
+// NewColumn returns a column of the given CQL type.
+func NewColumn(name, cqlType string) (Column, error) {
+	t, err := cqltype.Parse(cqlType)
+	if err != nil {
+		return Column{}, fmt.Errorf("column %s: %w", name, err)
+	}
+	return Column{Name: name, Type: t.String(), typ: t}, nil
+}
+
+// ColumnOf returns a column of an already parsed type; for producers inside
+// this module.
+func ColumnOf(name string, t cqltype.Type) Column {
+	return Column{Name: name, Type: t.String(), typ: t}
+}
+
+// CQLType returns the parsed type.
+func (c Column) CQLType() cqltype.Type { return c.typ }
+
+// cell locates one value in a Batch's buffer; n is -1 for null.
+type cell struct{ off, n int32 }
+
+// Batch is one page of rows read from one token subrange. Values are kept
+// as the serialized CQL values the server sent (protocol v4 format), in one
+// buffer, so that a page costs a few allocations however many rows it has.
+//
+// A Batch belongs to the scanner: a Sink may read it during Write but must
+// not keep it, or any slice returned by Value, after Write returns.
+type Batch struct {
+	// Columns are the columns of every row, in SELECT order. Shared and
+	// read-only.
+	Columns []Column
+	// RangeID is the id of the subrange the rows come from; Host is the
+	// address of the replica that served them.
+	RangeID int
+	Host    string
+
+	width int // values stored per row: len(Columns) plus hidden ones
+	cells []cell
+	buf   []byte
+}
+
+// NewBatch returns an empty batch for rows of cols. width is the number of
+// values a producer appends per row; it may exceed len(cols), the extra
+// values being hidden from Value and the sinks. width <= 0 means len(cols).
+func NewBatch(cols []Column, width int) *Batch {
+	if width < len(cols) {
+		width = len(cols)
+	}
+	return &Batch{Columns: cols, width: width}
+}
+
+// Len is the number of rows.
+func (b *Batch) Len() int {
+	if b.width == 0 {
+		return 0
+	}
+	return len(b.cells) / b.width
+}
+
+// Width is the number of values stored per row.
+func (b *Batch) Width() int { return b.width }
+
+// Value returns the serialized value of column col of row row, nil for
+// null. The slice aliases the batch's buffer. col may address a hidden
+// value (len(Columns) <= col < Width()).
+func (b *Batch) Value(row, col int) []byte {
+	c := b.cells[row*b.width+col]
+	if c.n < 0 {
+		return nil
+	}
+	return b.buf[c.off : c.off+c.n : c.off+c.n]
+}
+
+// Decode returns column col of row row as a Go value: nil for null; string
+// for ascii, text and varchar; int8, int16, int32, int64 for tinyint,
+// smallint, int, bigint and counter; int64 nanoseconds since midnight for
+// time; *big.Int for varint; Decimal; bool; float32; float64; UUID for uuid
+// and timeuuid; time.Time (UTC) for timestamp; Date; []byte for blob;
+// net.IP for inet; Duration; []any for list, set and tuple; []KV for map.
+func (b *Batch) Decode(row, col int) (any, error) {
+	return cqltype.Decode(b.Columns[col].typ, b.Value(row, col))
+}
+
+// Bytes is the size of the rows' values.
+func (b *Batch) Bytes() int { return len(b.buf) }
+
+// AppendValue appends the next value, row after row; nil is null. For
+// producers.
+func (b *Batch) AppendValue(v []byte) {
+	if v == nil {
+		b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: -1})
+		return
+	}
+	b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: int32(len(v))})
+	b.buf = append(b.buf, v...)
+}
+
+// TruncateRows drops the rows from n on; for producers that discard a
+// partially read row.
+func (b *Batch) TruncateRows(n int) {
+	if n*b.width >= len(b.cells) {
+		return
+	}
+	c := b.cells[n*b.width]
+	b.cells = b.cells[:n*b.width]
+	b.buf = b.buf[:c.off]
+}
+
+// Reset empties the batch, keeping its memory for the next page.
+func (b *Batch) Reset() {
+	b.cells = b.cells[:0]
+	b.buf = b.buf[:0]
+	b.RangeID, b.Host = 0, ""
+}

@@ -1,0 +1,41 @@
+package worker
+
+import (
+	"github.com/ringscan/ringscan/ring"
+)
+
+// Position identifies one row of a scan: its token and its primary key
+// values (partition key then clustering columns, serialized). Rows are
+// ordered by token, then partition key bytes, then clustering order.
+type Position struct {
+	Token ring.Token
+	Key   [][]byte
+}
+
+// Cursor is where a subrange's scan stands. A Cursor is a value: the worker
+// replaces it after every page the sink has taken.
+type Cursor struct {
+	// After, when set, means the subrange is read from this row on,
+	// exclusive: the statement reads token(pk) >= After.Token and skips the
+	// rows up to After. It is set when a paging state was refused, or when
+	// a checkpoint resumes without one. Nil reads the whole subrange.
+	After *Position
+	// PageState continues the statement chosen by After; nil starts it.
+	PageState []byte
+	// Last is the position of the last row handed to the sink, nil if none.
+	Last *Position
+	// Done reports that the subrange has been read to its end.
+	Done bool
+}
+
+// restartAfterLast returns the cursor that re-reads the subrange from just
+// after the last row handed on, without a paging state: the fallback when a
+// server refuses a paging state. Nothing is lost (the subrange is read
+// again from that row) and nothing is emitted twice (rows up to Last are
+// skipped).
+func (c Cursor) restartAfterLast() Cursor {
+	if c.Last == nil {
+		return Cursor{After: c.After}
+	}
+	return Cursor{After: c.Last, Last: c.Last}
+}

@@ -1,0 +1,123 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/ringscan/ringscan/ring"
+)
+
+// ErrInvalidConfig is wrapped by every Config validation error.
+var ErrInvalidConfig = errors.New("invalid worker config")
+
+// ErrPageStateRefused is returned by a Fetcher when the server refuses a
+// paging state; the worker then resumes the subrange from its last row by
+// token bound.
+var ErrPageStateRefused = errors.New("paging state refused by the server")
+
+// RangeError reports a subrange that could not be read.
+type RangeError struct {
+	// ID and Range identify the subrange.
+	ID    int
+	Range ring.Range
+	// Attempts is the number of page requests tried for the failing page.
+	Attempts int
+	// Rows were handed to the sink before the failure; Cursor is where to
+	// resume.
+	Rows   int64
+	Cursor Cursor
+	// Hosts are the replicas tried, in order.
+	Hosts []string
+	Err   error
+}
+
+func (e *RangeError) Error() string {
+	return fmt.Sprintf("range %d %s failed after %d attempts on %s (%d rows read before): %v",
+		e.ID, e.Range, e.Attempts, strings.Join(e.Hosts, ", "), e.Rows, e.Err)
+}
+
+func (e *RangeError) Unwrap() error { return e.Err }
+
+// PartialError is returned when the scan finished but some subranges
+// failed, within Config.MaxFailedRanges.
+type PartialError struct {
+	Failed []*RangeError
+}
+
+func (e *PartialError) Error() string {
+	ids := make([]string, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		ids = append(ids, fmt.Sprint(f.ID))
+	}
+	return fmt.Sprintf("%d ranges failed (%s); first: %v", len(e.Failed), strings.Join(ids, ", "), e.Failed[0])
+}
+
+// Unwrap returns the range errors.
+func (e *PartialError) Unwrap() []error {
+	out := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		out[i] = f
+	}
+	return out
+}
+
+// errClass is how the worker treats a failed page request.
+type errClass int
+
+const (
+	// fatal errors abort the range at once: bad statements, auth.
+	fatal errClass = iota
+	// retryable errors are retried with backoff, on the next replica.
+	retryable
+	// refused paging states fall back to a token bound.
+	refusedState
+)
+
+// classify sorts a page request error. Kind names it for statistics.
+func classify(err error) (errClass, string) {
+	var (
+		rt  *gocql.RequestErrReadTimeout
+		wt  *gocql.RequestErrWriteTimeout
+		un  *gocql.RequestErrUnavailable
+		rf  *gocql.RequestErrReadFailure
+		req gocql.RequestError
+		ne  net.Error
+	)
+	switch {
+	case errors.Is(err, ErrPageStateRefused):
+		return refusedState, "paging_state_refused"
+	case errors.As(err, &rt):
+		return retryable, "read_timeout"
+	case errors.As(err, &wt):
+		return retryable, "write_timeout"
+	case errors.As(err, &un):
+		return retryable, "unavailable"
+	case errors.As(err, &rf):
+		return retryable, "read_failure"
+	case errors.As(err, &req):
+		switch req.Code() {
+		case gocql.ErrCodeOverloaded:
+			return retryable, "overloaded"
+		case gocql.ErrCodeBootstrapping:
+			return retryable, "bootstrapping"
+		case gocql.ErrCodeServer:
+			return retryable, "server_error"
+		case gocql.ErrCodeTruncate:
+			return retryable, "truncate_error"
+		}
+		return fatal, "request_error"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, gocql.ErrTimeoutNoResponse):
+		return retryable, "timeout"
+	case errors.Is(err, gocql.ErrConnectionClosed), errors.Is(err, gocql.ErrNoConnections),
+		errors.Is(err, gocql.ErrNoStreams), errors.Is(err, gocql.ErrTooManyTimeouts),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.As(err, &ne):
+		return retryable, "connection"
+	}
+	return fatal, "other"
+}

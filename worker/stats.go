@@ -1,0 +1,46 @@
+package worker
+
+import (
+	"time"
+
+	"github.com/ringscan/ringscan/ring"
+)
+
+// RangeStats are the figures of one subrange.
+type RangeStats struct {
+	ID      int
+	Range   ring.Range
+	Host    string // the replica that served the last page
+	Rows    int64
+	Pages   int64
+	Empty   int64 // pages that held no row while more followed
+	Bytes   int64
+	Retries int64
+	// Duration is the wall time from the first request to the last page
+	// handed to the sink.
+	Duration time.Duration
+	Err      error
+}
+
+// Stats are a scan's totals and per-subrange figures.
+type Stats struct {
+	Rows, Pages, EmptyPages, Bytes, Retries int64
+	// Ranges is the number of subranges in the plan; Done and Failed
+	// count those finished and failed.
+	Ranges, Done, Failed int
+	// Elapsed is the scan's wall time.
+	Elapsed time.Duration
+	// RetriesByKind counts retries by error kind (read_timeout,
+	// unavailable, overloaded, connection, ...).
+	RetriesByKind map[string]int64
+	// PerRange holds one entry per subrange worked on, in plan order.
+	PerRange []RangeStats
+}
+
+// RowsPerSecond is the scan's mean throughput.
+func (s Stats) RowsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Rows) / s.Elapsed.Seconds()
+}

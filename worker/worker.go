@@ -1,0 +1,456 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// Config tunes the pool. Zero fields take their defaults.
+type Config struct {
+	// Concurrency is the number of subranges read at once. Default 32.
+	Concurrency int
+	// PerHost caps the page requests in flight to one host, so that a scan
+	// cannot pile onto one node. Default 8.
+	PerHost int
+	// QueueDepth is the number of read pages that may wait for the sink.
+	// With Concurrency it bounds memory: at most Concurrency + QueueDepth +
+	// 1 pages exist at once. Default Concurrency.
+	QueueDepth int
+	// Retries is how many times a failing page request is retried, with
+	// exponential backoff and jitter, moving to the next replica each time.
+	// Default 8; -1 means no retry.
+	Retries int
+	// BackoffBase and BackoffMax bound the backoff between retries.
+	// Defaults 100ms and 5s.
+	BackoffBase, BackoffMax time.Duration
+	// RequestTimeout bounds one page request. Default 30s.
+	RequestTimeout time.Duration
+	// MaxFailedRanges is the failure policy: 0 fails fast, aborting the scan
+	// at the first subrange that exhausts its retries; n > 0 goes on while at
+	// most n subranges have failed; -1 never aborts. Default 0.
+	MaxFailedRanges int
+	// RowsPerSecond caps the scan's throughput. Default 0: no cap.
+	RowsPerSecond float64
+	// Logger receives one line per failed subrange and per retry (at debug
+	// level). Default: no logging.
+	Logger *zap.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Concurrency == 0 {
+		c.Concurrency = 32
+	}
+	if c.PerHost == 0 {
+		c.PerHost = 8
+	}
+	if c.QueueDepth == 0 {
+		c.QueueDepth = c.Concurrency
+	}
+	if c.Retries == 0 {
+		c.Retries = 8
+	} else if c.Retries < 0 {
+		c.Retries = 0
+	}
+	if c.BackoffBase == 0 {
+		c.BackoffBase = 100 * time.Millisecond
+	}
+	if c.BackoffMax == 0 {
+		c.BackoffMax = 5 * time.Second
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	if c.Concurrency < 0 || c.Concurrency > 4096 {
+		bad("Concurrency is %d; it must be 1..4096 (0 for the default 32)", c.Concurrency)
+	}
+	if c.PerHost < 0 {
+		bad("PerHost is %d; it must be positive (0 for the default 8)", c.PerHost)
+	}
+	if c.QueueDepth < 0 {
+		bad("QueueDepth is %d; it must be positive (0 for the default)", c.QueueDepth)
+	}
+	if c.Retries < -1 {
+		bad("Retries is %d; it must be -1 (none), 0 (default 8) or more", c.Retries)
+	}
+	if c.BackoffBase < 0 || c.BackoffMax < 0 || (c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax) {
+		bad("backoff %v..%v: both must be positive and BackoffBase <= BackoffMax", c.BackoffBase, c.BackoffMax)
+	}
+	if c.RequestTimeout < 0 {
+		bad("RequestTimeout is %v; it must be positive", c.RequestTimeout)
+	}
+	if c.MaxFailedRanges < -1 {
+		bad("MaxFailedRanges is %d; it must be -1 (never abort), 0 (fail fast) or a positive limit", c.MaxFailedRanges)
+	}
+	if c.RowsPerSecond < 0 {
+		bad("RowsPerSecond is %v; it must be 0 (no cap) or positive", c.RowsPerSecond)
+	}
+	return errors.Join(errs...)
+}
+
+// Task is one subrange to read, from Cursor on (the zero Cursor reads it
+// all).
+type Task struct {
+	Subrange ring.Subrange
+	Cursor   Cursor
+}
+
+// Fetcher reads pages. The scanner implements it with the driver.
+type Fetcher interface {
+	// NewBatch returns an empty page buffer for the scan's columns.
+	NewBatch() *sink.Batch
+	// Fetch reads the page after cur of t's subrange from host, appending
+	// its rows to b, and returns the cursor after the page: its PageState,
+	// Last moved to the page's last row if it had rows, Done at the end of
+	// the subrange. It keeps cur.After. A refused paging state is reported
+	// as ErrPageStateRefused.
+	Fetch(ctx context.Context, t *Task, host ring.Host, cur Cursor, b *sink.Batch) (Cursor, error)
+}
+
+// Hooks observe a scan; nil fields are skipped. They are called from the
+// pool's goroutines, concurrently, and must be quick.
+type Hooks struct {
+	// PageRead follows every successful page request.
+	PageRead func(rangeID int, host string, rows, bytes int, latency time.Duration)
+	// RequestStart and RequestEnd bracket every page request.
+	RequestStart, RequestEnd func(host string)
+	// Retry follows every failed page request that will be retried.
+	Retry func(rangeID int, host, kind string, err error)
+	// PageWritten follows every page the sink accepted, with the cursor
+	// after it: a checkpoint written from it is consistent with the output.
+	PageWritten func(rangeID int, cur Cursor, rows int)
+	// RangeDone follows the end of every subrange, done or failed.
+	RangeDone func(st RangeStats)
+}
+
+// item is a page on its way to the sink.
+type item struct {
+	b       *sink.Batch
+	rangeID int
+	cur     Cursor
+}
+
+// pool runs one scan.
+type pool struct {
+	cfg     Config
+	f       Fetcher
+	hooks   Hooks
+	limiter *rate.Limiter
+	out     chan item
+	batches sync.Pool
+	hosts   map[string]chan struct{}
+
+	mu       sync.Mutex
+	failed   []*RangeError
+	retries  map[string]int64
+	perRange []RangeStats
+	done     atomic.Int64
+}
+
+// Run reads every task's subrange concurrently and writes the pages to s,
+// which it closes at the end. It returns the statistics and, if the scan
+// did not read everything: the context's cause when cancelled, the
+// *RangeError that aborted it, or a *PartialError listing the subranges
+// that failed within cfg.MaxFailedRanges.
+func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, hooks Hooks) (Stats, error) {
+	if err := cfg.Validate(); err != nil {
+		return Stats{}, err
+	}
+	cfg = cfg.withDefaults()
+	p := &pool{cfg: cfg, f: f, hooks: hooks, out: make(chan item, cfg.QueueDepth),
+		hosts: map[string]chan struct{}{}, retries: map[string]int64{}, perRange: make([]RangeStats, len(tasks))}
+	p.batches.New = func() any { return f.NewBatch() }
+	if cfg.RowsPerSecond > 0 {
+		burst := max(int(cfg.RowsPerSecond), 1)
+		p.limiter = rate.NewLimiter(rate.Limit(cfg.RowsPerSecond), burst)
+	}
+	for _, t := range tasks {
+		for _, h := range t.Subrange.Replicas {
+			if p.hosts[h.ID] == nil {
+				p.hosts[h.ID] = make(chan struct{}, cfg.PerHost)
+			}
+		}
+	}
+	start := time.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	writeErr := make(chan error, 1)
+	go func() { writeErr <- p.write(ctx, cancel, s) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.Concurrency)
+	for i := range tasks {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return p.runRange(gctx, i, &tasks[i]) })
+	}
+	runErr := g.Wait()
+	close(p.out)
+	werr := <-writeErr
+	cerr := s.Close(context.WithoutCancel(ctx))
+
+	st := p.stats(len(tasks), time.Since(start))
+	switch {
+	case werr != nil:
+		return st, werr
+	case runErr != nil:
+		if ctx.Err() != nil && !errors.As(runErr, new(*RangeError)) {
+			return st, context.Cause(ctx)
+		}
+		return st, runErr
+	case ctx.Err() != nil:
+		return st, context.Cause(ctx)
+	case cerr != nil:
+		return st, fmt.Errorf("close sink: %w", cerr)
+	case len(p.failed) > 0:
+		return st, &PartialError{Failed: p.failed}
+	}
+	return st, nil
+}
+
+// write hands pages to the sink, one at a time.
+func (p *pool) write(ctx context.Context, cancel context.CancelCauseFunc, s sink.Sink) error {
+	var err error
+	for it := range p.out {
+		if err == nil && it.b.Len() > 0 {
+			if werr := s.Write(ctx, it.b); werr != nil {
+				err = fmt.Errorf("sink: %w", werr)
+				cancel(err)
+			}
+		}
+		if err == nil && p.hooks.PageWritten != nil {
+			p.hooks.PageWritten(it.rangeID, it.cur, it.b.Len())
+		}
+		it.b.Reset()
+		p.batches.Put(it.b)
+	}
+	return err
+}
+
+// runRange reads one subrange to its end, retrying failed pages.
+func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
+	sr := t.Subrange
+	st := RangeStats{ID: sr.ID, Range: sr.Range}
+	cur := t.Cursor
+	start := time.Now()
+	attempts := 0
+	var tried []string
+	avoid := map[string]bool{}
+	defer func() {
+		st.Duration = time.Since(start)
+		p.mu.Lock()
+		p.perRange[idx] = st
+		p.mu.Unlock()
+		if p.hooks.RangeDone != nil {
+			p.hooks.RangeDone(st)
+		}
+	}()
+	fail := func(err error) error {
+		rerr := &RangeError{ID: sr.ID, Range: sr.Range, Attempts: attempts, Rows: st.Rows, Cursor: cur, Hosts: tried, Err: err}
+		st.Err = rerr
+		p.cfg.Logger.Warn("range failed", zap.Int("range", sr.ID), zap.Stringer("bounds", sr.Range),
+			zap.Int("attempts", attempts), zap.Strings("hosts", tried), zap.Error(err))
+		p.mu.Lock()
+		p.failed = append(p.failed, rerr)
+		n := len(p.failed)
+		p.mu.Unlock()
+		if p.cfg.MaxFailedRanges == 0 || (p.cfg.MaxFailedRanges > 0 && n > p.cfg.MaxFailedRanges) {
+			return rerr
+		}
+		return nil
+	}
+	for !cur.Done {
+		host, ok := p.pick(sr, attempts, avoid)
+		if !ok {
+			return fail(fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
+		}
+		b := p.batches.Get().(*sink.Batch)
+		next, latency, err := p.fetch(ctx, t, host, cur, b)
+		if err != nil {
+			b.Reset()
+			p.batches.Put(b)
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			attempts++
+			tried = append(tried, host.Address)
+			class, kind := classify(err)
+			if class == fatal || attempts > p.cfg.Retries {
+				return fail(err)
+			}
+			st.Retries++
+			p.mu.Lock()
+			p.retries[kind]++
+			p.mu.Unlock()
+			if p.hooks.Retry != nil {
+				p.hooks.Retry(sr.ID, host.Address, kind, err)
+			}
+			p.cfg.Logger.Debug("page request failed; retrying", zap.Int("range", sr.ID), zap.String("host", host.Address),
+				zap.String("kind", kind), zap.Int("attempt", attempts), zap.Error(err))
+			if class == refusedState {
+				cur = cur.restartAfterLast()
+				continue
+			}
+			avoid[host.ID] = true
+			if err := sleep(ctx, p.backoff(attempts)); err != nil {
+				return context.Cause(ctx)
+			}
+			continue
+		}
+		attempts = 0
+		clear(avoid)
+		rows := b.Len()
+		st.Host = host.Address
+		st.Pages++
+		st.Rows += int64(rows)
+		st.Bytes += int64(b.Bytes())
+		if rows == 0 && !next.Done {
+			st.Empty++
+		}
+		if p.hooks.PageRead != nil {
+			p.hooks.PageRead(sr.ID, host.Address, rows, b.Bytes(), latency)
+		}
+		if err := p.throttle(ctx, rows); err != nil {
+			return context.Cause(ctx)
+		}
+		b.RangeID, b.Host = sr.ID, host.Address
+		select {
+		case p.out <- item{b: b, rangeID: sr.ID, cur: next}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		cur = next
+	}
+	p.done.Add(1)
+	return nil
+}
+
+// fetch makes one page request under the host cap and the request timeout.
+func (p *pool) fetch(ctx context.Context, t *Task, host ring.Host, cur Cursor, b *sink.Batch) (Cursor, time.Duration, error) {
+	sem := p.hosts[host.ID]
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return cur, 0, context.Cause(ctx)
+	}
+	defer func() { <-sem }()
+	if p.hooks.RequestStart != nil {
+		p.hooks.RequestStart(host.Address)
+		defer p.hooks.RequestEnd(host.Address)
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	next, err := p.f.Fetch(rctx, t, host, cur, b)
+	return next, time.Since(start), err
+}
+
+// pick chooses the replica for the next request: replicas are tried in a
+// rotation that starts at a different one for each subrange and moves on at
+// every failed attempt, skipping hosts that just failed; among the
+// candidates, the one with the fewest requests in flight wins.
+func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring.Host, bool) {
+	n := len(sr.Replicas)
+	if n == 0 {
+		return ring.Host{}, false
+	}
+	best, bestLoad := -1, 0
+	for k := range n {
+		i := (sr.ID + attempts + k) % n
+		h := sr.Replicas[i]
+		if avoid[h.ID] && len(avoid) < n {
+			continue
+		}
+		load := len(p.hosts[h.ID])
+		if best < 0 || load < bestLoad {
+			best, bestLoad = i, load
+		}
+	}
+	if best < 0 {
+		best = (sr.ID + attempts) % n
+	}
+	return sr.Replicas[best], true
+}
+
+// backoff is the delay before retry number attempt (1-based): exponential
+// from BackoffBase, capped at BackoffMax, with jitter in [d/2, d].
+func (p *pool) backoff(attempt int) time.Duration {
+	d := p.cfg.BackoffBase << min(attempt-1, 30)
+	if d <= 0 || d > p.cfg.BackoffMax {
+		d = p.cfg.BackoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// throttle waits for the rate limiter to allow rows.
+func (p *pool) throttle(ctx context.Context, rows int) error {
+	if p.limiter == nil || rows == 0 {
+		return nil
+	}
+	for rows > 0 {
+		n := min(rows, p.limiter.Burst())
+		if err := p.limiter.WaitN(ctx, n); err != nil {
+			return err
+		}
+		rows -= n
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pool) stats(ranges int, elapsed time.Duration) Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := Stats{Ranges: ranges, Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
+		RetriesByKind: map[string]int64{}}
+	for k, v := range p.retries {
+		st.RetriesByKind[k] = v
+	}
+	for _, r := range p.perRange {
+		if r.Range == (ring.Range{}) && r.Pages == 0 && r.Err == nil {
+			continue // never started
+		}
+		st.Rows += r.Rows
+		st.Pages += r.Pages
+		st.EmptyPages += r.Empty
+		st.Bytes += r.Bytes
+		st.Retries += r.Retries
+		st.PerRange = append(st.PerRange, r)
+	}
+	return st
+}
