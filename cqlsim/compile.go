@@ -29,6 +29,24 @@ type statement struct {
 	write    *writePlan
 }
 
+// stale reports whether the table st was planned against has been dropped,
+// or dropped and created again, since. Cassandra then evicts the prepared
+// statement: its next EXECUTE is answered UNPREPARED and the driver prepares
+// it again, against the new table.
+func (st *statement) stale(s *schema) bool {
+	var t *table
+	switch {
+	case st.sel != nil:
+		t = st.sel.t
+	case st.write != nil:
+		t = st.write.t
+	default:
+		return false
+	}
+	cur, err := s.lookupTable(t.keyspace, t.name)
+	return err != nil || cur != t
+}
+
 // prepared is a prepared statement of a node.
 type prepared struct {
 	id   []byte

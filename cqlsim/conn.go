@@ -338,7 +338,7 @@ func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
 			return result{}, protocolf("Invalid EXECUTE message: %v", err)
 		}
 		p := c.node.lookupPrepared(id)
-		if p == nil {
+		if p == nil || p.stmt.stale(c.node.cluster.schema) {
 			return result{}, unprepared(id)
 		}
 		return c.run(p.stmt, &params)

@@ -2,13 +2,14 @@ package cqlsim_test
 
 import (
 	"bufio"
-	"errors"
+	"context"
 	"fmt"
 	"math/big"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,6 +183,7 @@ func TestStatements(t *testing.T) {
 		t.Parallel()
 		ks := newKeyspace(t)
 		mustExec(t, s, `CREATE TABLE `+ks+`.t (k int PRIMARY KEY, v int)`, `INSERT INTO `+ks+`.t (k, v) VALUES (1, 1)`)
+		require.NoError(t, s.Query(`INSERT INTO `+ks+`.t (k, v) VALUES (?, ?)`, 2, 2).Exec())
 		// A statement prepared before the drop fails after it.
 		var v int
 		require.NoError(t, s.Query(`SELECT v FROM `+ks+`.t WHERE k = ?`, 1).Scan(&v))
@@ -191,9 +193,14 @@ func TestStatements(t *testing.T) {
 		mustExec(t, s, `DROP TABLE IF EXISTS `+ks+`.t`)
 		err = s.Query(`DROP TABLE ` + ks + `.t`).Exec()
 		assert.Equal(t, gocql.ErrCodeConfig, requestCode(t, err))
-		// The table can be created again, empty.
+		// The table can be created again, empty. The statements prepared
+		// on the old table are prepared again (Cassandra drops them with
+		// the table), so they read and write the new one.
 		mustExec(t, s, `CREATE TABLE `+ks+`.t (k int PRIMARY KEY, v int)`)
 		assert.Empty(t, scanInts(t, s.Query(`SELECT v FROM `+ks+`.t`).Iter()))
+		assert.Empty(t, scanInts(t, s.Query(`SELECT v FROM `+ks+`.t WHERE k = ?`, 1).Iter()))
+		require.NoError(t, s.Query(`INSERT INTO `+ks+`.t (k, v) VALUES (?, ?)`, 2, 2).Exec())
+		assert.Equal(t, []int{2}, scanInts(t, s.Query(`SELECT v FROM `+ks+`.t`).Iter()))
 		mustExec(t, s, `DROP KEYSPACE `+ks, `DROP KEYSPACE IF EXISTS `+ks)
 		err = s.Query(`SELECT v FROM ` + ks + `.t`).Exec()
 		assert.Equal(t, gocql.ErrCodeInvalid, requestCode(t, err))
@@ -287,6 +294,9 @@ func TestStatements(t *testing.T) {
 	t.Run("unprepared", func(t *testing.T) {
 		t.Parallel()
 		ks := newKeyspace(t)
+		// A session of its own, to count the ERROR frames it receives.
+		errorFrames := &frameCounter{op: "ERROR"}
+		s := connect(t, c, func(cl *gocql.ClusterConfig) { cl.FrameHeaderObserver = errorFrames })
 		mustExec(t, s, `CREATE TABLE `+ks+`.t (k int PRIMARY KEY, v int)`)
 		for k := range 30 {
 			require.NoError(t, s.Query(`INSERT INTO `+ks+`.t (k, v) VALUES (?, ?)`, k, k).Exec())
@@ -310,6 +320,8 @@ func TestStatements(t *testing.T) {
 		var v int
 		require.NoError(t, s.Query(`SELECT v FROM `+ks+`.t WHERE k = ?`, 29).Scan(&v))
 		assert.Equal(t, -29, v)
+		// Each of the three nodes answered each statement UNPREPARED once.
+		assert.GreaterOrEqual(t, errorFrames.n.Load(), int64(3))
 	})
 
 	t.Run("use", func(t *testing.T) {
@@ -421,6 +433,18 @@ func TestStatements(t *testing.T) {
 	})
 }
 
+// frameCounter counts the frames of one opcode a session receives.
+type frameCounter struct {
+	op string
+	n  atomic.Int64
+}
+
+func (f *frameCounter) ObserveFrameHeader(_ context.Context, h gocql.ObservedFrameHeader) {
+	if h.Opcode.String() == f.op {
+		f.n.Add(1)
+	}
+}
+
 // TestAuth checks PasswordAuthenticator.
 func TestAuth(t *testing.T) {
 	t.Parallel()
@@ -503,6 +527,45 @@ func TestInjectedErrors(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("rate", func(t *testing.T) {
+		injected := int64(0) // Injected counts since the start
+		for _, n := range c.Nodes() {
+			injected -= n.Injected()[cqlsim.Overloaded]
+			require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.Overloaded, Rate: 0.1}))
+		}
+		failed := int64(0)
+		for range 1000 {
+			var v int
+			err := s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).Scan(&v)
+			if err != nil {
+				require.IsType(t, &gocql.RequestErrOverloaded{}, err)
+				failed++
+			}
+		}
+		for _, n := range c.Nodes() {
+			injected += n.Injected()[cqlsim.Overloaded]
+			require.NoError(t, n.SetFaults())
+		}
+		assert.Equal(t, injected, failed)
+		assert.InDelta(t, 100, failed, 50, "10%% of 1000 requests")
+	})
+
+	t.Run("latency", func(t *testing.T) {
+		// A node slower than the driver's timeout times out; the driver
+		// keeps the connection and the node answers again once fast.
+		sl := connect(t, c, func(cl *gocql.ClusterConfig) { cl.Timeout = 100 * time.Millisecond })
+		for _, n := range c.Nodes() {
+			n.SetLatency(cqlsim.Latency{Fixed: time.Hour})
+		}
+		err := sl.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).Exec()
+		assert.ErrorIs(t, err, gocql.ErrTimeoutNoResponse)
+		for _, n := range c.Nodes() {
+			n.SetLatency(cqlsim.Latency{})
+		}
+		var v int
+		require.NoError(t, sl.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).Scan(&v))
+	})
 
 	t.Run("details", func(t *testing.T) {
 		for _, n := range c.Nodes() {
@@ -761,4 +824,49 @@ func TestRandomPartitioner(t *testing.T) {
 	})
 }
 
-var _ = errors.New
+// TestPageBytes checks that PageBytes ends pages early, whatever the page
+// size, and that the driver reads on.
+func TestPageBytes(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, cqlsim.Config{Nodes: 1, VNodes: 4, PageBytes: 1000})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
+	want := map[[2]int]bool{}
+	for k := range 5 {
+		for c := range 100 {
+			// 100 bytes of text: ten rows fill a page; the last
+			// partition's rows are each larger than a page.
+			v := strings.Repeat("x", 100)
+			if k == 4 {
+				v = strings.Repeat("y", 3000)
+			}
+			require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (?, ?, ?)`, k, c, v).Exec())
+			want[[2]int{k, c}] = true
+		}
+	}
+	got := map[[2]int]bool{}
+	var state []byte
+	pages := 0
+	for {
+		it := s.Query(`SELECT k, c, v FROM ks.t`).PageSize(5000).PageState(state).Iter()
+		var k, c int
+		var v string
+		n := 0
+		for it.Scan(&k, &c, &v) {
+			got[[2]int{k, c}] = true
+			n++
+		}
+		require.NoError(t, it.Close())
+		pages++
+		assert.LessOrEqual(t, n, 10, "page %d", pages)
+		if state = it.PageState(); len(state) == 0 {
+			break
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Greater(t, pages, 100)
+	var n int64
+	require.NoError(t, s.Query(`SELECT count(*) FROM ks.t`).Scan(&n))
+	assert.Equal(t, int64(500), n)
+}

@@ -50,7 +50,7 @@ type DemoConfig struct {
 	// partitions, whose sizes are uniform in [1, 2*mean-1]. Default 20.
 	MeanPartitionRows int
 	// LargePartitionRows is the size of the one very large partition.
-	// Default Rows/10, at most 100000; 0 after defaults only when Rows < 10.
+	// Default Rows/10, at most 100000; -1 means none.
 	LargePartitionRows int
 	// DeletedRows is how many extra rows are written and then deleted,
 	// leaving tombstones: a long run of them inside one partition (so a scan
@@ -78,8 +78,11 @@ func (d DemoConfig) withDefaults(seed int64) DemoConfig {
 	if d.MeanPartitionRows == 0 {
 		d.MeanPartitionRows = 20
 	}
-	if d.LargePartitionRows == 0 {
+	switch {
+	case d.LargePartitionRows == 0:
 		d.LargePartitionRows = min(d.Rows/10, 100000)
+	case d.LargePartitionRows < 0:
+		d.LargePartitionRows = 0
 	}
 	switch {
 	case d.DeletedRows == 0:
@@ -99,8 +102,8 @@ func (d DemoConfig) Validate() error {
 	if d.MeanPartitionRows < 0 {
 		errs = append(errs, fmt.Errorf("%w: demo MeanPartitionRows is %d; it must be 1 or more", ErrInvalidConfig, d.MeanPartitionRows))
 	}
-	if d.LargePartitionRows < 0 || d.LargePartitionRows > max(d.Rows, 0) {
-		errs = append(errs, fmt.Errorf("%w: demo LargePartitionRows is %d; it must be 0..Rows (%d)", ErrInvalidConfig, d.LargePartitionRows, d.Rows))
+	if d.LargePartitionRows < -1 || d.LargePartitionRows > max(d.Rows, 0) {
+		errs = append(errs, fmt.Errorf("%w: demo LargePartitionRows is %d; it must be -1 (none) or 0..Rows (%d)", ErrInvalidConfig, d.LargePartitionRows, d.Rows))
 	}
 	if d.DeletedRows < -1 {
 		errs = append(errs, fmt.Errorf("%w: demo DeletedRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.DeletedRows))

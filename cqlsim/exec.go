@@ -231,7 +231,7 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 		var st *statement
 		if q.Prepared {
 			p := c.node.lookupPrepared(q.ID)
-			if p == nil {
+			if p == nil || p.stmt.stale(cl.schema) {
 				return result{}, unprepared(q.ID)
 			}
 			st = p.stmt

@@ -65,10 +65,9 @@ func TestDiscovery(t *testing.T) {
 // driver sees it.
 func TestDiscoveryLayout(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{
-		DCs:    []cqlsim.DC{{Name: "dc1", Nodes: 3, Racks: 2}, {Name: "dc2", Nodes: 2, Racks: 1}},
-		VNodes: 4,
-	})
+	dcs, err := cqlsim.ParseDCs("dc1:3:2,dc2:2")
+	require.NoError(t, err)
+	c := startCluster(t, cqlsim.Config{DCs: dcs, VNodes: 4})
 	s := connect(t, c)
 	type place struct{ dc, rack string }
 	got := map[string]place{}
@@ -82,6 +81,19 @@ func TestDiscoveryLayout(t *testing.T) {
 		"127.0.0.4": {"dc2", "rack1"},
 		"127.0.0.5": {"dc2", "rack1"},
 	}, got)
+
+	// A NetworkTopologyStrategy keyspace names the data centers.
+	mustExec(t, s, `CREATE KEYSPACE nts WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}`)
+	var km *gocql.KeyspaceMetadata
+	require.Eventually(t, func() bool {
+		km, err = s.KeyspaceMetadata("nts")
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, "org.apache.cassandra.locator.NetworkTopologyStrategy", km.StrategyClass)
+	assert.Equal(t, map[string]any{"dc1": "2", "dc2": "1"}, km.StrategyOptions)
+	err = s.Query(`CREATE KEYSPACE bad WITH replication = {'class': 'NetworkTopologyStrategy', 'dc3': 1}`).Exec()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "dc3")
 }
 
 // driverLog follows gocql's log for what it does not expose otherwise: the

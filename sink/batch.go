@@ -100,6 +100,10 @@ func (b *Batch) Value(row, col int) []byte {
 	if c.n < 0 {
 		return nil
 	}
+	if c.n == 0 {
+		// Not b.buf[off:off], which is nil while b.buf is: empty is not null.
+		return []byte{}
+	}
 	return b.buf[c.off : c.off+c.n : c.off+c.n]
 }
 

@@ -50,7 +50,7 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.username, "username", "", "turn on PasswordAuthenticator with this user; the password comes from $RINGSCAN_PASSWORD")
 	fs.IntVar(&f.rows, "rows", 0, "live rows of the demo table ringscan_demo.events (0: no demo data)")
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
-	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000)")
+	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
 }
 

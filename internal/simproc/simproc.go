@@ -1,0 +1,154 @@
+// Package simproc runs cqlsim in a child process ("ringscan sim"), for
+// benchmarks that must measure the scanning side alone: its heap, its CPU
+// time.
+package simproc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Proc is a running "ringscan sim".
+type Proc struct {
+	cmd   *exec.Cmd
+	Hosts []string // node addresses
+	Port  int
+	// Demo is the "demo data:" line the simulator printed, if any.
+	Demo string
+	// Checksum is the demo data's checksum, 0 without demo data.
+	Checksum uint64
+	Rows     int64
+
+	stop sync.Once
+	err  error
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds the ringscan command once per process into a temporary
+// directory and returns its path.
+func Binary() (string, error) {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ringscan-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "ringscan")
+		cmd := exec.Command("go", "build", "-o", binPath, "github.com/ringscan/ringscan/cmd/ringscan")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build ringscan: %v: %s", err, out)
+		}
+	})
+	return binPath, buildErr
+}
+
+// Start runs "ringscan sim --port 0" with extra flags and waits until it
+// prints its contact points, or ctx ends.
+func Start(ctx context.Context, flags ...string) (*Proc, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"sim", "--port", "0"}, flags...)
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &Proc{cmd: cmd}
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "demo data:") {
+				p.Demo = line
+				p.parseDemo(line)
+			}
+			if cps, ok := strings.CutPrefix(line, "contact points: "); ok && !sent {
+				ready <- p.parseContactPoints(cps)
+				sent = true
+			}
+		}
+		if !sent {
+			ready <- errors.New("ringscan sim exited before printing its contact points")
+		}
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			p.Stop()
+			return nil, err
+		}
+		return p, nil
+	case <-ctx.Done():
+		p.Stop()
+		return nil, ctx.Err()
+	}
+}
+
+func (p *Proc) parseContactPoints(s string) error {
+	for _, cp := range strings.Split(s, ",") {
+		host, port, ok := strings.Cut(strings.TrimSpace(cp), ":")
+		if !ok {
+			return fmt.Errorf("bad contact point %q", cp)
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return fmt.Errorf("bad contact point %q", cp)
+		}
+		p.Hosts = append(p.Hosts, host)
+		p.Port = n
+	}
+	return nil
+}
+
+// parseDemo reads "demo data: ks.t, N rows in P partitions, D tombstones,
+// checksum HEX (loaded in ...)".
+func (p *Proc) parseDemo(line string) {
+	f := strings.Fields(line)
+	for i, w := range f {
+		switch {
+		case w == "rows" && i > 0:
+			p.Rows, _ = strconv.ParseInt(f[i-1], 10, 64)
+		case w == "checksum" && i+1 < len(f):
+			p.Checksum, _ = strconv.ParseUint(strings.TrimSuffix(f[i+1], ","), 16, 64)
+		}
+	}
+}
+
+// Stop interrupts the simulator and waits for it to exit.
+func (p *Proc) Stop() error {
+	p.stop.Do(func() {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- p.cmd.Wait() }()
+		select {
+		case p.err = <-done:
+		case <-time.After(10 * time.Second):
+			_ = p.cmd.Process.Kill()
+			p.err = <-done
+		}
+	})
+	return p.err
+}

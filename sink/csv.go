@@ -1,0 +1,185 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// CSVConfig configures a CSV sink. The zero value is valid: comma
+// delimiter, a header row, null as an empty field, "\n" line ends.
+type CSVConfig struct {
+	// Delimiter separates fields: any valid rune other than '"', '\r',
+	// '\n' and U+FFFD. Default ','.
+	Delimiter rune
+	// NoHeader turns the header row off. Default false: a row of column
+	// names is written before the first row.
+	NoHeader bool
+	// Null is the field written for a null value. It is written as is, so
+	// it must be a field that needs no quotes: no delimiter, '"', '\r' or
+	// '\n', no leading space, not `\.`. An empty text value is written
+	// as a quoted empty field, "", so that it differs from a null with the
+	// default. Default "": an empty field.
+	Null string
+	// CRLF ends rows with "\r\n", as RFC 4180 does. Line breaks inside
+	// quoted fields are written as they are. Default false: "\n", as
+	// encoding/csv does.
+	CRLF bool
+}
+
+// Validate reports every invalid field, in an error wrapping
+// ErrInvalidConfig.
+func (c CSVConfig) Validate() error {
+	var errs []error
+	d := c.Delimiter
+	if d == 0 {
+		d = ','
+	}
+	if d == '"' || d == '\r' || d == '\n' || !utf8.ValidRune(d) || d == utf8.RuneError {
+		errs = append(errs, fmt.Errorf("%w: CSVConfig.Delimiter %q: must be a valid rune other than '\"', '\\r', '\\n' and U+FFFD", ErrInvalidConfig, d))
+	}
+	if csvNeedsQuotes([]byte(c.Null), utf8.AppendRune(nil, d)) {
+		errs = append(errs, fmt.Errorf("%w: CSVConfig.Null %q: must be a field that needs no quotes (no delimiter, '\"', '\\r' or '\\n', no leading space, not `\\.`)", ErrInvalidConfig, c.Null))
+	}
+	return errors.Join(errs...)
+}
+
+// CSV writes rows as CSV (RFC 4180): a header row of column names, then one
+// row per row, fields quoted only when they need it (when they contain the
+// delimiter, a quote, CR or LF, begin with a space, or are `\.`, the rules
+// of encoding/csv), quotes doubled inside quoted fields. Values are
+// rendered as in JSONLines, without JSON's quotes around a scalar: text as
+// is, numbers, "NaN", UUIDs, timestamps, "0x"-prefixed hex for blobs;
+// lists, sets, maps and tuples as their JSON text. A null is CSVConfig.Null
+// and an empty text value is "".
+//
+// The header is written by the first Write, even of a batch without rows;
+// a scan that delivers no batch at all writes no header, since the sink
+// learns the columns from the batches. Buffering, errors and the ownership
+// of the writer are as for JSONLines.
+type CSV struct {
+	w      io.Writer
+	cfg    CSVConfig
+	delim  []byte
+	eol    []byte
+	enc    encoder
+	buf    []byte
+	header bool // written or not wanted
+	closed bool
+	err    error
+}
+
+var _ Sink = (*CSV)(nil)
+
+// NewCSV returns a sink that writes CSV to w, or an error wrapping
+// ErrInvalidConfig.
+func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Delimiter == 0 {
+		cfg.Delimiter = ','
+	}
+	s := &CSV{w: w, cfg: cfg, delim: utf8.AppendRune(nil, cfg.Delimiter), eol: []byte("\n"), header: cfg.NoHeader}
+	if cfg.CRLF {
+		s.eol = []byte("\r\n")
+	}
+	return s, nil
+}
+
+// Write writes the header if it is due, then one row per row of b.
+func (s *CSV) Write(ctx context.Context, b *Batch) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	buf := s.buf[:0]
+	if !s.header {
+		s.header = true
+		for i, c := range b.Columns {
+			if i > 0 {
+				buf = append(buf, s.delim...)
+			}
+			buf = s.appendField(buf, len(buf), []byte(c.Name))
+		}
+		buf = append(buf, s.eol...)
+	}
+	for row := range b.Len() {
+		start := len(buf)
+		for col := range b.Columns {
+			if col > 0 {
+				buf = append(buf, s.delim...)
+			}
+			t := &b.Columns[col].typ
+			v := b.Value(row, col)
+			if isNull(t.Kind, v) {
+				buf = append(buf, s.cfg.Null...)
+				continue
+			}
+			fieldStart := len(buf)
+			var err error
+			buf, err = s.enc.appendText(buf, t, v)
+			if err != nil {
+				s.buf = buf[:start]
+				if werr := s.flush(); werr != nil {
+					return werr
+				}
+				return fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
+			}
+			if len(buf) == fieldStart {
+				// Only text and blobs have empty values; blobs render as
+				// 0x, so this is an empty text value.
+				buf = append(buf, '"', '"')
+			} else if csvNeedsQuotes(buf[fieldStart:], s.delim) {
+				buf = csvQuote(buf, fieldStart)
+			}
+		}
+		buf = append(buf, s.eol...)
+		if len(buf) >= flushAt {
+			s.buf = buf
+			if err := s.flush(); err != nil {
+				return err
+			}
+			buf = s.buf
+		}
+	}
+	s.buf = buf
+	return s.flush()
+}
+
+// appendField appends field, quoted if it needs quotes.
+func (s *CSV) appendField(dst []byte, start int, field []byte) []byte {
+	dst = append(dst, field...)
+	if csvNeedsQuotes(dst[start:], s.delim) {
+		dst = csvQuote(dst, start)
+	}
+	return dst
+}
+
+// flush writes s.buf to the writer and empties it.
+func (s *CSV) flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.w.Write(s.buf)
+	s.buf = s.buf[:0]
+	if err != nil {
+		s.err = fmt.Errorf("csv: %w", err)
+		return s.err
+	}
+	return nil
+}
+
+// Close marks the sink closed; every Write has already passed its text to
+// the writer. Close is idempotent and does not close the writer.
+func (s *CSV) Close(context.Context) error {
+	s.closed = true
+	return nil
+}

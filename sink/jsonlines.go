@@ -1,0 +1,120 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// flushAt is the size of rendered text from which Write passes it on to its
+// writer before it renders more rows. It bounds a sink's buffer to about
+// flushAt plus one row, whatever the size of a page.
+const flushAt = 256 << 10
+
+// JSONLines writes rows as JSON Lines: one JSON object per row, its keys the
+// column names in column order, each object followed by "\n". Values are
+// rendered as described in the package documentation, straight from their
+// serialized bytes.
+//
+// Text is buffered and passed to the writer in chunks of about 256 KiB, the
+// last one at the end of each Write, so that nothing stays buffered between
+// calls. The caller owns the writer: Close does not close it, and a
+// buffered writer such as a *bufio.Writer must be flushed by the caller.
+//
+// Write renders the rows of the batch in order. If a value is malformed it
+// returns an error wrapping ErrInvalidValue that names the row and column,
+// having written the rows before it. An error of the writer is returned
+// by the Write that met it and by every later Write.
+type JSONLines struct {
+	w      io.Writer
+	enc    encoder
+	buf    []byte
+	keys   []byte // `"name":` of each column, the later ones after ','
+	keyEnd []int  // keys[keyEnd[i-1]:keyEnd[i]] belongs to column i
+	closed bool
+	err    error
+}
+
+var _ Sink = (*JSONLines)(nil)
+
+// NewJSONLines returns a sink that writes JSON Lines to w.
+func NewJSONLines(w io.Writer) *JSONLines {
+	return &JSONLines{w: w}
+}
+
+// Write writes one line per row of b.
+func (s *JSONLines) Write(ctx context.Context, b *Batch) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	s.prepareKeys(b.Columns)
+	buf := s.buf[:0]
+	for row := range b.Len() {
+		start := len(buf)
+		buf = append(buf, '{')
+		prev := 0
+		for col := range b.Columns {
+			buf = append(buf, s.keys[prev:s.keyEnd[col]]...)
+			prev = s.keyEnd[col]
+			var err error
+			buf, err = s.enc.appendJSON(buf, &b.Columns[col].typ, b.Value(row, col))
+			if err != nil {
+				s.buf = buf[:start]
+				if werr := s.flush(); werr != nil {
+					return werr
+				}
+				return fmt.Errorf("json lines: row %d column %s: %w", row, b.Columns[col].Name, err)
+			}
+		}
+		buf = append(buf, '}', '\n')
+		if len(buf) >= flushAt {
+			s.buf = buf
+			if err := s.flush(); err != nil {
+				return err
+			}
+			buf = s.buf
+		}
+	}
+	s.buf = buf
+	return s.flush()
+}
+
+// flush writes s.buf to the writer and empties it.
+func (s *JSONLines) flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.w.Write(s.buf)
+	s.buf = s.buf[:0]
+	if err != nil {
+		s.err = fmt.Errorf("json lines: %w", err)
+		return s.err
+	}
+	return nil
+}
+
+// prepareKeys renders the object keys of cols.
+func (s *JSONLines) prepareKeys(cols []Column) {
+	s.keys, s.keyEnd = s.keys[:0], s.keyEnd[:0]
+	for i, c := range cols {
+		if i > 0 {
+			s.keys = append(s.keys, ',')
+		}
+		s.keys = appendJSONStringOf(s.keys, c.Name)
+		s.keys = append(s.keys, ':')
+		s.keyEnd = append(s.keyEnd, len(s.keys))
+	}
+}
+
+// Close marks the sink closed; every Write has already passed its text to
+// the writer. Close is idempotent and does not close the writer.
+func (s *JSONLines) Close(context.Context) error {
+	s.closed = true
+	return nil
+}
