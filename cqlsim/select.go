@@ -55,6 +55,13 @@ type selectPlan struct {
 }
 
 func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPlan, error) {
+	// Refused rather than ignored: ignoring them would answer other rows.
+	if s.Distinct {
+		return nil, invalidf("SELECT DISTINCT is not supported by cqlsim")
+	}
+	if s.JSON {
+		return nil, invalidf("SELECT JSON is not supported by cqlsim")
+	}
 	p := &selectPlan{t: t, star: s.Star, limit: s.Limit}
 	spec := func(name string, typ cqltype.Type) colSpec {
 		return colSpec{ks: t.keyspace, table: t.name, name: name, typ: typ}
@@ -67,6 +74,9 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 	for _, sel := range s.Selectors {
 		var o outCol
 		switch {
+		case sel.Func == "count" && !sel.Star:
+			// count(col) counts non-null values, not rows.
+			return nil, invalidf("count(%s) is not supported by cqlsim: use count(*)", strings.Join(sel.Args, ", "))
 		case sel.Func == "count":
 			o = outCol{kind: outCount, spec: spec("count", cqltype.Type{Kind: cqltype.Bigint})}
 			p.count = true

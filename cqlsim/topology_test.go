@@ -3,6 +3,8 @@ package cqlsim_test
 import (
 	"cmp"
 	"context"
+	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -279,4 +281,47 @@ func TestTokenAwareRouting(t *testing.T) {
 		coordinators[host]++
 	}
 	assert.Len(t, coordinators, 3)
+}
+
+// TestCloseStopsEverything closes a cluster under a connected session, with
+// a request that the nodes hold for an hour (or that is about to be sent):
+// Close returns once every goroutine of the cluster has ended, and the nodes
+// no longer listen. Not parallel: it looks at every goroutine of the
+// process.
+func TestCloseStopsEverything(t *testing.T) {
+	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 3)
+	mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`, `INSERT INTO ks.t (k, v) VALUES (1, 1)`)
+	for _, n := range c.Nodes() {
+		n.SetLatency(cqlsim.Latency{Fixed: time.Hour})
+	}
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		close(started)
+		done <- s.Query(`SELECT v FROM ks.t WHERE k = 1`).Exec()
+	}()
+	<-started
+
+	require.NoError(t, c.Close())
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	for _, g := range strings.Split(stacks, "\n\n") {
+		assert.NotContains(t, g, "ringscan/cqlsim.(", "a goroutine of the cluster outlived Close")
+	}
+	for _, n := range c.Nodes() {
+		conn, err := net.Dial("tcp", n.Addr())
+		if err == nil {
+			_ = conn.Close()
+		}
+		assert.Error(t, err, "%s still listens", n.Addr())
+	}
+	select {
+	case err := <-done:
+		assert.Error(t, err, "the request in flight failed")
+	case <-time.After(15 * time.Second):
+		require.Fail(t, "the request in flight never ended")
+	}
+	require.NoError(t, c.Close(), "Close is idempotent")
 }

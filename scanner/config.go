@@ -39,6 +39,10 @@ type Config struct {
 	// Retries is how many times a failing page is retried (with backoff,
 	// on the next replica). Default 8; -1 for none.
 	Retries int
+	// BackoffBase and BackoffMax bound the wait before a retry: it doubles
+	// from BackoffBase at every failed attempt of a page, up to BackoffMax,
+	// with jitter. Defaults 100ms and 5s.
+	BackoffBase, BackoffMax time.Duration
 	// RequestTimeout bounds one page request. Default 30s.
 	RequestTimeout time.Duration
 	// LocalDC, when set, keeps every request in that data center: only its
@@ -154,6 +158,9 @@ func (c Config) Validate() error {
 	if c.Retries < -1 {
 		bad("Retries is %d; it must be -1 (none), 0 (default) or more", c.Retries)
 	}
+	if c.BackoffBase < 0 || c.BackoffMax < 0 || (c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax) {
+		bad("BackoffBase %v and BackoffMax %v: both must be positive (0 for the defaults 100ms and 5s) and BackoffBase <= BackoffMax", c.BackoffBase, c.BackoffMax)
+	}
 	if c.RequestTimeout < 0 {
 		bad("RequestTimeout is %v; it must be positive", c.RequestTimeout)
 	}
@@ -172,6 +179,7 @@ func (c Config) Validate() error {
 func (c Config) workerConfig() worker.Config {
 	return worker.Config{
 		Concurrency: c.Concurrency, PerHost: c.PerHost, Retries: c.Retries,
+		BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
 		RowsPerSecond: c.RowsPerSecond,
 	}

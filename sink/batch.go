@@ -148,3 +148,10 @@ func (b *Batch) Reset() {
 	b.buf = b.buf[:0]
 	b.RangeID, b.Host = 0, ""
 }
+
+// Rows returns a batch holding rows [from, to) of b, sharing b's memory; it
+// is valid as long as b is. For sinks that split a page, e.g. across files.
+func (b *Batch) Rows(from, to int) *Batch {
+	return &Batch{Columns: b.Columns, RangeID: b.RangeID, Host: b.Host, width: b.width,
+		cells: b.cells[from*b.width : to*b.width], buf: b.buf}
+}

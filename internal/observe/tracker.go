@@ -1,0 +1,306 @@
+package observe
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// Window is the span over which Snapshot.RowsPerSecond and the ETA are
+// measured.
+const Window = 10 * time.Second
+
+// shareScale turns a ring share in [0, 1] into fixed-point units, so that
+// progress is added and taken back exactly, with integer atomics.
+const shareScale = 1 << 52
+
+// finished marks a subrange whose partial progress no longer counts: done
+// or failed.
+const finished = -1
+
+// Prior is what earlier runs of a resumed scan had already done.
+type Prior struct {
+	// Cursors are the checkpointed cursors by subrange id, as given to
+	// scanner.Plan.RunPlan: Done ones count as done ranges, others count
+	// the share up to their last row.
+	Cursors map[int]worker.Cursor
+	// Rows is the number of rows already written.
+	Rows int64
+}
+
+// TrackerOption sets a collaborator of a Tracker.
+type TrackerOption interface{ apply(*trackerOptions) }
+
+type trackerOptions struct {
+	now func() time.Time
+}
+
+type trackerOptionFunc func(*trackerOptions)
+
+func (f trackerOptionFunc) apply(o *trackerOptions) { f(o) }
+
+// WithClock sets the tracker's clock. Default: time.Now.
+func WithClock(now func() time.Time) TrackerOption {
+	return trackerOptionFunc(func(o *trackerOptions) { o.now = now })
+}
+
+// Tracker follows a scan through its hooks and tells where it is. Its
+// hooks only update atomics (and a mutex-guarded map on retries), so they
+// are cheap enough for the worker's goroutines; Snapshot may be called
+// from any goroutine.
+type Tracker struct {
+	now   func() time.Time
+	start time.Time
+
+	// Read-only after NewTracker.
+	index  map[int]int // subrange id -> position
+	ranges []ring.Range
+	units  []int64 // each subrange's share in fixed point
+	total  int64   // sum of units
+	whole  bool    // the subranges cover the whole ring
+
+	priorRows  int64
+	startUnits int64 // progress units at start (resumed scans)
+
+	rows, pages, empty, bytes, retries, inflight atomic.Int64
+	doneRanges, failedRanges                     atomic.Int64
+	doneUnits, partialUnits                      atomic.Int64
+	// partial holds each subrange's counted partial progress in units, or
+	// finished.
+	partial []atomic.Int64
+
+	mu      sync.Mutex
+	byKind  map[string]int64
+	samples []sample // guarded by mu; samples[0] is the window's base
+}
+
+type sample struct {
+	at    time.Time
+	rows  int64
+	units int64
+}
+
+// NewTracker returns a tracker for a scan of subranges: the whole plan,
+// including the subranges a resumed scan skips, which prior describes.
+func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *Tracker {
+	o := trackerOptions{now: time.Now}
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	t := &Tracker{
+		now:       o.now,
+		index:     make(map[int]int, len(subranges)),
+		ranges:    make([]ring.Range, len(subranges)),
+		units:     make([]int64, len(subranges)),
+		partial:   make([]atomic.Int64, len(subranges)),
+		priorRows: prior.Rows,
+		byKind:    map[string]int64{},
+	}
+	var share float64
+	for i, sr := range subranges {
+		t.index[sr.ID] = i
+		t.ranges[i] = sr.Range
+		t.units[i] = int64(sr.Share * shareScale)
+		t.total += t.units[i]
+		share += sr.Share
+	}
+	t.whole = share > 1-1e-9
+	for id, cur := range prior.Cursors {
+		i, ok := t.index[id]
+		if !ok {
+			continue
+		}
+		if cur.Done {
+			t.partial[i].Store(finished)
+			t.doneRanges.Add(1)
+			t.doneUnits.Add(t.units[i])
+		} else if cur.Last != nil {
+			u := t.upTo(i, cur.Last.Token)
+			t.partial[i].Store(u)
+			t.partialUnits.Add(u)
+		}
+	}
+	t.startUnits = t.progressUnits()
+	t.start = t.now()
+	t.samples = []sample{{at: t.start, units: t.startUnits}}
+	return t
+}
+
+// upTo returns the units of subrange i from its start up to token tok.
+func (t *Tracker) upTo(i int, tok ring.Token) int64 {
+	u := int64(ring.Range{Start: t.ranges[i].Start, End: tok}.Share() * shareScale)
+	return min(max(u, 0), t.units[i])
+}
+
+func (t *Tracker) progressUnits() int64 {
+	return min(t.doneUnits.Load()+max(t.partialUnits.Load(), 0), t.total)
+}
+
+// setPartial moves subrange i's partial progress to u, unless it is
+// finished.
+func (t *Tracker) setPartial(i int, u int64) {
+	for {
+		old := t.partial[i].Load()
+		if old == finished {
+			return
+		}
+		if t.partial[i].CompareAndSwap(old, u) {
+			t.partialUnits.Add(u - old)
+			return
+		}
+	}
+}
+
+// finish marks subrange i finished, taking back its partial progress; it
+// reports whether it was not finished before.
+func (t *Tracker) finish(i int) bool {
+	old := t.partial[i].Swap(finished)
+	if old == finished {
+		return false
+	}
+	t.partialUnits.Add(-old)
+	return true
+}
+
+// Hooks returns the hooks that feed the tracker. A subrange counts as done
+// once its last page was written (worker.Cursor.Done), and as failed when
+// RangeDone reports an error; a subrange stopped by cancellation is
+// neither.
+func (t *Tracker) Hooks() worker.Hooks {
+	return worker.Hooks{
+		PageRead: func(_ int, _ string, rows, bytes int, _ time.Duration) {
+			t.pages.Add(1)
+			t.rows.Add(int64(rows))
+			t.bytes.Add(int64(bytes))
+		},
+		RequestStart: func(string) { t.inflight.Add(1) },
+		RequestEnd:   func(string) { t.inflight.Add(-1) },
+		Retry: func(_ int, _, kind string, _ error) {
+			t.retries.Add(1)
+			t.mu.Lock()
+			t.byKind[kind]++
+			t.mu.Unlock()
+		},
+		PageWritten: func(id int, cur worker.Cursor, rows int) {
+			if rows == 0 && !cur.Done {
+				t.empty.Add(1)
+			}
+			i, ok := t.index[id]
+			if !ok {
+				return
+			}
+			switch {
+			case cur.Done:
+				if t.finish(i) {
+					t.doneRanges.Add(1)
+					t.doneUnits.Add(t.units[i])
+				}
+			case cur.Last != nil:
+				t.setPartial(i, t.upTo(i, cur.Last.Token))
+			}
+		},
+		RangeDone: func(st worker.RangeStats) {
+			if st.Err == nil {
+				return
+			}
+			if i, ok := t.index[st.ID]; !ok || t.finish(i) {
+				t.failedRanges.Add(1)
+			}
+		},
+	}
+}
+
+// Snapshot is where a scan stands.
+type Snapshot struct {
+	// Elapsed is the time since the tracker was made.
+	Elapsed time.Duration
+	// Rows counts rows read, including Prior.Rows; Pages, EmptyPages,
+	// Bytes and Retries count this run's.
+	Rows, Pages, EmptyPages, Bytes, Retries int64
+	// RetriesByKind counts retries by error kind.
+	RetriesByKind map[string]int64
+	// RowsPerSecond is the rate over the last Window; MeanRowsPerSecond
+	// over the whole run.
+	RowsPerSecond, MeanRowsPerSecond float64
+	// Progress is the fraction of the planned work done, in [0, 1]: the
+	// shares of the done subranges plus, for running ones, the share up to
+	// their last written row, over the plan's share.
+	Progress float64
+	// WholeRing says whether the plan covers the whole ring (it is not a
+	// shard), so that Progress is also the share of the ring done.
+	WholeRing bool
+	// ETA is the time left at the progress rate of the last Window;
+	// negative when it cannot be told yet.
+	ETA time.Duration
+	// Ranges counts the plan's subranges; RangesDone and RangesFailed the
+	// finished ones, including those done before a resume.
+	Ranges, RangesDone, RangesFailed int
+	// InFlight is the number of page requests under way.
+	InFlight int64
+}
+
+// minSampleGap keeps the window's samples apart, bounding them to about
+// Window / minSampleGap.
+const minSampleGap = 100 * time.Millisecond
+
+// maxETA is the longest ETA told; a longer one is unknown.
+const maxETA = 10000 * time.Hour
+
+// Snapshot returns where the scan stands.
+func (t *Tracker) Snapshot() Snapshot {
+	now := t.now()
+	rows := t.rows.Load()
+	units := t.progressUnits()
+	s := Snapshot{
+		Elapsed:      now.Sub(t.start),
+		Rows:         t.priorRows + rows,
+		Pages:        t.pages.Load(),
+		EmptyPages:   t.empty.Load(),
+		Bytes:        t.bytes.Load(),
+		Retries:      t.retries.Load(),
+		WholeRing:    t.whole,
+		Ranges:       len(t.units),
+		RangesDone:   int(t.doneRanges.Load()),
+		RangesFailed: int(t.failedRanges.Load()),
+		InFlight:     max(t.inflight.Load(), 0),
+		Progress:     1,
+		ETA:          -1,
+	}
+	if t.total > 0 {
+		s.Progress = float64(units) / float64(t.total)
+	}
+	if sec := s.Elapsed.Seconds(); sec > 0 {
+		s.MeanRowsPerSecond = float64(rows) / sec
+	}
+
+	t.mu.Lock()
+	s.RetriesByKind = maps.Clone(t.byKind)
+	if last := t.samples[len(t.samples)-1]; now.Sub(last.at) >= minSampleGap {
+		t.samples = append(t.samples, sample{at: now, rows: rows, units: units})
+	}
+	for len(t.samples) > 2 && !t.samples[1].at.After(now.Add(-Window)) {
+		t.samples = t.samples[1:]
+	}
+	base := t.samples[0]
+	t.mu.Unlock()
+
+	if dt := now.Sub(base.at).Seconds(); dt > 0 {
+		s.RowsPerSecond = float64(rows-base.rows) / dt
+		rate := float64(units-base.units) / dt // units per second
+		switch {
+		case units >= t.total:
+			s.ETA = 0
+		case rate > 0:
+			if left := float64(t.total-units) / rate; left < maxETA.Seconds() {
+				s.ETA = time.Duration(left * float64(time.Second))
+			}
+		}
+	} else if units >= t.total {
+		s.ETA = 0
+	}
+	return s
+}

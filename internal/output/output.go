@@ -1,0 +1,468 @@
+// Package output writes a scan's rows into a directory of rotating files,
+// with optional gzip or zstd compression, commit points that a checkpoint
+// can record, resume by truncation, and a manifest that marks the output
+// complete.
+//
+// # Files
+//
+// Files are named <table>-<seq>.<ext>[.gz|.zst] with a six-digit sequence
+// from 000001, where ext is jsonl, csv or parquet. A new file starts when
+// the current one holds MaxRowsPerFile rows. manifest.json is written last,
+// atomically, when the scan has read every row: a directory without it is
+// incomplete.
+//
+// # Commit points
+//
+// Commit flushes what is buffered, ends the current gzip member or zstd
+// frame (so the file is valid up to that point), fsyncs, and returns every
+// file's committed size and rows. A resume truncates the files to those
+// sizes and removes later files, so the directory again holds exactly the
+// rows the checkpoint accounts for. Parquet files cannot be cut, so Commit
+// closes the current Parquet file and the next rows start a new one.
+package output
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/ringscan/ringscan/internal/checkpoint"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// Formats and compressions.
+const (
+	FormatJSONL   = "jsonl"
+	FormatCSV     = "csv"
+	FormatParquet = "parquet"
+
+	CompressNone = "none"
+	CompressGzip = "gzip"
+	CompressZstd = "zstd"
+)
+
+// ManifestName is the completion marker written in the directory.
+const ManifestName = "manifest.json"
+
+// EncoderFunc makes a row encoder writing to w. first is true at the start
+// of a file (a CSV header goes there), false when a file is continued after
+// a commit point.
+type EncoderFunc func(w io.Writer, first bool) (sink.Sink, error)
+
+// Config describes an output directory.
+type Config struct {
+	// Dir is the directory; it is created if missing.
+	Dir string
+	// Prefix starts every file name, usually the table name.
+	Prefix string
+	// Format is jsonl, csv or parquet.
+	Format string
+	// Compress is none, gzip or zstd. Default none.
+	Compress string
+	// MaxRowsPerFile starts a new file after that many rows. Default 0:
+	// one file.
+	MaxRowsPerFile int64
+	// Encoder makes the row encoder of Format.
+	Encoder EncoderFunc
+}
+
+// ValidateFormat checks a format and compression pair.
+func ValidateFormat(format, compress string) error {
+	switch format {
+	case FormatJSONL, FormatCSV, FormatParquet:
+	default:
+		return fmt.Errorf("invalid format %q: allowed are jsonl, csv, parquet", format)
+	}
+	switch compress {
+	case "", CompressNone, CompressGzip, CompressZstd:
+	default:
+		return fmt.Errorf("invalid compression %q: allowed are none, gzip, zstd", compress)
+	}
+	if format == FormatParquet && compress != "" && compress != CompressNone {
+		return fmt.Errorf("--compress %s does not apply to parquet, which compresses its pages itself: use --compress none", compress)
+	}
+	return nil
+}
+
+// Ext is the file extension of a format and compression.
+func Ext(format, compress string) string {
+	ext := "." + format
+	switch compress {
+	case CompressGzip:
+		ext += ".gz"
+	case CompressZstd:
+		ext += ".zst"
+	}
+	return ext
+}
+
+// Dir is an output directory being written. It implements sink.Sink; Write
+// and Commit must not be called concurrently (the scanner calls both from
+// its writer goroutine).
+type Dir struct {
+	cfg   Config
+	ext   string
+	files []checkpoint.File // committed and current files, in order
+
+	f       *os.File
+	comp    io.WriteCloser // gzip or zstd writer, nil for none
+	enc     sink.Sink
+	rows    int64 // rows in the current file
+	started time.Time
+	closed  bool
+	// reopenLast is set by a resume: the first file opened continues the
+	// checkpoint's last file when it has room.
+	reopenLast bool
+}
+
+var _ sink.Sink = (*Dir)(nil)
+
+// Prepare checks the directory before a new scan: it is created if
+// missing; an existing non-empty directory is refused unless overwrite is
+// set, in which case the previous output files and manifest are removed.
+func Prepare(dir, prefix, format, compress string, overwrite bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s cannot be created: %w", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s cannot be read: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return probeWritable(dir)
+	}
+	if !overwrite {
+		return fmt.Errorf("output directory %s is not empty (%d entries): use --overwrite to replace its ringscan files, --resume to continue a checkpointed scan, or another --out", dir, len(entries))
+	}
+	pat := filePattern(prefix)
+	for _, e := range entries {
+		if e.Name() == ManifestName || pat.MatchString(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove old output %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return probeWritable(dir)
+}
+
+// probeWritable fails early, with a clear message, on a read-only
+// directory.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".ringscan-probe-*")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// filePattern matches the output files of prefix.
+func filePattern(prefix string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `-\d{6}\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
+}
+
+// Open starts writing into cfg.Dir. With resume set (the files of a
+// checkpoint), the files are cut back to their committed sizes, later files
+// are removed, and writing continues after them.
+func Open(cfg Config, resume []checkpoint.File) (*Dir, error) {
+	if err := ValidateFormat(cfg.Format, cfg.Compress); err != nil {
+		return nil, err
+	}
+	if cfg.Encoder == nil {
+		return nil, errors.New("output: no encoder")
+	}
+	d := &Dir{cfg: cfg, ext: Ext(cfg.Format, cfg.Compress), started: time.Now().UTC()}
+	if resume == nil {
+		return d, nil
+	}
+	keep := map[string]bool{}
+	for _, f := range resume {
+		keep[f.Name] = true
+		path := filepath.Join(cfg.Dir, f.Name)
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("resume: output file %s recorded in the checkpoint is missing: %w", f.Name, err)
+		}
+		if st.Size() < f.Bytes {
+			return nil, fmt.Errorf("resume: output file %s has %d bytes but the checkpoint committed %d: the output is damaged", f.Name, st.Size(), f.Bytes)
+		}
+		if err := os.Truncate(path, f.Bytes); err != nil {
+			return nil, fmt.Errorf("resume: truncate %s: %w", f.Name, err)
+		}
+		d.files = append(d.files, f)
+	}
+	d.reopenLast = len(d.files) > 0
+	entries, err := os.ReadDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	pat := filePattern(cfg.Prefix)
+	for _, e := range entries {
+		if (pat.MatchString(e.Name()) && !keep[e.Name()]) || e.Name() == ManifestName {
+			if err := os.Remove(filepath.Join(cfg.Dir, e.Name())); err != nil {
+				return nil, fmt.Errorf("resume: remove %s written after the checkpoint: %w", e.Name(), err)
+			}
+		}
+	}
+	return d, nil
+}
+
+// Write writes a page, starting new files as MaxRowsPerFile requires.
+func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
+	if d.closed {
+		return errors.New("output: write after close")
+	}
+	for from := 0; from < b.Len(); {
+		if err := d.ensureFile(); err != nil {
+			return err
+		}
+		n := b.Len() - from
+		if d.cfg.MaxRowsPerFile > 0 {
+			n = int(min(int64(n), d.cfg.MaxRowsPerFile-d.rows))
+		}
+		part := b
+		if from != 0 || n != b.Len() {
+			part = b.Rows(from, from+n)
+		}
+		if err := d.enc.Write(ctx, part); err != nil {
+			return fmt.Errorf("write %s: %w", d.current().Name, err)
+		}
+		d.rows += int64(n)
+		d.current().Rows += int64(n)
+		from += n
+		if d.cfg.MaxRowsPerFile > 0 && d.rows >= d.cfg.MaxRowsPerFile {
+			if err := d.finishFile(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Dir) current() *checkpoint.File { return &d.files[len(d.files)-1] }
+
+// ensureFile opens the current file (a new one, or the last one of a
+// resume that still has room) and a fresh encoder segment on it.
+func (d *Dir) ensureFile() error {
+	if d.enc != nil {
+		return nil
+	}
+	first := true
+	if d.f == nil {
+		reuse := d.reopenLast && d.cfg.Format != FormatParquet &&
+			(d.cfg.MaxRowsPerFile == 0 || d.current().Rows < d.cfg.MaxRowsPerFile)
+		d.reopenLast = false
+		if reuse {
+			last := d.current()
+			f, err := os.OpenFile(filepath.Join(d.cfg.Dir, last.Name), os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return fmt.Errorf("reopen %s: %w", last.Name, err)
+			}
+			d.f, d.rows = f, last.Rows
+			first = last.Bytes == 0
+		} else {
+			name := fmt.Sprintf("%s-%06d%s", d.cfg.Prefix, len(d.files)+1, d.ext)
+			f, err := os.OpenFile(filepath.Join(d.cfg.Dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if err != nil {
+				return fmt.Errorf("create output file: %w", err)
+			}
+			d.f, d.rows = f, 0
+			d.files = append(d.files, checkpoint.File{Name: name})
+		}
+	} else {
+		first = false
+	}
+	var w io.Writer = d.f
+	switch d.cfg.Compress {
+	case CompressGzip:
+		d.comp = gzip.NewWriter(d.f)
+		w = d.comp
+	case CompressZstd:
+		zw, err := zstd.NewWriter(d.f)
+		if err != nil {
+			return err
+		}
+		d.comp = zw
+		w = zw
+	}
+	enc, err := d.cfg.Encoder(w, first)
+	if err != nil {
+		return err
+	}
+	d.enc = enc
+	return nil
+}
+
+// endSegment flushes the encoder and ends the compression frame.
+func (d *Dir) endSegment(ctx context.Context) error {
+	if d.enc == nil {
+		return nil
+	}
+	if err := d.enc.Close(ctx); err != nil {
+		return fmt.Errorf("flush %s: %w", d.current().Name, err)
+	}
+	d.enc = nil
+	if d.comp != nil {
+		if err := d.comp.Close(); err != nil {
+			return fmt.Errorf("compress %s: %w", d.current().Name, err)
+		}
+		d.comp = nil
+	}
+	return nil
+}
+
+// syncSize fsyncs the current file and records its size.
+func (d *Dir) syncSize() error {
+	if err := d.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", d.current().Name, err)
+	}
+	st, err := d.f.Stat()
+	if err != nil {
+		return err
+	}
+	d.current().Bytes = st.Size()
+	return nil
+}
+
+// finishFile completes the current file.
+func (d *Dir) finishFile() error {
+	if d.f == nil {
+		return nil
+	}
+	if err := d.endSegment(context.Background()); err != nil {
+		return err
+	}
+	if err := d.syncSize(); err != nil {
+		return err
+	}
+	err := d.f.Close()
+	d.f, d.rows = nil, 0
+	return err
+}
+
+// Commit makes everything written so far durable and returns the files
+// with their committed sizes.
+func (d *Dir) Commit() ([]checkpoint.File, error) {
+	if d.f != nil {
+		if d.cfg.Format == FormatParquet {
+			if err := d.finishFile(); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := d.endSegment(context.Background()); err != nil {
+				return nil, err
+			}
+			if err := d.syncSize(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]checkpoint.File, len(d.files))
+	copy(out, d.files)
+	return out, nil
+}
+
+// Close completes the last file. It does not write the manifest: call
+// WriteManifest once the scan is known to be complete. Idempotent.
+func (d *Dir) Close(context.Context) error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.finishFile()
+}
+
+// Files returns the files written so far.
+func (d *Dir) Files() []checkpoint.File {
+	out := make([]checkpoint.File, len(d.files))
+	copy(out, d.files)
+	return out
+}
+
+// Manifest describes a complete output directory.
+type Manifest struct {
+	Complete bool           `json:"complete"`
+	Keyspace string         `json:"keyspace"`
+	Table    string         `json:"table"`
+	Columns  []string       `json:"columns"`
+	Format   string         `json:"format"`
+	Compress string         `json:"compress"`
+	Shard    string         `json:"shard"`
+	Rows     int64          `json:"rows"`
+	Files    []ManifestFile `json:"files"`
+	Started  time.Time      `json:"started"`
+	Finished time.Time      `json:"finished"`
+}
+
+// ManifestFile is one file of a manifest, with its SHA-256.
+type ManifestFile struct {
+	Name   string `json:"name"`
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// WriteManifest writes manifest.json for the closed directory.
+func (d *Dir) WriteManifest(m Manifest) error {
+	if !d.closed {
+		return errors.New("output: manifest before close")
+	}
+	m.Complete = true
+	m.Format, m.Compress = d.cfg.Format, orNone(d.cfg.Compress)
+	m.Finished = time.Now().UTC()
+	if m.Started.IsZero() {
+		m.Started = d.started
+	}
+	m.Rows = 0
+	m.Files = nil
+	for _, f := range d.files {
+		sum, err := fileSHA256(filepath.Join(d.cfg.Dir, f.Name))
+		if err != nil {
+			return err
+		}
+		m.Rows += f.Rows
+		m.Files = append(m.Files, ManifestFile{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: sum})
+	}
+	data, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	return checkpoint.WriteAtomic(filepath.Join(d.cfg.Dir, ManifestName), append(data, '\n'))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return CompressNone
+	}
+	return s
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// IsOutputFile reports whether name is one of prefix's output files.
+func IsOutputFile(prefix, name string) bool {
+	return filePattern(prefix).MatchString(name) && !strings.HasPrefix(name, ".")
+}
