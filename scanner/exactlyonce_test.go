@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"sync"
@@ -175,6 +174,27 @@ var datasets = []dataset{
 		pk:    1, ck: 1,
 		rows:  subsetRows,
 		cfg:   scanner.Config{PageSize: 17, Columns: []string{"a", "b"}},
+	},
+	{
+		name:  "tuple columns",
+		table: "tuples",
+		cols:  []col{{"k", "int"}, {"t", "tuple<int, text>"}, {"v", "text"}, {"l", "list<frozen<tuple<int, text>>>"}},
+		pk:    1,
+		rows: func(ring.Partitioner) [][]any {
+			var rows [][]any
+			for k := range 50 {
+				var tup any
+				switch k % 3 {
+				case 0:
+					tup = []any{k, fmt.Sprint(k)}
+				case 1:
+					tup = []any{nil, "only text"}
+				}
+				rows = append(rows, []any{k, tup, "v", [][]any{{k, "a"}}})
+			}
+			return rows
+		},
+		cfg: scanner.Config{PageSize: 7},
 	},
 	{
 		name:  "quoted case-sensitive identifiers",
@@ -414,29 +434,47 @@ func tokenOf(t *testing.T, p ring.Partitioner, k int64) ring.Token {
 }
 
 // ringEndKeys returns the n bigint keys with the lowest tokens and the n
-// with the highest among 2^18 candidates: for Murmur3 about 2^46 from
-// MinInt64+1 and MaxInt64, far closer than any vnode token is likely to be.
+// with the highest among 2^18 candidates, lowest first: for Murmur3 about
+// 2^46 from MinInt64+1 and MaxInt64, far closer than a vnode token is likely
+// to be.
 func ringEndKeys(p ring.Partitioner, n int) (low, high []int64) {
 	type kt struct {
 		k  int64
-		tk *big.Int
+		tk ring.Token
 	}
-	var all []kt
+	var lo, hi []kt // sorted by token
+	keep := func(s []kt, e kt, cmp int) []kt {
+		i, _ := slices.BinarySearchFunc(s, e, func(a, b kt) int { return a.tk.Compare(b.tk) })
+		s = slices.Insert(s, i, e)
+		if len(s) > n {
+			if cmp < 0 {
+				s = s[:n]
+			} else {
+				s = s[1:]
+			}
+		}
+		return s
+	}
 	for k := range int64(1 << 18) {
 		key := binary.BigEndian.AppendUint64(nil, uint64(k))
-		var tk *big.Int
+		var tk ring.Token
 		if p == ring.RandomPartitioner {
-			tk = partitioner.RandomToken(key)
+			tk, _ = p.TokenOf(partitioner.RandomToken(key))
 		} else {
-			tk = big.NewInt(partitioner.Murmur3Token(key))
+			tk = ring.Murmur3Token(partitioner.Murmur3Token(key))
 		}
-		all = append(all, kt{k, tk})
+		e := kt{k, tk}
+		if len(lo) < n || tk.Compare(lo[len(lo)-1].tk) < 0 {
+			lo = keep(lo, e, -1)
+		}
+		if len(hi) < n || tk.Compare(hi[0].tk) > 0 {
+			hi = keep(hi, e, 1)
+		}
 	}
-	slices.SortFunc(all, func(a, b kt) int { return a.tk.Cmp(b.tk) })
-	for _, e := range all[:n] {
+	for _, e := range lo {
 		low = append(low, e.k)
 	}
-	for _, e := range all[len(all)-n:] {
+	for _, e := range hi {
 		high = append(high, e.k)
 	}
 	return low, high

@@ -188,6 +188,9 @@ func typeOf(ti gocql.TypeInfo) (cqltype.Type, error) {
 		return t, nil
 	}
 	k := cqltype.Kind(ti.Type())
+	if ti.Type() == gocql.TypeText { // protocol v1's id for text, which gocql keeps
+		k = cqltype.Varchar
+	}
 	if k == cqltype.Custom {
 		return cqltype.Type{Kind: cqltype.Custom, Custom: fmt.Sprint(ti)}, nil
 	}

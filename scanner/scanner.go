@@ -127,8 +127,18 @@ func (s *Scanner) Run(ctx context.Context, sk sink.Sink) (Stats, error) {
 
 // RunPlan scans a plan from the given cursors (by subrange id; missing ids
 // start at the beginning, Done ones are skipped): the way to resume a scan
-// from a checkpoint.
-func (s *Scanner) RunPlan(ctx context.Context, p *Plan, from map[int]worker.Cursor, sk sink.Sink) (Stats, error) {
+// from a checkpoint. opts add to the scanner's options for this run; hooks
+// given here run after the scanner's own.
+func (s *Scanner) RunPlan(ctx context.Context, p *Plan, from map[int]worker.Cursor, sk sink.Sink, opts ...Option) (Stats, error) {
+	o := s.opts
+	var extra options
+	for _, opt := range opts {
+		opt.apply(&extra)
+	}
+	if extra.log != nil {
+		o.log = extra.log
+	}
+	o.hooks = worker.Combine(s.opts.hooks, extra.hooks)
 	tasks := make([]worker.Task, 0, len(p.Subranges))
 	for _, sr := range p.Subranges {
 		cur := from[sr.ID]
@@ -138,8 +148,8 @@ func (s *Scanner) RunPlan(ctx context.Context, p *Plan, from map[int]worker.Curs
 		tasks = append(tasks, worker.Task{Subrange: sr, Cursor: cur})
 	}
 	wc := s.cfg.workerConfig()
-	wc.Logger = s.opts.log
-	return worker.Run(ctx, wc, tasks, p.fetcher, sk, s.opts.hooks)
+	wc.Logger = o.log
+	return worker.Run(ctx, wc, tasks, p.fetcher, sk, o.hooks)
 }
 
 // Row is one row of a scan. It is valid until the iteration moves on.

@@ -90,15 +90,12 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 }
 
 // Write writes the header if it is due, then one row per row of b.
-func (s *CSV) Write(ctx context.Context, b *Batch) error {
+func (s *CSV) Write(_ context.Context, b *Batch) error {
 	if s.closed {
 		return ErrClosed
 	}
 	if s.err != nil {
 		return s.err
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
 	}
 	buf := s.buf[:0]
 	if !s.header {

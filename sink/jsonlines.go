@@ -43,15 +43,12 @@ func NewJSONLines(w io.Writer) *JSONLines {
 }
 
 // Write writes one line per row of b.
-func (s *JSONLines) Write(ctx context.Context, b *Batch) error {
+func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.closed {
 		return ErrClosed
 	}
 	if s.err != nil {
 		return s.err
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
 	}
 	s.prepareKeys(b.Columns)
 	buf := s.buf[:0]

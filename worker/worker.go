@@ -454,3 +454,66 @@ func (p *pool) stats(ranges int, elapsed time.Duration) Stats {
 	}
 	return st
 }
+
+// Combine returns hooks that call each of hooks' callbacks in order,
+// skipping nil ones.
+func Combine(hooks ...Hooks) Hooks {
+	var out Hooks
+	for _, h := range hooks {
+		if h.PageRead != nil {
+			prev, f := out.PageRead, h.PageRead
+			out.PageRead = func(id int, host string, rows, bytes int, lat time.Duration) {
+				if prev != nil {
+					prev(id, host, rows, bytes, lat)
+				}
+				f(id, host, rows, bytes, lat)
+			}
+		}
+		if h.RequestStart != nil {
+			prev, f := out.RequestStart, h.RequestStart
+			out.RequestStart = func(host string) {
+				if prev != nil {
+					prev(host)
+				}
+				f(host)
+			}
+		}
+		if h.RequestEnd != nil {
+			prev, f := out.RequestEnd, h.RequestEnd
+			out.RequestEnd = func(host string) {
+				if prev != nil {
+					prev(host)
+				}
+				f(host)
+			}
+		}
+		if h.Retry != nil {
+			prev, f := out.Retry, h.Retry
+			out.Retry = func(id int, host, kind string, err error) {
+				if prev != nil {
+					prev(id, host, kind, err)
+				}
+				f(id, host, kind, err)
+			}
+		}
+		if h.PageWritten != nil {
+			prev, f := out.PageWritten, h.PageWritten
+			out.PageWritten = func(id int, cur Cursor, rows int) {
+				if prev != nil {
+					prev(id, cur, rows)
+				}
+				f(id, cur, rows)
+			}
+		}
+		if h.RangeDone != nil {
+			prev, f := out.RangeDone, h.RangeDone
+			out.RangeDone = func(st RangeStats) {
+				if prev != nil {
+					prev(st)
+				}
+				f(st)
+			}
+		}
+	}
+	return out
+}

@@ -76,6 +76,6 @@ many errors; 3 bad input, configuration, authentication or connection;
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newSimCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newScanCmd(stdout, stderr), newSimCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/apache/cassandra-gocql-driver/v2/gocqlzap"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// connFlags are the connection and tuning flags every command shares.
+type connFlags struct {
+	hosts          []string
+	port           int
+	keyspace       string
+	table          string
+	columns        []string
+	localDC        string
+	consistency    string
+	pageSize       int
+	concurrency    int
+	perHost        int
+	splits         int
+	rate           float64
+	timeout        time.Duration
+	retries        int
+	connectTimeout time.Duration
+	maxFailed      int
+	sizeEstimates  bool
+	shard          string
+	username       string
+	passwordFile   string
+	tlsCA          string
+	tlsCert        string
+	tlsKey         string
+	tlsInsecure    bool
+}
+
+func (f *connFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringSliceVar(&f.hosts, "hosts", []string{"127.0.0.1"}, "contact points, comma separated (host or host:port)")
+	fs.IntVar(&f.port, "port", 9042, "native protocol port")
+	fs.StringVarP(&f.keyspace, "keyspace", "k", "", "keyspace of the table")
+	fs.StringVarP(&f.table, "table", "t", "", "table to read")
+	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
+	fs.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
+	fs.StringVar(&f.consistency, "consistency", "LOCAL_ONE", "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
+	fs.IntVar(&f.pageSize, "page-size", scanner.DefaultPageSize, "rows per page (a hint to the server)")
+	fs.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "subranges read at once")
+	fs.IntVar(&f.perHost, "per-host", scanner.DefaultPerHost, "page requests in flight per host at most")
+	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default 64 per host, never fewer than the vnode ranges)")
+	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one page request")
+	fs.IntVar(&f.retries, "retries", 8, "retries of a failing page, each on the next replica (0: none)")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time allowed to connect to the cluster")
+	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
+	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
+	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
+	fs.StringVar(&f.username, "username", "", "user for PasswordAuthenticator; the password comes from $RINGSCAN_PASSWORD or --password-file")
+	fs.StringVar(&f.passwordFile, "password-file", "", "file holding the password (first line)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate file (PEM); turns TLS on")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate file (PEM); turns TLS on")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "client key file (PEM), with --tls-cert")
+	fs.BoolVar(&f.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify the server's certificate and host name")
+}
+
+// parseShard parses "i/N".
+func parseShard(s string) (i, n int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("invalid --shard %q: want i/N with 0 <= i < N, e.g. 0/3", s)
+	}
+	return i, n, nil
+}
+
+// scannerConfig turns the flags into a scanner.Config, checking every value.
+func (f *connFlags) scannerConfig() (scanner.Config, error) {
+	var errs []error
+	if f.keyspace == "" {
+		errs = append(errs, errors.New("--keyspace (-k) is required"))
+	}
+	if f.table == "" {
+		errs = append(errs, errors.New("--table (-t) is required"))
+	}
+	cl, err := gocql.ParseConsistencyWrapper(f.consistency)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("invalid --consistency %q: allowed are ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", f.consistency))
+	}
+	positive := func(name string, v int) {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("invalid --%s %d: want a positive integer", name, v))
+		}
+	}
+	positive("page-size", f.pageSize)
+	positive("concurrency", f.concurrency)
+	positive("per-host", f.perHost)
+	if f.splits < 0 {
+		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
+	}
+	if f.rate < 0 {
+		errs = append(errs, fmt.Errorf("invalid --rate %v: want 0 (no ceiling) or a positive number of rows per second", f.rate))
+	}
+	if f.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("invalid --timeout %v: want a positive duration such as 30s", f.timeout))
+	}
+	if f.connectTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("invalid --connect-timeout %v: want a positive duration such as 10s", f.connectTimeout))
+	}
+	if f.retries < 0 {
+		errs = append(errs, fmt.Errorf("invalid --retries %d: want 0 or more", f.retries))
+	}
+	if f.maxFailed < -1 {
+		errs = append(errs, fmt.Errorf("invalid --max-failed-ranges %d: want -1, 0 or a positive integer", f.maxFailed))
+	}
+	shard, shards, err := parseShard(f.shard)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return scanner.Config{}, errors.Join(errs...)
+	}
+	retries := f.retries
+	if retries == 0 {
+		retries = -1 // the flag's 0 means none; the library's 0 means default
+	}
+	cfg := scanner.Config{
+		Keyspace: f.keyspace, Table: f.table, Columns: f.columns, PageSize: f.pageSize,
+		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost, Consistency: cl,
+		Retries: retries, RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
+		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
+	}
+	return cfg, cfg.Validate()
+}
+
+// password reads the password from $RINGSCAN_PASSWORD or --password-file.
+func (f *connFlags) password() (string, error) {
+	if f.passwordFile != "" {
+		data, err := os.ReadFile(f.passwordFile)
+		if err != nil {
+			return "", fmt.Errorf("cannot read --password-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	return os.Getenv("RINGSCAN_PASSWORD"), nil
+}
+
+// session connects to the cluster, failing within --connect-timeout.
+func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
+	if len(f.hosts) == 0 {
+		return nil, errors.New("--hosts is empty: give at least one contact point")
+	}
+	cl := gocql.NewCluster(f.hosts...)
+	cl.Port = f.port
+	cl.Timeout = f.timeout
+	cl.ConnectTimeout = f.connectTimeout
+	cl.WriteTimeout = f.timeout
+	cl.Logger = gocqlzap.NewZapLogger(log.Named("gocql"))
+	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
+	cl.NumConns = 2
+	if f.username != "" {
+		pw, err := f.password()
+		if err != nil {
+			return nil, err
+		}
+		if pw == "" {
+			return nil, errors.New("--username is set but no password: set $RINGSCAN_PASSWORD or --password-file")
+		}
+		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
+	}
+	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure {
+		if (f.tlsCert == "") != (f.tlsKey == "") {
+			return nil, errors.New("--tls-cert and --tls-key go together: give both or neither")
+		}
+		for name, path := range map[string]string{"--tls-ca": f.tlsCA, "--tls-cert": f.tlsCert, "--tls-key": f.tlsKey} {
+			if path == "" {
+				continue
+			}
+			if _, err := os.Stat(path); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", name, path, err)
+			}
+		}
+		cl.SslOpts = &gocql.SslOptions{CaPath: f.tlsCA, CertPath: f.tlsCert, KeyPath: f.tlsKey, EnableHostVerification: !f.tlsInsecure}
+	}
+	type result struct {
+		s   *gocql.Session
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := cl.CreateSession()
+		done <- result{s, err}
+	}()
+	deadline := time.NewTimer(f.connectTimeout + 2*time.Second)
+	defer deadline.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, connectError(f.hosts, f.port, r.err)
+		}
+		return r.s, nil
+	case <-deadline.C:
+		go func() { // close the session if it ever comes
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+		return nil, fmt.Errorf("cannot connect to %s (port %d) within --connect-timeout %v", strings.Join(f.hosts, ","), f.port, f.connectTimeout)
+	}
+}
+
+// connectError turns a driver error at connect into one line.
+func connectError(hosts []string, port int, err error) error {
+	msg := oneLine(err.Error())
+	var re gocql.RequestError
+	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
+		return fmt.Errorf("authentication failed on %s: %s", strings.Join(hosts, ","), re.Message())
+	}
+	if strings.Contains(strings.ToLower(msg), "authentication") || strings.Contains(msg, "Provided username") {
+		return fmt.Errorf("authentication failed on %s: %s", strings.Join(hosts, ","), msg)
+	}
+	return fmt.Errorf("cannot connect to %s (port %d): %s", strings.Join(hosts, ","), port, msg)
+}

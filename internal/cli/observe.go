@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ringscan/ringscan/internal/observe"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// newLogger builds the zap logger of --log-level and --log-format.
+func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
+	return observe.NewLogger(level, format, w)
+}
+
+// combine merges hooks.
+func combine(h ...worker.Hooks) worker.Hooks { return worker.Combine(h...) }
+
+// observer runs a job's progress display, metrics endpoint and report.
+type observer struct {
+	j        *job
+	stderr   io.Writer
+	tracker  *observe.Tracker
+	metrics  *observe.Metrics
+	cancel   context.CancelFunc
+	done     chan struct{}
+	serveErr chan error
+}
+
+// observe starts the progress display (unless --quiet) and the metrics
+// endpoint (with --metrics-addr).
+func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) {
+	o := &observer{j: j, stderr: stderr, done: make(chan struct{})}
+	prior := observe.Prior{Cursors: j.from}
+	prior.Rows, _, _ = j.state.Snapshot()
+	o.tracker = observe.NewTracker(j.plan.Subranges, prior)
+	pctx, cancel := context.WithCancel(ctx)
+	o.cancel = cancel
+	if j.flags.metricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		m, err := observe.NewMetrics(reg)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		m.SetRanges(len(j.plan.Subranges), 0)
+		srv, err := observe.ListenMetrics(j.flags.metricsAddr, reg)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("invalid --metrics-addr: %w", err)
+		}
+		o.metrics = m
+		o.serveErr = make(chan error, 1)
+		go func() { o.serveErr <- srv.Serve(pctx) }()
+	}
+	go func() {
+		defer close(o.done)
+		if !j.flags.quiet {
+			_ = observe.RunProgress(pctx, stderr, o.tracker, observe.ProgressOptions{})
+		}
+	}()
+	return o, nil
+}
+
+func (o *observer) hooks() worker.Hooks {
+	h := []worker.Hooks{o.tracker.Hooks(), observe.LogHooks(o.j.log)}
+	if o.metrics != nil {
+		h = append(h, o.metrics.Hooks())
+	}
+	return worker.Combine(h...)
+}
+
+// stop ends the progress display and the metrics endpoint.
+func (o *observer) stop() {
+	o.cancel()
+	<-o.done
+	if o.serveErr != nil {
+		<-o.serveErr
+	}
+}
+
+// finish writes the report and, unless quiet, the summary.
+func (o *observer) finish(st worker.Stats, total int64, runErr error, where string) {
+	j := o.j
+	skipped := 0
+	for _, c := range j.from {
+		if c.Done {
+			skipped++
+		}
+	}
+	if j.flags.report != "" {
+		meta := observe.ReportMeta{Keyspace: j.state.Identity.Keyspace, Table: j.state.Identity.Table,
+			Started: j.state.Started, Plan: j.state.Identity.Plan, Err: runErr}
+		if err := observe.WriteReport(j.flags.report, st, meta); err != nil {
+			j.log.Error("report not written", zap.Error(err))
+			fmt.Fprintf(o.stderr, "ringscan: report not written: %v\n", err)
+		}
+	}
+	if !j.flags.quiet {
+		_ = observe.WriteSummary(o.stderr, st, observe.SummaryInfo{Keyspace: j.state.Identity.Keyspace,
+			Table: j.state.Identity.Table, Skipped: skipped, PriorRows: total - st.Rows})
+		if where != "" {
+			fmt.Fprintf(o.stderr, "  output    %s\n", where)
+		}
+	}
+}

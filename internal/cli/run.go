@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/ringscan/ringscan/internal/checkpoint"
+	"github.com/ringscan/ringscan/internal/output"
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// jobFlags are the flags of commands that run a scan (scan, count).
+type jobFlags struct {
+	checkpoint      string
+	resume          bool
+	checkpointEvery time.Duration
+	quiet           bool
+	report          string
+	metricsAddr     string
+	logLevel        string
+	logFormat       string
+}
+
+func (f *jobFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file, atomically, every --checkpoint-every and on SIGINT/SIGTERM")
+	fs.BoolVar(&f.resume, "resume", false, "continue the scan recorded in --checkpoint")
+	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", 5*time.Second, "how often the checkpoint is saved")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
+	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	fs.StringVar(&f.logFormat, "log-format", "console", "log format: json or console")
+}
+
+func (f *jobFlags) validate() error {
+	if f.resume && f.checkpoint == "" {
+		return errors.New("--resume needs --checkpoint FILE: the file that records the scan to continue")
+	}
+	if f.checkpointEvery <= 0 {
+		return fmt.Errorf("invalid --checkpoint-every %v: want a positive duration such as 5s", f.checkpointEvery)
+	}
+	return nil
+}
+
+// committer is a sink whose writes can be made durable at a checkpoint.
+type committer interface {
+	Commit() ([]checkpoint.File, error)
+}
+
+// job is one scan run by a command.
+type job struct {
+	conn   connFlags
+	flags  jobFlags
+	log    *zap.Logger
+	stderr io.Writer
+
+	session *gocql.Session
+	sc      *scanner.Scanner
+	plan    *scanner.Plan
+	state   *checkpoint.State
+	from    map[int]worker.Cursor
+}
+
+// open connects, plans the scan and loads or starts the checkpoint. output
+// names the sink kind for the checkpoint identity.
+func (j *job) open(ctx context.Context, cfg scanner.Config, output string, opts ...scanner.Option) error {
+	s, err := j.conn.session(j.log)
+	if err != nil {
+		return badInput(err)
+	}
+	j.session = s
+	j.sc, err = scanner.New(s, cfg, append([]scanner.Option{scanner.WithLogger(j.log)}, opts...)...)
+	if err != nil {
+		return badInput(err)
+	}
+	if j.plan, err = j.sc.Plan(ctx); err != nil {
+		return badInput(err)
+	}
+	cols := make([]string, len(j.plan.Columns))
+	for i, c := range j.plan.Columns {
+		cols[i] = c.Name
+	}
+	id := checkpoint.Identity{Keyspace: cfg.Keyspace, Table: cfg.Table, Columns: cols,
+		Plan: j.plan.Full.Fingerprint(), Shard: checkpoint.ShardString(cfg.Shard, cfg.Shards), Output: output}
+	if j.flags.resume {
+		st, err := checkpoint.Load(j.flags.checkpoint)
+		if err != nil {
+			return badInput(fmt.Errorf("cannot resume: %w", err))
+		}
+		if err := st.Check(id); err != nil {
+			return badInput(fmt.Errorf("cannot resume from %s: %w", j.flags.checkpoint, err))
+		}
+		if j.from, err = st.Cursors(j.plan.Ring.Partitioner()); err != nil {
+			return badInput(fmt.Errorf("cannot resume: %w", err))
+		}
+		j.state = st
+		return nil
+	}
+	j.state = checkpoint.New(id)
+	if j.flags.checkpoint != "" {
+		if _, err := os.Stat(j.flags.checkpoint); err == nil {
+			return badInput(fmt.Errorf("checkpoint %s already exists: use --resume to continue it, or remove it to start over", j.flags.checkpoint))
+		}
+		if err := j.state.Save(j.flags.checkpoint); err != nil {
+			return badInput(fmt.Errorf("cannot write --checkpoint: %w", err))
+		}
+	}
+	return nil
+}
+
+func (j *job) close() {
+	if j.session != nil {
+		j.session.Close()
+	}
+}
+
+// checkpointHooks records every page the sink took and saves the checkpoint
+// every --checkpoint-every, after committing the output. It runs on the
+// pool's writer goroutine, between two sink writes, so the cursors saved
+// match exactly the rows committed.
+func (j *job) checkpointHooks(c committer) (worker.Hooks, func() error) {
+	var mu sync.Mutex
+	last := time.Now()
+	var saveErr error
+	save := func() error {
+		if j.flags.checkpoint == "" {
+			return nil
+		}
+		if c != nil {
+			files, err := c.Commit()
+			if err != nil {
+				return err
+			}
+			j.state.SetFiles(files)
+		}
+		return j.state.Save(j.flags.checkpoint)
+	}
+	hooks := worker.Hooks{PageWritten: func(id int, cur worker.Cursor, rows int) {
+		j.state.Update(id, cur, rows)
+		mu.Lock()
+		defer mu.Unlock()
+		if j.flags.checkpoint == "" || time.Since(last) < j.flags.checkpointEvery || saveErr != nil {
+			return
+		}
+		last = time.Now()
+		if err := save(); err != nil {
+			saveErr = err
+			j.log.Error("checkpoint not saved", zap.Error(err))
+		}
+	}}
+	final := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if saveErr != nil {
+			return saveErr
+		}
+		return save()
+	}
+	return hooks, final
+}
+
+// exitFor maps a scan's error to an exit error.
+func exitFor(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var partial *worker.PartialError
+	switch {
+	case ctx.Err() != nil:
+		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %w", context.Cause(ctx))}
+	case errors.As(err, &partial):
+		return &exitError{code: ExitPartial, err: err}
+	}
+	return &exitError{code: ExitAborted, err: fmt.Errorf("scan aborted: %w", err)}
+}
+
+// sinkNames lists the columns of a plan.
+func columnNames(cols []sink.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+var _ = output.ManifestName

@@ -1,0 +1,164 @@
+package observe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ringscan/ringscan/worker"
+)
+
+// latencyBuckets are the page latency histogram's buckets, in seconds:
+// 1ms to 30s (the worker's default request timeout).
+func latencyBuckets() []float64 {
+	return []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+}
+
+// Metrics are a scan's Prometheus metrics, fed by their hooks.
+type Metrics struct {
+	rows, pages, bytes, empty             prometheus.Counter
+	retries                               *prometheus.CounterVec
+	inflight                              *prometheus.GaugeVec
+	latency                               prometheus.Histogram
+	rangesTotal, rangesDone, rangesFailed prometheus.Gauge
+}
+
+// NewMetrics makes the metrics and registers them with reg (none when reg
+// is nil). It fails when reg already holds metrics of the same names.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	gauge := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	}
+	m := &Metrics{
+		rows:  counter("ringscan_rows_total", "Rows read."),
+		pages: counter("ringscan_pages_total", "Pages read."),
+		bytes: counter("ringscan_bytes_total", "Bytes of row data read."),
+		empty: counter("ringscan_empty_pages_total", "Pages that held no row while more pages followed (tombstones)."),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ringscan_retries_total", Help: "Page requests retried, by error kind.",
+		}, []string{"kind"}),
+		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ringscan_inflight_requests", Help: "Page requests in flight, by host.",
+		}, []string{"host"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ringscan_page_latency_seconds", Help: "Latency of successful page requests.", Buckets: latencyBuckets(),
+		}),
+		rangesTotal:  gauge("ringscan_ranges_total", "Subranges in the plan."),
+		rangesDone:   gauge("ringscan_ranges_done", "Subranges read and written to the end, including those done before a resume."),
+		rangesFailed: gauge("ringscan_ranges_failed", "Subranges that failed."),
+	}
+	if reg != nil {
+		var errs []error
+		for _, c := range []prometheus.Collector{m.rows, m.pages, m.bytes, m.empty, m.retries, m.inflight,
+			m.latency, m.rangesTotal, m.rangesDone, m.rangesFailed} {
+			if err := reg.Register(c); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// SetRanges sets the number of subranges in the plan and of those done
+// before this run (a resumed scan).
+func (m *Metrics) SetRanges(total, done int) {
+	m.rangesTotal.Set(float64(total))
+	m.rangesDone.Set(float64(done))
+}
+
+// Hooks returns the hooks that feed the metrics. A subrange counts as done
+// once its last page was written, as failed when RangeDone reports an
+// error.
+func (m *Metrics) Hooks() worker.Hooks {
+	return worker.Hooks{
+		PageRead: func(_ int, _ string, rows, bytes int, latency time.Duration) {
+			m.pages.Inc()
+			m.rows.Add(float64(rows))
+			m.bytes.Add(float64(bytes))
+			m.latency.Observe(latency.Seconds())
+		},
+		RequestStart: func(host string) { m.inflight.WithLabelValues(host).Inc() },
+		RequestEnd:   func(host string) { m.inflight.WithLabelValues(host).Dec() },
+		Retry:        func(_ int, _, kind string, _ error) { m.retries.WithLabelValues(kind).Inc() },
+		PageWritten: func(_ int, cur worker.Cursor, rows int) {
+			switch {
+			case cur.Done:
+				m.rangesDone.Inc()
+			case rows == 0:
+				m.empty.Inc()
+			}
+		},
+		RangeDone: func(st worker.RangeStats) {
+			if st.Err != nil {
+				m.rangesFailed.Inc()
+			}
+		},
+	}
+}
+
+// MetricsServer serves /metrics over HTTP.
+type MetricsServer struct {
+	ln  net.Listener
+	srv *http.Server
+}
+
+// ListenMetrics listens on addr ("host:port", ":9100", "127.0.0.1:0") at
+// once, so that a bad address fails before the scan starts, and returns
+// a server for g's metrics at /metrics; Serve serves them.
+func ListenMetrics(addr string, g prometheus.Gatherer) (*MetricsServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listen on %q: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	return &MetricsServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}, nil
+}
+
+// Addr is the address listened on, with the port chosen for ":0".
+func (s *MetricsServer) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve serves until ctx ends, then shuts the server down, waiting up to
+// 5s for requests under way, and returns nil; or it returns the error
+// that stopped it.
+func (s *MetricsServer) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("metrics: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(sctx); err != nil {
+		_ = s.srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
+}
+
+// Serve serves g's metrics at /metrics on addr until ctx ends. A bad
+// address fails at once. See ListenMetrics to learn the address or to
+// check it before serving.
+func Serve(ctx context.Context, addr string, g prometheus.Gatherer) error {
+	s, err := ListenMetrics(addr, g)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}

@@ -1,0 +1,175 @@
+package observe
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ringscan/ringscan/worker"
+)
+
+// ReportVersion is the version of the report format WriteReport writes.
+const ReportVersion = 1
+
+// ReportMeta is what a report says about the scan beyond its statistics.
+type ReportMeta struct {
+	Keyspace, Table string
+	// Started is when the scan started.
+	Started time.Time
+	// Plan is the plan's fingerprint (ring.Plan.Fingerprint), optional.
+	Plan string
+	// Err is the scan's error, if it did not read everything.
+	Err error
+}
+
+// Report is the per-range JSON report of a scan; docs/report.md describes
+// its format.
+type Report struct {
+	Version   int           `json:"version"`
+	Keyspace  string        `json:"keyspace"`
+	Table     string        `json:"table"`
+	Started   time.Time     `json:"started"`
+	ElapsedMS int64         `json:"elapsed_ms"`
+	Plan      string        `json:"plan,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	Totals    ReportTotals  `json:"totals"`
+	Ranges    []RangeReport `json:"ranges"`
+}
+
+// ReportTotals are a scan's totals.
+type ReportTotals struct {
+	Rows          int64            `json:"rows"`
+	Pages         int64            `json:"pages"`
+	EmptyPages    int64            `json:"empty_pages"`
+	Bytes         int64            `json:"bytes"`
+	Retries       int64            `json:"retries"`
+	RetriesByKind map[string]int64 `json:"retries_by_kind"`
+	RowsPerSecond float64          `json:"rows_per_second"`
+	Ranges        int              `json:"ranges"`
+	Done          int              `json:"done"`
+	Failed        int              `json:"failed"`
+}
+
+// RangeReport is one subrange's line of a report.
+type RangeReport struct {
+	ID int `json:"id"`
+	// Start (excluded) and End (included) are the subrange's tokens, as
+	// strings: RandomPartitioner tokens do not fit a JSON number.
+	Start      string  `json:"start"`
+	End        string  `json:"end"`
+	Share      float64 `json:"share"`
+	Host       string  `json:"host"`
+	Rows       int64   `json:"rows"`
+	Bytes      int64   `json:"bytes"`
+	Pages      int64   `json:"pages"`
+	EmptyPages int64   `json:"empty_pages"`
+	Retries    int64   `json:"retries"`
+	DurationMS int64   `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
+}
+
+// NewReport builds the report of a scan: its ranges in id order.
+func NewReport(st worker.Stats, meta ReportMeta) *Report {
+	r := &Report{
+		Version:   ReportVersion,
+		Keyspace:  meta.Keyspace,
+		Table:     meta.Table,
+		Started:   meta.Started,
+		ElapsedMS: st.Elapsed.Milliseconds(),
+		Plan:      meta.Plan,
+		Totals: ReportTotals{
+			Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
+			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),
+			Ranges: st.Ranges, Done: st.Done, Failed: st.Failed,
+		},
+		Ranges: make([]RangeReport, 0, len(st.PerRange)),
+	}
+	if r.Totals.RetriesByKind == nil {
+		r.Totals.RetriesByKind = map[string]int64{}
+	}
+	if meta.Err != nil {
+		r.Error = oneLine(meta.Err.Error())
+	}
+	for _, s := range st.PerRange {
+		rr := RangeReport{
+			ID: s.ID, Start: s.Range.Start.String(), End: s.Range.End.String(), Share: s.Range.Share(),
+			Host: s.Host, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.Empty,
+			Retries: s.Retries, DurationMS: s.Duration.Milliseconds(),
+		}
+		if s.Err != nil {
+			rr.Error = oneLine(rangeError(s.Err))
+		}
+		r.Ranges = append(r.Ranges, rr)
+	}
+	slices.SortFunc(r.Ranges, func(a, b RangeReport) int { return cmp.Compare(a.ID, b.ID) })
+	return r
+}
+
+// WriteReport writes the JSON report of a scan to path atomically: to a
+// temporary file in the same directory, synced, then renamed over path, so
+// that path holds either the old report or the whole new one.
+func WriteReport(path string, st worker.Stats, meta ReportMeta) error {
+	data, err := json.MarshalIndent(NewReport(st, meta), "", "  ")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// ReadReport reads a report written by WriteReport.
+func ReadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("report %s: %w", path, err)
+	}
+	if r.Version != ReportVersion {
+		return nil, fmt.Errorf("report %s: version %d, want %d", path, r.Version, ReportVersion)
+	}
+	return &r, nil
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename durable; not every system can sync a directory.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}

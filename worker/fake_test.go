@@ -1,0 +1,265 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fakeRow is a row of the fake table. Rows are in ring order: by token,
+// then key; several rows may share a token (one partition's rows).
+type fakeRow struct {
+	tok int64
+	key string
+}
+
+func (r fakeRow) pos() *worker.Position {
+	return &worker.Position{Token: ring.Murmur3Token(r.tok), Key: [][]byte{[]byte(r.key)}}
+}
+
+// after reports whether r comes after pos in the ring's order.
+func (r fakeRow) after(pos *worker.Position) bool {
+	if c := ring.Murmur3Token(r.tok).Compare(pos.Token); c != 0 {
+		return c > 0
+	}
+	return r.key > string(pos.Key[0])
+}
+
+// request is one Fetch call as the fake saw it.
+type request struct {
+	rangeID int
+	host    string
+	cur     worker.Cursor
+	n       int // the request's number within its range, from 1
+}
+
+// fakeFetcher serves pages of a fake table, like a server answering the
+// scanner's statements: a paging state is an offset into the rows the
+// statement selects (the subrange, or with Cursor.After the rows from
+// After's token on, of which those up to After are then dropped, as the
+// scanner's fetcher does).
+type fakeFetcher struct {
+	rows     map[int][]fakeRow // by subrange ID
+	pageSize int
+	// fail, if set, is asked before each request is served; an error fails
+	// the request.
+	fail func(r request) error
+	// gate, if set, holds each request until it is closed (or the request's
+	// context ends).
+	gate chan struct{}
+	// started, if set, receives every request as it starts (non-blocking).
+	started chan request
+
+	newBatches atomic.Int64
+
+	mu       sync.Mutex
+	requests []request
+	perRange map[int]int
+	inFlight map[string]int
+	maxHost  map[string]int
+}
+
+var fakeColumns = []sink.Column{sink.ColumnOf("id", cqltype.Native(cqltype.Varchar))}
+
+func newFake(rows map[int][]fakeRow, pageSize int) *fakeFetcher {
+	return &fakeFetcher{rows: rows, pageSize: pageSize, perRange: map[int]int{}, inFlight: map[string]int{}, maxHost: map[string]int{}}
+}
+
+func (f *fakeFetcher) NewBatch() *sink.Batch {
+	f.newBatches.Add(1)
+	return sink.NewBatch(fakeColumns, 1)
+}
+
+func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
+	f.mu.Lock()
+	f.perRange[t.Subrange.ID]++
+	r := request{rangeID: t.Subrange.ID, host: host.ID, cur: cur, n: f.perRange[t.Subrange.ID]}
+	f.requests = append(f.requests, r)
+	f.inFlight[host.ID]++
+	f.maxHost[host.ID] = max(f.maxHost[host.ID], f.inFlight[host.ID])
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inFlight[host.ID]--
+		f.mu.Unlock()
+	}()
+	if f.started != nil {
+		select {
+		case f.started <- r:
+		default:
+		}
+	}
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return cur, ctx.Err()
+		}
+	}
+	if f.fail != nil {
+		if err := f.fail(r); err != nil {
+			return cur, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return cur, err
+	}
+	rows := f.rows[t.Subrange.ID]
+	first := 0
+	if cur.After != nil {
+		first, _ = slices.BinarySearchFunc(rows, cur.After.Token, func(r fakeRow, tk ring.Token) int {
+			return ring.Murmur3Token(r.tok).Compare(tk)
+		})
+	}
+	off := 0
+	if cur.PageState != nil {
+		var err error
+		off, err = strconv.Atoi(strings.TrimPrefix(string(cur.PageState), "offset:"))
+		if err != nil || !strings.HasPrefix(string(cur.PageState), "offset:") {
+			return cur, fmt.Errorf("%w: %q", worker.ErrPageStateRefused, cur.PageState)
+		}
+	}
+	start := min(first+off, len(rows))
+	end := min(start+f.pageSize, len(rows))
+	next := cur
+	for _, row := range rows[start:end] {
+		if cur.After != nil && !row.after(cur.After) {
+			continue
+		}
+		b.AppendValue(rowID(t.Subrange.ID, row))
+		next.Last = row.pos()
+	}
+	if end == len(rows) {
+		next.PageState, next.Done = nil, true
+	} else {
+		next.PageState = []byte("offset:" + strconv.Itoa(end-first))
+	}
+	return next, nil
+}
+
+func (f *fakeFetcher) requestsOf(rangeID int) []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []request
+	for _, r := range f.requests {
+		if r.rangeID == rangeID {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f *fakeFetcher) allRequests() []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requests)
+}
+
+func rowID(rangeID int, r fakeRow) []byte {
+	return []byte(fmt.Sprintf("%d/%d/%s", rangeID, r.tok, r.key))
+}
+
+// hosts are the fake cluster's nodes.
+var hosts = []ring.Host{
+	{ID: "h1", Address: "10.0.0.1"},
+	{ID: "h2", Address: "10.0.0.2"},
+	{ID: "h3", Address: "10.0.0.3"},
+}
+
+// table builds n subranges of width 1000, each with rowsPer rows,
+// perToken rows sharing each token, every subrange replicated on
+// replicas hosts.
+func table(n, rowsPer, perToken, replicas int) ([]worker.Task, map[int][]fakeRow) {
+	tasks := make([]worker.Task, n)
+	rows := map[int][]fakeRow{}
+	for i := range n {
+		lo := int64(i)*1000 - 500_000
+		tasks[i] = worker.Task{Subrange: ring.Subrange{
+			ID:       i,
+			Range:    ring.Range{Start: ring.Murmur3Token(lo), End: ring.Murmur3Token(lo + 1000)},
+			Replicas: slices.Clone(hosts[:replicas]),
+		}}
+		for j := range rowsPer {
+			rows[i] = append(rows[i], fakeRow{tok: lo + 1 + int64(j/perToken), key: fmt.Sprintf("k%04d", j)})
+		}
+	}
+	return tasks, rows
+}
+
+// wantRows is the multiset of every row of the given ranges (all when
+// none are given).
+func wantRows(rows map[int][]fakeRow, ranges ...int) map[string]int {
+	if len(ranges) == 0 {
+		ranges = slices.Collect(maps.Keys(rows))
+	}
+	out := map[string]int{}
+	for _, id := range ranges {
+		for _, r := range rows[id] {
+			out[string(rowID(id, r))]++
+		}
+	}
+	return out
+}
+
+// collectSink keeps the ids of the rows written, counting each.
+type collectSink struct {
+	mu     sync.Mutex
+	rows   map[string]int
+	closed int
+	// write, if set, runs before each page is taken; an error fails the
+	// write.
+	write func(ctx context.Context, b *sink.Batch) error
+}
+
+func newCollectSink() *collectSink { return &collectSink{rows: map[string]int{}} }
+
+func (s *collectSink) Write(ctx context.Context, b *sink.Batch) error {
+	if s.write != nil {
+		if err := s.write(ctx, b); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range b.Len() {
+		s.rows[string(b.Value(i, 0))]++
+	}
+	return nil
+}
+
+func (s *collectSink) Close(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed++
+	return nil
+}
+
+func (s *collectSink) got() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.rows)
+}
+
+// fastRetries are backoffs short enough for tests.
+func fastRetries(cfg worker.Config) worker.Config {
+	cfg.BackoffBase, cfg.BackoffMax = 100*time.Microsecond, 2*time.Millisecond
+	return cfg
+}
