@@ -74,6 +74,8 @@ type Plan struct {
 	Columns []sink.Column
 	// Replication is the keyspace's replication.
 	Replication ring.Replication
+	// PartitionKey names the table's partition key columns, in order.
+	PartitionKey []string
 
 	fetcher *fetcher
 }
@@ -108,7 +110,12 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 		}
 	}
 	f := newFetcher(s.session, s.cfg, r.Partitioner(), t, cols)
-	return &Plan{Ring: r, Subranges: part.Shuffle(s.cfg.Seed), Full: full, Columns: f.out, Replication: t.repl, fetcher: f}, nil
+	pk := make([]string, len(t.pk))
+	for i, c := range t.pk {
+		pk[i] = c.name
+	}
+	return &Plan{Ring: r, Subranges: part.Shuffle(s.cfg.Seed), Full: full, Columns: f.out, Replication: t.repl,
+		PartitionKey: pk, fetcher: f}, nil
 }
 
 // Run scans the whole table (or the configured shard) into sk, which it

@@ -55,9 +55,10 @@ func (c CSVConfig) Validate() error {
 // lists, sets, maps and tuples as their JSON text. A null is CSVConfig.Null
 // and an empty text value is "".
 //
-// The header is written by the first Write, even of a batch without rows;
-// a scan that delivers no batch at all writes no header, since the sink
-// learns the columns from the batches. Buffering, errors and the ownership
+// The header is written by the first Write, even of a batch without rows,
+// or by WriteHeader: the sink learns the columns from the batches, so a
+// scan that delivers no batch (an empty table) has a header only if
+// WriteHeader was called. Buffering, errors and the ownership
 // of the writer are as for JSONLines.
 type CSV struct {
 	w      io.Writer
@@ -97,17 +98,7 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	buf := s.buf[:0]
-	if !s.header {
-		s.header = true
-		for i, c := range b.Columns {
-			if i > 0 {
-				buf = append(buf, s.delim...)
-			}
-			buf = s.appendField(buf, len(buf), []byte(c.Name))
-		}
-		buf = append(buf, s.eol...)
-	}
+	buf := s.appendHeader(s.buf[:0], b.Columns)
 	for row := range b.Len() {
 		start := len(buf)
 		for col := range b.Columns {
@@ -151,13 +142,39 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 	return s.flush()
 }
 
-// appendField appends field, quoted if it needs quotes.
-func (s *CSV) appendField(dst []byte, start int, field []byte) []byte {
-	dst = append(dst, field...)
-	if csvNeedsQuotes(dst[start:], s.delim) {
-		dst = csvQuote(dst, start)
+// WriteHeader writes the header row of cols now if it is due (not
+// written yet, and not turned off). Write does so itself, with the first
+// batch; call WriteHeader with the scan's columns for a scan that may
+// deliver no batch, such as the scan of an empty table, to get a header
+// even then.
+func (s *CSV) WriteHeader(_ context.Context, cols []Column) error {
+	if s.closed {
+		return ErrClosed
 	}
-	return dst
+	if s.err != nil {
+		return s.err
+	}
+	s.buf = s.appendHeader(s.buf[:0], cols)
+	return s.flush()
+}
+
+// appendHeader appends the header row of cols if it is due.
+func (s *CSV) appendHeader(dst []byte, cols []Column) []byte {
+	if s.header {
+		return dst
+	}
+	s.header = true
+	for i, c := range cols {
+		if i > 0 {
+			dst = append(dst, s.delim...)
+		}
+		start := len(dst)
+		dst = append(dst, c.Name...)
+		if csvNeedsQuotes(dst[start:], s.delim) {
+			dst = csvQuote(dst, start)
+		}
+	}
+	return append(dst, s.eol...)
 }
 
 // flush writes s.buf to the writer and empties it.

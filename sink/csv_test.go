@@ -80,6 +80,25 @@ func TestCSVHeader(t *testing.T) {
 		require.NoError(t, s.Close(ctx))
 		assert.Equal(t, "id,\"a,b\",\" c\"\n", out.String())
 	})
+	t.Run("WriteHeader for a scan without batches", func(t *testing.T) {
+		var out bytes.Buffer
+		s, err := sink.NewCSV(&out, sink.CSVConfig{Delimiter: ';'})
+		require.NoError(t, err)
+		columns := page(t, cols).Columns
+		require.NoError(t, s.WriteHeader(ctx, columns))
+		require.NoError(t, s.WriteHeader(ctx, columns), "once only")
+		require.NoError(t, s.Write(ctx, page(t, cols, []any{1, "x;y", nil})))
+		require.NoError(t, s.Close(ctx))
+		assert.ErrorIs(t, s.WriteHeader(ctx, columns), sink.ErrClosed)
+		assert.Equal(t, "id;a,b;\" c\"\n1;\"x;y\";\n", out.String())
+	})
+	t.Run("WriteHeader with the header off", func(t *testing.T) {
+		var out bytes.Buffer
+		s, err := sink.NewCSV(&out, sink.CSVConfig{NoHeader: true})
+		require.NoError(t, err)
+		require.NoError(t, s.WriteHeader(ctx, page(t, cols).Columns))
+		assert.Empty(t, out.String())
+	})
 	t.Run("off", func(t *testing.T) {
 		var out bytes.Buffer
 		s, err := sink.NewCSV(&out, sink.CSVConfig{NoHeader: true, Null: "NULL", Delimiter: '|', CRLF: true})

@@ -24,7 +24,9 @@ const flushAt = 256 << 10
 // Write renders the rows of the batch in order. If a value is malformed it
 // returns an error wrapping ErrInvalidValue that names the row and column,
 // having written the rows before it. An error of the writer is returned
-// by the Write that met it and by every later Write.
+// by the Write that met it and by every later Write. Write does not
+// consult its context: it renders a page it was given, and an io.Writer
+// cannot be interrupted anyway.
 type JSONLines struct {
 	w      io.Writer
 	enc    encoder

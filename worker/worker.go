@@ -217,6 +217,10 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 	st := p.stats(len(tasks), time.Since(start))
 	switch {
 	case werr != nil:
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(werr, cause) {
+			// The scan was cancelled first; the sink saw the cancellation.
+			return st, cause
+		}
 		return st, werr
 	case runErr != nil:
 		if ctx.Err() != nil && !errors.As(runErr, new(*RangeError)) {
@@ -297,11 +301,16 @@ func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			attempts++
-			tried = append(tried, host.Address)
 			class, kind := classify(err)
-			if class == fatal || attempts > p.cfg.Retries {
-				return fail(err)
+			// A refused paging state is no failed attempt: the subrange
+			// resumes at once from a token bound, with no paging state to
+			// refuse again, even when retries are off.
+			if class != refusedState || cur.PageState == nil {
+				attempts++
+				tried = append(tried, host.Address)
+				if class == fatal || attempts > p.cfg.Retries {
+					return fail(err)
+				}
 			}
 			st.Retries++
 			p.mu.Lock()

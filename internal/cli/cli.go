@@ -76,6 +76,7 @@ many errors; 3 bad input, configuration, authentication or connection;
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newScanCmd(stdout, stderr), newSimCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newDemoCmd(stdout, stderr), newScanCmd(stdout, stderr), newCountCmd(stdout, stderr),
+		newRingCmd(stdout, stderr), newSimCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }

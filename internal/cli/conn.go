@@ -171,6 +171,9 @@ func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
 	cl.Logger = gocqlzap.NewZapLogger(log.Named("gocql"))
 	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
 	cl.NumConns = 2
+	// Requests are sent at once: gocql's default 200µs write coalescing
+	// delays every page request of a sequential page chain.
+	cl.WriteCoalesceWaitTime = 0
 	if f.username != "" {
 		pw, err := f.password()
 		if err != nil {

@@ -52,7 +52,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ringscan_page_latency_seconds", Help: "Latency of successful page requests.", Buckets: latencyBuckets(),
 		}),
-		rangesTotal:  gauge("ringscan_ranges_total", "Subranges in the plan."),
+		rangesTotal:  gauge("ringscan_ranges_planned", "Subranges in the plan (a gauge, so not named _total)."),
 		rangesDone:   gauge("ringscan_ranges_done", "Subranges read and written to the end, including those done before a resume."),
 		rangesFailed: gauge("ringscan_ranges_failed", "Subranges that failed."),
 	}

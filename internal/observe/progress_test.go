@@ -141,20 +141,25 @@ func TestRunProgressTicks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newFakeClock()
 			tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
-			var buf bytes.Buffer // written by RunProgress only, read after it returns
+			w := newLineWriter()
 			tick := make(chan time.Time)
-			stop := runProgress(&buf, tr, ProgressOptions{
+			stop := runProgress(w, tr, ProgressOptions{
 				Prefix:     "run",
 				Tick:       tick,
 				IsTerminal: func(io.Writer) bool { return tt.terminal },
 				Width:      func(io.Writer) int { return 61 },
 			})
 			tick <- time.Time{}
+			select {
+			case <-w.writes:
+			case <-time.After(10 * time.Second):
+				t.Fatal("nothing written within 10s")
+			}
 			c.advance(time.Second)
 			tr.Hooks().PageWritten(0, doneCursor, 0)
-			tick <- time.Time{} // the first line is written once this is received
+			tick <- time.Time{} // its line is written before RunProgress looks at ctx again
 			require.NoError(t, stop())
-			assert.Equal(t, tt.want, buf.String())
+			assert.Equal(t, tt.want, w.String())
 		})
 	}
 }

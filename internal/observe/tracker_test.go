@@ -30,11 +30,23 @@ func quarters() []ring.Subrange {
 
 var doneCursor = worker.Cursor{Done: true}
 
-// fakeClock is a settable clock.
-type fakeClock struct{ t time.Time }
+// fakeClock is a settable clock, safe for concurrent use.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2025, 5, 1, 10, 0, 0, 0, time.UTC)} }
 

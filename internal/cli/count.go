@@ -1,0 +1,250 @@
+package cli
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+)
+
+func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
+	var cf connFlags
+	var jf jobFlags
+	var by string
+	var top int
+	cmd := &cobra.Command{
+		Use:   "count",
+		Short: "Count a table's rows in parallel; the total alone goes to stdout",
+		Long: `count reads every row of a table in parallel, reading only the partition key
+columns, and writes the total alone on stdout; details and progress go to
+stderr. --by range, --by host and --by partition add per-range, per-host or
+top-N-partition counts (on stderr), like dsbulk's count modes. With
+--checkpoint the count resumes after a crash without counting a row twice.`,
+		Example: `  ringscan count -k shop -t orders
+  ringscan count -k shop -t orders --by partition --top 20`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCount(cmd.Context(), &cf, &jf, by, top, stdout, stderr)
+		},
+	}
+	cf.register(cmd)
+	jf.register(cmd)
+	cmd.Flags().StringVar(&by, "by", "", "also count by range, host or partition (top --top partitions)")
+	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
+	return cmd
+}
+
+func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top int, stdout, stderr io.Writer) error {
+	cfg, err := cf.scannerConfig()
+	if err != nil {
+		return badInput(err)
+	}
+	if err := jf.validate(); err != nil {
+		return badInput(err)
+	}
+	switch by {
+	case "", "range", "host", "partition":
+	default:
+		return badInput(fmt.Errorf("invalid --by %q: allowed are range, host, partition", by))
+	}
+	if top < 1 {
+		return badInput(fmt.Errorf("invalid --top %d: want a positive number", top))
+	}
+	if jf.resume && (by == "host" || by == "partition") {
+		return badInput(errors.New("--by host and --by partition cannot resume: a checkpoint keeps counts per range only; use --by range"))
+	}
+	if len(cfg.Columns) > 0 {
+		return badInput(errors.New("--columns does not apply to count: it reads the partition key only"))
+	}
+	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
+	if err != nil {
+		return badInput(err)
+	}
+	defer func() { _ = log.Sync() }()
+	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
+	defer j.close()
+	// Count reads the partition key only: learn it, then plan for it.
+	s, err := cf.session(log)
+	if err != nil {
+		return badInput(err)
+	}
+	probe, err := scanner.New(s, cfg)
+	if err != nil {
+		s.Close()
+		return badInput(err)
+	}
+	p, err := probe.Plan(ctx)
+	s.Close()
+	if err != nil {
+		return badInput(err)
+	}
+	cfg.Columns = p.PartitionKey
+	if err := j.open(ctx, cfg, "count"); err != nil {
+		return err
+	}
+	c := newCounter(by, top)
+	hooks, saveFinal := j.checkpointHooks(nil)
+	obs, err := j.observe(ctx, stderr)
+	if err != nil {
+		return badInput(err)
+	}
+	stats, runErr := j.sc.RunPlan(ctx, j.plan, j.from, c, scanner.WithHooks(combine(hooks, obs.hooks())))
+	obs.stop()
+	if err := saveFinal(); err != nil {
+		log.Error("final checkpoint not saved", zap.Error(err))
+	}
+	total, _, _ := j.state.Snapshot()
+	obs.finish(stats, total, runErr, "")
+	if runErr == nil || exitFor(ctx, runErr).(*exitError).code == ExitPartial {
+		fmt.Fprintln(stdout, total)
+		c.report(stderr, j)
+	}
+	return exitFor(ctx, runErr)
+}
+
+// counter is the count sink: it keeps the breakdown asked for. The total
+// comes from the checkpoint state, which also counts resumed rows.
+type counter struct {
+	by  string
+	top int
+
+	mu     sync.Mutex
+	hosts  map[string]int64
+	ranges map[int]int64
+	// For --by partition: the partition each subrange is in, its rows, and
+	// the largest partitions seen.
+	current map[int]*partCount
+	largest partHeap
+}
+
+type partCount struct {
+	key  string
+	rows int64
+}
+
+type partHeap []partCount
+
+func (h partHeap) Len() int           { return len(h) }
+func (h partHeap) Less(i, j int) bool { return h[i].rows < h[j].rows }
+func (h partHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *partHeap) Push(x any)        { *h = append(*h, x.(partCount)) }
+func (h *partHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func newCounter(by string, top int) *counter {
+	return &counter{by: by, top: top, hosts: map[string]int64{}, ranges: map[int]int64{}, current: map[int]*partCount{}}
+}
+
+// Write counts a page. Pages of one subrange arrive in token order and a
+// partition never spans two subranges, so a partition's rows are
+// consecutive in its subrange's pages.
+func (c *counter) Write(_ context.Context, b *sink.Batch) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := int64(b.Len())
+	c.hosts[b.Host] += n
+	c.ranges[b.RangeID] += n
+	if c.by != "partition" {
+		return nil
+	}
+	for i := 0; i < b.Len(); i++ {
+		key := partitionKeyText(b, i)
+		cur := c.current[b.RangeID]
+		if cur != nil && cur.key == key {
+			cur.rows++
+			continue
+		}
+		if cur != nil {
+			c.offer(*cur)
+		}
+		c.current[b.RangeID] = &partCount{key: key, rows: 1}
+	}
+	return nil
+}
+
+func partitionKeyText(b *sink.Batch, row int) string {
+	parts := make([]string, len(b.Columns))
+	for i := range b.Columns {
+		v, err := b.Decode(row, i)
+		if err != nil {
+			parts[i] = fmt.Sprintf("%x", b.Value(row, i))
+			continue
+		}
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *counter) offer(p partCount) {
+	if len(c.largest) < c.top {
+		heap.Push(&c.largest, p)
+		return
+	}
+	if p.rows > c.largest[0].rows {
+		c.largest[0] = p
+		heap.Fix(&c.largest, 0)
+	}
+}
+
+// Close flushes the partitions still open.
+func (c *counter) Close(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, cur := range c.current {
+		c.offer(*cur)
+		delete(c.current, id)
+	}
+	return nil
+}
+
+// report writes the breakdown.
+func (c *counter) report(w io.Writer, j *job) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	defer tw.Flush()
+	switch c.by {
+	case "host":
+		fmt.Fprintln(tw, "rows\thost\t")
+		hosts := make([]string, 0, len(c.hosts))
+		for h := range c.hosts {
+			hosts = append(hosts, h)
+		}
+		sort.Slice(hosts, func(a, b int) bool { return c.hosts[hosts[a]] > c.hosts[hosts[b]] })
+		for _, h := range hosts {
+			fmt.Fprintf(tw, "%d\t%s\t\n", c.hosts[h], h)
+		}
+	case "range":
+		fmt.Fprintln(tw, "rows\trange\tstart\tend\t")
+		prior := map[int]int64{}
+		for id, r := range j.state.Ranges {
+			prior[id] = r.Rows
+		}
+		for _, sr := range j.plan.Subranges {
+			// The checkpoint state counts every row written, resumed or not.
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t\n", prior[sr.ID], sr.ID, sr.Range.Start, sr.Range.End)
+		}
+	case "partition":
+		fmt.Fprintln(tw, "rows\tpartition\t")
+		parts := append(partHeap(nil), c.largest...)
+		sort.Slice(parts, func(a, b int) bool { return parts[a].rows > parts[b].rows })
+		for _, p := range parts {
+			fmt.Fprintf(tw, "%d\t(%s)\t\n", p.rows, p.key)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// ringHost and ringRange are the JSON form of "ringscan ring --json".
+type ringHost struct {
+	Address string `json:"address"`
+	HostID  string `json:"host_id"`
+	DC      string `json:"dc"`
+	Rack    string `json:"rack"`
+	Tokens  int    `json:"tokens"`
+}
+
+type ringRange struct {
+	ID         int      `json:"id"`
+	Start      string   `json:"start"`
+	End        string   `json:"end"`
+	Replicas   []string `json:"replicas"`
+	Share      float64  `json:"share"`
+	Partitions *int64   `json:"estimated_partitions,omitempty"`
+	Bytes      *int64   `json:"estimated_bytes,omitempty"`
+}
+
+type ringOut struct {
+	Keyspace    string      `json:"keyspace"`
+	Table       string      `json:"table"`
+	Partitioner string      `json:"partitioner"`
+	Replication string      `json:"replication"`
+	Plan        string      `json:"plan_fingerprint"`
+	Estimates   string      `json:"estimates"`
+	Hosts       []ringHost  `json:"hosts"`
+	Ranges      []ringRange `json:"ranges"`
+}
+
+func newRingCmd(stdout, stderr io.Writer) *cobra.Command {
+	var cf connFlags
+	var asJSON bool
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "ring",
+		Short: "Show the cluster's hosts and a table's split plan",
+		Long: `ring shows the hosts the driver discovered (address, host id, data center,
+rack, token count) and the split plan a scan of the table would use: each
+subrange's bounds, replicas, share of the ring and size estimate (from
+system.size_estimates). The plan honours --splits, --local-dc and --shard.`,
+		Example: `  ringscan ring -k shop -t orders
+  ringscan ring -k shop -t orders --splits 512 --json | jq '.ranges | length'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := cf.scannerConfig()
+			if err != nil {
+				return badInput(err)
+			}
+			cfg.UseSizeEstimates = true
+			log, err := newLogger(logLevel, "console", stderr)
+			if err != nil {
+				return badInput(err)
+			}
+			s, err := cf.session(log)
+			if err != nil {
+				return badInput(err)
+			}
+			defer s.Close()
+			sc, err := scanner.New(s, cfg)
+			if err != nil {
+				return badInput(err)
+			}
+			p, err := sc.Plan(cmd.Context())
+			if err != nil {
+				return badInput(err)
+			}
+			out := ringOut{Keyspace: cfg.Keyspace, Table: cfg.Table, Partitioner: p.Ring.Partitioner().ClassName(),
+				Replication: p.Replication.String(), Plan: p.Full.Fingerprint(), Estimates: "ring share"}
+			if p.Full.EstimatesUsed {
+				out.Estimates = "system.size_estimates"
+			} else if p.Full.EstimatesIgnored != "" {
+				out.Estimates = "ring share (size estimates ignored: " + p.Full.EstimatesIgnored + ")"
+			}
+			for _, h := range p.Ring.Hosts() {
+				out.Hosts = append(out.Hosts, ringHost{Address: h.Address, HostID: h.ID, DC: h.DC, Rack: h.Rack, Tokens: len(h.Tokens)})
+			}
+			ranges := append(p.Subranges[:0:0], p.Subranges...)
+			sort.Slice(ranges, func(a, b int) bool { return ranges[a].ID < ranges[b].ID })
+			for _, sr := range ranges {
+				rr := ringRange{ID: sr.ID, Start: sr.Range.Start.String(), End: sr.Range.End.String(), Share: sr.Share}
+				for _, r := range sr.Replicas {
+					rr.Replicas = append(rr.Replicas, r.Address)
+				}
+				if sr.Estimate != nil {
+					rr.Partitions, rr.Bytes = &sr.Estimate.Partitions, &sr.Estimate.Bytes
+				}
+				out.Ranges = append(out.Ranges, rr)
+			}
+			if asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			return writeRingTable(stdout, out)
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
+	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	return cmd
+}
+
+func writeRingTable(w io.Writer, out ringOut) error {
+	fmt.Fprintf(w, "%s.%s: %s, replication %s, %d hosts, %d subranges (weights: %s)\n\n",
+		out.Keyspace, out.Table, out.Partitioner, out.Replication, len(out.Hosts), len(out.Ranges), out.Estimates)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tHOST ID\tDC\tRACK\tTOKENS")
+	for _, h := range out.Hosts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", h.Address, h.HostID, h.DC, h.Rack, h.Tokens)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTART (excl.)\tEND (incl.)\tSHARE\tEST. PARTITIONS\tREPLICAS")
+	for _, r := range out.Ranges {
+		est := "-"
+		if r.Partitions != nil {
+			est = fmt.Sprint(*r.Partitions)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.4f%%\t%s\t%s\n", r.ID, r.Start, r.End, 100*r.Share, est, strings.Join(r.Replicas, ","))
+	}
+	return tw.Flush()
+}

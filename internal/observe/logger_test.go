@@ -1,0 +1,68 @@
+package observe
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+)
+
+func TestNewLogger(t *testing.T) {
+	tests := []struct {
+		level, format string
+		lines         int // of debug, info, warn, error
+		json          bool
+	}{
+		{"debug", "json", 4, true},
+		{"info", "json", 3, true},
+		{"WARN", "console", 2, false},
+		{"error", "console", 1, false},
+		{"", "", 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.level+"/"+tt.format, func(t *testing.T) {
+			var buf bytes.Buffer
+			log, err := NewLogger(tt.level, tt.format, &buf)
+			require.NoError(t, err)
+			log.Debug("d")
+			log.Info("i", zap.Int("range", 7), zap.Duration("took", 1500*time.Millisecond))
+			log.Warn("w")
+			log.Error("e")
+			require.NoError(t, log.Sync())
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			assert.Len(t, lines, tt.lines)
+			last := lines[len(lines)-1]
+			if tt.json {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal([]byte(last), &m))
+				assert.Equal(t, "error", m["level"])
+				assert.Equal(t, "e", m["msg"])
+				assert.Contains(t, buf.String(), `"range":7,"took":"1.5s"`)
+			} else {
+				assert.Regexp(t, `^\d{4}-\d\d-\d\dT\S+\tERROR\te$`, last)
+			}
+		})
+	}
+}
+
+func TestNewLoggerBad(t *testing.T) {
+	tests := []struct{ level, format, want string }{
+		{"verbose", "json", `invalid config: log level "verbose": want debug, info, warn or error`},
+		{"info", "xml", `invalid config: log format "xml": want json or console`},
+		{"loud", "yaml", `invalid config: log level "loud": want debug, info, warn or error; log format "yaml": want json or console`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.level+"/"+tt.format, func(t *testing.T) {
+			log, err := NewLogger(tt.level, tt.format, &bytes.Buffer{})
+			assert.Nil(t, log)
+			require.ErrorIs(t, err, ErrInvalidConfig)
+			assert.EqualError(t, err, tt.want)
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
+}

@@ -1,0 +1,638 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// deadline bounds every wait of these tests.
+const deadline = 10 * time.Second
+
+// requestErr is a server error with a protocol error code.
+type requestErr struct{ code int }
+
+func (e requestErr) Code() int       { return e.code }
+func (e requestErr) Message() string { return "injected" }
+func (e requestErr) Error() string   { return fmt.Sprintf("injected error 0x%04x", e.code) }
+
+var _ gocql.RequestError = requestErr{}
+
+func TestRunExactlyOnce(t *testing.T) {
+	tests := []struct {
+		name                           string
+		ranges, rowsPer, perToken      int
+		pageSize                       int
+		concurrency, perHost, queue    int
+		replicas                       int
+		wantPagesPerRange, wantRowsAll int
+	}{
+		{name: "defaults", ranges: 40, rowsPer: 100, perToken: 1, pageSize: 10, replicas: 3},
+		{name: "one at a time", ranges: 10, rowsPer: 30, perToken: 3, pageSize: 7, concurrency: 1, perHost: 1, queue: 1, replicas: 1},
+		{name: "more workers than ranges", ranges: 3, rowsPer: 50, perToken: 2, pageSize: 1, concurrency: 64, replicas: 2},
+		{name: "empty ranges", ranges: 20, rowsPer: 0, perToken: 1, pageSize: 10, replicas: 3},
+		{name: "page larger than ranges", ranges: 20, rowsPer: 5, perToken: 1, pageSize: 1000, concurrency: 4, perHost: 1, replicas: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tasks, rows := table(tt.ranges, tt.rowsPer, tt.perToken, tt.replicas)
+			f := newFake(rows, tt.pageSize)
+			s := newCollectSink()
+			var mu sync.Mutex
+			final := map[int]worker.Cursor{}
+			done := map[int]int{}
+			hooks := worker.Hooks{
+				PageWritten: func(id int, cur worker.Cursor, _ int) {
+					mu.Lock()
+					defer mu.Unlock()
+					assert.False(t, final[id].Done, "range %d: page written after its last one", id)
+					final[id] = cur
+				},
+				RangeDone: func(st worker.RangeStats) {
+					mu.Lock()
+					defer mu.Unlock()
+					done[st.ID]++
+				},
+			}
+			cfg := worker.Config{Concurrency: tt.concurrency, PerHost: tt.perHost, QueueDepth: tt.queue}
+			st, err := worker.Run(context.Background(), cfg, tasks, f, s, hooks)
+			require.NoError(t, err)
+			assert.Equal(t, wantRows(rows), s.got())
+			assert.Equal(t, 1, s.closed, "the sink is closed once")
+			assert.Equal(t, int64(tt.ranges*tt.rowsPer), st.Rows)
+			assert.Equal(t, tt.ranges, st.Ranges)
+			assert.Equal(t, tt.ranges, st.Done)
+			assert.Zero(t, st.Failed)
+			assert.Zero(t, st.Retries)
+			assert.Len(t, st.PerRange, tt.ranges)
+			for _, task := range tasks {
+				id := task.Subrange.ID
+				assert.True(t, final[id].Done, "range %d ends with a Done cursor", id)
+				assert.Equal(t, 1, done[id], "RangeDone once for range %d", id)
+			}
+		})
+	}
+}
+
+func TestRetryOnNextReplica(t *testing.T) {
+	tests := []struct {
+		err  error
+		kind string
+	}{
+		{&gocql.RequestErrReadTimeout{}, "read_timeout"},
+		{&gocql.RequestErrUnavailable{}, "unavailable"},
+		{&gocql.RequestErrReadFailure{}, "read_failure"},
+		{&gocql.RequestErrWriteTimeout{}, "write_timeout"},
+		{requestErr{gocql.ErrCodeOverloaded}, "overloaded"},
+		{requestErr{gocql.ErrCodeBootstrapping}, "bootstrapping"},
+		{requestErr{gocql.ErrCodeServer}, "server_error"},
+		{requestErr{gocql.ErrCodeTruncate}, "truncate_error"},
+		{context.DeadlineExceeded, "timeout"},
+		{gocql.ErrTimeoutNoResponse, "timeout"},
+		{gocql.ErrNoConnections, "connection"},
+		{gocql.ErrConnectionClosed, "connection"},
+		{fmt.Errorf("dial: %w", syscall.ECONNREFUSED), "connection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind+" "+tt.err.Error(), func(t *testing.T) {
+			const ranges = 6
+			tasks, rows := table(ranges, 30, 2, 3)
+			f := newFake(rows, 10)
+			// The second page of every range fails once.
+			f.fail = func(r request) error {
+				if r.n == 2 {
+					return tt.err
+				}
+				return nil
+			}
+			var mu sync.Mutex
+			var retried []string
+			hooks := worker.Hooks{Retry: func(_ int, _, kind string, err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				retried = append(retried, kind)
+				assert.ErrorIs(t, err, tt.err)
+			}}
+			s := newCollectSink()
+			st, err := worker.Run(context.Background(), fastRetries(worker.Config{}), tasks, f, s, hooks)
+			require.NoError(t, err)
+			assert.Equal(t, wantRows(rows), s.got(), "every row once")
+			assert.Equal(t, int64(ranges), st.Retries)
+			assert.Equal(t, map[string]int64{tt.kind: ranges}, st.RetriesByKind)
+			assert.Equal(t, slices.Repeat([]string{tt.kind}, ranges), retried)
+			for id := range ranges {
+				reqs := f.requestsOf(id)
+				require.GreaterOrEqual(t, len(reqs), 3)
+				assert.NotEqual(t, reqs[1].host, reqs[2].host, "range %d: the retry goes to another replica", id)
+				assert.Equal(t, reqs[1].cur, reqs[2].cur, "range %d: the retry resumes where the failed request started", id)
+			}
+		})
+	}
+}
+
+func TestFatalErrorFailsRange(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"unknown error", errors.New("boom")},
+		{"syntax error", requestErr{gocql.ErrCodeSyntax}},
+		{"invalid query", requestErr{gocql.ErrCodeInvalid}},
+		{"unauthorized", requestErr{gocql.ErrCodeUnauthorized}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tasks, rows := table(5, 20, 1, 3)
+			f := newFake(rows, 10)
+			f.fail = func(r request) error {
+				if r.rangeID == 2 {
+					return tt.err
+				}
+				return nil
+			}
+			st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 1}), tasks, f, newCollectSink(), worker.Hooks{})
+			var re *worker.RangeError
+			require.ErrorAs(t, err, &re)
+			assert.ErrorIs(t, err, tt.err)
+			assert.Equal(t, 2, re.ID)
+			assert.Equal(t, tasks[2].Subrange.Range, re.Range)
+			assert.Equal(t, 1, re.Attempts, "fatal errors are not retried")
+			assert.Len(t, re.Hosts, 1)
+			assert.Zero(t, st.Retries)
+			assert.Len(t, f.requestsOf(2), 1)
+		})
+	}
+}
+
+func TestRetriesExhausted(t *testing.T) {
+	tasks, rows := table(4, 30, 1, 3)
+	f := newFake(rows, 10)
+	f.fail = func(r request) error {
+		if r.rangeID == 1 && r.n >= 2 {
+			return &gocql.RequestErrReadTimeout{}
+		}
+		return nil
+	}
+	s := newCollectSink()
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Retries: 2, MaxFailedRanges: -1}), tasks, f, s, worker.Hooks{})
+	var pe *worker.PartialError
+	require.ErrorAs(t, err, &pe)
+	require.Len(t, pe.Failed, 1)
+	re := pe.Failed[0]
+	assert.Equal(t, 1, re.ID)
+	assert.Equal(t, 3, re.Attempts, "the first try and two retries")
+	assert.Len(t, re.Hosts, 3)
+	assert.ElementsMatch(t, []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"}, re.Hosts, "each attempt on another replica")
+	assert.Equal(t, int64(10), re.Rows, "the first page was handed on")
+	assert.Equal(t, rows[1][9].pos(), re.Cursor.Last, "the cursor resumes after the last row handed on")
+	assert.Equal(t, []byte("offset:10"), re.Cursor.PageState)
+	var rte *gocql.RequestErrReadTimeout
+	assert.ErrorAs(t, err, &rte)
+
+	want := wantRows(rows, 0, 2, 3)
+	for _, r := range rows[1][:10] {
+		want[string(rowID(1, r))]++
+	}
+	assert.Equal(t, want, s.got(), "the other ranges in full, the failed one up to its failure")
+	assert.Equal(t, int64(2), st.Retries)
+	assert.Equal(t, 1, st.Failed)
+	assert.Equal(t, 3, st.Done)
+}
+
+func TestMaxFailedRanges(t *testing.T) {
+	tests := []struct {
+		name        string
+		max         int
+		failing     []int // ranges whose every request fails, after their first page
+		wantPartial bool  // a *PartialError listing failing, and every other row
+	}{
+		{name: "fail fast", max: 0, failing: []int{3}},
+		{name: "fail fast with two failures", max: 0, failing: []int{3, 7}},
+		{name: "within the limit", max: 2, failing: []int{3, 7}, wantPartial: true},
+		{name: "over the limit", max: 1, failing: []int{3, 7}},
+		{name: "never abort", max: -1, failing: []int{1, 3, 7}, wantPartial: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tasks, rows := table(10, 20, 1, 2)
+			f := newFake(rows, 10)
+			f.fail = func(r request) error {
+				if slices.Contains(tt.failing, r.rangeID) && r.n >= 2 {
+					return errors.New("broken")
+				}
+				return nil
+			}
+			s := newCollectSink()
+			cfg := fastRetries(worker.Config{Concurrency: 2, MaxFailedRanges: tt.max})
+			st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
+			require.Error(t, err)
+			if !tt.wantPartial {
+				var re *worker.RangeError
+				require.ErrorAs(t, err, &re)
+				assert.NotErrorAs(t, err, new(*worker.PartialError))
+				assert.Contains(t, tt.failing, re.ID)
+				return
+			}
+			var pe *worker.PartialError
+			require.ErrorAs(t, err, &pe)
+			var ids []int
+			for _, re := range pe.Failed {
+				ids = append(ids, re.ID)
+				assert.Equal(t, int64(10), re.Rows)
+			}
+			assert.ElementsMatch(t, tt.failing, ids)
+			assert.Equal(t, len(tt.failing), st.Failed)
+			assert.Equal(t, 10-len(tt.failing), st.Done)
+			var others []int
+			for id := range 10 {
+				if !slices.Contains(tt.failing, id) {
+					others = append(others, id)
+				}
+			}
+			want := wantRows(rows, others...)
+			for _, id := range tt.failing {
+				for _, r := range rows[id][:10] {
+					want[string(rowID(id, r))]++
+				}
+			}
+			assert.Equal(t, want, s.got())
+		})
+	}
+}
+
+func TestPageStateRefused(t *testing.T) {
+	tests := []struct {
+		name     string
+		perToken int // rows sharing a token, so that pages end inside a partition
+		pageSize int
+		retries  int
+		// refuseAt are the request numbers, within each range, refused when
+		// they carry a paging state; 0 refuses every such request.
+		refuseAt []int
+		// from, if >= 0, starts every range from a checkpoint after its row
+		// from, with cursor.
+		from   int
+		cursor func(last *worker.Position) worker.Cursor
+		// noRefusal: no paging state is refused.
+		noRefusal bool
+	}{
+		{name: "refused mid-range", perToken: 1, pageSize: 7, refuseAt: []int{3}, from: -1},
+		{name: "refused inside a partition", perToken: 5, pageSize: 7, refuseAt: []int{2}, from: -1},
+		{name: "refused twice", perToken: 3, pageSize: 4, refuseAt: []int{2, 4}, from: -1},
+		{name: "refused at every page", perToken: 4, pageSize: 5, refuseAt: []int{0}, from: -1},
+		{name: "refused without retries", perToken: 2, pageSize: 5, retries: -1, refuseAt: []int{2}, from: -1},
+		{name: "checkpoint with an expired paging state", perToken: 3, pageSize: 4, from: 10,
+			cursor: func(last *worker.Position) worker.Cursor {
+				return worker.Cursor{PageState: []byte("expired"), Last: last}
+			}},
+		{name: "checkpoint with a token bound", perToken: 3, pageSize: 4, from: 10,
+			cursor: func(last *worker.Position) worker.Cursor { return worker.Cursor{After: last, Last: last} }, noRefusal: true},
+		{name: "checkpoint with a token bound and a refused paging state", perToken: 3, pageSize: 4, from: 10,
+			cursor: func(last *worker.Position) worker.Cursor {
+				return worker.Cursor{After: last, PageState: []byte("expired"), Last: last}
+			}},
+		{name: "expired paging state before any row", perToken: 3, pageSize: 4, from: -1,
+			cursor: func(*worker.Position) worker.Cursor { return worker.Cursor{PageState: []byte("expired")} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const ranges = 8
+			tasks, rows := table(ranges, 50, tt.perToken, 3)
+			want := map[string]int{}
+			for id := range ranges {
+				if tt.cursor != nil {
+					var last *worker.Position
+					if tt.from >= 0 {
+						last = rows[id][tt.from].pos()
+					}
+					tasks[id].Cursor = tt.cursor(last)
+				}
+				for _, r := range rows[id][tt.from+1:] {
+					want[string(rowID(id, r))]++
+				}
+			}
+			f := newFake(rows, tt.pageSize)
+			var mu sync.Mutex
+			refused := 0
+			f.fail = func(r request) error {
+				if r.cur.PageState == nil || !(slices.Contains(tt.refuseAt, r.n) || slices.Contains(tt.refuseAt, 0)) {
+					return nil
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				refused++
+				return fmt.Errorf("%w: injected", worker.ErrPageStateRefused)
+			}
+			s := newCollectSink()
+			cfg := worker.Config{Retries: tt.retries, BackoffBase: time.Hour, BackoffMax: time.Hour}
+			st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
+			require.NoError(t, err, "a refused paging state falls back to a token bound, without backoff")
+			assert.Equal(t, want, s.got(), "no row lost, none twice")
+			for _, r := range f.allRequests() {
+				if r.cur.PageState != nil && string(r.cur.PageState) == "expired" {
+					refused++ // refused by the fake itself: not a paging state it made
+				}
+			}
+			assert.Equal(t, tt.noRefusal, refused == 0)
+			assert.Equal(t, int64(refused), st.RetriesByKind["paging_state_refused"])
+			assert.Equal(t, ranges, st.Done)
+		})
+	}
+}
+
+func TestPerHostCap(t *testing.T) {
+	const perHost = 2
+	tasks, rows := table(30, 20, 1, 3)
+	f := newFake(rows, 5)
+	f.gate = make(chan struct{})
+	f.started = make(chan request, 1000)
+	var mu sync.Mutex
+	inFlight, maxInFlight := map[string]int{}, map[string]int{}
+	hooks := worker.Hooks{
+		RequestStart: func(h string) {
+			mu.Lock()
+			defer mu.Unlock()
+			inFlight[h]++
+			maxInFlight[h] = max(maxInFlight[h], inFlight[h])
+		},
+		RequestEnd: func(h string) {
+			mu.Lock()
+			defer mu.Unlock()
+			inFlight[h]--
+		},
+	}
+	s := newCollectSink()
+	type result struct {
+		st  worker.Stats
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		st, err := worker.Run(context.Background(), worker.Config{Concurrency: 16, PerHost: perHost}, tasks, f, s, hooks)
+		res <- result{st, err}
+	}()
+	// Sixteen ranges want a page; three hosts take two requests each.
+	timeout := time.After(deadline)
+	for range len(hosts) * perHost {
+		select {
+		case <-f.started:
+		case <-timeout:
+			t.Fatal("the hosts never filled up")
+		}
+	}
+	f.mu.Lock()
+	for _, h := range hosts {
+		assert.Equal(t, perHost, f.inFlight[h.ID], "host %s is full", h.ID)
+	}
+	f.mu.Unlock()
+	close(f.gate)
+	select {
+	case r := <-res:
+		require.NoError(t, r.err)
+	case <-time.After(deadline):
+		t.Fatal("the scan did not finish")
+	}
+	assert.Equal(t, wantRows(rows), s.got())
+	for _, h := range hosts {
+		assert.Equal(t, perHost, f.maxHost[h.ID], "requests in flight to %s", h.ID)
+		assert.Equal(t, perHost, maxInFlight[h.Address], "requests in flight to %s, seen by the hooks", h.Address)
+	}
+}
+
+// TestSlowSinkBoundsPages checks the memory bound: with a sink that does
+// not take pages, at most Concurrency + QueueDepth + 1 pages exist.
+func TestSlowSinkBoundsPages(t *testing.T) {
+	// sync.Pool drops its contents at GC, which would allocate batches
+	// beyond the bound without more pages being alive at once.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const concurrency, queue = 4, 2
+	const bound = concurrency + queue + 1
+	tasks, rows := table(20, 50, 1, 3)
+	f := newFake(rows, 5)
+	var mu sync.Mutex
+	live, maxLive := 0, 0
+	full := make(chan struct{})
+	f.fail = func(request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		live++ // a page is being read into a batch
+		maxLive = max(maxLive, live)
+		if live == bound {
+			select {
+			case <-full:
+			default:
+				close(full)
+			}
+		}
+		return nil
+	}
+	hooks := worker.Hooks{PageWritten: func(int, worker.Cursor, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		live-- // the writer is done with the page
+	}}
+	s := newCollectSink()
+	first := true
+	s.write = func(ctx context.Context, _ *sink.Batch) error {
+		if first {
+			first = false
+			// Hold the first page until every reader holds a page and the
+			// queue is full.
+			select {
+			case <-full:
+			case <-time.After(deadline):
+				t.Error("the pipeline never filled up")
+			}
+		}
+		return nil
+	}
+	cfg := worker.Config{Concurrency: concurrency, QueueDepth: queue}
+	_, err := worker.Run(context.Background(), cfg, tasks, f, s, hooks)
+	require.NoError(t, err)
+	assert.Equal(t, wantRows(rows), s.got())
+	assert.Equal(t, bound, maxLive, "pages alive at once")
+	if !raceEnabled { // the race detector makes sync.Pool drop items at random
+		// A sync.Pool's per-P private slots are not shared, so each other P
+		// may hold one batch the pool cannot hand out.
+		assert.LessOrEqual(t, f.newBatches.Load(), int64(bound+runtime.GOMAXPROCS(0)-1), "batches allocated")
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	tasks, rows := table(1, 130, 1, 1)
+	f := newFake(rows, 10)
+	s := newCollectSink()
+	st, err := worker.Run(context.Background(), worker.Config{RowsPerSecond: 100}, tasks, f, s, worker.Hooks{})
+	require.NoError(t, err)
+	assert.Equal(t, wantRows(rows), s.got())
+	// The limiter's burst is one second of rows; the other 30 rows wait
+	// 300ms. A lower bound only: a loaded machine makes it longer.
+	assert.GreaterOrEqual(t, st.Elapsed, 250*time.Millisecond)
+}
+
+func TestCancelStopsPromptly(t *testing.T) {
+	tests := []struct {
+		name string
+		// setup prepares the scan and returns a channel closed once it
+		// is blocked where the test cancels it.
+		setup func(cfg *worker.Config, f *fakeFetcher, s *collectSink, h *worker.Hooks) <-chan struct{}
+	}{
+		{name: "while fetching", setup: func(_ *worker.Config, f *fakeFetcher, _ *collectSink, _ *worker.Hooks) <-chan struct{} {
+			f.gate = make(chan struct{}) // never opened
+			return startedChan(f)
+		}},
+		{name: "while the sink writes", setup: func(_ *worker.Config, _ *fakeFetcher, s *collectSink, _ *worker.Hooks) <-chan struct{} {
+			ready := make(chan struct{})
+			var once sync.Once
+			s.write = func(ctx context.Context, _ *sink.Batch) error {
+				once.Do(func() { close(ready) })
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			return ready
+		}},
+		{name: "while backing off", setup: func(cfg *worker.Config, f *fakeFetcher, _ *collectSink, h *worker.Hooks) <-chan struct{} {
+			cfg.BackoffBase, cfg.BackoffMax = time.Hour, time.Hour
+			f.fail = func(request) error { return &gocql.RequestErrUnavailable{} }
+			ready := make(chan struct{})
+			var once sync.Once
+			h.Retry = func(int, string, string, error) { once.Do(func() { close(ready) }) }
+			return ready
+		}},
+		{name: "while rate limited", setup: func(cfg *worker.Config, _ *fakeFetcher, _ *collectSink, h *worker.Hooks) <-chan struct{} {
+			cfg.RowsPerSecond = 1
+			ready := make(chan struct{})
+			var once sync.Once
+			h.PageRead = func(int, string, int, int, time.Duration) { once.Do(func() { close(ready) }) }
+			return ready
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			tasks, rows := table(10, 100, 1, 3)
+			f := newFake(rows, 10)
+			s := newCollectSink()
+			cfg := worker.Config{Concurrency: 4}
+			var hooks worker.Hooks
+			ready := tt.setup(&cfg, f, s, &hooks)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			res := make(chan error, 1)
+			go func() {
+				_, err := worker.Run(ctx, cfg, tasks, f, s, hooks)
+				res <- err
+			}()
+			select {
+			case <-ready:
+			case <-time.After(deadline):
+				t.Fatal("the scan never reached the state to cancel in")
+			}
+			stop := errors.New("stop now")
+			cancel(stop)
+			select {
+			case err := <-res:
+				assert.ErrorIs(t, err, stop, "Run reports the cancellation's cause")
+			case <-time.After(deadline):
+				t.Fatal("Run did not return after the cancellation")
+			}
+			assert.Equal(t, 1, s.closed, "the sink is closed")
+		})
+	}
+}
+
+// startedChan returns a channel closed when f starts its first request.
+func startedChan(f *fakeFetcher) <-chan struct{} {
+	f.started = make(chan request, 1)
+	ready := make(chan struct{})
+	go func() {
+		<-f.started
+		close(ready)
+	}()
+	return ready
+}
+
+func TestSinkErrorAbortsScan(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tasks, rows := table(10, 100, 1, 3)
+	f := newFake(rows, 10)
+	s := newCollectSink()
+	boom := errors.New("disk full")
+	writes := 0
+	s.write = func(context.Context, *sink.Batch) error {
+		writes++
+		if writes == 3 {
+			return boom
+		}
+		return nil
+	}
+	_, err := worker.Run(context.Background(), worker.Config{Concurrency: 2}, tasks, f, s, worker.Hooks{})
+	require.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "sink")
+	assert.Equal(t, 3, writes, "no write after the failed one")
+	assert.Equal(t, 1, s.closed)
+	assert.Less(t, len(f.allRequests()), 100, "the scan stopped early")
+}
+
+func TestRunNoTasks(t *testing.T) {
+	s := newCollectSink()
+	st, err := worker.Run(context.Background(), worker.Config{}, nil, newFake(nil, 10), s, worker.Hooks{})
+	require.NoError(t, err)
+	assert.Zero(t, st.Rows)
+	assert.Equal(t, 1, s.closed)
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   worker.Config
+		field string // named in the error; "" for a valid config
+	}{
+		{name: "zero value", cfg: worker.Config{}},
+		{name: "negative concurrency", cfg: worker.Config{Concurrency: -1}, field: "Concurrency"},
+		{name: "huge concurrency", cfg: worker.Config{Concurrency: 5000}, field: "Concurrency"},
+		{name: "negative per host", cfg: worker.Config{PerHost: -1}, field: "PerHost"},
+		{name: "negative queue", cfg: worker.Config{QueueDepth: -1}, field: "QueueDepth"},
+		{name: "retries below -1", cfg: worker.Config{Retries: -2}, field: "Retries"},
+		{name: "base over max", cfg: worker.Config{BackoffBase: time.Second, BackoffMax: time.Millisecond}, field: "BackoffBase"},
+		{name: "negative timeout", cfg: worker.Config{RequestTimeout: -1}, field: "RequestTimeout"},
+		{name: "failed ranges below -1", cfg: worker.Config{MaxFailedRanges: -2}, field: "MaxFailedRanges"},
+		{name: "negative rate", cfg: worker.Config{RowsPerSecond: -1}, field: "RowsPerSecond"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.field == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, worker.ErrInvalidConfig)
+			assert.ErrorContains(t, err, tt.field)
+			_, runErr := worker.Run(context.Background(), tt.cfg, nil, newFake(nil, 1), newCollectSink(), worker.Hooks{})
+			assert.ErrorIs(t, runErr, worker.ErrInvalidConfig, "Run validates")
+		})
+	}
+}
+
+func TestConfigValidateReportsEveryProblem(t *testing.T) {
+	err := worker.Config{Concurrency: -1, PerHost: -1, Retries: -5}.Validate()
+	require.Error(t, err)
+	for _, field := range []string{"Concurrency", "PerHost", "Retries"} {
+		assert.ErrorContains(t, err, field)
+	}
+}
