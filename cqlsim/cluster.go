@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -28,6 +29,7 @@ type Cluster struct {
 	random bool        // RandomPartitioner
 
 	replicas replicaCache
+	panics   atomic.Int64
 
 	closeOnce sync.Once
 }
@@ -159,6 +161,10 @@ func (c *Cluster) Close() error {
 	})
 	return nil
 }
+
+// Panics counts requests that panicked inside cqlsim (a bug: each was
+// answered with a ServerError instead of crashing the process).
+func (c *Cluster) Panics() int64 { return c.panics.Load() }
 
 // Nodes returns the nodes in address order.
 func (c *Cluster) Nodes() []*Node { return slices.Clone(c.nodes) }

@@ -271,7 +271,7 @@ func parsePlain(tok []byte) (user, pass string, ok bool) {
 // and injected faults.
 func (c *conn) handleRequest(f cqlproto.Frame) {
 	stream := f.Header.Stream
-	res, err := c.execFrame(f)
+	res, err := c.execFrameSafe(f)
 	if d := c.node.faults.delay(res.nonReplica); d > 0 {
 		t := time.NewTimer(d)
 		select {
@@ -352,12 +352,32 @@ func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
 	return result{}, protocolf("unexpected opcode %s", f.Header.Opcode)
 }
 
-// injectFault decides whether a statement on table ks fails.
-func (c *conn) injectFault(ks string, cl uint16) error {
+// execFrameSafe runs execFrame, turning a panic (a cqlsim bug) into a
+// ServerError for this request only, as Cassandra does with unexpected
+// exceptions. Panics are counted (Cluster.Panics) so that tests and fuzzers
+// still catch them.
+func (c *conn) execFrameSafe(f cqlproto.Frame) (res result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.node.cluster.panics.Add(1)
+			c.node.cluster.log.Error("request panicked", zap.String("node", c.node.Addr()), zap.Any("panic", p),
+				zap.String("opcode", f.Header.Opcode.String()))
+			res, err = result{}, serverf("internal error in cqlsim: %v", p)
+		}
+	}()
+	return c.execFrame(f)
+}
+
+// injectFault decides whether a statement on table ks fails. Writes get
+// the write forms of timeouts and failures.
+func (c *conn) injectFault(ks string, cl uint16, write bool) error {
 	if isSystemKeyspace(ks) {
 		return nil
 	}
 	if k, ok := c.node.faults.next(); ok {
+		if write {
+			return injectedWrite(k, cl)
+		}
 		return injected(k, cl)
 	}
 	return nil

@@ -126,3 +126,30 @@ func injected(k ErrorKind, cl uint16) *reqError {
 	}
 	return serverf("injected server error")
 }
+
+// injectedWrite builds the error a fault of kind k answers for a write:
+// WriteTimeout and WriteFailure instead of their read forms.
+func injectedWrite(k ErrorKind, cl uint16) *reqError {
+	blockFor := int32(1)
+	if cl == cqlproto.Quorum || cl == cqlproto.LocalQuorum {
+		blockFor = 2
+	}
+	switch k {
+	case ReadTimeout:
+		return &reqError{code: cqlproto.ErrWriteTimeout, msg: "Operation timed out - received only 0 responses.", body: func(dst []byte) []byte {
+			dst = cqlproto.AppendShort(dst, cl)
+			dst = cqlproto.AppendInt(dst, 0)
+			dst = cqlproto.AppendInt(dst, blockFor)
+			return cqlproto.AppendString(dst, "SIMPLE")
+		}}
+	case ReadFailure:
+		return &reqError{code: cqlproto.ErrWriteFailure, msg: "Operation failed - received 0 responses and 1 failures", body: func(dst []byte) []byte {
+			dst = cqlproto.AppendShort(dst, cl)
+			dst = cqlproto.AppendInt(dst, 0)
+			dst = cqlproto.AppendInt(dst, blockFor)
+			dst = cqlproto.AppendInt(dst, 1)
+			return cqlproto.AppendString(dst, "SIMPLE")
+		}}
+	}
+	return injected(k, cl)
+}

@@ -21,7 +21,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 	}
 	switch s := st.parsed.Stmt.(type) {
 	case *cqlparse.Select:
-		if err := c.injectFault(st.keyspace, params.Consistency); err != nil {
+		if err := c.injectFault(st.keyspace, params.Consistency, false); err != nil {
 			return result{}, err
 		}
 		// Re-resolve the table: a prepared statement outlives DROP TABLE.
@@ -30,7 +30,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 		}
 		return cl.runSelect(c.node, st.sel, params)
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
-		if err := c.injectFault(st.keyspace, params.Consistency); err != nil {
+		if err := c.injectFault(st.keyspace, params.Consistency, true); err != nil {
 			return result{}, err
 		}
 		var existing []byte
@@ -252,7 +252,7 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 	for i, q := range b.Queries {
 		st := sts[i]
 		if i == 0 {
-			if err := c.injectFault(st.keyspace, b.Consistency); err != nil {
+			if err := c.injectFault(st.keyspace, b.Consistency, true); err != nil {
 				return result{}, err
 			}
 		}

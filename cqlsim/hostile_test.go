@@ -207,10 +207,17 @@ func assertServing(t testing.TB, addr string) {
 	require.NoError(t, c.nc.Close())
 }
 
-// hostileCluster starts a one-node cluster and returns its address.
+// hostileCluster starts a one-node cluster and returns its address. At the
+// end of the test, no request may have panicked: cqlsim answers a panic
+// with a ServerError instead of crashing, and counts it.
 func hostileCluster(t testing.TB) string {
 	t.Helper()
 	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	t.Cleanup(func() {
+		if n := c.Panics(); n != 0 {
+			t.Errorf("%d requests panicked inside cqlsim", n)
+		}
+	})
 	addr := c.Nodes()[0].Addr()
 	assertServing(t, addr)
 	return addr

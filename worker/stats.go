@@ -19,7 +19,10 @@ type RangeStats struct {
 	// Duration is the wall time from the first request to the last page
 	// handed to the sink.
 	Duration time.Duration
-	Err      error
+	// Done is set when the subrange was read to its end; Err when it
+	// failed. Neither is set for a subrange stopped by cancellation.
+	Done bool
+	Err  error
 }
 
 // Stats are a scan's totals and per-subrange figures.

@@ -355,6 +355,7 @@ func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
 		}
 		cur = next
 	}
+	st.Done = true
 	p.done.Add(1)
 	return nil
 }
@@ -370,6 +371,8 @@ func (p *pool) fetch(ctx context.Context, t *Task, host ring.Host, cur Cursor, b
 	defer func() { <-sem }()
 	if p.hooks.RequestStart != nil {
 		p.hooks.RequestStart(host.Address)
+	}
+	if p.hooks.RequestEnd != nil {
 		defer p.hooks.RequestEnd(host.Address)
 	}
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
