@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -112,6 +113,11 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if sf.out != "-" && !jf.resume {
 		if err := output.Prepare(sf.out, cfg.Table, sf.format, sf.compress, sf.overwrite); err != nil {
 			return badInput(err)
+		}
+	}
+	if sf.out != "-" && jf.resume {
+		if err := os.MkdirAll(sf.out, 0o755); err != nil {
+			return badInput(fmt.Errorf("output directory %s cannot be created: %w", sf.out, err))
 		}
 	}
 	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
