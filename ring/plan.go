@@ -65,9 +65,10 @@ func (p *Plan) Shard(i, n int) (*Plan, error) {
 
 // Shuffle returns the subranges in a scan order that spreads concurrent
 // work over the cluster; the plan is not modified. Subranges are grouped by
-// primary replica (Replicas[0]); each group is shuffled, and the groups are
-// interleaved evenly, so that consecutive subranges go to different
-// primaries whenever the groups' sizes allow it. The order depends only on
+// primary replica (Replicas[0]); each group is shuffled and then ordered
+// largest first (longest-processing-time scheduling shortens the scan's
+// tail), and the groups are interleaved evenly, so that consecutive
+// subranges go to different primaries whenever the groups' sizes allow it. The order depends only on
 // the plan and seed, not on the Go version.
 func (p *Plan) Shuffle(seed uint64) []Subrange {
 	rng := splitmix64{seed}
@@ -91,6 +92,12 @@ func (p *Plan) Shuffle(seed uint64) []Subrange {
 	for g, k := range keys {
 		members := groups[k]
 		rng.shuffle(len(members), func(a, b int) { members[a], members[b] = members[b], members[a] })
+		// Largest first (by estimated bytes, else ring share): long
+		// subranges start early and short ones fill the last wave, which
+		// shortens the scan's tail (longest-processing-time scheduling).
+		slices.SortStableFunc(members, func(a, b int) int {
+			return cmp.Compare(p.Subranges[b].weight(), p.Subranges[a].weight())
+		})
 		off := rng.float64()
 		for j, sub := range members {
 			items = append(items, item{(float64(j) + off) / float64(len(members)), g, sub})
@@ -104,6 +111,15 @@ func (p *Plan) Shuffle(seed uint64) []Subrange {
 		out[i] = p.Subranges[it.sub]
 	}
 	return out
+}
+
+// weight is what the scan order sorts by: the estimated bytes when the plan
+// has estimates, else the ring share.
+func (s Subrange) weight() float64 {
+	if s.Estimate != nil && s.Estimate.Bytes > 0 {
+		return float64(s.Estimate.Bytes)
+	}
+	return s.Share
 }
 
 // splitmix64 is a small seeded generator, defined here so that shuffles stay

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -598,7 +599,16 @@ func TestShuffle(t *testing.T) {
 	assert.Equal(t, a, order(1), "Shuffle is deterministic")
 	assert.NotEqual(t, a, order(2), "Shuffle depends on the seed")
 	// Pin the order across Go versions and refactorings.
-	assert.Equal(t, []int{72, 169, 189, 144, 190, 266}, a[:6])
+	assert.Equal(t, []int{247, 169, 189, 221, 190, 266}, a[:6])
+	// Within each primary's subranges, the largest come first.
+	byPrimary := map[string][]float64{}
+	for _, s := range plan.Shuffle(1) {
+		k := s.Replicas[0].ID
+		byPrimary[k] = append(byPrimary[k], s.Share)
+	}
+	for k, shares := range byPrimary {
+		assert.True(t, sort.IsSorted(sort.Reverse(sort.Float64Slice(shares))), "primary %s: shares not largest first", k)
+	}
 	// Each primary owns about a third of the ring: consecutive subranges
 	// should go to different primaries nearly always.
 	same := 0
