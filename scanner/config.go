@@ -181,6 +181,6 @@ func (c Config) workerConfig() worker.Config {
 		Concurrency: c.Concurrency, PerHost: c.PerHost, Retries: c.Retries,
 		BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
-		RowsPerSecond: c.RowsPerSecond,
+		RowsPerSecond: c.RowsPerSecond, PageSize: c.PageSize,
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
+	"github.com/ringscan/ringscan/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
 	"github.com/ringscan/ringscan/ring"
@@ -29,6 +30,7 @@ type fetcher struct {
 	tokenIdx int           // value index of token(pk)
 	pkIdx    []int         // value indexes of the partition key columns
 	ckIdx    []int         // value indexes of the clustering columns
+	arity    []int         // per value: a tuple's element count, else 0
 	stmt     string        // token(pk) > ? AND token(pk) <= ?
 	after    string        // token(pk) >= ? AND token(pk) <= ?
 }
@@ -39,6 +41,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	for _, c := range cols {
 		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
 		sel = append(sel, quote(c.name))
+		f.arity = append(f.arity, tupleArity(c.typ))
 	}
 	// Hidden values: the primary key columns not selected, and the token,
 	// so that a subrange can resume exactly after any row.
@@ -47,6 +50,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 			return i
 		}
 		sel = append(sel, quote(c.name))
+		f.arity = append(f.arity, tupleArity(c.typ))
 		return len(sel) - 1
 	}
 	for _, c := range t.pk {
@@ -61,6 +65,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	}
 	tokenExpr := "token(" + strings.Join(pkNames, ", ") + ")"
 	sel = append(sel, tokenExpr)
+	f.arity = append(f.arity, 0)
 	f.tokenIdx = len(sel) - 1
 	f.width = len(sel)
 	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), quote(t.keyspace), quote(t.name), tokenExpr)
@@ -79,6 +84,62 @@ func (r rawValue) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	return nil
 }
 
+// tupleArity is the number of values gocql's Iter.Scan wants for a column
+// of type t: it scans a tuple column element by element.
+func tupleArity(t cqltype.Type) int {
+	if t.Kind == cqltype.Tuple {
+		return len(t.Elems)
+	}
+	return 0
+}
+
+// dest returns Scan destinations that append one row's values to b.
+func (f *fetcher) dest(b *sink.Batch) []any {
+	dest := make([]any, 0, f.width)
+	for _, n := range f.arity {
+		if n == 0 {
+			dest = append(dest, rawValue{b: b})
+			continue
+		}
+		t := &tupleValue{b: b, elems: make([][]byte, n)}
+		for i := range n {
+			dest = append(dest, tupleElem{t: t, i: i})
+		}
+	}
+	return dest
+}
+
+// tupleValue reassembles a tuple column's serialized value from the
+// elements gocql hands over one by one. gocql gives a null tuple as null
+// elements, so a tuple whose elements are all null reads as null.
+type tupleValue struct {
+	b     *sink.Batch
+	elems [][]byte
+}
+
+type tupleElem struct {
+	t *tupleValue
+	i int
+}
+
+func (e tupleElem) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
+	t := e.t
+	t.elems[e.i] = data
+	if e.i < len(t.elems)-1 {
+		return nil
+	}
+	if !slices.ContainsFunc(t.elems, func(v []byte) bool { return v != nil }) {
+		t.b.AppendValue(nil)
+		return nil
+	}
+	var v []byte
+	for _, el := range t.elems {
+		v = cqlproto.AppendBytes(v, el)
+	}
+	t.b.AppendValue(v)
+	return nil
+}
+
 // noRetry leaves retries to the worker, which moves to the next replica and
 // resumes from the last paging state.
 var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
@@ -94,10 +155,7 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 		PageSize(f.cfg.PageSize).PageState(cur.PageState).SetHostID(host.ID).
 		Idempotent(true).RetryPolicy(noRetry)
 	iter := q.Iter()
-	dest := make([]any, f.width)
-	for i := range dest {
-		dest[i] = rawValue{b: b}
-	}
+	dest := f.dest(b)
 	first := b.Len()
 	for {
 		row := b.Len()
@@ -199,3 +257,32 @@ func (f *fetcher) atOrBefore(b *sink.Batch, i int, pos *worker.Position) bool {
 	}
 	return true
 }
+
+// Trim drops the rows after end (rows are in token order) and returns the
+// position of the last row kept; see worker.Trimmer.
+func (f *fetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, bool) {
+	n := b.Len()
+	keep := n
+	for i := 0; i < n; i++ {
+		tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
+		if err != nil {
+			continue
+		}
+		tk, err := f.p.TokenOf(tv)
+		if err == nil && tk.Compare(end) > 0 {
+			keep = i
+			break
+		}
+	}
+	b.TruncateRows(keep)
+	if keep == 0 {
+		return nil, keep < n
+	}
+	pos, err := f.position(b, keep-1)
+	if err != nil {
+		return nil, keep < n
+	}
+	return pos, keep < n
+}
+
+var _ worker.Trimmer = (*fetcher)(nil)

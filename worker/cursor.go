@@ -26,6 +26,9 @@ type Cursor struct {
 	Last *Position
 	// Done reports that the subrange has been read to its end.
 	Done bool
+	// End, when set, is where the subrange now ends: the rest of it was
+	// split off to another subrange while the scan ran.
+	End *ring.Token
 }
 
 // restartAfterLast returns the cursor that re-reads the subrange from just
@@ -35,7 +38,19 @@ type Cursor struct {
 // skipped).
 func (c Cursor) restartAfterLast() Cursor {
 	if c.Last == nil {
-		return Cursor{After: c.After}
+		return Cursor{After: c.After, End: c.End}
 	}
-	return Cursor{After: c.Last, Last: c.Last}
+	return Cursor{After: c.Last, Last: c.Last, End: c.End}
+}
+
+// StaleAfterSplit converts the cursor of a page read before its subrange
+// was split: its paging state belongs to the statement with the old end, so
+// the subrange continues after its last row instead (or from where it
+// began, if no row was handed on).
+func (c Cursor) StaleAfterSplit() Cursor {
+	c.PageState = nil
+	if c.Last != nil {
+		c.After = c.Last
+	}
+	return c
 }

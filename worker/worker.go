@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,14 @@ type Config struct {
 	MaxFailedRanges int
 	// RowsPerSecond caps the scan's throughput. Default 0: no cap.
 	RowsPerSecond float64
+	// PageSize is the page size the Fetcher asks for; it sizes the
+	// splitting of running subranges. Default 1000.
+	PageSize int
+	// NoSplit turns off the splitting of running subranges: by default, when
+	// no subrange is left to start, an idle goroutine takes the second half
+	// of the running subrange with the most rows left (if the Fetcher is a
+	// Trimmer), so that one long subrange does not make the scan's tail.
+	NoSplit bool
 	// Logger receives one line per failed subrange and per retry (at debug
 	// level). Default: no logging.
 	Logger *zap.Logger
@@ -74,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 1000
 	}
 	return c
 }
@@ -130,6 +142,15 @@ type Fetcher interface {
 	Fetch(ctx context.Context, t *Task, host ring.Host, cur Cursor, b *sink.Batch) (Cursor, error)
 }
 
+// Trimmer is implemented by Fetchers that know each row's token. The pool
+// then splits running subranges for idle goroutines (see Config.NoSplit).
+type Trimmer interface {
+	// Trim drops the rows of b whose token is after end. It reports
+	// whether it dropped any and returns the position of the last row
+	// kept (nil if none).
+	Trim(b *sink.Batch, end ring.Token) (last *Position, dropped bool)
+}
+
 // Hooks observe a scan; nil fields are skipped. They are called from the
 // pool's goroutines, concurrently, and must be quick.
 type Hooks struct {
@@ -144,6 +165,10 @@ type Hooks struct {
 	PageWritten func(rangeID int, cur Cursor, rows int)
 	// RangeDone follows the end of every subrange, done or failed.
 	RangeDone func(st RangeStats)
+	// RangeSplit follows every split of a running subrange: child is the
+	// part taken from parent, which now ends at child.Range.Start. It is
+	// called before any page of child is written.
+	RangeSplit func(parent int, child ring.Subrange)
 }
 
 // item is a page on its way to the sink.
@@ -168,6 +193,25 @@ type pool struct {
 	retries  map[string]int64
 	perRange []RangeStats
 	done     atomic.Int64
+
+	// Splitting running subranges.
+	trim    Trimmer // nil: no splitting
+	pending atomic.Int64
+	nextID  atomic.Int64
+	firstID int64 // nextID before any split
+	ntasks  int
+	runMu   sync.Mutex
+	running map[*running]struct{}
+}
+
+// running is a subrange being read, whose end an idle goroutine may take.
+type running struct {
+	mu       sync.Mutex
+	sub      ring.Subrange // Range.End is lowered by splits
+	start    ring.Token    // where the rows counted in rows began
+	progress ring.Token    // token of the last row handed on, or start
+	rows     int64         // rows handed on since start
+	split    bool          // End was lowered since the owner last looked
 }
 
 // Run reads every task's subrange concurrently and writes the pages to s,
@@ -181,7 +225,17 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 	}
 	cfg = cfg.withDefaults()
 	p := &pool{cfg: cfg, f: f, hooks: hooks, out: make(chan item, cfg.QueueDepth),
-		hosts: map[string]chan struct{}{}, retries: map[string]int64{}, perRange: make([]RangeStats, len(tasks))}
+		hosts: map[string]chan struct{}{}, retries: map[string]int64{}, running: map[*running]struct{}{}}
+	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
+		p.trim = t
+	}
+	maxID := 0
+	for _, t := range tasks {
+		maxID = max(maxID, t.Subrange.ID)
+	}
+	p.nextID.Store(int64(maxID))
+	p.firstID, p.ntasks = int64(maxID), len(tasks)
+	p.pending.Store(int64(len(tasks)))
 	p.batches.New = func() any { return f.NewBatch() }
 	if cfg.RowsPerSecond > 0 {
 		burst := max(int(cfg.RowsPerSecond), 1)
@@ -207,14 +261,30 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 		if gctx.Err() != nil {
 			break
 		}
-		g.Go(func() error { return p.runRange(gctx, i, &tasks[i]) })
+		g.Go(func() error {
+			p.pending.Add(-1)
+			if err := p.runRange(gctx, &tasks[i]); err != nil {
+				return err
+			}
+			// Nothing left to start: help the running subranges.
+			for p.trim != nil && p.pending.Load() == 0 && gctx.Err() == nil {
+				child, ok := p.split()
+				if !ok {
+					return nil
+				}
+				if err := p.runRange(gctx, child); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	runErr := g.Wait()
 	close(p.out)
 	werr := <-writeErr
 	cerr := s.Close(context.WithoutCancel(ctx))
 
-	st := p.stats(len(tasks), time.Since(start))
+	st := p.stats(time.Since(start))
 	switch {
 	case werr != nil:
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(werr, cause) {
@@ -257,18 +327,24 @@ func (p *pool) write(ctx context.Context, cancel context.CancelCauseFunc, s sink
 }
 
 // runRange reads one subrange to its end, retrying failed pages.
-func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
+func (p *pool) runRange(ctx context.Context, t *Task) error {
 	sr := t.Subrange
-	st := RangeStats{ID: sr.ID, Range: sr.Range}
 	cur := t.Cursor
+	if cur.End != nil {
+		sr.Range.End = *cur.End
+	}
+	st := RangeStats{ID: sr.ID, Range: sr.Range}
 	start := time.Now()
+	lv := p.track(sr, cur)
+	defer p.untrack(lv)
 	attempts := 0
 	var tried []string
 	avoid := map[string]bool{}
 	defer func() {
 		st.Duration = time.Since(start)
+		st.Range = sr.Range
 		p.mu.Lock()
-		p.perRange[idx] = st
+		p.perRange = append(p.perRange, st)
 		p.mu.Unlock()
 		if p.hooks.RangeDone != nil {
 			p.hooks.RangeDone(st)
@@ -288,13 +364,19 @@ func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
 		}
 		return nil
 	}
+	task := *t
 	for !cur.Done {
+		cur = p.pickUpSplit(lv, &sr, cur)
+		if cur.Done {
+			break
+		}
+		task.Subrange = sr
 		host, ok := p.pick(sr, attempts, avoid)
 		if !ok {
 			return fail(fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 		}
 		b := p.batches.Get().(*sink.Batch)
-		next, latency, err := p.fetch(ctx, t, host, cur, b)
+		next, latency, err := p.fetch(ctx, &task, host, cur, b)
 		if err != nil {
 			b.Reset()
 			p.batches.Put(b)
@@ -333,6 +415,7 @@ func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
 		}
 		attempts = 0
 		clear(avoid)
+		next = p.afterPage(lv, &sr, cur, next, b)
 		rows := b.Len()
 		st.Host = host.Address
 		st.Pages++
@@ -358,6 +441,124 @@ func (p *pool) runRange(ctx context.Context, idx int, t *Task) error {
 	st.Done = true
 	p.done.Add(1)
 	return nil
+}
+
+// track registers a running subrange for splitting.
+func (p *pool) track(sr ring.Subrange, cur Cursor) *running {
+	if p.trim == nil {
+		return nil
+	}
+	lv := &running{sub: sr, start: sr.Range.Start, progress: sr.Range.Start}
+	if cur.Last != nil {
+		lv.start, lv.progress = cur.Last.Token, cur.Last.Token
+	}
+	p.runMu.Lock()
+	p.running[lv] = struct{}{}
+	p.runMu.Unlock()
+	return lv
+}
+
+func (p *pool) untrack(lv *running) {
+	if lv == nil {
+		return
+	}
+	p.runMu.Lock()
+	delete(p.running, lv)
+	p.runMu.Unlock()
+}
+
+// pickUpSplit applies a split made while no request was in flight: the
+// subrange continues from its last row with the lowered end.
+func (p *pool) pickUpSplit(lv *running, sr *ring.Subrange, cur Cursor) Cursor {
+	if lv == nil {
+		return cur
+	}
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	if !lv.split {
+		return cur
+	}
+	lv.split = false
+	sr.Range.End = lv.sub.Range.End
+	end := sr.Range.End
+	cur = cur.restartAfterLast()
+	cur.End = &end
+	return cur
+}
+
+// afterPage applies a split made while a page was being fetched: rows
+// after the lowered end are dropped from the page (the new subrange reads
+// them) and the subrange continues with the lowered end. It also records
+// the subrange's progress for the next split decision.
+func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *sink.Batch) Cursor {
+	if lv == nil {
+		return next
+	}
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	if lv.split {
+		lv.split = false
+		end := lv.sub.Range.End
+		sr.Range.End = end
+		last, dropped := p.trim.Trim(b, end)
+		if last == nil {
+			last = cur.Last
+		}
+		switch {
+		case dropped || next.Done:
+			next = Cursor{Done: true, Last: last, End: &end}
+		default:
+			next = Cursor{After: last, Last: last, End: &end}
+			if last == nil {
+				next.After = cur.After
+			}
+		}
+	}
+	if next.Last != nil {
+		lv.progress = next.Last.Token
+	}
+	lv.rows += int64(b.Len())
+	return next
+}
+
+// split takes the second half of the running subrange with the most rows
+// left, estimated from the rows it read so far over its token width, if it
+// has at least four pages left.
+func (p *pool) split() (*Task, bool) {
+	p.runMu.Lock()
+	defer p.runMu.Unlock()
+	var best *running
+	bestRows := 0.0
+	for lv := range p.running {
+		lv.mu.Lock()
+		left := ring.Range{Start: lv.progress, End: lv.sub.Range.End}
+		read := ring.Range{Start: lv.start, End: lv.progress}
+		if !left.Empty() && !read.Empty() && lv.rows > 0 && !lv.split {
+			if est := float64(lv.rows) / read.Share() * left.Share(); est > bestRows {
+				best, bestRows = lv, est
+			}
+		}
+		lv.mu.Unlock()
+	}
+	if best == nil || bestRows < float64(2*p.cfg.PageSize) {
+		return nil, false
+	}
+	best.mu.Lock()
+	left := ring.Range{Start: best.progress, End: best.sub.Range.End}
+	mid := left.Mid()
+	child := ring.Subrange{ID: int(p.nextID.Add(1)), Range: ring.Range{Start: mid, End: left.End},
+		Vnode: best.sub.Vnode, Replicas: best.sub.Replicas}
+	child.Share = child.Range.Share()
+	parent := best.sub.ID
+	best.sub.Range.End = mid
+	best.split = true
+	best.mu.Unlock()
+	if p.hooks.RangeSplit != nil {
+		p.hooks.RangeSplit(parent, child)
+	}
+	p.cfg.Logger.Debug("split a running range", zap.Int("range", parent), zap.Int("new", child.ID),
+		zap.Stringer("bounds", child.Range), zap.Float64("rows_left", bestRows))
+	return &Task{Subrange: child}, true
 }
 
 // fetch makes one page request under the host cap and the request timeout.
@@ -445,18 +646,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (p *pool) stats(ranges int, elapsed time.Duration) Stats {
+func (p *pool) stats(elapsed time.Duration) Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := Stats{Ranges: ranges, Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
+	st := Stats{Ranges: p.ntasks + int(p.nextID.Load()-p.firstID), Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
 		RetriesByKind: map[string]int64{}}
+	slices.SortFunc(p.perRange, func(a, b RangeStats) int { return a.ID - b.ID })
 	for k, v := range p.retries {
 		st.RetriesByKind[k] = v
 	}
 	for _, r := range p.perRange {
-		if r.Range == (ring.Range{}) && r.Pages == 0 && r.Err == nil {
-			continue // never started
-		}
 		st.Rows += r.Rows
 		st.Pages += r.Pages
 		st.EmptyPages += r.Empty
@@ -524,6 +723,15 @@ func Combine(hooks ...Hooks) Hooks {
 					prev(st)
 				}
 				f(st)
+			}
+		}
+		if h.RangeSplit != nil {
+			prev, f := out.RangeSplit, h.RangeSplit
+			out.RangeSplit = func(parent int, child ring.Subrange) {
+				if prev != nil {
+					prev(parent, child)
+				}
+				f(parent, child)
 			}
 		}
 	}

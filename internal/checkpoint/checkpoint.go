@@ -83,6 +83,13 @@ type Range struct {
 	PageState string    `json:"page_state,omitempty"` // base64
 	After     *Position `json:"after,omitempty"`
 	Last      *Position `json:"last,omitempty"`
+	// End, when set, is where the subrange now ends: the rest was split off
+	// while the scan ran.
+	End string `json:"end,omitempty"`
+	// Parent and Start are set for a subrange split off a running one:
+	// its bounds are (Start, End].
+	Parent *int   `json:"parent,omitempty"`
+	Start  string `json:"start,omitempty"`
 }
 
 // File is an output file and its committed size.
@@ -198,11 +205,97 @@ func (s *State) Update(id int, cur worker.Cursor, rows int) {
 	if cur.Done {
 		return
 	}
+	// A page read before the subrange was (last) split carries the old
+	// end, or none: its paging state belongs to the statement with that
+	// end. Resume after its last row instead, within the recorded end,
+	// which only ever goes down.
+	switch {
+	case cur.End == nil && r.End != "":
+		cur = cur.StaleAfterSplit()
+	case cur.End != nil && r.End == "":
+		r.End = cur.End.String()
+	case cur.End != nil:
+		if recorded, err := cur.End.Partitioner().ParseToken(r.End); err == nil {
+			switch c := cur.End.Compare(recorded); {
+			case c < 0:
+				r.End = cur.End.String()
+			case c > 0:
+				cur = cur.StaleAfterSplit()
+			}
+		}
+	}
 	if cur.PageState != nil {
 		r.PageState = base64.StdEncoding.EncodeToString(cur.PageState)
 	}
 	r.After = encodePos(cur.After)
 	r.Last = encodePos(cur.Last)
+}
+
+// Split records that child was split off the running subrange parent,
+// which now ends where child starts. The parent's paging state, if any,
+// belonged to the statement with its old end, so the parent resumes after
+// its last row instead.
+func (s *State) Split(parent int, child ring.Subrange) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.Ranges[parent]
+	if p == nil {
+		p = &Range{}
+		s.Ranges[parent] = p
+	}
+	p.End = child.Range.Start.String()
+	if p.PageState != "" {
+		p.PageState = ""
+		if p.Last != nil {
+			p.After = p.Last
+		}
+	}
+	id := parent
+	s.Ranges[child.ID] = &Range{Parent: &id, Start: child.Range.Start.String(), End: child.Range.End.String()}
+}
+
+// Piece is a subrange split off another during an earlier run.
+type Piece struct {
+	ID, Parent int
+	Range      ring.Range
+}
+
+// Pieces returns the subranges split off during earlier runs, parents
+// before their children, for a resume to read them too.
+func (s *State) Pieces(p ring.Partitioner) ([]Piece, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Piece
+	for id, r := range s.Ranges {
+		if r.Parent == nil {
+			continue
+		}
+		start, err := p.ParseToken(r.Start)
+		if err != nil {
+			return nil, fmt.Errorf("%w: range %d: start: %v", ErrCorrupt, id, err)
+		}
+		end, err := p.ParseToken(r.End)
+		if err != nil {
+			return nil, fmt.Errorf("%w: range %d: end: %v", ErrCorrupt, id, err)
+		}
+		out = append(out, Piece{ID: id, Parent: *r.Parent, Range: ring.Range{Start: start, End: end}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Root returns the planned subrange a subrange was split off, or id itself.
+func (s *State) Root(id int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for seen := 0; seen < len(s.Ranges); seen++ {
+		r := s.Ranges[id]
+		if r == nil || r.Parent == nil {
+			return id
+		}
+		id = *r.Parent
+	}
+	return id
 }
 
 func encodePos(p *worker.Position) *Position {
@@ -259,6 +352,13 @@ func (s *State) Cursors(p ring.Partitioner) (map[int]worker.Cursor, error) {
 		}
 		if cur.Last, err = decodePos(p, r.Last); err != nil {
 			return nil, fmt.Errorf("%w: range %d: %v", ErrCorrupt, id, err)
+		}
+		if r.End != "" {
+			end, err := p.ParseToken(r.End)
+			if err != nil {
+				return nil, fmt.Errorf("%w: range %d: end: %v", ErrCorrupt, id, err)
+			}
+			cur.End = &end
 		}
 		out[id] = cur
 	}

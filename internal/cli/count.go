@@ -231,12 +231,16 @@ func (c *counter) report(w io.Writer, j *job) {
 		}
 	case "range":
 		fmt.Fprintln(tw, "rows\trange\tstart\tend\t")
+		// The checkpoint state counts every row written, resumed or not;
+		// pieces split off a running subrange count for it.
 		prior := map[int]int64{}
 		for id, r := range j.state.Ranges {
-			prior[id] = r.Rows
+			prior[j.state.Root(id)] += r.Rows
 		}
 		for _, sr := range j.plan.Subranges {
-			// The checkpoint state counts every row written, resumed or not.
+			if j.state.Root(sr.ID) != sr.ID {
+				continue
+			}
 			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t\n", prior[sr.ID], sr.ID, sr.Range.Start, sr.Range.End)
 		}
 	case "partition":

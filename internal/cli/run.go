@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/checkpoint"
 	"github.com/ringscan/ringscan/internal/output"
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -50,6 +53,14 @@ func (f *jobFlags) validate() error {
 	}
 	if f.checkpointEvery <= 0 {
 		return fmt.Errorf("invalid --checkpoint-every %v: want a positive duration such as 5s", f.checkpointEvery)
+	}
+	// A malformed --metrics-addr fails here, before the output directory
+	// and the checkpoint are created; one already in use fails when the
+	// endpoint starts.
+	if f.metricsAddr != "" {
+		if _, port, err := net.SplitHostPort(f.metricsAddr); err != nil || port == "" {
+			return fmt.Errorf("invalid --metrics-addr %q: want host:port or :port, e.g. :9100 or 127.0.0.1:9100", f.metricsAddr)
+		}
 	}
 	return nil
 }
@@ -106,7 +117,7 @@ func (j *job) open(ctx context.Context, cfg scanner.Config, output string, opts 
 			return badInput(fmt.Errorf("cannot resume: %w", err))
 		}
 		j.state = st
-		return nil
+		return j.addPieces()
 	}
 	j.state = checkpoint.New(id)
 	if j.flags.checkpoint != "" {
@@ -147,7 +158,7 @@ func (j *job) checkpointHooks(c committer) (worker.Hooks, func() error) {
 		}
 		return j.state.Save(j.flags.checkpoint)
 	}
-	hooks := worker.Hooks{PageWritten: func(id int, cur worker.Cursor, rows int) {
+	hooks := worker.Hooks{RangeSplit: j.state.Split, PageWritten: func(id int, cur worker.Cursor, rows int) {
 		j.state.Update(id, cur, rows)
 		mu.Lock()
 		defer mu.Unlock()
@@ -169,6 +180,34 @@ func (j *job) checkpointHooks(c committer) (worker.Hooks, func() error) {
 		return save()
 	}
 	return hooks, final
+}
+
+// addPieces adds to the plan the subranges that earlier runs split off
+// running ones, with the replicas of the planned subrange they came from.
+func (j *job) addPieces() error {
+	pieces, err := j.state.Pieces(j.plan.Ring.Partitioner())
+	if err != nil {
+		return badInput(fmt.Errorf("cannot resume: %w", err))
+	}
+	if len(pieces) == 0 {
+		return nil
+	}
+	planned := map[int]ring.Subrange{}
+	for _, sr := range j.plan.Subranges {
+		planned[sr.ID] = sr
+	}
+	p := *j.plan
+	p.Subranges = slices.Clone(p.Subranges)
+	for _, pc := range pieces {
+		root, ok := planned[j.state.Root(pc.ID)]
+		if !ok {
+			return badInput(fmt.Errorf("cannot resume: checkpoint range %d was split off range %d, which is not in this plan", pc.ID, j.state.Root(pc.ID)))
+		}
+		p.Subranges = append(p.Subranges, ring.Subrange{ID: pc.ID, Range: pc.Range, Vnode: root.Vnode,
+			Replicas: root.Replicas, Share: pc.Range.Share()})
+	}
+	j.plan = &p
+	return nil
 }
 
 // exitFor maps a scan's error to an exit error.

@@ -73,8 +73,15 @@ type Tracker struct {
 	// finished.
 	partial []atomic.Int64
 
-	mu      sync.Mutex
-	byKind  map[string]int64
+	mu     sync.Mutex
+	byKind map[string]int64
+	// Splits of running subranges (guarded by mu): the planned subrange
+	// each piece came from, the pieces each planned subrange still waits
+	// for, and whether its own part is done. A planned subrange counts as
+	// done when its part and all its pieces are.
+	root    map[int]int
+	pieces  []int
+	ownDone []bool
 	samples []sample // guarded by mu; samples[0] is the window's base
 }
 
@@ -99,6 +106,9 @@ func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *
 		partial:   make([]atomic.Int64, len(subranges)),
 		priorRows: prior.Rows,
 		byKind:    map[string]int64{},
+		root:      map[int]int{},
+		pieces:    make([]int, len(subranges)),
+		ownDone:   make([]bool, len(subranges)),
 	}
 	var share float64
 	for i, sr := range subranges {
@@ -166,10 +176,35 @@ func (t *Tracker) finish(i int) bool {
 	return true
 }
 
+// complete counts planned subrange i as done.
+func (t *Tracker) complete(i int) {
+	if t.finish(i) {
+		t.doneRanges.Add(1)
+		t.doneUnits.Add(t.units[i])
+	}
+}
+
+// pieceDone records that a piece split off a planned subrange is done.
+func (t *Tracker) pieceDone(id int) {
+	t.mu.Lock()
+	r, ok := t.root[id]
+	ready := false
+	if ok {
+		delete(t.root, id)
+		t.pieces[r]--
+		ready = t.pieces[r] == 0 && t.ownDone[r]
+	}
+	t.mu.Unlock()
+	if ready {
+		t.complete(r)
+	}
+}
+
 // Hooks returns the hooks that feed the tracker. A subrange counts as done
 // once its last page was written (worker.Cursor.Done), and as failed when
 // RangeDone reports an error; a subrange stopped by cancellation is
-// neither.
+// neither. A planned subrange that was split counts as done when it and
+// every piece split off it are done.
 func (t *Tracker) Hooks() worker.Hooks {
 	return worker.Hooks{
 		PageRead: func(_ int, _ string, rows, bytes int, _ time.Duration) {
@@ -189,18 +224,36 @@ func (t *Tracker) Hooks() worker.Hooks {
 			if rows == 0 && !cur.Done {
 				t.empty.Add(1)
 			}
-			i, ok := t.index[id]
-			if !ok {
+			i, planned := t.index[id]
+			if !planned {
+				if cur.Done {
+					t.pieceDone(id)
+				}
 				return
 			}
 			switch {
 			case cur.Done:
-				if t.finish(i) {
-					t.doneRanges.Add(1)
-					t.doneUnits.Add(t.units[i])
+				t.mu.Lock()
+				t.ownDone[i] = true
+				ready := t.pieces[i] == 0
+				t.mu.Unlock()
+				if ready {
+					t.complete(i)
 				}
 			case cur.Last != nil:
 				t.setPartial(i, t.upTo(i, cur.Last.Token))
+			}
+		},
+		RangeSplit: func(parent int, child ring.Subrange) {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			r, ok := t.index[parent]
+			if !ok {
+				r, ok = t.root[parent]
+			}
+			if ok {
+				t.root[child.ID] = r
+				t.pieces[r]++
 			}
 		},
 		RangeDone: func(st worker.RangeStats) {
