@@ -33,6 +33,8 @@
 //   - [Count] counts rows, bytes and pages, in total, per subrange and per
 //     host; its getters may be read while the scan runs.
 //   - [Discard] drops everything, for measuring a scan alone.
+//   - [Parquet] writes one Parquet file, with a schema mapped from the CQL
+//     types (docs/parquet-mapping.md); Close writes the footer.
 //
 // # JSON and CSV mapping
 //

@@ -616,7 +616,7 @@ func appendPadded(dst []byte, x uint64, width int) []byte {
 func appendDuration(dst, v []byte) ([]byte, bool) {
 	var vals [3]int64
 	for i := range vals {
-		x, n, ok := readVint(v)
+		x, n, ok := cqltype.ReadVint(v)
 		if !ok {
 			return dst, false
 		}
@@ -663,30 +663,6 @@ func appendDuration(dst, v []byte) ([]byte, bool) {
 	dst = unit(dst, ns%ms/us, "us")
 	dst = unit(dst, ns%us, "ns")
 	return dst, true
-}
-
-// readVint reads a zigzag-encoded Cassandra vint: the number of leading one
-// bits of the first byte is the number of bytes that follow.
-func readVint(b []byte) (int64, int, bool) {
-	if len(b) == 0 {
-		return 0, 0, false
-	}
-	first := b[0]
-	extra := 0
-	for extra < 8 && first&(0x80>>extra) != 0 {
-		extra++
-	}
-	if len(b) < 1+extra {
-		return 0, 0, false
-	}
-	u := uint64(first & (0xFF >> extra))
-	if extra == 8 {
-		u = 0
-	}
-	for _, c := range b[1 : 1+extra] {
-		u = u<<8 | uint64(c)
-	}
-	return int64(u>>1) ^ -int64(u&1), 1 + extra, true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -116,7 +116,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		return err
 	}
 	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
-		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})}, nil)
+		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{}), Columns: j.plan.Columns}, nil)
 	if err != nil {
 		return err
 	}

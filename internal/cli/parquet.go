@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"errors"
 	"io"
 
 	"github.com/ringscan/ringscan/sink"
 )
 
-// newParquetEncoder is replaced by the Parquet sink.
-func newParquetEncoder(io.Writer, bool) (sink.Sink, error) {
-	return nil, errors.New("--format parquet is not implemented yet")
+// newParquetEncoder makes the Parquet sink of one output file. A Parquet
+// file is complete only when its footer is written, so every file,
+// including a continued one, starts with the schema of cols.
+func newParquetEncoder(w io.Writer, _ bool, cols []sink.Column) (sink.Sink, error) {
+	return sink.NewParquet(w, cols, sink.ParquetConfig{})
 }

@@ -32,13 +32,13 @@ type scanFlags struct {
 func encoderFunc(format string, f *scanFlags) output.EncoderFunc {
 	switch format {
 	case output.FormatCSV:
-		return func(w io.Writer, first bool) (sink.Sink, error) {
+		return func(w io.Writer, first bool, _ []sink.Column) (sink.Sink, error) {
 			return sink.NewCSV(w, sink.CSVConfig{NoHeader: !first || f.csvNoHeader, Null: f.csvNull})
 		}
 	case output.FormatParquet:
 		return newParquetEncoder
 	}
-	return func(w io.Writer, _ bool) (sink.Sink, error) { return sink.NewJSONLines(w), nil }
+	return func(w io.Writer, _ bool, _ []sink.Column) (sink.Sink, error) { return sink.NewJSONLines(w), nil }
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -102,6 +102,11 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if sf.maxRows < 0 {
 		errs = append(errs, fmt.Errorf("invalid --max-rows-per-file %d: want 0 (one file) or a positive number", sf.maxRows))
 	}
+	if sf.format == output.FormatCSV {
+		if err := (sink.CSVConfig{Null: sf.csvNull}).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("invalid --csv-null %q: want text that needs no CSV quotes (no comma, '\"', line break or leading space)", sf.csvNull))
+		}
+	}
 	if len(errs) > 0 {
 		return badInput(errors.Join(errs...))
 	}
@@ -130,7 +135,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	var dir *output.Dir
 	if sf.out == "-" {
 		bw := bufio.NewWriterSize(stdout, 256<<10)
-		e, err := enc(bw, true)
+		e, err := enc(bw, true, j.plan.Columns)
 		if err != nil {
 			return badInput(err)
 		}
@@ -141,7 +146,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 			resumeFiles = nil
 		}
 		dir, err = output.Open(output.Config{Dir: sf.out, Prefix: cfg.Table, Format: sf.format, Compress: sf.compress,
-			MaxRowsPerFile: sf.maxRows, Encoder: enc}, resumeFiles)
+			MaxRowsPerFile: sf.maxRows, Encoder: enc, Columns: j.plan.Columns}, resumeFiles)
 		if err != nil {
 			return badInput(err)
 		}

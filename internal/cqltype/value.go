@@ -297,6 +297,11 @@ func appendVint(dst []byte, v int64) []byte {
 	return appendUvint(dst, uint64(v<<1)^uint64(v>>63))
 }
 
+// ReadVint reads a zigzag-encoded Cassandra vint (the parts of a
+// duration) and returns it with the number of bytes it took; ok is false
+// when b is too short.
+func ReadVint(b []byte) (v int64, n int, ok bool) { return readVint(b) }
+
 func readVint(b []byte) (int64, int, bool) {
 	u, n, ok := readUvint(b)
 	return int64(u>>1) ^ -int64(u&1), n, ok

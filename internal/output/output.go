@@ -7,9 +7,10 @@
 //
 // Files are named <table>-<seq>.<ext>[.gz|.zst] with a six-digit sequence
 // from 000001, where ext is jsonl, csv or parquet. A new file starts when
-// the current one holds MaxRowsPerFile rows. manifest.json is written last,
-// atomically, when the scan has read every row: a directory without it is
-// incomplete.
+// the current one holds MaxRowsPerFile rows. An output without rows still
+// has one file, empty or holding just a CSV header or a Parquet schema.
+// manifest.json is written last, atomically, when the scan has read every
+// row: a directory without it is incomplete.
 //
 // # Commit points
 //
@@ -58,8 +59,9 @@ const ManifestName = "manifest.json"
 
 // EncoderFunc makes a row encoder writing to w. first is true at the start
 // of a file (a CSV header goes there), false when a file is continued after
-// a commit point.
-type EncoderFunc func(w io.Writer, first bool) (sink.Sink, error)
+// a commit point. cols are the columns of the rows (Config.Columns), which
+// a Parquet encoder needs for its schema before the first row.
+type EncoderFunc func(w io.Writer, first bool, cols []sink.Column) (sink.Sink, error)
 
 // Config describes an output directory.
 type Config struct {
@@ -76,6 +78,10 @@ type Config struct {
 	MaxRowsPerFile int64
 	// Encoder makes the row encoder of Format.
 	Encoder EncoderFunc
+	// Columns are the columns of the rows, passed to Encoder. They let
+	// Close write a file with a CSV header or a Parquet schema when no row
+	// was written.
+	Columns []sink.Column
 }
 
 // ValidateFormat checks a format and compression pair.
@@ -297,7 +303,7 @@ func (d *Dir) ensureFile() error {
 		d.comp = zw
 		w = zw
 	}
-	enc, err := d.cfg.Encoder(w, first)
+	enc, err := d.cfg.Encoder(w, first, d.cfg.Columns)
 	if err != nil {
 		return err
 	}
@@ -374,13 +380,33 @@ func (d *Dir) Commit() ([]checkpoint.File, error) {
 	return out, nil
 }
 
-// Close completes the last file. It does not write the manifest: call
-// WriteManifest once the scan is known to be complete. Idempotent.
-func (d *Dir) Close(context.Context) error {
+// headerWriter is an encoder that can write its header before any row, as
+// sink.CSV does.
+type headerWriter interface {
+	WriteHeader(ctx context.Context, cols []sink.Column) error
+}
+
+// Close completes the last file. When no file was ever started (no row was
+// written, as for an empty table) it first creates one, so that the output
+// holds a valid file: an empty JSON Lines file, a CSV file with its header,
+// a Parquet file with the schema and no row. It does not write the
+// manifest: call WriteManifest once the scan is known to be complete.
+// Idempotent.
+func (d *Dir) Close(ctx context.Context) error {
 	if d.closed {
 		return nil
 	}
 	d.closed = true
+	if len(d.files) == 0 {
+		if err := d.ensureFile(); err != nil {
+			return err
+		}
+		if hw, ok := d.enc.(headerWriter); ok && len(d.cfg.Columns) > 0 {
+			if err := hw.WriteHeader(ctx, d.cfg.Columns); err != nil {
+				return errors.Join(fmt.Errorf("write %s: %w", d.current().Name, err), d.finishFile())
+			}
+		}
+	}
 	return d.finishFile()
 }
 

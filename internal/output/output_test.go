@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -20,19 +22,27 @@ import (
 )
 
 func encoderFor(format string) EncoderFunc {
-	return func(w io.Writer, first bool) (sink.Sink, error) {
-		if format == FormatCSV {
+	return func(w io.Writer, first bool, cols []sink.Column) (sink.Sink, error) {
+		switch format {
+		case FormatCSV:
 			return sink.NewCSV(w, sink.CSVConfig{NoHeader: !first})
+		case FormatParquet:
+			return sink.NewParquet(w, cols, sink.ParquetConfig{})
 		}
 		return sink.NewJSONLines(w), nil
 	}
 }
 
-// page makes a batch of rows with ids [from, to).
-func page(t *testing.T, from, to int) *sink.Batch {
+// columns are the columns of the test rows.
+func columns(t *testing.T) []sink.Column {
 	col, err := sink.NewColumn("id", "int")
 	require.NoError(t, err)
-	b := sink.NewBatch([]sink.Column{col}, 1)
+	return []sink.Column{col}
+}
+
+// page makes a batch of rows with ids [from, to).
+func page(t *testing.T, from, to int) *sink.Batch {
+	b := sink.NewBatch(columns(t), 1)
 	for i := from; i < to; i++ {
 		b.AppendValue(binary.BigEndian.AppendUint32(nil, uint32(i)))
 	}
@@ -46,6 +56,10 @@ func readIDs(t *testing.T, dir, format string) []int {
 	var ids []int
 	for _, e := range entries {
 		if !IsOutputFile("t", e.Name()) {
+			continue
+		}
+		if format == FormatParquet {
+			ids = append(ids, readParquetIDs(t, filepath.Join(dir, e.Name()))...)
 			continue
 		}
 		f, err := os.Open(filepath.Join(dir, e.Name()))
@@ -86,46 +100,77 @@ func readIDs(t *testing.T, dir, format string) []int {
 	return ids
 }
 
-func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
-	for _, format := range []string{FormatJSONL, FormatCSV} {
-		for _, comp := range []string{CompressNone, CompressGzip, CompressZstd} {
-			t.Run(format+"-"+comp, func(t *testing.T) {
-				ctx := context.Background()
-				dir := t.TempDir()
-				cfg := Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 25, Encoder: encoderFor(format)}
-				require.NoError(t, Prepare(dir, "t", format, comp, false))
-				d, err := Open(cfg, nil)
-				require.NoError(t, err)
-				require.NoError(t, d.Write(ctx, page(t, 0, 30)))
-				require.NoError(t, d.Write(ctx, page(t, 30, 40)))
-				files, err := d.Commit()
-				require.NoError(t, err)
-				require.NoError(t, d.Write(ctx, page(t, 40, 44)))
-				files, err = d.Commit()
-				require.NoError(t, err)
-				// Written after the last commit: lost in the "crash".
-				require.NoError(t, d.Write(ctx, page(t, 44, 90)))
-				_, _ = d.Commit() // even durable, not recorded in the checkpoint
-
-				d2, err := Open(cfg, files)
-				require.NoError(t, err)
-				require.NoError(t, d2.Write(ctx, page(t, 44, 100)))
-				require.NoError(t, d2.Close(ctx))
-				require.NoError(t, d2.WriteManifest(Manifest{Keyspace: "ks", Table: "t"}))
-
-				ids := readIDs(t, dir, format)
-				want := make([]int, 100)
-				for i := range want {
-					want[i] = i
-				}
-				assert.ElementsMatch(t, want, ids)
-				for _, f := range d2.Files() {
-					assert.LessOrEqual(t, f.Rows, int64(25), f.Name)
-				}
-				_, err = os.Stat(filepath.Join(dir, ManifestName))
-				assert.NoError(t, err)
-			})
+// readParquetIDs reads the ids of a Parquet file.
+func readParquetIDs(t *testing.T, path string) []int {
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	require.NoError(t, err)
+	pf, err := parquet.OpenFile(f, st.Size())
+	require.NoError(t, err)
+	r := parquet.NewReader(pf)
+	defer r.Close()
+	var ids []int
+	rows := make([]parquet.Row, 10)
+	for {
+		n, err := r.ReadRows(rows)
+		for _, row := range rows[:n] {
+			ids = append(ids, int(row[0].Int32()))
 		}
+		if errors.Is(err, io.EOF) {
+			return ids
+		}
+		require.NoError(t, err)
+	}
+}
+
+// formats are the format and compression pairs.
+var formats = [][2]string{
+	{FormatJSONL, CompressNone}, {FormatJSONL, CompressGzip}, {FormatJSONL, CompressZstd},
+	{FormatCSV, CompressNone}, {FormatCSV, CompressGzip}, {FormatCSV, CompressZstd},
+	{FormatParquet, CompressNone},
+}
+
+func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
+	for _, fc := range formats {
+		format, comp := fc[0], fc[1]
+		t.Run(format+"-"+comp, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			cfg := Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 25, Encoder: encoderFor(format), Columns: columns(t)}
+			require.NoError(t, Prepare(dir, "t", format, comp, false))
+			d, err := Open(cfg, nil)
+			require.NoError(t, err)
+			require.NoError(t, d.Write(ctx, page(t, 0, 30)))
+			require.NoError(t, d.Write(ctx, page(t, 30, 40)))
+			files, err := d.Commit()
+			require.NoError(t, err)
+			require.NoError(t, d.Write(ctx, page(t, 40, 44)))
+			files, err = d.Commit()
+			require.NoError(t, err)
+			// Written after the last commit: lost in the "crash".
+			require.NoError(t, d.Write(ctx, page(t, 44, 90)))
+			_, _ = d.Commit() // even durable, not recorded in the checkpoint
+
+			d2, err := Open(cfg, files)
+			require.NoError(t, err)
+			require.NoError(t, d2.Write(ctx, page(t, 44, 100)))
+			require.NoError(t, d2.Close(ctx))
+			require.NoError(t, d2.WriteManifest(Manifest{Keyspace: "ks", Table: "t"}))
+
+			ids := readIDs(t, dir, format)
+			want := make([]int, 100)
+			for i := range want {
+				want[i] = i
+			}
+			assert.ElementsMatch(t, want, ids)
+			for _, f := range d2.Files() {
+				assert.LessOrEqual(t, f.Rows, int64(25), f.Name)
+			}
+			_, err = os.Stat(filepath.Join(dir, ManifestName))
+			assert.NoError(t, err)
+		})
 	}
 }
 
@@ -155,5 +200,57 @@ func TestValidateFormat(t *testing.T) {
 		} else {
 			assert.ErrorContains(t, err, tc.err)
 		}
+	}
+}
+
+// TestEmptyOutputHasOneFile closes a directory no row was written to: it
+// holds one valid file of the format, which the manifest lists.
+func TestEmptyOutputHasOneFile(t *testing.T) {
+	for _, fc := range formats {
+		format, comp := fc[0], fc[1]
+		t.Run(format+"-"+comp, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, Encoder: encoderFor(format), Columns: columns(t)}, nil)
+			require.NoError(t, err)
+			require.NoError(t, d.Write(ctx, page(t, 0, 0)), "a page without rows starts no file")
+			require.NoError(t, d.Close(ctx))
+			require.NoError(t, d.Close(ctx), "idempotent")
+			require.NoError(t, d.WriteManifest(Manifest{Keyspace: "ks", Table: "t"}))
+
+			files := d.Files()
+			require.Len(t, files, 1)
+			name := "t-000001" + Ext(format, comp)
+			assert.Equal(t, name, files[0].Name)
+			assert.Zero(t, files[0].Rows)
+			st, err := os.Stat(filepath.Join(dir, name))
+			require.NoError(t, err)
+			assert.Equal(t, st.Size(), files[0].Bytes)
+			assert.Empty(t, readIDs(t, dir, format))
+
+			switch {
+			case format == FormatCSV && comp == CompressNone:
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				require.NoError(t, err)
+				assert.Equal(t, "id\n", string(data), "the header")
+			case format == FormatJSONL && comp == CompressNone:
+				assert.Zero(t, st.Size())
+			case format == FormatParquet:
+				f, err := os.Open(filepath.Join(dir, name))
+				require.NoError(t, err)
+				defer f.Close()
+				pf, err := parquet.OpenFile(f, st.Size())
+				require.NoError(t, err)
+				assert.Zero(t, pf.NumRows())
+				require.Len(t, pf.Schema().Fields(), 1)
+				assert.Equal(t, "id", pf.Schema().Fields()[0].Name())
+			}
+			var m Manifest
+			data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(data, &m))
+			require.Len(t, m.Files, 1)
+			assert.Zero(t, m.Rows)
+		})
 	}
 }

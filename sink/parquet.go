@@ -1,0 +1,296 @@
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+)
+
+// Defaults of ParquetConfig.
+const (
+	// DefaultParquetRowGroupRows is the default of ParquetConfig.RowGroupRows.
+	DefaultParquetRowGroupRows = 64 << 10
+	// DefaultParquetRowGroupBytes is the default of
+	// ParquetConfig.RowGroupBytes.
+	DefaultParquetRowGroupBytes = 64 << 20
+	// DefaultParquetCompression is the default of ParquetConfig.Compression.
+	DefaultParquetCompression = "snappy"
+)
+
+// ParquetColumnsKey is the key of the file's key-value metadata that holds
+// the CQL columns, as a JSON array of {"name": ..., "type": ...} objects.
+const ParquetColumnsKey = "ringscan.columns"
+
+// pqChunkRows is the number of rows converted before they are handed to
+// the Parquet writer together.
+const pqChunkRows = 256
+
+// ParquetConfig configures a Parquet sink. The zero value is valid.
+type ParquetConfig struct {
+	// Compression is the codec of the pages inside the file: "snappy",
+	// "zstd", "gzip" or "none". Default "snappy".
+	Compression string
+	// RowGroupRows ends a row group when it holds that many rows. Default
+	// DefaultParquetRowGroupRows (65536).
+	RowGroupRows int
+	// RowGroupBytes ends a row group when its buffered size, estimated
+	// before compression, reaches it; checked every 256 rows. A row group
+	// is held in memory until it ends, so this bounds the sink's memory.
+	// Default DefaultParquetRowGroupBytes (64 MiB).
+	RowGroupBytes int64
+}
+
+// Validate reports every invalid field, in an error wrapping
+// ErrInvalidConfig.
+func (c ParquetConfig) Validate() error {
+	var errs []error
+	if _, ok := pqCodec(c.Compression); !ok {
+		errs = append(errs, fmt.Errorf("%w: ParquetConfig.Compression %q: allowed are snappy, zstd, gzip, none", ErrInvalidConfig, c.Compression))
+	}
+	if c.RowGroupRows < 0 {
+		errs = append(errs, fmt.Errorf("%w: ParquetConfig.RowGroupRows %d: want 0 (default) or a positive number", ErrInvalidConfig, c.RowGroupRows))
+	}
+	if c.RowGroupBytes < 0 {
+		errs = append(errs, fmt.Errorf("%w: ParquetConfig.RowGroupBytes %d: want 0 (default) or a positive number", ErrInvalidConfig, c.RowGroupBytes))
+	}
+	return errors.Join(errs...)
+}
+
+func pqCodec(name string) (compress.Codec, bool) {
+	switch name {
+	case "", "snappy":
+		return &parquet.Snappy, true
+	case "zstd":
+		return &parquet.Zstd, true
+	case "gzip":
+		return &parquet.Gzip, true
+	case "none":
+		return &parquet.Uncompressed, true
+	}
+	return nil, false
+}
+
+// Parquet writes rows as one Parquet file. The schema is derived from the
+// columns given to NewParquet: one optional (nullable) field per column,
+// in column order, typed as follows (docs/parquet-mapping.md has the
+// details):
+//
+//	ascii, text, varchar     BYTE_ARRAY STRING; invalid UTF-8 becomes U+FFFD
+//	tinyint, smallint        INT32 INT(8, signed), INT(16, signed)
+//	int                      INT32
+//	bigint, counter          INT64
+//	varint                   BYTE_ARRAY STRING, the exact digits: 12345678901234567890
+//	decimal                  BYTE_ARRAY STRING, exact digits in plain notation,
+//	                         scale kept, as in JSON: 1.250 (each value has its own
+//	                         scale, which Parquet's DECIMAL cannot hold)
+//	float, double            FLOAT, DOUBLE
+//	boolean                  BOOLEAN
+//	uuid, timeuuid           FIXED_LEN_BYTE_ARRAY(16) UUID
+//	timestamp                INT64 TIMESTAMP(MILLIS, UTC)
+//	date                     INT32 DATE, days since 1970-01-01
+//	time                     INT64 TIME(NANOS, local)
+//	duration                 group {required int32 months; required int32 days;
+//	                         required int64 nanoseconds}
+//	blob, custom types       BYTE_ARRAY
+//	inet                     BYTE_ARRAY STRING: 10.0.0.1, ::1
+//	list, set                LIST of the optional element type
+//	map                      MAP of the required key and optional value types
+//	tuple                    group with optional fields _1, _2, ...
+//	UDT                      group with an optional field per UDT field
+//
+// A null, and the empty value of a type other than ascii, text, blob and
+// custom, is a null. Collections nest to any depth Cassandra allows.
+// The file's key-value metadata holds the CQL columns under
+// ParquetColumnsKey.
+//
+// Write converts the rows straight from their serialized bytes and buffers
+// them into row groups of ParquetConfig.RowGroupRows rows or
+// ParquetConfig.RowGroupBytes bytes, whichever comes first; a row group is
+// written to w when it ends. Close writes the last row group and the
+// footer. A file whose sink was closed without a row is a valid Parquet
+// file with the schema and no row group. The caller owns the writer:
+// Close does not close it.
+//
+// Write returns an error wrapping ErrInvalidValue that names the row and
+// column for a value whose bytes do not match its column's type, having
+// written the rows before it; such an error leaves the sink usable. An
+// error of the writer is returned by the Write that met it, by every later
+// Write and by Close. A batch whose columns differ from the sink's is
+// refused. Write does not consult its context.
+type Parquet struct {
+	cfg     ParquetConfig
+	cols    []Column
+	plan    []*pqNode
+	pw      *parquet.Writer
+	rows    pqRows
+	group   int   // rows in the current row group
+	base    int64 // pw.Size() when the current row group started
+	written int64
+	closed  bool
+	err     error
+}
+
+var _ Sink = (*Parquet)(nil)
+
+// NewParquet returns a sink that writes a Parquet file of rows of cols to
+// w. It returns an error wrapping ErrInvalidConfig for an invalid
+// configuration, no column, duplicate column names, or a column whose type
+// has no Parquet mapping; the error names the column and its type.
+func NewParquet(w io.Writer, cols []Column, cfg ParquetConfig) (*Parquet, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	codec, _ := pqCodec(cfg.Compression)
+	if cfg.RowGroupRows == 0 {
+		cfg.RowGroupRows = DefaultParquetRowGroupRows
+	}
+	if cfg.RowGroupBytes == 0 {
+		cfg.RowGroupBytes = DefaultParquetRowGroupBytes
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("%w: parquet: no column", ErrInvalidConfig)
+	}
+	var sb pqSchema
+	names := make([]string, len(cols))
+	nodes := make([]parquet.Node, len(cols))
+	plan := make([]*pqNode, len(cols))
+	seen := make(map[string]bool, len(cols))
+	type colJSON struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	meta := make([]colJSON, len(cols))
+	for i, c := range cols {
+		if seen[c.Name] {
+			return nil, fmt.Errorf("%w: parquet: two columns are named %q", ErrInvalidConfig, c.Name)
+		}
+		seen[c.Name] = true
+		node, p, err := sb.column(c)
+		if err != nil {
+			return nil, fmt.Errorf("parquet: %w", err)
+		}
+		names[i], nodes[i], plan[i] = c.Name, node, p
+		meta[i] = colJSON{c.Name, c.Type}
+	}
+	if len(sb.leaves) > parquet.MaxColumnIndex {
+		return nil, fmt.Errorf("%w: parquet: %d leaf columns, more than the %d supported", ErrInvalidConfig, len(sb.leaves), parquet.MaxColumnIndex)
+	}
+	schema := parquet.NewSchema("ringscan", newPQGroup(names, nodes))
+	// The plan addresses leaf columns by index: they must be the schema's.
+	if got := schema.Columns(); !slices.EqualFunc(got, sb.leaves, slices.Equal) {
+		return nil, fmt.Errorf("parquet: internal error: leaf columns %v, planned %v", got, sb.leaves)
+	}
+	var metaJSON strings.Builder
+	enc := json.NewEncoder(&metaJSON)
+	enc.SetEscapeHTML(false) // map<text, int>, not map\u003ctext...
+	if err := enc.Encode(meta); err != nil {
+		return nil, err
+	}
+	wcfg, err := parquet.NewWriterConfig(schema,
+		parquet.Compression(codec),
+		// Version 1 data pages: the ones every reader knows.
+		parquet.DataPageVersion(1),
+		parquet.KeyValueMetadata(ParquetColumnsKey, strings.TrimSpace(metaJSON.String())),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	s := &Parquet{cfg: cfg, cols: slices.Clone(cols), plan: plan, pw: parquet.NewWriter(w, wcfg)}
+	s.rows.leafBuf = make([][]parquet.Value, len(sb.leaves))
+	return s, nil
+}
+
+// Rows returns the number of rows written.
+func (s *Parquet) Rows() int64 { return s.written }
+
+// Write appends the rows of b to the file.
+func (s *Parquet) Write(_ context.Context, b *Batch) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.checkColumns(b.Columns); err != nil {
+		return err
+	}
+	for row, n := 0, b.Len(); row < n; {
+		limit := min(n-row, pqChunkRows, s.cfg.RowGroupRows-s.group)
+		s.rows.reset()
+		var verr error
+		built := 0
+		for ; built < limit; built++ {
+			if err := s.rows.addRow(s.plan, b, row+built); err != nil {
+				verr = fmt.Errorf("parquet: row %d %w", row+built, err)
+				break
+			}
+		}
+		if built > 0 {
+			if _, err := s.pw.WriteRows(s.rows.chunk()); err != nil {
+				s.err = fmt.Errorf("parquet: %w", err)
+				return s.err
+			}
+			s.group += built
+			s.written += int64(built)
+			row += built
+			if err := s.endGroupIfFull(); err != nil {
+				return err
+			}
+		}
+		if verr != nil {
+			return verr
+		}
+	}
+	return nil
+}
+
+// endGroupIfFull writes the current row group if it reached its size.
+func (s *Parquet) endGroupIfFull() error {
+	if s.group < s.cfg.RowGroupRows && s.pw.Size()-s.base < s.cfg.RowGroupBytes {
+		return nil
+	}
+	if err := s.pw.Flush(); err != nil {
+		s.err = fmt.Errorf("parquet: %w", err)
+		return s.err
+	}
+	s.group, s.base = 0, s.pw.Size()
+	return nil
+}
+
+// checkColumns refuses a batch whose columns are not the sink's.
+func (s *Parquet) checkColumns(cols []Column) error {
+	if len(cols) != len(s.cols) {
+		return fmt.Errorf("parquet: batch of %d columns, the file has %d", len(cols), len(s.cols))
+	}
+	for i := range cols {
+		if cols[i].Name != s.cols[i].Name || cols[i].Type != s.cols[i].Type {
+			return fmt.Errorf("parquet: batch column %d is %s %s, the file's is %s %s",
+				i, cols[i].Name, cols[i].Type, s.cols[i].Name, s.cols[i].Type)
+		}
+	}
+	return nil
+}
+
+// Close writes the last row group and the footer, completing the file. It
+// is idempotent and does not close the writer.
+func (s *Parquet) Close(context.Context) error {
+	if s.closed {
+		return s.err
+	}
+	s.closed = true
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.pw.Close(); err != nil {
+		s.err = fmt.Errorf("parquet: %w", err)
+	}
+	s.rows = pqRows{} // the buffers are not needed any more
+	return s.err
+}
