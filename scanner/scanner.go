@@ -210,12 +210,10 @@ func (s *Scanner) All(ctx context.Context) iter.Seq2[Row, error] {
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				select {
-				case <-taken:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+				// The loop hands every page back, even after it stopped:
+				// the pool recycles the page when this returns.
+				<-taken
+				return nil
 			}))
 		}()
 		stopped := false
@@ -224,8 +222,7 @@ func (s *Scanner) All(ctx context.Context) iter.Seq2[Row, error] {
 				stopped = !yield(Row{b: b, i: i}, nil)
 			}
 			if stopped {
-				cancel()
-				continue // drain until the scan has stopped
+				cancel() // drain until the scan has stopped
 			}
 			taken <- struct{}{}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/cassandra-gocql-driver/v2/gocqlzap"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/ringscan/ringscan/scanner"
 )
@@ -168,7 +169,7 @@ func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
 	cl.Timeout = f.timeout
 	cl.ConnectTimeout = f.connectTimeout
 	cl.WriteTimeout = f.timeout
-	cl.Logger = gocqlzap.NewZapLogger(log.Named("gocql"))
+	cl.Logger = driverLogger(log)
 	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
 	cl.NumConns = 2
 	// Requests are sent at once: gocql's default 200µs write coalescing
@@ -236,4 +237,37 @@ func connectError(hosts []string, port int, err error) error {
 		return fmt.Errorf("authentication failed on %s: %s", strings.Join(hosts, ","), msg)
 	}
 	return fmt.Errorf("cannot connect to %s (port %d): %s", strings.Join(hosts, ","), port, msg)
+}
+
+// driverLogger is the driver's logger, named "gocql", with the driver's
+// warnings logged at info level. They are its routine (reconnections,
+// pools being filled, nodes going down and up), which ringscan reports
+// itself where it matters to a scan (a failed range). And a session
+// closed while its pools still connect warns about the cancelled dials
+// after the command failed, so that a bad keyspace or checkpoint, exit 3,
+// would print more than its one-line error.
+func driverLogger(log *zap.Logger) gocql.StructuredLogger {
+	return gocqlzap.NewUnnamedZapLogger(log.Named("gocql").WithOptions(
+		zap.WrapCore(func(c zapcore.Core) zapcore.Core { return demoteWarnings{c} })))
+}
+
+// demoteWarnings is a core that logs warnings at info level.
+type demoteWarnings struct{ zapcore.Core }
+
+func demote(l zapcore.Level) zapcore.Level {
+	if l == zapcore.WarnLevel {
+		return zapcore.InfoLevel
+	}
+	return l
+}
+
+func (d demoteWarnings) Enabled(l zapcore.Level) bool { return d.Core.Enabled(demote(l)) }
+
+func (d demoteWarnings) With(fields []zapcore.Field) zapcore.Core {
+	return demoteWarnings{d.Core.With(fields)}
+}
+
+func (d demoteWarnings) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	e.Level = demote(e.Level)
+	return d.Core.Check(e, ce)
 }

@@ -47,7 +47,13 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 			cancel()
 			return nil, err
 		}
-		m.SetRanges(len(j.plan.Subranges), 0)
+		done := 0 // by earlier runs of a resumed scan
+		for _, c := range j.from {
+			if c.Done {
+				done++
+			}
+		}
+		m.SetRanges(len(j.plan.Subranges), done)
 		srv, err := observe.ListenMetrics(j.flags.metricsAddr, reg)
 		if err != nil {
 			cancel()

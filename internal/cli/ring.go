@@ -52,8 +52,9 @@ func newRingCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Show the cluster's hosts and a table's split plan",
 		Long: `ring shows the hosts the driver discovered (address, host id, data center,
 rack, token count) and the split plan a scan of the table would use: each
-subrange's bounds, replicas, share of the ring and size estimate (from
-system.size_estimates). The plan honours --splits, --local-dc and --shard.`,
+subrange's bounds, replicas, share of the ring and, with --size-estimates,
+size estimate (from system.size_estimates). The plan honours --splits,
+--local-dc, --shard and --size-estimates, as scan and count do.`,
 		Example: `  ringscan ring -k shop -t orders
   ringscan ring -k shop -t orders --splits 512 --json | jq '.ranges | length'`,
 		Args: cobra.NoArgs,
@@ -62,7 +63,6 @@ system.size_estimates). The plan honours --splits, --local-dc and --shard.`,
 			if err != nil {
 				return badInput(err)
 			}
-			cfg.UseSizeEstimates = true
 			log, err := newLogger(logLevel, "console", stderr)
 			if err != nil {
 				return badInput(err)

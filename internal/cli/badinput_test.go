@@ -1,0 +1,364 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/cli"
+)
+
+// closedPort returns a port on 127.0.0.1 that refuses connections.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(freePort(t))
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return n
+}
+
+// TestBadFlagValues checks every flag value the commands validate
+// themselves or through cobra: exit 3 and one line naming the flag and,
+// where the command checks it, what is allowed. None needs a cluster: the
+// port given is closed, so a command that tried to connect would fail
+// with another message.
+func TestBadFlagValues(t *testing.T) {
+	t.Parallel()
+	conn := []string{"--hosts", "127.0.0.1", "--port", strconv.Itoa(closedPort(t)), "-k", "ks", "-t", "tbl"}
+	out := filepath.Join(t.TempDir(), "never")
+	cases := []struct {
+		name  string
+		args  []string // after the command and conn
+		parts []string
+	}{
+		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`"abc"`, "--page-size"}},
+		{name: "page size negative", args: []string{"--page-size", "-1"}, parts: []string{"--page-size -1", "positive integer"}},
+		{name: "timeout without unit", args: []string{"--timeout", "5"}, parts: []string{`"5"`, "--timeout", "missing unit"}},
+		{name: "timeout zero", args: []string{"--timeout", "0s"}, parts: []string{"--timeout 0s", "positive duration"}},
+		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},
+		{name: "concurrency zero", args: []string{"--concurrency", "0"}, parts: []string{"--concurrency 0", "positive integer"}},
+		{name: "per host zero", args: []string{"--per-host", "0"}, parts: []string{"--per-host 0", "positive integer"}},
+		{name: "splits negative", args: []string{"--splits", "-4"}, parts: []string{"--splits -4", "positive integer"}},
+		{name: "rate negative", args: []string{"--rate", "-5"}, parts: []string{"--rate -5", "rows per second"}},
+		{name: "retries negative", args: []string{"--retries", "-1"}, parts: []string{"--retries -1", "0 or more"}},
+		{name: "max failed ranges", args: []string{"--max-failed-ranges", "-2"}, parts: []string{"--max-failed-ranges -2", "-1, 0 or a positive integer"}},
+		{name: "shard out of range", args: []string{"--shard", "3/3"}, parts: []string{`--shard "3/3"`, "0 <= i < N"}},
+		{name: "shard text", args: []string{"--shard", "first"}, parts: []string{`--shard "first"`, "i/N"}},
+		{name: "shard of zero", args: []string{"--shard", "0/0"}, parts: []string{`--shard "0/0"`}},
+		{name: "consistency", args: []string{"--consistency", "MOST"}, parts: []string{`--consistency "MOST"`, "LOCAL_QUORUM"}},
+		{name: "several at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
+		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
+		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
+		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
+	}
+	for _, cmd := range []string{"scan", "count", "ring"} {
+		for _, tc := range cases {
+			t.Run(cmd+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				args := append(append([]string{cmd}, conn...), tc.args...)
+				if cmd == "scan" {
+					args = append(args, "--out", out)
+				}
+				r := run(t, args...)
+				requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+				assert.Empty(t, r.stdout)
+			})
+		}
+	}
+
+	scanCases := []struct {
+		name  string
+		args  []string
+		parts []string
+	}{
+		{name: "max rows per file", args: []string{"--out", out, "--max-rows-per-file", "-2"}, parts: []string{"--max-rows-per-file -2", "0 (one file) or a positive number"}},
+		{name: "format", args: []string{"--out", out, "--format", "xml"}, parts: []string{`"xml"`, "jsonl, csv, parquet"}},
+		{name: "compress", args: []string{"--out", out, "--compress", "lz4"}, parts: []string{`"lz4"`, "none, gzip, zstd"}},
+		{name: "parquet compressed", args: []string{"--out", out, "--format", "parquet", "--compress", "gzip"}, parts: []string{"--compress gzip", "parquet"}},
+		{name: "parquet to stdout", args: []string{"--out", "-", "--format", "parquet"}, parts: []string{"parquet needs --out DIR"}},
+		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},
+		{name: "no out", args: nil, parts: []string{"--out is required"}},
+		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no comma"}},
+	}
+	for _, tc := range scanCases {
+		t.Run("scan/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, append(append([]string{"scan"}, conn...), tc.args...)...)
+			requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+		})
+	}
+	t.Run("missing keyspace and table", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, "count", "--port", conn[3])
+		requireOneLineError(t, r, cli.ExitBadInput, "--keyspace (-k) is required", "--table (-t) is required")
+	})
+	t.Run("unknown command", func(t *testing.T) {
+		t.Parallel()
+		requireOneLineError(t, run(t, "export"), cli.ExitBadInput, `unknown command "export"`)
+	})
+	_, err := os.Stat(out)
+	assert.True(t, os.IsNotExist(err), "no output directory was created")
+}
+
+// TestUnknownNames checks that unknown keyspaces, tables and columns are
+// refused with the names that exist.
+func TestUnknownNames(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 100})
+	conn := []string{"--hosts", strings.Join(s.hosts, ","), "--port", strconv.Itoa(s.port)}
+	all := []string{"scan", "count", "ring"}
+	cases := []struct {
+		name  string
+		cmds  []string
+		args  []string
+		parts []string
+	}{
+		{name: "keyspace", cmds: all, args: []string{"-k", "shop", "-t", "events"}, parts: []string{`keyspace "shop" does not exist`, "keyspaces are: ringscan_demo, system, system_schema"}},
+		{name: "table", cmds: all, args: []string{"-k", "ringscan_demo", "-t", "orders"}, parts: []string{`table "orders" does not exist in keyspace "ringscan_demo"`, "tables are: events"}},
+		// count takes no --columns.
+		{name: "column", cmds: []string{"scan", "ring"}, args: []string{"-k", "ringscan_demo", "-t", "events", "--columns", "tenant,price"}, parts: []string{`column "price" does not exist in table ringscan_demo.events`, "columns are: " + strings.Join(demoColumns, ", ")}},
+	}
+	for _, tc := range cases {
+		for _, cmd := range tc.cmds {
+			t.Run(tc.name+"/"+cmd, func(t *testing.T) {
+				t.Parallel()
+				args := append(append([]string{cmd}, conn...), tc.args...)
+				out := filepath.Join(t.TempDir(), "out")
+				if cmd == "scan" {
+					args = append(args, "--out", out, "--checkpoint", filepath.Join(t.TempDir(), "ckpt"))
+				}
+				r := run(t, args...)
+				requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+				assert.Empty(t, r.stdout)
+			})
+		}
+	}
+}
+
+// TestUnreachable checks that a cluster that cannot be reached fails the
+// command within --connect-timeout with exit 3. The deadline of the run is
+// what fails the test if the command hangs; the time taken is not checked.
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	port := strconv.Itoa(closedPort(t))
+	for _, cmd := range []string{"scan", "count", "ring"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			args := []string{cmd, "--hosts", "127.0.0.1", "--port", port, "-k", "ks", "-t", "tbl", "--connect-timeout", "2s"}
+			if cmd == "scan" {
+				args = append(args, "--out", "-")
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			r := runCtx(ctx, args...)
+			require.NoError(t, ctx.Err(), "the command did not give up in time")
+			requireOneLineError(t, r, cli.ExitBadInput, "cannot connect to 127.0.0.1 (port "+port+")")
+		})
+	}
+}
+
+// TestAuthentication runs against a cluster with PasswordAuthenticator:
+// the password comes from --password-file or $RINGSCAN_PASSWORD, never
+// from a flag.
+func TestAuthentication(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{Username: "scanner", Password: "s3cret"}, cqlsim.DemoConfig{Rows: 700})
+	dir := t.TempDir()
+	pwFile := func(content string) string {
+		f, err := os.CreateTemp(dir, "pw")
+		require.NoError(t, err)
+		_, err = f.WriteString(content)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		return f.Name()
+	}
+	count := func(extra ...string) []string {
+		return s.args("count", append([]string{"-q", "--username", "scanner"}, extra...)...)
+	}
+
+	t.Run("password file", func(t *testing.T) {
+		t.Parallel()
+		for _, content := range []string{"s3cret", "s3cret\n", "s3cret\r\nignored\n"} {
+			r := run(t, count("--password-file", pwFile(content))...)
+			requireOK(t, r)
+			assert.Equal(t, "700\n", r.stdout)
+		}
+	})
+	t.Run("wrong password file", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, count("--password-file", pwFile("guess"))...)
+		requireOneLineError(t, r, cli.ExitBadInput, "authentication failed")
+		assert.NotContains(t, r.stderr, "guess")
+	})
+	t.Run("missing password file", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, count("--password-file", filepath.Join(dir, "none"))...)
+		requireOneLineError(t, r, cli.ExitBadInput, "cannot read --password-file")
+	})
+	t.Run("no credentials", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, s.args("count", "-q")...)
+		requireOneLineError(t, r, cli.ExitBadInput, "authentication")
+	})
+	t.Run("password flag", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, count("--password", "s3cret")...)
+		requireOneLineError(t, r, cli.ExitBadInput, "unknown flag: --password")
+	})
+	// The environment of a child process is the test's own, so that the
+	// in-process runs above never depend on the test's environment.
+	t.Run("environment", func(t *testing.T) {
+		t.Parallel()
+		r := runProc(t, []string{"RINGSCAN_PASSWORD=s3cret"}, count()...)
+		requireOK(t, r)
+		assert.Equal(t, "700\n", r.stdout)
+
+		r = runProc(t, []string{"RINGSCAN_PASSWORD=guess"}, count()...)
+		requireOneLineError(t, r, cli.ExitBadInput, "authentication failed")
+
+		r = runProc(t, []string{"RINGSCAN_PASSWORD="}, count()...)
+		requireOneLineError(t, r, cli.ExitBadInput, "--username is set but no password", "RINGSCAN_PASSWORD", "--password-file")
+
+		// --password-file wins over the environment.
+		r = runProc(t, []string{"RINGSCAN_PASSWORD=guess"}, count("--password-file", pwFile("s3cret"))...)
+		requireOK(t, r)
+	})
+}
+
+// TestOutputNotWritable checks that an output directory that cannot be
+// created fails before the scan with exit 3. Tests may run as root, for
+// whom permissions do not count: the directory is under a regular file.
+func TestOutputNotWritable(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 100})
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	for _, out := range []string{file, filepath.Join(file, "sub")} {
+		r := run(t, s.args("scan", "--out", out, "-q")...)
+		requireOneLineError(t, r, cli.ExitBadInput, "output directory "+out)
+	}
+	// A checkpoint that cannot be written fails the same way.
+	r := run(t, s.args("scan", "--out", filepath.Join(t.TempDir(), "out"), "-q", "--checkpoint", filepath.Join(file, "ckpt"))...)
+	requireOneLineError(t, r, cli.ExitBadInput, "--checkpoint")
+	// So does a report that cannot be written, once the scan is done; the
+	// rows have been read, so it is a warning and the scan succeeds.
+	r = run(t, s.args("count", "-q", "--report", filepath.Join(file, "report.json"))...)
+	assert.Equal(t, "100\n", r.stdout)
+	assert.Contains(t, r.stderr, "report not written")
+}
+
+// partitionerProxy forwards CQL connections to a node, rewriting the
+// partitioner the node reports in system.local into one ringscan does not
+// support. The frames are those of protocol v4 (a 9-byte header whose
+// last 4 bytes are the body's length); the partitioner is a [bytes] value
+// of a ROWS result, so both lengths are fixed up.
+func partitionerProxy(t *testing.T, upstream, from, to string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	lenPrefixed := func(s string) []byte { return binary.BigEndian.AppendUint32(nil, uint32(len(s))) }
+	old := append(lenPrefixed(from), from...)
+	repl := append(lenPrefixed(to), to...)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, u)
+			mu.Unlock()
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _ = io.Copy(u, c)
+				u.Close()
+			}()
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				hdr := make([]byte, 9)
+				for {
+					if _, err := io.ReadFull(u, hdr); err != nil {
+						return
+					}
+					body := make([]byte, binary.BigEndian.Uint32(hdr[5:]))
+					if _, err := io.ReadFull(u, body); err != nil {
+						return
+					}
+					body = bytes.ReplaceAll(body, old, repl)
+					binary.BigEndian.PutUint32(hdr[5:], uint32(len(body)))
+					if _, err := c.Write(append(hdr, body...)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestUnsupportedPartitioner shows a ByteOrderedPartitioner cluster to the
+// commands (cqlsim only simulates Murmur3Partitioner and
+// RandomPartitioner, so a proxy rewrites what system.local says): they
+// refuse it with exit 3 and name the partitioners supported.
+func TestUnsupportedPartitioner(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{Nodes: 1}, cqlsim.DemoConfig{Rows: 100})
+	addr := partitionerProxy(t, s.c.Nodes()[0].Addr(),
+		"org.apache.cassandra.dht.Murmur3Partitioner", "org.apache.cassandra.dht.ByteOrderedPartitioner")
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	for _, cmd := range []string{"scan", "count", "ring"} {
+		t.Run(cmd, func(t *testing.T) {
+			args := []string{cmd, "--hosts", host, "--port", port, "-k", cqlsim.DemoKeyspace, "-t", cqlsim.DemoTable, "--connect-timeout", "5s"}
+			if cmd == "scan" {
+				args = append(args, "--out", "-")
+			}
+			r := run(t, args...)
+			requireOneLineError(t, r, cli.ExitBadInput, `unsupported partitioner "org.apache.cassandra.dht.ByteOrderedPartitioner"`,
+				"Murmur3Partitioner and RandomPartitioner")
+			assert.Empty(t, r.stdout)
+		})
+	}
+	// The proxy itself is faithful: without the rewrite the same path works.
+	plain := partitionerProxy(t, s.c.Nodes()[0].Addr(), "unused", "unused")
+	host, port, err = net.SplitHostPort(plain)
+	require.NoError(t, err)
+	r := run(t, "count", "-q", "--hosts", host, "--port", port, "-k", cqlsim.DemoKeyspace, "-t", cqlsim.DemoTable)
+	requireOK(t, r)
+	assert.Equal(t, "100\n", r.stdout)
+}

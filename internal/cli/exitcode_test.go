@@ -1,0 +1,160 @@
+package cli_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/cli"
+	"github.com/ringscan/ringscan/internal/observe"
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// requireSubset checks that got holds rows of want only, none twice.
+func requireSubset(t *testing.T, want, got []string) {
+	t.Helper()
+	in := make(map[string]int, len(want))
+	for _, l := range want {
+		in[l]++
+	}
+	for _, l := range got {
+		in[l]--
+		require.GreaterOrEqual(t, in[l], 0, "row not in the table, or read twice: %s", l)
+	}
+}
+
+// TestExitCodesFailedRanges scans a table of replication factor 1 with one
+// of its three nodes down: the ranges that node holds fail. With
+// --max-failed-ranges -1 the scan finishes (exit 1) and lists them; with a
+// lower limit it aborts (exit 2).
+func TestExitCodesFailedRanges(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 3000},
+		`CREATE KEYSPACE ringscan_demo WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`)
+	want := s.exportJSONL(t, scanner.Config{})
+	plan := ringOf(t, s)
+	down := s.c.Nodes()[2]
+	var lost []int // the ranges of the node taken down
+	for _, r := range plan.Ranges {
+		require.Len(t, r.Replicas, 1)
+		if r.Replicas[0] == down.IP() {
+			lost = append(lost, r.ID)
+		}
+	}
+	require.NotEmpty(t, lost)
+	down.Down()
+	// The contact points are the nodes up.
+	s.hosts = s.hosts[:2]
+
+	t.Run("finished with failed ranges", func(t *testing.T) {
+		t.Parallel()
+		report := filepath.Join(t.TempDir(), "report.json")
+		r := run(t, s.args("scan", "--out", "-", "--retries", "1", "--max-failed-ranges", "-1", "--report", report)...)
+		require.Equal(t, cli.ExitPartial, r.code, r.stderr)
+		// The summary lists every failed range, id first; the last line
+		// says how many failed.
+		listed := regexp.MustCompile(`(?m)^  (\d+) \(`).FindAllStringSubmatch(r.stderr, -1)
+		var ids []int
+		for _, m := range listed {
+			id, err := strconv.Atoi(m[1])
+			require.NoError(t, err)
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		if len(lost) <= 20 {
+			assert.Equal(t, lost, ids, "failed ranges listed:\n%s", r.stderr)
+		} else {
+			assert.Len(t, ids, 20)
+			assert.Contains(t, r.stderr, "more")
+		}
+		assert.Contains(t, r.stderr, "failed ranges:")
+		assert.Contains(t, r.stderr, "WARN\trange failed", "each failed range is logged")
+		assert.NotContains(t, r.stderr, "\tgocql\t", "the driver's warnings are info")
+		assert.Regexp(t, `(?m)^ringscan: `+strconv.Itoa(len(lost))+` ranges failed \(\d+(, \d+)*\); first: `, r.stderr)
+		got := splitLines([]byte(r.stdout))
+		requireSubset(t, want, got)
+		rep, err := observe.ReadReport(report)
+		require.NoError(t, err)
+		assert.Equal(t, len(lost), rep.Totals.Failed)
+		assert.EqualValues(t, len(got), rep.Totals.Rows)
+		assert.NotEmpty(t, rep.Error)
+		for _, rr := range rep.Ranges {
+			assert.Equal(t, slices.Contains(lost, rr.ID), rr.Error != "", "range %d: %q", rr.ID, rr.Error)
+		}
+	})
+
+	t.Run("no manifest for a partial output", func(t *testing.T) {
+		t.Parallel()
+		out := filepath.Join(t.TempDir(), "out")
+		r := run(t, s.args("scan", "--out", out, "-q", "--retries", "0", "--max-failed-ranges", "-1")...)
+		require.Equal(t, cli.ExitPartial, r.code, r.stderr)
+		requireSubset(t, want, allLines(readDir(t, out)))
+		_, err := os.Stat(filepath.Join(out, "manifest.json"))
+		assert.True(t, os.IsNotExist(err), "manifest.json marks a complete output only")
+	})
+
+	t.Run("count prints the rows read", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, s.args("count", "-q", "--retries", "0", "--max-failed-ranges", "-1")...)
+		require.Equal(t, cli.ExitPartial, r.code, r.stderr)
+		n, err := strconv.Atoi(r.stdout[:len(r.stdout)-1])
+		require.NoError(t, err, r.stdout)
+		assert.Less(t, n, len(want))
+		assert.Positive(t, n)
+	})
+
+	for _, limit := range []string{"0", "1"} {
+		t.Run("aborted with limit "+limit, func(t *testing.T) {
+			t.Parallel()
+			require.Greater(t, len(lost), 1)
+			// Warnings are logged (the driver's, the failed ranges) and the
+			// error comes last.
+			r := run(t, s.args("scan", "--out", "-", "-q", "--retries", "1", "--max-failed-ranges", limit)...)
+			require.Equal(t, cli.ExitAborted, r.code, r.stderr)
+			lines := splitLines([]byte(r.stderr))
+			assert.Regexp(t, `^ringscan: scan aborted: range \d+ .* failed after 2 attempts`, lines[len(lines)-1])
+			assert.Contains(t, r.stderr, "range failed")
+			requireSubset(t, want, splitLines([]byte(r.stdout)))
+			// Without the warnings, the error is all there is.
+			r = run(t, s.args("count", "-q", "--retries", "1", "--max-failed-ranges", limit, "--log-level", "error")...)
+			requireOneLineError(t, r, cli.ExitAborted, "scan aborted", "failed after 2 attempts")
+			assert.Empty(t, r.stdout, "no total for an aborted count")
+		})
+	}
+}
+
+// TestExitCodeInterrupted cancels a scan in the middle: exit 4.
+func TestExitCodeInterrupted(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 5000})
+	report := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+	defer cancel()
+	stdout := newGateWriter()
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- cli.Run(ctx, s.args("scan", "--out", "-", "-q", "--report", report), stdout, &stderr)
+	}()
+	select {
+	case <-stdout.blocked: // the scan is writing, far from done
+	case c := <-code:
+		t.Fatalf("scan ended (exit %d) before writing: %s", c, stderr.String())
+	}
+	cancel()
+	close(stdout.release)
+	require.Equal(t, cli.ExitInterrupted, <-code, stderr.String())
+	assert.Regexp(t, `^ringscan: interrupted: context canceled\n$`, stderr.String())
+	rep, err := observe.ReadReport(report)
+	require.NoError(t, err, "the report is written when interrupted too")
+	assert.NotEmpty(t, rep.Error)
+	assert.Less(t, rep.Totals.Rows, s.info.Rows)
+}

@@ -1,0 +1,83 @@
+package cli_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/internal/cli"
+)
+
+// connFlags are the connection and tuning flags of scan, count and ring.
+var connFlags = []string{"--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--columns", "--local-dc", "--consistency",
+	"--page-size", "--concurrency", "--per-host", "--splits", "--rate", "--timeout", "--retries", "--connect-timeout",
+	"--max-failed-ranges", "--size-estimates", "--shard", "--username", "--password-file", "--tls-ca", "--tls-cert", "--tls-key",
+	"--tls-insecure-skip-verify"}
+
+// jobFlags are the flags of the commands that run a scan.
+var jobFlags = []string{"--checkpoint", "--resume", "--checkpoint-every", "--quiet", "-q,", "--report", "--metrics-addr",
+	"--log-level", "--log-format"}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{name: "root", args: []string{"--help"}, wants: []string{"scan", "count", "ring", "demo", "sim", "version", "Exit codes"}},
+		{name: "root short", args: []string{"-h"}, wants: []string{"scan", "count", "ring", "demo", "sim", "version"}},
+		{name: "scan", args: []string{"scan", "--help"}, wants: append(append([]string{"--format", "--out", "--max-rows-per-file", "--compress",
+			"--overwrite", "--csv-null", "--csv-no-header", "jsonl, csv or parquet", "none, gzip or zstd", "manifest.json"}, connFlags...), jobFlags...)},
+		{name: "count", args: []string{"count", "--help"}, wants: append(append([]string{"--by", "--top", "range, host or partition"}, connFlags...), jobFlags...)},
+		{name: "ring", args: []string{"ring", "--help"}, wants: append([]string{"--json", "--log-level"}, connFlags...)},
+		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet"}},
+		{name: "sim", args: []string{"sim", "--help"}, wants: []string{"--nodes", "--address", "--port", "--dcs", "--vnodes", "--seed",
+			"--partitioner", "--latency", "--jitter", "--non-replica-latency", "--faults", "--username", "--rows", "--rows-per-partition",
+			"--large-partition-rows", "--deleted-rows"}},
+		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}},
+		{name: "help command", args: []string{"help", "count"}, wants: []string{"--by", "--top"}},
+	}
+	noPasswordFlag := regexp.MustCompile(`--password\b[^-]`)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, tc.args...)
+			requireOK(t, r)
+			assert.Empty(t, r.stderr)
+			for _, w := range tc.wants {
+				assert.Contains(t, r.stdout, w)
+			}
+			assert.NotRegexp(t, noPasswordFlag, r.stdout, "passwords are never flags")
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, r result) {
+		t.Helper()
+		requireOK(t, r)
+		lines := splitLines([]byte(r.stdout))
+		require.Len(t, lines, 3, r.stdout)
+		assert.True(t, strings.HasPrefix(lines[0], "ringscan "), lines[0])
+		assert.Regexp(t, `^go go1\.\d+`, lines[1])
+		assert.True(t, strings.HasPrefix(lines[2], "gocql driver "), lines[2])
+		assert.Empty(t, r.stderr)
+	}
+	t.Run("in process", func(t *testing.T) {
+		t.Parallel()
+		check(t, run(t, "version"))
+	})
+	t.Run("binary", func(t *testing.T) {
+		t.Parallel()
+		r := runProc(t, nil, "version")
+		check(t, r)
+		assert.Regexp(t, `(?m)^gocql driver v2\.\d+\.\d+`, r.stdout, "the binary knows its dependencies")
+		r = runProc(t, nil, "version", "extra")
+		requireOneLineError(t, r, cli.ExitBadInput, "extra")
+	})
+}
