@@ -67,4 +67,3 @@ func TestCombineNil(t *testing.T) {
 		})
 	}
 }
-
