@@ -288,7 +288,10 @@ func TestStatements(t *testing.T) {
 			{`SELECT v FROM ` + ks + `.down WHERE k = ?`, []any{1}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},
 			{`SELECT v FROM ` + ks + `.two WHERE k = ? AND c1 = ? AND c2 < ?`, []any{1, 3, "b"}, []int{30}},
 			{`SELECT v FROM ` + ks + `.two WHERE k = ? AND c1 >= ? AND c1 < ?`, []any{1, 8, 9}, []int{81, 80}},
-			{`SELECT v FROM ` + ks + `.two WHERE k = ? AND (c1, c2) > (?, ?) AND c1 < ?`, []any{1, 8, "b", 10}, []int{80, 91, 90}},
+			// A multi-column slice compares values, not clustering order
+			// (c2 is DESC): (8, 'a') is not after (8, 'b').
+			{`SELECT v FROM ` + ks + `.two WHERE k = ? AND (c1, c2) > (?, ?) AND (c1, c2) < (?, ?)`, []any{1, 8, "b", 10, "a"}, []int{91, 90}},
+			{`SELECT v FROM ` + ks + `.two WHERE k = ? AND (c1, c2) >= (?, ?) AND (c1, c2) < (?, ?)`, []any{1, 8, "a", 9, "a"}, []int{81, 80}},
 		}
 		for _, tt := range tests {
 			for _, pageSize := range []int{1, 5000} {
@@ -355,7 +358,8 @@ func TestStatements(t *testing.T) {
 	t.Run("errors", func(t *testing.T) {
 		t.Parallel()
 		ks := newKeyspace(t)
-		mustExec(t, s, `CREATE TABLE `+ks+`.t (k int PRIMARY KEY, v int)`, `CREATE TABLE `+ks+`.txt (k text PRIMARY KEY, v int)`)
+		mustExec(t, s, `CREATE TABLE `+ks+`.t (k int PRIMARY KEY, v int)`, `CREATE TABLE `+ks+`.txt (k text PRIMARY KEY, v int)`,
+			`CREATE TABLE `+ks+`.cc (k int, a int, b int, PRIMARY KEY (k, a, b))`)
 		tests := []struct {
 			query string
 			code  int
@@ -373,6 +377,7 @@ func TestStatements(t *testing.T) {
 			{`INSERT INTO ` + ks + `.t (k, nosuchcol) VALUES (1, 2)`, gocql.ErrCodeInvalid, "nosuchcol"},
 			{`UPDATE ` + ks + `.t SET nosuchcol = 1 WHERE k = 1`, gocql.ErrCodeInvalid, "nosuchcol"},
 			{`SELECT v FROM ` + ks + `.t WHERE v = 1`, gocql.ErrCodeInvalid, "ALLOW FILTERING"},
+			{`SELECT k FROM ` + ks + `.cc WHERE k = 1 AND (a, b) > (1, 2) AND a < 5`, gocql.ErrCodeInvalid, "Mixing single column relations and multi column relations"},
 			// Unsupported, refused rather than answered wrongly.
 			{`SELECT DISTINCT k FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "DISTINCT"},
 			{`SELECT JSON k FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "JSON"},

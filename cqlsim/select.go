@@ -160,6 +160,7 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 	pkRestricted := make([][]cqlparse.Term, len(t.pk))
 	needFiltering := false
 	hasToken := false
+	singleCK, multiCK := false, false
 	for _, rel := range s.Where {
 		if rel.Key != nil {
 			return invalidf("Restrictions on collection elements are not supported by cqlsim")
@@ -210,11 +211,21 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 					return invalidf("Multi-column relations can only be applied to clustering columns, in order")
 				}
 			}
+			if singleCK {
+				return invalidf("Mixing single column relations and multi column relations on clustering columns is not allowed")
+			}
+			multiCK = true
 			c.bindMulti(t, rel, cols, b)
 			p.filters = append(p.filters, filter{cols: cols, op: rel.Op, term: rel.Value})
 			continue
 		}
 		col := cols[0]
+		if col.kind == kindClustering {
+			if multiCK {
+				return invalidf("Mixing single column relations and multi column relations on clustering columns is not allowed")
+			}
+			singleCK = true
+		}
 		if rel.Op == cqlparse.OpIn {
 			c.bindIn(t, rel.Value, col, b)
 		} else {
@@ -394,12 +405,13 @@ func (f *boundFilter) match(pk, cells [][]byte) bool {
 	return opHolds(f.op, cqltype.Compare(col.typ, v, f.vals[0]))
 }
 
+// compareTuple compares clustering values with a tuple the way Cassandra
+// evaluates a multi-column slice: element by element in each type's
+// natural order, whatever the clustering order (a DESC column is not
+// reversed).
 func compareTuple(cols []*column, cell func(*column) []byte, vals [][]byte) int {
 	for i, col := range cols {
 		r := cqltype.Compare(col.typ, cell(col), vals[i])
-		if col.desc {
-			r = -r
-		}
 		if r != 0 {
 			return r
 		}
