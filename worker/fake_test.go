@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -53,11 +54,13 @@ type request struct {
 
 // fakeFetcher serves pages of a fake table, like a server answering the
 // scanner's statements: a paging state is an offset into the rows the
-// statement selects (the subrange, or with Cursor.After the rows from
-// After's token on, of which those up to After are then dropped, as the
-// scanner's fetcher does).
+// statement selects (the rows of the subrange's token range, or with
+// Cursor.After those from After's token on, of which the rows up to After
+// are then dropped, as the scanner's fetcher does). It is a Trimmer, so
+// the pool splits running subranges unless Config.NoSplit is set.
 type fakeFetcher struct {
-	rows     map[int][]fakeRow // by subrange ID
+	rows     map[int][]fakeRow // by subrange ID of the plan, for expectations
+	all      []fakeRow         // every row, in ring order
 	pageSize int
 	// fail, if set, is asked before each request is served; an error fails
 	// the request.
@@ -65,8 +68,13 @@ type fakeFetcher struct {
 	// gate, if set, holds each request until it is closed (or the request's
 	// context ends).
 	gate chan struct{}
+	// latency, if set, is every request's simulated service time.
+	latency time.Duration
 	// started, if set, receives every request as it starts (non-blocking).
 	started chan request
+	// onInFlight, if set, is called with a host's requests in flight each
+	// time one starts, under the fake's lock.
+	onInFlight func(host string, n int)
 
 	newBatches atomic.Int64
 
@@ -80,7 +88,17 @@ type fakeFetcher struct {
 var fakeColumns = []sink.Column{sink.ColumnOf("id", cqltype.Native(cqltype.Varchar))}
 
 func newFake(rows map[int][]fakeRow, pageSize int) *fakeFetcher {
-	return &fakeFetcher{rows: rows, pageSize: pageSize, perRange: map[int]int{}, inFlight: map[string]int{}, maxHost: map[string]int{}}
+	var all []fakeRow
+	for _, rs := range rows {
+		all = append(all, rs...)
+	}
+	slices.SortFunc(all, func(a, b fakeRow) int {
+		if c := cmp.Compare(a.tok, b.tok); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	return &fakeFetcher{rows: rows, all: all, pageSize: pageSize, perRange: map[int]int{}, inFlight: map[string]int{}, maxHost: map[string]int{}}
 }
 
 func (f *fakeFetcher) NewBatch() *sink.Batch {
@@ -95,6 +113,9 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 	f.requests = append(f.requests, r)
 	f.inFlight[host.ID]++
 	f.maxHost[host.ID] = max(f.maxHost[host.ID], f.inFlight[host.ID])
+	if f.onInFlight != nil {
+		f.onInFlight(host.ID, f.inFlight[host.ID])
+	}
 	f.mu.Unlock()
 	defer func() {
 		f.mu.Lock()
@@ -114,6 +135,9 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 			return cur, ctx.Err()
 		}
 	}
+	if f.latency > 0 {
+		time.Sleep(f.latency) // the simulated server's work, not a wait for an event
+	}
 	if f.fail != nil {
 		if err := f.fail(r); err != nil {
 			return cur, err
@@ -122,13 +146,23 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 	if err := ctx.Err(); err != nil {
 		return cur, err
 	}
-	rows := f.rows[t.Subrange.ID]
-	first := 0
-	if cur.After != nil {
-		first, _ = slices.BinarySearchFunc(rows, cur.After.Token, func(r fakeRow, tk ring.Token) int {
-			return ring.Murmur3Token(r.tok).Compare(tk)
+	// The statement's rows: token(pk) > Start (or >= After's token) and
+	// token(pk) <= End.
+	search := func(tk ring.Token, incl bool) int {
+		i, _ := slices.BinarySearchFunc(f.all, tk, func(r fakeRow, tk ring.Token) int {
+			if c := ring.Murmur3Token(r.tok).Compare(tk); c != 0 || incl {
+				return c
+			}
+			return -1 // rows at tk come before the position searched
 		})
+		return i
 	}
+	lo := search(t.Subrange.Range.Start, false)
+	if cur.After != nil {
+		lo = search(cur.After.Token, true)
+	}
+	rows := f.all[lo:search(t.Subrange.Range.End, false)]
+	first := 0
 	off := 0
 	if cur.PageState != nil {
 		var err error
@@ -144,7 +178,7 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 		if cur.After != nil && !row.after(cur.After) {
 			continue
 		}
-		b.AppendValue(rowID(t.Subrange.ID, row))
+		b.AppendValue(rowID(row))
 		next.Last = row.pos()
 	}
 	if end == len(rows) {
@@ -173,9 +207,31 @@ func (f *fakeFetcher) allRequests() []request {
 	return slices.Clone(f.requests)
 }
 
-func rowID(rangeID int, r fakeRow) []byte {
-	return []byte(fmt.Sprintf("%d/%d/%s", rangeID, r.tok, r.key))
+func rowID(r fakeRow) []byte {
+	return []byte(fmt.Sprintf("%d/%s", r.tok, r.key))
 }
+
+// Trim drops the rows after end; see worker.Trimmer.
+func (f *fakeFetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, bool) {
+	n := b.Len()
+	keep := n
+	var last *worker.Position
+	for i := range n {
+		var r fakeRow
+		tok, key, _ := strings.Cut(string(b.Value(i, 0)), "/")
+		r.tok, _ = strconv.ParseInt(tok, 10, 64)
+		r.key = key
+		if ring.Murmur3Token(r.tok).Compare(end) > 0 {
+			keep = i
+			break
+		}
+		last = r.pos()
+	}
+	b.TruncateRows(keep)
+	return last, keep < n
+}
+
+var _ worker.Trimmer = (*fakeFetcher)(nil)
 
 // hosts are the fake cluster's nodes.
 var hosts = []ring.Host{
@@ -186,8 +242,11 @@ var hosts = []ring.Host{
 
 // table builds n subranges of width 1000, each with rowsPer rows,
 // perToken rows sharing each token, every subrange replicated on
-// replicas hosts.
+// replicas hosts. rowsPer/perToken must be under 1000.
 func table(n, rowsPer, perToken, replicas int) ([]worker.Task, map[int][]fakeRow) {
+	if rowsPer/perToken >= 999 {
+		panic("table: more tokens than a subrange holds") // a bug in the test
+	}
 	tasks := make([]worker.Task, n)
 	rows := map[int][]fakeRow{}
 	for i := range n {
@@ -197,8 +256,10 @@ func table(n, rowsPer, perToken, replicas int) ([]worker.Task, map[int][]fakeRow
 			Range:    ring.Range{Start: ring.Murmur3Token(lo), End: ring.Murmur3Token(lo + 1000)},
 			Replicas: slices.Clone(hosts[:replicas]),
 		}}
+		// Tokens spread over the subrange, as hashing spreads them.
+		step := max(1, 999/int64(rowsPer/perToken+1))
 		for j := range rowsPer {
-			rows[i] = append(rows[i], fakeRow{tok: lo + 1 + int64(j/perToken), key: fmt.Sprintf("k%04d", j)})
+			rows[i] = append(rows[i], fakeRow{tok: lo + 1 + int64(j/perToken)*step, key: fmt.Sprintf("k%04d", j)})
 		}
 	}
 	return tasks, rows
@@ -213,7 +274,7 @@ func wantRows(rows map[int][]fakeRow, ranges ...int) map[string]int {
 	out := map[string]int{}
 	for _, id := range ranges {
 		for _, r := range rows[id] {
-			out[string(rowID(id, r))]++
+			out[string(rowID(r))]++
 		}
 	}
 	return out

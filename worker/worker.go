@@ -517,6 +517,11 @@ func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *si
 	if next.Last != nil {
 		lv.progress = next.Last.Token
 	}
+	if next.Done {
+		// Read to its end: nothing is left to split off, although the
+		// subrange stays registered until its goroutine untracks it.
+		lv.progress = lv.sub.Range.End
+	}
 	lv.rows += int64(b.Len())
 	return next
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
 )
@@ -35,18 +39,22 @@ var _ gocql.RequestError = requestErr{}
 
 func TestRunExactlyOnce(t *testing.T) {
 	tests := []struct {
-		name                           string
-		ranges, rowsPer, perToken      int
-		pageSize                       int
-		concurrency, perHost, queue    int
-		replicas                       int
-		wantPagesPerRange, wantRowsAll int
+		name                        string
+		ranges, rowsPer, perToken   int
+		pageSize                    int
+		concurrency, perHost, queue int
+		replicas                    int
+		// split turns on the splitting of running subranges (the pool's
+		// PageSize is the fake's).
+		split bool
 	}{
 		{name: "defaults", ranges: 40, rowsPer: 100, perToken: 1, pageSize: 10, replicas: 3},
 		{name: "one at a time", ranges: 10, rowsPer: 30, perToken: 3, pageSize: 7, concurrency: 1, perHost: 1, queue: 1, replicas: 1},
 		{name: "more workers than ranges", ranges: 3, rowsPer: 50, perToken: 2, pageSize: 1, concurrency: 64, replicas: 2},
 		{name: "empty ranges", ranges: 20, rowsPer: 0, perToken: 1, pageSize: 10, replicas: 3},
 		{name: "page larger than ranges", ranges: 20, rowsPer: 5, perToken: 1, pageSize: 1000, concurrency: 4, perHost: 1, replicas: 3},
+		{name: "split running ranges", ranges: 8, rowsPer: 400, perToken: 1, pageSize: 5, concurrency: 4, replicas: 3, split: true},
+		{name: "split inside partitions", ranges: 6, rowsPer: 600, perToken: 7, pageSize: 4, concurrency: 4, replicas: 2, split: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +64,7 @@ func TestRunExactlyOnce(t *testing.T) {
 			var mu sync.Mutex
 			final := map[int]worker.Cursor{}
 			done := map[int]int{}
+			splits := map[int]ring.Subrange{}
 			hooks := worker.Hooks{
 				PageWritten: func(id int, cur worker.Cursor, _ int) {
 					mu.Lock()
@@ -68,24 +77,142 @@ func TestRunExactlyOnce(t *testing.T) {
 					defer mu.Unlock()
 					done[st.ID]++
 				},
+				RangeSplit: func(parent int, child ring.Subrange) {
+					mu.Lock()
+					defer mu.Unlock()
+					assert.Positive(t, done[parent]+1, "range %d split while running", parent)
+					assert.NotContains(t, splits, child.ID)
+					splits[child.ID] = child
+				},
 			}
-			cfg := worker.Config{Concurrency: tt.concurrency, PerHost: tt.perHost, QueueDepth: tt.queue}
+			cfg := worker.Config{Concurrency: tt.concurrency, PerHost: tt.perHost, QueueDepth: tt.queue, NoSplit: !tt.split}
+			if tt.split {
+				cfg.PageSize = tt.pageSize
+			}
 			st, err := worker.Run(context.Background(), cfg, tasks, f, s, hooks)
 			require.NoError(t, err)
-			assert.Equal(t, wantRows(rows), s.got())
+			assertRows(t, wantRows(rows), s.got())
 			assert.Equal(t, 1, s.closed, "the sink is closed once")
 			assert.Equal(t, int64(tt.ranges*tt.rowsPer), st.Rows)
-			assert.Equal(t, tt.ranges, st.Ranges)
-			assert.Equal(t, tt.ranges, st.Done)
+			assert.Equal(t, tt.ranges+len(splits), st.Ranges)
+			assert.Equal(t, st.Ranges, st.Done)
 			assert.Zero(t, st.Failed)
 			assert.Zero(t, st.Retries)
-			assert.Len(t, st.PerRange, tt.ranges)
+			assert.Len(t, st.PerRange, st.Ranges)
+			if !tt.split {
+				assert.Empty(t, splits)
+			}
+			ids := slices.Collect(maps.Keys(splits))
 			for _, task := range tasks {
-				id := task.Subrange.ID
+				ids = append(ids, task.Subrange.ID)
+			}
+			for _, id := range ids {
 				assert.True(t, final[id].Done, "range %d ends with a Done cursor", id)
 				assert.Equal(t, 1, done[id], "RangeDone once for range %d", id)
 			}
 		})
+	}
+}
+
+// TestSplitRunningRange makes idle goroutines split a long subrange while
+// it is read, with failed and refused requests on the way: every row is
+// still read once, and the subranges split off partition their parent's
+// rest.
+func TestSplitRunningRange(t *testing.T) {
+	tasks, rows := table(4, 5, 1, 3)
+	// Range 0 is long: 900 rows, three per token, over all its tokens.
+	lo := int64(-500_000)
+	rows[0] = nil
+	for j := range 900 {
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/3)*3, key: fmt.Sprintf("k%04d", j)})
+	}
+	f := newFake(rows, 5)
+	// The short ranges wait until range 0 has read two pages, and range 0's
+	// third request waits for a split of range 0, which the goroutine freed
+	// by the short ranges makes. (A goroutine with nothing to start splits
+	// what runs at that moment, or ends.)
+	started, split := make(chan struct{}), make(chan struct{})
+	pages := 0
+	var mu sync.Mutex
+	parents := map[int]int{}
+	splits := map[int]ring.Subrange{}
+	f.fail = func(r request) error {
+		mu.Lock()
+		_, child := splits[r.rangeID]
+		mu.Unlock()
+		switch {
+		case r.rangeID >= 1 && r.rangeID <= 3 && r.n == 1:
+			select {
+			case <-started:
+			case <-time.After(deadline):
+				return errors.New("range 0 never started")
+			}
+		case r.rangeID == 0 && r.n == 3:
+			select {
+			case <-split:
+			case <-time.After(deadline):
+				return errors.New("range 0 was never split")
+			}
+		case r.rangeID == 0 && r.n%7 == 0 && r.cur.PageState != nil:
+			return fmt.Errorf("%w: injected", worker.ErrPageStateRefused)
+		case child && r.n == 2:
+			return &gocql.RequestErrReadTimeout{}
+		}
+		return nil
+	}
+	hooks := worker.Hooks{
+		PageRead: func(id int, _ string, _, _ int, _ time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			if id == 0 {
+				if pages++; pages == 2 {
+					close(started)
+				}
+			}
+		},
+		RangeSplit: func(parent int, child ring.Subrange) {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(splits) == 0 {
+				close(split)
+			}
+			parents[child.ID] = parent
+			splits[child.ID] = child
+		},
+	}
+	s := newCollectSink()
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: 5}), tasks, f, s, hooks)
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	require.NotEmpty(t, splits, "range 0 was split")
+	assert.Equal(t, 4+len(splits), st.Ranges)
+	assert.Equal(t, st.Ranges, st.Done)
+	assert.Positive(t, st.RetriesByKind["paging_state_refused"])
+	assert.Positive(t, st.RetriesByKind["read_timeout"])
+	for id, child := range splits {
+		root := id
+		for {
+			p, ok := parents[root]
+			if !ok {
+				break
+			}
+			root = p
+		}
+		assert.Equal(t, 0, root, "range %d comes from range 0", id)
+		assert.True(t, tasks[0].Subrange.Range.Contains(child.Range.End), "range %d %v inside range 0", id, child.Range)
+	}
+	// The final ranges of range 0 and its children tile its token range.
+	var final []ring.Range
+	for _, r := range st.PerRange {
+		if r.ID == 0 || splits[r.ID].Range != (ring.Range{}) {
+			final = append(final, r.Range)
+		}
+	}
+	slices.SortFunc(final, func(a, b ring.Range) int { return a.Start.Compare(b.Start) })
+	assert.Equal(t, tasks[0].Subrange.Range.Start, final[0].Start)
+	assert.Equal(t, tasks[0].Subrange.Range.End, final[len(final)-1].End)
+	for i := 1; i < len(final); i++ {
+		assert.Equal(t, final[i-1].End, final[i].Start, "ranges %v and %v are adjacent", final[i-1], final[i])
 	}
 }
 
@@ -107,6 +234,9 @@ func TestRetryOnNextReplica(t *testing.T) {
 		{gocql.ErrNoConnections, "connection"},
 		{gocql.ErrConnectionClosed, "connection"},
 		{fmt.Errorf("dial: %w", syscall.ECONNREFUSED), "connection"},
+		{io.EOF, "connection"},
+		{io.ErrUnexpectedEOF, "connection"},
+		{fmt.Errorf("prepare: %w", context.Canceled), "connection"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind+" "+tt.err.Error(), func(t *testing.T) {
@@ -131,7 +261,7 @@ func TestRetryOnNextReplica(t *testing.T) {
 			s := newCollectSink()
 			st, err := worker.Run(context.Background(), fastRetries(worker.Config{}), tasks, f, s, hooks)
 			require.NoError(t, err)
-			assert.Equal(t, wantRows(rows), s.got(), "every row once")
+			assertRows(t, wantRows(rows), s.got())
 			assert.Equal(t, int64(ranges), st.Retries)
 			assert.Equal(t, map[string]int64{tt.kind: ranges}, st.RetriesByKind)
 			assert.Equal(t, slices.Repeat([]string{tt.kind}, ranges), retried)
@@ -206,9 +336,9 @@ func TestRetriesExhausted(t *testing.T) {
 
 	want := wantRows(rows, 0, 2, 3)
 	for _, r := range rows[1][:10] {
-		want[string(rowID(1, r))]++
+		want[string(rowID(r))]++
 	}
-	assert.Equal(t, want, s.got(), "the other ranges in full, the failed one up to its failure")
+	assertRows(t, want, s.got())
 	assert.Equal(t, int64(2), st.Retries)
 	assert.Equal(t, 1, st.Failed)
 	assert.Equal(t, 3, st.Done)
@@ -267,10 +397,10 @@ func TestMaxFailedRanges(t *testing.T) {
 			want := wantRows(rows, others...)
 			for _, id := range tt.failing {
 				for _, r := range rows[id][:10] {
-					want[string(rowID(id, r))]++
+					want[string(rowID(r))]++
 				}
 			}
-			assert.Equal(t, want, s.got())
+			assertRows(t, want, s.got())
 		})
 	}
 }
@@ -306,6 +436,10 @@ func TestPageStateRefused(t *testing.T) {
 			cursor: func(last *worker.Position) worker.Cursor {
 				return worker.Cursor{After: last, PageState: []byte("expired"), Last: last}
 			}},
+		{name: "checkpoint with a token bound, a refused paging state and no row since", perToken: 3, pageSize: 4, from: 10,
+			cursor: func(last *worker.Position) worker.Cursor {
+				return worker.Cursor{After: last, PageState: []byte("expired")}
+			}},
 		{name: "expired paging state before any row", perToken: 3, pageSize: 4, from: -1,
 			cursor: func(*worker.Position) worker.Cursor { return worker.Cursor{PageState: []byte("expired")} }},
 	}
@@ -323,7 +457,7 @@ func TestPageStateRefused(t *testing.T) {
 					tasks[id].Cursor = tt.cursor(last)
 				}
 				for _, r := range rows[id][tt.from+1:] {
-					want[string(rowID(id, r))]++
+					want[string(rowID(r))]++
 				}
 			}
 			f := newFake(rows, tt.pageSize)
@@ -342,7 +476,7 @@ func TestPageStateRefused(t *testing.T) {
 			cfg := worker.Config{Retries: tt.retries, BackoffBase: time.Hour, BackoffMax: time.Hour}
 			st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
 			require.NoError(t, err, "a refused paging state falls back to a token bound, without backoff")
-			assert.Equal(t, want, s.got(), "no row lost, none twice")
+			assertRows(t, want, s.got())
 			for _, r := range f.allRequests() {
 				if r.cur.PageState != nil && string(r.cur.PageState) == "expired" {
 					refused++ // refused by the fake itself: not a paging state it made
@@ -350,7 +484,7 @@ func TestPageStateRefused(t *testing.T) {
 			}
 			assert.Equal(t, tt.noRefusal, refused == 0)
 			assert.Equal(t, int64(refused), st.RetriesByKind["paging_state_refused"])
-			assert.Equal(t, ranges, st.Done)
+			assert.Equal(t, st.Ranges, st.Done)
 		})
 	}
 }
@@ -359,8 +493,20 @@ func TestPerHostCap(t *testing.T) {
 	const perHost = 2
 	tasks, rows := table(30, 20, 1, 3)
 	f := newFake(rows, 5)
+	f.latency = time.Millisecond
+	// Requests are held until one host is full: sixteen ranges want a page
+	// and three hosts take two requests each, so some host fills up and
+	// ranges queue for it.
 	f.gate = make(chan struct{})
-	f.started = make(chan request, 1000)
+	f.onInFlight = func(_ string, n int) {
+		if n == perHost {
+			select {
+			case <-f.gate:
+			default:
+				close(f.gate)
+			}
+		}
+	}
 	var mu sync.Mutex
 	inFlight, maxInFlight := map[string]int{}, map[string]int{}
 	hooks := worker.Hooks{
@@ -377,41 +523,18 @@ func TestPerHostCap(t *testing.T) {
 		},
 	}
 	s := newCollectSink()
-	type result struct {
-		st  worker.Stats
-		err error
-	}
-	res := make(chan result, 1)
-	go func() {
-		st, err := worker.Run(context.Background(), worker.Config{Concurrency: 16, PerHost: perHost}, tasks, f, s, hooks)
-		res <- result{st, err}
-	}()
-	// Sixteen ranges want a page; three hosts take two requests each.
-	timeout := time.After(deadline)
-	for range len(hosts) * perHost {
-		select {
-		case <-f.started:
-		case <-timeout:
-			t.Fatal("the hosts never filled up")
+	_, err := worker.Run(context.Background(), worker.Config{Concurrency: 16, PerHost: perHost}, tasks, f, s, hooks)
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	full := 0
+	for _, h := range hosts {
+		assert.LessOrEqual(t, f.maxHost[h.ID], perHost, "requests in flight to %s", h.ID)
+		assert.LessOrEqual(t, maxInFlight[h.Address], perHost, "requests in flight to %s, seen by the hooks", h.Address)
+		if f.maxHost[h.ID] == perHost {
+			full++
 		}
 	}
-	f.mu.Lock()
-	for _, h := range hosts {
-		assert.Equal(t, perHost, f.inFlight[h.ID], "host %s is full", h.ID)
-	}
-	f.mu.Unlock()
-	close(f.gate)
-	select {
-	case r := <-res:
-		require.NoError(t, r.err)
-	case <-time.After(deadline):
-		t.Fatal("the scan did not finish")
-	}
-	assert.Equal(t, wantRows(rows), s.got())
-	for _, h := range hosts {
-		assert.Equal(t, perHost, f.maxHost[h.ID], "requests in flight to %s", h.ID)
-		assert.Equal(t, perHost, maxInFlight[h.Address], "requests in flight to %s, seen by the hooks", h.Address)
-	}
+	assert.Positive(t, full, "some host was full")
 }
 
 // TestSlowSinkBoundsPages checks the memory bound: with a sink that does
@@ -464,7 +587,7 @@ func TestSlowSinkBoundsPages(t *testing.T) {
 	cfg := worker.Config{Concurrency: concurrency, QueueDepth: queue}
 	_, err := worker.Run(context.Background(), cfg, tasks, f, s, hooks)
 	require.NoError(t, err)
-	assert.Equal(t, wantRows(rows), s.got())
+	assertRows(t, wantRows(rows), s.got())
 	assert.Equal(t, bound, maxLive, "pages alive at once")
 	if !raceEnabled { // the race detector makes sync.Pool drop items at random
 		// A sync.Pool's per-P private slots are not shared, so each other P
@@ -479,7 +602,7 @@ func TestRateLimit(t *testing.T) {
 	s := newCollectSink()
 	st, err := worker.Run(context.Background(), worker.Config{RowsPerSecond: 100}, tasks, f, s, worker.Hooks{})
 	require.NoError(t, err)
-	assert.Equal(t, wantRows(rows), s.got())
+	assertRows(t, wantRows(rows), s.got())
 	// The limiter's burst is one second of rows; the other 30 rows wait
 	// 300ms. A lower bound only: a loaded machine makes it longer.
 	assert.GreaterOrEqual(t, st.Elapsed, 250*time.Millisecond)
@@ -635,4 +758,29 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	for _, field := range []string{"Concurrency", "PerHost", "Retries"} {
 		assert.ErrorContains(t, err, field)
 	}
+}
+
+// assertRows checks that the rows got are the rows wanted, as multisets,
+// reporting at most ten differences.
+func assertRows(t *testing.T, want, got map[string]int) {
+	t.Helper()
+	if maps.Equal(want, got) {
+		return
+	}
+	var diffs []string
+	for k, n := range want {
+		if got[k] != n {
+			diffs = append(diffs, fmt.Sprintf("%s: want %d, got %d", k, n, got[k]))
+		}
+	}
+	for k, n := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: want 0, got %d", k, n))
+		}
+	}
+	slices.Sort(diffs)
+	if len(diffs) > 10 {
+		diffs = append(diffs[:10], fmt.Sprintf("... %d more", len(diffs)-10))
+	}
+	t.Errorf("rows differ (%d wanted, %d got):\n%s", len(want), len(got), strings.Join(diffs, "\n"))
 }

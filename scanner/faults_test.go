@@ -1,0 +1,418 @@
+package scanner_test
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
+)
+
+// demoCluster starts cqlsim with cfg, loads rows of demo data into a
+// keyspace of the given replication and connects.
+func demoCluster(t testing.TB, cfg cqlsim.Config, replication string, rows int) (*cqlsim.Cluster, *gocql.Session, cqlsim.DemoInfo) {
+	t.Helper()
+	c := startSim(t, cfg)
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+replication))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: rows})
+	require.NoError(t, err)
+	// The session reads the schema as it connects: no DDL follows, so
+	// there is no metadata refresh to wait for.
+	return c, connectSim(t, c), info
+}
+
+// fastRetries are backoffs short enough for tests.
+func fastRetries(cfg scanner.Config) scanner.Config {
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 20*time.Millisecond
+	return cfg
+}
+
+func demoConfig(cfg scanner.Config) scanner.Config {
+	cfg.Keyspace, cfg.Table = cqlsim.DemoKeyspace, cqlsim.DemoTable
+	return cfg
+}
+
+// TestExactlyOnceDemo scans the demo table, with its large partition and
+// its runs of tombstones, on every topology, and checks its checksum.
+func TestExactlyOnceDemo(t *testing.T) {
+	for _, topo := range simTopologies {
+		t.Run(topo.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := topo.cfg
+			cfg.TombstoneBudget = simTombstoneBudget
+			c, s, info := demoCluster(t, cfg, topo.replication, 20000)
+			sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 300, Concurrency: 16, LocalDC: topo.localDC}))
+			require.NoError(t, err)
+			got := newCollector(false)
+			st, err := sc.Run(context.Background(), got)
+			require.NoError(t, err)
+			assert.Equal(t, demoSum(info), got.sum, "rows and checksum of what was read")
+			assert.Equal(t, info.Rows, st.Rows)
+			assert.Positive(t, st.EmptyPages, "the demo's tombstone run makes empty pages")
+			assert.Zero(t, c.Panics())
+		})
+	}
+}
+
+// TestFaults scans under injected errors: every row comes back once, and
+// every injected error is a retry of its kind.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults []cqlsim.Fault
+	}{
+		{name: "10% overloaded on every node", faults: []cqlsim.Fault{{Kind: cqlsim.Overloaded, Rate: 0.1}}},
+		{name: "5% read timeouts", faults: []cqlsim.Fault{{Kind: cqlsim.ReadTimeout, Rate: 0.05}}},
+		{name: "the 5th request of every node times out", faults: []cqlsim.Fault{{Kind: cqlsim.ReadTimeout, Nth: 5}}},
+		{name: "unavailable, read failures and server errors", faults: []cqlsim.Fault{
+			{Kind: cqlsim.Unavailable, Rate: 0.03}, {Kind: cqlsim.ReadFailure, Rate: 0.03}, {Kind: cqlsim.ServerError, Rate: 0.03}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, Faults: tt.faults}, simple(3), 10000)
+			var mu sync.Mutex
+			hooked := map[string]int64{}
+			sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Concurrency: 8})),
+				scanner.WithHooks(worker.Hooks{Retry: func(_ int, _, kind string, _ error) {
+					mu.Lock()
+					defer mu.Unlock()
+					hooked[kind]++
+				}}))
+			require.NoError(t, err)
+			got := newCollector(false)
+			st, err := sc.Run(context.Background(), got)
+			require.NoError(t, err)
+			assert.Equal(t, demoSum(info), got.sum)
+
+			injected := map[string]int64{}
+			for _, n := range c.Nodes() {
+				for k, v := range n.Injected() {
+					injected[k.String()] += v
+				}
+			}
+			require.NotEmpty(t, injected, "faults were injected")
+			assert.Equal(t, injected, st.RetriesByKind, "each injected error is one retry of its kind")
+			var total int64
+			for _, v := range injected {
+				total += v
+			}
+			assert.Equal(t, total, st.Retries)
+			mu.Lock()
+			assert.Equal(t, injected, hooked, "the Retry hook saw every retry")
+			mu.Unlock()
+		})
+	}
+}
+
+// TestNodeDownMidScan takes a node down during a scan and brings it back:
+// with RF=3 every row is still read once, from the other replicas.
+func TestNodeDownMidScan(t *testing.T) {
+	t.Parallel()
+	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3}, simple(3), 20000)
+	node := c.Nodes()[1]
+	got := newCollector(false)
+	var upErr error
+	got.onPage = func(pages int) {
+		switch pages {
+		case 20:
+			node.Down()
+		case 120:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			upErr = node.Up(ctx)
+		}
+	}
+	var mu sync.Mutex
+	var retriedOn []string
+	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 50, Concurrency: 8})),
+		scanner.WithHooks(worker.Hooks{Retry: func(_ int, host, _ string, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			retriedOn = append(retriedOn, host)
+		}}))
+	require.NoError(t, err)
+	st, err := sc.Run(context.Background(), got)
+	require.NoError(t, err)
+	require.NoError(t, upErr)
+	assert.Equal(t, demoSum(info), got.sum)
+	assert.GreaterOrEqual(t, got.pages, 120, "the node came back during the scan")
+	assert.Positive(t, st.Retries, "requests to the node that went down were retried")
+	for kind := range st.RetriesByKind {
+		assert.Contains(t, []string{"connection", "timeout"}, kind)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, h := range slices.Compact(slices.Sorted(slices.Values(retriedOn))) {
+		assert.Equal(t, node.IP(), h, "only requests to the downed node fail")
+	}
+}
+
+// TestResumeFromCursors resumes every subrange of a finished scan after its
+// first page, from the cursor a checkpoint would hold: with its paging
+// state, and with a paging state the server refuses, which makes the
+// worker fall back to a token bound (Cursor.After). Either way the second
+// scan returns exactly the rows after the first pages.
+func TestResumeFromCursors(t *testing.T) {
+	tests := []struct {
+		name        string
+		corrupt     bool
+		wantRefused bool
+	}{
+		{name: "paging state"},
+		{name: "refused paging state", corrupt: true, wantRefused: true},
+	}
+	// Small pages end inside partitions, between rows of one token.
+	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, TombstoneBudget: simTombstoneBudget}, simple(3), 6000)
+	_ = c
+	sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 15, Concurrency: 8}))
+	require.NoError(t, err)
+	ctx := context.Background()
+	plan, err := sc.Plan(ctx)
+	require.NoError(t, err)
+
+	// The first scan records each range's rows (with those of the ranges
+	// split off it), its first page and the cursor after it.
+	rec := newRangeRecorder()
+	_, err = sc.RunPlan(ctx, plan, nil, rec, scanner.WithHooks(rec.hooks()))
+	require.NoError(t, err)
+	require.Equal(t, uint64(info.Rows), rec.total.Rows)
+	require.Equal(t, info.Checksum, rec.total.Hash)
+
+	from := map[int]worker.Cursor{}
+	want := multiset{}
+	resumed := 0
+	for _, sr := range plan.Subranges {
+		first, ok := rec.first[sr.ID]
+		// A range done in one page, or split before its first page was
+		// written, has no cursor to resume from.
+		if !ok || first.Done || first.End != nil || first.PageState == nil {
+			from[sr.ID] = worker.Cursor{Done: true}
+			continue
+		}
+		from[sr.ID] = first
+		resumed++
+		for k, n := range rec.rows[sr.ID] {
+			if n -= rec.firstRows[sr.ID][k]; n > 0 {
+				want[k] = n
+			}
+		}
+	}
+	require.Greater(t, resumed, len(plan.Subranges)/2, "most ranges take several pages")
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cursors := maps.Clone(from)
+			if tt.corrupt {
+				for id, cur := range cursors {
+					if !cur.Done {
+						cur.PageState = slices.Clone(cur.PageState)
+						cur.PageState[len(cur.PageState)-1] ^= 0xff // breaks its checksum
+						cursors[id] = cur
+					}
+				}
+			}
+			got := newCollector(true)
+			st, err := sc.RunPlan(ctx, plan, cursors, got)
+			require.NoError(t, err)
+			assert.Empty(t, want.diff(got.rows), "the rows after the first pages, each once")
+			refused := st.RetriesByKind["paging_state_refused"]
+			if tt.wantRefused {
+				assert.Equal(t, int64(resumed), refused, "each resumed range's paging state is refused once")
+			} else {
+				assert.Zero(t, refused)
+			}
+		})
+	}
+}
+
+// rangeRecorder is a sink and hooks that record, per subrange of the
+// plan, its rows (counting those of subranges split off it), its first
+// page's rows and the cursor after its first page.
+type rangeRecorder struct {
+	mu        sync.Mutex
+	parent    map[int]int // split-off subrange -> the one it came from
+	rows      map[int]multiset
+	firstRows map[int]multiset
+	first     map[int]worker.Cursor
+	pending   map[int]multiset // rows of a page written, before its PageWritten
+	total     rowsum.Sum
+}
+
+func newRangeRecorder() *rangeRecorder {
+	return &rangeRecorder{parent: map[int]int{}, rows: map[int]multiset{}, firstRows: map[int]multiset{},
+		first: map[int]worker.Cursor{}, pending: map[int]multiset{}}
+}
+
+// root is the plan subrange id of id.
+func (r *rangeRecorder) root(id int) int {
+	for {
+		p, ok := r.parent[id]
+		if !ok {
+			return id
+		}
+		id = p
+	}
+}
+
+func (r *rangeRecorder) Write(_ context.Context, b *sink.Batch) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	page := multiset{}
+	vals := make([][]byte, len(b.Columns))
+	for i := range b.Len() {
+		for j := range vals {
+			vals[j] = b.Value(i, j)
+		}
+		page.add(vals)
+		r.total.Add(vals)
+	}
+	root := r.root(b.RangeID)
+	if r.rows[root] == nil {
+		r.rows[root] = multiset{}
+	}
+	for k, n := range page {
+		r.rows[root][k] += n
+	}
+	r.pending[b.RangeID] = page
+	return nil
+}
+
+func (r *rangeRecorder) Close(context.Context) error { return nil }
+
+func (r *rangeRecorder) hooks() worker.Hooks {
+	return worker.Hooks{
+		// Called after Write, on the writer's goroutine, for every page
+		// (empty ones are not written).
+		PageWritten: func(id int, cur worker.Cursor, _ int) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			page := r.pending[id]
+			delete(r.pending, id)
+			if _, ok := r.first[id]; ok {
+				return
+			}
+			r.first[id] = cur
+			if page == nil {
+				page = multiset{}
+			}
+			r.firstRows[id] = page
+		},
+		RangeSplit: func(parent int, child ring.Subrange) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.parent[child.ID] = parent
+		},
+	}
+}
+
+// TestNodeDownPartialThenResume scans with the only replica of some ranges
+// down: with MaxFailedRanges -1 the scan reads everything else and returns
+// a *worker.PartialError naming the failed ranges; once the node is back,
+// resuming just those ranges from their RangeError cursors reads the
+// rest, and the two scans together hold every row once.
+func TestNodeDownPartialThenResume(t *testing.T) {
+	t.Parallel()
+	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3}, simple(1), 10000)
+	node := c.Nodes()[1]
+	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Retries: 1, MaxFailedRanges: -1})))
+	require.NoError(t, err)
+	ctx := context.Background()
+	plan, err := sc.Plan(ctx)
+	require.NoError(t, err)
+
+	node.Down()
+	first := newCollector(false)
+	st, err := sc.RunPlan(ctx, plan, nil, first)
+	var pe *worker.PartialError
+	require.ErrorAs(t, err, &pe)
+	from := map[int]worker.Cursor{}
+	for _, sr := range plan.Subranges {
+		from[sr.ID] = worker.Cursor{Done: true}
+	}
+	for _, re := range pe.Failed {
+		sr := slices.IndexFunc(plan.Subranges, func(sr ring.Subrange) bool { return sr.ID == re.ID })
+		require.GreaterOrEqual(t, sr, 0, "failed range %d is in the plan", re.ID)
+		require.Len(t, plan.Subranges[sr].Replicas, 1)
+		assert.Equal(t, node.HostID(), plan.Subranges[sr].Replicas[0].ID, "range %d fails: its replica is down", re.ID)
+		assert.Equal(t, 2, re.Attempts, "%v", re.Err)
+		from[re.ID] = re.Cursor
+	}
+	owned := 0
+	for _, sr := range plan.Subranges {
+		if sr.Replicas[0].ID == node.HostID() {
+			owned++
+		}
+	}
+	assert.Len(t, pe.Failed, owned, "every range of the downed node fails, and only those")
+	assert.Equal(t, owned, st.Failed)
+	assert.Less(t, first.sum.Rows, uint64(info.Rows))
+
+	// Resume as a new process would, from a checkpoint: with a new session
+	// (gocql reconnects to a node 10s after its UP event when the release
+	// version is 4.1), the same plan, and the cursors of the failed ranges.
+	require.NoError(t, node.Up(ctx))
+	sc2, err := scanner.New(connectSim(t, c), fastRetries(demoConfig(scanner.Config{PageSize: 100})))
+	require.NoError(t, err)
+	plan2, err := sc2.Plan(ctx)
+	require.NoError(t, err)
+	require.Equal(t, plan.Full.Fingerprint(), plan2.Full.Fingerprint(), "the same ring gives the same plan")
+	second := newCollector(false)
+	_, err = sc2.RunPlan(ctx, plan2, from, second)
+	require.NoError(t, err)
+	total := first.sum
+	total.Merge(second.sum)
+	assert.Equal(t, demoSum(info), total, "the two scans hold every row once")
+}
+
+// TestShards runs every shard of a plan, as several processes would: the
+// shards together read every row once, whatever the split.
+func TestShards(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  scanner.Config
+	}{
+		{name: "one shard", cfg: scanner.Config{Shards: 1}},
+		{name: "three shards", cfg: scanner.Config{Shards: 3}},
+		{name: "seven shards of 1000 subranges", cfg: scanner.Config{Shards: 7, Splits: 1000}},
+		{name: "three shards weighted by size estimates", cfg: scanner.Config{Shards: 3, UseSizeEstimates: true}},
+	}
+	_, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, TombstoneBudget: simTombstoneBudget}, simple(2), 10000)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var total rowsum.Sum
+			var fingerprint string
+			for shard := range tt.cfg.Shards {
+				cfg := tt.cfg
+				cfg.Shard, cfg.PageSize = shard, 200
+				sc, err := scanner.New(s, demoConfig(cfg))
+				require.NoError(t, err)
+				plan, err := sc.Plan(context.Background())
+				require.NoError(t, err)
+				if shard == 0 {
+					fingerprint = plan.Full.Fingerprint()
+				}
+				require.Equal(t, fingerprint, plan.Full.Fingerprint(), "every shard splits the same plan")
+				got := newCollector(false)
+				_, err = sc.RunPlan(context.Background(), plan, nil, got)
+				require.NoError(t, err)
+				total.Merge(got.sum)
+			}
+			assert.Equal(t, demoSum(info), total)
+		})
+	}
+}
