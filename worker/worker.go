@@ -195,13 +195,20 @@ type pool struct {
 	done     atomic.Int64
 
 	// Splitting running subranges.
-	trim    Trimmer // nil: no splitting
-	pending atomic.Int64
-	nextID  atomic.Int64
-	firstID int64 // nextID before any split
-	ntasks  int
-	runMu   sync.Mutex
-	running map[*running]struct{}
+	trim      Trimmer       // nil: no splitting
+	pending   atomic.Int64  // subranges not started yet
+	active    atomic.Int64  // subranges being read
+	notify    chan struct{} // a page was handed on: something may be splittable
+	idle      chan struct{} // closed when nothing is pending or running
+	closeIdle sync.Once
+	// dispatched is set once every subrange has its goroutine: from then
+	// on, no subrange waits for a slot.
+	dispatched atomic.Bool
+	nextID     atomic.Int64
+	firstID    int64 // nextID before any split
+	ntasks     int
+	runMu      sync.Mutex
+	running    map[*running]struct{}
 }
 
 // running is a subrange being read, whose end an idle goroutine may take.
@@ -228,6 +235,10 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 		hosts: map[string]chan struct{}{}, retries: map[string]int64{}, running: map[*running]struct{}{}}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
 		p.trim = t
+	}
+	p.notify, p.idle = make(chan struct{}, 1), make(chan struct{})
+	if len(tasks) == 0 {
+		close(p.idle)
 	}
 	maxID := 0
 	for _, t := range tasks {
@@ -262,22 +273,19 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 			break
 		}
 		g.Go(func() error {
+			p.active.Add(1)
 			p.pending.Add(-1)
-			if err := p.runRange(gctx, &tasks[i]); err != nil {
+			err := p.runRange(gctx, &tasks[i])
+			p.finished()
+			if err != nil {
 				return err
 			}
-			// Nothing left to start: help the running subranges.
-			for p.trim != nil && p.pending.Load() == 0 && gctx.Err() == nil {
-				child, ok := p.split()
-				if !ok {
-					return nil
-				}
-				if err := p.runRange(gctx, child); err != nil {
-					return err
-				}
-			}
-			return nil
+			return p.help(gctx)
 		})
+	}
+	p.dispatched.Store(true)
+	// Free slots (fewer subranges than Concurrency) help from the start.
+	for p.trim != nil && gctx.Err() == nil && g.TryGo(func() error { return p.help(gctx) }) {
 	}
 	runErr := g.Wait()
 	close(p.out)
@@ -436,10 +444,51 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
+		if p.trim != nil {
+			select {
+			case p.notify <- struct{}{}:
+			default:
+			}
+		}
 		cur = next
 	}
 	st.Done = true
 	p.done.Add(1)
+	return nil
+}
+
+// finished records the end of a subrange; the last one releases the
+// goroutines waiting to help.
+func (p *pool) finished() {
+	if p.active.Add(-1) == 0 && p.pending.Load() == 0 {
+		p.closeIdle.Do(func() { close(p.idle) })
+	}
+}
+
+// help is what a goroutine does once no subrange is left to start: it
+// splits the running subrange with the most rows left and reads the second
+// half, and when none is worth splitting, waits for the next page handed
+// on, until nothing runs. Until every subrange has its goroutine it
+// returns at once, freeing its slot for them.
+func (p *pool) help(ctx context.Context) error {
+	// While subranges wait for a goroutine, the slot is theirs.
+	for p.trim != nil && p.dispatched.Load() {
+		if child, ok := p.split(); ok {
+			err := p.runRange(ctx, child)
+			p.finished()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case <-p.notify:
+		case <-p.idle:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	return nil
 }
 
@@ -558,6 +607,7 @@ func (p *pool) split() (*Task, bool) {
 	best.sub.Range.End = mid
 	best.split = true
 	best.mu.Unlock()
+	p.active.Add(1) // before any subrange can finish and close idle
 	if p.hooks.RangeSplit != nil {
 		p.hooks.RangeSplit(parent, child)
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -783,4 +784,41 @@ func assertRows(t *testing.T, want, got map[string]int) {
 		diffs = append(diffs[:10], fmt.Sprintf("... %d more", len(diffs)-10))
 	}
 	t.Errorf("rows differ (%d wanted, %d got):\n%s", len(want), len(got), strings.Join(diffs, "\n"))
+}
+
+// With fewer subranges than Concurrency, the free slots split a long
+// subrange from the start instead of idling.
+func TestFreeSlotsSplitALoneRange(t *testing.T) {
+	tasks, rows := table(1, 5, 1, 3)
+	lo := int64(-500_000)
+	rows[0] = nil
+	for j := range 600 {
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/3)*3, key: fmt.Sprintf("k%04d", j)})
+	}
+	f := newFake(rows, 5)
+	split := make(chan struct{})
+	var once sync.Once
+	f.fail = func(r request) error {
+		// Range 0's third request waits until a free slot split it.
+		if r.rangeID == 0 && r.n == 3 {
+			select {
+			case <-split:
+			case <-time.After(deadline):
+				return errors.New("range 0 was never split")
+			}
+		}
+		return nil
+	}
+	var splits atomic.Int64
+	hooks := worker.Hooks{RangeSplit: func(int, ring.Subrange) {
+		splits.Add(1)
+		once.Do(func() { close(split) })
+	}}
+	s := newCollectSink()
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 4, PageSize: 5}), tasks, f, s, hooks)
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	assert.Positive(t, splits.Load())
+	assert.Equal(t, 1+int(splits.Load()), st.Ranges)
+	assert.Equal(t, st.Ranges, st.Done)
 }

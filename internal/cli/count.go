@@ -42,6 +42,7 @@ top-N-partition counts (on stderr), like dsbulk's count modes. With
 	jf.register(cmd)
 	cmd.Flags().StringVar(&by, "by", "", "also count by range, host or partition (top --top partitions)")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
+	_ = cmd.Flags().MarkHidden("columns") // count reads the partition key only
 	return cmd
 }
 
