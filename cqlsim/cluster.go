@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"net"
 	"slices"
@@ -200,19 +199,6 @@ func (c *Cluster) tokenString(t tok) string {
 		return t.big().String()
 	}
 	return strconv.FormatInt(t.murmur(), 10)
-}
-
-// parseToken parses a token string of the cluster's partitioner.
-func (c *Cluster) parseToken(s string) (tok, bool) {
-	if c.random {
-		b, ok := new(big.Int).SetString(s, 10)
-		if !ok || b.Sign() < 0 || b.BitLen() > 128 {
-			return tok{}, false
-		}
-		return bigTok(b), true
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	return murmurTok(v), err == nil
 }
 
 // broadcast sends an event to every registered connection of every up node

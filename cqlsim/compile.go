@@ -3,8 +3,6 @@ package cqlsim
 import (
 	"crypto/md5"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/ringscan/ringscan/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -24,7 +22,6 @@ type statement struct {
 	keyspace string // the keyspace the statement works on ("" for USE etc.)
 	table    string
 	binds    []colSpec // one per bind marker
-	pkIndex  []int     // bind indexes of the partition key columns, if all bound
 	sel      *selectPlan
 	write    *writePlan
 }
@@ -197,14 +194,3 @@ func (c *Cluster) tokenType() cqltype.Type {
 	}
 	return cqltype.Type{Kind: cqltype.Bigint}
 }
-
-// quoteIdent returns name as it would be written in CQL.
-func quoteIdent(name string) string {
-	if name != "" && strings.ToLower(name) == name && !strings.ContainsAny(name[:1], "0123456789") &&
-		strings.IndexFunc(name, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) < 0 {
-		return name
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-var _ = fmt.Sprintf

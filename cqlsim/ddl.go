@@ -1,9 +1,6 @@
 package cqlsim
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/ringscan/ringscan/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -227,10 +224,4 @@ func (c *Cluster) createTable(sessionKS string, v *cqlparse.CreateTable) ([]byte
 	body := c.announce("CREATED", "TABLE", ksName, t.name)
 	sch.mu.Lock()
 	return body, nil
-}
-
-// tableNames lists a keyspace's tables, for error messages.
-func (k *keyspace) tableNames() string {
-	names := sortedKeys(k.tables)
-	return strings.Join(slices.Clip(names), ", ")
 }

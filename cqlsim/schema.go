@@ -68,15 +68,6 @@ func (t *table) column(name string) *column { return t.byName[name] }
 // qualified returns ks.name.
 func (t *table) qualified() string { return t.keyspace + "." + t.name }
 
-// columnNames lists the columns for error messages.
-func (t *table) columnNames() string {
-	names := make([]string, len(t.columns))
-	for i, c := range t.columns {
-		names[i] = c.name
-	}
-	return strings.Join(names, ", ")
-}
-
 // newTable builds a table and numbers its cells. Columns are given in any
 // order; pk and ck give the key order.
 func newTable(keyspace, name string, cols []*column, options map[string]string) *table {
@@ -220,19 +211,6 @@ func (s *schema) keyspace(name string) *keyspace {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.keyspaces[name]
-}
-
-func (s *schema) keyspaceNames(includeSystem bool) []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	var names []string
-	for n, ks := range s.keyspaces {
-		if includeSystem || !ks.system {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 // lookupTable finds ks.name with Cassandra's error messages.

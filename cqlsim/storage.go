@@ -3,7 +3,6 @@ package cqlsim
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"math/big"
 	"sort"
 	"sync"
@@ -102,8 +101,6 @@ func packCells(dst []byte, vals [][]byte) []byte {
 	}
 	return dst
 }
-
-var errCorruptCells = errors.New("corrupt packed cells")
 
 // nextCell splits the first cell off packed cells. null is a nil value.
 func nextCell(b []byte) (v, rest []byte) {

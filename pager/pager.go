@@ -210,11 +210,11 @@ func (p *Pager) request(ctx context.Context, stmt string, values []any, state []
 			p.hooks.RequestDone(RequestEvent{Rows: len(res.rows), More: len(res.next) > 0, Err: err})
 		}
 	}()
-	q := p.session.Query(stmt, values...).WithContext(ctx).PageSize(size).PageState(state).Idempotent(true)
+	q := p.session.Query(stmt, values...).PageSize(size).PageState(state).Idempotent(true)
 	if p.cfg.Consistency != 0 {
 		q = q.Consistency(p.cfg.Consistency)
 	}
-	iter := q.Iter()
+	iter := q.IterContext(ctx)
 	rr := newRowReader(iter.Columns())
 	var rows []Row
 	for {

@@ -26,8 +26,6 @@ func (a u128) cmp(b u128) int {
 	return 0
 }
 
-func (a u128) isZero() bool { return a.hi == 0 && a.lo == 0 }
-
 // add returns a+b; callers guarantee that it does not overflow.
 func (a u128) add(b u128) u128 {
 	lo, c := bits.Add64(a.lo, b.lo, 0)

@@ -151,10 +151,10 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	if cur.After != nil {
 		stmt, lo = f.after, cur.After.Token.BindValue()
 	}
-	q := f.session.Query(stmt, lo, hi).WithContext(ctx).Consistency(f.cfg.Consistency).
+	q := f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).
 		PageSize(f.cfg.PageSize).PageState(cur.PageState).SetHostID(host.ID).
 		Idempotent(true).RetryPolicy(noRetry)
-	iter := q.Iter()
+	iter := q.IterContext(ctx)
 	dest := f.dest(b)
 	first := b.Len()
 	for {

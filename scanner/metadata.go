@@ -104,7 +104,7 @@ func toColumn(cm *gocql.ColumnMetadata) (column, error) {
 
 // keyspaceNames lists the keyspaces, for error messages.
 func keyspaceNames(ctx context.Context, s *gocql.Session) ([]string, error) {
-	iter := s.Query(`SELECT keyspace_name FROM system_schema.keyspaces`).WithContext(ctx).Iter()
+	iter := s.Query(`SELECT keyspace_name FROM system_schema.keyspaces`).IterContext(ctx)
 	var names []string
 	var n string
 	for iter.Scan(&n) {
@@ -243,7 +243,7 @@ func sizeEstimates(ctx context.Context, s *gocql.Session, r *ring.Ring, ks, tabl
 	p := r.Partitioner()
 	for _, h := range r.Hosts() {
 		iter := s.Query(`SELECT range_start, range_end, partitions_count, mean_partition_size FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?`, ks, table).
-			WithContext(ctx).SetHostID(h.ID).Iter()
+			SetHostID(h.ID).IterContext(ctx)
 		var start, end string
 		var count, mean int64
 		for iter.Scan(&start, &end, &count, &mean) {

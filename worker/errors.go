@@ -116,7 +116,7 @@ func classify(err error) (errClass, string) {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, gocql.ErrTimeoutNoResponse):
 		return retryable, "timeout"
 	case errors.Is(err, gocql.ErrConnectionClosed), errors.Is(err, gocql.ErrNoConnections),
-		errors.Is(err, gocql.ErrNoStreams), errors.Is(err, gocql.ErrTooManyTimeouts),
+		errors.Is(err, gocql.ErrNoStreams),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.As(err, &ne),
 		// A connection closed under a request (a node going down) ends it
 		// with EOF, or with context.Canceled: gocql prepares statements

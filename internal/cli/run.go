@@ -16,7 +16,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ringscan/ringscan/internal/checkpoint"
-	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
@@ -233,5 +232,3 @@ func columnNames(cols []sink.Column) []string {
 	}
 	return out
 }
-
-var _ = output.ManifestName

@@ -11,10 +11,6 @@ const (
 	QFlagNamesForValues    byte = 0x40
 )
 
-// maxValues bounds the number of bound values in one request (the [short]
-// count allows 65535).
-const maxValues = 65535
-
 // QueryParams is the decoded <query_parameters>.
 type QueryParams struct {
 	Consistency       uint16
