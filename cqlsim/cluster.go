@@ -2,6 +2,7 @@ package cqlsim
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -115,7 +116,7 @@ func (c *Cluster) listenAll(ctx context.Context) error {
 		for i, n := range c.nodes {
 			addr := net.JoinHostPort(n.ip.String(), strconv.Itoa(max(port, 0)))
 			var ln net.Listener
-			ln, err = (&net.ListenConfig{}).Listen(ctx, "tcp4", addr)
+			ln, err = c.listen(ctx, addr)
 			if err != nil {
 				err = listenError(addr, err)
 				break
@@ -210,4 +211,13 @@ func (c *Cluster) broadcast(except *Node, kind string, body []byte) {
 		}
 		n.event(kind, body)
 	}
+}
+
+// listen opens a node's listener, with TLS when configured.
+func (c *Cluster) listen(ctx context.Context, addr string) (net.Listener, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp4", addr)
+	if err != nil || c.cfg.TLS == nil {
+		return ln, err
+	}
+	return tls.NewListener(ln, c.cfg.TLS), nil
 }

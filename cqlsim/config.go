@@ -1,6 +1,7 @@
 package cqlsim
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -80,6 +81,11 @@ type Config struct {
 	TombstoneBudget int
 	// Logger receives connection-level events. Default: no logging.
 	Logger *zap.Logger
+	// TLS, when set, makes every node serve TLS only (client-encryption
+	// required, as Cassandra's client_encryption_options with optional:
+	// false). Set ClientAuth in it to require client certificates.
+	// Default: plain TCP.
+	TLS *tls.Config
 }
 
 // withDefaults returns c with zero fields set to their defaults.

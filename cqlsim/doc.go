@@ -27,7 +27,7 @@
 // # Protocol
 //
 // OPTIONS, STARTUP, AUTHENTICATE/AUTH_RESPONSE (PasswordAuthenticator with
-// SASL PLAIN), REGISTER with STATUS_CHANGE and SCHEMA_CHANGE events, QUERY,
+// SASL PLAIN; optionally over TLS with Config.TLS), REGISTER with STATUS_CHANGE and SCHEMA_CHANGE events, QUERY,
 // PREPARE, EXECUTE (skip_metadata, UNPREPARED for unknown ids) and BATCH,
 // with many concurrent streams per connection. A frame in another protocol
 // version gets a protocol error "Invalid or unsupported protocol version" in

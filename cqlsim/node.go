@@ -119,7 +119,7 @@ func (n *Node) Up(ctx context.Context) error {
 		return nil
 	}
 	n.mu.Unlock()
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp4", n.Addr())
+	ln, err := n.cluster.listen(ctx, n.Addr())
 	if err != nil {
 		return listenError(n.Addr(), err)
 	}
