@@ -30,9 +30,12 @@ type Config struct {
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// Splits is the number of subranges of the plan; never fewer than the
-	// ring's vnode ranges. Default 64 per host.
+	// ring's vnode ranges. Default Concurrency: one wave of subranges,
+	// whose tail idle goroutines split while the scan runs.
 	Splits int
-	// PerHost caps the page requests in flight to any one host. Default 8.
+	// PerHost caps the page requests in flight to any one host. Default:
+	// twice an even share of Concurrency over the hosts used, at least 8
+	// (see worker.DefaultPerHost).
 	PerHost int
 	// Consistency is the read consistency. Default LOCAL_ONE.
 	Consistency gocql.Consistency
@@ -71,7 +74,6 @@ type Config struct {
 const (
 	DefaultPageSize    = 5000
 	DefaultConcurrency = 32
-	DefaultPerHost     = 8
 )
 
 func (c Config) withDefaults() Config {
@@ -80,9 +82,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
-	}
-	if c.PerHost == 0 {
-		c.PerHost = DefaultPerHost
 	}
 	if c.Consistency == 0 {
 		c.Consistency = gocql.LocalOne
@@ -153,7 +152,7 @@ func (c Config) Validate() error {
 		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)
 	}
 	if c.PerHost < 0 {
-		bad("PerHost is %d; it must be positive (0 for the default %d)", c.PerHost, DefaultPerHost)
+		bad("PerHost is %d; it must be positive (0 for the default)", c.PerHost)
 	}
 	if c.Retries < -1 {
 		bad("Retries is %d; it must be -1 (none), 0 (default) or more", c.Retries)

@@ -176,12 +176,15 @@ func ExampleScanner_Plan() {
 		names[i] = c.Name
 	}
 	fmt.Println("hosts:", len(plan.Ring.Hosts()))
-	fmt.Println("subranges:", len(plan.Subranges), "(64 per host)")
+	// One subrange per goroutine by default, but never fewer than the
+	// vnode ranges: 3 hosts x 16 vnodes, the one wrapping past the maximum
+	// token split in two.
+	fmt.Println("subranges:", len(plan.Subranges))
 	fmt.Println("replicas per subrange:", len(plan.Subranges[0].Replicas))
 	fmt.Println("columns:", strings.Join(names, ", "))
 	// Output:
 	// hosts: 3
-	// subranges: 192 (64 per host)
+	// subranges: 49
 	// replicas per subrange: 3
 	// columns: tenant, bucket, ts, seq, amount, attrs, event_id, kind, ok, payload, score, source, tags
 }

@@ -147,6 +147,10 @@ var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
 // Fetch reads one page; see worker.Fetcher.
 func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
 	lo, hi := t.Subrange.Range.Bounds()
+	if cur.PageState != nil && cur.QueryEnd != nil {
+		// A statement made before the subrange was split: same values.
+		hi = cur.QueryEnd.BindValue()
+	}
 	stmt := f.stmt
 	if cur.After != nil {
 		stmt, lo = f.after, cur.After.Token.BindValue()

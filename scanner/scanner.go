@@ -95,7 +95,11 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := ring.SplitConfig{Replication: t.repl, Splits: s.cfg.Splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
+	splits := s.cfg.Splits
+	if splits == 0 {
+		splits = s.cfg.Concurrency
+	}
+	sc := ring.SplitConfig{Replication: t.repl, Splits: splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
 	if s.cfg.UseSizeEstimates {
 		sc.Estimates = sizeEstimates(ctx, s.session, r, t.keyspace, t.name)
 	}

@@ -29,6 +29,11 @@ type Cursor struct {
 	// End, when set, is where the subrange now ends: the rest of it was
 	// split off to another subrange while the scan ran.
 	End *ring.Token
+	// QueryEnd, when set, is the end bound of the statement PageState
+	// belongs to, beyond End: after a split the subrange goes on with the
+	// same statement and values (as a paging state requires) and drops the
+	// rows past End.
+	QueryEnd *ring.Token
 }
 
 // restartAfterLast returns the cursor that re-reads the subrange from just
@@ -43,12 +48,21 @@ func (c Cursor) restartAfterLast() Cursor {
 	return Cursor{After: c.Last, Last: c.Last, End: c.End}
 }
 
+// queryEnd is the end bound a request for cur binds: QueryEnd while a
+// paging state continues a statement made before a split, else end.
+func (c Cursor) queryEnd(end ring.Token) ring.Token {
+	if c.PageState != nil && c.QueryEnd != nil {
+		return *c.QueryEnd
+	}
+	return end
+}
+
 // StaleAfterSplit converts the cursor of a page read before its subrange
 // was split: its paging state belongs to the statement with the old end, so
 // the subrange continues after its last row instead (or from where it
 // began, if no row was handed on).
 func (c Cursor) StaleAfterSplit() Cursor {
-	c.PageState = nil
+	c.PageState, c.QueryEnd = nil, nil
 	if c.Last != nil {
 		c.After = c.Last
 	}

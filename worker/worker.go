@@ -23,7 +23,9 @@ type Config struct {
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// PerHost caps the page requests in flight to one host, so that a scan
-	// cannot pile onto one node. Default 8.
+	// cannot pile onto one node. Default: twice an even share of
+	// Concurrency over the hosts that serve the scan, at least 8
+	// (2 × Concurrency / hosts, rounded up).
 	PerHost int
 	// QueueDepth is the number of read pages that may wait for the sink.
 	// With Concurrency it bounds memory: at most Concurrency + QueueDepth +
@@ -61,9 +63,6 @@ func (c Config) withDefaults() Config {
 	if c.Concurrency == 0 {
 		c.Concurrency = 32
 	}
-	if c.PerHost == 0 {
-		c.PerHost = 8
-	}
 	if c.QueueDepth == 0 {
 		c.QueueDepth = c.Concurrency
 	}
@@ -100,7 +99,7 @@ func (c Config) Validate() error {
 		bad("Concurrency is %d; it must be 1..4096 (0 for the default 32)", c.Concurrency)
 	}
 	if c.PerHost < 0 {
-		bad("PerHost is %d; it must be positive (0 for the default 8)", c.PerHost)
+		bad("PerHost is %d; it must be positive (0 for the default)", c.PerHost)
 	}
 	if c.QueueDepth < 0 {
 		bad("QueueDepth is %d; it must be positive (0 for the default)", c.QueueDepth)
@@ -121,6 +120,17 @@ func (c Config) Validate() error {
 		bad("RowsPerSecond is %v; it must be 0 (no cap) or positive", c.RowsPerSecond)
 	}
 	return errors.Join(errs...)
+}
+
+// DefaultPerHost is the per-host cap when Config.PerHost is 0: twice an
+// even share of concurrency over hosts, at least 8. Twice, because
+// subranges do not spread perfectly evenly over replicas; at least 8, so
+// that small concurrencies are not throttled.
+func DefaultPerHost(concurrency, hosts int) int {
+	if hosts < 1 {
+		return max(8, concurrency)
+	}
+	return max(8, (2*concurrency+hosts-1)/hosts)
 }
 
 // Task is one subrange to read, from Cursor on (the zero Cursor reads it
@@ -252,12 +262,18 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, s sink.Sink, 
 		burst := max(int(cfg.RowsPerSecond), 1)
 		p.limiter = rate.NewLimiter(rate.Limit(cfg.RowsPerSecond), burst)
 	}
+	hostIDs := map[string]bool{}
 	for _, t := range tasks {
 		for _, h := range t.Subrange.Replicas {
-			if p.hosts[h.ID] == nil {
-				p.hosts[h.ID] = make(chan struct{}, cfg.PerHost)
-			}
+			hostIDs[h.ID] = true
 		}
+	}
+	if cfg.PerHost == 0 {
+		cfg.PerHost = DefaultPerHost(cfg.Concurrency, len(hostIDs))
+		p.cfg.PerHost = cfg.PerHost
+	}
+	for id := range hostIDs {
+		p.hosts[id] = make(chan struct{}, cfg.PerHost)
 	}
 	start := time.Now()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -379,6 +395,7 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 			break
 		}
 		task.Subrange = sr
+		stmtEnd := cur.queryEnd(sr.Range.End)
 		host, ok := p.pick(sr, attempts, avoid)
 		if !ok {
 			return fail(fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
@@ -423,7 +440,7 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		}
 		attempts = 0
 		clear(avoid)
-		next = p.afterPage(lv, &sr, cur, next, b)
+		next = p.afterPage(lv, &sr, cur, next, b, stmtEnd)
 		rows := b.Len()
 		st.Host = host.Address
 		st.Pages++
@@ -517,7 +534,8 @@ func (p *pool) untrack(lv *running) {
 }
 
 // pickUpSplit applies a split made while no request was in flight: the
-// subrange continues from its last row with the lowered end.
+// subrange's end is lowered; a paging state in progress goes on with its
+// statement's end (QueryEnd) and the rows past the new end are dropped.
 func (p *pool) pickUpSplit(lv *running, sr *ring.Subrange, cur Cursor) Cursor {
 	if lv == nil {
 		return cur
@@ -528,18 +546,23 @@ func (p *pool) pickUpSplit(lv *running, sr *ring.Subrange, cur Cursor) Cursor {
 		return cur
 	}
 	lv.split = false
+	old := sr.Range.End
 	sr.Range.End = lv.sub.Range.End
 	end := sr.Range.End
-	cur = cur.restartAfterLast()
 	cur.End = &end
+	if cur.PageState != nil && cur.QueryEnd == nil {
+		cur.QueryEnd = &old
+	}
 	return cur
 }
 
-// afterPage applies a split made while a page was being fetched: rows
-// after the lowered end are dropped from the page (the new subrange reads
-// them) and the subrange continues with the lowered end. It also records
-// the subrange's progress for the next split decision.
-func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *sink.Batch) Cursor {
+// afterPage applies splits to a page read with a statement ending at
+// stmtEnd: when the subrange now ends before that (it was split, before or
+// during the request), the rows past its end are dropped (the new subrange
+// reads them); the first such row means the subrange is done, else the
+// same statement goes on (QueryEnd). It also records the subrange's
+// progress for the next split decision.
+func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *sink.Batch, stmtEnd ring.Token) Cursor {
 	if lv == nil {
 		return next
 	}
@@ -549,6 +572,10 @@ func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *si
 		lv.split = false
 		end := lv.sub.Range.End
 		sr.Range.End = end
+		next.End = &end
+	}
+	if sr.Range.End.Compare(stmtEnd) < 0 {
+		end := sr.Range.End
 		last, dropped := p.trim.Trim(b, end)
 		if last == nil {
 			last = cur.Last
@@ -557,9 +584,9 @@ func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *si
 		case dropped || next.Done:
 			next = Cursor{Done: true, Last: last, End: &end}
 		default:
-			next = Cursor{After: last, Last: last, End: &end}
-			if last == nil {
-				next.After = cur.After
+			next.Last = last
+			if next.QueryEnd == nil {
+				next.QueryEnd = &stmtEnd
 			}
 		}
 	}

@@ -86,6 +86,9 @@ type Range struct {
 	// End, when set, is where the subrange now ends: the rest was split off
 	// while the scan ran.
 	End string `json:"end,omitempty"`
+	// QueryEnd is the end bound of the statement PageState belongs to,
+	// when a split lowered End while that statement went on.
+	QueryEnd string `json:"query_end,omitempty"`
 	// Parent and Start are set for a subrange split off a running one:
 	// its bounds are (Start, End].
 	Parent *int   `json:"parent,omitempty"`
@@ -201,7 +204,7 @@ func (s *State) Update(id int, cur worker.Cursor, rows int) {
 	r.Rows += int64(rows)
 	s.Rows += int64(rows)
 	r.Done = cur.Done
-	r.PageState, r.After, r.Last = "", nil, nil
+	r.PageState, r.After, r.Last, r.QueryEnd = "", nil, nil, ""
 	if cur.Done {
 		return
 	}
@@ -226,6 +229,9 @@ func (s *State) Update(id int, cur worker.Cursor, rows int) {
 	}
 	if cur.PageState != nil {
 		r.PageState = base64.StdEncoding.EncodeToString(cur.PageState)
+		if cur.QueryEnd != nil {
+			r.QueryEnd = cur.QueryEnd.String()
+		}
 	}
 	r.After = encodePos(cur.After)
 	r.Last = encodePos(cur.Last)
@@ -244,11 +250,9 @@ func (s *State) Split(parent int, child ring.Subrange) {
 		s.Ranges[parent] = p
 	}
 	p.End = child.Range.Start.String()
-	if p.PageState != "" {
-		p.PageState = ""
-		if p.Last != nil {
-			p.After = p.Last
-		}
+	if p.PageState != "" && p.QueryEnd == "" {
+		// The statement of this paging state ends where the child ends.
+		p.QueryEnd = child.Range.End.String()
 	}
 	id := parent
 	s.Ranges[child.ID] = &Range{Parent: &id, Start: child.Range.Start.String(), End: child.Range.End.String()}
@@ -359,6 +363,13 @@ func (s *State) Cursors(p ring.Partitioner) (map[int]worker.Cursor, error) {
 				return nil, fmt.Errorf("%w: range %d: end: %v", ErrCorrupt, id, err)
 			}
 			cur.End = &end
+		}
+		if r.QueryEnd != "" && cur.PageState != nil {
+			qe, err := p.ParseToken(r.QueryEnd)
+			if err != nil {
+				return nil, fmt.Errorf("%w: range %d: query end: %v", ErrCorrupt, id, err)
+			}
+			cur.QueryEnd = &qe
 		}
 		out[id] = cur
 	}

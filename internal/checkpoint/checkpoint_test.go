@@ -94,8 +94,9 @@ func TestSplitIsNeverUndoneByStalePages(t *testing.T) {
 
 	curs, err := s.Cursors(ring.Murmur3Partitioner)
 	require.NoError(t, err)
-	end := ring.Murmur3Token(50)
-	assert.Equal(t, worker.Cursor{After: pos(10), Last: pos(10), End: &end}, curs[7], "split drops the old paging state")
+	end, oldEnd := ring.Murmur3Token(50), ring.Murmur3Token(100)
+	assert.Equal(t, worker.Cursor{PageState: []byte("old-1"), Last: pos(10), End: &end, QueryEnd: &oldEnd}, curs[7],
+		"the paging state goes on with its statement's end")
 	childEnd := ring.Murmur3Token(100)
 	assert.Equal(t, worker.Cursor{End: &childEnd}, curs[99])
 
@@ -109,11 +110,12 @@ func TestSplitIsNeverUndoneByStalePages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, worker.Cursor{After: pos(30), Last: pos(30), End: &end}, curs[7])
 
-	// Pages after the split carry the new end and keep their paging state.
-	s.Update(7, worker.Cursor{PageState: []byte("new"), After: pos(30), Last: pos(40), End: &end}, 5)
+	// Pages after the split carry the new end and keep their paging state
+	// with its statement's end.
+	s.Update(7, worker.Cursor{PageState: []byte("new"), After: pos(30), Last: pos(40), End: &end, QueryEnd: &oldEnd}, 5)
 	curs, err = s.Cursors(ring.Murmur3Partitioner)
 	require.NoError(t, err)
-	assert.Equal(t, worker.Cursor{PageState: []byte("new"), After: pos(30), Last: pos(40), End: &end}, curs[7])
+	assert.Equal(t, worker.Cursor{PageState: []byte("new"), After: pos(30), Last: pos(40), End: &end, QueryEnd: &oldEnd}, curs[7])
 
 	pieces, err := s.Pieces(ring.Murmur3Partitioner)
 	require.NoError(t, err)

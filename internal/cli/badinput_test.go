@@ -51,7 +51,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "timeout zero", args: []string{"--timeout", "0s"}, parts: []string{"--timeout 0s", "positive duration"}},
 		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},
 		{name: "concurrency zero", args: []string{"--concurrency", "0"}, parts: []string{"--concurrency 0", "positive integer"}},
-		{name: "per host zero", args: []string{"--per-host", "0"}, parts: []string{"--per-host 0", "positive integer"}},
+		{name: "per host negative", args: []string{"--per-host", "-1"}, parts: []string{"--per-host -1", "positive integer"}},
 		{name: "splits negative", args: []string{"--splits", "-4"}, parts: []string{"--splits -4", "positive integer"}},
 		{name: "rate negative", args: []string{"--rate", "-5"}, parts: []string{"--rate -5", "rows per second"}},
 		{name: "retries negative", args: []string{"--retries", "-1"}, parts: []string{"--retries -1", "0 or more"}},

@@ -77,6 +77,7 @@ many errors; 3 bad input, configuration, authentication or connection;
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDemoCmd(stdout, stderr), newScanCmd(stdout, stderr), newCountCmd(stdout, stderr),
-		newRingCmd(stdout, stderr), newSimCmd(stdout, stderr), newVersionCmd(stdout))
+		newRingCmd(stdout, stderr), newSimCmd(stdout, stderr), newBenchCmd(stdout, stderr), newBenchRunCmd(stdout),
+		newVersionCmd(stdout))
 	return root
 }

@@ -56,8 +56,8 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.consistency, "consistency", "LOCAL_ONE", "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
 	fs.IntVar(&f.pageSize, "page-size", scanner.DefaultPageSize, "rows per page (a hint to the server)")
 	fs.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "subranges read at once")
-	fs.IntVar(&f.perHost, "per-host", scanner.DefaultPerHost, "page requests in flight per host at most")
-	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default 64 per host, never fewer than the vnode ranges)")
+	fs.IntVar(&f.perHost, "per-host", 0, "page requests in flight per host at most (default 2 x concurrency / hosts, at least 8)")
+	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one page request")
 	fs.IntVar(&f.retries, "retries", 8, "retries of a failing page, each on the next replica (0: none)")
@@ -107,7 +107,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	}
 	positive("page-size", f.pageSize)
 	positive("concurrency", f.concurrency)
-	positive("per-host", f.perHost)
+	if f.perHost < 0 {
+		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer", f.perHost))
+	}
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
 	}

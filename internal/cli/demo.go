@@ -101,7 +101,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 
 	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: cqlsim.DemoKeyspace, table: cqlsim.DemoTable,
 		consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, concurrency: scanner.DefaultConcurrency,
-		perHost: scanner.DefaultPerHost, timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
+		timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
 	cfg, err := cf.scannerConfig()
 	if err != nil {
 		return err

@@ -32,6 +32,9 @@ type simFlags struct {
 	meanRows    int
 	largeRows   int
 	deletedRows int
+	tombstones  int
+	slowNodes   int
+	slowFactor  float64
 }
 
 func (f *simFlags) register(cmd *cobra.Command) {
@@ -52,6 +55,9 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
 	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
+	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "deleted rows one page may step over before it returns early, possibly empty (default 1000)")
+	fs.IntVar(&f.slowNodes, "slow-nodes", 0, "make the first N nodes slow: their --latency and --jitter are multiplied by --slow-factor")
+	fs.Float64Var(&f.slowFactor, "slow-factor", 3, "latency multiplier of the --slow-nodes")
 }
 
 // parseFaults parses kind:rate and kind@N items.
@@ -117,6 +123,16 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, err
 	}
 	cfg.Faults = faults
+	if f.tombstones < 0 {
+		return cfg, fmt.Errorf("invalid --tombstone-budget %d: want a positive number (0 for the default 1000)", f.tombstones)
+	}
+	cfg.TombstoneBudget = f.tombstones
+	if f.slowNodes < 0 {
+		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 or more", f.slowNodes)
+	}
+	if f.slowFactor <= 0 {
+		return cfg, fmt.Errorf("invalid --slow-factor %v: want a positive number such as 3", f.slowFactor)
+	}
 	if f.username != "" {
 		cfg.Password = os.Getenv("RINGSCAN_PASSWORD")
 		if cfg.Password == "" {
@@ -124,6 +140,21 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		}
 	}
 	return cfg, cfg.Validate()
+}
+
+// slowDown multiplies the latency of the first --slow-nodes nodes by
+// --slow-factor; the penalty for non-replica coordinators stays as it is.
+func (f *simFlags) slowDown(c *cqlsim.Cluster) {
+	for i, n := range c.Nodes() {
+		if i >= f.slowNodes {
+			break
+		}
+		n.SetLatency(cqlsim.Latency{
+			Fixed:      time.Duration(float64(f.latency) * f.slowFactor),
+			Jitter:     time.Duration(float64(f.jitter) * f.slowFactor),
+			NonReplica: f.nonReplica,
+		})
+	}
 }
 
 func (f *simFlags) demoConfig() cqlsim.DemoConfig {
@@ -163,6 +194,7 @@ there are no SSTables or compaction.`,
 				return badInput(err)
 			}
 			defer c.Close()
+			f.slowDown(c)
 			layout := []string{}
 			for _, n := range c.Nodes() {
 				layout = append(layout, n.Addr()+" ("+n.DC()+"/"+n.Rack()+")")

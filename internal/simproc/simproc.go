@@ -64,6 +64,12 @@ func Start(ctx context.Context, flags ...string) (*Proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	return StartBinary(ctx, bin, flags...)
+}
+
+// StartBinary is Start with a given ringscan binary (or any program that
+// implements "sim" the same way), e.g. the running one.
+func StartBinary(ctx context.Context, bin string, flags ...string) (*Proc, error) {
 	args := append([]string{"sim", "--port", "0"}, flags...)
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
@@ -136,6 +142,9 @@ func (p *Proc) parseDemo(line string) {
 		}
 	}
 }
+
+// Pid is the simulator's process id.
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 
 // Stop interrupts the simulator and waits for it to exit.
 func (p *Proc) Stop() error {

@@ -1,0 +1,95 @@
+package bench_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/bench"
+)
+
+// TestRunEndToEnd runs a tiny scenario for real: cqlsim and every strategy
+// in child processes, the multiset check, and the report.
+func TestRunEndToEnd(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := bench.Scenario{
+		Name: "tiny",
+		// Skew and tombstones, so that ranges have several pages and
+		// empty pages.
+		Sim:      bench.SimConfig{Rows: 600, LargePartitionRows: 120, DeletedRows: 200, TombstoneBudget: 20},
+		PageSize: 50,
+		Strategies: []bench.Strategy{
+			{Kind: bench.SingleStream},
+			{Kind: bench.EqualSlices, Concurrency: 4, Slices: 16},
+			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4},
+		},
+	}
+	var progress strings.Builder
+	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Repeats: 2, Progress: &progress})
+	require.NoError(t, err, progress.String())
+	require.Len(t, rs, 3)
+	for _, r := range rs {
+		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
+		assert.EqualValues(t, 600, r.Rows, r.Strategy)
+		assert.Zero(t, r.Lost, r.Strategy)
+		assert.Zero(t, r.Duplicated, r.Strategy)
+		assert.Positive(t, r.RowsPerSecond, r.Strategy)
+		assert.Positive(t, r.PeakRSSMiB, r.Strategy)
+		assert.GreaterOrEqual(t, r.Pages, int64(600/50), r.Strategy)
+		assert.Equal(t, 2, r.Runs, r.Strategy)
+		assert.Equal(t, rs[0].Digest, r.Digest, "%s read the same rows as single-stream", r.Strategy)
+	}
+	assert.Greater(t, rs[2].MakespanRatio, 0.0)
+
+	dir := t.TempDir()
+	require.NoError(t, bench.WriteReport(dir, rs, bench.Meta{Profile: "test"}))
+	md, err := os.ReadFile(filepath.Join(dir, bench.ReportMarkdown))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "Every run read exactly the table's rows")
+}
+
+// TestRunFailsOnBadTarget checks that a strategy that cannot read fails
+// the run with a CheckError naming it.
+func TestRunFailsOnBadTarget(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := bench.Scenario{Name: "tiny", Sim: bench.SimConfig{Rows: 10}, PageSize: 5, ClientOnly: true,
+		Strategies: []bench.Strategy{{Kind: bench.SingleStream}}}
+	// Nothing listens on port 1.
+	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin,
+		Cluster: &bench.Target{Hosts: []string{"127.0.0.1"}, Port: 1}})
+	var ce *bench.CheckError
+	require.ErrorAs(t, err, &ce)
+	require.Len(t, rs, 1)
+	assert.NotEmpty(t, rs[0].Err)
+	assert.Contains(t, err.Error(), "tiny / single-stream")
+}
+
+// TestRunTimeout checks that a run that does not finish in time fails,
+// with its goroutines saved to a file.
+func TestRunTimeout(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	t.Setenv("TMPDIR", t.TempDir())
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	sc := bench.Scenario{Name: "tiny", Sim: bench.SimConfig{Rows: 10}, PageSize: 5, ClientOnly: true,
+		Strategies: []bench.Strategy{{Kind: bench.SingleStream}}}
+	rs, err := bench.Run(context.Background(), bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin,
+		Cluster: &bench.Target{Hosts: []string{"127.0.0.1"}, Port: 1}, RunTimeout: time.Millisecond})
+	require.Error(t, err)
+	require.Len(t, rs, 1)
+	assert.Contains(t, rs[0].Err, "did not finish within 1ms")
+}

@@ -1,0 +1,301 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// SimConfig is the simulated cluster and data of a scenario: the flags of
+// "ringscan sim". Zero fields mean none or cqlsim's defaults, as noted.
+type SimConfig struct {
+	// Nodes is the node count. Default 3. The demo keyspace has replication
+	// factor 3, so with more than 3 nodes a coordinator chosen without
+	// regard to replicas may not hold the data.
+	Nodes int `json:",omitempty"`
+	// Rows is the number of live rows of the demo table. Required.
+	Rows int
+	// LargePartitionRows puts this many rows in one partition (skew).
+	// Default 0: no large partition.
+	LargePartitionRows int `json:",omitempty"`
+	// DeletedRows writes and deletes this many extra rows: half of them a
+	// run inside one partition, the rest scattered. Default 0: none.
+	DeletedRows int `json:",omitempty"`
+	// TombstoneBudget is how many deleted rows one page may step over
+	// before it returns early, possibly empty. Default: cqlsim's 1000.
+	TombstoneBudget int `json:",omitempty"`
+	// Latency and Jitter are added to every request; NonReplica again when
+	// the coordinator does not replicate the data. Default 0.
+	Latency, Jitter, NonReplica time.Duration `json:",omitempty"`
+	// SlowNodes nodes have their latency multiplied by SlowFactor.
+	SlowNodes  int     `json:",omitempty"`
+	SlowFactor float64 `json:",omitempty"`
+	// Faults are injected errors, as "ringscan sim --faults", e.g.
+	// "overloaded:0.05". Default: none.
+	Faults string `json:",omitempty"`
+}
+
+// Flags returns the "ringscan sim" flags for c.
+func (c SimConfig) Flags() []string {
+	nodes := c.Nodes
+	if nodes == 0 {
+		nodes = 3
+	}
+	none := func(n int) string {
+		if n <= 0 {
+			return "-1"
+		}
+		return strconv.Itoa(n)
+	}
+	f := []string{
+		"--nodes", strconv.Itoa(nodes), "--rows", strconv.Itoa(c.Rows),
+		"--large-partition-rows", none(c.LargePartitionRows), "--deleted-rows", none(c.DeletedRows),
+	}
+	if c.TombstoneBudget > 0 {
+		f = append(f, "--tombstone-budget", strconv.Itoa(c.TombstoneBudget))
+	}
+	if c.Latency > 0 {
+		f = append(f, "--latency", c.Latency.String())
+	}
+	if c.Jitter > 0 {
+		f = append(f, "--jitter", c.Jitter.String())
+	}
+	if c.NonReplica > 0 {
+		f = append(f, "--non-replica-latency", c.NonReplica.String())
+	}
+	if c.SlowNodes > 0 {
+		f = append(f, "--slow-nodes", strconv.Itoa(c.SlowNodes))
+		if c.SlowFactor > 0 {
+			f = append(f, "--slow-factor", strconv.FormatFloat(c.SlowFactor, 'g', -1, 64))
+		}
+	}
+	if c.Faults != "" {
+		f = append(f, "--faults", c.Faults)
+	}
+	return f
+}
+
+// Sweep names the variable a group of scenarios or strategies varies, for
+// the charts.
+type Sweep string
+
+// Sweeps charted.
+const (
+	// SweepLatency: scenarios that differ by Sim.Latency only.
+	SweepLatency Sweep = "latency"
+	// SweepConcurrency: one scenario whose strategies differ by
+	// Concurrency.
+	SweepConcurrency Sweep = "concurrency"
+	// SweepPageSize: one scenario whose strategies differ by PageSize.
+	SweepPageSize Sweep = "page-size"
+)
+
+// Scenario is one named benchmark case.
+type Scenario struct {
+	// Name identifies the scenario, e.g. "latency-20ms".
+	Name string
+	// Description says what it shows, in a few words.
+	Description string
+	// Sim is the simulated cluster and its data.
+	Sim SimConfig
+	// PageSize is the page size of every strategy that does not set one.
+	PageSize int
+	// Strategies are run in order on the same data.
+	Strategies []Strategy
+	// Sweep is set on scenarios that make a chart's points.
+	Sweep Sweep `json:",omitempty"`
+	// ClientOnly is set when the scenario varies only client settings, so
+	// that it means something on a real cluster too; the others shape the
+	// simulator (latency, faults, data) and are skipped with --hosts.
+	ClientOnly bool `json:",omitempty"`
+}
+
+// Validate reports every problem of s at once.
+func (s Scenario) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: scenario %q: "+format, append([]any{ErrInvalidConfig, s.Name}, args...)...))
+	}
+	if s.Name == "" {
+		bad("Name is required")
+	}
+	if s.Sim.Rows < 1 {
+		bad("Sim.Rows is %d; want at least 1", s.Sim.Rows)
+	}
+	if s.Sim.LargePartitionRows > s.Sim.Rows {
+		bad("Sim.LargePartitionRows %d exceeds Sim.Rows %d", s.Sim.LargePartitionRows, s.Sim.Rows)
+	}
+	if s.PageSize < 1 {
+		bad("PageSize is %d; want at least 1", s.PageSize)
+	}
+	if len(s.Strategies) == 0 {
+		bad("no strategies")
+	}
+	for _, st := range s.Strategies {
+		if err := st.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("scenario %q: %w", s.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Strategy constructors.
+
+func singleStream() Strategy { return Strategy{Kind: SingleStream} }
+
+func equalSlices(conc int) Strategy {
+	return Strategy{Name: "equal-slices", Kind: EqualSlices, Concurrency: conc}
+}
+
+func ringscanDefault() Strategy { return Strategy{Name: "ringscan-default", Kind: Ringscan} }
+
+// ringscanAt is ringscan at a given concurrency with the per-host cap out
+// of the way (PerHost = Concurrency), as the equal slices have none.
+func ringscanAt(conc int) Strategy {
+	return Strategy{Name: "ringscan", Kind: Ringscan, Concurrency: conc, PerHost: conc}
+}
+
+// named renames a strategy, e.g. for two concurrencies in one scenario.
+func named(s Strategy, name string) Strategy {
+	s.Name = name
+	return s
+}
+
+func tuned(s Strategy) Strategy {
+	s.Name = "ringscan-tuned"
+	s.Kind = Ringscan
+	return s
+}
+
+// compare4 are the strategies of the data-shape scenarios: the two
+// baselines, ringscan's defaults and ringscan tuned.
+func compare4(t Strategy) []Strategy {
+	return []Strategy{singleStream(), equalSlices(32), ringscanDefault(), tuned(t)}
+}
+
+// ringscanSplit is ringscan at a concurrency with as many subranges as
+// goroutines (never fewer than the ring's vnode ranges): each goroutine
+// starts with one long subrange, and the worker splits running subranges
+// when goroutines fall idle, so the tail stays short with fewer requests.
+func ringscanSplit(conc int) Strategy {
+	return Strategy{Name: fmt.Sprintf("ringscan-tuned-c%d", conc), Kind: Ringscan, Concurrency: conc, PerHost: conc, Splits: conc}
+}
+
+// latencyScenarios read rows with page size 100 at each latency, with
+// both baselines and ringscan at concurrency 32 and 128. The 50 ms one is
+// the headline case: it also runs the variants that only it needs
+// (equal slices tuned the same way, ringscan at 128 with default splits).
+func latencyScenarios(rows int, latencies []time.Duration) []Scenario {
+	var out []Scenario
+	for _, l := range latencies {
+		sc := Scenario{
+			Name:        fmt.Sprintf("latency-%dms", l.Milliseconds()),
+			Description: fmt.Sprintf("%d ms added to every request, page size 100", l.Milliseconds()),
+			Sim:         SimConfig{Rows: rows, Latency: l},
+			PageSize:    100,
+			Strategies: []Strategy{
+				singleStream(),
+				named(equalSlices(32), "equal-slices-c32"), named(ringscanAt(32), "ringscan-c32"), ringscanSplit(32),
+				named(equalSlices(128), "equal-slices-c128"), ringscanSplit(128),
+				ringscanDefault(),
+			},
+			Sweep: SweepLatency,
+		}
+		if l == 50*time.Millisecond {
+			sc.Description += "; the headline case"
+			sc.Strategies = append(sc.Strategies,
+				Strategy{Name: "equal-slices-tuned-c32", Kind: EqualSlices, Concurrency: 32, Slices: 32},
+				Strategy{Name: "equal-slices-tuned-c128", Kind: EqualSlices, Concurrency: 128, Slices: 128},
+				named(ringscanAt(128), "ringscan-c128"))
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+func concurrencyScenario(rows int, levels []int) Scenario {
+	s := Scenario{
+		Name:        "concurrency",
+		Description: "20 ms per request, page size 100: rows/s as the requests in flight grow",
+		Sim:         SimConfig{Rows: rows, Latency: 20 * time.Millisecond},
+		PageSize:    100,
+		Strategies:  []Strategy{singleStream()},
+		Sweep:       SweepConcurrency,
+		ClientOnly:  true,
+	}
+	for _, c := range levels {
+		s.Strategies = append(s.Strategies, equalSlices(c), ringscanAt(c))
+	}
+	s.Strategies = append(s.Strategies, ringscanDefault())
+	return s
+}
+
+func pageSizeScenario(rows int, sizes []int) Scenario {
+	s := Scenario{
+		Name:        "page-size",
+		Description: "5 ms per request: rows/s by page size",
+		Sim:         SimConfig{Rows: rows, Latency: 5 * time.Millisecond},
+		PageSize:    1000,
+		Sweep:       SweepPageSize,
+		ClientOnly:  true,
+	}
+	for _, p := range sizes {
+		for _, st := range []Strategy{singleStream(), equalSlices(32), ringscanDefault()} {
+			st.PageSize = p
+			s.Strategies = append(s.Strategies, st)
+		}
+	}
+	return s
+}
+
+// Quick is the quick profile: a few small scenarios, under 2 minutes on 2
+// cores. It reads 10k rows where the full profile reads 50k, so its
+// ratios understate the full profile's: a scan's fixed costs (connecting
+// pages of every range, the last short page of each range, the tail)
+// weigh more.
+func Quick() []Scenario {
+	out := latencyScenarios(10_000, []time.Duration{0, 20 * time.Millisecond, 50 * time.Millisecond})
+	return append(out, concurrencyScenario(10_000, []int{1, 8, 32}))
+}
+
+// Full is the full profile: every scenario of docs/benchmarks.md.
+func Full() []Scenario {
+	const rows = 100_000
+	out := latencyScenarios(50_000, []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond})
+	return append(out,
+		concurrencyScenario(50_000, []int{1, 2, 4, 8, 16, 32, 64, 128}),
+		pageSizeScenario(rows, []int{100, 1000, 5000, 10000}),
+		Scenario{
+			Name:        "skew",
+			Description: "one partition holds 10% of the rows; 5 ms per request, page size 100",
+			Sim:         SimConfig{Rows: rows, LargePartitionRows: rows / 10, Latency: 5 * time.Millisecond},
+			PageSize:    100,
+			// One partition is read page after page by one goroutine
+			// whatever the split: bigger pages shorten it.
+			Strategies: compare4(Strategy{Concurrency: 32, PerHost: 32, PageSize: 1000}),
+		},
+		Scenario{
+			Name:        "tombstones",
+			Description: "as many tombstones as live rows, half of them in one run inside one partition; a page steps over at most 100; 5 ms per request, page size 100",
+			Sim:         SimConfig{Rows: rows, DeletedRows: rows, TombstoneBudget: 100, Latency: 5 * time.Millisecond},
+			PageSize:    100,
+			Strategies:  compare4(Strategy{Concurrency: 32, PerHost: 32}),
+		},
+		Scenario{
+			Name:        "slow-node",
+			Description: "6 nodes, 10 ms per request, one node 3x slower (30 ms), 10 ms more when the coordinator is not a replica; page size 100",
+			Sim: SimConfig{Nodes: 6, Rows: rows, Latency: 10 * time.Millisecond, NonReplica: 10 * time.Millisecond,
+				SlowNodes: 1, SlowFactor: 3},
+			PageSize:   100,
+			Strategies: compare4(Strategy{Concurrency: 32, PerHost: 16}),
+		},
+		Scenario{
+			Name:        "faults",
+			Description: "5% of requests fail with Overloaded; 5 ms per request, page size 100",
+			Sim:         SimConfig{Rows: rows, Latency: 5 * time.Millisecond, Faults: "overloaded:0.05"},
+			PageSize:    100,
+			Strategies:  compare4(Strategy{Concurrency: 32, PerHost: 32, BackoffBase: 10 * time.Millisecond, BackoffMax: 500 * time.Millisecond}),
+		},
+	)
+}

@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestProfilesAreValid(t *testing.T) {
+	for name, profile := range map[string][]Scenario{"quick": Quick(), "full": Full()} {
+		t.Run(name, func(t *testing.T) {
+			require.NotEmpty(t, profile)
+			seen := map[string]bool{}
+			for _, s := range profile {
+				require.NoError(t, s.Validate())
+				assert.False(t, seen[s.Name], "scenario %s twice", s.Name)
+				seen[s.Name] = true
+				kinds := map[Kind]bool{}
+				for _, st := range s.Strategies {
+					kinds[st.Kind] = true
+				}
+				assert.True(t, kinds[Ringscan], "%s runs ringscan", s.Name)
+				assert.True(t, kinds[SingleStream] && kinds[EqualSlices], "%s compares with both baselines", s.Name)
+			}
+			for _, want := range []string{"latency-0ms", "latency-20ms", "latency-50ms", "concurrency"} {
+				assert.True(t, seen[want], "%s profile has %s", name, want)
+			}
+		})
+	}
+	full := map[string]bool{}
+	for _, s := range Full() {
+		full[s.Name] = true
+	}
+	for _, want := range []string{"latency-5ms", "page-size", "skew", "tombstones", "slow-node", "faults"} {
+		assert.True(t, full[want], "full profile has %s", want)
+	}
+}
+
+func TestSimFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		c    SimConfig
+		want []string
+	}{
+		{"plain", SimConfig{Rows: 10},
+			[]string{"--nodes", "3", "--rows", "10", "--large-partition-rows", "-1", "--deleted-rows", "-1"}},
+		{"everything", SimConfig{Nodes: 6, Rows: 100, LargePartitionRows: 10, DeletedRows: 20, TombstoneBudget: 5,
+			Latency: 10 * time.Millisecond, Jitter: time.Millisecond, NonReplica: 10 * time.Millisecond,
+			SlowNodes: 1, SlowFactor: 3, Faults: "overloaded:0.05"},
+			[]string{"--nodes", "6", "--rows", "100", "--large-partition-rows", "10", "--deleted-rows", "20",
+				"--tombstone-budget", "5", "--latency", "10ms", "--jitter", "1ms", "--non-replica-latency", "10ms",
+				"--slow-nodes", "1", "--slow-factor", "3", "--faults", "overloaded:0.05"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.c.Flags())
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	s := Scenario{Strategies: []Strategy{{Kind: "bogus", Concurrency: -1}}}
+	err := s.Validate()
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	for _, want := range []string{"Name is required", "Sim.Rows", "PageSize", `Kind "bogus"`, "Concurrency is -1"} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestStrategySettings(t *testing.T) {
+	tests := []struct {
+		s    Strategy
+		want string
+	}{
+		{Strategy{Kind: SingleStream}, "c=1 page=100"},
+		{Strategy{Kind: EqualSlices, Concurrency: 8}, "c=8 slices=64/node page=100"},
+		{Strategy{Kind: Ringscan}, "c=32 per-host=auto page=100"},
+		{Strategy{Kind: Ringscan, Concurrency: 128, PerHost: 64, Splits: 128, PageSize: 5000}, "c=128 per-host=64 splits=128 page=5000"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.s.Settings(100))
+	}
+}

@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// ErrInvalidConfig is wrapped by every validation error of this package.
+var ErrInvalidConfig = errors.New("invalid bench config")
+
+// Kind is a way of reading a whole table.
+type Kind string
+
+// The strategies compared.
+const (
+	// SingleStream is one SELECT * paged by the driver: one request in
+	// flight at a time.
+	SingleStream Kind = "single-stream"
+	// EqualSlices cuts the Murmur3 ring into equal token slices, read by a
+	// fixed number of goroutines with "token(pk) > ? AND token(pk) <= ?",
+	// sent to whichever coordinator the driver's round robin picks, with no
+	// per-host limit (scylla-bench -mode scan, ScyllaDB's full-scan sample).
+	EqualSlices Kind = "equal-slices"
+	// Ringscan is the scanner package.
+	Ringscan Kind = "ringscan"
+)
+
+// Baseline retry policy: scylla-bench's, 10 retries with backoff from 80 ms
+// to 1 s, done by the driver on the failed page (not from the beginning
+// of the slice, which would count rows twice).
+const (
+	baselineRetries    = 10
+	baselineBackoffMin = 80 * time.Millisecond
+	baselineBackoffMax = time.Second
+)
+
+// Strategy is one way of reading the table, with its settings.
+type Strategy struct {
+	// Name labels the strategy in tables and charts, e.g. "ringscan-tuned".
+	// Default: the Kind.
+	Name string
+	// Kind is the way of reading. Required.
+	Kind Kind
+	// Concurrency is the number of goroutines (equal-slices) or subranges
+	// read at once (ringscan). Ignored by single-stream. Default: 32.
+	Concurrency int `json:",omitempty"`
+	// Slices is the number of equal token slices. Default: 64 per node, the
+	// number of subranges of ringscan's default plan.
+	Slices int `json:",omitempty"`
+	// PerHost, Splits, BackoffBase and BackoffMax are ringscan's settings
+	// of the same names (scanner.Config). Default: ringscan's defaults.
+	PerHost                 int           `json:",omitempty"`
+	Splits                  int           `json:",omitempty"`
+	BackoffBase, BackoffMax time.Duration `json:",omitempty"`
+	// PageSize overrides the scenario's page size. Default: the scenario's.
+	PageSize int `json:",omitempty"`
+}
+
+// Label is the strategy's name.
+func (s Strategy) Label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return string(s.Kind)
+}
+
+// EffectiveConcurrency is the number of requests the strategy keeps in
+// flight at most (before any per-host cap).
+func (s Strategy) EffectiveConcurrency() int {
+	switch {
+	case s.Kind == SingleStream:
+		return 1
+	case s.Concurrency > 0:
+		return s.Concurrency
+	}
+	return scanner.DefaultConcurrency
+}
+
+// Settings describes the settings in a few words, e.g. "c=32 per-host=8".
+func (s Strategy) Settings(pageSize int) string {
+	if s.PageSize > 0 {
+		pageSize = s.PageSize
+	}
+	parts := []string{}
+	switch s.Kind {
+	case SingleStream:
+		parts = append(parts, "c=1")
+	case EqualSlices:
+		parts = append(parts, fmt.Sprintf("c=%d", s.EffectiveConcurrency()))
+		if s.Slices > 0 {
+			parts = append(parts, fmt.Sprintf("slices=%d", s.Slices))
+		} else {
+			parts = append(parts, "slices=64/node")
+		}
+	case Ringscan:
+		parts = append(parts, fmt.Sprintf("c=%d", s.EffectiveConcurrency()))
+		if s.PerHost > 0 {
+			parts = append(parts, fmt.Sprintf("per-host=%d", s.PerHost))
+		} else {
+			parts = append(parts, "per-host=auto")
+		}
+		if s.Splits > 0 {
+			parts = append(parts, fmt.Sprintf("splits=%d", s.Splits))
+		}
+		if s.BackoffBase > 0 {
+			parts = append(parts, fmt.Sprintf("backoff=%v", s.BackoffBase))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("page=%d", pageSize))
+	return strings.Join(parts, " ")
+}
+
+// Validate reports every problem of s at once.
+func (s Strategy) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: strategy %s: "+format, append([]any{ErrInvalidConfig, s.Label()}, args...)...))
+	}
+	switch s.Kind {
+	case SingleStream, EqualSlices, Ringscan:
+	default:
+		bad("Kind %q is unknown; allowed are %s, %s and %s", s.Kind, SingleStream, EqualSlices, Ringscan)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"Concurrency", s.Concurrency}, {"Slices", s.Slices}, {"PerHost", s.PerHost}, {"Splits", s.Splits}, {"PageSize", s.PageSize}} {
+		if f.v < 0 {
+			bad("%s is %d; it must be positive (0 for the default)", f.name, f.v)
+		}
+	}
+	if s.Concurrency > 4096 {
+		bad("Concurrency is %d; at most 4096", s.Concurrency)
+	}
+	if s.BackoffBase < 0 || s.BackoffMax < 0 || (s.BackoffMax > 0 && s.BackoffBase > s.BackoffMax) {
+		bad("BackoffBase %v and BackoffMax %v must be positive and BackoffBase <= BackoffMax", s.BackoffBase, s.BackoffMax)
+	}
+	return errors.Join(errs...)
+}
+
+// scannerConfig returns the ringscan configuration of s.
+func (s Strategy) scannerConfig(keyspace, table string, pageSize int) scanner.Config {
+	return scanner.Config{
+		Keyspace: keyspace, Table: table, PageSize: pageSize,
+		Concurrency: s.Concurrency, PerHost: s.PerHost, Splits: s.Splits,
+		BackoffBase: s.BackoffBase, BackoffMax: s.BackoffMax,
+	}
+}
