@@ -142,7 +142,9 @@ func TestExitCodeInterrupted(t *testing.T) {
 	var stderr syncBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- cli.Run(ctx, s.args("scan", "--out", "-", "-q", "--report", report), stdout, &stderr)
+		// Small pages: more pages than the pipeline holds (concurrency +
+		// queue + 1), so the blocked output stops the scan mid-way.
+		code <- cli.Run(ctx, s.args("scan", "--out", "-", "-q", "--page-size", "25", "--report", report), stdout, &stderr)
 	}()
 	select {
 	case <-stdout.blocked: // the scan is writing, far from done
