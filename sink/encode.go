@@ -222,22 +222,6 @@ func readCount(v []byte, per int) (int, []byte, bool) {
 	return int(n), v, true
 }
 
-// readBytes reads a protocol [bytes]: nil for a negative length.
-func readBytes(v []byte) (elem, rest []byte, ok bool) {
-	if len(v) < 4 {
-		return nil, nil, false
-	}
-	n := int32(binary.BigEndian.Uint32(v))
-	v = v[4:]
-	if n < 0 {
-		return nil, v, true
-	}
-	if int64(n) > int64(len(v)) {
-		return nil, nil, false
-	}
-	return v[:n:n], v[n:], true
-}
-
 func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	n, rest, ok := readCount(v, 4)
 	if !ok || len(t.Elems) < 1 {
@@ -250,7 +234,7 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 			dst = append(dst, ',')
 		}
 		var elem []byte
-		if elem, rest, ok = readBytes(rest); !ok {
+		if elem, rest, ok = cqltype.ReadValue(rest); !ok {
 			return dst, malformed(t, v)
 		}
 		var err error
@@ -276,10 +260,10 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 			dst = append(dst, ',')
 		}
 		var key, val []byte
-		if key, rest, ok = readBytes(rest); !ok {
+		if key, rest, ok = cqltype.ReadValue(rest); !ok {
 			return dst, malformed(t, v)
 		}
-		if val, rest, ok = readBytes(rest); !ok {
+		if val, rest, ok = cqltype.ReadValue(rest); !ok {
 			return dst, malformed(t, v)
 		}
 		var err error
@@ -336,7 +320,7 @@ func (e *encoder) appendTuple(dst []byte, t *cqltype.Type, v []byte) ([]byte, er
 		var elem []byte
 		if len(rest) > 0 {
 			var ok bool
-			if elem, rest, ok = readBytes(rest); !ok {
+			if elem, rest, ok = cqltype.ReadValue(rest); !ok {
 				return dst, malformed(t, v)
 			}
 		}
@@ -369,7 +353,7 @@ func (e *encoder) appendUDT(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 		var elem []byte
 		if len(rest) > 0 {
 			var ok bool
-			if elem, rest, ok = readBytes(rest); !ok {
+			if elem, rest, ok = cqltype.ReadValue(rest); !ok {
 				return dst, malformed(t, v)
 			}
 		}

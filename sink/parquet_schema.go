@@ -479,7 +479,7 @@ func (p *pqRows) emitList(n *pqNode, v []byte, r int) error {
 	}
 	for i := range count {
 		var e []byte
-		if e, rest, ok = readBytes(rest); !ok {
+		if e, rest, ok = cqltype.ReadValue(rest); !ok {
 			return malformed(n.t, v)
 		}
 		if err := p.emit(elem, e, r); err != nil {
@@ -507,10 +507,10 @@ func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
 	}
 	for i := range count {
 		var k, e []byte
-		if k, rest, ok = readBytes(rest); !ok {
+		if k, rest, ok = cqltype.ReadValue(rest); !ok {
 			return malformed(n.t, v)
 		}
-		if e, rest, ok = readBytes(rest); !ok {
+		if e, rest, ok = cqltype.ReadValue(rest); !ok {
 			return malformed(n.t, v)
 		}
 		if err := p.emit(key, k, r); err != nil {
@@ -537,7 +537,7 @@ func (p *pqRows) emitStruct(n *pqNode, v []byte, r int) error {
 		var e []byte
 		if len(rest) > 0 {
 			var ok bool
-			if e, rest, ok = readBytes(rest); !ok {
+			if e, rest, ok = cqltype.ReadValue(rest); !ok {
 				return malformed(n.t, v)
 			}
 		}

@@ -189,6 +189,13 @@ func AppendValue(dst []byte, v []byte) []byte {
 // errTruncated reports a [bytes] element that claims more bytes than remain.
 var errTruncated = errors.New("truncated value")
 
+// ReadValue reads a protocol [bytes] from b: the value (nil for a negative
+// length, that is null) and the rest; ok is false when b is truncated.
+func ReadValue(b []byte) (v, rest []byte, ok bool) {
+	v, rest, err := readValue(b)
+	return v, rest, err == nil
+}
+
 // readValue reads a protocol [bytes] from b: the value (nil for a negative
 // length, that is null) and the remaining input.
 func readValue(b []byte) (v, rest []byte, err error) {
