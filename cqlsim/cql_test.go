@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // requestCode returns the protocol error code of a server error.
@@ -45,7 +46,7 @@ func scanInts(t *testing.T, it *gocql.Iter) []int {
 // the driver, on one cluster; each subtest has a keyspace of its own.
 func TestStatements(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 8})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 8})
 	s := connect(t, c)
 
 	// newKeyspace creates a keyspace named after the subtest.
@@ -464,7 +465,7 @@ func (f *frameCounter) ObserveFrameHeader(_ context.Context, h gocql.ObservedFra
 // TestAuth checks PasswordAuthenticator.
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 2, VNodes: 4, Username: "scanner", Password: "s3cret"})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 2, VNodes: 4, Username: "scanner", Password: "s3cret"})
 	tests := []struct {
 		name     string
 		auth     gocql.Authenticator
@@ -502,7 +503,7 @@ func TestAuth(t *testing.T) {
 // as its typed error, with the request's consistency level.
 func TestInjectedErrors(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 3)
 	mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`, `INSERT INTO ks.t (k, v) VALUES (1, 1)`)
@@ -613,7 +614,7 @@ func TestInjectedErrors(t *testing.T) {
 // a run of tombstones causes, is handled by manual and automatic paging.
 func TestEmptyPages(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 1, VNodes: 4, TombstoneBudget: 10})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4, TombstoneBudget: 10})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v int, PRIMARY KEY (k, c))`)
@@ -757,7 +758,7 @@ func TestGoldenTokens(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.config, func(t *testing.T) {
 			t.Parallel()
-			c := startCluster(t, cqlsim.Config{Nodes: 1, VNodes: 4, Partitioner: tt.config})
+			c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4, Partitioner: tt.config})
 			s := connect(t, c)
 			createKeyspace(t, s, "ks", 1)
 			tables := map[string]bool{}
@@ -807,7 +808,7 @@ func TestGoldenTokens(t *testing.T) {
 // RandomPartitioner cluster.
 func TestRandomPartitioner(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 8, Partitioner: "RandomPartitioner"})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 8, Partitioner: "RandomPartitioner"})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 2)
 	rs := fillTable(t, s, "ks.t", 3_000, 300)
@@ -828,12 +829,12 @@ func TestRandomPartitioner(t *testing.T) {
 	slices.SortFunc(bounds, func(a, b *big.Int) int { return a.Cmp(b) })
 	bounds = slices.CompactFunc(bounds, func(a, b *big.Int) bool { return a.Cmp(b) == 0 })
 
-	got := multiset{}
+	got := testutil.Multiset{}
 	for i := 1; i < len(bounds); i++ {
 		it := s.Query(`SELECT `+rowCols+` FROM ks.t WHERE token(a, b) > ? AND token(a, b) <= ?`, bounds[i-1], bounds[i]).Iter()
 		readAll(t, it, got)
 	}
-	require.Empty(t, rs.want.diff(got))
+	require.Empty(t, rs.want.Diff(got))
 
 	t.Run("size estimates", func(t *testing.T) {
 		sizeEstimates(t, c, s, "ks", "t", rs.parts)
@@ -844,7 +845,7 @@ func TestRandomPartitioner(t *testing.T) {
 // size, and that the driver reads on.
 func TestPageBytes(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 1, VNodes: 4, PageBytes: 1000})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4, PageBytes: 1000})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)

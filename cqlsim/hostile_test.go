@@ -20,6 +20,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // Frames and connections that speak the native protocol by hand, so that
@@ -212,7 +213,7 @@ func assertServing(t testing.TB, addr string) {
 // with a ServerError instead of crashing, and counts it.
 func hostileCluster(t testing.TB) string {
 	t.Helper()
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	t.Cleanup(func() {
 		if n := c.Panics(); n != 0 {
 			t.Errorf("%d requests panicked inside cqlsim", n)

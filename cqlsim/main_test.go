@@ -1,19 +1,16 @@
 package cqlsim_test
 
 import (
-	"context"
 	"fmt"
-	"maps"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // TestMain checks that no test leaves a goroutine behind. gocql's session
@@ -23,49 +20,27 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// startCluster starts a cluster on a free port and closes it when the test
-// ends.
-func startCluster(t testing.TB, cfg cqlsim.Config) *cqlsim.Cluster {
-	t.Helper()
-	cfg.Port = cqlsim.AutoPort
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := cqlsim.Start(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Close()) })
-	return c
+// clusterConfig is testutil.ClusterConfig for c, tuned.
+func clusterConfig(c *cqlsim.Cluster) *gocql.ClusterConfig {
+	cl := testutil.ClusterConfig(c)
+	tune(cl)
+	return cl
 }
 
-// clusterConfig is a gocql configuration for c with token-aware routing,
-// short timeouts and protocol v4 (what cqlsim serves).
-func clusterConfig(c *cqlsim.Cluster) *gocql.ClusterConfig {
-	cl := gocql.NewCluster(c.Hosts()...)
-	cl.Port = c.Port()
-	cl.ProtoVersion = 4
-	cl.Timeout = 10 * time.Second
-	cl.ConnectTimeout = 5 * time.Second
+// tune sets token-aware routing, one connection per host, consistency ONE
+// and no retries.
+func tune(cl *gocql.ClusterConfig) {
 	cl.NumConns = 1
 	cl.Consistency = gocql.One
 	cl.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
 	cl.RetryPolicy = noRetry{}
-	// Coalescing delays every write by up to 200 µs, which sequential
-	// paging pays on every page.
-	cl.WriteCoalesceWaitTime = 0
-	return cl
 }
 
-// connect opens a session on c, after the caller's changes to the
-// configuration, and closes it when the test ends.
+// connect opens a session on c with clusterConfig, after the caller's
+// changes to the configuration, and closes it when the test ends.
 func connect(t testing.TB, c *cqlsim.Cluster, opts ...func(*gocql.ClusterConfig)) *gocql.Session {
 	t.Helper()
-	cl := clusterConfig(c)
-	for _, o := range opts {
-		o(cl)
-	}
-	s, err := cl.CreateSession()
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
+	return testutil.Session(t, c, append([]func(*gocql.ClusterConfig){tune}, opts...)...)
 }
 
 // noRetry surfaces every error to the caller.
@@ -105,33 +80,4 @@ func sortedTokens(toks []string) []string {
 	out := slices.Clone(toks)
 	slices.Sort(out)
 	return out
-}
-
-// multiset counts rows given as strings.
-type multiset map[string]int
-
-func (m multiset) add(row string) { m[row]++ }
-
-// diff describes up to a few differences between two multisets; it is
-// empty when they are equal.
-func (m multiset) diff(other multiset) string {
-	if maps.Equal(m, other) {
-		return ""
-	}
-	var out []string
-	for k, n := range m {
-		if other[k] != n {
-			out = append(out, fmt.Sprintf("%q: want %d, got %d", k, n, other[k]))
-		}
-	}
-	for k, n := range other {
-		if _, ok := m[k]; !ok {
-			out = append(out, fmt.Sprintf("%q: want 0, got %d", k, n))
-		}
-	}
-	slices.Sort(out)
-	if len(out) > 10 {
-		out = append(out[:10], fmt.Sprintf("... %d more", len(out)-10))
-	}
-	return strings.Join(out, "\n")
 }

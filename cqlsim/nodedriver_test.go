@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // nodeCompatDir holds the Node.js driver check: package.json and
@@ -115,7 +116,7 @@ func TestNodeDriverCompat(t *testing.T) {
 	defer cancel()
 	dir := nodeModulesDir(ctx, t)
 
-	c := startCluster(t, cqlsim.Config{Nodes: 3})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
 	require.NoError(t, err)
 

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // rowsTable is the table the row tests write and read: a composite
@@ -141,8 +142,8 @@ func (r *testRow) pkKey() string {
 // rowSet is a table created and filled with genRow rows.
 type rowSet struct {
 	table  string
-	want   multiset // every row
-	wantPK multiset // every row's primary key
+	want   testutil.Multiset // every row
+	wantPK testutil.Multiset // every row's primary key
 	parts  int
 }
 
@@ -166,17 +167,17 @@ func fillTable(t testing.TB, s *gocql.Session, table string, n, partitions int) 
 		})
 	}
 	require.NoError(t, g.Wait())
-	rs := rowSet{table: table, want: multiset{}, wantPK: multiset{}, parts: partitions}
+	rs := rowSet{table: table, want: testutil.Multiset{}, wantPK: testutil.Multiset{}, parts: partitions}
 	for i := range n {
 		r := genRow(i, partitions)
-		rs.want.add(r.key())
-		rs.wantPK.add(r.pkKey())
+		rs.want.Add(r.key())
+		rs.wantPK.Add(r.pkKey())
 	}
 	return rs
 }
 
 // readAll scans every row of an iterator into a multiset.
-func readAll(t testing.TB, it *gocql.Iter, got multiset) int {
+func readAll(t testing.TB, it *gocql.Iter, got testutil.Multiset) int {
 	t.Helper()
 	n := 0
 	for {
@@ -184,7 +185,7 @@ func readAll(t testing.TB, it *gocql.Iter, got multiset) int {
 		if !it.Scan(r.dest()...) {
 			break
 		}
-		got.add(r.key())
+		got.Add(r.key())
 		n++
 	}
 	require.NoError(t, it.Close())
@@ -195,7 +196,7 @@ func readAll(t testing.TB, it *gocql.Iter, got multiset) int {
 // scanner does: paged, resumed on other coordinators, and by token range.
 func TestRows(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 16})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 16})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 2)
 
@@ -222,16 +223,16 @@ func TestRows(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/%d/auto", tt.rows.table, tt.pageSize), func(t *testing.T) {
 				t.Parallel()
-				got := multiset{}
+				got := testutil.Multiset{}
 				it := s.Query(`SELECT ` + rowCols + ` FROM ` + tt.rows.table).PageSize(tt.pageSize).Iter()
 				readAll(t, it, got)
-				require.Empty(t, tt.rows.want.diff(got))
+				require.Empty(t, tt.rows.want.Diff(got))
 			})
 			t.Run(fmt.Sprintf("%s/%d/manual", tt.rows.table, tt.pageSize), func(t *testing.T) {
 				t.Parallel()
 				// Every page goes to the next coordinator: a paging
 				// state must work on any node.
-				got := multiset{}
+				got := testutil.Multiset{}
 				var state []byte
 				coordinators := map[string]int{}
 				pages := 0
@@ -248,7 +249,7 @@ func TestRows(t *testing.T) {
 						break
 					}
 				}
-				require.Empty(t, tt.rows.want.diff(got))
+				require.Empty(t, tt.rows.want.Diff(got))
 				assert.Len(t, coordinators, min(len(hostIDs), pages), "coordinators %v", coordinators)
 			})
 		}
@@ -316,28 +317,28 @@ func TestRows(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				got := multiset{}
+				got := testutil.Multiset{}
 				for _, q := range tt.queries {
 					it := s.Query(`SELECT a, b, c, d FROM ks.big WHERE `+q.where, q.args...).PageSize(5000).Iter()
 					var r testRow
 					for it.Scan(&r.a, &r.b, &r.c, &r.d) {
-						got.add(r.pkKey())
+						got.Add(r.pkKey())
 					}
 					require.NoError(t, it.Close())
 				}
-				require.Empty(t, big.wantPK.diff(got))
+				require.Empty(t, big.wantPK.Diff(got))
 			})
 		}
 		t.Run("every column of every row, by range, paged", func(t *testing.T) {
 			t.Parallel()
 			// Pages of 100 rows: most ranges span several pages, and the
 			// paging state resumes within the range.
-			got := multiset{}
+			got := testutil.Multiset{}
 			for _, r := range ranges {
 				it := s.Query(`SELECT `+rowCols+` FROM ks.big WHERE `+openClosed, r[0], r[1]).PageSize(100).Iter()
 				readAll(t, it, got)
 			}
-			require.Empty(t, big.want.diff(got))
+			require.Empty(t, big.want.Diff(got))
 		})
 	})
 

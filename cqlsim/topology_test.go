@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // TestDiscovery checks that the driver discovers every node with its host
@@ -37,7 +38,7 @@ func TestDiscovery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := startCluster(t, tt.cfg)
+			c := testutil.StartSim(t, tt.cfg)
 			s := connect(t, c)
 			hosts := s.GetHosts()
 			require.Len(t, hosts, len(c.Nodes()))
@@ -69,7 +70,7 @@ func TestDiscoveryLayout(t *testing.T) {
 	t.Parallel()
 	dcs, err := cqlsim.ParseDCs("dc1:3:2,dc2:2")
 	require.NoError(t, err)
-	c := startCluster(t, cqlsim.Config{DCs: dcs, VNodes: 4})
+	c := testutil.StartSim(t, cqlsim.Config{DCs: dcs, VNodes: 4})
 	s := connect(t, c)
 	type place struct{ dc, rack string }
 	got := map[string]place{}
@@ -173,7 +174,7 @@ func TestNodeDownUp(t *testing.T) {
 			// a release whose minor version is below 2 (it means "before
 			// 2.2", CASSANDRA-8236, but compares only the minor), such as
 			// the default 4.1.3.
-			c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 8, ReleaseVersion: "3.11.16"})
+			c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 8, ReleaseVersion: "3.11.16"})
 			log := newDriverLog()
 			s := connect(t, c, func(cl *gocql.ClusterConfig) {
 				cl.ReconnectInterval = tt.reconnect
@@ -244,7 +245,7 @@ func TestNodeDownUp(t *testing.T) {
 // that owns the key's token.
 func TestTokenAwareRouting(t *testing.T) {
 	t.Parallel()
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 16})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 16})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (a int, b text, v int, PRIMARY KEY ((a, b)))`)
@@ -289,7 +290,7 @@ func TestTokenAwareRouting(t *testing.T) {
 // no longer listen. Not parallel: it looks at every goroutine of the
 // process.
 func TestCloseStopsEverything(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 3)
 	mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`, `INSERT INTO ks.t (k, v) VALUES (1, 1)`)

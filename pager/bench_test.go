@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -16,7 +17,7 @@ import (
 // page. With prefetching, fetching and consuming overlap and a page costs
 // about max(fetch, work) instead of their sum. Reported per page.
 func BenchmarkRowsPrefetch(b *testing.B) {
-	c := startCluster(b, cqlsim.Config{Nodes: 1, Latency: cqlsim.Latency{Fixed: 2 * time.Millisecond}})
+	c := testutil.StartSim(b, cqlsim.Config{Nodes: 1, Latency: cqlsim.Latency{Fixed: 2 * time.Millisecond}})
 	loadTables(b, c)
 	s := connect(b, c)
 	for _, bc := range []struct {

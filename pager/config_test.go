@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -51,7 +52,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestRowDecoding(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	require.NoError(t, c.ExecDDL(`CREATE KEYSPACE rowtest WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`))
 	require.NoError(t, c.ExecDDL(`CREATE TABLE rowtest.t (k int PRIMARY KEY, tup tuple<int, text>, l list<int>, n text)`))
 	s := connect(t, c)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -22,7 +23,7 @@ const (
 // cursorFixture starts a cluster with the test tables and returns a
 // session, a signing pager and an unsigned one.
 func cursorFixture(t *testing.T) (s *gocql.Session, signed, unsigned *pager.Pager) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	s = connect(t, c)
 	signed, err := pager.New(s, pager.Config{Key: testKey})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -62,7 +63,7 @@ func rawRow(r pager.Row) [][]byte {
 
 func TestFetchPagesEveryTableAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t, cqlsim.Config{})
+	c := testutil.StartSim(t, cqlsim.Config{})
 	loadTables(t, c)
 	ref := connect(t, c)
 	want := map[string][][][]byte{}
@@ -96,7 +97,7 @@ func TestFetchPagesEveryTableAcrossRestarts(t *testing.T) {
 
 func TestFetchDemoWithBoundValuesAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t, cqlsim.Config{TombstoneBudget: 20})
+	c := testutil.StartSim(t, cqlsim.Config{TombstoneBudget: 20})
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000})
 	require.NoError(t, err)
 	// The first partition and its rows, read before any node restarts.
@@ -154,7 +155,7 @@ func TestFetchDemoWithBoundValuesAcrossRestarts(t *testing.T) {
 func TestPageSizeRules(t *testing.T) {
 	ctx := context.Background()
 	// A 300-byte page limit makes the server end pages early.
-	c := startCluster(t, cqlsim.Config{PageBytes: 300})
+	c := testutil.StartSim(t, cqlsim.Config{PageBytes: 300})
 	loadTables(t, c)
 	p, err := pager.New(connect(t, c), pager.Config{DefaultPageSize: 5, MaxPageSize: 50})
 	require.NoError(t, err)
@@ -192,7 +193,7 @@ func TestPageSizeRules(t *testing.T) {
 }
 
 func TestFetchStatementErrors(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	s := connect(t, c)
 	p, err := pager.New(s, pager.Config{})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -45,7 +46,7 @@ func project(rows [][][]byte, cols ...int) [][][]byte {
 }
 
 func TestKeysetAcrossPartitionsLargerThanAPage(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{})
+	c := testutil.StartSim(t, cqlsim.Config{})
 	loadTables(t, c)
 	ref := connect(t, c)
 	want := map[string][][][]byte{}
@@ -83,7 +84,7 @@ func TestKeysetAcrossPartitionsLargerThanAPage(t *testing.T) {
 
 func TestKeysetDemo(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t, cqlsim.Config{Nodes: 1, TombstoneBudget: 10})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, TombstoneBudget: 10})
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000})
 	require.NoError(t, err)
 	p, err := pager.New(connect(t, c), pager.Config{Key: testKey})
@@ -98,7 +99,7 @@ func TestKeysetDemo(t *testing.T) {
 }
 
 func TestKeysetErrors(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	p, err := pager.New(connect(t, c), pager.Config{})
 	require.NoError(t, err)

@@ -1,56 +1,33 @@
 package pager_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // TestMain checks that no test leaves a goroutine behind. gocql closes its
 // own goroutines asynchronously, so goleak retries for a while before it
-// reports. One gocql goroutine is ignored: a session closed right after it
-// was created can leave its control connection's heartBeat running for
-// ever (Session.Close only stops a heartBeat that has already started; see
-// controlConn.heartBeat and close in gocql v2.1.2), and the tests here
-// restart "services" between requests, closing sessions quickly.
+// reports. The tests here restart "services" between requests, closing
+// sessions quickly, which may leave a heartBeat behind (see
+// testutil.IgnoreHeartBeat).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/apache/cassandra-gocql-driver/v2.(*controlConn).heartBeat"))
+	goleak.VerifyTestMain(m, testutil.IgnoreHeartBeat())
 }
 
-// startCluster starts a cluster on a free port and closes it when the test
-// ends.
-func startCluster(t testing.TB, cfg cqlsim.Config) *cqlsim.Cluster {
-	t.Helper()
-	cfg.Port = cqlsim.AutoPort
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := cqlsim.Start(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Close()) })
-	return c
-}
-
-// connect opens a session on c and closes it when the test ends.
+// connect opens a session on c with one connection per host and
+// consistency ONE, and closes it when the test ends.
 func connect(t testing.TB, c *cqlsim.Cluster) *gocql.Session {
 	t.Helper()
-	cl := gocql.NewCluster(c.Hosts()...)
-	cl.Port = c.Port()
-	cl.ProtoVersion = 4
-	cl.Timeout = 10 * time.Second
-	cl.ConnectTimeout = 5 * time.Second
-	cl.NumConns = 1
-	cl.Consistency = gocql.One
-	cl.WriteCoalesceWaitTime = 0
-	s, err := cl.CreateSession()
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
+	return testutil.Session(t, c, func(cl *gocql.ClusterConfig) {
+		cl.NumConns = 1
+		cl.Consistency = gocql.One
+	})
 }
 
 // exec runs statements that must succeed.

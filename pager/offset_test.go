@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -15,7 +16,7 @@ func TestOffsetPage(t *testing.T) {
 	ctx := context.Background()
 	// Small server pages and tombstones, so that skipping meets short and
 	// empty pages.
-	c := startCluster(t, cqlsim.Config{Nodes: 1, PageBytes: 4096, TombstoneBudget: 10})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, PageBytes: 4096, TombstoneBudget: 10})
 	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 1500})
 	require.NoError(t, err)
 	s := connect(t, c)
@@ -83,7 +84,7 @@ func TestOffsetPage(t *testing.T) {
 }
 
 func TestOffsetPageDefaultLimit(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	p, err := pager.New(connect(t, c), pager.Config{})
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
@@ -26,7 +27,7 @@ const signalTimeout = 10 * time.Second
 // that the fetcher went Prefetch pages ahead and no further. Without prefetching, the same consumer finds
 // every page unfetched when it asks.
 func TestRowsOverlapFetchAndConsume(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1, Latency: cqlsim.Latency{Fixed: 5 * time.Millisecond}})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, Latency: cqlsim.Latency{Fixed: 5 * time.Millisecond}})
 	loadTables(t, c)
 	s := connect(t, c)
 	const pageSize = 25 // kv has 240 rows: 10 pages
@@ -90,7 +91,7 @@ func TestRowsOverlapFetchAndConsume(t *testing.T) {
 
 func TestRowsEmptyPagesAreNotTheEnd(t *testing.T) {
 	ctx := context.Background()
-	c := startCluster(t, cqlsim.Config{Nodes: 1, TombstoneBudget: 10})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, TombstoneBudget: 10})
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
 	require.NoError(t, err)
 	p, err := pager.New(connect(t, c), pager.Config{})
@@ -115,7 +116,7 @@ func TestRowsEmptyPagesAreNotTheEnd(t *testing.T) {
 }
 
 func TestRowsStopAndResume(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	s := connect(t, c)
 	want := readAll(t, s, selectAll("mixed"))
@@ -197,7 +198,7 @@ func TestRowsStopAndResume(t *testing.T) {
 }
 
 func TestRowsScanAndColumns(t *testing.T) {
-	c := startCluster(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	loadTables(t, c)
 	p, err := pager.New(connect(t, c), pager.Config{})
 	require.NoError(t, err)

@@ -22,19 +22,18 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 )
 
 // TestMain checks that no test, example included, leaves a goroutine
 // behind. gocql stops its goroutines when a Session closes (goleak retries
-// while they wind down), with one exception: on a node's UP event,
-// Session.handleNodeUp sleeps 10s before reconnecting (gocql's
-// cassVersion.nodeUpDelay gives 10s to release versions x.0 and x.1, such
-// as cqlsim's 4.1.3), and a Session.Close does not interrupt it. Tests that
-// bring a node up may leave that sleep behind.
+// while they wind down), with one exception: tests that bring a node up
+// may leave Session.handleNodeUp's 10s sleep behind (see
+// testutil.IgnoreNodeUp).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/apache/cassandra-gocql-driver/v2.(*Session).handleNodeUp"))
+	goleak.VerifyTestMain(m, testutil.IgnoreNodeUp())
 }
 
 // hostsEnv names the real cluster the exactly-once suite also runs against.
@@ -102,8 +101,8 @@ func simProviders() []provider {
 		ps = append(ps, provider{name: topo.name, open: func(t *testing.T) *testCluster {
 			cfg := topo.cfg
 			cfg.TombstoneBudget = simTombstoneBudget
-			c := startSim(t, cfg)
-			return newTestCluster(t, c, connectSim(t, c), "ringscan_test", topo.replication, topo.localDC)
+			c := testutil.StartSim(t, cfg)
+			return newTestCluster(t, c, testutil.Session(t, c), "ringscan_test", topo.replication, topo.localDC)
 		}})
 	}
 	return ps
@@ -159,36 +158,6 @@ func realProviders(t *testing.T) []provider {
 		return dcs[0]
 	})})
 	return ps
-}
-
-// startSim starts a cqlsim cluster on a free port, closed when the test
-// ends.
-func startSim(t testing.TB, cfg cqlsim.Config) *cqlsim.Cluster {
-	t.Helper()
-	cfg.Port = cqlsim.AutoPort
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := cqlsim.Start(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Close()) })
-	return c
-}
-
-// connectSim opens a driver session on c, closed when the test ends
-// (before c closes).
-func connectSim(t testing.TB, c *cqlsim.Cluster) *gocql.Session {
-	t.Helper()
-	cl := gocql.NewCluster(c.Hosts()...)
-	cl.Port = c.Port()
-	cl.ProtoVersion = 4
-	cl.Timeout = 10 * time.Second
-	cl.ConnectTimeout = 5 * time.Second
-	cl.WriteCoalesceWaitTime = 0
-	cl.Logger = gocql.NewLogger(gocql.LogLevelNone)
-	s, err := cl.CreateSession()
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
 }
 
 // newTestCluster creates the test keyspace with replication and describes
@@ -252,67 +221,12 @@ func writeAll(ctx context.Context, s *gocql.Session, stmt string, rows [][][]byt
 	return g.Wait()
 }
 
-// multiset counts rows, each a canonical string of its raw values.
-type multiset map[string]int
-
-// rowKey is the canonical string of one row's raw values: hex, "null" for
-// null, so that empty and null values differ.
-func rowKey(vals [][]byte) string {
-	var b strings.Builder
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteByte('|')
-		}
-		if v == nil {
-			b.WriteString("null")
-			continue
-		}
-		b.WriteByte('x')
-		b.WriteString(hex.EncodeToString(v))
-	}
-	return b.String()
-}
-
-func (m multiset) add(vals [][]byte) { m[rowKey(vals)]++ }
-
-func (m multiset) size() int {
-	n := 0
-	for _, c := range m {
-		n += c
-	}
-	return n
-}
-
-// diff describes up to ten differences between the rows wanted (m) and the
-// rows got; it is empty when they are equal.
-func (m multiset) diff(got multiset) string {
-	if maps.Equal(m, got) {
-		return ""
-	}
-	var out []string
-	for k, n := range m {
-		if got[k] != n {
-			out = append(out, fmt.Sprintf("%s: want %d, got %d", k, n, got[k]))
-		}
-	}
-	for k, n := range got {
-		if _, ok := m[k]; !ok {
-			out = append(out, fmt.Sprintf("%s: want 0, got %d", k, n))
-		}
-	}
-	slices.Sort(out)
-	if len(out) > 10 {
-		out = append(out[:10], fmt.Sprintf("... %d more", len(out)-10))
-	}
-	return fmt.Sprintf("%d rows wanted, %d got:\n%s", m.size(), got.size(), strings.Join(out, "\n"))
-}
-
 // collector is a sink that keeps every row it is given as a multiset and
 // a checksum. Sinks are called from one goroutine at a time; the lock is
 // for readers outside the scan.
 type collector struct {
 	mu    sync.Mutex
-	rows  multiset
+	rows  testutil.Multiset
 	sum   rowsum.Sum
 	pages int
 	// onPage, if set, is called after each page with the page count.
@@ -322,7 +236,7 @@ type collector struct {
 }
 
 func newCollector(keepRows bool) *collector {
-	return &collector{rows: multiset{}, keepRows: keepRows}
+	return &collector{rows: testutil.Multiset{}, keepRows: keepRows}
 }
 
 func (c *collector) Write(_ context.Context, b *sink.Batch) error {
@@ -334,7 +248,7 @@ func (c *collector) Write(_ context.Context, b *sink.Batch) error {
 		}
 		c.sum.Add(vals)
 		if c.keepRows {
-			c.rows.add(vals)
+			c.rows.AddRow(vals)
 		}
 	}
 	c.pages++

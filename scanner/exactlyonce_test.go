@@ -17,6 +17,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/worker"
@@ -432,15 +433,15 @@ func checkExactlyOnce(t *testing.T, c *testCluster, ds dataset) {
 	} else {
 		require.Len(t, plan.Columns, len(ds.cols))
 	}
-	want := multiset{}
+	want := testutil.Multiset{}
 	vals := make([][]byte, len(idx))
 	for _, row := range live {
 		for i, j := range idx {
 			vals[i] = row[j]
 		}
-		want.add(vals)
+		want.AddRow(vals)
 	}
-	assert.Empty(t, want.diff(got.rows), "rows read differ from rows written")
+	assert.Empty(t, want.Diff(got.rows), "rows read differ from rows written")
 	assert.Equal(t, int64(len(rows)), st.Rows)
 	assert.Equal(t, len(plan.Subranges)+len(children), st.Ranges, "the plan's subranges and those split off")
 	assert.Equal(t, st.Ranges, st.Done)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/rowsum"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
@@ -24,7 +25,7 @@ import (
 // keyspace of the given replication and connects.
 func demoCluster(t testing.TB, cfg cqlsim.Config, replication string, rows int) (*cqlsim.Cluster, *gocql.Session, cqlsim.DemoInfo) {
 	t.Helper()
-	c := startSim(t, cfg)
+	c := testutil.StartSim(t, cfg)
 	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+replication))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -32,7 +33,7 @@ func demoCluster(t testing.TB, cfg cqlsim.Config, replication string, rows int) 
 	require.NoError(t, err)
 	// The session reads the schema as it connects: no DDL follows, so
 	// there is no metadata refresh to wait for.
-	return c, connectSim(t, c), info
+	return c, testutil.Session(t, c), info
 }
 
 // fastRetries are backoffs short enough for tests.
@@ -194,7 +195,7 @@ func TestResumeFromCursors(t *testing.T) {
 	require.Equal(t, info.Checksum, rec.total.Hash)
 
 	from := map[int]worker.Cursor{}
-	want := multiset{}
+	want := testutil.Multiset{}
 	resumed := 0
 	for _, sr := range plan.Subranges {
 		first, ok := rec.first[sr.ID]
@@ -229,7 +230,7 @@ func TestResumeFromCursors(t *testing.T) {
 			got := newCollector(true)
 			st, err := sc.RunPlan(ctx, plan, cursors, got)
 			require.NoError(t, err)
-			assert.Empty(t, want.diff(got.rows), "the rows after the first pages, each once")
+			assert.Empty(t, want.Diff(got.rows), "the rows after the first pages, each once")
 			refused := st.RetriesByKind["paging_state_refused"]
 			if tt.wantRefused {
 				assert.Equal(t, int64(resumed), refused, "each resumed range's paging state is refused once")
@@ -246,16 +247,16 @@ func TestResumeFromCursors(t *testing.T) {
 type rangeRecorder struct {
 	mu        sync.Mutex
 	parent    map[int]int // split-off subrange -> the one it came from
-	rows      map[int]multiset
-	firstRows map[int]multiset
+	rows      map[int]testutil.Multiset
+	firstRows map[int]testutil.Multiset
 	first     map[int]worker.Cursor
-	pending   map[int]multiset // rows of a page written, before its PageWritten
+	pending   map[int]testutil.Multiset // rows of a page written, before its PageWritten
 	total     rowsum.Sum
 }
 
 func newRangeRecorder() *rangeRecorder {
-	return &rangeRecorder{parent: map[int]int{}, rows: map[int]multiset{}, firstRows: map[int]multiset{},
-		first: map[int]worker.Cursor{}, pending: map[int]multiset{}}
+	return &rangeRecorder{parent: map[int]int{}, rows: map[int]testutil.Multiset{}, firstRows: map[int]testutil.Multiset{},
+		first: map[int]worker.Cursor{}, pending: map[int]testutil.Multiset{}}
 }
 
 // root is the plan subrange id of id.
@@ -272,18 +273,18 @@ func (r *rangeRecorder) root(id int) int {
 func (r *rangeRecorder) Write(_ context.Context, b *sink.Batch) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	page := multiset{}
+	page := testutil.Multiset{}
 	vals := make([][]byte, len(b.Columns))
 	for i := range b.Len() {
 		for j := range vals {
 			vals[j] = b.Value(i, j)
 		}
-		page.add(vals)
+		page.AddRow(vals)
 		r.total.Add(vals)
 	}
 	root := r.root(b.RangeID)
 	if r.rows[root] == nil {
-		r.rows[root] = multiset{}
+		r.rows[root] = testutil.Multiset{}
 	}
 	for k, n := range page {
 		r.rows[root][k] += n
@@ -308,7 +309,7 @@ func (r *rangeRecorder) hooks() worker.Hooks {
 			}
 			r.first[id] = cur
 			if page == nil {
-				page = multiset{}
+				page = testutil.Multiset{}
 			}
 			r.firstRows[id] = page
 		},
@@ -366,7 +367,7 @@ func TestNodeDownPartialThenResume(t *testing.T) {
 	// (gocql reconnects to a node 10s after its UP event when the release
 	// version is 4.1), the same plan, and the cursors of the failed ranges.
 	require.NoError(t, node.Up(ctx))
-	sc2, err := scanner.New(connectSim(t, c), fastRetries(demoConfig(scanner.Config{PageSize: 100})))
+	sc2, err := scanner.New(testutil.Session(t, c), fastRetries(demoConfig(scanner.Config{PageSize: 100})))
 	require.NoError(t, err)
 	plan2, err := sc2.Plan(ctx)
 	require.NoError(t, err)

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -765,25 +765,9 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 // reporting at most ten differences.
 func assertRows(t *testing.T, want, got map[string]int) {
 	t.Helper()
-	if maps.Equal(want, got) {
-		return
+	if d := testutil.Multiset(want).Diff(got); d != "" {
+		t.Errorf("rows differ: %s", d)
 	}
-	var diffs []string
-	for k, n := range want {
-		if got[k] != n {
-			diffs = append(diffs, fmt.Sprintf("%s: want %d, got %d", k, n, got[k]))
-		}
-	}
-	for k, n := range got {
-		if _, ok := want[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: want 0, got %d", k, n))
-		}
-	}
-	slices.Sort(diffs)
-	if len(diffs) > 10 {
-		diffs = append(diffs[:10], fmt.Sprintf("... %d more", len(diffs)-10))
-	}
-	t.Errorf("rows differ (%d wanted, %d got):\n%s", len(want), len(got), strings.Join(diffs, "\n"))
 }
 
 // With fewer subranges than Concurrency, the free slots split a long

@@ -21,18 +21,17 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/pager"
 )
 
 // TestMain checks that no test leaves a goroutine behind. gocql closes its
 // own goroutines asynchronously, so goleak retries for a while before it
-// reports. One gocql goroutine is ignored: a session closed right after it
-// was created can leave its control connection's heartBeat running for
-// ever (Session.Close only stops a heartBeat that has already started; see
-// controlConn.heartBeat and close in gocql v2.1.2), and the tests here
-// restart "services" between requests, closing sessions quickly.
+// reports. The tests here restart "services" between requests, closing
+// sessions quickly, which may leave a heartBeat behind (see
+// testutil.IgnoreHeartBeat).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/apache/cassandra-gocql-driver/v2.(*controlConn).heartBeat"))
+	goleak.VerifyTestMain(m, testutil.IgnoreHeartBeat())
 }
 
 var testKey = []byte("webpaging test key, 32 bytes....")

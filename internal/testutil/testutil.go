@@ -1,0 +1,141 @@
+package testutil
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/ringscan/ringscan/cqlsim"
+)
+
+// StartSim starts a cqlsim cluster with cfg on a free port (cfg.Port is
+// replaced by cqlsim.AutoPort) and closes it when the test ends.
+func StartSim(t testing.TB, cfg cqlsim.Config) *cqlsim.Cluster {
+	t.Helper()
+	cfg.Port = cqlsim.AutoPort
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cqlsim.Start(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+	return c
+}
+
+// ClusterConfig is the gocql configuration tests start from for c:
+// protocol v4 (what cqlsim serves), short timeouts, no write coalescing
+// and no driver logging.
+func ClusterConfig(c *cqlsim.Cluster) *gocql.ClusterConfig {
+	cl := gocql.NewCluster(c.Hosts()...)
+	cl.Port = c.Port()
+	cl.ProtoVersion = 4
+	cl.Timeout = 10 * time.Second
+	cl.ConnectTimeout = 5 * time.Second
+	// Coalescing delays every write by up to 200 µs, which sequential
+	// paging pays on every page.
+	cl.WriteCoalesceWaitTime = 0
+	cl.Logger = gocql.NewLogger(gocql.LogLevelNone)
+	return cl
+}
+
+// Session opens a session on c with ClusterConfig, after opts have changed
+// it, and closes it when the test ends (before a cluster started earlier
+// in the test closes).
+func Session(t testing.TB, c *cqlsim.Cluster, opts ...func(*gocql.ClusterConfig)) *gocql.Session {
+	t.Helper()
+	cl := ClusterConfig(c)
+	for _, o := range opts {
+		o(cl)
+	}
+	s, err := cl.CreateSession()
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// IgnoreHeartBeat is a goleak option that ignores a control connection's
+// heartBeat goroutine: a session closed right after it was created can
+// leave it running for ever (Session.Close only stops a heartBeat that has
+// already started; see controlConn.heartBeat and close in gocql v2.1.2).
+// Tests that close sessions quickly need it.
+func IgnoreHeartBeat() goleak.Option {
+	return goleak.IgnoreTopFunction("github.com/apache/cassandra-gocql-driver/v2.(*controlConn).heartBeat")
+}
+
+// IgnoreNodeUp is a goleak option that ignores Session.handleNodeUp: on a
+// node's UP event it sleeps 10s before reconnecting (gocql's
+// cassVersion.nodeUpDelay gives 10s to release versions x.0 and x.1, such
+// as cqlsim's 4.1.3), and Session.Close does not interrupt it. Tests that
+// bring a node up need it.
+func IgnoreNodeUp() goleak.Option {
+	return goleak.IgnoreAnyFunction("github.com/apache/cassandra-gocql-driver/v2.(*Session).handleNodeUp")
+}
+
+// Multiset counts rows, each given as a canonical string. The zero value
+// is nil: make one with Multiset{}.
+type Multiset map[string]int
+
+// Add counts one row given as its canonical string.
+func (m Multiset) Add(row string) { m[row]++ }
+
+// AddRow counts one row of raw values, keyed by RowKey.
+func (m Multiset) AddRow(vals [][]byte) { m.Add(RowKey(vals)) }
+
+// Size is the number of rows counted, duplicates included.
+func (m Multiset) Size() int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
+// Diff describes up to ten differences between the rows wanted (m) and
+// the rows got; it is empty when they are equal.
+func (m Multiset) Diff(got Multiset) string {
+	if maps.Equal(m, got) {
+		return ""
+	}
+	var out []string
+	for k, n := range m {
+		if got[k] != n {
+			out = append(out, fmt.Sprintf("%q: want %d, got %d", k, n, got[k]))
+		}
+	}
+	for k, n := range got {
+		if _, ok := m[k]; !ok {
+			out = append(out, fmt.Sprintf("%q: want 0, got %d", k, n))
+		}
+	}
+	slices.Sort(out)
+	if len(out) > 10 {
+		out = append(out[:10], fmt.Sprintf("... %d more", len(out)-10))
+	}
+	return fmt.Sprintf("%d rows wanted, %d got:\n%s", m.Size(), got.Size(), strings.Join(out, "\n"))
+}
+
+// RowKey is the canonical string of one row's raw values: hex, "null" for
+// null, so that empty and null values differ.
+func RowKey(vals [][]byte) string {
+	var b strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		if v == nil {
+			b.WriteString("null")
+			continue
+		}
+		b.WriteByte('x')
+		b.WriteString(hex.EncodeToString(v))
+	}
+	return b.String()
+}
