@@ -61,15 +61,13 @@ func (c CSVConfig) Validate() error {
 // WriteHeader was called. Buffering, errors and the ownership
 // of the writer are as for JSONLines.
 type CSV struct {
-	w      io.Writer
+	textOut
 	cfg    CSVConfig
 	delim  []byte
 	eol    []byte
 	enc    encoder
-	buf    []byte
 	header bool // written or not wanted
 	closed bool
-	err    error
 }
 
 var _ Sink = (*CSV)(nil)
@@ -83,7 +81,7 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if cfg.Delimiter == 0 {
 		cfg.Delimiter = ','
 	}
-	s := &CSV{w: w, cfg: cfg, delim: utf8.AppendRune(nil, cfg.Delimiter), eol: []byte("\n"), header: cfg.NoHeader}
+	s := &CSV{textOut: textOut{w: w, what: "csv"}, cfg: cfg, delim: utf8.AppendRune(nil, cfg.Delimiter), eol: []byte("\n"), header: cfg.NoHeader}
 	if cfg.CRLF {
 		s.eol = []byte("\r\n")
 	}
@@ -175,20 +173,6 @@ func (s *CSV) appendHeader(dst []byte, cols []Column) []byte {
 		}
 	}
 	return append(dst, s.eol...)
-}
-
-// flush writes s.buf to the writer and empties it.
-func (s *CSV) flush() error {
-	if len(s.buf) == 0 {
-		return nil
-	}
-	_, err := s.w.Write(s.buf)
-	s.buf = s.buf[:0]
-	if err != nil {
-		s.err = fmt.Errorf("csv: %w", err)
-		return s.err
-	}
-	return nil
 }
 
 // Close marks the sink closed; every Write has already passed its text to

@@ -311,45 +311,36 @@ func (e *encoder) appendKey(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 // appendTuple appends a tuple as an array; fields missing at the end of
 // the value are null.
 func (e *encoder) appendTuple(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	dst = append(dst, '[')
-	rest := v
-	for i := range t.Elems {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		var elem []byte
-		if len(rest) > 0 {
-			var ok bool
-			if elem, rest, ok = cqltype.ReadValue(rest); !ok {
-				return dst, malformed(t, v)
-			}
-		}
-		var err error
-		if dst, err = e.appendJSON(dst, &t.Elems[i], elem); err != nil {
-			return dst, err
-		}
-	}
-	if len(rest) != 0 {
-		return dst, malformed(t, v)
-	}
-	return append(dst, ']'), nil
+	return e.appendFields(dst, t, v, false)
 }
 
 // appendUDT appends a UDT value as an object keyed by field name; fields
 // missing at the end of the value are null.
 func (e *encoder) appendUDT(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	dst = append(dst, '{')
+	return e.appendFields(dst, t, v, true)
+}
+
+// appendFields appends the fields of a tuple or UDT value, as an array, or
+// as an object keyed by t.Fields when named is set.
+func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool) ([]byte, error) {
+	open, end := byte('['), byte(']')
+	if named {
+		open, end = '{', '}'
+	}
+	dst = append(dst, open)
 	rest := v
 	for i := range t.Elems {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		var name string
-		if i < len(t.Fields) {
-			name = t.Fields[i]
+		if named {
+			var name string
+			if i < len(t.Fields) {
+				name = t.Fields[i]
+			}
+			dst = appendJSONStringOf(dst, name)
+			dst = append(dst, ':')
 		}
-		dst = appendJSONStringOf(dst, name)
-		dst = append(dst, ':')
 		var elem []byte
 		if len(rest) > 0 {
 			var ok bool
@@ -365,7 +356,7 @@ func (e *encoder) appendUDT(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 	if len(rest) != 0 {
 		return dst, malformed(t, v)
 	}
-	return append(dst, '}'), nil
+	return append(dst, end), nil
 }
 
 // appendVarint appends the two's-complement big-endian integer v in

@@ -28,20 +28,18 @@ const flushAt = 256 << 10
 // consult its context: it renders a page it was given, and an io.Writer
 // cannot be interrupted anyway.
 type JSONLines struct {
-	w      io.Writer
+	textOut
 	enc    encoder
-	buf    []byte
 	keys   []byte // `"name":` of each column, the later ones after ','
 	keyEnd []int  // keys[keyEnd[i-1]:keyEnd[i]] belongs to column i
 	closed bool
-	err    error
 }
 
 var _ Sink = (*JSONLines)(nil)
 
 // NewJSONLines returns a sink that writes JSON Lines to w.
 func NewJSONLines(w io.Writer) *JSONLines {
-	return &JSONLines{w: w}
+	return &JSONLines{textOut: textOut{w: w, what: "json lines"}}
 }
 
 // Write writes one line per row of b.
@@ -82,20 +80,6 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	}
 	s.buf = buf
 	return s.flush()
-}
-
-// flush writes s.buf to the writer and empties it.
-func (s *JSONLines) flush() error {
-	if len(s.buf) == 0 {
-		return nil
-	}
-	_, err := s.w.Write(s.buf)
-	s.buf = s.buf[:0]
-	if err != nil {
-		s.err = fmt.Errorf("json lines: %w", err)
-		return s.err
-	}
-	return nil
 }
 
 // prepareKeys renders the object keys of cols.
