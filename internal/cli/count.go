@@ -8,12 +8,12 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -114,23 +114,25 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 	return exitFor(ctx, runErr)
 }
 
-// counter is the count sink: it keeps the breakdown asked for. The total
-// comes from the checkpoint state, which also counts resumed rows.
+// counter is the count sink: sink.Count's tallies per host and range, and
+// for --by partition the largest partitions. The total comes from the
+// checkpoint state, which also counts resumed rows.
 type counter struct {
+	sink.Count
 	by  string
 	top int
 
-	mu     sync.Mutex
-	hosts  map[string]int64
-	ranges map[int]int64
-	// For --by partition: the partition each subrange is in, its rows, and
-	// the largest partitions seen.
+	// For --by partition: the partition each subrange is in (its key
+	// values, framed as [bytes]) and its rows, and the largest partitions
+	// seen. Write is never called concurrently (the sink contract).
+	cols    []sink.Column
 	current map[int]*partCount
+	key     []byte
 	largest partHeap
 }
 
 type partCount struct {
-	key  string
+	key  string // the partition key values, each as a protocol [bytes]
 	rows int64
 }
 
@@ -148,45 +150,51 @@ func (h *partHeap) Pop() any {
 }
 
 func newCounter(by string, top int) *counter {
-	return &counter{by: by, top: top, hosts: map[string]int64{}, ranges: map[int]int64{}, current: map[int]*partCount{}}
+	return &counter{by: by, top: top, current: map[int]*partCount{}}
 }
 
 // Write counts a page. Pages of one subrange arrive in token order and a
 // partition never spans two subranges, so a partition's rows are
-// consecutive in its subrange's pages.
-func (c *counter) Write(_ context.Context, b *sink.Batch) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := int64(b.Len())
-	c.hosts[b.Host] += n
-	c.ranges[b.RangeID] += n
-	if c.by != "partition" {
-		return nil
+// consecutive in its subrange's pages. Keys are compared as raw bytes; they
+// are decoded only for the partitions listed.
+func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
+	if err := c.Count.Write(ctx, b); err != nil || c.by != "partition" {
+		return err
 	}
+	c.cols = b.Columns
 	for i := 0; i < b.Len(); i++ {
-		key := partitionKeyText(b, i)
+		c.key = c.key[:0]
+		for col := range b.Columns {
+			c.key = cqltype.AppendValue(c.key, b.Value(i, col))
+		}
 		cur := c.current[b.RangeID]
-		if cur != nil && cur.key == key {
+		if cur != nil && cur.key == string(c.key) {
 			cur.rows++
 			continue
 		}
 		if cur != nil {
 			c.offer(*cur)
 		}
-		c.current[b.RangeID] = &partCount{key: key, rows: 1}
+		c.current[b.RangeID] = &partCount{key: string(c.key), rows: 1}
 	}
 	return nil
 }
 
-func partitionKeyText(b *sink.Batch, row int) string {
-	parts := make([]string, len(b.Columns))
-	for i := range b.Columns {
-		v, err := b.Decode(row, i)
-		if err != nil {
-			parts[i] = fmt.Sprintf("%x", b.Value(row, i))
-			continue
+// keyText renders a partition key for the report.
+func (c *counter) keyText(key string) string {
+	rest := []byte(key)
+	parts := make([]string, 0, len(c.cols))
+	for _, col := range c.cols {
+		var v []byte
+		var ok bool
+		if v, rest, ok = cqltype.ReadValue(rest); !ok {
+			break
 		}
-		parts[i] = fmt.Sprint(v)
+		if d, err := cqltype.Decode(col.CQLType(), v); err == nil {
+			parts = append(parts, fmt.Sprint(d))
+		} else {
+			parts = append(parts, fmt.Sprintf("0x%x", v))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -203,32 +211,29 @@ func (c *counter) offer(p partCount) {
 }
 
 // Close flushes the partitions still open.
-func (c *counter) Close(context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *counter) Close(ctx context.Context) error {
 	for id, cur := range c.current {
 		c.offer(*cur)
 		delete(c.current, id)
 	}
-	return nil
+	return c.Count.Close(ctx)
 }
 
 // report writes the breakdown.
 func (c *counter) report(w io.Writer, j *job) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	defer tw.Flush()
 	switch c.by {
 	case "host":
 		fmt.Fprintln(tw, "rows\thost\t")
-		hosts := make([]string, 0, len(c.hosts))
-		for h := range c.hosts {
+		byHost := c.Hosts()
+		hosts := make([]string, 0, len(byHost))
+		for h := range byHost {
 			hosts = append(hosts, h)
 		}
-		sort.Slice(hosts, func(a, b int) bool { return c.hosts[hosts[a]] > c.hosts[hosts[b]] })
+		sort.Slice(hosts, func(a, b int) bool { return byHost[hosts[a]].Rows > byHost[hosts[b]].Rows })
 		for _, h := range hosts {
-			fmt.Fprintf(tw, "%d\t%s\t\n", c.hosts[h], h)
+			fmt.Fprintf(tw, "%d\t%s\t\n", byHost[h].Rows, h)
 		}
 	case "range":
 		fmt.Fprintln(tw, "rows\trange\tstart\tend\t")
@@ -249,7 +254,7 @@ func (c *counter) report(w io.Writer, j *job) {
 		parts := append(partHeap(nil), c.largest...)
 		sort.Slice(parts, func(a, b int) bool { return parts[a].rows > parts[b].rows })
 		for _, p := range parts {
-			fmt.Fprintf(tw, "%d\t(%s)\t\n", p.rows, p.key)
+			fmt.Fprintf(tw, "%d\t(%s)\t\n", p.rows, c.keyText(p.key))
 		}
 	}
 }
