@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/ringscan/ringscan/internal/checkpoint"
 
 	"github.com/ringscan/ringscan/worker"
 )
@@ -117,7 +118,7 @@ func WriteReport(path string, st worker.Stats, meta ReportMeta) error {
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := checkpoint.WriteAtomic(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil
@@ -137,39 +138,4 @@ func ReadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("report %s: version %d, want %d", path, r.Version, ReportVersion)
 	}
 	return &r, nil
-}
-
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename durable; not every system can sync a directory.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
 }
