@@ -375,10 +375,7 @@ func (c *conn) injectFault(ks string, cl uint16, write bool) error {
 		return nil
 	}
 	if k, ok := c.node.faults.next(); ok {
-		if write {
-			return injectedWrite(k, cl)
-		}
-		return injected(k, cl)
+		return injected(k, cl, write)
 	}
 	return nil
 }

@@ -93,20 +93,36 @@ func ParseErrorKind(s string) (ErrorKind, error) {
 }
 
 // injected builds the error a fault of kind k answers, for a request at
-// consistency cl.
-func injected(k ErrorKind, cl uint16) *reqError {
+// consistency cl. Writes get the write forms of timeouts and failures
+// (WriteTimeout, WriteFailure, with a write type), as Cassandra answers.
+func injected(k ErrorKind, cl uint16, write bool) *reqError {
 	blockFor := int32(1)
 	if cl == cqlproto.Quorum || cl == cqlproto.LocalQuorum {
 		blockFor = 2
 	}
-	switch k {
-	case ReadTimeout:
-		return &reqError{code: cqlproto.ErrReadTimeout, msg: "Operation timed out - received only 0 responses.", body: func(dst []byte) []byte {
+	// The common fields of the timeout and failure bodies, then their tail:
+	// data_present for reads, the write type for writes.
+	body := func(failures bool) func([]byte) []byte {
+		return func(dst []byte) []byte {
 			dst = cqlproto.AppendShort(dst, cl)
 			dst = cqlproto.AppendInt(dst, 0)
 			dst = cqlproto.AppendInt(dst, blockFor)
+			if failures {
+				dst = cqlproto.AppendInt(dst, 1) // numfailures
+			}
+			if write {
+				return cqlproto.AppendString(dst, "SIMPLE")
+			}
 			return append(dst, 0) // data_present
-		}}
+		}
+	}
+	switch k {
+	case ReadTimeout:
+		code := cqlproto.ErrReadTimeout
+		if write {
+			code = cqlproto.ErrWriteTimeout
+		}
+		return &reqError{code: code, msg: "Operation timed out - received only 0 responses.", body: body(false)}
 	case Unavailable:
 		return &reqError{code: cqlproto.ErrUnavailable, msg: "Cannot achieve consistency level", body: func(dst []byte) []byte {
 			dst = cqlproto.AppendShort(dst, cl)
@@ -116,40 +132,11 @@ func injected(k ErrorKind, cl uint16) *reqError {
 	case Overloaded:
 		return &reqError{code: cqlproto.ErrOverloaded, msg: "Server is in overloaded state. Cannot accept more requests at this point"}
 	case ReadFailure:
-		return &reqError{code: cqlproto.ErrReadFailure, msg: "Operation failed - received 0 responses and 1 failures", body: func(dst []byte) []byte {
-			dst = cqlproto.AppendShort(dst, cl)
-			dst = cqlproto.AppendInt(dst, 0)
-			dst = cqlproto.AppendInt(dst, blockFor)
-			dst = cqlproto.AppendInt(dst, 1) // numfailures
-			return append(dst, 0)
-		}}
+		code := cqlproto.ErrReadFailure
+		if write {
+			code = cqlproto.ErrWriteFailure
+		}
+		return &reqError{code: code, msg: "Operation failed - received 0 responses and 1 failures", body: body(true)}
 	}
 	return serverf("injected server error")
-}
-
-// injectedWrite builds the error a fault of kind k answers for a write:
-// WriteTimeout and WriteFailure instead of their read forms.
-func injectedWrite(k ErrorKind, cl uint16) *reqError {
-	blockFor := int32(1)
-	if cl == cqlproto.Quorum || cl == cqlproto.LocalQuorum {
-		blockFor = 2
-	}
-	switch k {
-	case ReadTimeout:
-		return &reqError{code: cqlproto.ErrWriteTimeout, msg: "Operation timed out - received only 0 responses.", body: func(dst []byte) []byte {
-			dst = cqlproto.AppendShort(dst, cl)
-			dst = cqlproto.AppendInt(dst, 0)
-			dst = cqlproto.AppendInt(dst, blockFor)
-			return cqlproto.AppendString(dst, "SIMPLE")
-		}}
-	case ReadFailure:
-		return &reqError{code: cqlproto.ErrWriteFailure, msg: "Operation failed - received 0 responses and 1 failures", body: func(dst []byte) []byte {
-			dst = cqlproto.AppendShort(dst, cl)
-			dst = cqlproto.AppendInt(dst, 0)
-			dst = cqlproto.AppendInt(dst, blockFor)
-			dst = cqlproto.AppendInt(dst, 1)
-			return cqlproto.AppendString(dst, "SIMPLE")
-		}}
-	}
-	return injected(k, cl)
 }
