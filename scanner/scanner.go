@@ -122,6 +122,21 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 		PartitionKey: pk, fetcher: f}, nil
 }
 
+// Project returns the plan reading only the given columns: the same ring,
+// subranges and fingerprint, another column list. It saves planning again
+// when the columns depend on the table (count reads the partition key).
+func (p *Plan) Project(columns []string) (*Plan, error) {
+	f := p.fetcher
+	cols, err := f.t.columns(columns)
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols)
+	q.Columns = q.fetcher.out
+	return &q, nil
+}
+
 // Run scans the whole table (or the configured shard) into sk, which it
 // closes at the end. It returns the statistics and, if not every row was
 // read, why: the context's cause when cancelled, the *worker.RangeError

@@ -75,23 +75,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 	defer func() { _ = log.Sync() }()
 	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
 	defer j.close()
-	// Count reads the partition key only: learn it, then plan for it.
-	s, err := cf.session(log)
-	if err != nil {
-		return badInput(err)
-	}
-	probe, err := scanner.New(s, cfg)
-	if err != nil {
-		s.Close()
-		return badInput(err)
-	}
-	p, err := probe.Plan(ctx)
-	s.Close()
-	if err != nil {
-		return badInput(err)
-	}
-	cfg.Columns = p.PartitionKey
-	if err := j.open(ctx, cfg, "count"); err != nil {
+	// Count reads the partition key only.
+	pk := func(p *scanner.Plan) []string { return p.PartitionKey }
+	if err := j.open(ctx, cfg, "count", pk); err != nil {
 		return err
 	}
 	c := newCounter(by, top)
@@ -104,6 +90,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 	obs.stop()
 	if err := saveFinal(); err != nil {
 		log.Error("final checkpoint not saved", zap.Error(err))
+		if runErr == nil {
+			runErr = fmt.Errorf("final checkpoint: %w", err)
+		}
 	}
 	total, _, _ := j.state.Snapshot()
 	obs.finish(stats, total, runErr, "")

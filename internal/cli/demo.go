@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	}
 	j := &job{conn: cf, flags: jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log: log, stderr: stderr}
 	defer j.close()
-	if err := j.open(ctx, cfg, output.FormatJSONL); err != nil {
+	if err := j.open(ctx, cfg, output.FormatJSONL, nil); err != nil {
 		return err
 	}
 	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,

@@ -29,12 +29,18 @@ type observer struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	serveErr chan error
+	skipped  int // subranges done by earlier runs of a resumed scan
 }
 
 // observe starts the progress display (unless --quiet) and the metrics
 // endpoint (with --metrics-addr).
 func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) {
 	o := &observer{j: j, stderr: stderr, done: make(chan struct{})}
+	for _, c := range j.from {
+		if c.Done {
+			o.skipped++
+		}
+	}
 	prior := observe.Prior{Cursors: j.from}
 	prior.Rows, _, _ = j.state.Snapshot()
 	o.tracker = observe.NewTracker(j.plan.Subranges, prior)
@@ -47,13 +53,7 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 			cancel()
 			return nil, err
 		}
-		done := 0 // by earlier runs of a resumed scan
-		for _, c := range j.from {
-			if c.Done {
-				done++
-			}
-		}
-		m.SetRanges(len(j.plan.Subranges), done)
+		m.SetRanges(len(j.plan.Subranges), o.skipped)
 		srv, err := observe.ListenMetrics(j.flags.metricsAddr, reg)
 		if err != nil {
 			cancel()
@@ -92,12 +92,6 @@ func (o *observer) stop() {
 // finish writes the report and, unless quiet, the summary.
 func (o *observer) finish(st worker.Stats, total int64, runErr error, where string) {
 	j := o.j
-	skipped := 0
-	for _, c := range j.from {
-		if c.Done {
-			skipped++
-		}
-	}
 	if j.flags.report != "" {
 		meta := observe.ReportMeta{Keyspace: j.state.Identity.Keyspace, Table: j.state.Identity.Table,
 			Started: j.state.Started, Plan: j.state.Identity.Plan, Err: runErr}
@@ -108,7 +102,7 @@ func (o *observer) finish(st worker.Stats, total int64, runErr error, where stri
 	}
 	if !j.flags.quiet {
 		_ = observe.WriteSummary(o.stderr, st, observe.SummaryInfo{Keyspace: j.state.Identity.Keyspace,
-			Table: j.state.Identity.Table, Skipped: skipped, PriorRows: total - st.Rows})
+			Table: j.state.Identity.Table, Skipped: o.skipped, PriorRows: total - st.Rows})
 		if where != "" {
 			fmt.Fprintf(o.stderr, "  output    %s\n", where)
 		}

@@ -84,25 +84,27 @@ type job struct {
 }
 
 // open connects, plans the scan and loads or starts the checkpoint. output
-// names the sink kind for the checkpoint identity.
-func (j *job) open(ctx context.Context, cfg scanner.Config, output string, opts ...scanner.Option) error {
+// names the sink kind for the checkpoint identity. project, if set, chooses
+// the columns from the plan (count reads the partition key only).
+func (j *job) open(ctx context.Context, cfg scanner.Config, output string, project func(*scanner.Plan) []string) error {
 	s, err := j.conn.session(j.log)
 	if err != nil {
 		return badInput(err)
 	}
 	j.session = s
-	j.sc, err = scanner.New(s, cfg, append([]scanner.Option{scanner.WithLogger(j.log)}, opts...)...)
+	j.sc, err = scanner.New(s, cfg, scanner.WithLogger(j.log))
 	if err != nil {
 		return badInput(err)
 	}
 	if j.plan, err = j.sc.Plan(ctx); err != nil {
 		return badInput(err)
 	}
-	cols := make([]string, len(j.plan.Columns))
-	for i, c := range j.plan.Columns {
-		cols[i] = c.Name
+	if project != nil {
+		if j.plan, err = j.plan.Project(project(j.plan)); err != nil {
+			return badInput(err)
+		}
 	}
-	id := checkpoint.Identity{Keyspace: cfg.Keyspace, Table: cfg.Table, Columns: cols,
+	id := checkpoint.Identity{Keyspace: cfg.Keyspace, Table: cfg.Table, Columns: columnNames(j.plan.Columns),
 		Plan: j.plan.Full.Fingerprint(), Shard: checkpoint.ShardString(cfg.Shard, cfg.Shards), Output: output}
 	if j.flags.resume {
 		st, err := checkpoint.Load(j.flags.checkpoint)
@@ -224,7 +226,7 @@ func exitFor(ctx context.Context, err error) error {
 	return &exitError{code: ExitAborted, err: fmt.Errorf("scan aborted: %w", err)}
 }
 
-// sinkNames lists the columns of a plan.
+// columnNames lists the names of columns.
 func columnNames(cols []sink.Column) []string {
 	out := make([]string, len(cols))
 	for i, c := range cols {

@@ -127,7 +127,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	}
 	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
 	defer j.close()
-	if err := j.open(ctx, cfg, outputKind(sf.format, sf.compress)); err != nil {
+	if err := j.open(ctx, cfg, outputKind(sf.format, sf.compress), nil); err != nil {
 		return err
 	}
 	enc := encoderFunc(sf.format, sf)
