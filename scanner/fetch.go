@@ -3,6 +3,7 @@ package scanner
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,22 +22,23 @@ import (
 // fetcher reads pages with the driver. It is shared by the pool's
 // goroutines and immutable after construction.
 type fetcher struct {
-	session  *gocql.Session
-	cfg      Config
-	p        ring.Partitioner
-	t        *tableInfo
-	out      []sink.Column // the columns handed to sinks
-	width    int           // values per row: out, then hidden columns
-	tokenIdx int           // value index of token(pk)
-	pkIdx    []int         // value indexes of the partition key columns
-	ckIdx    []int         // value indexes of the clustering columns
-	arity    []int         // per value: a tuple's element count, else 0
-	stmt     string        // token(pk) > ? AND token(pk) <= ?
-	after    string        // token(pk) >= ? AND token(pk) <= ?
+	session   *gocql.Session
+	cfg       Config
+	p         ring.Partitioner
+	t         *tableInfo
+	out       []sink.Column // the columns handed to sinks
+	width     int           // values per row: out, then hidden columns
+	tokenIdx  int           // value index of token(pk)
+	tokenType cqltype.Type  // its type: bigint or varint
+	pkIdx     []int         // value indexes of the partition key columns
+	ckIdx     []int         // value indexes of the clustering columns
+	arity     []int         // per value: a tuple's element count, else 0
+	stmt      string        // token(pk) > ? AND token(pk) <= ?
+	after     string        // token(pk) >= ? AND token(pk) <= ?
 }
 
 func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column) *fetcher {
-	f := &fetcher{session: s, cfg: cfg, p: p, t: t}
+	f := &fetcher{session: s, cfg: cfg, p: p, t: t, tokenType: tokenType(p)}
 	sel := make([]string, 0, len(cols)+len(t.pk)+len(t.ck)+1)
 	for _, c := range cols {
 		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
@@ -146,11 +148,10 @@ var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
 
 // Fetch reads one page; see worker.Fetcher.
 func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
-	lo, hi := t.Subrange.Range.Bounds()
-	if cur.PageState != nil && cur.QueryEnd != nil {
-		// A statement made before the subrange was split: same values.
-		hi = cur.QueryEnd.BindValue()
-	}
+	lo := t.Subrange.Range.Start.BindValue()
+	// A statement made before the subrange was split goes on with its
+	// values: the worker drops the rows past the subrange's new end.
+	hi := cur.StatementEnd(t.Subrange.Range.End).BindValue()
 	stmt := f.stmt
 	if cur.After != nil {
 		stmt, lo = f.after, cur.After.Token.BindValue()
@@ -161,14 +162,26 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	iter := q.IterContext(ctx)
 	dest := f.dest(b)
 	first := b.Len()
+	// Resuming after a row: skip the rows up to it. They come first, maybe
+	// over several pages (inside a large partition); once a row after it
+	// was handed on (Last is past After), there is nothing left to skip.
+	skipping := cur.After != nil && (cur.Last == nil || f.comparePositions(cur.Last, cur.After) <= 0)
+	var afterPK []byte
+	if skipping {
+		afterPK = partitioner.CompositeKey(cur.After.Key[:len(f.pkIdx)])
+	}
 	for {
 		row := b.Len()
 		if !iter.Scan(dest...) {
 			b.TruncateRows(row)
 			break
 		}
-		if cur.After != nil && f.atOrBefore(b, row, cur.After) {
-			b.TruncateRows(row)
+		if skipping {
+			if f.compareRow(b, row, cur.After, afterPK) <= 0 {
+				b.TruncateRows(row)
+			} else {
+				skipping = false
+			}
 		}
 	}
 	state := iter.PageState()
@@ -203,13 +216,22 @@ func pagingStateRefused(err error) bool {
 	return false
 }
 
+// tokenAt returns the token of row i of b.
+func (f *fetcher) tokenAt(b *sink.Batch, i int) (ring.Token, error) {
+	v := b.Value(i, f.tokenIdx)
+	if f.p == ring.Murmur3Partitioner && len(v) == 8 {
+		return ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))), nil
+	}
+	tv, err := cqltype.Decode(f.tokenType, v)
+	if err != nil {
+		return ring.Token{}, fmt.Errorf("decode token: %w", err)
+	}
+	return f.p.TokenOf(tv)
+}
+
 // position returns the position of row i of b.
 func (f *fetcher) position(b *sink.Batch, i int) (*worker.Position, error) {
-	tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
-	if err != nil {
-		return nil, fmt.Errorf("decode token: %w", err)
-	}
-	tk, err := f.p.TokenOf(tv)
+	tk, err := f.tokenAt(b, i)
 	if err != nil {
 		return nil, err
 	}
@@ -227,39 +249,52 @@ func tokenType(p ring.Partitioner) cqltype.Type {
 	return cqltype.Native(cqltype.Bigint)
 }
 
-// atOrBefore reports whether row i of b is at or before pos in the ring's
-// order: token, then partition key bytes, then clustering order.
-func (f *fetcher) atOrBefore(b *sink.Batch, i int, pos *worker.Position) bool {
-	tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
+// compareRow compares row i of b with pos in the ring's row order: token,
+// then partition key bytes (posPK is pos's, composed), then clustering
+// order. A row whose token cannot be read sorts after pos.
+func (f *fetcher) compareRow(b *sink.Batch, i int, pos *worker.Position, posPK []byte) int {
+	tk, err := f.tokenAt(b, i)
 	if err != nil {
-		return false
-	}
-	tk, err := f.p.TokenOf(tv)
-	if err != nil {
-		return false
+		return 1
 	}
 	if c := tk.Compare(pos.Token); c != 0 {
-		return c < 0
+		return c
 	}
-	npk := len(f.pkIdx)
-	pk := make([][]byte, npk)
+	pk := make([][]byte, len(f.pkIdx))
 	for k, idx := range f.pkIdx {
 		pk[k] = b.Value(i, idx)
 	}
-	if c := bytes.Compare(partitioner.CompositeKey(pk), partitioner.CompositeKey(pos.Key[:npk])); c != 0 {
-		return c < 0
+	if c := bytes.Compare(partitioner.CompositeKey(pk), posPK); c != 0 {
+		return c
 	}
-	for k, idx := range f.ckIdx {
+	return f.compareClustering(func(k int) []byte { return b.Value(i, f.ckIdx[k]) }, pos.Key[len(f.pkIdx):])
+}
+
+// comparePositions compares two positions in the ring's row order.
+func (f *fetcher) comparePositions(a, b *worker.Position) int {
+	if c := a.Token.Compare(b.Token); c != 0 {
+		return c
+	}
+	npk := len(f.pkIdx)
+	if c := bytes.Compare(partitioner.CompositeKey(a.Key[:npk]), partitioner.CompositeKey(b.Key[:npk])); c != 0 {
+		return c
+	}
+	return f.compareClustering(func(k int) []byte { return a.Key[npk+k] }, b.Key[npk:])
+}
+
+// compareClustering compares clustering values in clustering order.
+func (f *fetcher) compareClustering(a func(k int) []byte, b [][]byte) int {
+	for k := range f.ckIdx {
 		col := f.t.ck[k]
-		c := cqltype.Compare(col.typ, b.Value(i, idx), pos.Key[npk+k])
+		c := cqltype.Compare(col.typ, a(k), b[k])
 		if col.desc {
 			c = -c
 		}
 		if c != 0 {
-			return c < 0
+			return c
 		}
 	}
-	return true
+	return 0
 }
 
 // Trim drops the rows after end (rows are in token order) and returns the
@@ -268,11 +303,7 @@ func (f *fetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, bool) {
 	n := b.Len()
 	keep := n
 	for i := 0; i < n; i++ {
-		tv, err := cqltype.Decode(tokenType(f.p), b.Value(i, f.tokenIdx))
-		if err != nil {
-			continue
-		}
-		tk, err := f.p.TokenOf(tv)
+		tk, err := f.tokenAt(b, i)
 		if err == nil && tk.Compare(end) > 0 {
 			keep = i
 			break

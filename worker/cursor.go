@@ -48,9 +48,10 @@ func (c Cursor) restartAfterLast() Cursor {
 	return Cursor{After: c.Last, Last: c.Last, End: c.End}
 }
 
-// queryEnd is the end bound a request for cur binds: QueryEnd while a
-// paging state continues a statement made before a split, else end.
-func (c Cursor) queryEnd(end ring.Token) ring.Token {
+// StatementEnd is the end bound a request for c binds, given the
+// subrange's end: QueryEnd while a paging state continues a statement made
+// before a split, else end.
+func (c Cursor) StatementEnd(end ring.Token) ring.Token {
 	if c.PageState != nil && c.QueryEnd != nil {
 		return *c.QueryEnd
 	}

@@ -395,7 +395,7 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 			break
 		}
 		task.Subrange = sr
-		stmtEnd := cur.queryEnd(sr.Range.End)
+		stmtEnd := cur.StatementEnd(sr.Range.End)
 		host, ok := p.pick(sr, attempts, avoid)
 		if !ok {
 			return fail(fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
