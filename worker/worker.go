@@ -542,18 +542,25 @@ func (p *pool) pickUpSplit(lv *running, sr *ring.Subrange, cur Cursor) Cursor {
 	}
 	lv.mu.Lock()
 	defer lv.mu.Unlock()
-	if !lv.split {
-		return cur
-	}
-	lv.split = false
-	old := sr.Range.End
-	sr.Range.End = lv.sub.Range.End
-	end := sr.Range.End
-	cur.End = &end
-	if cur.PageState != nil && cur.QueryEnd == nil {
+	if old, ok := lv.takeSplit(sr, &cur); ok && cur.PageState != nil && cur.QueryEnd == nil {
 		cur.QueryEnd = &old
 	}
 	return cur
+}
+
+// takeSplit applies a split made since the owner last looked: the
+// subrange's end is lowered and recorded in cur. It returns the end before
+// the split. lv.mu is held.
+func (lv *running) takeSplit(sr *ring.Subrange, cur *Cursor) (old ring.Token, ok bool) {
+	if !lv.split {
+		return ring.Token{}, false
+	}
+	lv.split = false
+	old = sr.Range.End
+	sr.Range.End = lv.sub.Range.End
+	end := sr.Range.End
+	cur.End = &end
+	return old, true
 }
 
 // afterPage applies splits to a page read with a statement ending at
@@ -568,12 +575,7 @@ func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *si
 	}
 	lv.mu.Lock()
 	defer lv.mu.Unlock()
-	if lv.split {
-		lv.split = false
-		end := lv.sub.Range.End
-		sr.Range.End = end
-		next.End = &end
-	}
+	lv.takeSplit(sr, &next)
 	if sr.Range.End.Compare(stmtEnd) < 0 {
 		end := sr.Range.End
 		last, dropped := p.trim.Trim(b, end)
@@ -604,7 +606,7 @@ func (p *pool) afterPage(lv *running, sr *ring.Subrange, cur, next Cursor, b *si
 
 // split takes the second half of the running subrange with the most rows
 // left, estimated from the rows it read so far over its token width, if it
-// has at least four pages left.
+// has at least two pages left (so that each half gets a page).
 func (p *pool) split() (*Task, bool) {
 	p.runMu.Lock()
 	defer p.runMu.Unlock()
