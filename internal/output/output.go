@@ -30,11 +30,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -125,7 +125,8 @@ type Dir struct {
 	f       *os.File
 	comp    io.WriteCloser // gzip or zstd writer, nil for none
 	enc     sink.Sink
-	rows    int64 // rows in the current file
+	w       io.Writer // d.f, and the file's running SHA-256
+	sums    map[string]hash.Hash
 	started time.Time
 	closed  bool
 	// reopenLast is set by a resume: the first file opened continues the
@@ -236,7 +237,7 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 		}
 		n := b.Len() - from
 		if d.cfg.MaxRowsPerFile > 0 {
-			n = int(min(int64(n), d.cfg.MaxRowsPerFile-d.rows))
+			n = int(min(int64(n), d.cfg.MaxRowsPerFile-d.current().Rows))
 		}
 		part := b
 		if from != 0 || n != b.Len() {
@@ -245,10 +246,9 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 		if err := d.enc.Write(ctx, part); err != nil {
 			return fmt.Errorf("write %s: %w", d.current().Name, err)
 		}
-		d.rows += int64(n)
 		d.current().Rows += int64(n)
 		from += n
-		if d.cfg.MaxRowsPerFile > 0 && d.rows >= d.cfg.MaxRowsPerFile {
+		if d.cfg.MaxRowsPerFile > 0 && d.current().Rows >= d.cfg.MaxRowsPerFile {
 			if err := d.finishFile(); err != nil {
 				return err
 			}
@@ -272,11 +272,16 @@ func (d *Dir) ensureFile() error {
 		d.reopenLast = false
 		if reuse {
 			last := d.current()
-			f, err := os.OpenFile(filepath.Join(d.cfg.Dir, last.Name), os.O_WRONLY|os.O_APPEND, 0)
+			path := filepath.Join(d.cfg.Dir, last.Name)
+			h, err := hashFile(path) // the committed part, kept by the resume
 			if err != nil {
 				return fmt.Errorf("reopen %s: %w", last.Name, err)
 			}
-			d.f, d.rows = f, last.Rows
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return fmt.Errorf("reopen %s: %w", last.Name, err)
+			}
+			d.track(f, last.Name, h)
 			first = last.Bytes == 0
 		} else {
 			name := fmt.Sprintf("%s-%06d%s", d.cfg.Prefix, len(d.files)+1, d.ext)
@@ -284,19 +289,19 @@ func (d *Dir) ensureFile() error {
 			if err != nil {
 				return fmt.Errorf("create output file: %w", err)
 			}
-			d.f, d.rows = f, 0
+			d.track(f, name, sha256.New())
 			d.files = append(d.files, checkpoint.File{Name: name})
 		}
 	} else {
 		first = false
 	}
-	var w io.Writer = d.f
+	w := d.w
 	switch d.cfg.Compress {
 	case CompressGzip:
-		d.comp = gzip.NewWriter(d.f)
+		d.comp = gzip.NewWriter(d.w)
 		w = d.comp
 	case CompressZstd:
-		zw, err := zstd.NewWriter(d.f)
+		zw, err := zstd.NewWriter(d.w)
 		if err != nil {
 			return err
 		}
@@ -354,7 +359,7 @@ func (d *Dir) finishFile() error {
 		return err
 	}
 	err := d.f.Close()
-	d.f, d.rows = nil, 0
+	d.f, d.w = nil, nil
 	return err
 }
 
@@ -454,10 +459,15 @@ func (d *Dir) WriteManifest(m Manifest) error {
 	m.Rows = 0
 	m.Files = nil
 	for _, f := range d.files {
-		sum, err := fileSHA256(filepath.Join(d.cfg.Dir, f.Name))
-		if err != nil {
-			return err
+		h, ok := d.sums[f.Name] // hashed as written
+		if !ok {
+			// A file completed before a resume: read it once.
+			var err error
+			if h, err = hashFile(filepath.Join(d.cfg.Dir, f.Name)); err != nil {
+				return err
+			}
 		}
+		sum := hex.EncodeToString(h.Sum(nil))
 		m.Rows += f.Rows
 		m.Files = append(m.Files, ManifestFile{Name: f.Name, Rows: f.Rows, Bytes: f.Bytes, SHA256: sum})
 	}
@@ -475,20 +485,25 @@ func orNone(s string) string {
 	return s
 }
 
-func fileSHA256(path string) (string, error) {
+// track makes f the current file, hashing what is written to it with h.
+func (d *Dir) track(f *os.File, name string, h hash.Hash) {
+	if d.sums == nil {
+		d.sums = map[string]hash.Hash{}
+	}
+	d.sums[name] = h
+	d.f, d.w = f, io.MultiWriter(f, h)
+}
+
+// hashFile returns the SHA-256 state of a file's content.
+func hashFile(path string) (hash.Hash, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+		return nil, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// IsOutputFile reports whether name is one of prefix's output files.
-func IsOutputFile(prefix, name string) bool {
-	return filePattern(prefix).MatchString(name) && !strings.HasPrefix(name, ".")
+	return h, nil
 }

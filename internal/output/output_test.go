@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -55,7 +57,7 @@ func readIDs(t *testing.T, dir, format string) []int {
 	require.NoError(t, err)
 	var ids []int
 	for _, e := range entries {
-		if !IsOutputFile("t", e.Name()) {
+		if !filePattern("t").MatchString(e.Name()) {
 			continue
 		}
 		if format == FormatParquet {
@@ -168,8 +170,7 @@ func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
 			for _, f := range d2.Files() {
 				assert.LessOrEqual(t, f.Rows, int64(25), f.Name)
 			}
-			_, err = os.Stat(filepath.Join(dir, ManifestName))
-			assert.NoError(t, err)
+			assertManifest(t, dir, 100)
 		})
 	}
 }
@@ -253,4 +254,26 @@ func TestEmptyOutputHasOneFile(t *testing.T) {
 			assert.Zero(t, m.Rows)
 		})
 	}
+}
+
+// assertManifest checks manifest.json against the files on disk: the
+// total rows, and each file's size and SHA-256.
+func assertManifest(t *testing.T, dir string, rows int64) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	require.NoError(t, err)
+	var m Manifest
+	require.NoError(t, json.Unmarshal(data, &m))
+	assert.True(t, m.Complete)
+	assert.Equal(t, rows, m.Rows)
+	var sum int64
+	for _, f := range m.Files {
+		content, err := os.ReadFile(filepath.Join(dir, f.Name))
+		require.NoError(t, err)
+		h := sha256.Sum256(content)
+		assert.Equal(t, hex.EncodeToString(h[:]), f.SHA256, f.Name)
+		assert.Equal(t, int64(len(content)), f.Bytes, f.Name)
+		sum += f.Rows
+	}
+	assert.Equal(t, rows, sum)
 }
