@@ -145,29 +145,12 @@ func (c Config) Validate() error {
 	if c.PageSize < 0 {
 		bad("PageSize is %d; it must be positive (0 for the default %d)", c.PageSize, DefaultPageSize)
 	}
-	if c.Concurrency < 0 || c.Concurrency > 4096 {
-		bad("Concurrency is %d; it must be 1..4096 (0 for the default %d)", c.Concurrency, DefaultConcurrency)
-	}
 	if c.Splits < 0 {
 		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)
 	}
-	if c.PerHost < 0 {
-		bad("PerHost is %d; it must be positive (0 for the default)", c.PerHost)
-	}
-	if c.Retries < -1 {
-		bad("Retries is %d; it must be -1 (none), 0 (default) or more", c.Retries)
-	}
-	if c.BackoffBase < 0 || c.BackoffMax < 0 || (c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax) {
-		bad("BackoffBase %v and BackoffMax %v: both must be positive (0 for the defaults 100ms and 5s) and BackoffBase <= BackoffMax", c.BackoffBase, c.BackoffMax)
-	}
-	if c.RequestTimeout < 0 {
-		bad("RequestTimeout is %v; it must be positive", c.RequestTimeout)
-	}
-	if c.MaxFailedRanges < -1 {
-		bad("MaxFailedRanges is %d; it must be -1, 0 or positive", c.MaxFailedRanges)
-	}
-	if c.RowsPerSecond < 0 {
-		bad("RowsPerSecond is %v; it must be 0 (no cap) or positive", c.RowsPerSecond)
+	// The worker's settings are the worker's to check.
+	if err := c.workerConfig().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
 	}
 	if c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)) || (c.Shards == 0 && c.Shard != 0) {
 		bad("Shard %d of %d: Shard must be in 0..Shards-1", c.Shard, c.Shards)
