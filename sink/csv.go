@@ -96,9 +96,8 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	buf := s.appendHeader(s.buf[:0], b.Columns)
-	for row := range b.Len() {
-		start := len(buf)
+	s.buf = s.appendHeader(s.buf[:0], b.Columns)
+	return s.writeRows(b.Len(), func(buf []byte, row int) ([]byte, error) {
 		for col := range b.Columns {
 			if col > 0 {
 				buf = append(buf, s.delim...)
@@ -113,11 +112,7 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 			var err error
 			buf, err = s.enc.appendText(buf, t, v)
 			if err != nil {
-				s.buf = buf[:start]
-				if werr := s.flush(); werr != nil {
-					return werr
-				}
-				return fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
+				return buf, fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
 			}
 			if len(buf) == fieldStart {
 				// Only text and blobs have empty values; blobs render as
@@ -127,17 +122,8 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 				buf = csvQuote(buf, fieldStart)
 			}
 		}
-		buf = append(buf, s.eol...)
-		if len(buf) >= flushAt {
-			s.buf = buf
-			if err := s.flush(); err != nil {
-				return err
-			}
-			buf = s.buf
-		}
-	}
-	s.buf = buf
-	return s.flush()
+		return append(buf, s.eol...), nil
+	})
 }
 
 // WriteHeader writes the header row of cols now if it is due (not

@@ -194,11 +194,8 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		}
 		return appendClock(dst, ns/1e9, ns%1e9, 9), nil
 	case cqltype.Inet:
-		switch len(v) {
-		case 4:
-			return netip.AddrFrom4([4]byte(v)).AppendTo(dst), nil
-		case 16:
-			return netip.AddrFrom16([16]byte(v)).AppendTo(dst), nil
+		if out, ok := appendInet(dst, v); ok {
+			return out, nil
 		}
 	case cqltype.KindDuration:
 		if out, ok := appendDuration(dst, v); ok {
@@ -328,8 +325,7 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 		open, end = '{', '}'
 	}
 	dst = append(dst, open)
-	rest := v
-	for i := range t.Elems {
+	err := forFields(t, v, func(i int, elem []byte) error {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -341,22 +337,38 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 			dst = appendJSONStringOf(dst, name)
 			dst = append(dst, ':')
 		}
+		var err error
+		dst, err = e.appendJSON(dst, &t.Elems[i], elem)
+		return err
+	})
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, end), nil
+}
+
+// forFields calls f with each field of the tuple or UDT value v, in the
+// order of t.Elems; fields missing at the end of v are null (nil). It
+// returns the first error of f, or a malformed error when a field is cut
+// short or bytes remain after the last field.
+func forFields(t *cqltype.Type, v []byte, f func(i int, elem []byte) error) error {
+	rest := v
+	for i := range t.Elems {
 		var elem []byte
 		if len(rest) > 0 {
 			var ok bool
 			if elem, rest, ok = cqltype.ReadValue(rest); !ok {
-				return dst, malformed(t, v)
+				return malformed(t, v)
 			}
 		}
-		var err error
-		if dst, err = e.appendJSON(dst, &t.Elems[i], elem); err != nil {
-			return dst, err
+		if err := f(i, elem); err != nil {
+			return err
 		}
 	}
 	if len(rest) != 0 {
-		return dst, malformed(t, v)
+		return malformed(t, v)
 	}
-	return append(dst, end), nil
+	return nil
 }
 
 // appendVarint appends the two's-complement big-endian integer v in
@@ -571,6 +583,18 @@ func appendTimestamp(dst []byte, ms int64) []byte {
 	return append(dst, 'Z')
 }
 
+// appendInet appends an inet address in its text form. It reports false
+// for bytes that are not an IPv4 or IPv6 address.
+func appendInet(dst, v []byte) ([]byte, bool) {
+	switch len(v) {
+	case 4:
+		return netip.AddrFrom4([4]byte(v)).AppendTo(dst), true
+	case 16:
+		return netip.AddrFrom16([16]byte(v)).AppendTo(dst), true
+	}
+	return dst, false
+}
+
 // appendPadded appends x in decimal with at least width digits.
 func appendPadded(dst []byte, x uint64, width int) []byte {
 	var buf [20]byte
@@ -589,19 +613,11 @@ func appendPadded(dst []byte, x uint64, width int) []byte {
 // ("1y2mo3d4h5m6s7ms8us9ns", "-5ns", "0s"). It reports false for bytes
 // that are not a duration.
 func appendDuration(dst, v []byte) ([]byte, bool) {
-	var vals [3]int64
-	for i := range vals {
-		x, n, ok := cqltype.ReadVint(v)
-		if !ok {
-			return dst, false
-		}
-		vals[i], v = x, v[n:]
-	}
-	months, days, nanos := vals[0], vals[1], vals[2]
-	if len(v) != 0 || months != int64(int32(months)) || days != int64(int32(days)) ||
-		!(months >= 0 && days >= 0 && nanos >= 0 || months <= 0 && days <= 0 && nanos <= 0) {
+	m32, d32, nanos, ok := readDuration(v)
+	if !ok {
 		return dst, false
 	}
+	months, days := int64(m32), int64(d32)
 	if months == 0 && days == 0 && nanos == 0 {
 		return append(dst, "0s"...), true
 	}
@@ -638,6 +654,25 @@ func appendDuration(dst, v []byte) ([]byte, bool) {
 	dst = unit(dst, ns%ms/us, "us")
 	dst = unit(dst, ns%us, "ns")
 	return dst, true
+}
+
+// readDuration reads a serialized duration: three vints, months and days
+// in int32 range, all of one sign, nothing after. It reports false for
+// bytes that are not a duration.
+func readDuration(v []byte) (months, days int32, nanos int64, ok bool) {
+	var vals [3]int64
+	for i := range vals {
+		x, n, ok := cqltype.ReadVint(v)
+		if !ok {
+			return 0, 0, 0, false
+		}
+		vals[i], v = x, v[n:]
+	}
+	if len(v) != 0 || vals[0] != int64(int32(vals[0])) || vals[1] != int64(int32(vals[1])) ||
+		!(vals[0] >= 0 && vals[1] >= 0 && vals[2] >= 0 || vals[0] <= 0 && vals[1] <= 0 && vals[2] <= 0) {
+		return 0, 0, 0, false
+	}
+	return int32(vals[0]), int32(vals[1]), vals[2], true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -51,9 +51,8 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 		return s.err
 	}
 	s.prepareKeys(b.Columns)
-	buf := s.buf[:0]
-	for row := range b.Len() {
-		start := len(buf)
+	s.buf = s.buf[:0]
+	return s.writeRows(b.Len(), func(buf []byte, row int) ([]byte, error) {
 		buf = append(buf, '{')
 		prev := 0
 		for col := range b.Columns {
@@ -62,24 +61,11 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 			var err error
 			buf, err = s.enc.appendJSON(buf, &b.Columns[col].typ, b.Value(row, col))
 			if err != nil {
-				s.buf = buf[:start]
-				if werr := s.flush(); werr != nil {
-					return werr
-				}
-				return fmt.Errorf("json lines: row %d column %s: %w", row, b.Columns[col].Name, err)
+				return buf, fmt.Errorf("json lines: row %d column %s: %w", row, b.Columns[col].Name, err)
 			}
 		}
-		buf = append(buf, '}', '\n')
-		if len(buf) >= flushAt {
-			s.buf = buf
-			if err := s.flush(); err != nil {
-				return err
-			}
-			buf = s.buf
-		}
-	}
-	s.buf = buf
-	return s.flush()
+		return append(buf, '}', '\n'), nil
+	})
 }
 
 // prepareKeys renders the object keys of cols.

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"net/netip"
 	"reflect"
 	"slices"
 	"strconv"
@@ -439,12 +438,8 @@ func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
 		pv = p.text(start)
 	case pqInet:
 		start := len(p.scratch)
-		switch len(v) {
-		case 4:
-			p.scratch = netip.AddrFrom4([4]byte(v)).AppendTo(p.scratch)
-		case 16:
-			p.scratch = netip.AddrFrom16([16]byte(v)).AppendTo(p.scratch)
-		default:
+		var ok bool
+		if p.scratch, ok = appendInet(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)
@@ -532,39 +527,7 @@ func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
 // emitStruct adds a tuple or UDT; fields missing at the end of the value
 // are null.
 func (p *pqRows) emitStruct(n *pqNode, v []byte, r int) error {
-	rest := v
-	for _, f := range n.kids {
-		var e []byte
-		if len(rest) > 0 {
-			var ok bool
-			if e, rest, ok = cqltype.ReadValue(rest); !ok {
-				return malformed(n.t, v)
-			}
-		}
-		if err := p.emit(f, e, r); err != nil {
-			return err
-		}
-	}
-	if len(rest) != 0 {
-		return malformed(n.t, v)
-	}
-	return nil
-}
-
-// readDuration reads a serialized duration, checked as appendDuration
-// checks it.
-func readDuration(v []byte) (months, days int32, nanos int64, ok bool) {
-	var vals [3]int64
-	for i := range vals {
-		x, n, ok := cqltype.ReadVint(v)
-		if !ok {
-			return 0, 0, 0, false
-		}
-		vals[i], v = x, v[n:]
-	}
-	if len(v) != 0 || vals[0] != int64(int32(vals[0])) || vals[1] != int64(int32(vals[1])) ||
-		!(vals[0] >= 0 && vals[1] >= 0 && vals[2] >= 0 || vals[0] <= 0 && vals[1] <= 0 && vals[2] <= 0) {
-		return 0, 0, 0, false
-	}
-	return int32(vals[0]), int32(vals[1]), vals[2], true
+	return forFields(n.t, v, func(i int, e []byte) error {
+		return p.emit(n.kids[i], e, r)
+	})
 }

@@ -27,3 +27,32 @@ func (o *textOut) flush() error {
 	}
 	return nil
 }
+
+// writeRows renders rows 0 to n-1 into buf with row, which appends row i
+// to buf and returns it, extended, even with an error. buf goes to the
+// writer in flushAt-sized chunks. When a row fails, the row is dropped,
+// the rows before it are flushed and row's error is returned, unless the
+// flush fails. The rows are appended to whatever buf already holds.
+func (o *textOut) writeRows(n int, row func(buf []byte, i int) ([]byte, error)) error {
+	buf := o.buf
+	for i := range n {
+		start := len(buf)
+		var err error
+		if buf, err = row(buf, i); err != nil {
+			o.buf = buf[:start]
+			if werr := o.flush(); werr != nil {
+				return werr
+			}
+			return err
+		}
+		if len(buf) >= flushAt {
+			o.buf = buf
+			if err := o.flush(); err != nil {
+				return err
+			}
+			buf = o.buf
+		}
+	}
+	o.buf = buf
+	return o.flush()
+}
