@@ -1,7 +1,11 @@
 package cli_test
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +15,8 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/cli"
+	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // breakdown parses the table count prints on stderr with --by: a header
@@ -38,11 +44,32 @@ func sumFirst(t *testing.T, rows [][]string) int64 {
 	return sum
 }
 
+// partitionCounts reads the demo table's partition keys with the library
+// and returns each partition's rows, keyed as count --by partition prints
+// keys ("tenant-3, 1846"), and its token.
+func partitionCounts(t *testing.T, s *sim) (rows map[string]int64, tokens map[string]int64) {
+	t.Helper()
+	rows, tokens = map[string]int64{}, map[string]int64{}
+	for _, line := range s.exportJSONL(t, scanner.Config{Columns: []string{"tenant", "bucket"}}) {
+		var k struct {
+			Tenant string `json:"tenant"`
+			Bucket int32  `json:"bucket"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(line), &k))
+		key := fmt.Sprintf("%s, %d", k.Tenant, k.Bucket)
+		rows[key]++
+		bucket := binary.BigEndian.AppendUint32(nil, uint32(k.Bucket))
+		tokens[key] = partitioner.Murmur3Token(partitioner.CompositeKey([][]byte{[]byte(k.Tenant), bucket}))
+	}
+	return rows, tokens
+}
+
 func TestCount(t *testing.T) {
 	t.Parallel()
 	const rows = 6000
 	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: rows})
 	total := strconv.Itoa(rows) + "\n"
+	refRows, refTokens := partitionCounts(t, s)
 
 	t.Run("total alone on stdout", func(t *testing.T) {
 		t.Parallel()
@@ -66,6 +93,20 @@ func TestCount(t *testing.T) {
 		}
 		assert.Len(t, ids, len(ranges), "each range listed once")
 		assert.EqualValues(t, rows, sumFirst(t, ranges))
+		// Each range's count is the rows whose token lies in (start, end].
+		for _, rr := range ranges {
+			start, err := strconv.ParseInt(rr[2], 10, 64)
+			require.NoError(t, err)
+			end, err := strconv.ParseInt(rr[3], 10, 64)
+			require.NoError(t, err)
+			var want int64
+			for key, tok := range refTokens {
+				if tok > start && tok <= end {
+					want += refRows[key]
+				}
+			}
+			assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
+		}
 	})
 
 	t.Run("by host", func(t *testing.T) {
@@ -85,11 +126,25 @@ func TestCount(t *testing.T) {
 
 	t.Run("by partition", func(t *testing.T) {
 		t.Parallel()
-		r := run(t, s.args("count", "-q", "--by", "partition", "--top", "3")...)
+		// Pages of 50 rows: the large partition spans many pages.
+		r := run(t, s.args("count", "-q", "--by", "partition", "--top", "3", "--page-size", "50")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
 		parts := breakdown(t, r.stderr, "rows", "partition")
 		require.Len(t, parts, 3)
+		// Every partition listed has its true row count, and they are the
+		// largest ones.
+		counts := make([]int64, 0, len(refRows))
+		for _, n := range refRows {
+			counts = append(counts, n)
+		}
+		slices.Sort(counts)
+		slices.Reverse(counts)
+		for i, p := range parts {
+			key := strings.TrimSuffix(strings.TrimPrefix(strings.Join(p[1:], " "), "("), ")")
+			assert.Equal(t, strconv.FormatInt(refRows[key], 10), p[0], "partition %s", key)
+			assert.Equal(t, strconv.FormatInt(counts[i], 10), p[0], "rank %d", i)
+		}
 		// The demo's one very large partition holds Rows/10 rows
 		// (DemoConfig.LargePartitionRows' default); ordinary ones at most
 		// 2*20-1.
