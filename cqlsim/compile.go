@@ -24,6 +24,7 @@ type statement struct {
 	binds    []colSpec // one per bind marker
 	sel      *selectPlan
 	write    *writePlan
+	batch    []*writePlan // BEGIN BATCH ... APPLY BATCH: its statements
 }
 
 // stale reports whether the table st was planned against has been dropped,
@@ -31,17 +32,22 @@ type statement struct {
 // statement: its next EXECUTE is answered UNPREPARED and the driver prepares
 // it again, against the new table.
 func (st *statement) stale(s *schema) bool {
-	var t *table
+	var tables []*table
 	switch {
 	case st.sel != nil:
-		t = st.sel.t
+		tables = append(tables, st.sel.t)
 	case st.write != nil:
-		t = st.write.t
-	default:
-		return false
+		tables = append(tables, st.write.t)
 	}
-	cur, err := s.lookupTable(t.keyspace, t.name)
-	return err != nil || cur != t
+	for _, w := range st.batch {
+		tables = append(tables, w.t)
+	}
+	for _, t := range tables {
+		if cur, err := s.lookupTable(t.keyspace, t.name); err != nil || cur != t {
+			return true
+		}
+	}
+	return false
 }
 
 // prepared is a prepared statement of a node.
@@ -82,9 +88,11 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 		st.keyspace, st.table = w.t.keyspace, w.t.name
 	case *cqlparse.Batch:
 		for _, inner := range s.Statements {
-			if _, err := c.planWrite(ks, inner, b); err != nil {
+			w, err := c.planWrite(ks, inner, b)
+			if err != nil {
 				return nil, err
 			}
+			st.batch = append(st.batch, w)
 		}
 	case *cqlparse.CreateTable:
 		st.keyspace = orDefault(s.Table.Keyspace, ks)

@@ -216,6 +216,38 @@ func TestStatements(t *testing.T) {
 		assert.Equal(t, gocql.ErrCodeConfig, requestCode(t, err))
 	})
 
+	t.Run("allow filtering", func(t *testing.T) {
+		t.Parallel()
+		ks := newKeyspace(t)
+		mustExec(t, s, `CREATE TABLE `+ks+`.t (k1 int, k2 int, c int, v int, PRIMARY KEY ((k1, k2), c))`)
+		for k1 := range 3 {
+			for k2 := range 3 {
+				for c := range 4 {
+					require.NoError(t, s.Query(`INSERT INTO `+ks+`.t (k1, k2, c, v) VALUES (?, ?, ?, ?)`, k1, k2, c, k1*100+k2*10+c).Exec())
+				}
+			}
+		}
+		tests := []struct {
+			query string
+			args  []any
+			want  []int // sorted: partitions come in token order
+		}{
+			{`SELECT v FROM ` + ks + `.t WHERE v = ? ALLOW FILTERING`, []any{121}, []int{121}},
+			{`SELECT v FROM ` + ks + `.t WHERE v >= ? AND v < ? ALLOW FILTERING`, []any{210, 222}, []int{210, 211, 212, 213, 220, 221}},
+			{`SELECT v FROM ` + ks + `.t WHERE k1 = ? ALLOW FILTERING`, []any{1}, []int{100, 101, 102, 103, 110, 111, 112, 113, 120, 121, 122, 123}},
+			{`SELECT v FROM ` + ks + `.t WHERE k2 = ? AND c >= ? ALLOW FILTERING`, []any{2, 2}, []int{22, 23, 122, 123, 222, 223}},
+			{`SELECT v FROM ` + ks + `.t WHERE k1 = ? AND v > ? ALLOW FILTERING`, []any{0, 12}, []int{13, 20, 21, 22, 23}},
+			{`SELECT v FROM ` + ks + `.t WHERE v = ? ALLOW FILTERING`, []any{999}, nil},
+		}
+		for _, tt := range tests {
+			for _, pageSize := range []int{2, 5000} {
+				got := scanInts(t, s.Query(tt.query, tt.args...).PageSize(pageSize).Iter())
+				slices.Sort(got)
+				assert.Equal(t, tt.want, got, "%s %v page size %d", tt.query, tt.args, pageSize)
+			}
+		}
+	})
+
 	t.Run("limit and count", func(t *testing.T) {
 		t.Parallel()
 		ks := newKeyspace(t)
@@ -225,21 +257,32 @@ func TestStatements(t *testing.T) {
 				require.NoError(t, s.Query(`INSERT INTO `+ks+`.t (k, c, v) VALUES (?, ?, ?)`, k, c, c).Exec())
 			}
 		}
+		// Every partition holds v = 0..9 in clustering order, so the first
+		// n rows read are 0..9 repeated, whatever the partition order.
+		cycle := func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i % 10
+			}
+			return out
+		}
 		tests := []struct {
 			query    string
 			args     []any
 			pageSize int
 			want     int
+			rows     []int
 		}{
-			{`SELECT v FROM ` + ks + `.t LIMIT 25`, nil, 5000, 25},
-			{`SELECT v FROM ` + ks + `.t LIMIT 25`, nil, 7, 25},
-			{`SELECT v FROM ` + ks + `.t LIMIT ?`, []any{33}, 10, 33},
-			{`SELECT v FROM ` + ks + `.t LIMIT 1000`, nil, 3, 100},
-			{`SELECT v FROM ` + ks + `.t WHERE k = 3 LIMIT 4`, nil, 3, 4},
+			{`SELECT v FROM ` + ks + `.t LIMIT 25`, nil, 5000, 25, cycle(25)},
+			{`SELECT v FROM ` + ks + `.t LIMIT 25`, nil, 7, 25, cycle(25)},
+			{`SELECT v FROM ` + ks + `.t LIMIT ?`, []any{33}, 10, 33, cycle(33)},
+			{`SELECT v FROM ` + ks + `.t LIMIT 1000`, nil, 3, 100, cycle(100)},
+			{`SELECT v FROM ` + ks + `.t WHERE k = 3 LIMIT 4`, nil, 3, 4, []int{0, 1, 2, 3}},
 		}
 		for _, tt := range tests {
 			got := scanInts(t, s.Query(tt.query, tt.args...).PageSize(tt.pageSize).Iter())
 			assert.Len(t, got, tt.want, "%s page size %d", tt.query, tt.pageSize)
+			assert.Equal(t, tt.rows, got, "%s page size %d", tt.query, tt.pageSize)
 		}
 		counts := []struct {
 			query string
@@ -674,6 +717,48 @@ func TestEmptyPages(t *testing.T) {
 	var n int64
 	require.NoError(t, s.Query(`SELECT count(*) FROM ks.t`).Scan(&n))
 	assert.Equal(t, int64(len(live)), n)
+}
+
+// TestClusteringSliceBudget checks that rows a WHERE clause rejects do not
+// use up the tombstone budget, which counts deleted rows only: a clustering
+// slice far into a big partition returns full pages, none empty.
+func TestClusteringSliceBudget(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4, TombstoneBudget: 10})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v int, PRIMARY KEY (k, c))`)
+	const rows = 3000
+	for start := 0; start < rows; start += 100 {
+		b := s.Batch(gocql.UnloggedBatch)
+		for c := start; c < start+100; c++ {
+			b.Query(`INSERT INTO ks.t (k, c, v) VALUES (?, ?, ?)`, 1, c, c)
+		}
+		require.NoError(t, s.ExecuteBatch(b))
+	}
+	var want []int
+	for c := 2500 + 1; c < rows; c++ {
+		want = append(want, c)
+	}
+
+	var got []int
+	var state []byte
+	pages := 0
+	for {
+		it := s.Query(`SELECT c FROM ks.t WHERE k = ? AND c > ?`, 1, 2500).PageSize(100).PageState(state).Iter()
+		page := scanInts(t, it)
+		state = it.PageState()
+		pages++
+		if len(state) == 0 {
+			got = append(got, page...)
+			break
+		}
+		require.NotEmpty(t, page, "empty page %d with a paging state", pages)
+		got = append(got, page...)
+		require.Less(t, pages, rows, "paging does not end")
+	}
+	assert.Equal(t, want, got)
+	assert.Equal(t, 5, pages)
 }
 
 // goldenVector is a key with the token Cassandra gives it.

@@ -24,10 +24,6 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 		if err := c.injectFault(st.keyspace, params.Consistency, false); err != nil {
 			return result{}, err
 		}
-		// Re-resolve the table: a prepared statement outlives DROP TABLE.
-		if _, err := cl.schema.lookupTable(st.keyspace, st.table); err != nil {
-			return result{}, err
-		}
 		return cl.runSelect(c.node, st.sel, params)
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
 		if err := c.injectFault(st.keyspace, params.Consistency, true); err != nil {
@@ -43,11 +39,14 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 		}
 		return voidResult(), nil
 	case *cqlparse.Batch:
-		for _, inner := range s.Statements {
-			w, err := cl.planWrite(c.currentKeyspace(), inner, &binder{st: &statement{binds: make([]colSpec, len(params.Values))}})
-			if err != nil {
+		// Planned and checked by compile; applied as conn.batch does: one
+		// fault for the whole batch, then each statement in order.
+		if len(st.batch) > 0 {
+			if err := c.injectFault(st.batch[0].t.keyspace, params.Consistency, true); err != nil {
 				return result{}, err
 			}
+		}
+		for _, w := range st.batch {
 			if _, err := cl.runWrite(w, params.Values, nil); err != nil {
 				return result{}, err
 			}

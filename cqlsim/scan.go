@@ -225,7 +225,6 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 				return nil
 			}
 		}
-		s.more = false
 		return nil
 	}
 	if tr.empty {
@@ -256,26 +255,21 @@ func (s *scan) partition(part *partition, startRow int) bool {
 	var cells [][]byte
 	for ri := startRow; ri < len(part.rows); ri++ {
 		r := &part.rows[ri]
-		if s.pageSize > 0 {
-			s.last = position{tok: part.tok, key: part.key, ck: r.cells[:cellsPrefixLen(r.cells, len(t.ck))]}
-		}
-		skip := r.dead
-		if !skip && len(s.filters) > 0 {
-			cells = unpackInto(cells, r.cells, ncells)
-			for i := range s.filters {
-				if !s.filters[i].match(pkCells, cells) {
-					skip = true
-					break
-				}
-			}
-		}
-		if skip {
+		if r.dead {
+			// Only deleted rows use up the budget: rows a filter rejects
+			// are live data, as in Cassandra.
 			s.dead++
 			if s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
-				s.more = true
+				s.stop(part, r)
 				return false
 			}
 			continue
+		}
+		if len(s.filters) > 0 {
+			cells = unpackInto(cells, r.cells, ncells)
+			if !s.matches(pkCells, cells) {
+				continue
+			}
 		}
 		if s.p.count {
 			s.counted++
@@ -290,11 +284,28 @@ func (s *scan) partition(part *partition, startRow int) bool {
 			}
 		}
 		if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || s.w.bytes >= s.c.cfg.PageBytes) {
-			s.more = true
+			s.stop(part, r)
 			return false
 		}
 	}
 	return true
+}
+
+// matches reports whether a live row passes every filter.
+func (s *scan) matches(pkCells, cells [][]byte) bool {
+	for i := range s.filters {
+		if !s.filters[i].match(pkCells, cells) {
+			return false
+		}
+	}
+	return true
+}
+
+// stop ends the page after row r of part, the last row examined, with more
+// to read.
+func (s *scan) stop(part *partition, r *row) {
+	s.more = true
+	s.last = position{tok: part.tok, key: part.key, ck: r.cells[:cellsPrefixLen(r.cells, len(s.p.t.ck))]}
 }
 
 func unpackInto(dst [][]byte, b []byte, n int) [][]byte {

@@ -330,15 +330,12 @@ func (c *Cluster) bindIn(t *table, v cqlparse.Term, col *column, b *binder) {
 		}
 		return
 	}
-	b.term(t, v, "in("+col.name+")", cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{col.typ}})
+	b.term(t, v, "in("+col.name+")", cqltype.ListOf(col.typ))
 }
 
 // bindMulti types the markers of (c1, c2) op (...).
 func (c *Cluster) bindMulti(t *table, rel cqlparse.Relation, cols []*column, b *binder) {
-	tupleType := cqltype.Type{Kind: cqltype.Tuple}
-	for _, col := range cols {
-		tupleType.Elems = append(tupleType.Elems, col.typ)
-	}
+	tupleType := tupleTypeOf(cols)
 	name := "(" + strings.Join(rel.Columns, ",") + ")"
 	switch v := rel.Value.(type) {
 	case *cqlparse.TupleLit:
@@ -353,7 +350,7 @@ func (c *Cluster) bindMulti(t *table, rel cqlparse.Relation, cols []*column, b *
 		}
 	default:
 		if rel.Op == cqlparse.OpIn {
-			b.term(t, v, "in"+name, cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{tupleType}})
+			b.term(t, v, "in"+name, cqltype.ListOf(tupleType))
 		} else {
 			b.term(t, v, name, tupleType)
 		}
@@ -419,23 +416,26 @@ func compareTuple(cols []*column, cell func(*column) []byte, vals [][]byte) int 
 	return 0
 }
 
+// tupleTypeOf is the type of a tuple of values of cols, as (c1, c2) op
+// (...) binds it.
+func tupleTypeOf(cols []*column) cqltype.Type {
+	tt := cqltype.Type{Kind: cqltype.Tuple, Elems: make([]cqltype.Type, len(cols))}
+	for i, col := range cols {
+		tt.Elems[i] = col.typ
+	}
+	return tt
+}
+
+// splitTuple splits n [bytes] values; nil if b is truncated.
 func splitTuple(b []byte, n int) [][]byte {
 	out := make([][]byte, 0, n)
 	for range n {
-		if len(b) < 4 {
+		v, rest, ok := cqltype.ReadValue(b)
+		if !ok {
 			return nil
 		}
-		l := int32(binary.BigEndian.Uint32(b))
-		b = b[4:]
-		if l < 0 {
-			out = append(out, nil)
-			continue
-		}
-		if int(l) > len(b) {
-			return nil
-		}
-		out = append(out, b[:l])
-		b = b[l:]
+		out = append(out, v)
+		b = rest
 	}
 	return out
 }
@@ -464,21 +464,13 @@ func (c *Cluster) bindFilters(p *selectPlan, vals [][]byte) ([]boundFilter, erro
 		col := f.cols[0]
 		switch {
 		case len(f.cols) > 1 && bf.in:
-			tupleType := cqltype.Type{Kind: cqltype.Tuple}
-			for _, cl := range f.cols {
-				tupleType.Elems = append(tupleType.Elems, cl.typ)
-			}
-			cands, err := c.inCandidates(f.term, "("+col.name+",...)", tupleType, vals)
+			cands, err := c.inCandidates(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
 			if err != nil {
 				return nil, err
 			}
 			bf.vals = cands
 		case len(f.cols) > 1:
-			tupleType := cqltype.Type{Kind: cqltype.Tuple}
-			for _, cl := range f.cols {
-				tupleType.Elems = append(tupleType.Elems, cl.typ)
-			}
-			v, err := c.eval(f.term, "("+col.name+",...)", tupleType, vals)
+			v, err := c.eval(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
 			if err != nil {
 				return nil, err
 			}
@@ -520,8 +512,7 @@ func (c *Cluster) inCandidates(term cqlparse.Term, name string, typ cqltype.Type
 		}
 		return out, nil
 	}
-	lt := cqltype.Type{Kind: cqltype.List, Elems: []cqltype.Type{typ}}
-	v, err := c.eval(term, "in("+name+")", lt, vals)
+	v, err := c.eval(term, "in("+name+")", cqltype.ListOf(typ), vals)
 	if err != nil {
 		return nil, err
 	}

@@ -201,6 +201,14 @@ func (t *table) upsert(p *partition, ck [][]byte, regular map[int][]byte) {
 	p.rows[i] = row{cells: packed}
 }
 
+// tombstone turns r into a row tombstone: it keeps the clustering cells and
+// nulls the regular ones. The store's write lock is held.
+func (t *table) tombstone(r *row) {
+	n := cellsPrefixLen(r.cells, len(t.ck))
+	r.cells = packCells(r.cells[:n:n], make([][]byte, len(t.regular)))
+	r.dead = true
+}
+
 // position is where a page stopped: after the row with clustering ck of the
 // partition key, or after the whole partition when ck is nil and
 // partitionDone is set.

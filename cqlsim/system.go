@@ -371,28 +371,32 @@ func encodeVirtualRow(t *table, m map[string]any) (pk, cells [][]byte, err error
 func (s *scan) virtual(n *Node, offset int32) error {
 	t := s.p.t
 	gen := t.virtual.rows(n)
-	var rows [][2][][]byte
+	type vrow struct {
+		pk, cells [][]byte
+		ck        []byte // packed clustering cells, for sorting
+	}
+	var vrows []vrow
 	for _, m := range gen {
 		pk, cells, err := encodeVirtualRow(t, m)
 		if err != nil {
 			return serverf("%v", err)
 		}
-		rows = append(rows, [2][][]byte{pk, cells})
+		vrows = append(vrows, vrow{pk: pk, cells: cells, ck: packCells(nil, cells[:len(t.ck)])})
 	}
 	// Order as Cassandra would for display stability: by the key columns.
-	sort.SliceStable(rows, func(i, j int) bool {
+	sort.SliceStable(vrows, func(i, j int) bool {
 		for k, col := range t.pk {
-			if r := cqltype.Compare(col.typ, rows[i][0][k], rows[j][0][k]); r != 0 {
+			if r := cqltype.Compare(col.typ, vrows[i].pk[k], vrows[j].pk[k]); r != 0 {
 				return r < 0
 			}
 		}
-		return t.compareCK(packCells(nil, rows[i][1][:len(t.ck)]), packCells(nil, rows[j][1][:len(t.ck)])) < 0
+		return t.compareCK(vrows[i].ck, vrows[j].ck) < 0
 	})
 	matched := int32(0)
-	for _, r := range rows {
+	for _, r := range vrows {
 		ok := true
 		for i := range s.filters {
-			if !s.filters[i].match(r[0], r[1]) {
+			if !s.filters[i].match(r.pk, r.cells) {
 				ok = false
 				break
 			}
@@ -416,12 +420,12 @@ func (s *scan) virtual(n *Node, offset int32) error {
 		for _, o := range s.p.out {
 			switch {
 			case o.kind == outToken:
-				_, tk := s.c.partitionKey(r[0])
+				_, tk := s.c.partitionKey(r.pk)
 				s.w.buf = cqltype.AppendValue(s.w.buf, s.c.tokenBytes(tk))
 			case o.col.kind == kindPartitionKey:
-				s.w.buf = cqltype.AppendValue(s.w.buf, r[0][o.col.cell])
+				s.w.buf = cqltype.AppendValue(s.w.buf, r.pk[o.col.cell])
 			default:
-				s.w.buf = cqltype.AppendValue(s.w.buf, r[1][o.col.cell])
+				s.w.buf = cqltype.AppendValue(s.w.buf, r.cells[o.col.cell])
 			}
 		}
 		if s.remaining > 0 {

@@ -17,6 +17,7 @@ type writePlan struct {
 	where       []cqlparse.Relation
 	ifNotExists bool
 	delCols     []*column
+	sel         *selectPlan // UPDATE and DELETE: the rows the WHERE clause names
 }
 
 type assignment struct {
@@ -170,6 +171,23 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder) (*writeP
 			b.term(t, rel.Value, cl.name, cl.typ)
 		}
 	}
+	// The WHERE clause names partitions and rows as a SELECT's would. Its
+	// markers are typed above; planWhere binds them again, into a scratch
+	// binder.
+	sel := &selectPlan{t: t}
+	scratch := &binder{st: &statement{binds: make([]colSpec, len(b.st.binds))}}
+	where := &cqlparse.Select{Table: cqlparse.TableName{Keyspace: t.keyspace, Name: t.name}, Star: true, Where: w.where}
+	if err := c.planWhere(sel, where, scratch); err != nil {
+		return nil, err
+	}
+	if sel.pkTerms == nil {
+		var names []string
+		for _, cl := range t.pk {
+			names = append(names, cl.name)
+		}
+		return nil, invalidf("Some partition key parts are missing: %s", strings.Join(names, ", "))
+	}
+	w.sel = sel
 	return w, nil
 }
 
@@ -229,20 +247,9 @@ func (c *Cluster) runWrite(w *writePlan, vals [][]byte, existing *[]byte) (appli
 		t.upsert(st.getOrCreatePartition(key, pk, tk), ck, regular)
 		return true, nil
 	}
-	// UPDATE and DELETE: the WHERE clause names partitions and rows.
-	sel := &selectPlan{t: t}
-	b := &binder{st: &statement{binds: make([]colSpec, len(vals)+64)}}
-	s := &cqlparse.Select{Table: cqlparse.TableName{Keyspace: t.keyspace, Name: t.name}, Star: true, Where: w.where}
-	if err := c.planWhere(sel, s, b); err != nil {
-		return false, err
-	}
-	if sel.pkTerms == nil {
-		var names []string
-		for _, cl := range t.pk {
-			names = append(names, cl.name)
-		}
-		return false, invalidf("Some partition key parts are missing: %s", strings.Join(names, ", "))
-	}
+	// UPDATE and DELETE: the WHERE clause, planned in planWrite, names
+	// partitions and rows.
+	sel := w.sel
 	filters, err := c.bindFilters(sel, vals)
 	if err != nil {
 		return false, err
@@ -338,10 +345,7 @@ func (c *Cluster) applyDelete(w *writePlan, filters []boundFilter, cands []*part
 				r.cells = packCells(nil, cells)
 				continue
 			}
-			// A row tombstone: keep the clustering cells only.
-			r.cells = r.cells[:cellsPrefixLen(r.cells, len(t.ck)):cellsPrefixLen(r.cells, len(t.ck))]
-			r.cells = packCells(r.cells, make([][]byte, len(t.regular)))
-			r.dead = true
+			t.tombstone(r)
 		}
 	}
 	return nil
