@@ -265,7 +265,7 @@ func (g *demoGen) partition(pi int) *partition {
 	bucket := binary.BigEndian.AppendUint32(nil, uint32(pi))
 	cells := [][]byte{tenant, bucket}
 	key, tk := g.c.partitionKey(cells)
-	return g.t.store.getOrCreatePartition(key, cells, tk)
+	return g.t.store.getOrCreatePartition(key, packCells(nil, cells), tk)
 }
 
 // ckOf is the clustering of row j: ts DESC (newer first), seq.

@@ -145,12 +145,7 @@ func (c *conn) prepare(query string) (result, error) {
 // appendPreparedMetadata encodes the bind variables' <metadata> with the
 // partition key indexes drivers use for token-aware routing.
 func appendPreparedMetadata(dst []byte, st *statement) []byte {
-	global := len(st.binds) > 0
-	for _, b := range st.binds {
-		if b.ks != st.binds[0].ks || b.table != st.binds[0].table {
-			global = false
-		}
-	}
+	global := globalSpec(st.binds)
 	flags := int32(0)
 	if global {
 		flags = 0x0001
@@ -162,19 +157,7 @@ func appendPreparedMetadata(dst []byte, st *statement) []byte {
 	for _, i := range pk {
 		dst = cqlproto.AppendShort(dst, uint16(i))
 	}
-	if global {
-		dst = cqlproto.AppendString(dst, st.binds[0].ks)
-		dst = cqlproto.AppendString(dst, st.binds[0].table)
-	}
-	for _, b := range st.binds {
-		if !global {
-			dst = cqlproto.AppendString(dst, b.ks)
-			dst = cqlproto.AppendString(dst, b.table)
-		}
-		dst = cqlproto.AppendString(dst, b.name)
-		dst = b.typ.AppendOption(dst)
-	}
-	return dst
+	return appendColSpecs(dst, st.binds, global)
 }
 
 // pkIndexes finds, for each partition key column in order, the bind marker

@@ -155,7 +155,7 @@ func (s *scan) candidateKeys(vals [][]byte) ([]*partition, error) {
 			if len(key) == 0 {
 				return errEmptyKey
 			}
-			out = append(out, &partition{tok: tk, key: bytes.Clone(key)})
+			out = append(out, &partition{tok: tk, key: bytes.Clone(key), pk: packCells(nil, cells)})
 			return nil
 		}
 		for _, v := range lists[i] {

@@ -658,12 +658,7 @@ func appendRows(dst []byte, specs []colSpec, skipMeta bool, state []byte, w *row
 // appendMetadata encodes <metadata> for rows.
 func appendMetadata(dst []byte, specs []colSpec, skipMeta bool, state []byte) []byte {
 	flags := int32(0)
-	global := len(specs) > 0
-	for _, s := range specs {
-		if s.ks != specs[0].ks || s.table != specs[0].table {
-			global = false
-		}
-	}
+	global := globalSpec(specs)
 	if global {
 		flags |= 0x0001
 	}
@@ -681,6 +676,23 @@ func appendMetadata(dst []byte, specs []colSpec, skipMeta bool, state []byte) []
 	if skipMeta {
 		return dst
 	}
+	return appendColSpecs(dst, specs, global)
+}
+
+// globalSpec reports whether every column spec is of one table, so that
+// metadata carries the Global_tables_spec flag.
+func globalSpec(specs []colSpec) bool {
+	for _, s := range specs {
+		if s.ks != specs[0].ks || s.table != specs[0].table {
+			return false
+		}
+	}
+	return len(specs) > 0
+}
+
+// appendColSpecs appends the [global table spec] and the <col_spec_i> of
+// result and prepared metadata.
+func appendColSpecs(dst []byte, specs []colSpec, global bool) []byte {
 	if global {
 		dst = cqlproto.AppendString(dst, specs[0].ks)
 		dst = cqlproto.AppendString(dst, specs[0].table)

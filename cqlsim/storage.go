@@ -167,11 +167,12 @@ func (t *table) findRow(p *partition, ck []byte) (int, bool) {
 
 // getOrCreatePartition returns the partition of key, creating it. The
 // store's write lock is held.
-func (s *store) getOrCreatePartition(key []byte, pkCells [][]byte, tk tok) *partition {
+// pk holds the partition key cells, packed.
+func (s *store) getOrCreatePartition(key, pk []byte, tk tok) *partition {
 	if p := s.byKey[string(key)]; p != nil {
 		return p
 	}
-	p := &partition{tok: tk, key: bytes.Clone(key), pk: packCells(nil, pkCells)}
+	p := &partition{tok: tk, key: bytes.Clone(key), pk: bytes.Clone(pk)}
 	s.byKey[string(p.key)] = p
 	s.tree.ReplaceOrInsert(p)
 	return p

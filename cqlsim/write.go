@@ -6,7 +6,6 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
-	"github.com/ringscan/ringscan/internal/partitioner"
 )
 
 // writePlan is an INSERT, UPDATE or DELETE resolved against its table.
@@ -244,7 +243,7 @@ func (c *Cluster) runWrite(w *writePlan, vals [][]byte, existing *[]byte) (appli
 				}
 			}
 		}
-		t.upsert(st.getOrCreatePartition(key, pk, tk), ck, regular)
+		t.upsert(st.getOrCreatePartition(key, packCells(nil, pk), tk), ck, regular)
 		return true, nil
 	}
 	// UPDATE and DELETE: the WHERE clause, planned in planWrite, names
@@ -297,18 +296,9 @@ func (c *Cluster) applyUpdate(w *writePlan, sel *selectPlan, filters []boundFilt
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, cand := range cands {
-		pk, _ := splitPK(t, cand.key)
-		t.upsert(st.getOrCreatePartition(cand.key, pk, cand.tok), ck, regular)
+		t.upsert(st.getOrCreatePartition(cand.key, cand.pk, cand.tok), ck, regular)
 	}
 	return nil
-}
-
-// splitPK recovers the partition key cells of a serialized key.
-func splitPK(t *table, key []byte) ([][]byte, error) {
-	if len(t.pk) == 1 {
-		return [][]byte{key}, nil
-	}
-	return partitioner.SplitCompositeKey(key, len(t.pk))
 }
 
 func (c *Cluster) applyDelete(w *writePlan, filters []boundFilter, cands []*partition) error {
