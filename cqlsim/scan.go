@@ -201,9 +201,6 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		}
 		startRow := 0
 		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
-			if from.partitionDone {
-				return true
-			}
 			i, found := t.findRow(part, from.ck)
 			if found {
 				i++

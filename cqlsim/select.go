@@ -536,11 +536,7 @@ func encodePageState(t *table, ps pageState) []byte {
 	b := []byte{pagingMagic, 1}
 	b = append(b, t.id[:]...)
 	b = cqlproto.AppendBytes(b, ps.pos.key)
-	if ps.pos.partitionDone {
-		b = cqlproto.AppendBytes(b, nil)
-	} else {
-		b = cqlproto.AppendBytes(b, nonNil(ps.pos.ck))
-	}
+	b = cqlproto.AppendBytes(b, nonNil(ps.pos.ck))
 	b = cqlproto.AppendInt(b, ps.remaining)
 	b = cqlproto.AppendInt(b, ps.offset)
 	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
@@ -575,11 +571,10 @@ func (c *Cluster) decodePageState(t *table, b []byte) (pageState, error) {
 	if r.Err() != nil || r.Len() != 0 {
 		return pageState{}, errBadPagingState
 	}
-	if ck == nil {
-		ps.pos.partitionDone = true
-	} else {
-		ps.pos.ck = ck
+	if ck == nil { // a page always stops after a row
+		return pageState{}, errBadPagingState
 	}
+	ps.pos.ck = ck
 	if ps.pos.key != nil {
 		ps.pos.tok = c.tokenOf(ps.pos.key)
 	}

@@ -210,12 +210,10 @@ func (t *table) tombstone(r *row) {
 	r.dead = true
 }
 
-// position is where a page stopped: after the row with clustering ck of the
-// partition key, or after the whole partition when ck is nil and
-// partitionDone is set.
+// position is where a page stopped: after the row with clustering ck of
+// the partition key.
 type position struct {
-	tok           tok
-	key           []byte
-	ck            []byte // packed clustering cells of the last row returned
-	partitionDone bool
+	tok tok
+	key []byte
+	ck  []byte // packed clustering cells of the last row examined
 }
