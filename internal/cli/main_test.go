@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/internal/rowsum"
 	"github.com/ringscan/ringscan/internal/simproc"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -130,12 +130,9 @@ type sim struct {
 // setup, loads the demo data and stops the cluster when the test ends.
 func startSim(t *testing.T, cfg cqlsim.Config, demo cqlsim.DemoConfig, setup ...string) *sim {
 	t.Helper()
-	cfg.Port = cqlsim.AutoPort
+	c := testutil.StartSim(t, cfg)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	c, err := cqlsim.Start(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
 	for _, ddl := range setup {
 		require.NoError(t, c.ExecDDL(ddl), ddl)
 	}
@@ -232,34 +229,20 @@ func splitLines(b []byte) []string {
 }
 
 // requireSameRows checks that got holds exactly the lines of want as a
-// multiset: none missing, none extra, none duplicated. On failure it says
-// how many differ and shows a few, instead of diffing huge slices.
+// multiset: none missing, none extra, none duplicated. On failure it shows
+// a few differences, instead of diffing huge slices.
 func requireSameRows(t *testing.T, want, got []string) {
 	t.Helper()
-	w, g := slices.Clone(want), slices.Clone(got)
-	slices.Sort(w)
-	slices.Sort(g)
-	var missing, extra []string
-	i, j := 0, 0
-	for i < len(w) || j < len(g) {
-		switch {
-		case j == len(g) || (i < len(w) && w[i] < g[j]):
-			missing = append(missing, w[i])
-			i++
-		case i == len(w) || g[j] < w[i]:
-			extra = append(extra, g[j])
-			j++
-		default:
-			i++
-			j++
-		}
+	w, g := testutil.Multiset{}, testutil.Multiset{}
+	for _, r := range want {
+		w.Add(r)
 	}
-	if len(missing) == 0 && len(extra) == 0 {
-		return
+	for _, r := range got {
+		g.Add(r)
 	}
-	show := func(s []string) []string { return s[:min(len(s), 3)] }
-	t.Fatalf("rows differ from the table: %d expected, %d read; %d missing (e.g. %q), %d extra or duplicated (e.g. %q)",
-		len(want), len(got), len(missing), show(missing), len(extra), show(extra))
+	if d := w.Diff(g); d != "" {
+		t.Fatalf("rows differ from the table: %s", d)
+	}
 }
 
 // dirFile is an output file as read back.
