@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/scanner"
@@ -81,26 +80,16 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 		return err
 	}
 	c := newCounter(by, top)
-	hooks, saveFinal := j.checkpointHooks(nil)
-	obs, err := j.observe(ctx, stderr)
+	res, err := j.run(ctx, c, nil)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	stats, runErr := j.sc.RunPlan(ctx, j.plan, j.from, c, scanner.WithHooks(combine(hooks, obs.hooks())))
-	obs.stop()
-	if err := saveFinal(); err != nil {
-		log.Error("final checkpoint not saved", zap.Error(err))
-		if runErr == nil {
-			runErr = fmt.Errorf("final checkpoint: %w", err)
-		}
-	}
-	total, _, _ := j.state.Snapshot()
-	obs.finish(stats, total, runErr, "")
-	if runErr == nil || exitFor(ctx, runErr).(*exitError).code == ExitPartial {
-		fmt.Fprintln(stdout, total)
+	res.obs.finish(res.stats, res.total, res.err, "")
+	if res.err == nil || exitFor(ctx, res.err).(*exitError).code == ExitPartial {
+		fmt.Fprintln(stdout, res.total)
 		c.report(stderr, j)
 	}
-	return exitFor(ctx, runErr)
+	return exitFor(ctx, res.err)
 }
 
 // counter is the count sink: sink.Count's tallies per host and range, and

@@ -121,17 +121,15 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		return err
 	}
 	tap := &checksumTap{Dir: dir}
-	hooks, _ := j.checkpointHooks(nil)
-	obs, err := j.observe(ctx, stderr)
+	res, err := j.run(ctx, tap, nil)
 	if err != nil {
 		return err
 	}
-	stats, runErr := j.sc.RunPlan(ctx, j.plan, nil, tap, scanner.WithHooks(combine(hooks, obs.hooks())))
-	obs.stop()
+	runErr := res.err
 	if runErr == nil {
 		runErr = dir.WriteManifest(output.Manifest{Keyspace: cfg.Keyspace, Table: cfg.Table, Columns: columnNames(j.plan.Columns), Shard: "0/1"})
 	}
-	obs.finish(stats, stats.Rows, runErr, out)
+	res.obs.finish(res.stats, res.total, runErr, out)
 	if runErr != nil {
 		return exitFor(ctx, runErr)
 	}

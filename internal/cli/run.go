@@ -211,6 +211,39 @@ func (j *job) addPieces() error {
 	return nil
 }
 
+// scanResult is what a job's run read: the statistics of this run, the
+// rows written by every run (resumed ones too), the scan's error, and the
+// observer whose summary the caller writes.
+type scanResult struct {
+	obs   *observer
+	stats worker.Stats
+	total int64
+	err   error
+}
+
+// run reads the plan into sk with the checkpoint hooks (committing c, if
+// any, at each save) and the progress display, then saves the checkpoint
+// a last time; a failed final save is the result's error when the scan
+// itself succeeded. The returned error is about starting the run.
+func (j *job) run(ctx context.Context, sk sink.Sink, c committer) (scanResult, error) {
+	hooks, saveFinal := j.checkpointHooks(c)
+	obs, err := j.observe(ctx, j.stderr)
+	if err != nil {
+		return scanResult{}, badInput(err)
+	}
+	res := scanResult{obs: obs}
+	res.stats, res.err = j.sc.RunPlan(ctx, j.plan, j.from, sk, scanner.WithHooks(combine(hooks, obs.hooks())))
+	obs.stop()
+	if err := saveFinal(); err != nil {
+		j.log.Error("final checkpoint not saved", zap.Error(err))
+		if res.err == nil {
+			res.err = fmt.Errorf("final checkpoint: %w", err)
+		}
+	}
+	res.total, _, _ = j.state.Snapshot()
+	return res, nil
+}
+
 // exitFor maps a scan's error to an exit error.
 func exitFor(ctx context.Context, err error) error {
 	if err == nil {

@@ -10,10 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 
 	"github.com/ringscan/ringscan/internal/output"
-	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
 
@@ -156,20 +154,11 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if dir != nil {
 		c = dir
 	}
-	hooks, saveFinal := j.checkpointHooks(c)
-	obs, err := j.observe(ctx, stderr)
+	res, err := j.run(ctx, sk, c)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	stats, runErr := j.sc.RunPlan(ctx, j.plan, j.from, sk, scanner.WithHooks(combine(hooks, obs.hooks())))
-	obs.stop()
-	if err := saveFinal(); err != nil {
-		log.Error("final checkpoint not saved", zap.Error(err))
-		if runErr == nil {
-			runErr = fmt.Errorf("final checkpoint: %w", err)
-		}
-	}
-	total, _, _ := j.state.Snapshot()
+	runErr := res.err
 	if runErr == nil && dir != nil {
 		if err := dir.WriteManifest(output.Manifest{Keyspace: cfg.Keyspace, Table: cfg.Table,
 			Columns: columnNames(j.plan.Columns), Shard: j.state.Identity.Shard, Started: j.state.Started}); err != nil {
@@ -181,7 +170,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		abs, _ := filepath.Abs(sf.out)
 		where = abs
 	}
-	obs.finish(stats, total, runErr, where)
+	res.obs.finish(res.stats, res.total, runErr, where)
 	return exitFor(ctx, runErr)
 }
 
