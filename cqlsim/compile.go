@@ -4,7 +4,7 @@ import (
 	"crypto/md5"
 	"errors"
 
-	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 

@@ -3,7 +3,7 @@ package cqlsim
 import (
 	"fmt"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 // reqError is an error answered to the client as an ERROR message.

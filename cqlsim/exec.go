@@ -1,8 +1,8 @@
 package cqlsim
 
 import (
-	"github.com/ringscan/ringscan/internal/cqlparse"
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 

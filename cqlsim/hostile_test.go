@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/testutil"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 // Node is one simulated node. Its methods are safe for concurrent use.

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"slices"
 
-	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ringscan/ringscan/internal/cqlparse"
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ringscan/ringscan/internal/cqlparse"
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
 )

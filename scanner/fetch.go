@@ -11,7 +11,6 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
 	"github.com/ringscan/ringscan/ring"
@@ -136,7 +135,7 @@ func (e tupleElem) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	}
 	var v []byte
 	for _, el := range t.elems {
-		v = cqlproto.AppendBytes(v, el)
+		v = cqltype.AppendValue(v, el)
 	}
 	t.b.AppendValue(v)
 	return nil

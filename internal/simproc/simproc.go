@@ -12,11 +12,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
+
+// AddressEnv names an environment variable that, when set, moves every
+// simulated cluster a test starts (through StartSim in internal/testutil or
+// through this package) to another first loopback address, for example
+// 127.0.5.1: test runs of several checkouts at once then stay on their own
+// addresses. Unset, clusters start on cqlsim's default 127.0.0.1.
+const AddressEnv = "RINGSCAN_SIM_ADDRESS"
 
 // Proc is a running "ringscan sim".
 type Proc struct {
@@ -70,7 +78,11 @@ func Start(ctx context.Context, flags ...string) (*Proc, error) {
 // StartBinary is Start with a given ringscan binary (or any program that
 // implements "sim" the same way), e.g. the running one.
 func StartBinary(ctx context.Context, bin string, flags ...string) (*Proc, error) {
-	args := append([]string{"sim", "--port", "0"}, flags...)
+	args := []string{"sim", "--port", "0"}
+	if addr := os.Getenv(AddressEnv); addr != "" && !slices.Contains(flags, "--address") {
+		args = append(args, "--address", addr)
+	}
+	args = append(args, flags...)
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

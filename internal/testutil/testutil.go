@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,13 +16,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/simproc"
 )
 
 // StartSim starts a cqlsim cluster with cfg on a free port (cfg.Port is
-// replaced by cqlsim.AutoPort) and closes it when the test ends.
+// replaced by cqlsim.AutoPort) and closes it when the test ends. Without
+// cfg.Address, the cluster starts at $RINGSCAN_SIM_ADDRESS if it is set
+// (see simproc.AddressEnv).
 func StartSim(t testing.TB, cfg cqlsim.Config) *cqlsim.Cluster {
 	t.Helper()
 	cfg.Port = cqlsim.AutoPort
+	if addr := os.Getenv(simproc.AddressEnv); addr != "" && cfg.Address == "" {
+		cfg.Address = addr
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := cqlsim.Start(ctx, cfg)

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 // A QUERY request read from a connection, then a frame whose header claims

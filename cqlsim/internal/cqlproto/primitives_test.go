@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 // Decoders of one notation each, named for the table below.

@@ -1,7 +1,7 @@
 package cqlproto_test
 
 import (
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 // request builds a v4 request frame (version byte 0x04).

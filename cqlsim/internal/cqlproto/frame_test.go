@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ringscan/ringscan/internal/cqlproto"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
 
 func TestReadFrame(t *testing.T) {

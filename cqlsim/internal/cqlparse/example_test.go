@@ -3,7 +3,7 @@ package cqlparse_test
 import (
 	"fmt"
 
-	"github.com/ringscan/ringscan/internal/cqlparse"
+	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 )
 
 func ExampleParse() {
