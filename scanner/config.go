@@ -15,8 +15,9 @@ import (
 // ErrInvalidConfig is wrapped by every Config validation error.
 var ErrInvalidConfig = errors.New("invalid scanner config")
 
-// Config describes a scan. Zero fields take their defaults; the defaults
-// come from the benchmarks in docs/benchmarks.md.
+// Config describes a scan. Zero fields take their defaults (the Default*
+// constants here and in package worker, from the benchmarks in
+// docs/benchmarks.md); EnsureDefaults returns the configuration in effect.
 type Config struct {
 	// Keyspace and Table name the table to read. Required. Names are
 	// case-sensitive as stored (unquoted CQL names are lower case).
@@ -25,22 +26,26 @@ type Config struct {
 	// columns, in SELECT * order.
 	Columns []string
 	// PageSize is the number of rows asked for per page (a hint: servers
-	// may return fewer, or cap pages by bytes). Default 5000.
+	// may return fewer, or cap pages by bytes), 1..2^31-1. Default 5000.
 	PageSize int
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// Splits is the number of subranges of the plan; never fewer than the
 	// ring's vnode ranges. Default Concurrency: one wave of subranges,
-	// whose tail idle goroutines split while the scan runs.
+	// whose tail idle goroutines split while the scan runs. A resumed scan
+	// reads the plan its checkpoint recorded, whatever Splits says.
 	Splits int
 	// PerHost caps the page requests in flight to any one host. Default:
 	// twice an even share of Concurrency over the hosts used, at least 8
 	// (see worker.DefaultPerHost).
 	PerHost int
-	// Consistency is the read consistency. Default LOCAL_ONE.
+	// Consistency is the read consistency; the serial levels are refused,
+	// as Cassandra refuses them for reads. Default LOCAL_ONE (gocql's zero
+	// Consistency is ANY, which no read can use: here it means the
+	// default).
 	Consistency gocql.Consistency
 	// Retries is how many times a failing page is retried (with backoff,
-	// on the next replica). Default 8; -1 for none.
+	// on the next replica). Default 8; -1 (worker.NoRetries) for none.
 	Retries int
 	// BackoffBase and BackoffMax bound the wait before a retry: it doubles
 	// from BackoffBase at every failed attempt of a page, up to BackoffMax,
@@ -55,7 +60,8 @@ type Config struct {
 	// the scan as long as at most n subranges failed; -1 never aborts.
 	// Default 0.
 	MaxFailedRanges int
-	// RowsPerSecond caps the scan's throughput. Default 0: no cap.
+	// RowsPerSecond caps the rows read per second: a page is requested only
+	// once its rows are granted. Default 0: no cap.
 	RowsPerSecond float64
 	// UseSizeEstimates weights the split plan by system.size_estimates,
 	// falling back to ring share when the estimates are missing or absurd.
@@ -68,29 +74,41 @@ type Config struct {
 	// Seed orders the subranges (a deterministic shuffle that spreads
 	// concurrent work over the nodes). Default 1.
 	Seed uint64
+	// CheckpointEvery is how often a scan with a checkpoint store
+	// (WithCheckpoint) commits its sink and saves the checkpoint, between
+	// two pages; it is also saved when the scan starts and when it ends,
+	// however it ends. Default 5s.
+	CheckpointEvery time.Duration
 }
 
-// Defaults, documented on Config's fields.
+// Defaults of Config's own fields; the pool's come from package worker.
 const (
-	DefaultPageSize    = 5000
-	DefaultConcurrency = 32
+	DefaultPageSize        = worker.DefaultPageSize
+	DefaultConcurrency     = worker.DefaultConcurrency
+	DefaultCheckpointEvery = 5 * time.Second
+	DefaultConsistency     = gocql.LocalOne
+	DefaultSeed            = 1
 )
 
-func (c Config) withDefaults() Config {
-	if c.PageSize == 0 {
-		c.PageSize = DefaultPageSize
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = DefaultConcurrency
-	}
+// EnsureDefaults returns c with every zero field set to its default, the
+// pool's included: the configuration a scan runs with. PerHost stays 0 when
+// unset (it depends on the hosts the plan uses), and Splits stays 0 (the
+// plan uses Concurrency's value).
+func (c Config) EnsureDefaults() Config {
+	w := c.workerConfig().EnsureDefaults()
+	c.PageSize, c.Concurrency, c.Retries = w.PageSize, w.Concurrency, w.Retries
+	c.BackoffBase, c.BackoffMax, c.RequestTimeout = w.BackoffBase, w.BackoffMax, w.RequestTimeout
 	if c.Consistency == 0 {
-		c.Consistency = gocql.LocalOne
+		c.Consistency = DefaultConsistency
 	}
 	if c.Seed == 0 {
-		c.Seed = 1
+		c.Seed = DefaultSeed
 	}
 	if c.Shards == 0 {
 		c.Shards = 1
+	}
+	if c.CheckpointEvery == 0 {
+		c.CheckpointEvery = DefaultCheckpointEvery
 	}
 	return c
 }
@@ -142,20 +160,35 @@ func (c Config) Validate() error {
 		}
 		seen[col] = true
 	}
-	if c.PageSize < 0 {
-		bad("PageSize is %d; it must be positive (0 for the default %d)", c.PageSize, DefaultPageSize)
-	}
 	if c.Splits < 0 {
 		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)
 	}
-	// The worker's settings are the worker's to check.
+	switch c.Consistency {
+	case gocql.Serial, gocql.LocalSerial:
+		bad("Consistency %v cannot be used for reads; use ONE, LOCAL_ONE, QUORUM, LOCAL_QUORUM, EACH_QUORUM, TWO, THREE or ALL", c.Consistency)
+	}
+	// The pool's settings are the pool's to check; its messages name the
+	// field, with no prefix of ours.
 	if err := c.workerConfig().Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		for _, e := range unjoin(err) {
+			errs = append(errs, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.TrimPrefix(e.Error(), worker.ErrInvalidConfig.Error()+": ")))
+		}
 	}
 	if c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)) || (c.Shards == 0 && c.Shard != 0) {
 		bad("Shard %d of %d: Shard must be in 0..Shards-1", c.Shard, c.Shards)
 	}
+	if c.CheckpointEvery < 0 {
+		bad("CheckpointEvery is %v; it must be positive (0 for the default %v)", c.CheckpointEvery, DefaultCheckpointEvery)
+	}
 	return errors.Join(errs...)
+}
+
+// unjoin returns the errors of an errors.Join, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (c Config) workerConfig() worker.Config {

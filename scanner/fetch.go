@@ -146,17 +146,16 @@ func (e tupleElem) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
 
 // Fetch reads one page; see worker.Fetcher.
-func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
-	lo := t.Subrange.Range.Start.BindValue()
-	// A statement made before the subrange was split goes on with its
-	// values: the worker drops the rows past the subrange's new end.
-	hi := cur.StatementEnd(t.Subrange.Range.End).BindValue()
+func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	// A statement made before the subrange was split goes on with its end
+	// bound (req.End): the pool drops the rows past the subrange's new end.
+	lo, hi := req.Start.BindValue(), req.End.BindValue()
 	stmt := f.stmt
-	if cur.After != nil {
-		stmt, lo = f.after, cur.After.Token.BindValue()
+	if req.After != nil {
+		stmt, lo = f.after, req.After.Token.BindValue()
 	}
 	q := f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).
-		PageSize(f.cfg.PageSize).PageState(cur.PageState).SetHostID(host.ID).
+		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
 		Idempotent(true).RetryPolicy(noRetry)
 	iter := q.IterContext(ctx)
 	dest := f.dest(b)
@@ -164,10 +163,10 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	// Resuming after a row: skip the rows up to it. They come first, maybe
 	// over several pages (inside a large partition); once a row after it
 	// was handed on (Last is past After), there is nothing left to skip.
-	skipping := cur.After != nil && (cur.Last == nil || f.comparePositions(cur.Last, cur.After) <= 0)
+	skipping := req.After != nil && (req.Last == nil || f.comparePositions(req.Last, req.After) <= 0)
 	var afterPK []byte
 	if skipping {
-		afterPK = partitioner.CompositeKey(cur.After.Key[:len(f.pkIdx)])
+		afterPK = partitioner.CompositeKey(req.After.Key[:len(f.pkIdx)])
 	}
 	for {
 		row := b.Len()
@@ -176,7 +175,7 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 			break
 		}
 		if skipping {
-			if f.compareRow(b, row, cur.After, afterPK) <= 0 {
+			if f.compareRow(b, row, req.After, afterPK) <= 0 {
 				b.TruncateRows(row)
 			} else {
 				skipping = false
@@ -186,23 +185,24 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	state := iter.PageState()
 	if err := iter.Close(); err != nil {
 		b.TruncateRows(first)
-		if pagingStateRefused(err) && cur.PageState != nil {
-			return cur, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
+		if pagingStateRefused(err) && req.PageState != nil {
+			return worker.Page{}, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
 		}
-		return cur, err
+		return worker.Page{}, err
 	}
-	next := cur
-	next.PageState = bytes.Clone(state)
-	next.Done = len(state) == 0
+	var page worker.Page
+	if len(state) > 0 {
+		page.PageState = bytes.Clone(state)
+	}
 	if n := b.Len(); n > first {
 		pos, err := f.position(b, n-1)
 		if err != nil {
 			b.TruncateRows(first)
-			return cur, err
+			return worker.Page{}, err
 		}
-		next.Last = pos
+		page.Last = pos
 	}
-	return next, nil
+	return page, nil
 }
 
 // pagingStateRefused recognises a server's refusal of a paging state

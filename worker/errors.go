@@ -14,14 +14,6 @@ import (
 	"github.com/ringscan/ringscan/ring"
 )
 
-// ErrInvalidConfig is wrapped by every Config validation error.
-var ErrInvalidConfig = errors.New("invalid worker config")
-
-// ErrPageStateRefused is returned by a Fetcher when the server refuses a
-// paging state; the worker then resumes the subrange from its last row by
-// token bound.
-var ErrPageStateRefused = errors.New("paging state refused by the server")
-
 // RangeError reports a subrange that could not be read.
 type RangeError struct {
 	// ID and Range identify the subrange.

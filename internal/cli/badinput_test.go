@@ -254,11 +254,11 @@ func TestOutputNotWritable(t *testing.T) {
 	// A checkpoint that cannot be written fails the same way.
 	r := run(t, s.args("scan", "--out", filepath.Join(t.TempDir(), "out"), "-q", "--checkpoint", filepath.Join(file, "ckpt"))...)
 	requireOneLineError(t, r, cli.ExitBadInput, "--checkpoint")
-	// So does a report that cannot be written, once the scan is done; the
-	// rows have been read, so it is a warning and the scan succeeds.
+	// So does a report that cannot be written: at start, before a row is
+	// read, not with a warning at the end.
 	r = run(t, s.args("count", "-q", "--report", filepath.Join(file, "report.json"))...)
-	assert.Equal(t, "100\n", r.stdout)
-	assert.Contains(t, r.stderr, "report not written")
+	requireOneLineError(t, r, cli.ExitBadInput, "--report", "report.json")
+	assert.Empty(t, r.stdout)
 }
 
 // partitionerProxy forwards CQL connections to a node, rewriting the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -161,8 +162,10 @@ func (f *connFlags) password() (string, error) {
 	return os.Getenv("RINGSCAN_PASSWORD"), nil
 }
 
-// session connects to the cluster, failing within --connect-timeout.
-func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
+// session connects to the cluster, failing within --connect-timeout, or
+// at once when ctx ends (an interrupt): gocql's CreateSession takes no
+// context, so the session it may still return is closed in the background.
+func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Session, error) {
 	if len(f.hosts) == 0 {
 		return nil, errors.New("--hosts is empty: give at least one contact point")
 	}
@@ -212,18 +215,24 @@ func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
 	}()
 	deadline := time.NewTimer(f.connectTimeout + 2*time.Second)
 	defer deadline.Stop()
+	abandon := func() {
+		go func() { // close the session if it ever comes
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+	}
 	select {
 	case r := <-done:
 		if r.err != nil {
 			return nil, connectError(f.hosts, f.port, r.err)
 		}
 		return r.s, nil
+	case <-ctx.Done():
+		abandon()
+		return nil, context.Cause(ctx)
 	case <-deadline.C:
-		go func() { // close the session if it ever comes
-			if r := <-done; r.s != nil {
-				r.s.Close()
-			}
-		}()
+		abandon()
 		return nil, fmt.Errorf("cannot connect to %s (port %d) within --connect-timeout %v", strings.Join(f.hosts, ","), f.port, f.connectTimeout)
 	}
 }

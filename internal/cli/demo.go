@@ -81,7 +81,13 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		}
 		out = dir
 	}
-	if err := output.Prepare(out, cqlsim.DemoTable, output.FormatJSONL, output.CompressNone, false); err != nil {
+	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
+		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+	if err != nil {
+		return badInput(err)
+	}
+	defer dir.Unlock()
+	if err := dir.Prepare(false); err != nil {
 		return badInput(err)
 	}
 	fmt.Fprintf(stderr, "ringscan demo: starting a 3-node cqlsim cluster (latency %v per request)\n", latency)
@@ -110,18 +116,14 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	if err != nil {
 		return err
 	}
-	j := &job{conn: cf, flags: jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log: log, stderr: stderr}
+	j := newJob(cf, jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log, stderr)
 	defer j.close()
-	if err := j.open(ctx, cfg, output.FormatJSONL, nil); err != nil {
+	if err := j.connect(ctx, cfg, nil); err != nil {
 		return err
 	}
-	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
-		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{}), Columns: j.plan.Columns}, nil)
-	if err != nil {
-		return err
-	}
+	dir.SetColumns(j.plan.Columns)
 	tap := &checksumTap{Dir: dir}
-	res, err := j.run(ctx, tap, nil)
+	res, err := j.run(ctx, tap)
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	}
 	res.obs.finish(res.stats, res.total, runErr, out)
 	if runErr != nil {
-		return exitFor(ctx, runErr)
+		return exitFor(ctx, runErr, "")
 	}
 	if tap.sum.Rows != uint64(info.Rows) || tap.sum.Hash != info.Checksum {
 		return &exitError{code: ExitAborted, err: fmt.Errorf("verification FAILED: read %d rows with checksum %016x, the generator wrote %d rows with checksum %016x",

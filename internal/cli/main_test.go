@@ -25,7 +25,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ringscan/ringscan/cqlsim"
-	"github.com/ringscan/ringscan/internal/checkpoint"
 	"github.com/ringscan/ringscan/internal/cli"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/internal/rowsum"
@@ -254,14 +253,15 @@ type dirFile struct {
 var outputName = regexp.MustCompile(`^events-(\d{6})\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
 
 // readDir reads every output file of dir, in name order, decompressed. It
-// fails on a file that is neither an output file nor the manifest.
+// fails on a file that is neither an output file, the manifest nor the
+// directory's lock file.
 func readDir(t *testing.T, dir string) []dirFile {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	var out []dirFile
 	for _, e := range entries {
-		if e.Name() == output.ManifestName {
+		if e.Name() == output.ManifestName || e.Name() == output.LockName {
 			continue
 		}
 		require.Regexp(t, outputName, e.Name(), "unexpected file in the output directory")
@@ -326,13 +326,40 @@ func requireManifest(t *testing.T, dir string, rows int64, files []dirFile) outp
 	return m
 }
 
-// loadCheckpoint reads a checkpoint, nil while it does not exist yet.
-func loadCheckpoint(path string) *checkpoint.State {
-	st, err := checkpoint.Load(path)
+// ckptView is what the tests read of a checkpoint.
+type ckptView struct {
+	cp    *scanner.Checkpoint
+	rows  int64
+	done  []int         // ids of the subranges done
+	files []output.File // the output files committed
+	plan  string        // the plan's fingerprint
+}
+
+// loadCheckpoint reads a checkpoint file (without taking its lock: the
+// process under test holds it), nil while it does not exist yet.
+func loadCheckpoint(path string) *ckptView {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	return st
+	cp := &scanner.Checkpoint{}
+	if err := cp.UnmarshalJSON(data); err != nil {
+		return nil
+	}
+	v := &ckptView{cp: cp, rows: cp.Rows(), plan: cp.PlanFingerprint()}
+	for _, p := range cp.Progress() {
+		if p.Done {
+			v.done = append(v.done, p.ID)
+		}
+	}
+	var st struct{ Files []output.File }
+	if state := cp.SinkState(); state != nil {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return nil
+		}
+	}
+	v.files = st.Files
+	return v
 }
 
 // waitFor polls cond until it holds, failing the test after timeout or when

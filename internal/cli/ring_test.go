@@ -129,7 +129,7 @@ func TestRing(t *testing.T) {
 			requireOK(t, run(t, s.args("count", append([]string{"-q", "--checkpoint", ckpt}, flags...)...)...))
 			st := loadCheckpoint(ckpt)
 			require.NotNil(t, st)
-			assert.Equal(t, st.Identity.Plan, ringOf(t, s, flags...).Plan, "ring %v shows the plan count %v uses", flags, flags)
+			assert.Equal(t, st.plan, ringOf(t, s, flags...).Plan, "ring %v shows the plan count %v uses", flags, flags)
 		}
 	})
 
