@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringscan/ringscan/internal/crashpoint"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -55,6 +56,7 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	cp.addRun(o.runID, time.Now())
 	out := &output{sink: sk, committer: cm, cp: cp, store: o.store, every: s.cfg.CheckpointEvery, hooks: hooks}
 	if o.store != nil {
+		crashpoint.Hit(crashpoint.FirstSave)
 		if err := out.save(ctx); err != nil {
 			return Stats{}, fmt.Errorf("first checkpoint: %w", err)
 		}
@@ -206,6 +208,7 @@ func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worke
 			return fmt.Errorf("sink: %w", err)
 		}
 	}
+	crashpoint.Hit(crashpoint.Page)
 	o.cp.update(id, cur, b.Len())
 	o.hooks.pageWritten(id, cur, b.Len())
 	if o.store != nil && time.Since(o.last) >= o.every {
@@ -216,6 +219,7 @@ func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worke
 
 func (o *output) Split(parent int, child ring.Subrange) {
 	o.cp.split(parent, child)
+	crashpoint.Hit(crashpoint.Split)
 	o.hooks.rangeSplit(parent, child)
 }
 
@@ -232,6 +236,7 @@ func (o *output) save(ctx context.Context) error {
 			return fmt.Errorf("commit sink: %w", err)
 		}
 		o.cp.setSink(state)
+		crashpoint.Hit(crashpoint.Committed)
 	}
 	data, err := o.cp.MarshalJSON()
 	if err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -97,9 +98,22 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.table == "" {
 		errs = append(errs, errors.New("--table (-t) is required"))
 	}
+	const readLevels = "ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE"
 	cl, err := gocql.ParseConsistencyWrapper(f.consistency)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("invalid --consistency %q: allowed are ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", f.consistency))
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("invalid --consistency %q: allowed are %s", f.consistency, readLevels))
+	case cl == gocql.Any || cl == gocql.Serial || cl == gocql.LocalSerial:
+		errs = append(errs, fmt.Errorf("invalid --consistency %s: it cannot be used for reads; allowed are %s", cl, readLevels))
+	}
+	if len(f.hosts) == 0 {
+		errs = append(errs, errors.New("--hosts is empty: give at least one contact point"))
+	}
+	for i, h := range f.hosts {
+		if strings.TrimSpace(h) == "" {
+			errs = append(errs, fmt.Errorf("invalid --hosts %q: entry %d is empty; want host or host:port, comma separated", strings.Join(f.hosts, ","), i+1))
+			break
+		}
 	}
 	positive := func(name string, v int) {
 		if v < 1 {
@@ -107,6 +121,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		}
 	}
 	positive("page-size", f.pageSize)
+	if f.pageSize > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("invalid --page-size %d: at most %d (the protocol's page size is an int)", f.pageSize, math.MaxInt32))
+	}
 	positive("concurrency", f.concurrency)
 	if f.perHost < 0 {
 		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer", f.perHost))
@@ -114,7 +131,7 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
 	}
-	if f.rate < 0 {
+	if f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) {
 		errs = append(errs, fmt.Errorf("invalid --rate %v: want 0 (no ceiling) or a positive number of rows per second", f.rate))
 	}
 	if f.timeout <= 0 {

@@ -247,6 +247,7 @@ func requireSameRows(t *testing.T, want, got []string) {
 // dirFile is an output file as read back.
 type dirFile struct {
 	name  string
+	data  []byte // decompressed
 	lines []string
 }
 
@@ -280,7 +281,7 @@ func readDir(t *testing.T, dir string) []dirFile {
 			zr.Close()
 			require.NoError(t, err, e.Name())
 		}
-		out = append(out, dirFile{name: e.Name(), lines: splitLines(data)})
+		out = append(out, dirFile{name: e.Name(), lines: splitLines(data), data: data})
 	}
 	return out
 }
@@ -399,6 +400,12 @@ func startProc(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	bin, err := simproc.Binary()
 	require.NoError(t, err)
+	return startBin(t, bin, env, args...)
+}
+
+// startBin runs binary bin with args as startProc does.
+func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.Env = append(os.Environ(), env...)

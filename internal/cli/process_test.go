@@ -114,6 +114,7 @@ func TestProcesses(t *testing.T) {
 			r := p.wait(t)
 			require.Equal(t, cli.ExitInterrupted, r.code, r.stderr)
 			assert.Regexp(t, `^ringscan: interrupted: `, r.stderr)
+			assert.Contains(t, r.stderr, "checkpoint saved to "+ckpt+"; rerun the same command with --resume", "how to go on")
 			// The checkpoint written on the way out accounts for exactly
 			// what the files hold.
 			st := loadCheckpoint(ckpt)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ringscan/ringscan/internal/crashpoint"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -160,6 +161,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	}
 	runErr := res.err
 	if runErr == nil && dir != nil {
+		crashpoint.Hit(crashpoint.BeforeManifest)
 		shard := "0/1"
 		if cfg.Shards > 1 {
 			shard = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)

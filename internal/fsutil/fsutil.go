@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/ringscan/ringscan/internal/crashpoint"
 )
 
 // TempPrefix starts the names of WriteAtomic's temporary files, after a
@@ -48,9 +50,11 @@ func WriteAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	crashpoint.Hit(crashpoint.BeforeRename)
 	if err := os.Rename(tmpName, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	crashpoint.Hit(crashpoint.AfterRename)
 	return SyncDir(dir)
 }
 

@@ -55,6 +55,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/ringscan/ringscan/internal/crashpoint"
 	"github.com/ringscan/ringscan/internal/fsutil"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -375,6 +376,7 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 			if err := d.finishFile(); err != nil {
 				return err
 			}
+			crashpoint.Hit(crashpoint.FileFinished)
 		}
 	}
 	return nil
@@ -415,6 +417,7 @@ func (d *Dir) ensureFile() error {
 			d.track(f, name, sha256.New())
 			d.files = append(d.files, File{Name: name})
 			d.created = true
+			crashpoint.Hit(crashpoint.FileCreated)
 		}
 	} else {
 		first = false
