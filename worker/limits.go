@@ -3,9 +3,8 @@ package worker
 import (
 	"context"
 	"math"
-	"sync/atomic"
-
-	"golang.org/x/time/rate"
+	"sync"
+	"time"
 )
 
 // hostLimits caps the page requests in flight to each host.
@@ -36,12 +35,19 @@ func (h *hostLimits) release(id string) { <-h.sems[id] }
 // load is the number of requests in flight to host id.
 func (h *hostLimits) load(id string) int { return len(h.sems[id]) }
 
-// throttle caps the rows read per second. A request first reserves its
-// page size, so that rows are read only once they are granted; what a short
-// page did not use is given back, up to one burst.
+// throttle caps the rows read per second: a token bucket of one second of
+// rows. A request first takes its page size from the bucket, so that rows
+// are read only once they are granted; what a short page did not use goes
+// back into the bucket at once, for the requests waiting. (x/time/rate
+// cannot take tokens back once reserved, so short pages - the end of a
+// subrange, a run of tombstones - would hold the scan far below its rate.)
 type throttle struct {
-	lim    *rate.Limiter
-	credit atomic.Int64 // granted rows not read, at most one burst
+	rate, burst float64
+
+	mu      sync.Mutex
+	tokens  float64
+	last    time.Time
+	changed chan struct{} // closed and replaced when tokens are given back
 }
 
 // newThrottle returns nil for no cap.
@@ -49,8 +55,8 @@ func newThrottle(rowsPerSecond float64) *throttle {
 	if rowsPerSecond <= 0 {
 		return nil
 	}
-	burst := int(min(math.Ceil(rowsPerSecond), math.MaxInt32))
-	return &throttle{lim: rate.NewLimiter(rate.Limit(rowsPerSecond), burst)}
+	burst := math.Max(1, math.Ceil(rowsPerSecond))
+	return &throttle{rate: rowsPerSecond, burst: burst, tokens: burst, last: time.Now(), changed: make(chan struct{})}
 }
 
 // pageSize is the most rows one request may ask for: one burst.
@@ -58,32 +64,38 @@ func (t *throttle) pageSize(want int) int {
 	if t == nil {
 		return want
 	}
-	return min(want, t.lim.Burst())
+	return int(math.Min(float64(want), t.burst))
 }
 
-// reserve waits until n rows may be read.
+// reserve waits until n rows (at most one burst) may be read.
 func (t *throttle) reserve(ctx context.Context, n int) error {
 	if t == nil {
 		return nil
 	}
-	var take int64
+	need := float64(n)
 	for {
-		c := t.credit.Load()
-		take = min(c, int64(n))
-		if take == 0 || t.credit.CompareAndSwap(c, c-take) {
-			break
+		t.mu.Lock()
+		now := time.Now()
+		t.tokens = math.Min(t.burst, t.tokens+now.Sub(t.last).Seconds()*t.rate)
+		t.last = now
+		if t.tokens >= need {
+			t.tokens -= need
+			t.mu.Unlock()
+			return nil
+		}
+		wait := time.Duration((need - t.tokens) / t.rate * float64(time.Second))
+		changed := t.changed
+		t.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-changed:
+			timer.Stop()
+		case <-ctx.Done():
+			timer.Stop()
+			return context.Cause(ctx)
 		}
 	}
-	if rest := n - int(take); rest > 0 {
-		if err := t.lim.WaitN(ctx, rest); err != nil {
-			t.refund(int(take))
-			if ctx.Err() != nil {
-				return context.Cause(ctx)
-			}
-			return err
-		}
-	}
-	return nil
 }
 
 // refund gives back n reserved rows that were not read.
@@ -91,11 +103,9 @@ func (t *throttle) refund(n int) {
 	if t == nil || n <= 0 {
 		return
 	}
-	burst := int64(t.lim.Burst())
-	for {
-		c := t.credit.Load()
-		if c >= burst || t.credit.CompareAndSwap(c, min(burst, c+int64(n))) {
-			return
-		}
-	}
+	t.mu.Lock()
+	t.tokens = math.Min(t.burst, t.tokens+float64(n))
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
 }

@@ -807,3 +807,49 @@ func TestFreeSlotsSplitALoneRange(t *testing.T) {
 	assert.Equal(t, 1+int(splits.Load()), st.Ranges)
 	assert.Equal(t, st.Ranges, st.Done)
 }
+
+// meteredFetcher checks the rate cap from the server's side: when a
+// request starts, the rows already read plus the rows every request in
+// flight may bring must stay within one burst plus the rate times the time
+// since the scan started.
+type meteredFetcher struct {
+	*fakeFetcher
+	rate  float64
+	start time.Time
+
+	mu                sync.Mutex
+	read, outstanding int
+	worst             float64 // the largest excess seen, in rows
+}
+
+func (m *meteredFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	m.mu.Lock()
+	m.outstanding += req.PageSize
+	allowed := m.rate + m.rate*time.Since(m.start).Seconds() // burst = one second
+	m.worst = max(m.worst, float64(m.read+m.outstanding)-allowed)
+	m.mu.Unlock()
+	first := b.Len()
+	page, err := m.fakeFetcher.Fetch(ctx, req, b)
+	m.mu.Lock()
+	m.outstanding -= req.PageSize
+	m.read += b.Len() - first
+	m.mu.Unlock()
+	return page, err
+}
+
+// TestRateCapsReads checks that RowsPerSecond caps what is read, not what
+// is written: no page is requested before its rows are granted, however
+// many goroutines wait, and pages ask for no more than one burst.
+func TestRateCapsReads(t *testing.T) {
+	tasks, rows := table(8, 100, 1, 3)
+	const rate = 500
+	m := &meteredFetcher{fakeFetcher: newFake(rows, 1000), rate: rate, start: time.Now()}
+	s := newCollectSink()
+	_, err := worker.Run(context.Background(), worker.Config{Concurrency: 8, RowsPerSecond: rate, PageSize: 2000}, tasks, m, s, worker.Hooks{})
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	assert.LessOrEqual(t, m.worst, 0.0, "rows read or in flight beyond the rate")
+	for _, r := range m.allRequests() {
+		assert.LessOrEqual(t, r.req.PageSize, rate, "a page asks for at most one burst")
+	}
+}
