@@ -16,8 +16,8 @@ import (
 var ErrInvalidConfig = errors.New("invalid scanner config")
 
 // Config describes a scan. Zero fields take their defaults (the Default*
-// constants here and in package worker, from the benchmarks in
-// docs/benchmarks.md); EnsureDefaults returns the configuration in effect.
+// constants, from the benchmarks in docs/benchmarks.md); EnsureDefaults
+// returns the configuration in effect.
 type Config struct {
 	// Keyspace and Table name the table to read. Required. Names are
 	// case-sensitive as stored (unquoted CQL names are lower case).
@@ -36,8 +36,8 @@ type Config struct {
 	// reads the plan its checkpoint recorded, whatever Splits says.
 	Splits int
 	// PerHost caps the page requests in flight to any one host. Default:
-	// twice an even share of Concurrency over the hosts used, at least 8
-	// (see worker.DefaultPerHost).
+	// twice an even share of Concurrency over the hosts the plan uses, at
+	// least 8.
 	PerHost int
 	// Consistency is the read consistency; the serial levels are refused,
 	// as Cassandra refuses them for reads. Default LOCAL_ONE (gocql's zero
@@ -45,7 +45,7 @@ type Config struct {
 	// default).
 	Consistency gocql.Consistency
 	// Retries is how many times a failing page is retried (with backoff,
-	// on the next replica). Default 8; -1 (worker.NoRetries) for none.
+	// on the next replica). Default 8; NoRetries (-1) for none.
 	Retries int
 	// BackoffBase and BackoffMax bound the wait before a retry: it doubles
 	// from BackoffBase at every failed attempt of a page, up to BackoffMax,
@@ -81,13 +81,21 @@ type Config struct {
 	CheckpointEvery time.Duration
 }
 
-// Defaults of Config's own fields; the pool's come from package worker.
+// Defaults of Config's fields (the pool's are defined by package worker,
+// which applies them; they are named here so that users need not import
+// it).
 const (
 	DefaultPageSize        = worker.DefaultPageSize
 	DefaultConcurrency     = worker.DefaultConcurrency
+	DefaultRetries         = worker.DefaultRetries
+	DefaultBackoffBase     = worker.DefaultBackoffBase
+	DefaultBackoffMax      = worker.DefaultBackoffMax
+	DefaultRequestTimeout  = worker.DefaultRequestTimeout
 	DefaultCheckpointEvery = 5 * time.Second
 	DefaultConsistency     = gocql.LocalOne
 	DefaultSeed            = 1
+	// NoRetries as Config.Retries turns retries off.
+	NoRetries = worker.NoRetries
 )
 
 // EnsureDefaults returns c with every zero field set to its default, the

@@ -309,3 +309,25 @@ func TestCountToAFullDevice(t *testing.T) {
 	assert.Equal(t, cli.ExitAborted, ee.ExitCode())
 	assert.Contains(t, stderr.String(), "its total cannot be written")
 }
+
+// TestResumeRefusesTopologyChange resumes a checkpoint on a cluster whose
+// nodes and tokens are not the ones it was planned on: refused with exit 3,
+// naming what changed, with the output left as it was.
+func TestResumeRefusesTopologyChange(t *testing.T) {
+	t.Parallel()
+	bin, err := simproc.BinaryWithTags("crashpoints")
+	require.NoError(t, err)
+	a := startSimProc(t, "--rows", "3000", "--seed", "1")
+	dir := t.TempDir()
+	out, ckpt := filepath.Join(dir, "out"), filepath.Join(dir, "c.ckpt")
+	flags := []string{"--out", out, "--checkpoint", ckpt, "-q", "--page-size", "100", "--checkpoint-every", "1ms"}
+	r := runBin(t, bin, []string{crashpoint.Env + "=" + crashpoint.Page + ":5"}, a.args("scan", flags...)...)
+	require.Equal(t, -1, r.code, r.stderr)
+	before := dirDigest(t, dir)
+
+	// Another cluster: other host ids and tokens (another seed).
+	b := startSimProc(t, "--rows", "3000", "--seed", "2", "--nodes", "4")
+	r = run(t, b.args("scan", append(flags, "--resume")...)...)
+	requireOneLineError(t, r, cli.ExitBadInput, "cannot resume from "+ckpt, "joined", "left")
+	assert.Equal(t, before, dirDigest(t, dir), "nothing was changed")
+}
