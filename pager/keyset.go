@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/ringscan/ringscan/internal/cqlident"
 )
 
 // Keyset names what Pager.Keyset reads: a table, or one partition of it,
@@ -206,10 +208,10 @@ func (p *Pager) keysetPlan(k Keyset) (*keysetPlan, error) {
 		if tm.Columns[n] == nil {
 			return nil, fmt.Errorf("column %q does not exist in table %s.%s", n, k.Keyspace, k.Table)
 		}
-		if slices.Contains(sel, quoteIdent(n)) {
+		if slices.Contains(sel, cqlident.Quote(n)) {
 			return nil, fmt.Errorf("column %q is listed twice", n)
 		}
-		sel = append(sel, quoteIdent(n))
+		sel = append(sel, cqlident.Quote(n))
 	}
 	pl := &keysetPlan{nOut: len(sel)}
 	f := newFingerprinter("keyset")
@@ -220,7 +222,7 @@ func (p *Pager) keysetPlan(k Keyset) (*keysetPlan, error) {
 	}
 	// Hidden values: the primary key columns not asked for.
 	index := func(cm *gocql.ColumnMetadata) keyCol {
-		q := quoteIdent(cm.Name)
+		q := cqlident.Quote(cm.Name)
 		i := slices.Index(sel, q)
 		if i < 0 {
 			sel = append(sel, q)
@@ -256,7 +258,7 @@ func (p *Pager) keysetPlan(k Keyset) (*keysetPlan, error) {
 		}
 	}
 	pl.fp = f.sum()
-	pl.sel = "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(k.Keyspace) + "." + quoteIdent(k.Table)
+	pl.sel = "SELECT " + strings.Join(sel, ", ") + " FROM " + cqlident.Quote(k.Keyspace) + "." + cqlident.Quote(k.Table)
 	return pl, nil
 }
 
@@ -285,12 +287,6 @@ func defaultColumns(tm *gocql.TableMetadata) []string {
 	}
 	sort.Strings(rest)
 	return append(out, rest...)
-}
-
-// quoteIdent quotes a CQL identifier: always double-quoted, so that any
-// stored name, whatever its case or characters, is taken literally.
-func quoteIdent(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
 // rawValue binds bytes that are already serialized (a key read from a row

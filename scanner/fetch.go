@@ -11,6 +11,7 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
+	"github.com/ringscan/ringscan/internal/cqlident"
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
 	"github.com/ringscan/ringscan/ring"
@@ -41,7 +42,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	sel := make([]string, 0, len(cols)+len(t.pk)+len(t.ck)+1)
 	for _, c := range cols {
 		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
-		sel = append(sel, quote(c.name))
+		sel = append(sel, cqlident.Quote(c.name))
 		f.arity = append(f.arity, tupleArity(c.typ))
 	}
 	// Hidden values: the primary key columns not selected, and the token,
@@ -50,7 +51,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 		if i := slices.IndexFunc(cols, func(x column) bool { return x.name == c.name }); i >= 0 {
 			return i
 		}
-		sel = append(sel, quote(c.name))
+		sel = append(sel, cqlident.Quote(c.name))
 		f.arity = append(f.arity, tupleArity(c.typ))
 		return len(sel) - 1
 	}
@@ -62,14 +63,14 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	}
 	pkNames := make([]string, len(t.pk))
 	for i, c := range t.pk {
-		pkNames[i] = quote(c.name)
+		pkNames[i] = cqlident.Quote(c.name)
 	}
 	tokenExpr := "token(" + strings.Join(pkNames, ", ") + ")"
 	sel = append(sel, tokenExpr)
 	f.arity = append(f.arity, 0)
 	f.tokenIdx = len(sel) - 1
 	f.width = len(sel)
-	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), quote(t.keyspace), quote(t.name), tokenExpr)
+	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), cqlident.Quote(t.keyspace), cqlident.Quote(t.name), tokenExpr)
 	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
 	return f
