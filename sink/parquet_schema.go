@@ -272,7 +272,7 @@ type pqField struct {
 // into scratch, others into the batch, so a chunk is valid until the next
 // reset and as long as its batch.
 type pqRows struct {
-	enc     encoder
+	digits  cqltype.Digits
 	vals    []parquet.Value   // the values of the chunk's rows, row after row
 	ends    []int             // ends[i] is the end of row i in vals
 	rows    []parquet.Row     // rows of the chunk, slices of vals
@@ -365,7 +365,7 @@ func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
 			pv = parquet.ByteArrayValue(v)
 		} else {
 			start := len(p.scratch)
-			p.scratch = appendUTF8(p.scratch, v)
+			p.scratch = cqltype.AppendUTF8(p.scratch, v)
 			pv = p.text(start)
 		}
 	case pqBytes:
@@ -427,30 +427,30 @@ func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
 		pv = parquet.Int64Value(int64(ns))
 	case pqVarint:
 		start := len(p.scratch)
-		p.scratch = p.enc.appendVarint(p.scratch, v, false)
+		p.scratch = p.digits.AppendVarint(p.scratch, v)
 		pv = p.text(start)
 	case pqDecimal:
-		if len(v) < 4 {
+		start := len(p.scratch)
+		var ok bool
+		if p.scratch, ok = p.digits.AppendDecimal(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
-		start := len(p.scratch)
-		p.scratch = p.enc.appendDecimal(p.scratch, int32(binary.BigEndian.Uint32(v)), v[4:])
 		pv = p.text(start)
 	case pqInet:
 		start := len(p.scratch)
 		var ok bool
-		if p.scratch, ok = appendInet(p.scratch, v); !ok {
+		if p.scratch, ok = cqltype.AppendInet(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)
 	case pqDuration:
-		months, days, nanos, ok := readDuration(v)
-		if !ok {
+		d, err := cqltype.ReadDuration(v)
+		if err != nil {
 			return malformed(n.t, v)
 		}
-		p.put(parquet.Int32Value(months), r, n.def, n.leaf)
-		p.put(parquet.Int32Value(days), r, n.def, n.leaf+1)
-		p.put(parquet.Int64Value(nanos), r, n.def, n.leaf+2)
+		p.put(parquet.Int32Value(d.Months), r, n.def, n.leaf)
+		p.put(parquet.Int32Value(d.Days), r, n.def, n.leaf+1)
+		p.put(parquet.Int64Value(d.Nanos), r, n.def, n.leaf+2)
 		return nil
 	case pqList:
 		return p.emitList(n, v, r)
@@ -464,17 +464,17 @@ func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
 }
 
 func (p *pqRows) emitList(n *pqNode, v []byte, r int) error {
-	count, rest, ok := readCount(v, 4)
-	if !ok {
+	it, err := cqltype.ReadCollection(n.t, v)
+	if err != nil {
 		return malformed(n.t, v)
 	}
 	elem := n.kids[0]
-	if count == 0 {
+	if it.Len() == 0 {
 		p.nulls(elem, r, n.def) // an empty list: present, no element
 	}
-	for i := range count {
-		var e []byte
-		if e, rest, ok = cqltype.ReadValue(rest); !ok {
+	for i := range it.Len() {
+		e, err := it.Next()
+		if err != nil {
 			return malformed(n.t, v)
 		}
 		if err := p.emit(elem, e, r); err != nil {
@@ -484,28 +484,29 @@ func (p *pqRows) emitList(n *pqNode, v []byte, r int) error {
 			r = n.rep
 		}
 	}
-	if len(rest) != 0 {
+	if it.End() != nil {
 		return malformed(n.t, v)
 	}
 	return nil
 }
 
 func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
-	count, rest, ok := readCount(v, 8)
-	if !ok {
+	it, err := cqltype.ReadCollection(n.t, v)
+	if err != nil {
 		return malformed(n.t, v)
 	}
 	key, val := n.kids[0], n.kids[1]
-	if count == 0 {
+	if it.Len() == 0 {
 		p.nulls(key, r, n.def)
 		p.nulls(val, r, n.def)
 	}
-	for i := range count {
-		var k, e []byte
-		if k, rest, ok = cqltype.ReadValue(rest); !ok {
+	for i := range it.Len() {
+		k, err := it.Next()
+		if err != nil {
 			return malformed(n.t, v)
 		}
-		if e, rest, ok = cqltype.ReadValue(rest); !ok {
+		e, err := it.Next()
+		if err != nil {
 			return malformed(n.t, v)
 		}
 		if err := p.emit(key, k, r); err != nil {
@@ -518,7 +519,7 @@ func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
 			r = n.rep
 		}
 	}
-	if len(rest) != 0 {
+	if it.End() != nil {
 		return malformed(n.t, v)
 	}
 	return nil
@@ -527,7 +528,18 @@ func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
 // emitStruct adds a tuple or UDT; fields missing at the end of the value
 // are null.
 func (p *pqRows) emitStruct(n *pqNode, v []byte, r int) error {
-	return forFields(n.t, v, func(i int, e []byte) error {
-		return p.emit(n.kids[i], e, r)
-	})
+	it := cqltype.ReadFields(n.t, v)
+	for _, kid := range n.kids {
+		e, err := it.Next()
+		if err != nil {
+			return malformed(n.t, v)
+		}
+		if err := p.emit(kid, e, r); err != nil {
+			return err
+		}
+	}
+	if it.End() != nil {
+		return malformed(n.t, v)
+	}
+	return nil
 }
