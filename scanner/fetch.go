@@ -46,10 +46,10 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 		want[i] = c.col
 	}
 	sel := t.schema.Select(want, true)
-	for i, c := range sel.Columns {
-		if i < sel.Out {
-			f.out = append(f.out, sink.ColumnOf(c.Name, c.Type))
-		}
+	for _, c := range cols {
+		f.out = append(f.out, c.out)
+	}
+	for _, c := range sel.Columns {
 		f.arity = append(f.arity, tupleArity(c.Type))
 	}
 	f.arity = append(f.arity, 0) // the token

@@ -9,6 +9,7 @@ import (
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/schema"
 	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
 )
 
 // column is a table column as the scanner needs it.
@@ -17,18 +18,20 @@ type column struct {
 	typ  cqltype.Type
 	desc bool // clustering order DESC
 	col  schema.Column
+	out  sink.Column // the column as sinks see it
 }
 
-func columnOf(c schema.Column) column {
-	return column{name: c.Name, typ: c.Type, desc: c.Desc, col: c}
-}
-
-func columnsOf(cs []schema.Column) []column {
+// columnsOf converts schema columns.
+func columnsOf(cs []schema.Column) ([]column, error) {
 	out := make([]column, len(cs))
 	for i, c := range cs {
-		out[i] = columnOf(c)
+		sc, err := sink.NewWireColumn(c.Name, c.Type.AppendOption(nil))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = column{name: c.Name, typ: c.Type, desc: c.Desc, col: c, out: sc}
 	}
-	return out
+	return out, nil
 }
 
 // tableInfo is what the scanner knows of the table: its schema, as
@@ -51,8 +54,14 @@ func loadTable(ctx context.Context, s *gocql.Session, ks, table string) (*tableI
 	if err != nil {
 		return nil, fmt.Errorf("keyspace %q: %w", ks, err)
 	}
-	return &tableInfo{keyspace: ks, name: table, repl: repl,
-		pk: columnsOf(st.PartitionKey), ck: columnsOf(st.Clustering), schema: st}, nil
+	t := &tableInfo{keyspace: ks, name: table, repl: repl, schema: st}
+	if t.pk, err = columnsOf(st.PartitionKey); err != nil {
+		return nil, fmt.Errorf("table %s.%s: %w", ks, table, err)
+	}
+	if t.ck, err = columnsOf(st.Clustering); err != nil {
+		return nil, fmt.Errorf("table %s.%s: %w", ks, table, err)
+	}
+	return t, nil
 }
 
 // columns resolves the requested column names, or all columns.
@@ -61,7 +70,11 @@ func (t *tableInfo) columns(names []string) ([]column, error) {
 	if err != nil {
 		return nil, err
 	}
-	return columnsOf(cs), nil
+	cols, err := columnsOf(cs)
+	if err != nil {
+		return nil, fmt.Errorf("table %s.%s: %w", t.keyspace, t.name, err)
+	}
+	return cols, nil
 }
 
 // loadRing builds the token ring from the driver's hosts.

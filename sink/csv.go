@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
 // CSVConfig configures a CSV sink. The zero value is valid: comma
@@ -104,7 +106,7 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 			}
 			t := &b.Columns[col].typ
 			v := b.Value(row, col)
-			if isNull(t.Kind, v) {
+			if cqltype.IsNull(t.Kind, v) {
 				buf = append(buf, s.cfg.Null...)
 				continue
 			}

@@ -25,22 +25,6 @@ type encoder struct {
 	key    []byte         // a map key rendered as JSON before it is quoted
 }
 
-// isNull reports whether v reads as null: nil, or the empty value of a type
-// other than ascii, text, blob and custom, which Cassandra reads as null.
-func isNull(k cqltype.Kind, v []byte) bool {
-	if v == nil {
-		return true
-	}
-	if len(v) > 0 {
-		return false
-	}
-	switch k {
-	case cqltype.Ascii, cqltype.Varchar, cqltype.Blob, cqltype.Custom:
-		return false
-	}
-	return true
-}
-
 // malformed returns the error for bytes that are not a value of t.
 func malformed(t *cqltype.Type, v []byte) error {
 	return fmt.Errorf("%w: malformed %s value of %d bytes", ErrInvalidValue, t, len(v))
@@ -48,7 +32,7 @@ func malformed(t *cqltype.Type, v []byte) error {
 
 // appendJSON appends the JSON text of the value v of type t.
 func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	if isNull(t.Kind, v) {
+	if cqltype.IsNull(t.Kind, v) {
 		return append(dst, "null"...), nil
 	}
 	switch t.Kind {
@@ -256,7 +240,7 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 // JSON text.
 func (e *encoder) appendKey(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch {
-	case isNull(t.Kind, v):
+	case cqltype.IsNull(t.Kind, v):
 		return append(dst, `"null"`...), nil
 	case t.Kind == cqltype.Ascii || t.Kind == cqltype.Varchar:
 		return appendJSONString(dst, v), nil

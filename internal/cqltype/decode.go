@@ -32,6 +32,23 @@ func Decode(t Type, b []byte) (any, error) {
 	return decodeValid(t, b), nil
 }
 
+// IsNull reports whether v reads as null for a value of kind k: nil, or
+// the empty value of a type other than ascii, text, blob and custom, which
+// Cassandra's deserializers make null.
+func IsNull(k Kind, v []byte) bool {
+	if v == nil {
+		return true
+	}
+	if len(v) > 0 {
+		return false
+	}
+	switch k {
+	case Ascii, Varchar, Blob, Custom:
+		return false
+	}
+	return true
+}
+
 // decodeValid decodes a value that passed validate.
 func decodeValid(t Type, b []byte) any {
 	switch t.Kind {

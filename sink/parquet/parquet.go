@@ -1,4 +1,4 @@
-package sink
+package parquet
 
 import (
 	"context"
@@ -9,76 +9,102 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/parquet-go/parquet-go"
+	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+
+	"github.com/ringscan/ringscan/sink"
 )
 
-// Defaults of ParquetConfig.
+// Defaults of Config.
 const (
-	// DefaultParquetRowGroupRows is the default of ParquetConfig.RowGroupRows.
-	DefaultParquetRowGroupRows = 64 << 10
-	// DefaultParquetRowGroupBytes is the default of
-	// ParquetConfig.RowGroupBytes.
-	DefaultParquetRowGroupBytes = 64 << 20
-	// DefaultParquetCompression is the default of ParquetConfig.Compression.
-	DefaultParquetCompression = "snappy"
+	// DefaultRowGroupRows is the default of Config.RowGroupRows.
+	DefaultRowGroupRows = 64 << 10
+	// DefaultRowGroupBytes is the default of Config.RowGroupBytes.
+	DefaultRowGroupBytes = 64 << 20
+	// DefaultCompression is the default of Config.Compression.
+	DefaultCompression = "snappy"
 )
 
-// ParquetColumnsKey is the key of the file's key-value metadata that holds
-// the CQL columns, as a JSON array of {"name": ..., "type": ...} objects.
-const ParquetColumnsKey = "ringscan.columns"
+// ColumnsKey is the key of the file's key-value metadata that holds the
+// CQL columns, as a JSON array of {"name": ..., "type": ...} objects.
+const ColumnsKey = "ringscan.columns"
 
-// pqChunkRows is the number of rows converted before they are handed to
-// the Parquet writer together.
-const pqChunkRows = 256
+// chunkRows is the number of rows converted before they are handed to the
+// Parquet writer together.
+const chunkRows = 256
 
-// ParquetConfig configures a Parquet sink. The zero value is valid.
-type ParquetConfig struct {
+var (
+	// ErrInvalidConfig is wrapped by the errors of Config.Validate and of
+	// New for columns that cannot be written.
+	ErrInvalidConfig = errors.New("parquet: invalid config")
+)
+
+// Config configures a Parquet sink. The zero value is valid: every field's
+// zero value means its default, which EnsureDefaults fills in.
+type Config struct {
 	// Compression is the codec of the pages inside the file: "snappy",
-	// "zstd", "gzip" or "none". Default "snappy".
+	// "zstd", "gzip" or "none". Default DefaultCompression ("snappy").
 	Compression string
 	// RowGroupRows ends a row group when it holds that many rows. Default
-	// DefaultParquetRowGroupRows (65536).
+	// DefaultRowGroupRows (65536).
 	RowGroupRows int
 	// RowGroupBytes ends a row group when its buffered size, estimated
 	// before compression, reaches it; checked every 256 rows. A row group
 	// is held in memory until it ends, so this bounds the sink's memory.
-	// Default DefaultParquetRowGroupBytes (64 MiB).
+	// Default DefaultRowGroupBytes (64 MiB).
 	RowGroupBytes int64
+}
+
+// EnsureDefaults returns c with every zero field set to its default: the
+// configuration a sink made with c uses.
+func (c Config) EnsureDefaults() Config {
+	if c.Compression == "" {
+		c.Compression = DefaultCompression
+	}
+	if c.RowGroupRows == 0 {
+		c.RowGroupRows = DefaultRowGroupRows
+	}
+	if c.RowGroupBytes == 0 {
+		c.RowGroupBytes = DefaultRowGroupBytes
+	}
+	return c
 }
 
 // Validate reports every invalid field, in an error wrapping
 // ErrInvalidConfig.
-func (c ParquetConfig) Validate() error {
+func (c Config) Validate() error {
 	var errs []error
-	if _, ok := pqCodec(c.Compression); !ok {
-		errs = append(errs, fmt.Errorf("%w: ParquetConfig.Compression %q: allowed are snappy, zstd, gzip, none", ErrInvalidConfig, c.Compression))
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	if _, ok := codecOf(c.Compression); !ok {
+		bad("Compression %q: allowed are snappy, zstd, gzip, none", c.Compression)
 	}
 	if c.RowGroupRows < 0 {
-		errs = append(errs, fmt.Errorf("%w: ParquetConfig.RowGroupRows %d: want 0 (default) or a positive number", ErrInvalidConfig, c.RowGroupRows))
+		bad("RowGroupRows %d: want 0 (default) or a positive number", c.RowGroupRows)
 	}
 	if c.RowGroupBytes < 0 {
-		errs = append(errs, fmt.Errorf("%w: ParquetConfig.RowGroupBytes %d: want 0 (default) or a positive number", ErrInvalidConfig, c.RowGroupBytes))
+		bad("RowGroupBytes %d: want 0 (default) or a positive number", c.RowGroupBytes)
 	}
 	return errors.Join(errs...)
 }
 
-func pqCodec(name string) (compress.Codec, bool) {
+func codecOf(name string) (compress.Codec, bool) {
 	switch name {
 	case "", "snappy":
-		return &parquet.Snappy, true
+		return &parquetgo.Snappy, true
 	case "zstd":
-		return &parquet.Zstd, true
+		return &parquetgo.Zstd, true
 	case "gzip":
-		return &parquet.Gzip, true
+		return &parquetgo.Gzip, true
 	case "none":
-		return &parquet.Uncompressed, true
+		return &parquetgo.Uncompressed, true
 	}
 	return nil, false
 }
 
-// Parquet writes rows as one Parquet file. The schema is derived from the
-// columns given to NewParquet: one optional (nullable) field per column,
+// Sink writes rows as one Parquet file. The schema is derived from the
+// columns given to New: one optional (nullable) field per column,
 // in column order, typed as follows (docs/parquet-mapping.md has the
 // details):
 //
@@ -107,29 +133,28 @@ func pqCodec(name string) (compress.Codec, bool) {
 //
 // A null, and the empty value of a type other than ascii, text, blob and
 // custom, is a null. Collections nest to any depth Cassandra allows.
-// The file's key-value metadata holds the CQL columns under
-// ParquetColumnsKey.
+// The file's key-value metadata holds the CQL columns under ColumnsKey.
 //
 // Write converts the rows straight from their serialized bytes and buffers
-// them into row groups of ParquetConfig.RowGroupRows rows or
-// ParquetConfig.RowGroupBytes bytes, whichever comes first; a row group is
+// them into row groups of Config.RowGroupRows rows or
+// Config.RowGroupBytes bytes, whichever comes first; a row group is
 // written to w when it ends. Close writes the last row group and the
 // footer. A file whose sink was closed without a row is a valid Parquet
 // file with the schema and no row group. The caller owns the writer:
 // Close does not close it.
 //
-// Write returns an error wrapping ErrInvalidValue that names the row and
-// column for a value whose bytes do not match its column's type, having
+// Write returns an error wrapping sink.ErrInvalidValue that names the row
+// and column for a value whose bytes do not match its column's type, having
 // written the rows before it; such an error leaves the sink usable. An
 // error of the writer is returned by the Write that met it, by every later
 // Write and by Close. A batch whose columns differ from the sink's is
 // refused. Write does not consult its context.
-type Parquet struct {
-	cfg     ParquetConfig
-	cols    []Column
-	plan    []*pqNode
-	pw      *parquet.Writer
-	rows    pqRows
+type Sink struct {
+	cfg     Config
+	cols    []sink.Column
+	plan    []*planNode
+	pw      *parquetgo.Writer
+	rows    rowBuilder
 	group   int   // rows in the current row group
 	base    int64 // pw.Size() when the current row group started
 	written int64
@@ -137,30 +162,25 @@ type Parquet struct {
 	err     error
 }
 
-var _ Sink = (*Parquet)(nil)
+var _ sink.Sink = (*Sink)(nil)
 
-// NewParquet returns a sink that writes a Parquet file of rows of cols to
-// w. It returns an error wrapping ErrInvalidConfig for an invalid
-// configuration, no column, duplicate column names, or a column whose type
-// has no Parquet mapping; the error names the column and its type.
-func NewParquet(w io.Writer, cols []Column, cfg ParquetConfig) (*Parquet, error) {
+// New returns a sink that writes a Parquet file of rows of cols to w. It
+// returns an error wrapping ErrInvalidConfig for an invalid configuration,
+// no column, duplicate column names, or a column whose type has no Parquet
+// mapping; the error names the column and its type.
+func New(w io.Writer, cols []sink.Column, cfg Config) (*Sink, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	codec, _ := pqCodec(cfg.Compression)
-	if cfg.RowGroupRows == 0 {
-		cfg.RowGroupRows = DefaultParquetRowGroupRows
-	}
-	if cfg.RowGroupBytes == 0 {
-		cfg.RowGroupBytes = DefaultParquetRowGroupBytes
-	}
+	cfg = cfg.EnsureDefaults()
+	codec, _ := codecOf(cfg.Compression)
 	if len(cols) == 0 {
-		return nil, fmt.Errorf("%w: parquet: no column", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: no column", ErrInvalidConfig)
 	}
-	var sb pqSchema
+	var sb schemaBuilder
 	names := make([]string, len(cols))
-	nodes := make([]parquet.Node, len(cols))
-	plan := make([]*pqNode, len(cols))
+	nodes := make([]parquetgo.Node, len(cols))
+	plan := make([]*planNode, len(cols))
 	seen := make(map[string]bool, len(cols))
 	type colJSON struct {
 		Name string `json:"name"`
@@ -169,20 +189,20 @@ func NewParquet(w io.Writer, cols []Column, cfg ParquetConfig) (*Parquet, error)
 	meta := make([]colJSON, len(cols))
 	for i, c := range cols {
 		if seen[c.Name] {
-			return nil, fmt.Errorf("%w: parquet: two columns are named %q", ErrInvalidConfig, c.Name)
+			return nil, fmt.Errorf("%w: two columns are named %q", ErrInvalidConfig, c.Name)
 		}
 		seen[c.Name] = true
 		node, p, err := sb.column(c)
 		if err != nil {
-			return nil, fmt.Errorf("parquet: %w", err)
+			return nil, err
 		}
 		names[i], nodes[i], plan[i] = c.Name, node, p
 		meta[i] = colJSON{c.Name, c.Type}
 	}
-	if len(sb.leaves) > parquet.MaxColumnIndex {
-		return nil, fmt.Errorf("%w: parquet: %d leaf columns, more than the %d supported", ErrInvalidConfig, len(sb.leaves), parquet.MaxColumnIndex)
+	if len(sb.leaves) > parquetgo.MaxColumnIndex {
+		return nil, fmt.Errorf("%w: %d leaf columns, more than the %d supported", ErrInvalidConfig, len(sb.leaves), parquetgo.MaxColumnIndex)
 	}
-	schema := parquet.NewSchema("ringscan", newPQGroup(names, nodes))
+	schema := parquetgo.NewSchema("ringscan", newGroup(names, nodes))
 	// The plan addresses leaf columns by index: they must be the schema's.
 	if got := schema.Columns(); !slices.EqualFunc(got, sb.leaves, slices.Equal) {
 		return nil, fmt.Errorf("parquet: internal error: leaf columns %v, planned %v", got, sb.leaves)
@@ -193,27 +213,27 @@ func NewParquet(w io.Writer, cols []Column, cfg ParquetConfig) (*Parquet, error)
 	if err := enc.Encode(meta); err != nil {
 		return nil, err
 	}
-	wcfg, err := parquet.NewWriterConfig(schema,
-		parquet.Compression(codec),
+	wcfg, err := parquetgo.NewWriterConfig(schema,
+		parquetgo.Compression(codec),
 		// Version 1 data pages: the ones every reader knows.
-		parquet.DataPageVersion(1),
-		parquet.KeyValueMetadata(ParquetColumnsKey, strings.TrimSpace(metaJSON.String())),
+		parquetgo.DataPageVersion(1),
+		parquetgo.KeyValueMetadata(ColumnsKey, strings.TrimSpace(metaJSON.String())),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	s := &Parquet{cfg: cfg, cols: slices.Clone(cols), plan: plan, pw: parquet.NewWriter(w, wcfg)}
-	s.rows.leafBuf = make([][]parquet.Value, len(sb.leaves))
+	s := &Sink{cfg: cfg, cols: slices.Clone(cols), plan: plan, pw: parquetgo.NewWriter(w, wcfg)}
+	s.rows.leafBuf = make([][]parquetgo.Value, len(sb.leaves))
 	return s, nil
 }
 
 // Rows returns the number of rows written.
-func (s *Parquet) Rows() int64 { return s.written }
+func (s *Sink) Rows() int64 { return s.written }
 
 // Write appends the rows of b to the file.
-func (s *Parquet) Write(_ context.Context, b *Batch) error {
+func (s *Sink) Write(_ context.Context, b *sink.Batch) error {
 	if s.closed {
-		return ErrClosed
+		return sink.ErrClosed
 	}
 	if s.err != nil {
 		return s.err
@@ -222,7 +242,7 @@ func (s *Parquet) Write(_ context.Context, b *Batch) error {
 		return err
 	}
 	for row, n := 0, b.Len(); row < n; {
-		limit := min(n-row, pqChunkRows, s.cfg.RowGroupRows-s.group)
+		limit := min(n-row, chunkRows, s.cfg.RowGroupRows-s.group)
 		s.rows.reset()
 		var verr error
 		built := 0
@@ -252,7 +272,7 @@ func (s *Parquet) Write(_ context.Context, b *Batch) error {
 }
 
 // endGroupIfFull writes the current row group if it reached its size.
-func (s *Parquet) endGroupIfFull() error {
+func (s *Sink) endGroupIfFull() error {
 	if s.group < s.cfg.RowGroupRows && s.pw.Size()-s.base < s.cfg.RowGroupBytes {
 		return nil
 	}
@@ -265,7 +285,7 @@ func (s *Parquet) endGroupIfFull() error {
 }
 
 // checkColumns refuses a batch whose columns are not the sink's.
-func (s *Parquet) checkColumns(cols []Column) error {
+func (s *Sink) checkColumns(cols []sink.Column) error {
 	if len(cols) != len(s.cols) {
 		return fmt.Errorf("parquet: batch of %d columns, the file has %d", len(cols), len(s.cols))
 	}
@@ -280,7 +300,7 @@ func (s *Parquet) checkColumns(cols []Column) error {
 
 // Close writes the last row group and the footer, completing the file. It
 // is idempotent and does not close the writer.
-func (s *Parquet) Close(context.Context) error {
+func (s *Sink) Close(context.Context) error {
 	if s.closed {
 		return s.err
 	}
@@ -291,6 +311,6 @@ func (s *Parquet) Close(context.Context) error {
 	if err := s.pw.Close(); err != nil {
 		s.err = fmt.Errorf("parquet: %w", err)
 	}
-	s.rows = pqRows{} // the buffers are not needed any more
+	s.rows = rowBuilder{} // the buffers are not needed any more
 	return s.err
 }

@@ -1,4 +1,4 @@
-package sink
+package parquet
 
 import (
 	"encoding/binary"
@@ -9,49 +9,50 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/parquet-go/parquet-go"
+	parquetgo "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink"
 )
 
 // This file maps CQL types to a Parquet schema and turns serialized CQL
-// values (protocol v4, as kept in a Batch) into Parquet values with their
-// repetition and definition levels, straight from the bytes. The mapping
-// is described on Parquet and in docs/parquet-mapping.md.
+// values (protocol v4, as kept in a sink.Batch) into Parquet values with
+// their repetition and definition levels, straight from the bytes. The
+// mapping is described in doc.go and docs/parquet-mapping.md.
 
-// pqOp is how a pqNode turns a value into leaf values.
-type pqOp uint8
+// op is how a node turns a value into leaf values.
+type op uint8
 
 const (
-	pqText      pqOp = iota // ascii, text: UTF-8 checked, invalid bytes become U+FFFD
-	pqBytes                 // blob, custom: as is
-	pqBool                  // boolean
-	pqInt8                  // tinyint
-	pqInt16                 // smallint
-	pqInt32                 // int
-	pqInt64                 // bigint, counter
-	pqFloat                 // float
-	pqDouble                // double
-	pqUUID                  // uuid, timeuuid
-	pqTimestamp             // timestamp: milliseconds
-	pqDate                  // date: days since the epoch
-	pqTime                  // time: nanoseconds since midnight
-	pqVarint                // varint: decimal digits
-	pqDecimal               // decimal: plain notation
-	pqInet                  // inet: text form
-	pqDuration              // duration: group of months, days, nanoseconds
-	pqList                  // list, set
-	pqMap                   // map
-	pqStruct                // tuple, UDT
+	opText      op = iota // ascii, text: UTF-8 checked, invalid bytes become U+FFFD
+	opBytes               // blob, custom: as is
+	opBool                // boolean
+	opInt8                // tinyint
+	opInt16               // smallint
+	opInt32               // int
+	opInt64               // bigint, counter
+	opFloat               // float
+	opDouble              // double
+	opUUID                // uuid, timeuuid
+	opTimestamp           // timestamp: milliseconds
+	opDate                // date: days since the epoch
+	opTime                // time: nanoseconds since midnight
+	opVarint              // varint: decimal digits
+	opDecimal             // decimal: plain notation
+	opInet                // inet: text form
+	opDuration            // duration: group of months, days, nanoseconds
+	opList                // list, set
+	opMap                 // map
+	opStruct              // tuple, UDT
 )
 
-// pqNode is the write plan of one field of the Parquet schema: the field
+// planNode is the write plan of one field of the Parquet schema: the field
 // of a column, or of an element, key, value or field nested in one.
-type pqNode struct {
+type planNode struct {
 	t        *cqltype.Type
-	op       pqOp
+	op       op
 	optional bool
 	// def is the definition level of a present (non-null) value; a null
 	// value of an optional node has def-1.
@@ -69,29 +70,39 @@ type pqNode struct {
 	direct bool
 	// kids are the element of a list, key and value of a map, fields of a
 	// tuple or UDT.
-	kids []*pqNode
+	kids []*planNode
 }
 
-// pqSchema builds a Parquet schema and its write plan.
-type pqSchema struct {
+// schemaBuilder builds a Parquet schema and its write plan.
+type schemaBuilder struct {
 	leaves [][]string // path of each leaf column, in order
 }
 
 // column returns the Parquet field and the write plan of a column.
-func (s *pqSchema) column(c Column) (parquet.Node, *pqNode, error) {
-	t := c.CQLType()
-	if t.Kind == cqltype.Custom && t.Custom == "" && c.Type != "" {
-		// A Column built as a literal rather than with NewColumn.
-		var err error
-		if t, err = cqltype.Parse(c.Type); err != nil {
-			return nil, nil, fmt.Errorf("%w: column %s: %w", ErrInvalidConfig, c.Name, err)
-		}
+func (s *schemaBuilder) column(c sink.Column) (parquetgo.Node, *planNode, error) {
+	wt, err := c.WireType()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
+	t, _, err := cqltype.ReadOption(wt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: column %s: %w", ErrInvalidConfig, c.Name, err)
+	}
+	text := c.Type
+	if text == "" {
+		text = t.String()
+	}
+	return s.columnOf(c.Name, text, t)
+}
+
+// columnOf returns the Parquet field and the write plan of a column of
+// type t, whose text (for errors) is text.
+func (s *schemaBuilder) columnOf(name, text string, t cqltype.Type) (parquetgo.Node, *planNode, error) {
 	pt := new(cqltype.Type)
 	*pt = t
-	node, plan, err := s.build([]string{c.Name}, pt, true, 0, 0)
+	node, plan, err := s.build([]string{name}, pt, true, 0, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: column %s of type %s: %w", ErrInvalidConfig, c.Name, t, err)
+		return nil, nil, fmt.Errorf("%w: column %s of type %s: %w", ErrInvalidConfig, name, text, err)
 	}
 	return node, plan, nil
 }
@@ -99,87 +110,87 @@ func (s *pqSchema) column(c Column) (parquet.Node, *pqNode, error) {
 // build returns the field of type t at path. parentDef is the definition
 // level of the parent's present value, rep the number of repeated fields
 // above.
-func (s *pqSchema) build(path []string, t *cqltype.Type, optional bool, parentDef, rep int) (parquet.Node, *pqNode, error) {
+func (s *schemaBuilder) build(path []string, t *cqltype.Type, optional bool, parentDef, rep int) (parquetgo.Node, *planNode, error) {
 	if len(path) > 4*cqltype.MaxDepth {
 		return nil, nil, fmt.Errorf("type nested more than %d levels", cqltype.MaxDepth)
 	}
-	n := &pqNode{t: t, optional: optional, def: parentDef, rep: rep, leaf: len(s.leaves), direct: true}
+	n := &planNode{t: t, optional: optional, def: parentDef, rep: rep, leaf: len(s.leaves), direct: true}
 	if optional {
 		n.def++
 	}
-	if n.def+2 > parquet.MaxDefinitionLevel || rep+1 > parquet.MaxRepetitionLevel {
+	if n.def+2 > parquetgo.MaxDefinitionLevel || rep+1 > parquetgo.MaxRepetitionLevel {
 		return nil, nil, fmt.Errorf("type nested too deeply for Parquet's levels")
 	}
-	var node parquet.Node
-	leaf := func(op pqOp, ln parquet.Node) {
-		n.op, node = op, ln
+	var node parquetgo.Node
+	leaf := func(o op, ln parquetgo.Node) {
+		n.op, node = o, ln
 		s.leaves = append(s.leaves, slices.Clone(path))
 	}
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:
-		leaf(pqText, parquet.String())
+		leaf(opText, parquetgo.String())
 	case cqltype.Blob, cqltype.Custom:
-		leaf(pqBytes, parquet.Leaf(parquet.ByteArrayType))
+		leaf(opBytes, parquetgo.Leaf(parquetgo.ByteArrayType))
 	case cqltype.Boolean:
-		leaf(pqBool, parquet.Leaf(parquet.BooleanType))
+		leaf(opBool, parquetgo.Leaf(parquetgo.BooleanType))
 	case cqltype.Tinyint:
-		leaf(pqInt8, parquet.Int(8))
+		leaf(opInt8, parquetgo.Int(8))
 	case cqltype.Smallint:
-		leaf(pqInt16, parquet.Int(16))
+		leaf(opInt16, parquetgo.Int(16))
 	case cqltype.Int:
-		leaf(pqInt32, parquet.Leaf(parquet.Int32Type))
+		leaf(opInt32, parquetgo.Leaf(parquetgo.Int32Type))
 	case cqltype.Bigint, cqltype.Counter:
-		leaf(pqInt64, parquet.Leaf(parquet.Int64Type))
+		leaf(opInt64, parquetgo.Leaf(parquetgo.Int64Type))
 	case cqltype.Float:
-		leaf(pqFloat, parquet.Leaf(parquet.FloatType))
+		leaf(opFloat, parquetgo.Leaf(parquetgo.FloatType))
 	case cqltype.Double:
-		leaf(pqDouble, parquet.Leaf(parquet.DoubleType))
+		leaf(opDouble, parquetgo.Leaf(parquetgo.DoubleType))
 	case cqltype.KindUUID, cqltype.Timeuuid:
-		leaf(pqUUID, parquet.UUID())
+		leaf(opUUID, parquetgo.UUID())
 	case cqltype.Timestamp:
-		leaf(pqTimestamp, parquet.Timestamp(parquet.Millisecond))
+		leaf(opTimestamp, parquetgo.Timestamp(parquetgo.Millisecond))
 	case cqltype.KindDate:
-		leaf(pqDate, parquet.Date())
+		leaf(opDate, parquetgo.Date())
 	case cqltype.Time:
 		// A time of day without zone: not adjusted to UTC.
-		leaf(pqTime, parquet.TimeAdjusted(parquet.Nanosecond, false))
+		leaf(opTime, parquetgo.TimeAdjusted(parquetgo.Nanosecond, false))
 	case cqltype.Varint:
-		leaf(pqVarint, parquet.String())
+		leaf(opVarint, parquetgo.String())
 	case cqltype.KindDecimal:
-		leaf(pqDecimal, parquet.String())
+		leaf(opDecimal, parquetgo.String())
 	case cqltype.Inet:
-		leaf(pqInet, parquet.String())
+		leaf(opInet, parquetgo.String())
 	case cqltype.KindDuration:
-		n.op = pqDuration
+		n.op = opDuration
 		fields := []string{"months", "days", "nanoseconds"}
-		nodes := []parquet.Node{
-			parquet.Leaf(parquet.Int32Type), parquet.Leaf(parquet.Int32Type), parquet.Leaf(parquet.Int64Type),
+		nodes := []parquetgo.Node{
+			parquetgo.Leaf(parquetgo.Int32Type), parquetgo.Leaf(parquetgo.Int32Type), parquetgo.Leaf(parquetgo.Int64Type),
 		}
 		for i, f := range fields {
 			s.leaves = append(s.leaves, append(slices.Clone(path), f))
-			nodes[i] = parquet.Required(nodes[i])
+			nodes[i] = parquetgo.Required(nodes[i])
 		}
-		node = newPQGroup(fields, nodes)
+		node = newGroup(fields, nodes)
 	case cqltype.List, cqltype.Set:
 		if len(t.Elems) != 1 {
 			return nil, nil, fmt.Errorf("%s has %d element types", t.Kind, len(t.Elems))
 		}
-		n.op = pqList
+		n.op = opList
 		n.rep = rep + 1
 		elem, ep, err := s.build(append(path, "list", "element"), &t.Elems[0], true, n.def+1, n.rep)
 		if err != nil {
 			return nil, nil, err
 		}
-		n.kids = []*pqNode{ep}
+		n.kids = []*planNode{ep}
 		n.direct = ep.direct && ep.nleaves == 1
-		node = parquet.List(elem)
+		node = parquetgo.List(elem)
 	case cqltype.Map:
 		if len(t.Elems) != 2 {
 			return nil, nil, fmt.Errorf("map has %d parameter types", len(t.Elems))
 		}
-		n.op = pqMap
+		n.op = opMap
 		n.rep = rep + 1
-		// parquet.Map sorts the fields of key_value: key, then value.
+		// parquetgo.Map sorts the fields of key_value: key, then value.
 		key, kp, err := s.build(append(path, "key_value", "key"), &t.Elems[0], false, n.def+1, n.rep)
 		if err != nil {
 			return nil, nil, err
@@ -188,16 +199,16 @@ func (s *pqSchema) build(path []string, t *cqltype.Type, optional bool, parentDe
 		if err != nil {
 			return nil, nil, err
 		}
-		n.kids = []*pqNode{kp, vp}
+		n.kids = []*planNode{kp, vp}
 		n.direct = false
-		node = parquet.Map(key, val)
+		node = parquetgo.Map(key, val)
 	case cqltype.Tuple, cqltype.UDT:
-		n.op = pqStruct
+		n.op = opStruct
 		if len(t.Elems) == 0 {
 			return nil, nil, fmt.Errorf("a Parquet group needs at least one field")
 		}
 		names := make([]string, len(t.Elems))
-		nodes := make([]parquet.Node, len(t.Elems))
+		nodes := make([]parquetgo.Node, len(t.Elems))
 		seen := make(map[string]bool, len(t.Elems))
 		for i := range t.Elems {
 			name := "_" + strconv.Itoa(i+1) // tuple fields, as Spark names them
@@ -219,75 +230,75 @@ func (s *pqSchema) build(path []string, t *cqltype.Type, optional bool, parentDe
 			n.kids = append(n.kids, fp)
 			n.direct = n.direct && fp.direct
 		}
-		node = newPQGroup(names, nodes)
+		node = newGroup(names, nodes)
 	default:
 		return nil, nil, fmt.Errorf("no Parquet mapping for %s", t.Kind)
 	}
 	n.nleaves = len(s.leaves) - n.leaf
 	if optional {
-		node = parquet.Optional(node)
+		node = parquetgo.Optional(node)
 	} else {
-		node = parquet.Required(node)
+		node = parquetgo.Required(node)
 	}
 	return node, n, nil
 }
 
-// pqGroup is a Parquet group whose fields keep the order they were given
-// in, the order of the table's columns or of a UDT's fields; parquet.Group
+// group is a Parquet group whose fields keep the order they were given
+// in, the order of the table's columns or of a UDT's fields; parquetgo.Group
 // sorts them by name.
-type pqGroup struct {
-	fields []parquet.Field
+type group struct {
+	fields []parquetgo.Field
 }
 
-func newPQGroup(names []string, nodes []parquet.Node) *pqGroup {
-	g := &pqGroup{fields: make([]parquet.Field, len(names))}
+func newGroup(names []string, nodes []parquetgo.Node) *group {
+	g := &group{fields: make([]parquetgo.Field, len(names))}
 	for i := range names {
-		g.fields[i] = &pqField{Node: nodes[i], name: names[i]}
+		g.fields[i] = &field{Node: nodes[i], name: names[i]}
 	}
 	return g
 }
 
-func (g *pqGroup) ID() int                           { return 0 }
-func (g *pqGroup) String() string                    { return fmt.Sprintf("group(%d fields)", len(g.fields)) }
-func (g *pqGroup) Type() parquet.Type                { return parquet.Group{}.Type() }
-func (g *pqGroup) Optional() bool                    { return false }
-func (g *pqGroup) Repeated() bool                    { return false }
-func (g *pqGroup) Required() bool                    { return true }
-func (g *pqGroup) Leaf() bool                        { return false }
-func (g *pqGroup) Fields() []parquet.Field           { return g.fields }
-func (g *pqGroup) Encoding() encoding.Encoding       { return nil }
-func (g *pqGroup) Compression() compress.Codec       { return nil }
-func (g *pqGroup) GoType() reflect.Type              { return reflect.TypeFor[map[string]any]() }
-func (f *pqField) Name() string                      { return f.name }
-func (f *pqField) Value(reflect.Value) reflect.Value { return reflect.Value{} }
+func (g *group) ID() int                           { return 0 }
+func (g *group) String() string                    { return fmt.Sprintf("group(%d fields)", len(g.fields)) }
+func (g *group) Type() parquetgo.Type              { return parquetgo.Group{}.Type() }
+func (g *group) Optional() bool                    { return false }
+func (g *group) Repeated() bool                    { return false }
+func (g *group) Required() bool                    { return true }
+func (g *group) Leaf() bool                        { return false }
+func (g *group) Fields() []parquetgo.Field         { return g.fields }
+func (g *group) Encoding() encoding.Encoding       { return nil }
+func (g *group) Compression() compress.Codec       { return nil }
+func (g *group) GoType() reflect.Type              { return reflect.TypeFor[map[string]any]() }
+func (f *field) Name() string                      { return f.name }
+func (f *field) Value(reflect.Value) reflect.Value { return reflect.Value{} }
 
-// pqField is a named field of a pqGroup.
-type pqField struct {
-	parquet.Node
+// field is a named field of a group.
+type field struct {
+	parquetgo.Node
 	name string
 }
 
-// pqRows turns rows of serialized values into Parquet rows. Its buffers
+// rowBuilder turns rows of serialized values into Parquet rows. Its buffers
 // are reused from chunk to chunk; values of text it had to rewrite point
 // into scratch, others into the batch, so a chunk is valid until the next
 // reset and as long as its batch.
-type pqRows struct {
+type rowBuilder struct {
 	digits  cqltype.Digits
-	vals    []parquet.Value   // the values of the chunk's rows, row after row
-	ends    []int             // ends[i] is the end of row i in vals
-	rows    []parquet.Row     // rows of the chunk, slices of vals
-	leafBuf [][]parquet.Value // values of the current row per leaf column, for nodes that are not direct
-	direct  bool              // emit appends to vals, not to leafBuf
+	vals    []parquetgo.Value   // the values of the chunk's rows, row after row
+	ends    []int               // ends[i] is the end of row i in vals
+	rows    []parquetgo.Row     // rows of the chunk, slices of vals
+	leafBuf [][]parquetgo.Value // values of the current row per leaf column, for nodes that are not direct
+	direct  bool                // emit appends to vals, not to leafBuf
 	scratch []byte
 }
 
 // reset empties the chunk.
-func (p *pqRows) reset() {
+func (p *rowBuilder) reset() {
 	p.vals, p.ends, p.scratch = p.vals[:0], p.ends[:0], p.scratch[:0]
 }
 
 // chunk returns the rows of the chunk.
-func (p *pqRows) chunk() []parquet.Row {
+func (p *rowBuilder) chunk() []parquetgo.Row {
 	p.rows = p.rows[:0]
 	start := 0
 	for _, end := range p.ends {
@@ -299,7 +310,7 @@ func (p *pqRows) chunk() []parquet.Row {
 
 // addRow appends row row of b to the chunk. On error the chunk is as it
 // was.
-func (p *pqRows) addRow(plan []*pqNode, b *Batch, row int) error {
+func (p *rowBuilder) addRow(plan []*planNode, b *sink.Batch, row int) error {
 	start := len(p.vals)
 	for c, n := range plan {
 		p.direct = n.direct
@@ -322,7 +333,7 @@ func (p *pqRows) addRow(plan []*pqNode, b *Batch, row int) error {
 }
 
 // put adds the value of leaf column leaf.
-func (p *pqRows) put(v parquet.Value, r, d, leaf int) {
+func (p *rowBuilder) put(v parquetgo.Value, r, d, leaf int) {
 	dst := &p.vals
 	if !p.direct {
 		dst = &p.leafBuf[leaf]
@@ -337,86 +348,86 @@ func (p *pqRows) put(v parquet.Value, r, d, leaf int) {
 
 // nulls adds a null, with repetition level r and definition level d, to
 // every leaf column of n.
-func (p *pqRows) nulls(n *pqNode, r, d int) {
+func (p *rowBuilder) nulls(n *planNode, r, d int) {
 	for leaf := n.leaf; leaf < n.leaf+n.nleaves; leaf++ {
-		p.put(parquet.Value{}, r, d, leaf)
+		p.put(parquetgo.Value{}, r, d, leaf)
 	}
 }
 
 // text returns a value of the text p.scratch[start:].
-func (p *pqRows) text(start int) parquet.Value {
-	return parquet.ByteArrayValue(p.scratch[start:len(p.scratch):len(p.scratch)])
+func (p *rowBuilder) text(start int) parquetgo.Value {
+	return parquetgo.ByteArrayValue(p.scratch[start:len(p.scratch):len(p.scratch)])
 }
 
 // emit adds the value v of node n, whose first leaf value has repetition
 // level r.
-func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
-	if isNull(n.t.Kind, v) {
+func (p *rowBuilder) emit(n *planNode, v []byte, r int) error {
+	if cqltype.IsNull(n.t.Kind, v) {
 		if !n.optional {
-			return fmt.Errorf("%w: null map key", ErrInvalidValue)
+			return fmt.Errorf("%w: null map key", sink.ErrInvalidValue)
 		}
 		p.nulls(n, r, n.def-1)
 		return nil
 	}
-	var pv parquet.Value
+	var pv parquetgo.Value
 	switch n.op {
-	case pqText:
+	case opText:
 		if utf8.Valid(v) {
-			pv = parquet.ByteArrayValue(v)
+			pv = parquetgo.ByteArrayValue(v)
 		} else {
 			start := len(p.scratch)
 			p.scratch = cqltype.AppendUTF8(p.scratch, v)
 			pv = p.text(start)
 		}
-	case pqBytes:
-		pv = parquet.ByteArrayValue(v)
-	case pqBool:
+	case opBytes:
+		pv = parquetgo.ByteArrayValue(v)
+	case opBool:
 		if len(v) != 1 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.BooleanValue(v[0] != 0)
-	case pqInt8:
+		pv = parquetgo.BooleanValue(v[0] != 0)
+	case opInt8:
 		if len(v) != 1 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.Int32Value(int32(int8(v[0])))
-	case pqInt16:
+		pv = parquetgo.Int32Value(int32(int8(v[0])))
+	case opInt16:
 		if len(v) != 2 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.Int32Value(int32(int16(binary.BigEndian.Uint16(v))))
-	case pqInt32:
+		pv = parquetgo.Int32Value(int32(int16(binary.BigEndian.Uint16(v))))
+	case opInt32:
 		if len(v) != 4 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.Int32Value(int32(binary.BigEndian.Uint32(v)))
-	case pqInt64, pqTimestamp:
+		pv = parquetgo.Int32Value(int32(binary.BigEndian.Uint32(v)))
+	case opInt64, opTimestamp:
 		if len(v) != 8 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.Int64Value(int64(binary.BigEndian.Uint64(v)))
-	case pqFloat:
+		pv = parquetgo.Int64Value(int64(binary.BigEndian.Uint64(v)))
+	case opFloat:
 		if len(v) != 4 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.FloatValue(math.Float32frombits(binary.BigEndian.Uint32(v)))
-	case pqDouble:
+		pv = parquetgo.FloatValue(math.Float32frombits(binary.BigEndian.Uint32(v)))
+	case opDouble:
 		if len(v) != 8 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.DoubleValue(math.Float64frombits(binary.BigEndian.Uint64(v)))
-	case pqUUID:
+		pv = parquetgo.DoubleValue(math.Float64frombits(binary.BigEndian.Uint64(v)))
+	case opUUID:
 		if len(v) != 16 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.FixedLenByteArrayValue(v)
-	case pqDate:
+		pv = parquetgo.FixedLenByteArrayValue(v)
+	case opDate:
 		if len(v) != 4 {
 			return malformed(n.t, v)
 		}
 		// 2^31 is the epoch: flipping the top bit gives days since it.
-		pv = parquet.Int32Value(int32(binary.BigEndian.Uint32(v) ^ 1<<31))
-	case pqTime:
+		pv = parquetgo.Int32Value(int32(binary.BigEndian.Uint32(v) ^ 1<<31))
+	case opTime:
 		if len(v) != 8 {
 			return malformed(n.t, v)
 		}
@@ -424,46 +435,46 @@ func (p *pqRows) emit(n *pqNode, v []byte, r int) error {
 		if ns >= 86400e9 {
 			return malformed(n.t, v)
 		}
-		pv = parquet.Int64Value(int64(ns))
-	case pqVarint:
+		pv = parquetgo.Int64Value(int64(ns))
+	case opVarint:
 		start := len(p.scratch)
 		p.scratch = p.digits.AppendVarint(p.scratch, v)
 		pv = p.text(start)
-	case pqDecimal:
+	case opDecimal:
 		start := len(p.scratch)
 		var ok bool
 		if p.scratch, ok = p.digits.AppendDecimal(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)
-	case pqInet:
+	case opInet:
 		start := len(p.scratch)
 		var ok bool
 		if p.scratch, ok = cqltype.AppendInet(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)
-	case pqDuration:
+	case opDuration:
 		d, err := cqltype.ReadDuration(v)
 		if err != nil {
 			return malformed(n.t, v)
 		}
-		p.put(parquet.Int32Value(d.Months), r, n.def, n.leaf)
-		p.put(parquet.Int32Value(d.Days), r, n.def, n.leaf+1)
-		p.put(parquet.Int64Value(d.Nanos), r, n.def, n.leaf+2)
+		p.put(parquetgo.Int32Value(d.Months), r, n.def, n.leaf)
+		p.put(parquetgo.Int32Value(d.Days), r, n.def, n.leaf+1)
+		p.put(parquetgo.Int64Value(d.Nanos), r, n.def, n.leaf+2)
 		return nil
-	case pqList:
+	case opList:
 		return p.emitList(n, v, r)
-	case pqMap:
+	case opMap:
 		return p.emitMap(n, v, r)
-	case pqStruct:
+	case opStruct:
 		return p.emitStruct(n, v, r)
 	}
 	p.put(pv, r, n.def, n.leaf)
 	return nil
 }
 
-func (p *pqRows) emitList(n *pqNode, v []byte, r int) error {
+func (p *rowBuilder) emitList(n *planNode, v []byte, r int) error {
 	it, err := cqltype.ReadCollection(n.t, v)
 	if err != nil {
 		return malformed(n.t, v)
@@ -490,7 +501,7 @@ func (p *pqRows) emitList(n *pqNode, v []byte, r int) error {
 	return nil
 }
 
-func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
+func (p *rowBuilder) emitMap(n *planNode, v []byte, r int) error {
 	it, err := cqltype.ReadCollection(n.t, v)
 	if err != nil {
 		return malformed(n.t, v)
@@ -527,7 +538,7 @@ func (p *pqRows) emitMap(n *pqNode, v []byte, r int) error {
 
 // emitStruct adds a tuple or UDT; fields missing at the end of the value
 // are null.
-func (p *pqRows) emitStruct(n *pqNode, v []byte, r int) error {
+func (p *rowBuilder) emitStruct(n *planNode, v []byte, r int) error {
 	it := cqltype.ReadFields(n.t, v)
 	for _, kid := range n.kids {
 		e, err := it.Next()
@@ -542,4 +553,9 @@ func (p *pqRows) emitStruct(n *pqNode, v []byte, r int) error {
 		return malformed(n.t, v)
 	}
 	return nil
+}
+
+// malformed returns the error for bytes that are not a value of t.
+func malformed(t *cqltype.Type, v []byte) error {
+	return fmt.Errorf("%w: malformed %s value of %d bytes", sink.ErrInvalidValue, t, len(v))
 }
