@@ -16,7 +16,15 @@ import (
 func newSinks(tb testing.TB, w io.Writer) map[string]sink.Sink {
 	c, err := sink.NewCSV(w, sink.CSVConfig{})
 	require.NoError(tb, err)
-	return map[string]sink.Sink{"JSONLines": sink.NewJSONLines(w), "CSV": c, "Count": &sink.Count{}}
+	// The codec options take other paths: a zone, a layout, base64.
+	text := sink.TextConfig{TimeZone: "Europe/Paris", BlobFormat: sink.BlobBase64}
+	jo, err := sink.NewJSONLinesConfig(w, sink.JSONConfig{TextConfig: text, NumbersAsStrings: true})
+	require.NoError(tb, err)
+	text.TimestampFormat = "2006-01-02 15:04:05.000 MST"
+	co, err := sink.NewCSV(w, sink.CSVConfig{Delimiter: ';', CRLF: true, TextConfig: text})
+	require.NoError(tb, err)
+	return map[string]sink.Sink{"JSONLines": sink.NewJSONLines(w), "CSV": c, "Count": &sink.Count{},
+		"JSONLines/options": jo, "CSV/options": co}
 }
 
 // TestNoAllocationPerRow checks that, once warm, writing a page allocates
@@ -47,7 +55,7 @@ func TestNoAllocationPerRow(t *testing.T) {
 func BenchmarkSinks(b *testing.B) {
 	ctx := context.Background()
 	p := realisticPage(b, 1000)
-	for _, name := range []string{"JSONLines", "CSV", "Count"} {
+	for _, name := range []string{"JSONLines", "CSV", "Count", "JSONLines/options", "CSV/options"} {
 		b.Run(name, func(b *testing.B) {
 			var out sinktest.CountingWriter
 			s := newSinks(b, &out)[name]

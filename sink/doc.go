@@ -70,6 +70,10 @@
 //	null, and the empty value of    null
 //	  non-text types
 //
+// [TextConfig] changes how timestamps (a Go layout, a time zone) and blobs
+// (base64) are written, and [JSONConfig.NumbersAsStrings] writes bigint,
+// counter, varint and decimal values as JSON strings.
+//
 // CSV writes the same text without JSON's quotes around scalars (text as
 // is, 2026-01-01T12:00:00.123Z, NaN), collections as their JSON text, a
 // null as [CSVConfig.Null] (an empty field by default) and an empty text

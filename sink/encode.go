@@ -2,11 +2,13 @@ package sink
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,8 +23,10 @@ import (
 // encoder renders values. Its scratch buffers are reused from value to
 // value; an encoder is not safe for concurrent use.
 type encoder struct {
+	opts   textOptions
 	digits cqltype.Digits // varints and decimals
 	key    []byte         // a map key rendered as JSON before it is quoted
+	text   []byte         // a timestamp in a layout, before it is escaped
 }
 
 // malformed returns the error for bytes that are not a value of t.
@@ -47,8 +51,20 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	case cqltype.UDT:
 		return e.appendUDT(dst, t, v)
 	}
-	if !jsonQuoted(t.Kind, v) {
+	if !e.jsonQuoted(t.Kind, v) {
 		return e.appendScalar(dst, t, v)
+	}
+	return e.appendQuotedScalar(dst, t, v)
+}
+
+// appendQuotedScalar appends the plain text of a non-null scalar as a JSON
+// string. Only a timestamp in a layout can need escaping: the text of
+// every other scalar is made of characters JSON takes as they are.
+func (e *encoder) appendQuotedScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+	if t.Kind == cqltype.Timestamp && e.opts.layout != "" {
+		var err error
+		e.text, err = e.appendScalar(e.text[:0], t, v)
+		return appendJSONString(dst, e.text), err
 	}
 	dst = append(dst, '"')
 	dst, err := e.appendScalar(dst, t, v)
@@ -70,12 +86,14 @@ func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 }
 
 // jsonQuoted reports whether the JSON text of a non-null scalar of kind k is
-// a string: its plain text then needs no escaping.
-func jsonQuoted(k cqltype.Kind, v []byte) bool {
+// a string.
+func (e *encoder) jsonQuoted(k cqltype.Kind, v []byte) bool {
 	switch k {
 	case cqltype.KindUUID, cqltype.Timeuuid, cqltype.Timestamp, cqltype.KindDate,
 		cqltype.Time, cqltype.KindDuration, cqltype.Blob, cqltype.Custom, cqltype.Inet:
 		return true
+	case cqltype.Bigint, cqltype.Counter, cqltype.Varint, cqltype.KindDecimal:
+		return e.opts.numStrings
 	case cqltype.Double:
 		if len(v) == 8 {
 			f := math.Float64frombits(binary.BigEndian.Uint64(v))
@@ -95,6 +113,9 @@ func jsonQuoted(k cqltype.Kind, v []byte) bool {
 func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch t.Kind {
 	case cqltype.Blob, cqltype.Custom:
+		if e.opts.base64 {
+			return base64.StdEncoding.AppendEncode(dst, v), nil
+		}
 		dst = append(dst, '0', 'x')
 		return hex.AppendEncode(dst, v), nil
 	case cqltype.Boolean:
@@ -149,7 +170,7 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		if len(v) != 8 {
 			break
 		}
-		return cqltype.AppendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), nil
+		return e.appendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), nil
 	case cqltype.KindDate:
 		if len(v) != 4 {
 			break
@@ -256,10 +277,7 @@ func (e *encoder) appendKey(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 		e.key = append(e.key[:0], dst[start:]...)
 		return appendJSONString(dst[:start], e.key), nil
 	}
-	// Plain scalar text needs no escaping.
-	dst = append(dst, '"')
-	dst, err := e.appendScalar(dst, t, v)
-	return append(dst, '"'), err
+	return e.appendQuotedScalar(dst, t, v)
 }
 
 // appendTuple appends a tuple as an array; fields missing at the end of
@@ -307,6 +325,44 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 		return dst, malformed(t, v)
 	}
 	return append(dst, end), nil
+}
+
+// appendTimestamp appends a timestamp, milliseconds since the epoch, as
+// the options say: RFC 3339 with milliseconds, in UTC or with the offset of
+// the zone, or in a Go layout.
+func (e *encoder) appendTimestamp(dst []byte, ms int64) []byte {
+	if e.opts.layout == "" && e.opts.loc == nil {
+		return cqltype.AppendTimestamp(dst, ms)
+	}
+	loc := e.opts.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := time.UnixMilli(ms).In(loc)
+	if e.opts.layout != "" {
+		return t.AppendFormat(dst, e.opts.layout)
+	}
+	_, off := t.Zone()
+	dst = cqltype.AppendDateTime(dst, ms, off)
+	return appendOffset(dst, off)
+}
+
+// appendOffset appends a zone offset as RFC 3339 does: Z for zero, else
+// +hh:mm or -hh:mm, and :ss when the offset has seconds (as local mean
+// times before 1900 do), as Java's ISO_OFFSET_DATE_TIME writes them.
+func appendOffset(dst []byte, off int) []byte {
+	if off == 0 {
+		return append(dst, 'Z')
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	dst = append(dst, sign, byte('0'+off/36000), byte('0'+off/3600%10), ':', byte('0'+off/600%6), byte('0'+off/60%10))
+	if s := off % 60; s != 0 {
+		dst = append(dst, ':', byte('0'+s/10), byte('0'+s%10))
+	}
+	return dst
 }
 
 // appendFloat appends the shortest decimal that reads back as f, formatted

@@ -253,14 +253,19 @@ func AppendTime(dst []byte, ns uint64) []byte {
 }
 
 // AppendDateTime appends the civil date and time of ms milliseconds since
-// the epoch as yyyy-mm-ddThh:mm:ss.fff, without a zone; years as in
-// Date.AppendText.
-func AppendDateTime(dst []byte, ms int64) []byte {
+// the epoch, moved by offset seconds (a zone's offset from UTC, less than a
+// day either way), as yyyy-mm-ddThh:mm:ss.fff without a zone; years as in
+// Date.AppendText. No ms overflows.
+func AppendDateTime(dst []byte, ms int64, offset int) []byte {
 	days := ms / 86400000
-	rem := ms % 86400000
-	if rem < 0 {
+	rem := ms%86400000 + int64(offset)*1000
+	for rem < 0 {
 		days--
 		rem += 86400000
+	}
+	for rem >= 86400000 {
+		days++
+		rem -= 86400000
 	}
 	y, m, d := civil(days)
 	dst = appendYMD(dst, y, m, d)
@@ -271,7 +276,7 @@ func AppendDateTime(dst []byte, ms int64) []byte {
 // AppendTimestamp appends a timestamp, milliseconds since the epoch, in
 // UTC as RFC 3339 with milliseconds: 2026-01-01T12:00:00.123Z.
 func AppendTimestamp(dst []byte, ms int64) []byte {
-	return append(AppendDateTime(dst, ms), 'Z')
+	return append(AppendDateTime(dst, ms, 0), 'Z')
 }
 
 // AppendInet appends a serialized inet address in its text form:
