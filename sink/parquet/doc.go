@@ -17,6 +17,20 @@
 // tuples and UDTs as groups. The file's key-value metadata holds the CQL
 // columns under ColumnsKey.
 //
+// # Spark-safe defaults
+//
+// uuid and timeuuid are written as text in the canonical 36-character
+// form: Spark 4.0 refuses the UUID logical type (PARQUET_TYPE_ILLEGAL).
+// decimal becomes DECIMAL(38, 18) and varint DECIMAL(38, 0), the types the
+// Spark Cassandra connector gives them, so that analysts need no cast. A
+// CQL decimal carries its own scale per value while a DECIMAL has one per
+// column: each value is rescaled exactly, and a value that cannot be (more
+// digits after the point than the scale keeps, unless they are zeros, or
+// more before it than the precision leaves) fails its Write with
+// ErrOutOfRange, naming the row, column and value; nothing is rounded or
+// dropped silently. Config.UUID, Config.Decimal and Config.Varint choose
+// the UUID logical type, other precisions and scales, or text.
+//
 // # Row groups and memory
 //
 // Rows are buffered into row groups of Config.RowGroupRows rows or

@@ -70,10 +70,10 @@ func Example() {
 	// Output:
 	// 2 rows
 	// message ringscan {
-	// 	optional fixed_len_byte_array(16) id (UUID);
+	// 	optional binary id (STRING);
 	// 	optional binary name (STRING);
 	// 	optional int64 joined (TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS));
-	// 	optional binary score (STRING);
+	// 	optional fixed_len_byte_array(16) score (DECIMAL(38,18));
 	// 	optional group tags (MAP) {
 	// 		repeated group key_value {
 	// 			required binary key (STRING);

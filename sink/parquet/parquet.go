@@ -23,6 +23,24 @@ const (
 	DefaultRowGroupBytes = 64 << 20
 	// DefaultCompression is the default of Config.Compression.
 	DefaultCompression = "snappy"
+	// DefaultUUID is the default of Config.UUID.
+	DefaultUUID = UUIDString
+	// DefaultDecimal is the default of Config.Decimal, the type the Spark
+	// Cassandra connector gives CQL decimals.
+	DefaultDecimal = "decimal(38, 18)"
+	// DefaultVarint is the default of Config.Varint, the type the Spark
+	// Cassandra connector gives CQL varints.
+	DefaultVarint = "decimal(38)"
+)
+
+// Values of Config.UUID.
+const (
+	// UUIDString writes uuid and timeuuid values as BYTE_ARRAY STRING in
+	// the canonical 36-character form.
+	UUIDString = "string"
+	// UUIDLogical writes them as FIXED_LEN_BYTE_ARRAY(16) with the UUID
+	// logical type.
+	UUIDLogical = "uuid"
 )
 
 // ColumnsKey is the key of the file's key-value metadata that holds the
@@ -53,6 +71,29 @@ type Config struct {
 	// is held in memory until it ends, so this bounds the sink's memory.
 	// Default DefaultRowGroupBytes (64 MiB).
 	RowGroupBytes int64
+	// UUID is how uuid and timeuuid values are written: UUIDString, as
+	// BYTE_ARRAY STRING in the canonical 8-4-4-4-12 form, which every
+	// reader takes (Spark 4.0 refuses the UUID logical type); or
+	// UUIDLogical, as FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type,
+	// 16 bytes a value, which DuckDB, Arrow and Trino read as UUIDs.
+	// Default DefaultUUID (UUIDString).
+	UUID string
+	// Decimal is how decimal values are written: "decimal(P, S)" for
+	// Parquet's DECIMAL with precision P (1 to 38) and scale S (0 to P),
+	// on INT32 up to 9 digits, INT64 up to 18, FIXED_LEN_BYTE_ARRAY above;
+	// or "string" for BYTE_ARRAY STRING in plain notation keeping each
+	// value's scale (1.250). A CQL decimal carries its own scale per value,
+	// a DECIMAL one per column: a value is rescaled exactly, and one that
+	// cannot be (more than S digits after the point, not all zeros, or more
+	// than P-S before it) fails the Write with ErrOutOfRange. Default
+	// DefaultDecimal ("decimal(38, 18)").
+	Decimal string
+	// Varint is how varint values are written: "decimal(P)" (or
+	// "decimal(P, 0)") for DECIMAL(P, 0), P from 1 to 38, a value of more
+	// than P digits failing the Write with ErrOutOfRange; or "string" for
+	// BYTE_ARRAY STRING, the exact digits of any size. Default
+	// DefaultVarint ("decimal(38)").
+	Varint string
 }
 
 // EnsureDefaults returns c with every zero field set to its default: the
@@ -66,6 +107,15 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.RowGroupBytes == 0 {
 		c.RowGroupBytes = DefaultRowGroupBytes
+	}
+	if c.UUID == "" {
+		c.UUID = DefaultUUID
+	}
+	if c.Decimal == "" {
+		c.Decimal = DefaultDecimal
+	}
+	if c.Varint == "" {
+		c.Varint = DefaultVarint
 	}
 	return c
 }
@@ -85,6 +135,16 @@ func (c Config) Validate() error {
 	}
 	if c.RowGroupBytes < 0 {
 		bad("RowGroupBytes %d: want 0 (default) or a positive number", c.RowGroupBytes)
+	}
+	d := c.EnsureDefaults()
+	if d.UUID != UUIDString && d.UUID != UUIDLogical {
+		bad("UUID %q: allowed are string, uuid", c.UUID)
+	}
+	if _, ok := parseDecimalSpec(d.Decimal, false); !ok {
+		bad("Decimal %q: allowed are string, or decimal(P, S) with 1 <= P <= 38 and 0 <= S <= P", c.Decimal)
+	}
+	if _, ok := parseDecimalSpec(d.Varint, true); !ok {
+		bad("Varint %q: allowed are string, or decimal(P) with 1 <= P <= 38", c.Varint)
 	}
 	return errors.Join(errs...)
 }
@@ -112,13 +172,14 @@ func codecOf(name string) (compress.Codec, bool) {
 //	tinyint, smallint        INT32 INT(8, signed), INT(16, signed)
 //	int                      INT32
 //	bigint, counter          INT64
-//	varint                   BYTE_ARRAY STRING, the exact digits: 12345678901234567890
-//	decimal                  BYTE_ARRAY STRING, exact digits in plain notation,
-//	                         scale kept, as in JSON: 1.250 (each value has its own
-//	                         scale, which Parquet's DECIMAL cannot hold)
+//	varint                   DECIMAL(38, 0) on FIXED_LEN_BYTE_ARRAY(16) (Config.Varint:
+//	                         another precision, or BYTE_ARRAY STRING, the exact digits)
+//	decimal                  DECIMAL(38, 18) on FIXED_LEN_BYTE_ARRAY(16), each value
+//	                         rescaled exactly (Config.Decimal: another precision and
+//	                         scale, or BYTE_ARRAY STRING in plain notation: 1.250)
 //	float, double            FLOAT, DOUBLE
 //	boolean                  BOOLEAN
-//	uuid, timeuuid           FIXED_LEN_BYTE_ARRAY(16) UUID
+//	uuid, timeuuid           BYTE_ARRAY STRING, 8-4-4-4-12 (Config.UUID: FIXED_LEN_BYTE_ARRAY(16) UUID)
 //	timestamp                INT64 TIMESTAMP(MILLIS, UTC)
 //	date                     INT32 DATE, days since 1970-01-01
 //	time                     INT64 TIME(NANOS, local)
@@ -144,8 +205,10 @@ func codecOf(name string) (compress.Codec, bool) {
 // Close does not close it.
 //
 // Write returns an error wrapping sink.ErrInvalidValue that names the row
-// and column for a value whose bytes do not match its column's type, having
-// written the rows before it; such an error leaves the sink usable. An
+// and column for a value whose bytes do not match its column's type, and
+// one wrapping ErrOutOfRange for a decimal or varint its DECIMAL cannot
+// hold exactly, having written the rows before it; such an error leaves
+// the sink usable. An
 // error of the writer is returned by the Write that met it, by every later
 // Write and by Close. A batch whose columns differ from the sink's is
 // refused. Write does not consult its context.
@@ -177,7 +240,7 @@ func New(w io.Writer, cols []sink.Column, cfg Config) (*Sink, error) {
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("%w: no column", ErrInvalidConfig)
 	}
-	var sb schemaBuilder
+	sb := newSchemaBuilder(cfg)
 	names := make([]string, len(cols))
 	nodes := make([]parquetgo.Node, len(cols))
 	plan := make([]*planNode, len(cols))
@@ -213,12 +276,17 @@ func New(w io.Writer, cols []sink.Column, cfg Config) (*Sink, error) {
 	if err := enc.Encode(meta); err != nil {
 		return nil, err
 	}
-	wcfg, err := parquetgo.NewWriterConfig(schema,
+	opts := []parquetgo.WriterOption{
+		schema,
 		parquetgo.Compression(codec),
 		// Version 1 data pages: the ones every reader knows.
 		parquetgo.DataPageVersion(1),
 		parquetgo.KeyValueMetadata(ColumnsKey, strings.TrimSpace(metaJSON.String())),
-	)
+	}
+	for _, path := range sb.unsignedBounds {
+		opts = append(opts, parquetgo.SkipPageBounds(path...))
+	}
+	wcfg, err := parquetgo.NewWriterConfig(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}

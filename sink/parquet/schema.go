@@ -26,26 +26,29 @@ import (
 type op uint8
 
 const (
-	opText      op = iota // ascii, text: UTF-8 checked, invalid bytes become U+FFFD
-	opBytes               // blob, custom: as is
-	opBool                // boolean
-	opInt8                // tinyint
-	opInt16               // smallint
-	opInt32               // int
-	opInt64               // bigint, counter
-	opFloat               // float
-	opDouble              // double
-	opUUID                // uuid, timeuuid
-	opTimestamp           // timestamp: milliseconds
-	opDate                // date: days since the epoch
-	opTime                // time: nanoseconds since midnight
-	opVarint              // varint: decimal digits
-	opDecimal             // decimal: plain notation
-	opInet                // inet: text form
-	opDuration            // duration: group of months, days, nanoseconds
-	opList                // list, set
-	opMap                 // map
-	opStruct              // tuple, UDT
+	opText           op = iota // ascii, text: UTF-8 checked, invalid bytes become U+FFFD
+	opBytes                    // blob, custom: as is
+	opBool                     // boolean
+	opInt8                     // tinyint
+	opInt16                    // smallint
+	opInt32                    // int
+	opInt64                    // bigint, counter
+	opFloat                    // float
+	opDouble                   // double
+	opUUID                     // uuid, timeuuid: the 16 bytes
+	opUUIDText                 // uuid, timeuuid: 8-4-4-4-12 text
+	opTimestamp                // timestamp: milliseconds
+	opDate                     // date: days since the epoch
+	opTime                     // time: nanoseconds since midnight
+	opVarint                   // varint: decimal digits
+	opVarintDecimal            // varint: DECIMAL(p, 0)
+	opDecimal                  // decimal: plain notation
+	opDecimalDecimal           // decimal: DECIMAL(p, s)
+	opInet                     // inet: text form
+	opDuration                 // duration: group of months, days, nanoseconds
+	opList                     // list, set
+	opMap                      // map
+	opStruct                   // tuple, UDT
 )
 
 // planNode is the write plan of one field of the Parquet schema: the field
@@ -71,11 +74,26 @@ type planNode struct {
 	// kids are the element of a list, key and value of a map, fields of a
 	// tuple or UDT.
 	kids []*planNode
+	// dec is the DECIMAL of opVarintDecimal and opDecimalDecimal.
+	dec decimalSpec
 }
 
 // schemaBuilder builds a Parquet schema and its write plan.
 type schemaBuilder struct {
-	leaves [][]string // path of each leaf column, in order
+	uuid           bool        // uuid and timeuuid as UUID, else as text
+	decimal, vint  decimalSpec // how decimals and varints are written
+	leaves         [][]string  // path of each leaf column, in order
+	unsignedBounds [][]string  // leaves whose bounds parquet-go would get wrong
+}
+
+// newSchemaBuilder returns a builder for the mapping options of cfg, which
+// is valid.
+func newSchemaBuilder(cfg Config) *schemaBuilder {
+	cfg = cfg.EnsureDefaults()
+	s := &schemaBuilder{uuid: cfg.UUID == UUIDLogical}
+	s.decimal, _ = parseDecimalSpec(cfg.Decimal, false)
+	s.vint, _ = parseDecimalSpec(cfg.Varint, true)
+	return s
 }
 
 // column returns the Parquet field and the write plan of a column.
@@ -146,7 +164,11 @@ func (s *schemaBuilder) build(path []string, t *cqltype.Type, optional bool, par
 	case cqltype.Double:
 		leaf(opDouble, parquetgo.Leaf(parquetgo.DoubleType))
 	case cqltype.KindUUID, cqltype.Timeuuid:
-		leaf(opUUID, parquetgo.UUID())
+		if s.uuid {
+			leaf(opUUID, parquetgo.UUID())
+		} else {
+			leaf(opUUIDText, parquetgo.String())
+		}
 	case cqltype.Timestamp:
 		leaf(opTimestamp, parquetgo.Timestamp(parquetgo.Millisecond))
 	case cqltype.KindDate:
@@ -154,10 +176,24 @@ func (s *schemaBuilder) build(path []string, t *cqltype.Type, optional bool, par
 	case cqltype.Time:
 		// A time of day without zone: not adjusted to UTC.
 		leaf(opTime, parquetgo.TimeAdjusted(parquetgo.Nanosecond, false))
-	case cqltype.Varint:
-		leaf(opVarint, parquetgo.String())
-	case cqltype.KindDecimal:
-		leaf(opDecimal, parquetgo.String())
+	case cqltype.Varint, cqltype.KindDecimal:
+		d, text, dec := s.vint, opVarint, opVarintDecimal
+		if t.Kind == cqltype.KindDecimal {
+			d, text, dec = s.decimal, opDecimal, opDecimalDecimal
+		}
+		if d.text {
+			leaf(text, parquetgo.String())
+			break
+		}
+		n.dec = d
+		leaf(dec, d.node())
+		if d.fixed() {
+			// parquet-go orders FIXED_LEN_BYTE_ARRAY bounds as unsigned
+			// bytes, while readers take DECIMAL bounds as signed: a
+			// negative value would look like the maximum and a filter
+			// could skip row groups it needs. No bounds then.
+			s.unsignedBounds = append(s.unsignedBounds, slices.Clone(path))
+		}
 	case cqltype.Inet:
 		leaf(opInet, parquetgo.String())
 	case cqltype.KindDuration:
@@ -283,13 +319,14 @@ type field struct {
 // into scratch, others into the batch, so a chunk is valid until the next
 // reset and as long as its batch.
 type rowBuilder struct {
-	digits  cqltype.Digits
-	vals    []parquetgo.Value   // the values of the chunk's rows, row after row
-	ends    []int               // ends[i] is the end of row i in vals
-	rows    []parquetgo.Row     // rows of the chunk, slices of vals
-	leafBuf [][]parquetgo.Value // values of the current row per leaf column, for nodes that are not direct
-	direct  bool                // emit appends to vals, not to leafBuf
-	scratch []byte
+	digits   cqltype.Digits
+	decimals decimals
+	vals     []parquetgo.Value   // the values of the chunk's rows, row after row
+	ends     []int               // ends[i] is the end of row i in vals
+	rows     []parquetgo.Row     // rows of the chunk, slices of vals
+	leafBuf  [][]parquetgo.Value // values of the current row per leaf column, for nodes that are not direct
+	direct   bool                // emit appends to vals, not to leafBuf
+	scratch  []byte
 }
 
 // reset empties the chunk.
@@ -439,6 +476,26 @@ func (p *rowBuilder) emit(n *planNode, v []byte, r int) error {
 	case opVarint:
 		start := len(p.scratch)
 		p.scratch = p.digits.AppendVarint(p.scratch, v)
+		pv = p.text(start)
+	case opVarintDecimal:
+		var err error
+		if pv, err = p.decimals.varint(n.t, n.dec, v, &p.scratch); err != nil {
+			return err
+		}
+	case opDecimalDecimal:
+		if len(v) < 4 {
+			return malformed(n.t, v)
+		}
+		var err error
+		if pv, err = p.decimals.decimal(n.t, n.dec, v, &p.scratch); err != nil {
+			return err
+		}
+	case opUUIDText:
+		start := len(p.scratch)
+		var ok bool
+		if p.scratch, ok = cqltype.AppendUUID(p.scratch, v); !ok {
+			return malformed(n.t, v)
+		}
 		pv = p.text(start)
 	case opDecimal:
 		start := len(p.scratch)
