@@ -1,4 +1,3 @@
-// Package sinktest builds batches for the tests of the sink packages.
 package sinktest
 
 import (
