@@ -30,6 +30,7 @@ var ErrOutOfRange = errors.New("value out of range")
 type decimalSpec struct {
 	text             bool
 	precision, scale int
+	size             int // bytes of its FIXED_LEN_BYTE_ARRAY, when fixed
 }
 
 // parseDecimalSpec parses "string", "decimal(P, S)" or, when scaleless is
@@ -64,6 +65,8 @@ func parseDecimalSpec(s string, scaleless bool) (decimalSpec, bool) {
 	case !scaleless:
 		return decimalSpec{}, false
 	}
+	max := new(big.Int).Sub(pow10(d.precision), big.NewInt(1))
+	d.size = (max.BitLen() + 1 + 7) / 8 // the two's complement of ±max fits
 	return d, true
 }
 
@@ -81,18 +84,11 @@ func (d decimalSpec) node() parquetgo.Node {
 	case d.precision <= 18:
 		return parquetgo.Decimal(d.scale, d.precision, parquetgo.Int64Type)
 	}
-	return parquetgo.Decimal(d.scale, d.precision, parquetgo.FixedLenByteArrayType(d.bytes()))
+	return parquetgo.Decimal(d.scale, d.precision, parquetgo.FixedLenByteArrayType(d.size))
 }
 
 // fixed reports whether d is written as a FIXED_LEN_BYTE_ARRAY.
 func (d decimalSpec) fixed() bool { return d.precision > 18 }
-
-// bytes is the length of d's FIXED_LEN_BYTE_ARRAY: the two's complement
-// of ±(10^precision - 1) fits it.
-func (d decimalSpec) bytes() int {
-	max := new(big.Int).Sub(pow10(d.precision), big.NewInt(1))
-	return (max.BitLen() + 1 + 7) / 8
-}
 
 func pow10(n int) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
@@ -103,7 +99,7 @@ func pow10(n int) *big.Int {
 type decimals struct {
 	u, q, r big.Int
 	pow     []*big.Int // pow[i] is 10^i, grown on demand
-	mag     []byte
+	mag     []byte     // the magnitude of a negative varint
 }
 
 // pow10 returns 10^n, cached for the exponents of DECIMAL precisions.
@@ -119,13 +115,23 @@ func (c *decimals) pow10(n int) *big.Int {
 
 // setVarint sets c.u to the two's-complement big-endian integer v.
 func (c *decimals) setVarint(v []byte) {
-	c.u.SetBytes(v)
-	if len(v) > 0 && v[0]&0x80 != 0 {
-		// Negative: v - 2^(8 len(v)).
-		c.q.SetInt64(1)
-		c.q.Lsh(&c.q, uint(8*len(v)))
-		c.u.Sub(&c.u, &c.q)
+	if len(v) == 0 || v[0]&0x80 == 0 {
+		c.u.SetBytes(v)
+		return
 	}
+	// Negative: the magnitude is ^v + 1.
+	c.mag = append(c.mag[:0], v...)
+	for i := range c.mag {
+		c.mag[i] = ^c.mag[i]
+	}
+	for i := len(c.mag) - 1; i >= 0; i-- {
+		c.mag[i]++
+		if c.mag[i] != 0 {
+			break
+		}
+	}
+	c.u.SetBytes(c.mag)
+	c.u.Neg(&c.u)
 }
 
 // Why a number does not fit a DECIMAL, for errors.
@@ -151,7 +157,8 @@ func (c *decimals) rescale(from int64, d decimalSpec) string {
 		if k > int64(d.precision) {
 			return tooBig // it has at least one digit
 		}
-		c.u.Mul(&c.u, c.pow10(int(k)))
+		c.r.Mul(&c.u, c.pow10(int(k))) // into r: Mul allocates when z is x
+		c.u.Set(&c.r)
 	case from > to:
 		k := from - to
 		bits := int64(c.u.BitLen())
@@ -193,19 +200,24 @@ func (c *decimals) value(d decimalSpec, scratch *[]byte) parquetgo.Value {
 	case d.precision <= 18:
 		return parquetgo.Int64Value(c.u.Int64())
 	}
-	n := d.bytes()
+	n := d.size
 	start := len(*scratch)
 	*scratch = append(*scratch, make([]byte, n)...)
 	out := (*scratch)[start : start+n : start+n]
 	if c.u.Sign() >= 0 {
 		c.u.FillBytes(out)
 	} else {
-		// Two's complement: 2^(8n) - |u|, that is ^(|u| - 1).
+		// Two's complement: ^|u| + 1.
 		c.q.Neg(&c.u)
-		c.q.Sub(&c.q, big.NewInt(1))
 		c.q.FillBytes(out)
 		for i := range out {
 			out[i] = ^out[i]
+		}
+		for i := len(out) - 1; i >= 0; i-- {
+			out[i]++
+			if out[i] != 0 {
+				break
+			}
 		}
 	}
 	return parquetgo.FixedLenByteArrayValue(out)
