@@ -3,7 +3,6 @@ package scanner
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -119,30 +118,6 @@ func (c Config) EnsureDefaults() Config {
 		c.CheckpointEvery = DefaultCheckpointEvery
 	}
 	return c
-}
-
-// validName matches names that need no quoting; others are quoted.
-var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
-// quote returns a CQL identifier: plain when it is a lower-case name,
-// double-quoted (with "" escaping) otherwise.
-func quote(name string) string {
-	if validName.MatchString(name) && !reserved[name] {
-		return name
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// reserved are CQL keywords that cannot be used unquoted.
-var reserved = map[string]bool{
-	"add": true, "allow": true, "alter": true, "and": true, "apply": true, "asc": true, "authorize": true,
-	"batch": true, "begin": true, "by": true, "columnfamily": true, "create": true, "delete": true, "desc": true,
-	"describe": true, "drop": true, "entries": true, "execute": true, "from": true, "full": true, "grant": true,
-	"if": true, "in": true, "index": true, "infinity": true, "insert": true, "into": true, "is": true, "keyspace": true,
-	"limit": true, "materialized": true, "modify": true, "nan": true, "norecursive": true, "not": true, "null": true,
-	"of": true, "on": true, "or": true, "order": true, "primary": true, "rename": true, "replace": true, "revoke": true,
-	"schema": true, "select": true, "set": true, "table": true, "to": true, "token": true, "truncate": true,
-	"unlogged": true, "update": true, "use": true, "using": true, "view": true, "where": true, "with": true,
 }
 
 // Validate reports every problem of c at once, each naming the field and

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/internal/schema"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -38,38 +39,23 @@ type fetcher struct {
 
 func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column) *fetcher {
 	f := &fetcher{session: s, cfg: cfg, p: p, t: t, tokenType: tokenType(p)}
-	sel := make([]string, 0, len(cols)+len(t.pk)+len(t.ck)+1)
-	for _, c := range cols {
-		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
-		sel = append(sel, quote(c.name))
-		f.arity = append(f.arity, tupleArity(c.typ))
-	}
 	// Hidden values: the primary key columns not selected, and the token,
 	// so that a subrange can resume exactly after any row.
-	index := func(c column) int {
-		if i := slices.IndexFunc(cols, func(x column) bool { return x.name == c.name }); i >= 0 {
-			return i
-		}
-		sel = append(sel, quote(c.name))
-		f.arity = append(f.arity, tupleArity(c.typ))
-		return len(sel) - 1
+	want := make([]schema.Column, len(cols))
+	for i, c := range cols {
+		want[i] = c.col
 	}
-	for _, c := range t.pk {
-		f.pkIdx = append(f.pkIdx, index(c))
+	sel := t.schema.Select(want, true)
+	for _, c := range cols {
+		f.out = append(f.out, c.out)
 	}
-	for _, c := range t.ck {
-		f.ckIdx = append(f.ckIdx, index(c))
+	for _, c := range sel.Columns {
+		f.arity = append(f.arity, tupleArity(c.Type))
 	}
-	pkNames := make([]string, len(t.pk))
-	for i, c := range t.pk {
-		pkNames[i] = quote(c.name)
-	}
-	tokenExpr := "token(" + strings.Join(pkNames, ", ") + ")"
-	sel = append(sel, tokenExpr)
-	f.arity = append(f.arity, 0)
-	f.tokenIdx = len(sel) - 1
-	f.width = len(sel)
-	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), quote(t.keyspace), quote(t.name), tokenExpr)
+	f.arity = append(f.arity, 0) // the token
+	f.pkIdx, f.ckIdx, f.tokenIdx, f.width = sel.PK, sel.CK, sel.Token, sel.Width()
+	tokenExpr := t.schema.TokenExpr()
+	from := "SELECT " + sel.List + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
 	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
 	return f

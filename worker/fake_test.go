@@ -15,7 +15,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -85,7 +84,15 @@ type fakeFetcher struct {
 	maxHost  map[string]int
 }
 
-var fakeColumns = []sink.Column{sink.ColumnOf("id", cqltype.Native(cqltype.Varchar))}
+var fakeColumns = []sink.Column{mustColumn("id", "text")}
+
+func mustColumn(name, typ string) sink.Column {
+	c, err := sink.NewColumn(name, typ)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 func newFake(rows map[int][]fakeRow, pageSize int) *fakeFetcher {
 	var all []fakeRow

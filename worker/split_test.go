@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -32,7 +31,11 @@ func (tokenTrimmer) Trim(b *sink.Batch, end ring.Token) (*Position, bool) {
 }
 
 func tokens(toks ...int64) *sink.Batch {
-	b := sink.NewBatch([]sink.Column{sink.ColumnOf("t", cqltype.Native(cqltype.Bigint))}, 1)
+	col, err := sink.NewColumn("t", "bigint")
+	if err != nil {
+		panic(err)
+	}
+	b := sink.NewBatch([]sink.Column{col}, 1)
 	for _, t := range toks {
 		b.AppendValue(binary.BigEndian.AppendUint64(nil, uint64(t)))
 	}

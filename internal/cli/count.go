@@ -215,13 +215,15 @@ func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
 func (c *counter) keyText(key string) string {
 	rest := []byte(key)
 	parts := make([]string, 0, len(c.cols))
-	for _, col := range c.cols {
+	for i := range c.cols {
 		var v []byte
 		var ok bool
 		if v, rest, ok = cqltype.ReadValue(rest); !ok {
 			break
 		}
-		if d, err := cqltype.Decode(col.CQLType(), v); err == nil {
+		one := sink.NewBatch(c.cols[i:i+1], 0)
+		one.AppendValue(v)
+		if d, err := one.Decode(0, 0); err == nil {
 			parts = append(parts, fmt.Sprint(d))
 		} else {
 			parts = append(parts, fmt.Sprintf("0x%x", v))

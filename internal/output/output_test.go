@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/sink"
+	parquetsink "github.com/ringscan/ringscan/sink/parquet"
 )
 
 func encoderFor(format string) EncoderFunc {
@@ -30,7 +31,7 @@ func encoderFor(format string) EncoderFunc {
 		case FormatCSV:
 			return sink.NewCSV(w, sink.CSVConfig{NoHeader: !first})
 		case FormatParquet:
-			return sink.NewParquet(w, cols, sink.ParquetConfig{})
+			return parquetsink.New(w, cols, parquetsink.Config{})
 		}
 		return sink.NewJSONLines(w), nil
 	}
