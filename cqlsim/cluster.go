@@ -27,6 +27,7 @@ type Cluster struct {
 	port   int
 	ring   []ringEntry // every node's tokens, sorted
 	random bool        // RandomPartitioner
+	rel    release     // the Cassandra release whose behaviour is followed
 
 	replicas replicaCache
 	panics   atomic.Int64
@@ -47,7 +48,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Cluster{cfg: cfg, log: cfg.Logger, random: cfg.Partitioner == "RandomPartitioner"}
+	rel, err := parseRelease(cfg.ReleaseVersion)
+	if err != nil { // Validate checked it
+		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	c := &Cluster{cfg: cfg, log: cfg.Logger, random: cfg.Partitioner == "RandomPartitioner", rel: rel}
 	c.schema = newSchema(c)
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))
 	base := net.ParseIP(cfg.Address).To4()

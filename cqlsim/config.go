@@ -63,7 +63,11 @@ type Config struct {
 	Partitioner string
 	// ClusterName is system.local's cluster_name. Default "cqlsim".
 	ClusterName string
-	// ReleaseVersion is reported as release_version. Default "4.1.3".
+	// ReleaseVersion is the Cassandra release the cluster reports
+	// (release_version) and whose behaviour it follows where versions
+	// differ: 4.0.x and 4.1.x serve system.peers_v2 and DESCRIBE; 3.11.x
+	// has neither (an unknown table is "unconfigured table", DESCRIBE is a
+	// syntax error). See the package documentation. Default "4.1.3".
 	ReleaseVersion string
 	// Username and Password turn on PasswordAuthenticator when Username is
 	// set. Default: no authentication.
@@ -199,6 +203,9 @@ func (c Config) Validate() error {
 	}
 	if c.TombstoneBudget < 1 {
 		bad("TombstoneBudget is %d; it must be positive", c.TombstoneBudget)
+	}
+	if _, err := parseRelease(c.ReleaseVersion); err != nil {
+		bad("%v", err)
 	}
 	for _, f := range c.Faults {
 		if err := f.validate(); err != nil {

@@ -166,7 +166,7 @@ func (c *conn) handleControl(f cqlproto.Frame) bool {
 		keys := []string{"COMPRESSION", "CQL_VERSION", "PROTOCOL_VERSIONS"}
 		body := cqlproto.AppendStringMultimap(nil, keys, map[string][]string{
 			"COMPRESSION":       {},
-			"CQL_VERSION":       {"3.4.6"},
+			"CQL_VERSION":       {c.node.cluster.rel.cqlVersion()},
 			"PROTOCOL_VERSIONS": {"4/v4"},
 		})
 		c.send(stream, cqlproto.OpSupported, body)

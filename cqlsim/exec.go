@@ -52,6 +52,8 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 			}
 		}
 		return voidResult(), nil
+	case *cqlparse.Describe:
+		return cl.runDescribe(c.currentKeyspace(), s, params)
 	case *cqlparse.Use:
 		if cl.schema.keyspace(s.Keyspace) == nil {
 			return result{}, invalidf("Keyspace '%s' does not exist", s.Keyspace)
@@ -129,7 +131,13 @@ func (c *conn) prepare(query string) (result, error) {
 	body := cqlproto.AppendInt(nil, 4)
 	body = cqlproto.AppendShortBytes(body, id)
 	body = appendPreparedMetadata(body, st)
-	if st.sel != nil {
+	if d, ok := st.parsed.Stmt.(*cqlparse.Describe); ok {
+		r, err := cl.resolveDescribe(ks, d)
+		if err != nil {
+			return result{}, err
+		}
+		body = appendMetadata(body, r.specs, false, nil)
+	} else if st.sel != nil {
 		body = appendMetadata(body, st.sel.specs, false, nil)
 	} else {
 		// Like Cassandra, no result metadata for other statements, even

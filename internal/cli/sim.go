@@ -35,6 +35,7 @@ type simFlags struct {
 	tombstones  int
 	slowNodes   int
 	slowFactor  float64
+	release     string
 }
 
 func (f *simFlags) register(cmd *cobra.Command) {
@@ -58,6 +59,7 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "deleted rows one page may step over before it returns early, possibly empty (default 1000)")
 	fs.IntVar(&f.slowNodes, "slow-nodes", 0, "make the first N nodes slow: their --latency and --jitter are multiplied by --slow-factor")
 	fs.Float64Var(&f.slowFactor, "slow-factor", 3, "latency multiplier of the --slow-nodes")
+	fs.StringVar(&f.release, "release-version", "4.1.3", "Cassandra release to report and follow: 4.1.x or 4.0.x (system.peers_v2, DESCRIBE) or 3.11.x (neither)")
 }
 
 // parseFaults parses kind:rate and kind@N items.
@@ -102,7 +104,7 @@ func parseFaults(s string) ([]cqlsim.Fault, error) {
 func (f *simFlags) config() (cqlsim.Config, error) {
 	cfg := cqlsim.Config{
 		Nodes: f.nodes, Address: f.address, Port: f.port, VNodes: f.vnodes, Seed: f.seed,
-		Partitioner: f.partitioner, Username: f.username,
+		Partitioner: f.partitioner, Username: f.username, ReleaseVersion: f.release,
 		Latency: cqlsim.Latency{Fixed: f.latency, Jitter: f.jitter, NonReplica: f.nonReplica},
 	}
 	if f.port == 0 {
