@@ -89,7 +89,6 @@ func TestDiscoveryLayout(t *testing.T) {
 		nodes[4].IP(): {"dc2", "rack1"},
 	}, got)
 
-
 	// A NetworkTopologyStrategy keyspace names the data centers.
 	mustExec(t, s, `CREATE KEYSPACE nts WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 2, 'dc2': 1}`)
 	var km *gocql.KeyspaceMetadata
