@@ -32,6 +32,7 @@ type Node struct {
 	prepared map[string]*prepared
 
 	faults faultState
+	served servedCounts
 }
 
 // Addr is the node's host:port.

@@ -19,17 +19,48 @@ func (c *Cluster) invalidateReplicas() {
 	c.replicas.mu.Unlock()
 }
 
-// replicates reports whether n holds a replica of token t in keyspace ks.
-func (c *Cluster) replicates(n *Node, ks string, t tok) bool {
+// replicatesSpan reports whether n holds a replica of all the data a read
+// covered: every ring range that the span's token range overlaps, or the
+// range of every partition it looked up.
+func (c *Cluster) replicatesSpan(n *Node, ks string, sp readSpan) bool {
 	sets := c.replicaSets(ks)
 	if sets == nil {
 		return true
 	}
-	i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
-	if i == len(c.ring) {
-		i = 0
+	// rangeOf is the index of the ring range holding token t: the first
+	// entry whose token is at or after t, wrapping around.
+	rangeOf := func(t tok) int {
+		i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
+		return i % len(c.ring)
 	}
-	return slices.Contains(sets[i], n)
+	for _, t := range sp.points {
+		if !slices.Contains(sets[rangeOf(t)], n) {
+			return false
+		}
+	}
+	if !sp.ranged {
+		return true
+	}
+	// The first token read: from, or the one after it.
+	first := sp.from
+	if !sp.fromIncl {
+		if first == maxTok {
+			return true // nothing after the top of the ring
+		}
+		first = first.next()
+	}
+	if first.cmp(sp.to) > 0 {
+		return true // an empty range reads nothing
+	}
+	last := rangeOf(sp.to)
+	for i := rangeOf(first); ; i = (i + 1) % len(c.ring) {
+		if !slices.Contains(sets[i], n) {
+			return false
+		}
+		if i == last {
+			return true
+		}
+	}
 }
 
 // replicaSets computes (and caches) the replicas of every ring range.

@@ -20,9 +20,19 @@ type scan struct {
 	w        rowsWriter
 	more     bool
 	last     position
-	counted  int64
-	firstTok *tok
-	dead     int
+	counted int64
+	read    readSpan
+	dead    int
+}
+
+// readSpan is the data a page read, for telling whether its coordinator
+// replicates it: a token range from..to (to inclusive), or, for reads by
+// partition key, the tokens of the partitions looked up.
+type readSpan struct {
+	ranged   bool
+	from, to tok
+	fromIncl bool
+	points   []tok
 }
 
 // tokenRange is the evaluated token restriction of a scan.
@@ -195,10 +205,6 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	visit := func(part *partition) bool {
-		if s.firstTok == nil {
-			tk := part.tok
-			s.firstTok = &tk
-		}
 		startRow := 0
 		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
 			i, found := t.findRow(part, from.ck)
@@ -214,6 +220,7 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 			if started && lessPartition(cand, &partition{tok: from.tok, key: from.key}) {
 				continue
 			}
+			s.read.points = append(s.read.points, cand.tok)
 			part := st.byKey[string(cand.key)]
 			if part == nil {
 				continue
@@ -228,8 +235,13 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		return nil
 	}
 	pivot := &partition{tok: tr.lo}
+	s.read = readSpan{ranged: true, from: tr.lo, fromIncl: tr.loIncl, to: tr.hi}
+	if tr.hiUnbounded {
+		s.read.to = maxTok
+	}
 	if started && lessPartition(pivot, &partition{tok: from.tok, key: from.key}) {
 		pivot = &partition{tok: from.tok, key: from.key}
+		s.read.from, s.read.fromIncl = from.tok, true
 	}
 	st.tree.AscendGreaterOrEqual(pivot, func(part *partition) bool {
 		if !tr.aboveLo(part.tok) {
@@ -240,6 +252,9 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		}
 		return visit(part)
 	})
+	if s.more {
+		s.read.to = s.last.tok
+	}
 	return nil
 }
 

@@ -635,10 +635,7 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 	if p.count {
 		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
 	}
-	nonReplica := false
-	if p.t.store != nil && sc.firstTok != nil {
-		nonReplica = !c.replicates(n, p.t.keyspace, *sc.firstTok)
-	}
+	nonReplica := p.t.store != nil && !c.replicatesSpan(n, p.t.keyspace, sc.read)
 	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica}, nil
 }
 
