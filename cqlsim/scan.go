@@ -17,9 +17,9 @@ type scan struct {
 	pageSize  int   // 0: no paging
 	remaining int32 // LIMIT left, -1 for none
 
-	w        rowsWriter
-	more     bool
-	last     position
+	w       rowsWriter
+	more    bool
+	last    position
 	counted int64
 	read    readSpan
 	dead    int
