@@ -120,7 +120,6 @@ func columnNames(cols []*gocql.ColumnMetadata) []string {
 	return out
 }
 
-
 // The scylla-bench workload: its schema and statements (PrepareDatabase,
 // DoWrites, DoScanTable in scylla-bench's main.go and modes.go), with
 // -partition-count and -clustering-row-count small and -range-count above
