@@ -38,21 +38,33 @@ func (c *Cluster) replicatesSpan(n *Node, ks string, sp readSpan) bool {
 			return false
 		}
 	}
-	if !sp.ranged {
-		return true
+	for _, span := range sp.spans {
+		if !c.replicatesTokens(n, sets, span) {
+			return false
+		}
+	}
+	return true
+}
+
+// replicatesTokens reports whether n replicates every ring range that span
+// overlaps.
+func (c *Cluster) replicatesTokens(n *Node, sets [][]*Node, span tokSpan) bool {
+	rangeOf := func(t tok) int {
+		i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
+		return i % len(c.ring)
 	}
 	// The first token read: from, or the one after it.
-	first := sp.from
-	if !sp.fromIncl {
+	first := span.from
+	if !span.fromIncl {
 		if first == maxTok {
 			return true // nothing after the top of the ring
 		}
 		first = first.next()
 	}
-	if first.cmp(sp.to) > 0 {
+	if first.cmp(span.to) > 0 {
 		return true // an empty range reads nothing
 	}
-	last := rangeOf(sp.to)
+	last := rangeOf(span.to)
 	for i := rangeOf(first); ; i = (i + 1) % len(c.ring) {
 		if !slices.Contains(sets[i], n) {
 			return false
