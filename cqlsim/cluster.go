@@ -33,6 +33,8 @@ type Cluster struct {
 	panics   atomic.Int64
 
 	closeOnce sync.Once
+	done      chan struct{} // closed by Close
+	bg        sync.WaitGroup
 }
 
 // ringEntry is one token of one node.
@@ -101,6 +103,13 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := c.listenAll(ctx); err != nil {
 		return nil, err
 	}
+	c.done = make(chan struct{})
+	if r := cfg.SizeEstimates.Refresh; r != 0 {
+		c.RefreshSizeEstimates()
+		if r > 0 {
+			c.bg.Go(func() { c.refreshEstimates(r, c.done) })
+		}
+	}
 	return c, nil
 }
 
@@ -160,6 +169,8 @@ func listenError(addr string, err error) error {
 // Close stops every node and drops every connection. It is idempotent.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		close(c.done)
+		c.bg.Wait()
 		for _, n := range c.nodes {
 			n.stop(false)
 		}

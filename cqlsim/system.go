@@ -2,9 +2,11 @@ package cqlsim
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
@@ -281,10 +283,51 @@ func sortedTables(ks *keyspace) []*table {
 	return out
 }
 
-// sizeEstimates computes system.size_estimates for node n's primary ranges
-// (the ranges ending at its tokens) from the stored data. The range that
-// wraps around the ring is given as two ranges, as Cassandra does.
+// sizeEstimates are node n's rows of system.size_estimates: computed now,
+// or its last snapshot (Config.SizeEstimates.Refresh).
 func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
+	if c.cfg.SizeEstimates.Refresh == 0 {
+		return c.computeSizeEstimates(n)
+	}
+	if rows := n.estimates.Load(); rows != nil {
+		return *rows
+	}
+	return nil
+}
+
+// RefreshSizeEstimates takes a new snapshot of every node's size estimates,
+// as Cassandra's periodic refresh does, when Config.SizeEstimates.Refresh
+// is set (they are computed when read otherwise).
+func (c *Cluster) RefreshSizeEstimates() {
+	for _, n := range c.nodes {
+		rows := c.computeSizeEstimates(n)
+		n.estimates.Store(&rows)
+	}
+}
+
+// refreshEstimates refreshes the snapshots every interval until done.
+func (c *Cluster) refreshEstimates(interval time.Duration, done <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.RefreshSizeEstimates()
+		case <-done:
+			return
+		}
+	}
+}
+
+// computeSizeEstimates computes system.size_estimates for node n's primary
+// ranges (the ranges ending at its tokens) from the stored data, with the
+// node's skew factor. The range that wraps around the ring is given as two
+// ranges, as Cassandra does.
+func (c *Cluster) computeSizeEstimates(n *Node) []map[string]any {
+	skew := 1.0
+	if n.index < len(c.cfg.SizeEstimates.Skew) && c.cfg.SizeEstimates.Skew[n.index] > 0 {
+		skew = c.cfg.SizeEstimates.Skew[n.index]
+	}
 	type rng struct{ start, end tok }
 	var ranges []rng
 	for i, e := range c.ring {
@@ -310,6 +353,7 @@ func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
 				if count > 0 {
 					mean = size / count
 				}
+				count = int64(math.Round(float64(count) * skew))
 				rows = append(rows, map[string]any{
 					"keyspace_name": ks.name, "table_name": t.name,
 					"range_start": c.boundString(r.start), "range_end": c.boundString(r.end),
