@@ -46,6 +46,26 @@ type ringEntry struct {
 // Start validates cfg, builds the cluster and starts every node listening.
 // ctx bounds the start-up only; the cluster runs until Close.
 func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	c, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.listenAll(ctx); err != nil {
+		return nil, err
+	}
+	c.done = make(chan struct{})
+	if r := c.cfg.SizeEstimates.Refresh; r != 0 {
+		c.RefreshSizeEstimates()
+		if r > 0 {
+			c.bg.Go(func() { c.refreshEstimates(r, c.done) })
+		}
+	}
+	return c, nil
+}
+
+// build validates cfg and lays out the cluster: nodes, tokens and schema,
+// not listening yet.
+func build(cfg Config) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -100,16 +120,6 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 	}
 	slices.SortFunc(c.ring, func(a, b ringEntry) int { return a.tok.cmp(b.tok) })
-	if err := c.listenAll(ctx); err != nil {
-		return nil, err
-	}
-	c.done = make(chan struct{})
-	if r := cfg.SizeEstimates.Refresh; r != 0 {
-		c.RefreshSizeEstimates()
-		if r > 0 {
-			c.bg.Go(func() { c.refreshEstimates(r, c.done) })
-		}
-	}
 	return c, nil
 }
 
