@@ -41,13 +41,17 @@ func (l *logRecorder) all() []string {
 }
 
 // session opens a session of ScyllaDB's driver on c with its default
-// settings: only the contact points, the port and a logger are set.
-func session(t *testing.T, c *cqlsim.Cluster) (*gocql.Session, *logRecorder) {
+// settings: only the contact points, the port and a logger are set, and
+// then what opts change.
+func session(t *testing.T, c *cqlsim.Cluster, opts ...func(*gocql.ClusterConfig)) (*gocql.Session, *logRecorder) {
 	t.Helper()
 	cl := gocql.NewCluster(c.Hosts()...)
 	cl.Port = c.Port()
 	log := &logRecorder{}
 	cl.Logger = log
+	for _, o := range opts {
+		o(cl)
+	}
 	s, err := cl.CreateSession()
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
@@ -140,14 +144,27 @@ func benchValue(pk, ck int64) []byte {
 	return binary.BigEndian.AppendUint64(v, uint64(pk*1_000_003^ck))
 }
 
-// TestScyllaBenchWorkload writes partitions x rows with the ScyllaDB
-// driver's defaults at QUORUM (scylla-bench's default consistency) from
-// several goroutines, then scans the table in token slices, and checks that
-// every row was read once with its value.
+// scyllaBenchClient is the driver configuration scylla-bench makes with
+// its default flags: snappy compression (-client-compression), 4
+// connections per host, pages of 1000 rows, a 5 s timeout, token-aware
+// round-robin routing and QUORUM.
+func scyllaBenchClient(cl *gocql.ClusterConfig) {
+	cl.DefaultIdempotence = true
+	cl.NumConns = 4
+	cl.PageSize = 1000
+	cl.Timeout = 5 * time.Second
+	cl.PoolConfig.HostSelectionPolicy = gocql.TokenAwareHostPolicy(gocql.RoundRobinHostPolicy())
+	cl.Consistency = gocql.Quorum
+	cl.Compressor = &gocql.SnappyCompressor{}
+}
+
+// TestScyllaBenchWorkload writes partitions x rows with scylla-bench's
+// client configuration from several goroutines, then scans the table in
+// token slices, and checks that every row was read once with its value.
 func TestScyllaBenchWorkload(t *testing.T) {
 	const partitions, rows, ranges, concurrency = 200, 20, 17, 8
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
-	s, log := session(t, c)
+	s, log := session(t, c, scyllaBenchClient)
 	require.NoError(t, s.Query(benchKeyspace).Exec())
 	require.NoError(t, s.Query(benchTable).Exec())
 
@@ -159,7 +176,7 @@ func TestScyllaBenchWorkload(t *testing.T) {
 		wg.Go(func() {
 			for pk := int64(w); pk < partitions; pk += concurrency {
 				for ck := range int64(rows) {
-					if err := s.Query(benchInsert, pk, ck, benchValue(pk, ck)).WithContext(ctx).Consistency(gocql.Quorum).Exec(); err != nil {
+					if err := s.Query(benchInsert, pk, ck, benchValue(pk, ck)).WithContext(ctx).Exec(); err != nil {
 						errs <- err
 						return
 					}
@@ -183,7 +200,7 @@ func TestScyllaBenchWorkload(t *testing.T) {
 		if i == ranges-1 {
 			hi = math.MaxInt64
 		}
-		it := s.Query(benchScan, lo, hi).WithContext(ctx).Consistency(gocql.Quorum).PageSize(1000).Iter()
+		it := s.Query(benchScan, lo, hi).WithContext(ctx).Iter()
 		var pk, ck int64
 		var v []byte
 		for it.Scan(&pk, &ck, &v) {
