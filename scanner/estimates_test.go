@@ -45,14 +45,14 @@ func TestSizeEstimatesThatLie(t *testing.T) {
 	}{
 		{name: "exact", wantUsed: true, refreshAt: -1},
 		{name: "none yet", est: cqlsim.SizeEstimates{Refresh: cqlsim.Manual}, refreshAt: -1},
-		{name: "stale", est: cqlsim.SizeEstimates{Refresh: cqlsim.Manual}, refreshAt: 500, wantUsed: true},
+		{name: "stale", est: cqlsim.SizeEstimates{Refresh: cqlsim.Manual}, refreshAt: 150, wantUsed: true},
 		// Per-node factors keep each node's ranges consistent with one
 		// another, so the estimates pass ring's sanity rules and weight
 		// the plan: wrongly, which must cost balance, never rows.
 		{name: "skewed 100, 1, 0.01", est: cqlsim.SizeEstimates{Skew: []float64{100, 1, 0.01}}, refreshAt: -1, wantUsed: true},
 		{name: "skewed 3, 1", est: cqlsim.SizeEstimates{Skew: []float64{3, 1}}, refreshAt: -1, wantUsed: true},
 	}
-	const rows = 6000
+	const rows = 3000
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
