@@ -89,7 +89,7 @@ func TestSizeEstimatesThatLie(t *testing.T) {
 			assert.Equal(t, tt.wantUsed, plan.Full.EstimatesUsed, "estimates used (ignored: %q)", plan.Full.EstimatesIgnored)
 			assertCovers(t, plan)
 			got := newCollector(true)
-			st, err := sc.RunPlan(ctx, plan, nil, got)
+			st, err := sc.RunPlan(ctx, plan, got)
 			require.NoError(t, err)
 			assert.Empty(t, want.Diff(got.rows))
 			assert.Equal(t, int64(rows), st.Rows)

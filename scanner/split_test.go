@@ -14,7 +14,6 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
-	"github.com/ringscan/ringscan/worker"
 )
 
 // TestSplitsUnderPagingSemantics scans with few subranges and many
@@ -23,9 +22,10 @@ import (
 // (cqlsim: a state resumes after its key up to the end bound of the
 // statement it is sent with, wrapping around the ring when the key is past
 // that end). The split owner goes on with its old statement
-// (Cursor.QueryEnd) and drops the rows past its new end; the scan must stay
-// exact. Small pages over the demo's tombstone runs end past their last
-// live row, where a split point may fall.
+// (worker.Cursor.End, the end its paging state was issued with) and drops
+// the rows past its new end; the scan must stay exact. Small pages over the
+// demo's tombstone runs end past their last live row, where a split point
+// may fall.
 func TestSplitsUnderPagingSemantics(t *testing.T) {
 	tests := []struct {
 		name string
@@ -43,7 +43,7 @@ func TestSplitsUnderPagingSemantics(t *testing.T) {
 			var mu sync.Mutex
 			splits := 0
 			sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 40, Concurrency: 16}),
-				scanner.WithHooks(worker.Hooks{RangeSplit: func(int, ring.Subrange) {
+				scanner.WithHooks(scanner.Hooks{RangeSplit: func(int, ring.Subrange) {
 					mu.Lock()
 					defer mu.Unlock()
 					splits++
@@ -68,10 +68,11 @@ func TestSplitsUnderPagingSemantics(t *testing.T) {
 // 5), empty, with paging states past the middle of what is left. Idle
 // goroutines split the subrange at that middle while such a page is in
 // flight (2 ms of latency). The owner must go on with its old statement
-// (Cursor.QueryEnd): sent with the new, lower end bound, its paging state's
+// (worker.Cursor.End): sent with the new, lower end bound, its paging state's
 // key would be past the end, and the read would wrap around the ring and
 // return the rows of every other subrange again. Mutation: with
-// Cursor.StatementEnd ignoring QueryEnd, 1800 rows wanted, 25200 got.
+// the pool issuing every request with the subrange's current end
+// (worker/pool.go), 1800 rows wanted, 25200 got.
 func TestSplitOwnerKeepsItsStatement(t *testing.T) {
 	t.Parallel()
 	cfg := cqlsim.Config{Nodes: 1, VNodes: 1, TombstoneBudget: 5, Latency: cqlsim.Latency{Fixed: 2 * time.Millisecond}}
