@@ -100,6 +100,10 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 		st.keyspace = orDefault(s.Table.Keyspace, ks)
 	case *cqlparse.Truncate:
 		st.keyspace = orDefault(s.Table.Keyspace, ks)
+	case *cqlparse.Describe:
+		if !c.rel.v4() {
+			return nil, describeSyntaxError(query)
+		}
 	case *cqlparse.CreateKeyspace, *cqlparse.DropKeyspace, *cqlparse.Use:
 	case *cqlparse.AlterIgnored:
 		return nil, invalidf("%s is not supported by cqlsim, the ringscan cluster simulator", s.Verb)

@@ -43,6 +43,9 @@ type conn struct {
 	keyspace string
 	events   map[string]bool
 	user     string
+	// comp compresses the bodies of frames after STARTUP when the client
+	// chose an algorithm there; nil for none.
+	comp cqlproto.Compressor
 
 	inflight chan struct{}
 	reqs     sync.WaitGroup
@@ -59,6 +62,12 @@ func (c *conn) close() {
 	_ = c.nc.Close()
 }
 
+func (c *conn) compressor() cqlproto.Compressor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.comp
+}
+
 func (c *conn) registered(kind string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -67,7 +76,11 @@ func (c *conn) registered(kind string) bool {
 
 // send writes one response frame; errors close the connection.
 func (c *conn) send(stream int16, op cqlproto.Opcode, body []byte) {
-	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), 0, stream, op, body)
+	flags := byte(0)
+	if comp := c.compressor(); comp != nil && len(body) > 0 {
+		body, flags = comp.Compress(nil, body), cqlproto.FlagCompression
+	}
+	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), flags, stream, op, body)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if _, err := c.w.Write(frame); err == nil {
@@ -114,8 +127,17 @@ func (c *conn) serveConn() {
 			return
 		}
 		if f.Header.Flags&cqlproto.FlagCompression != 0 {
-			c.sendError(f.Header.Stream, protocolf("compression flag set but no compression was negotiated"))
-			return
+			comp := c.compressor()
+			if comp == nil {
+				c.sendError(f.Header.Stream, protocolf("compression flag set but no compression was negotiated"))
+				return
+			}
+			body, err := comp.Decompress(f.Body)
+			if err != nil {
+				c.sendError(f.Header.Stream, protocolf("%v", err))
+				return
+			}
+			f.Body = body
 		}
 		switch f.Header.Opcode {
 		case cqlproto.OpQuery, cqlproto.OpPrepare, cqlproto.OpExecute, cqlproto.OpBatch:
@@ -165,8 +187,8 @@ func (c *conn) handleControl(f cqlproto.Frame) bool {
 	case cqlproto.OpOptions:
 		keys := []string{"COMPRESSION", "CQL_VERSION", "PROTOCOL_VERSIONS"}
 		body := cqlproto.AppendStringMultimap(nil, keys, map[string][]string{
-			"COMPRESSION":       {},
-			"CQL_VERSION":       {"3.4.6"},
+			"COMPRESSION":       cqlproto.Compressions,
+			"CQL_VERSION":       {c.node.cluster.rel.cqlVersion()},
 			"PROTOCOL_VERSIONS": {"4/v4"},
 		})
 		c.send(stream, cqlproto.OpSupported, body)
@@ -187,9 +209,17 @@ func (c *conn) handleControl(f cqlproto.Frame) bool {
 			c.sendError(stream, protocolf("Missing value CQL_VERSION in STARTUP message"))
 			return true
 		}
-		if comp := opts["COMPRESSION"]; comp != "" {
-			c.sendError(stream, protocolf("Unknown compression algorithm: %s; this server supports none", comp))
-			return true
+		if name := opts["COMPRESSION"]; name != "" {
+			// As Cassandra, from the response to STARTUP on, every frame
+			// the server sends is compressed.
+			comp := cqlproto.CompressorFor(strings.ToLower(name))
+			if comp == nil {
+				c.sendError(stream, protocolf("Unknown compression algorithm: %s", name))
+				return true
+			}
+			c.mu.Lock()
+			c.comp = comp
+			c.mu.Unlock()
 		}
 		if c.node.cluster.cfg.Username != "" {
 			c.setState(stateAuth)

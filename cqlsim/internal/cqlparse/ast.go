@@ -2,7 +2,7 @@ package cqlparse
 
 // Statement is one parsed CQL statement. It is one of *Select, *Insert,
 // *Update, *Delete, *CreateKeyspace, *CreateTable, *DropKeyspace, *DropTable,
-// *Use, *Truncate, *Batch, *AlterIgnored.
+// *Use, *Truncate, *Batch, *Describe, *AlterIgnored.
 type Statement interface{ stmt() }
 
 // TableName is an optionally keyspace-qualified table name. Unquoted

@@ -219,7 +219,9 @@ func (p *parser) statement() (Statement, error) {
 		return &Truncate{Table: tn}, nil
 	case "alter":
 		return p.alterStmt()
-	case "grant", "revoke", "list", "describe", "desc":
+	case "describe", "desc":
+		return p.describeStmt()
+	case "grant", "revoke", "list":
 		return p.loose(1, loneVerb(t.val, p.peekAt(1)))
 	}
 	return nil, p.errNoViable()
@@ -233,8 +235,6 @@ func loneVerb(first string, second token) string {
 			return "LIST " + strings.ToUpper(second.val)
 		}
 		return "LIST PERMISSIONS"
-	case "desc":
-		return "DESCRIBE"
 	}
 	return strings.ToUpper(first)
 }
