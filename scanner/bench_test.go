@@ -133,3 +133,36 @@ func BenchmarkScanMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFastCluster scans 300k demo rows served by cqlsim in a child
+// process with no added latency, at page 1000 and concurrency 16: where
+// the client's CPU per row decides the speed. It is the profile target of
+// the client-side work (go test -cpuprofile).
+//
+//	go test ./scanner/ -run '^$' -bench FastCluster -benchtime 3x -cpuprofile cpu.out
+func BenchmarkFastCluster(b *testing.B) {
+	ctx := context.Background()
+	p, err := simproc.Start(ctx, "--nodes", "3", "--rows", "300000", "--deleted-rows", "-1", "--large-partition-rows", "-1")
+	require.NoError(b, err)
+	defer p.Stop()
+	s := benchSession(b, p.Hosts, p.Port)
+	base := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 1000, Concurrency: 16}
+	run := func(b *testing.B, project bool, mk func() sink.Sink) {
+		sc, err := scanner.New(s, base)
+		require.NoError(b, err)
+		for b.Loop() {
+			plan, err := sc.Plan(ctx)
+			require.NoError(b, err)
+			if project {
+				plan, err = plan.Project(plan.PartitionKey)
+				require.NoError(b, err)
+			}
+			st, err := sc.RunPlan(ctx, plan, mk())
+			require.NoError(b, err)
+			require.EqualValues(b, p.Rows, st.Rows)
+		}
+		b.ReportMetric(float64(p.Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	}
+	b.Run("ringscan-count", func(b *testing.B) { run(b, true, func() sink.Sink { return &sink.Count{} }) })
+	b.Run("ringscan-discard", func(b *testing.B) { run(b, false, func() sink.Sink { return &sink.Discard{} }) })
+}

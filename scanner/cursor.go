@@ -36,8 +36,9 @@ func (c Cursor) LastToken() (ring.Token, bool) {
 // positionJSON is a row position: its token and its primary key values,
 // base64, "-" for null.
 type positionJSON struct {
-	Token ring.Token `json:"token"`
-	Key   []string   `json:"key"`
+	Token   ring.Token `json:"token"`
+	Key     []string   `json:"key,omitempty"`
+	Ordinal int64      `json:"ordinal,omitempty"`
 }
 
 // cursorJSON is Cursor's encoded form.
@@ -57,7 +58,10 @@ func encodePosition(p *worker.Position) *positionJSON {
 	if p == nil {
 		return nil
 	}
-	out := &positionJSON{Token: p.Token, Key: make([]string, len(p.Key))}
+	out := &positionJSON{Token: p.Token, Ordinal: p.Ordinal}
+	if p.Key != nil {
+		out.Key = make([]string, len(p.Key))
+	}
 	for i, k := range p.Key {
 		if k == nil {
 			out.Key[i] = nullKey
@@ -72,7 +76,10 @@ func decodePosition(in *positionJSON) (*worker.Position, error) {
 	if in == nil {
 		return nil, nil
 	}
-	out := &worker.Position{Token: in.Token, Key: make([][]byte, len(in.Key))}
+	out := &worker.Position{Token: in.Token, Ordinal: in.Ordinal}
+	if in.Key != nil {
+		out.Key = make([][]byte, len(in.Key))
+	}
 	for i, k := range in.Key {
 		if k == nullKey {
 			continue

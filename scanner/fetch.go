@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -21,41 +22,53 @@ import (
 
 // fetcher reads pages with the driver. It is shared by the pool's
 // goroutines and immutable after construction.
+//
+// Rows are read in one of two shapes. With key values (the default), a
+// row's values are the columns asked for, then the primary key columns not
+// among them: the partition key gives the row's token, computed here as
+// the cluster's partitioner does (no token(pk) is selected, which would
+// cost the server a column per row), and the whole primary key gives a
+// position a subrange can resume exactly after. Tokens only (a count's
+// plan, Plan.TokensOnly): a row is its token(pk) alone, the least a row
+// can be, and a position within a token is the row's ordinal among the
+// rows of that token.
 type fetcher struct {
-	session   *gocql.Session
-	cfg       Config
-	p         ring.Partitioner
-	t         *tableInfo
-	out       []sink.Column // the columns handed to sinks
-	width     int           // values per row: out, then hidden columns
-	tokenIdx  int           // value index of token(pk)
-	tokenType cqltype.Type  // its type: bigint or varint
-	pkIdx     []int         // value indexes of the partition key columns
-	ckIdx     []int         // value indexes of the clustering columns
-	arity     []int         // per value: a tuple's element count, else 0
-	stmt      string        // token(pk) > ? AND token(pk) <= ?
-	after     string        // token(pk) >= ? AND token(pk) <= ?
+	session  *gocql.Session
+	cfg      Config
+	p        ring.Partitioner
+	t        *tableInfo
+	out      []sink.Column // the columns handed to sinks
+	width    int           // values per row: out, then hidden columns
+	keyless  bool          // tokens only
+	tokenIdx int           // keyless: the value index of token(pk)
+	pkIdx    []int         // value indexes of the partition key columns
+	ckIdx    []int         // value indexes of the clustering columns
+	arity    []int         // per value: a tuple's element count, else 0
+	stmt     string        // token(pk) > ? AND token(pk) <= ?
+	after    string        // token(pk) >= ? AND token(pk) <= ?
 }
 
-func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column) *fetcher {
-	f := &fetcher{session: s, cfg: cfg, p: p, t: t, tokenType: tokenType(p)}
-	// Hidden values: the primary key columns not selected, and the token,
-	// so that a subrange can resume exactly after any row.
-	want := make([]schema.Column, len(cols))
-	for i, c := range cols {
-		want[i] = c.col
-	}
-	sel := t.schema.Select(want, true)
-	for _, c := range cols {
-		f.out = append(f.out, c.out)
-	}
-	for _, c := range sel.Columns {
-		f.arity = append(f.arity, tupleArity(c.Type))
-	}
-	f.arity = append(f.arity, 0) // the token
-	f.pkIdx, f.ckIdx, f.tokenIdx, f.width = sel.PK, sel.CK, sel.Token, sel.Width()
+func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column, keyless bool) *fetcher {
+	f := &fetcher{session: s, cfg: cfg, p: p, t: t, keyless: keyless}
 	tokenExpr := t.schema.TokenExpr()
-	from := "SELECT " + sel.List + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
+	list := tokenExpr
+	if keyless {
+		f.arity, f.tokenIdx, f.width = []int{0}, 0, 1
+	} else {
+		// Hidden values: the primary key columns not selected, so that a
+		// subrange can resume exactly after any row.
+		want := make([]schema.Column, len(cols))
+		for i, c := range cols {
+			want[i] = c.col
+			f.out = append(f.out, c.out)
+		}
+		sel := t.schema.Select(want, false)
+		for _, c := range sel.Columns {
+			f.arity = append(f.arity, tupleArity(c.Type))
+		}
+		f.pkIdx, f.ckIdx, f.tokenIdx, f.width, list = sel.PK, sel.CK, -1, sel.Width(), sel.List
+	}
+	from := "SELECT " + list + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
 	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
 	return f
@@ -149,16 +162,40 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	// Resuming after a row: skip the rows up to it. They come first, maybe
 	// over several pages (inside a large partition); once a row after it
 	// was handed on (Last is past After), there is nothing left to skip.
-	skipping := req.After != nil && (req.Last == nil || f.comparePositions(req.Last, req.After) <= 0)
+	skipping := req.After != nil && (req.Last == nil || f.comparePositions(req.Last, req.After) < 0 ||
+		!f.keyless && f.comparePositions(req.Last, req.After) == 0)
 	var afterPK []byte
-	if skipping {
+	if skipping && !f.keyless {
 		afterPK = partitioner.CompositeKey(req.After.Key[:len(f.pkIdx)])
 	}
+	// Tokens only: each row's ordinal within its token, counted on from
+	// the last row seen.
+	var ord ordinal
+	if f.keyless && req.Last != nil {
+		ord = ordinal{tok: req.Last.Token, n: req.Last.Ordinal, set: true}
+	}
+	var lastSeen *worker.Position
 	for {
 		row := b.Len()
 		if !iter.Scan(dest...) {
 			b.TruncateRows(row)
 			break
+		}
+		if f.keyless {
+			tk, err := f.tokenAt(b, row)
+			if err != nil {
+				b.TruncateRows(first)
+				_ = iter.Close()
+				return worker.Page{}, err
+			}
+			ord.next(tk)
+			if skipping && tk == req.After.Token && ord.n <= req.After.Ordinal {
+				b.TruncateRows(row)
+				lastSeen = &worker.Position{Token: tk, Ordinal: ord.n}
+				continue
+			}
+			skipping = false
+			continue
 		}
 		if skipping {
 			if f.compareRow(b, row, req.After, afterPK) <= 0 {
@@ -180,7 +217,11 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	if len(state) > 0 {
 		page.PageState = bytes.Clone(state)
 	}
-	if n := b.Len(); n > first {
+	switch n := b.Len(); {
+	case f.keyless && ord.set && (n > first || lastSeen != nil):
+		// The last row seen, kept or skipped: ordinals count on from it.
+		page.Last = &worker.Position{Token: ord.tok, Ordinal: ord.n}
+	case !f.keyless && n > first:
 		pos, err := f.position(b, n-1)
 		if err != nil {
 			b.TruncateRows(first)
@@ -189,6 +230,22 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 		page.Last = pos
 	}
 	return page, nil
+}
+
+// ordinal counts rows within their token, in the order a statement
+// returns them.
+type ordinal struct {
+	tok ring.Token
+	n   int64
+	set bool
+}
+
+func (o *ordinal) next(tk ring.Token) {
+	if o.set && tk == o.tok {
+		o.n++
+		return
+	}
+	o.tok, o.n, o.set = tk, 1, true
 }
 
 // pagingStateRefused recognises a server's refusal of a paging state
@@ -201,20 +258,45 @@ func pagingStateRefused(err error) bool {
 	return false
 }
 
-// tokenAt returns the token of row i of b.
+// tokenAt returns the token of row i of b: its token(pk) value with tokens
+// only, else its partition key hashed as the cluster's partitioner does.
 func (f *fetcher) tokenAt(b *sink.Batch, i int) (ring.Token, error) {
-	v := b.Value(i, f.tokenIdx)
-	if f.p == ring.Murmur3Partitioner && len(v) == 8 {
-		return ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))), nil
+	if f.keyless {
+		v := b.Value(i, f.tokenIdx)
+		if f.p == ring.Murmur3Partitioner && len(v) == 8 {
+			return ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))), nil
+		}
+		tv, err := cqltype.Decode(tokenType(f.p), v)
+		if err != nil {
+			return ring.Token{}, fmt.Errorf("decode token: %w", err)
+		}
+		return f.p.TokenOf(tv)
 	}
-	tv, err := cqltype.Decode(f.tokenType, v)
-	if err != nil {
-		return ring.Token{}, fmt.Errorf("decode token: %w", err)
-	}
-	return f.p.TokenOf(tv)
+	var buf [256]byte
+	return f.keyToken(f.rowKey(buf[:0], b, i))
 }
 
-// position returns the position of row i of b.
+// rowKey appends row i's serialized partition key (composite when the key
+// has several columns) to dst; a one-column key is the value itself.
+func (f *fetcher) rowKey(dst []byte, b *sink.Batch, i int) []byte {
+	if len(f.pkIdx) == 1 {
+		return b.Value(i, f.pkIdx[0])
+	}
+	for _, idx := range f.pkIdx {
+		dst = partitioner.AppendComponent(dst, b.Value(i, idx))
+	}
+	return dst
+}
+
+// keyToken is the token of a serialized partition key.
+func (f *fetcher) keyToken(key []byte) (ring.Token, error) {
+	if f.p == ring.RandomPartitioner {
+		return f.p.TokenOf(partitioner.RandomToken(key))
+	}
+	return ring.Murmur3Token(partitioner.Murmur3Token(key)), nil
+}
+
+// position returns the position of row i of b (key values only).
 func (f *fetcher) position(b *sink.Batch, i int) (*worker.Position, error) {
 	tk, err := f.tokenAt(b, i)
 	if err != nil {
@@ -255,10 +337,14 @@ func (f *fetcher) compareRow(b *sink.Batch, i int, pos *worker.Position, posPK [
 	return f.compareClustering(func(k int) []byte { return b.Value(i, f.ckIdx[k]) }, pos.Key[len(f.pkIdx):])
 }
 
-// comparePositions compares two positions in the ring's row order.
+// comparePositions compares two positions in the ring's row order (by
+// ordinal within a token, with tokens only).
 func (f *fetcher) comparePositions(a, b *worker.Position) int {
 	if c := a.Token.Compare(b.Token); c != 0 {
 		return c
+	}
+	if f.keyless {
+		return cmp.Compare(a.Ordinal, b.Ordinal)
 	}
 	npk := len(f.pkIdx)
 	if c := bytes.Compare(partitioner.CompositeKey(a.Key[:npk]), partitioner.CompositeKey(b.Key[:npk])); c != 0 {
@@ -284,19 +370,27 @@ func (f *fetcher) compareClustering(a func(k int) []byte, b [][]byte) int {
 
 // Trim drops the rows after end (rows are in token order) and returns the
 // position of the last row kept; see worker.Trimmer.
-func (f *fetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, bool) {
+func (f *fetcher) Trim(b *sink.Batch, end ring.Token, prev *worker.Position) (*worker.Position, bool) {
 	n := b.Len()
 	keep := n
+	var ord ordinal
+	if prev != nil {
+		ord = ordinal{tok: prev.Token, n: prev.Ordinal, set: true}
+	}
 	for i := 0; i < n; i++ {
 		tk, err := f.tokenAt(b, i)
 		if err == nil && tk.Compare(end) > 0 {
 			keep = i
 			break
 		}
+		ord.next(tk)
 	}
 	b.TruncateRows(keep)
 	if keep == 0 {
 		return nil, keep < n
+	}
+	if f.keyless {
+		return &worker.Position{Token: ord.tok, Ordinal: ord.n}, keep < n
 	}
 	pos, err := f.position(b, keep-1)
 	if err != nil {

@@ -66,7 +66,7 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 	if err := p.setFull(full); err != nil {
 		return nil, err
 	}
-	p.fetcher = newFetcher(s.session, s.cfg, r.Partitioner(), t, cols)
+	p.fetcher = newFetcher(s.session, s.cfg, r.Partitioner(), t, cols, false)
 	p.Columns = p.fetcher.out
 	for _, c := range t.pk {
 		p.PartitionKey = append(p.PartitionKey, c.name)
@@ -115,9 +115,24 @@ func (p *Plan) Project(columns []string) (*Plan, error) {
 		return nil, err
 	}
 	q := *p
-	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols)
+	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols, false)
 	q.Columns = q.fetcher.out
 	return &q, nil
+}
+
+// TokensOnly returns the plan reading no column, only each row's token: the
+// least a row can be, for counting. Its batches have no Columns, only
+// their rows (Batch.Len). Resuming inside a token is then by the row's
+// ordinal among the rows of its token, which is exact as long as the rows
+// of that token before the position are not changed while the scan is
+// stopped (or while it restarts after a refused paging state); with key
+// values, Project gives exact positions whatever is written meanwhile.
+func (p *Plan) TokensOnly() *Plan {
+	f := p.fetcher
+	q := *p
+	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, nil, true)
+	q.Columns = nil
+	return &q
 }
 
 // topology records the ring and replication the plan was made on.

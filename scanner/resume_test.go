@@ -251,3 +251,73 @@ type failingStore struct{ err error }
 
 func (f failingStore) Load(context.Context) ([]byte, error) { return nil, scanner.ErrNoCheckpoint }
 func (f failingStore) Save(context.Context, []byte) error   { return f.err }
+
+// TestTokensOnly counts the demo table (a large partition, runs of
+// tombstones) with a plan that reads tokens only: every row is counted
+// once; then it resumes every subrange after its first page from a
+// checkpoint, with its paging state and with paging states the server
+// refuses (the subrange restarts at the token of its last row and skips
+// rows by their ordinal within that token, inside the large partition
+// too): the rows after the first pages are counted once.
+func TestTokensOnly(t *testing.T) {
+	_, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, TombstoneBudget: simTombstoneBudget}, simple(3), 6000)
+	ctx := context.Background()
+	// One goroutine: no subrange is split, so each keeps its own rows.
+	sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 15, Concurrency: 1}))
+	require.NoError(t, err)
+	plan, err := sc.Plan(ctx)
+	require.NoError(t, err)
+	plan = plan.TokensOnly()
+	assert.Empty(t, plan.Columns)
+
+	first := map[int]scanner.Cursor{}
+	firstRows := map[int]int{}
+	var mu sync.Mutex
+	count := &sink.Count{}
+	_, err = sc.RunPlan(ctx, plan, count, scanner.WithHooks(scanner.Hooks{PageWritten: func(id int, cur scanner.Cursor, rows int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := first[id]; !ok {
+			first[id], firstRows[id] = cur, rows
+		}
+	}}))
+	require.NoError(t, err)
+	require.EqualValues(t, info.Rows, count.Rows(), "every row counted once")
+
+	want := int64(0)
+	from := map[int]scanner.Cursor{}
+	resumed := 0
+	for id, n := range count.Ranges() {
+		cur := first[id]
+		if cur.Done() || !hasPageState(t, cur) {
+			from[id] = doneCursor(t)
+			continue
+		}
+		from[id] = cur
+		resumed++
+		want += n.Rows - int64(firstRows[id])
+	}
+	require.Greater(t, resumed, 3)
+	for _, corrupt := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refused paging states %v", corrupt), func(t *testing.T) {
+			cursors := map[int]scanner.Cursor{}
+			for id, cur := range from {
+				if corrupt && !cur.Done() {
+					cur = corruptPageState(t, cur)
+				}
+				cursors[id] = cur
+			}
+			store := &scanner.MemoryStore{}
+			data, err := scanner.CheckpointFromCursors(plan, cursors).MarshalJSON()
+			require.NoError(t, err)
+			require.NoError(t, store.Save(ctx, data))
+			got := &sink.Count{}
+			st, err := sc.RunPlan(ctx, plan, got, scanner.WithCheckpoint(store))
+			require.NoError(t, err)
+			assert.Equal(t, want, got.Rows()-0, "the rows after the first pages, each once")
+			if corrupt {
+				assert.Equal(t, int64(resumed), st.RetriesByKind["paging_state_refused"])
+			}
+		})
+	}
+}

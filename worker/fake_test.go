@@ -217,7 +217,7 @@ func rowID(r fakeRow) []byte {
 }
 
 // Trim drops the rows after end; see worker.Trimmer.
-func (f *fakeFetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, bool) {
+func (f *fakeFetcher) Trim(b *sink.Batch, end ring.Token, _ *worker.Position) (*worker.Position, bool) {
 	n := b.Len()
 	keep := n
 	var last *worker.Position

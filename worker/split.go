@@ -122,7 +122,7 @@ func (s *splitter) afterPage(lv *running, sr *ring.Subrange, last *Position, nex
 	defer lv.mu.Unlock()
 	lv.takeSplit(sr)
 	if sr.Range.End.Compare(next.End) < 0 {
-		kept, dropped := s.trim.Trim(b, sr.Range.End)
+		kept, dropped := s.trim.Trim(b, sr.Range.End, last)
 		if kept == nil {
 			kept = last
 		}

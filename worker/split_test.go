@@ -15,7 +15,7 @@ import (
 // Murmur3 token.
 type tokenTrimmer struct{}
 
-func (tokenTrimmer) Trim(b *sink.Batch, end ring.Token) (*Position, bool) {
+func (tokenTrimmer) Trim(b *sink.Batch, end ring.Token, _ *Position) (*Position, bool) {
 	n, keep := b.Len(), b.Len()
 	var last *Position
 	for i := range n {

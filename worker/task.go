@@ -11,10 +11,13 @@ import (
 // Position identifies one row of a scan: its token and its primary key
 // values (partition key then clustering columns, serialized; nil for a
 // null clustering value). Rows are ordered by token, then partition key
-// bytes, then clustering order.
+// bytes, then clustering order. A position without key values (a scan that
+// reads tokens only) identifies its row by Ordinal, its 1-based rank among
+// the rows of its token in the order the server returns them.
 type Position struct {
-	Token ring.Token
-	Key   [][]byte
+	Token   ring.Token
+	Key     [][]byte
+	Ordinal int64
 }
 
 // Cursor is where a subrange's scan stands: the statement being paged and
@@ -48,6 +51,11 @@ type Cursor struct {
 func (c Cursor) restartAfterLast() Cursor {
 	if c.Last == nil {
 		return Cursor{After: c.After}
+	}
+	if c.Last.Key == nil && c.Last.Ordinal > 0 {
+		// By ordinal: the new statement starts at the token's first row,
+		// and the rows up to Last are counted again as they are skipped.
+		return Cursor{After: c.Last, Last: &Position{Token: c.Last.Token}}
 	}
 	return Cursor{After: c.Last, Last: c.Last}
 }
@@ -112,8 +120,9 @@ type Fetcher interface {
 type Trimmer interface {
 	// Trim drops the rows of b whose token is after end. It reports
 	// whether it dropped any and returns the position of the last row
-	// kept (nil if none).
-	Trim(b *sink.Batch, end ring.Token) (last *Position, dropped bool)
+	// kept (nil if none); prev is the position of the row before b's
+	// first, if any.
+	Trim(b *sink.Batch, end ring.Token, prev *Position) (last *Position, dropped bool)
 }
 
 // Output takes the pages a scan read, from the pool's single writer

@@ -28,8 +28,9 @@ func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
-		Long: `count reads every row of a table in parallel, reading only the partition key
-columns, and writes the total alone on stdout; details and progress go to
+		Long: `count reads every row of a table in parallel, reading only each row's token
+(the partition key columns with --by partition), and writes the total alone
+on stdout; details and progress go to
 stderr. --by range, --by host and --by partition add per-range, per-host or
 top-N-partition counts (on stderr), like dsbulk's count modes. With
 --checkpoint the count resumes after a crash without counting a row twice.`,
@@ -85,8 +86,15 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 		return err
 	}
 	// Count reads the partition key only.
-	pk := func(p *scanner.Plan) []string { return p.PartitionKey }
-	if err := j.connect(ctx, cfg, pk); err != nil {
+	// Count reads each row's token only; --by partition reads the
+	// partition key.
+	project := func(p *scanner.Plan) (*scanner.Plan, error) {
+		if by == "partition" {
+			return p.Project(p.PartitionKey)
+		}
+		return p.TokensOnly(), nil
+	}
+	if err := j.connect(ctx, cfg, project); err != nil {
 		return err
 	}
 	c := newCounter(by, top)

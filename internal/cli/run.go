@@ -180,8 +180,9 @@ func (j *job) start(ctx context.Context) error {
 }
 
 // connect connects to the cluster and plans the scan; project, if set,
-// chooses the columns from the plan (count reads the partition key only).
-func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*scanner.Plan) []string) error {
+// makes the plan read what the command needs (count: tokens only, or the
+// partition key).
+func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*scanner.Plan) (*scanner.Plan, error)) error {
 	s, err := j.conn.session(ctx, j.log)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -198,7 +199,7 @@ func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*sca
 		return badInput(err)
 	}
 	if project != nil {
-		if j.plan, err = j.plan.Project(project(j.plan)); err != nil {
+		if j.plan, err = project(j.plan); err != nil {
 			return badInput(err)
 		}
 	}

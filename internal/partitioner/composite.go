@@ -35,11 +35,19 @@ func CompositeKey(components [][]byte) []byte {
 	}
 	out := make([]byte, 0, size)
 	for _, c := range components {
-		out = binary.BigEndian.AppendUint16(out, uint16(len(c)))
-		out = append(out, c...)
-		out = append(out, 0)
+		out = AppendComponent(out, c)
 	}
 	return out
+}
+
+// AppendComponent appends one framed component of a composite partition
+// key to dst: CompositeKey of several components is the concatenation of
+// their AppendComponent, and a caller that has the components at hand
+// builds the key into a buffer of its own without allocating.
+func AppendComponent(dst, c []byte) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(c)))
+	dst = append(dst, c...)
+	return append(dst, 0)
 }
 
 // SplitCompositeKey is the inverse of CompositeKey for n components: it
