@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 )
@@ -148,7 +149,7 @@ func TestExactlyOnceBoundaries(t *testing.T) {
 			t.Parallel()
 			c := p.open(t)
 			require.NoError(t, c.session.Query(ds.createTable(c.keyspace)).Exec())
-			waitForTables(t, c.session, c.keyspace, ds.table)
+			testutil.WaitForTables(t, c.session, c.keyspace, ds.table)
 			cfg := ds.cfg
 			cfg.Keyspace, cfg.Table, cfg.LocalDC = c.keyspace, ds.table, c.localDC
 			sc, err := scanner.New(c.session, cfg)

@@ -60,7 +60,7 @@ func TestSizeEstimatesThatLie(t *testing.T) {
 			s := testutil.Session(t, c)
 			require.NoError(t, s.Query(`CREATE KEYSPACE ks WITH replication = `+simple(1)).Exec())
 			require.NoError(t, s.Query(`CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`).Exec())
-			waitForTables(t, s, "ks", "t")
+			testutil.WaitForTables(t, s, "ks", "t")
 			want := testutil.Multiset{}
 			ds := dataset{cols: []col{{"k", "int"}, {"c", "int"}, {"v", "text"}}}
 			var all [][]any

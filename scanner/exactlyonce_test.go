@@ -266,7 +266,7 @@ func runExactlyOnce(t *testing.T, providers []provider) {
 				require.NoError(t, c.session.Query(ds.createTable(c.keyspace)).Exec())
 				names[i] = ds.table
 			}
-			waitForTables(t, c.session, c.keyspace, names...)
+			testutil.WaitForTables(t, c.session, c.keyspace, names...)
 			for _, ds := range datasets {
 				t.Run(ds.name, func(t *testing.T) { checkExactlyOnce(t, c, ds) })
 			}

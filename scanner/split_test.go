@@ -86,7 +86,7 @@ func TestSplitOwnerKeepsItsStatement(t *testing.T) {
 		cfg: scanner.Config{PageSize: 100, Concurrency: 64, Splits: 30},
 	}
 	require.NoError(t, c.session.Query(ds.createTable(c.keyspace)).Exec())
-	waitForTables(t, c.session, c.keyspace, ds.table)
+	testutil.WaitForTables(t, c.session, c.keyspace, ds.table)
 	scfg := ds.cfg
 	scfg.Keyspace, scfg.Table = c.keyspace, ds.table
 	sc, err := scanner.New(c.session, scfg)

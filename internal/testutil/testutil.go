@@ -152,3 +152,21 @@ func RowKey(vals [][]byte) string {
 	}
 	return b.String()
 }
+
+// WaitForTables waits until the driver's schema metadata has the tables:
+// it refreshes on schema events, debounced by a second.
+func WaitForTables(t testing.TB, s *gocql.Session, ks string, tables ...string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		km, err := s.KeyspaceMetadata(ks)
+		if err != nil {
+			return false
+		}
+		for _, name := range tables {
+			if km.Tables[name] == nil {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 20*time.Millisecond, "tables %v of keyspace %s never appeared in the driver's metadata", tables, ks)
+}
