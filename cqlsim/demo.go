@@ -225,7 +225,7 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 			t.upsert(p, ck, reg)
 		}
 		for i := range p.rows {
-			t.tombstone(&p.rows[i])
+			t.tombstone(&p.rows[i], st.baseTS)
 		}
 	}
 	// Count and checksum what is live, as a scan will see it.
@@ -348,6 +348,6 @@ func boolByte(b bool) byte {
 func (g *demoGen) deleteRow(p *partition, j int) {
 	i, found := g.t.findRow(p, packCells(nil, g.ckOf(j)))
 	if found {
-		g.t.tombstone(&p.rows[i])
+		g.t.tombstone(&p.rows[i], g.t.store.baseTS)
 	}
 }

@@ -159,6 +159,31 @@ func (s *schema) columnRows(virtual bool) []map[string]any {
 	return rows
 }
 
+// typeRows are the rows of system_schema.types, as Cassandra writes them:
+// field types as in system_schema.columns (user types unqualified,
+// frozen<> where they are frozen), in definition order.
+func (s *schema) typeRows() []map[string]any {
+	var rows []map[string]any
+	for _, ks := range s.snapshot() {
+		s.mu.RLock()
+		names := sortedKeys(ks.types)
+		types := make([]cqltype.Type, len(names))
+		for i, n := range names {
+			types[i] = ks.types[n]
+		}
+		s.mu.RUnlock()
+		for _, t := range types {
+			fieldTypes := make([]string, len(t.Elems))
+			for i, e := range t.Elems {
+				fieldTypes[i] = e.String()
+			}
+			rows = append(rows, map[string]any{"keyspace_name": ks.name, "type_name": t.Name,
+				"field_names": t.Fields, "field_types": fieldTypes})
+		}
+	}
+	return rows
+}
+
 // addSchemaTables adds the system_schema tables drivers read for metadata.
 func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	frozenMap := "frozen<map<text, text>>"
@@ -190,14 +215,18 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 			}
 			for _, t := range sortedTables(ks) {
 				comment := t.options["comment"]
+				flags := []string{"compound"}
+				if t.counter {
+					flags = append(flags, "counter")
+				}
 				rows = append(rows, map[string]any{
 					"keyspace_name": ks.name, "table_name": t.name, "additional_write_policy": "99p",
 					"bloom_filter_fp_chance": 0.01, "caching": map[string]string{"keys": "ALL", "rows_per_partition": "NONE"},
 					"cdc": false, "comment": comment,
 					"compaction":       map[string]string{"class": "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy", "max_threshold": "32", "min_threshold": "4"},
 					"compression":      map[string]string{"chunk_length_in_kb": "16", "class": "org.apache.cassandra.io.compress.LZ4Compressor"},
-					"crc_check_chance": 1.0, "dclocal_read_repair_chance": 0.0, "default_time_to_live": int32(0),
-					"extensions": map[string][]byte{}, "flags": []string{"compound"}, "gc_grace_seconds": int32(864000),
+					"crc_check_chance": 1.0, "dclocal_read_repair_chance": 0.0, "default_time_to_live": t.defaultTTL,
+					"extensions": map[string][]byte{}, "flags": flags, "gc_grace_seconds": int32(864000),
 					"id": cqltype.UUID(t.id), "max_index_interval": int32(2048), "memtable_flush_period_in_ms": int32(0),
 					"min_index_interval": int32(128), "read_repair": "BLOCKING", "read_repair_chance": 0.0, "speculative_retry": "99p",
 				})
@@ -222,7 +251,7 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	}, empty)
 	addVirtual(sch, "types", []string{"keyspace_name"}, []string{"type_name"}, []colDef{
 		{"keyspace_name", "text"}, {"type_name", "text"}, {"field_names", listText}, {"field_types", listText},
-	}, empty)
+	}, func(*Node) []map[string]any { return s.typeRows() })
 	addVirtual(sch, "functions", []string{"keyspace_name"}, []string{"function_name", "argument_types"}, []colDef{
 		{"keyspace_name", "text"}, {"function_name", "text"}, {"argument_types", listText}, {"argument_names", listText},
 		{"body", "text"}, {"called_on_null_input", "boolean"}, {"language", "text"}, {"return_type", "text"},
@@ -396,7 +425,7 @@ func (s *scan) virtual(n *Node, offset int32) error {
 	for _, r := range vrows {
 		ok := true
 		for i := range s.filters {
-			if !s.filters[i].match(r.pk, r.cells) {
+			if !s.filters[i].match(rowCells{pk: r.pk, cells: r.cells}) {
 				ok = false
 				break
 			}
