@@ -416,7 +416,7 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 				attempts++
 				tried = append(tried, host.Address)
 				if class == fatal || attempts > p.cfg.Retries {
-					return fail(err)
+					return fail(explain(kind, err))
 				}
 			}
 			st.Retries++

@@ -33,6 +33,9 @@ type simFlags struct {
 	largeRows   int
 	deletedRows int
 	tombstones  int
+	tombMode    string
+	tombWarn    int
+	tombFail    int
 	slowNodes   int
 	slowFactor  float64
 }
@@ -55,7 +58,10 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
 	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
-	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "deleted rows one page may step over before it returns early, possibly empty (default 1000)")
+	fs.StringVar(&f.tombMode, "tombstone-mode", "scylla", "how reads meet tombstones: scylla (a page ends early, possibly empty, after --tombstone-budget deleted rows) or cassandra (pages scan through, warn and fail as Cassandra 4.1)")
+	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "scylla mode: deleted rows one page may step over before it returns early, possibly empty (default 1000)")
+	fs.IntVar(&f.tombWarn, "tombstone-warn-threshold", 0, "cassandra mode: tombstones one read may count before the client gets a warning (default 1000)")
+	fs.IntVar(&f.tombFail, "tombstone-failure-threshold", 0, "cassandra mode: tombstones one read may count before it fails with ReadFailure (default 100000)")
 	fs.IntVar(&f.slowNodes, "slow-nodes", 0, "make the first N nodes slow: their --latency and --jitter are multiplied by --slow-factor")
 	fs.Float64Var(&f.slowFactor, "slow-factor", 3, "latency multiplier of the --slow-nodes")
 }
@@ -127,6 +133,18 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, fmt.Errorf("invalid --tombstone-budget %d: want a positive number (0 for the default 1000)", f.tombstones)
 	}
 	cfg.TombstoneBudget = f.tombstones
+	mode, err := cqlsim.ParseTombstoneMode(f.tombMode)
+	if err != nil {
+		return cfg, fmt.Errorf("invalid --tombstone-mode: %w", err)
+	}
+	cfg.TombstoneMode = mode
+	if f.tombWarn < 0 {
+		return cfg, fmt.Errorf("invalid --tombstone-warn-threshold %d: want a positive number (0 for the default 1000)", f.tombWarn)
+	}
+	if f.tombFail < 0 {
+		return cfg, fmt.Errorf("invalid --tombstone-failure-threshold %d: want a positive number (0 for the default 100000)", f.tombFail)
+	}
+	cfg.TombstoneWarnThreshold, cfg.TombstoneFailureThreshold = f.tombWarn, f.tombFail
 	if f.slowNodes < 0 {
 		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 or more", f.slowNodes)
 	}
