@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/rowsum"
 	"github.com/ringscan/ringscan/internal/testutil"
 )
 
@@ -743,4 +744,57 @@ func sumInts(v []int) int {
 		n += x
 	}
 	return n
+}
+
+// rawCell receives a column's serialized value.
+type rawCell struct{ v *[]byte }
+
+func (r rawCell) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
+	if data == nil {
+		*r.v = nil
+		return nil
+	}
+	*r.v = append([]byte{}, data...)
+	return nil
+}
+
+// TestDemoProfiles reads the second demo table through gocql: its columns
+// in Cassandra's SELECT * order, its static-only partitions, and the
+// checksum LoadDemo reports for it.
+func TestDemoProfiles(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	info, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 4000})
+	require.NoError(t, err)
+	require.Len(t, info.Others, 1)
+	pi := info.Others[0]
+	assert.Equal(t, cqlsim.DemoProfilesTable, pi.Table)
+	assert.EqualValues(t, 200, pi.Rows, "Rows/20 by default")
+	assert.Positive(t, pi.StaticOnly)
+	s := connect(t, c)
+
+	it := s.Query(`SELECT * FROM ringscan_demo.profiles`).PageSize(7).Iter()
+	cols := columnNames(t, it)
+	assert.Equal(t, []string{"account", "seen", "home", "owner", "device", "places", "visits"}, cols)
+	vals := make([][]byte, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = rawCell{&vals[i]}
+	}
+	var sum rowsum.Sum
+	staticOnly := 0
+	for it.Scan(dest...) {
+		sum.Add(vals)
+		if vals[1] == nil {
+			staticOnly++
+			assert.NotNil(t, vals[3], "a static-only row has its static values")
+		}
+	}
+	require.NoError(t, it.Close())
+	assert.EqualValues(t, pi.Rows, sum.Rows)
+	assert.Equal(t, pi.Checksum, sum.Hash)
+	assert.EqualValues(t, pi.StaticOnly, staticOnly)
+
+	km := waitMetadata(t, s, cqlsim.DemoKeyspace, func(km *gocql.KeyspaceMetadata) bool { return km.UserTypes["address"] != nil })
+	assert.Equal(t, []string{"street", "city", "zip", "tags"}, km.UserTypes["address"].FieldNames)
 }

@@ -63,7 +63,7 @@ func loadTable(ctx context.Context, s *gocql.Session, ks, table string) (*tableI
 	t := &tableInfo{keyspace: ks, name: table, repl: repl}
 	var regular []column
 	for _, cm := range tm.Columns {
-		c, err := toColumn(cm)
+		c, err := toColumn(km, cm)
 		if err != nil {
 			return nil, fmt.Errorf("column %s.%s.%s: %w", ks, table, cm.Name, err)
 		}
@@ -72,20 +72,28 @@ func loadTable(ctx context.Context, s *gocql.Session, ks, table string) (*tableI
 		}
 	}
 	for _, cm := range tm.PartitionKey {
-		c, err := toColumn(cm)
+		c, err := toColumn(km, cm)
 		if err != nil {
 			return nil, fmt.Errorf("column %s.%s.%s: %w", ks, table, cm.Name, err)
 		}
 		t.pk = append(t.pk, c)
 	}
 	for _, cm := range tm.ClusteringColumns {
-		c, err := toColumn(cm)
+		c, err := toColumn(km, cm)
 		if err != nil {
 			return nil, fmt.Errorf("column %s.%s.%s: %w", ks, table, cm.Name, err)
 		}
 		t.ck = append(t.ck, c)
 	}
-	sort.Slice(regular, func(i, j int) bool { return regular[i].name < regular[j].name })
+	// SELECT * order: static columns before regular ones, each by name
+	// (Cassandra's RegularAndStaticColumns.selectOrderIterator).
+	sort.Slice(regular, func(i, j int) bool {
+		si, sj := regular[i].kind == gocql.ColumnStatic, regular[j].kind == gocql.ColumnStatic
+		if si != sj {
+			return si
+		}
+		return regular[i].name < regular[j].name
+	})
 	t.all = slices.Concat(t.pk, t.ck, regular)
 	if len(t.pk) == 0 {
 		return nil, fmt.Errorf("table %s.%s has no partition key in the driver's metadata", ks, table)
@@ -93,13 +101,51 @@ func loadTable(ctx context.Context, s *gocql.Session, ks, table string) (*tableI
 	return t, nil
 }
 
-// toColumn converts the driver's column metadata.
-func toColumn(cm *gocql.ColumnMetadata) (column, error) {
+// toColumn converts the driver's column metadata. gocql leaves the type of
+// a column that uses a user-defined type unparsed (a custom type named by
+// its CQL text); it is resolved here with the keyspace's user types.
+func toColumn(km *gocql.KeyspaceMetadata, cm *gocql.ColumnMetadata) (column, error) {
 	typ, err := typeOf(cm.Type)
 	if err != nil {
 		return column{}, err
 	}
+	if typ.Kind == cqltype.Custom && len(km.UserTypes) > 0 {
+		if udt, err := cqltype.ParseWith(cm.Validator, userTypes(km)); err == nil {
+			typ = udt
+		}
+	}
 	return column{name: cm.Name, typ: typ, kind: cm.Kind, desc: cm.Order == gocql.DESC || strings.EqualFold(cm.ClusteringOrder, "desc")}, nil
+}
+
+// userTypes resolves the user-defined types of keyspace km from the
+// driver's metadata, whose field types are themselves unparsed when they
+// use user-defined types.
+func userTypes(km *gocql.KeyspaceMetadata) cqltype.Resolver {
+	var resolve cqltype.Resolver
+	resolve = func(ks, name string) (cqltype.Type, error) {
+		um := km.UserTypes[name]
+		if um == nil || (ks != "" && ks != km.Name) {
+			return cqltype.Type{}, fmt.Errorf("unknown user-defined type %s", name)
+		}
+		t := cqltype.Type{Kind: cqltype.UDT, Keyspace: km.Name, Name: um.Name, Fields: slices.Clone(um.FieldNames)}
+		for i, ft := range um.FieldTypes {
+			et, err := typeOf(ft)
+			if err != nil {
+				return cqltype.Type{}, fmt.Errorf("field %s of %s: %w", um.FieldNames[i], name, err)
+			}
+			if et.Kind == cqltype.Custom {
+				if nested, err := cqltype.ParseWith(fmt.Sprint(ft), resolve); err == nil {
+					et = nested
+				}
+			}
+			t.Elems = append(t.Elems, et)
+		}
+		if len(t.Elems) != len(t.Fields) {
+			return cqltype.Type{}, fmt.Errorf("user-defined type %s has %d field names and %d field types", name, len(t.Fields), len(t.Elems))
+		}
+		return t, nil
+	}
+	return resolve
 }
 
 // keyspaceNames lists the keyspaces, for error messages.

@@ -32,6 +32,7 @@ type simFlags struct {
 	meanRows    int
 	largeRows   int
 	deletedRows int
+	profileRows int
 	tombstones  int
 	tombMode    string
 	tombWarn    int
@@ -58,6 +59,7 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
 	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
+	fs.IntVar(&f.profileRows, "profile-rows", 0, "rows of the second demo table ringscan_demo.profiles, with static columns and a user-defined type (default rows/20; -1 for none)")
 	fs.StringVar(&f.tombMode, "tombstone-mode", "scylla", "how reads meet tombstones: scylla (a page ends early, possibly empty, after --tombstone-budget deleted rows) or cassandra (pages scan through, warn and fail as Cassandra 4.1)")
 	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "scylla mode: deleted rows one page may step over before it returns early, possibly empty (default 1000)")
 	fs.IntVar(&f.tombWarn, "tombstone-warn-threshold", 0, "cassandra mode: tombstones one read may count before the client gets a warning (default 1000)")
@@ -176,7 +178,8 @@ func (f *simFlags) slowDown(c *cqlsim.Cluster) {
 }
 
 func (f *simFlags) demoConfig() cqlsim.DemoConfig {
-	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows, DeletedRows: f.deletedRows}
+	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows,
+		DeletedRows: f.deletedRows, ProfileRows: f.profileRows}
 }
 
 func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -188,7 +191,8 @@ func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
 native protocol v4 on loopback nodes 127.0.0.1, 127.0.0.2, ... (all on one
 port), so that any standard driver, cqlsh or ringscan itself can connect,
 discover the topology and page through data. With --rows it loads the demo
-table ringscan_demo.events. It prints its contact points and runs until
+tables ringscan_demo.events and ringscan_demo.profiles (static columns and a
+user-defined type). It prints its contact points and runs until
 SIGINT or SIGTERM.
 
 cqlsim is not Cassandra: writes are not replicated between nodes (the data
@@ -224,6 +228,12 @@ there are no SSTables or compaction.`,
 				info, err := c.LoadDemo(ctx, demo)
 				if err != nil {
 					return err
+				}
+				// The other tables first: "demo data:" stays the last line
+				// before the contact points, for simproc.
+				for _, o := range info.Others {
+					fmt.Fprintf(stdout, "demo table: %s.%s, %d rows in %d partitions (%d with static values only), checksum %016x\n",
+						o.Keyspace, o.Table, o.Rows, o.Partitions, o.StaticOnly, o.Checksum)
 				}
 				fmt.Fprintf(stdout, "demo data: %s.%s, %d rows in %d partitions, %d tombstones, checksum %016x (loaded in %v)\n",
 					info.Keyspace, info.Table, info.Rows, info.Partitions, info.Deleted, info.Checksum, time.Since(start).Round(time.Millisecond))
