@@ -118,3 +118,22 @@ func findUDT(t Type) *Type {
 	}
 	return nil
 }
+
+// FuzzParseWith checks that ParseWith never panics and that String gives
+// text that resolves back to the same type.
+func FuzzParseWith(f *testing.F) {
+	for _, s := range []string{"address", "frozen<address>", `frozen<shop."Geo">`, "list<frozen<shop.address>>",
+		"map<text, frozen<address>>", "tuple<int, address>", `"Geo"`, "frozen<list<address>>", "shop.nope"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		typ, err := ParseWith(s, testTypes())
+		if err != nil {
+			return
+		}
+		again, err := ParseWith(typ.String(), testTypes())
+		if err != nil || !again.Equal(typ) {
+			t.Fatalf("ParseWith(%q) = %s, which parses back as %#v, %v", s, typ, again, err)
+		}
+	})
+}
