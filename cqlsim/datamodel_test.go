@@ -365,6 +365,13 @@ func TestUserDefinedTypes(t *testing.T) {
 		var raw []byte
 		require.NoError(t, s.Query(`SELECT pt FROM ut.t WHERE k = 4`).Scan(&raw))
 		assert.Nil(t, raw, "a non-frozen UDT with no field set is null")
+		// Likewise an empty non-frozen collection, unlike a frozen one.
+		mustExec(t, s, `CREATE TABLE ut.coll (k int PRIMARY KEY, l list<int>, f frozen<list<int>>)`,
+			`INSERT INTO ut.coll (k, l, f) VALUES (1, [], [])`)
+		var l, f []byte
+		require.NoError(t, s.Query(`SELECT l, f FROM ut.coll WHERE k = 1`).Scan(&rawCell{&l}, &rawCell{&f}))
+		assert.Nil(t, l, "an empty non-frozen list is null")
+		assert.Equal(t, []byte{0, 0, 0, 0}, f, "an empty frozen list is empty")
 	})
 
 	t.Run("alter type", func(t *testing.T) {

@@ -147,6 +147,9 @@ func (c *Cluster) planWrite(ks string, s cqlparse.Statement, b *binder, batch *b
 			return nil, invalidf("Some clustering keys are missing: %s", strings.Join(missingCK, ", "))
 		}
 		w.ifNotExists = v.IfNotExists
+		if w.ifNotExists && v.Using.Timestamp != nil {
+			return nil, invalidf("Cannot provide custom timestamp for conditional updates")
+		}
 		return w, nil
 	case *cqlparse.Update:
 		if len(v.Conditions) > 0 || v.IfExists {
@@ -455,12 +458,20 @@ func (c *Cluster) runWrite(w *writePlan, vals [][]byte, clientTS int64, existing
 	}
 }
 
-// evalValue evaluates a term for column col: a non-frozen UDT whose fields
-// are all null is null, as Cassandra stores no field cell for it.
+// evalValue evaluates a term for column col: an empty non-frozen
+// collection, and a non-frozen UDT whose fields are all null, are null, as
+// Cassandra stores no element or field cell for them (only the deletion
+// of what was there).
 func (c *Cluster) evalValue(term cqlparse.Term, col *column, vals [][]byte) ([]byte, error) {
 	v, err := c.eval(term, col.name, col.typ, vals)
-	if err != nil || v == nil || col.typ.Kind != cqltype.UDT || col.typ.Frozen {
+	if err != nil || v == nil || !col.typ.IsMultiCell() {
 		return v, err
+	}
+	if col.typ.IsCollection() {
+		if len(v) >= 4 && binary.BigEndian.Uint32(v) == 0 {
+			return nil, nil
+		}
+		return v, nil
 	}
 	for _, f := range splitTuple(v, countFields(v)) {
 		if f != nil {
