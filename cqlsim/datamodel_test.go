@@ -534,6 +534,10 @@ func TestWriteTimestampsAndTTL(t *testing.T) {
 		require.NoError(t, s.Query(`INSERT INTO tt.t (k, c, v) VALUES (3, 1, 'client')`).WithTimestamp(424242).Exec())
 		require.NoError(t, s.Query(`SELECT writetime(v) FROM tt.t WHERE k = 3 AND c = 1`).Scan(&wt))
 		assert.EqualValues(t, 424242, wt)
+		// With bind values gocql prepares the statement: EXECUTE.
+		require.NoError(t, s.Query(`INSERT INTO tt.t (k, c, v) VALUES (?, ?, ?)`, 6, 9, "exec").WithTimestamp(777).Exec())
+		require.NoError(t, s.Query(`SELECT writetime(v) FROM tt.t WHERE k = 6 AND c = 9`).Scan(&wt))
+		assert.EqualValues(t, 777, wt)
 		b := s.Batch(gocql.UnloggedBatch).WithTimestamp(5000)
 		b.Query(`INSERT INTO tt.t (k, c, v) VALUES (3, 2, 'b')`)
 		b.Query(`INSERT INTO tt.t (k, c, v) VALUES (3, 3, 'b') USING TIMESTAMP 6000`)
