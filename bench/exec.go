@@ -14,6 +14,7 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
+	"github.com/ringscan/ringscan/internal/cqlident"
 	"github.com/ringscan/ringscan/internal/rowsum"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
@@ -215,11 +216,8 @@ func readIter(it *gocql.Iter, c *collector) error {
 }
 
 func selectAll(t Task) string {
-	return "SELECT * FROM " + quoteIdent(t.Target.Keyspace) + "." + quoteIdent(t.Target.Table)
+	return "SELECT * FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
 }
-
-// quoteIdent double-quotes a CQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func readSingleStream(ctx context.Context, s *gocql.Session, t Task) (Measurement, collector, error) {
 	var c collector
@@ -244,7 +242,7 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task) (Measurement
 	}
 	pk := make([]string, len(tm.PartitionKey))
 	for i, c := range tm.PartitionKey {
-		pk[i] = quoteIdent(c.Name)
+		pk[i] = cqlident.Quote(c.Name)
 	}
 	tokenExpr := "token(" + strings.Join(pk, ", ") + ")"
 	stmt := selectAll(t) + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"

@@ -27,12 +27,15 @@ type Cluster struct {
 	port   int
 	ring   []ringEntry // every node's tokens, sorted
 	random bool        // RandomPartitioner
+	rel    release     // the Cassandra release whose behaviour is followed
 
 	replicas replicaCache
 	panics   atomic.Int64
 	lastTS   atomic.Int64 // the last write timestamp handed out (clock.go)
 
 	closeOnce sync.Once
+	done      chan struct{} // closed by Close
+	bg        sync.WaitGroup
 }
 
 // ringEntry is one token of one node.
@@ -44,11 +47,35 @@ type ringEntry struct {
 // Start validates cfg, builds the cluster and starts every node listening.
 // ctx bounds the start-up only; the cluster runs until Close.
 func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	c, err := build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.listenAll(ctx); err != nil {
+		return nil, err
+	}
+	c.done = make(chan struct{})
+	if r := c.cfg.SizeEstimates.Refresh; r != 0 {
+		c.RefreshSizeEstimates()
+		if r > 0 {
+			c.bg.Go(func() { c.refreshEstimates(r, c.done) })
+		}
+	}
+	return c, nil
+}
+
+// build validates cfg and lays out the cluster: nodes, tokens and schema,
+// not listening yet.
+func build(cfg Config) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Cluster{cfg: cfg, log: cfg.Logger, random: cfg.Partitioner == "RandomPartitioner"}
+	rel, err := parseRelease(cfg.ReleaseVersion)
+	if err != nil { // Validate checked it
+		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	c := &Cluster{cfg: cfg, log: cfg.Logger, random: cfg.Partitioner == "RandomPartitioner", rel: rel}
 	c.schema = newSchema(c)
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))
 	base := net.ParseIP(cfg.Address).To4()
@@ -94,9 +121,6 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 	}
 	slices.SortFunc(c.ring, func(a, b ringEntry) int { return a.tok.cmp(b.tok) })
-	if err := c.listenAll(ctx); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
 
@@ -156,6 +180,8 @@ func listenError(addr string, err error) error {
 // Close stops every node and drops every connection. It is idempotent.
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
+		close(c.done)
+		c.bg.Wait()
 		for _, n := range c.nodes {
 			n.stop(false)
 		}

@@ -114,6 +114,10 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 		st.keyspace = orDefault(s.Name.Keyspace, ks)
 	case *cqlparse.DropType:
 		st.keyspace = orDefault(s.Name.Keyspace, ks)
+	case *cqlparse.Describe:
+		if !c.rel.v4() {
+			return nil, describeSyntaxError(query)
+		}
 	case *cqlparse.CreateKeyspace, *cqlparse.DropKeyspace, *cqlparse.Use:
 	case *cqlparse.AlterIgnored:
 		return nil, invalidf("%s is not supported by cqlsim, the ringscan cluster simulator", s.Verb)

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -63,7 +64,11 @@ type Config struct {
 	Partitioner string
 	// ClusterName is system.local's cluster_name. Default "cqlsim".
 	ClusterName string
-	// ReleaseVersion is reported as release_version. Default "4.1.3".
+	// ReleaseVersion is the Cassandra release the cluster reports
+	// (release_version) and whose behaviour it follows where versions
+	// differ: 4.0.x and 4.1.x serve system.peers_v2 and DESCRIBE; 3.11.x
+	// has neither (an unknown table is "unconfigured table", DESCRIBE is a
+	// syntax error). See the package documentation. Default "4.1.3".
 	ReleaseVersion string
 	// Username and Password turn on PasswordAuthenticator when Username is
 	// set. Default: no authentication.
@@ -75,6 +80,9 @@ type Config struct {
 	// PageBytes caps the bytes of rows in one page, whatever the page size,
 	// as ScyllaDB does. Default 1 MiB.
 	PageBytes int
+	// SizeEstimates sets how system.size_estimates lies. Default: exact
+	// counts of each node's primary ranges, computed when read.
+	SizeEstimates SizeEstimates
 	// TombstoneMode is how reads treat tombstones (see TombstoneMode).
 	// Default TombstonesScylla.
 	TombstoneMode TombstoneMode
@@ -130,6 +138,31 @@ func ParseTombstoneMode(s string) (TombstoneMode, error) {
 	}
 	return "", fmt.Errorf("unknown tombstone mode %q: allowed are scylla and cassandra", s)
 }
+
+// SizeEstimates makes system.size_estimates as approximate as Cassandra's.
+// Cassandra's are not exact either way: each node writes rows for its own
+// primary ranges only, counted from SSTables (data still in memtables is
+// not counted), refreshed every 5 minutes by default
+// (size_estimates_update_interval). cqlsim always serves each node's
+// primary ranges (ring.SizeEstimate gathers them from every node); the
+// counts are exact and current unless these options say otherwise.
+type SizeEstimates struct {
+	// Refresh makes the estimates a snapshot: 0 (default) computes them
+	// when read; a positive interval refreshes every node's snapshot that
+	// often; Manual refreshes only on Cluster.RefreshSizeEstimates. A
+	// snapshot is first taken at Start, before any data, so that a table
+	// created later has no estimates until the next refresh, as on a
+	// Cassandra node before its first refresh.
+	Refresh time.Duration
+	// Skew multiplies node i's partition counts by Skew[i] (nodes in
+	// address order; a missing or zero factor is 1), so that estimates can
+	// lie by different factors on different nodes. Default none.
+	Skew []float64
+}
+
+// Manual is SizeEstimates.Refresh for snapshots taken only on
+// Cluster.RefreshSizeEstimates.
+const Manual time.Duration = -1
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
@@ -255,6 +288,17 @@ func (c Config) Validate() error {
 	if _, err := ParseTombstoneMode(string(c.TombstoneMode)); err != nil {
 		bad("TombstoneMode: %v", err)
 	}
+	if c.SizeEstimates.Refresh < 0 && c.SizeEstimates.Refresh != Manual {
+		bad("SizeEstimates.Refresh is %v; it must be 0 (computed when read), positive, or Manual", c.SizeEstimates.Refresh)
+	}
+	if len(c.SizeEstimates.Skew) > total {
+		bad("SizeEstimates.Skew has %d factors for %d nodes", len(c.SizeEstimates.Skew), total)
+	}
+	for i, f := range c.SizeEstimates.Skew {
+		if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			bad("SizeEstimates.Skew[%d] is %v; it must be a positive factor (0 for 1)", i, f)
+		}
+	}
 	if c.TombstoneBudget < 1 {
 		bad("TombstoneBudget is %d; it must be positive", c.TombstoneBudget)
 	}
@@ -263,6 +307,9 @@ func (c Config) Validate() error {
 	}
 	if c.TombstoneFailureThreshold < 1 {
 		bad("TombstoneFailureThreshold is %d; it must be positive", c.TombstoneFailureThreshold)
+	}
+	if _, err := parseRelease(c.ReleaseVersion); err != nil {
+		bad("%v", err)
 	}
 	for _, f := range c.Faults {
 		if err := f.validate(); err != nil {

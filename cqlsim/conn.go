@@ -43,6 +43,9 @@ type conn struct {
 	keyspace string
 	events   map[string]bool
 	user     string
+	// comp compresses the bodies of frames after STARTUP when the client
+	// chose an algorithm there; nil for none.
+	comp cqlproto.Compressor
 
 	inflight chan struct{}
 	reqs     sync.WaitGroup
@@ -59,6 +62,12 @@ func (c *conn) close() {
 	_ = c.nc.Close()
 }
 
+func (c *conn) compressor() cqlproto.Compressor {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.comp
+}
+
 func (c *conn) registered(kind string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -70,8 +79,13 @@ func (c *conn) send(stream int16, op cqlproto.Opcode, body []byte) {
 	c.sendFlags(stream, 0, op, body)
 }
 
-// sendFlags writes one response frame with header flags.
+// sendFlags writes one response frame with header flags; the body (with
+// the warnings a flag announces) is compressed when the connection
+// negotiated compression.
 func (c *conn) sendFlags(stream int16, flags byte, op cqlproto.Opcode, body []byte) {
+	if comp := c.compressor(); comp != nil && len(body) > 0 {
+		body, flags = comp.Compress(nil, body), flags|cqlproto.FlagCompression
+	}
 	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), flags, stream, op, body)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -119,8 +133,17 @@ func (c *conn) serveConn() {
 			return
 		}
 		if f.Header.Flags&cqlproto.FlagCompression != 0 {
-			c.sendError(f.Header.Stream, protocolf("compression flag set but no compression was negotiated"))
-			return
+			comp := c.compressor()
+			if comp == nil {
+				c.sendError(f.Header.Stream, protocolf("compression flag set but no compression was negotiated"))
+				return
+			}
+			body, err := comp.Decompress(f.Body)
+			if err != nil {
+				c.sendError(f.Header.Stream, protocolf("%v", err))
+				return
+			}
+			f.Body = body
 		}
 		switch f.Header.Opcode {
 		case cqlproto.OpQuery, cqlproto.OpPrepare, cqlproto.OpExecute, cqlproto.OpBatch:
@@ -170,8 +193,8 @@ func (c *conn) handleControl(f cqlproto.Frame) bool {
 	case cqlproto.OpOptions:
 		keys := []string{"COMPRESSION", "CQL_VERSION", "PROTOCOL_VERSIONS"}
 		body := cqlproto.AppendStringMultimap(nil, keys, map[string][]string{
-			"COMPRESSION":       {},
-			"CQL_VERSION":       {"3.4.6"},
+			"COMPRESSION":       cqlproto.Compressions,
+			"CQL_VERSION":       {c.node.cluster.rel.cqlVersion()},
 			"PROTOCOL_VERSIONS": {"4/v4"},
 		})
 		c.send(stream, cqlproto.OpSupported, body)
@@ -192,9 +215,17 @@ func (c *conn) handleControl(f cqlproto.Frame) bool {
 			c.sendError(stream, protocolf("Missing value CQL_VERSION in STARTUP message"))
 			return true
 		}
-		if comp := opts["COMPRESSION"]; comp != "" {
-			c.sendError(stream, protocolf("Unknown compression algorithm: %s; this server supports none", comp))
-			return true
+		if name := opts["COMPRESSION"]; name != "" {
+			// As Cassandra, from the response to STARTUP on, every frame
+			// the server sends is compressed.
+			comp := cqlproto.CompressorFor(strings.ToLower(name))
+			if comp == nil {
+				c.sendError(stream, protocolf("Unknown compression algorithm: %s", name))
+				return true
+			}
+			c.mu.Lock()
+			c.comp = comp
+			c.mu.Unlock()
 		}
 		if c.node.cluster.cfg.Username != "" {
 			c.setState(stateAuth)

@@ -15,21 +15,70 @@
 // # Topology
 //
 // Each node has a host id, a data center and rack, and vnode tokens drawn
-// from the seed (Murmur3Partitioner, or RandomPartitioner). system.local and
-// system.peers describe it from the coordinator's point of view, exactly as
-// drivers read it; system.peers_v2 answers Invalid so that drivers fall back
-// to system.peers. Any node coordinates any query. The data lives once,
-// shared by all nodes, but every node knows which token ranges it replicates
-// under each keyspace's SimpleStrategy or NetworkTopologyStrategy: reads it
-// coordinates for ranges it does not replicate pay Latency.NonReplica, so
+// from the seed (Murmur3Partitioner, or RandomPartitioner). system.local,
+// system.peers and (4.x) system.peers_v2 describe it from the coordinator's
+// point of view, exactly as drivers read it. Any node coordinates any
+// query. The data lives once, shared by all nodes, but every node knows
+// which token ranges it replicates under each keyspace's SimpleStrategy or
+// NetworkTopologyStrategy (Cassandra 4's walk, with its rack rule): reads it
+// coordinates for data it does not replicate pay Latency.NonReplica, so
 // that routing to replicas pays off as on a real cluster.
+//
+// cqlsim computes tokens and placement with its own code (a 128-bit
+// zero-based token, its own ring walk), not with package ring's: the
+// scanner routes with ring's placement and the simulator judges it with
+// its own, so a bug in either shows as a disagreement instead of passing
+// unseen. TestPlacementMatchesRing compares the two on random topologies.
+//
+// # Which Cassandra
+//
+// Config.ReleaseVersion (ringscan sim --release-version) picks the release
+// whose behaviour cqlsim follows where releases differ; everything else
+// follows Cassandra 4.1.
+//
+//   - 4.1.x (default 4.1.3) and 4.0.x: system.peers_v2 with the columns of
+//     Cassandra 4's SystemKeyspace (peer, peer_port, data_center, host_id,
+//     native_address, native_port, preferred_ip, preferred_port, rack,
+//     release_version, schema_version, tokens) and DESCRIBE; an unknown
+//     table is "table X does not exist"; cql_version 3.4.6 (4.0: 3.4.5,
+//     and DESCRIBE prints no memtable option).
+//   - 3.11.x: no system.peers_v2 (Invalid "unconfigured table peers_v2", as
+//     3.11 words every unknown table), DESCRIBE is a syntax error as 3.11's
+//     grammar answers it, cql_version 3.4.4.
+//
+// Apache gocql (v2) reads system.peers_v2 from 4.0 on and falls back to
+// system.peers on Invalid; it never sends DESCRIBE. ScyllaDB's fork
+// (github.com/scylladb/gocql) always reads system.peers_v2 from a server
+// that is not ScyllaDB (it tells them apart by SCYLLA_* keys in SUPPORTED),
+// so it cannot connect to a 3.11 cluster, and it reads every keyspace's
+// create statements with DESCRIBE KEYSPACE ... WITH INTERNALS, falling back
+// to rebuilding them only on a syntax error: an Invalid answer fails its
+// metadata refresh, which it then retries before requests. cqlsim/compat/
+// scylla tests the fork. There is no ScyllaDB mode: the fork works with a
+// Cassandra-like server, and faking ScyllaDB (shard-aware ports,
+// SCYLLA_SHARD/SCYLLA_NR_SHARDS, system_schema.scylla_tables, no peers_v2,
+// its tombstone and paging rules) would be a second simulator.
+//
+// DESCRIBE answers KEYSPACES, TABLES, TYPES, FUNCTIONS, AGGREGATES
+// (keyspace_name, type, name), [ONLY] KEYSPACE, TABLE, SCHEMA, FULL
+// SCHEMA and DESCRIBE name (with create_statement, as 4.1's
+// TableMetadata.toCqlString prints it, WITH INTERNALS adding the table
+// id), and CLUSTER; TYPE, INDEX, MATERIALIZED VIEW, FUNCTION and AGGREGATE
+// name answer Cassandra's "not found" errors, as cqlsim has none. Results
+// page by row offset, and a schema change between pages fails the next one,
+// as in Cassandra.
 //
 // # Protocol
 //
 // OPTIONS, STARTUP, AUTHENTICATE/AUTH_RESPONSE (PasswordAuthenticator with
 // SASL PLAIN; optionally over TLS with Config.TLS), REGISTER with STATUS_CHANGE and SCHEMA_CHANGE events, QUERY,
 // PREPARE, EXECUTE (skip_metadata, UNPREPARED for unknown ids) and BATCH,
-// with many concurrent streams per connection. A frame in another protocol
+// with many concurrent streams per connection. Frame compression is
+// offered as Cassandra 4 offers it (SUPPORTED COMPRESSION snappy, lz4; v4
+// body formats): once STARTUP names one, every frame with a body the
+// server sends is compressed, the response to STARTUP included, and a
+// compressed body that would grow past 256 MB is refused
+// before it is decompressed. A frame in another protocol
 // version gets a protocol error "Invalid or unsupported protocol version" in
 // a v4 header on stream 0, as Cassandra answers, so drivers negotiate down.
 // Malformed frames get a protocol error or a closed connection; a claimed
@@ -41,8 +90,57 @@
 // then clustering order (ASC or DESC). Tokens are byte-identical to
 // Cassandra's. A page holds at most page_size rows and at most
 // Config.PageBytes bytes (1 MiB by default, as ScyllaDB caps pages). The
-// paging state is opaque, checksummed, names its table, carries no
-// server-side session and works on any node.
+// paging state is opaque, checksummed, carries no server-side session and
+// works on any node; a position on a partition's static row (a partition
+// with static values only) resumes at the next partition.
+//
+// # Paging states
+//
+// As Cassandra's (service/pager/PagingState), a paging state holds the last
+// partition key and clustering read and what is left of the LIMIT, and
+// nothing of the statement it came from. The native protocol (v4 spec,
+// section 8) wants it sent with "the *same* query as the original one or
+// the behavior is undefined"; the server does not check, and sent with
+// another statement a state does what Cassandra 4.1's pagers make of it:
+//
+//   - A range read (token restrictions, or none) resumes after the state's
+//     partition (or inside it, after its clustering) up to the end bound of
+//     the statement it is sent with: (last key, end]. The statement's start
+//     bound is not looked at (PartitionRangeQueryPager.makeKeyBounds). So
+//     the same statement with a lower end bound reads (last key, new end],
+//     and one with an end bound before the last key reads a range that
+//     wraps around the ring: from the last key to the top, and from the
+//     bottom to the end bound.
+//   - A read of one partition resumes after the state's clustering in the
+//     statement's own partition, whatever partition the state names
+//     (SinglePartitionPager).
+//   - A read of several partitions (IN) resumes at the partition the state
+//     names, and reads nothing if none has that key (MultiPartitionPager).
+//   - Another table: the state's key resumes there just the same; a
+//     clustering that does not decode with that table's clustering columns
+//     is refused as a malformed state (ProtocolError "Invalid value for the
+//     paging state", Cassandra's answer to a state it cannot read).
+//
+// ringscan's worker relies on this: after a split, the owner goes on with
+// its statement and its old end bound and drops the rows past the new one
+// (worker.Cursor.QueryEnd).
+//
+// # Served counters
+//
+// Node.Served and Cluster.Served tell, per node and table, how many
+// requests the node coordinated, how many were reads, and how many of
+// those read data it does not replicate (a page's token span, from where it
+// started to where it stopped, or a partition looked up). Tests assert
+// routing from them rather than from the client's own account.
+//
+// # Size estimates
+//
+// system.size_estimates holds each node's primary ranges (those ending at
+// its tokens), computed from the data when read: exact by default. As
+// Cassandra's are approximations (counted from SSTables, refreshed every 5
+// minutes), Config.SizeEstimates can make them snapshots, refreshed
+// periodically or by Cluster.RefreshSizeEstimates, and skew each node's
+// counts by a factor.
 //
 // # Data model
 //

@@ -161,15 +161,10 @@ func (e *tombstoneError) Error() string {
 // coordinator if it replicates the data, else the first replica).
 func (e *tombstoneError) reqError(n *Node, cl uint16) *reqError {
 	replica := n
-	if !e.c.replicates(n, e.t.keyspace, e.tok) {
-		if sets := e.c.replicaSets(e.t.keyspace); sets != nil {
-			i := sort.Search(len(e.c.ring), func(i int) bool { return e.c.ring[i].tok.cmp(e.tok) >= 0 })
-			if i == len(e.c.ring) {
-				i = 0
-			}
-			if len(sets[i]) > 0 && !slices.Contains(sets[i], n) {
-				replica = sets[i][0]
-			}
+	if sets := e.c.replicaSets(e.t.keyspace); sets != nil {
+		i := sort.Search(len(e.c.ring), func(i int) bool { return e.c.ring[i].tok.cmp(e.tok) >= 0 }) % len(e.c.ring)
+		if len(sets[i]) > 0 && !slices.Contains(sets[i], n) {
+			replica = sets[i][0]
 		}
 	}
 	re := injected(ReadFailure, cl, false)

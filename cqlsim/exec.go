@@ -23,11 +23,14 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 	}
 	switch s := st.parsed.Stmt.(type) {
 	case *cqlparse.Select:
-		if err := c.injectFault(st.keyspace, params.Consistency, false); err != nil {
-			return result{}, err
+		res, err := result{}, c.injectFault(st.keyspace, params.Consistency, false)
+		if err == nil {
+			res, err = cl.runSelect(c.node, st.sel, params)
 		}
-		return cl.runSelect(c.node, st.sel, params)
+		c.node.served.add(st.keyspace, st.table, true, res.nonReplica)
+		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
+		c.node.served.add(st.keyspace, st.table, false, false)
 		if err := c.injectFault(st.keyspace, params.Consistency, true); err != nil {
 			return result{}, err
 		}
@@ -54,11 +57,17 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 			ts = cl.timestamp()
 		}
 		for _, w := range st.batch {
+			c.node.served.add(w.t.keyspace, w.t.name, false, false)
+		}
+		for _, w := range st.batch {
 			if _, err := cl.runWrite(w, params.Values, ts, nil); err != nil {
 				return result{}, err
 			}
 		}
 		return voidResult(), nil
+	case *cqlparse.Describe:
+		c.node.served.add("system", "describe", true, false)
+		return cl.runDescribe(c.currentKeyspace(), s, params)
 	case *cqlparse.Use:
 		if cl.schema.keyspace(s.Keyspace) == nil {
 			return result{}, invalidf("Keyspace '%s' does not exist", s.Keyspace)
@@ -136,7 +145,13 @@ func (c *conn) prepare(query string) (result, error) {
 	body := cqlproto.AppendInt(nil, 4)
 	body = cqlproto.AppendShortBytes(body, id)
 	body = appendPreparedMetadata(body, st)
-	if st.sel != nil {
+	if d, ok := st.parsed.Stmt.(*cqlparse.Describe); ok {
+		r, err := cl.resolveDescribe(ks, d)
+		if err != nil {
+			return result{}, err
+		}
+		body = appendMetadata(body, r.specs, false, nil)
+	} else if st.sel != nil {
 		body = appendMetadata(body, st.sel.specs, false, nil)
 	} else {
 		// Like Cassandra, no result metadata for other statements, even
@@ -252,6 +267,9 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 	}
 	if ts == noTS {
 		ts = cl.timestamp()
+	}
+	for _, st := range sts {
+		c.node.served.add(st.keyspace, st.table, false, false)
 	}
 	for i, q := range b.Queries {
 		st := sts[i]

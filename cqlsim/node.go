@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -32,6 +33,10 @@ type Node struct {
 	prepared map[string]*prepared
 
 	faults faultState
+	served servedCounts
+	// estimates is the snapshot of size estimates, with
+	// Config.SizeEstimates.Refresh.
+	estimates atomic.Pointer[[]map[string]any]
 }
 
 // Addr is the node's host:port.

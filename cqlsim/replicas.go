@@ -19,17 +19,60 @@ func (c *Cluster) invalidateReplicas() {
 	c.replicas.mu.Unlock()
 }
 
-// replicates reports whether n holds a replica of token t in keyspace ks.
-func (c *Cluster) replicates(n *Node, ks string, t tok) bool {
+// replicatesSpan reports whether n holds a replica of all the data a read
+// covered: every ring range that the span's token range overlaps, or the
+// range of every partition it looked up.
+func (c *Cluster) replicatesSpan(n *Node, ks string, sp readSpan) bool {
 	sets := c.replicaSets(ks)
 	if sets == nil {
 		return true
 	}
-	i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
-	if i == len(c.ring) {
-		i = 0
+	// rangeOf is the index of the ring range holding token t: the first
+	// entry whose token is at or after t, wrapping around.
+	rangeOf := func(t tok) int {
+		i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
+		return i % len(c.ring)
 	}
-	return slices.Contains(sets[i], n)
+	for _, t := range sp.points {
+		if !slices.Contains(sets[rangeOf(t)], n) {
+			return false
+		}
+	}
+	for _, span := range sp.spans {
+		if !c.replicatesTokens(n, sets, span) {
+			return false
+		}
+	}
+	return true
+}
+
+// replicatesTokens reports whether n replicates every ring range that span
+// overlaps.
+func (c *Cluster) replicatesTokens(n *Node, sets [][]*Node, span tokSpan) bool {
+	rangeOf := func(t tok) int {
+		i := sort.Search(len(c.ring), func(i int) bool { return c.ring[i].tok.cmp(t) >= 0 })
+		return i % len(c.ring)
+	}
+	// The first token read: from, or the one after it.
+	first := span.from
+	if !span.fromIncl {
+		if first == maxTok {
+			return true // nothing after the top of the ring
+		}
+		first = first.next()
+	}
+	if first.cmp(span.to) > 0 {
+		return true // an empty range reads nothing
+	}
+	last := rangeOf(span.to)
+	for i := rangeOf(first); ; i = (i + 1) % len(c.ring) {
+		if !slices.Contains(sets[i], n) {
+			return false
+		}
+		if i == last {
+			return true
+		}
+	}
 }
 
 // replicaSets computes (and caches) the replicas of every ring range.
@@ -68,52 +111,43 @@ func (c *Cluster) replicasFrom(start int, r replication) []*Node {
 		}
 		return out
 	case "NetworkTopologyStrategy":
-		// Per DC: nodes on racks not seen yet first; nodes on seen racks
-		// are kept aside and used once every rack has a replica.
+		// Cassandra 4's walk (NetworkTopologyStrategy.DatacenterEndpoints):
+		// per DC, a node on a rack not seen yet is taken; a node on a seen
+		// rack is taken while the rack repeats the DC can afford last
+		// (replication factor minus racks: the first nodes met fill the
+		// difference), so that every rack gets a replica when it can.
 		type dcState struct {
-			want    int
-			got     int
+			left    int // replicas still wanted
+			repeats int // rack repeats still acceptable
 			racks   map[string]bool
-			nracks  int
-			skipped []*Node
 		}
 		dcs := map[string]*dcState{}
 		for _, dc := range c.cfg.DCs {
-			want := min(r.dcRF[dc.Name], dc.Nodes)
+			rf := r.dcRF[dc.Name]
 			racks := map[string]bool{}
 			for _, n := range c.nodes {
 				if n.dc == dc.Name {
 					racks[n.rack] = true
 				}
 			}
-			dcs[dc.Name] = &dcState{want: want, racks: map[string]bool{}, nracks: len(racks)}
+			dcs[dc.Name] = &dcState{left: min(rf, dc.Nodes), repeats: rf - len(racks), racks: map[string]bool{}}
 		}
 		for k := 0; k < len(c.ring); k++ {
 			n := c.ring[(start+k)%len(c.ring)].node
 			st := dcs[n.dc]
-			if st == nil || st.got >= st.want || has(n) || slices.Contains(st.skipped, n) {
+			if st == nil || st.left <= 0 || has(n) {
 				continue
 			}
 			switch {
 			case !st.racks[n.rack]:
-				out = append(out, n)
-				st.got++
 				st.racks[n.rack] = true
-				if len(st.racks) == st.nracks {
-					for _, s := range st.skipped {
-						if st.got < st.want {
-							out = append(out, s)
-							st.got++
-						}
-					}
-					st.skipped = nil
-				}
-			case len(st.racks) == st.nracks:
-				out = append(out, n)
-				st.got++
+			case st.repeats > 0:
+				st.repeats--
 			default:
-				st.skipped = append(st.skipped, n)
+				continue
 			}
+			out = append(out, n)
+			st.left--
 		}
 		return out
 	}

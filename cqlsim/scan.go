@@ -21,11 +21,11 @@ type scan struct {
 	remaining int32 // LIMIT left, -1 for none
 	now       int64 // the read's time in seconds: what has expired
 
-	w        rowsWriter
-	more     bool
-	last     position
-	counted  int64
-	firstTok *tok
+	w       rowsWriter
+	more    bool
+	last    position
+	counted int64
+	read    readSpan
 	// dead counts, in TombstonesScylla mode, the rows without live data
 	// the page stepped over.
 	dead int
@@ -41,6 +41,20 @@ type scan struct {
 	lastTok tok
 	// cellBuf is reused to split a row's cells.
 	cellBuf [][]byte
+}
+
+// readSpan is the data a page read, for telling whether its coordinator
+// replicates it: token ranges, or, for reads by partition key, the tokens
+// of the partitions looked up.
+type readSpan struct {
+	spans  []tokSpan
+	points []tok
+}
+
+// tokSpan is the tokens from..to, to inclusive.
+type tokSpan struct {
+	from, to tok
+	fromIncl bool
 }
 
 // tombstoneCount is what one read met.
@@ -215,57 +229,133 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	}
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	visit := func(part *partition) bool {
-		if s.firstTok == nil {
-			tk := part.tok
-			s.firstTok = &tk
+	// resume emits part's rows after the paging state's clustering.
+	resume := func(part *partition) bool {
+		s.lastTok = part.tok
+		if len(from.ck) == 0 && len(t.ck) > 0 {
+			return true // the last page ended on the partition's static row
 		}
+		i, found := t.findRow(part, from.ck)
+		if found {
+			i++
+		}
+		return s.partition(part, i, true)
+	}
+	visit := func(part *partition) bool {
 		s.lastTok = part.tok
 		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
-			// Resuming inside the partition the last page ended in.
-			if len(from.ck) == 0 && len(t.ck) > 0 {
-				return true // it ended on the partition's static row
-			}
-			i, found := t.findRow(part, from.ck)
-			if found {
-				i++
-			}
-			return s.partition(part, i, true)
+			return resume(part)
 		}
 		return s.partition(part, 0, false)
 	}
 	if cands != nil {
-		for _, cand := range cands {
-			if started && lessPartition(cand, &partition{tok: from.tok, key: from.key}) {
-				continue
-			}
-			part := st.byKey[string(cand.key)]
-			if part == nil {
-				continue
-			}
-			if !visit(part) {
-				return s.err
-			}
+		if err := s.byKeys(cands, from, started, resume, visit); err != nil {
+			return err
 		}
 		return s.err
 	}
 	if tr.empty {
 		return nil
 	}
-	pivot := &partition{tok: tr.lo}
-	if started && lessPartition(pivot, &partition{tok: from.tok, key: from.key}) {
-		pivot = &partition{tok: from.tok, key: from.key}
+	if !started {
+		s.read.spans = []tokSpan{{from: tr.lo, fromIncl: tr.loIncl, to: tr.hi}}
+		if tr.hiUnbounded {
+			s.read.spans[0].to = maxTok
+		}
+		s.walk(&partition{tok: tr.lo}, tr, visit)
+		s.trimSpan()
+		return s.err
 	}
-	st.tree.AscendGreaterOrEqual(pivot, func(part *partition) bool {
+	// Resuming, Cassandra's range pager (PartitionRangeQueryPager.
+	// makeKeyBounds) reads (last key, end bound of the statement sent]:
+	// the statement's start bound is not looked at, and a last key past
+	// the end bound makes a range that wraps around the ring, read from
+	// the last key to the top and from the bottom to the end bound.
+	resumed := tr
+	resumed.loIncl, resumed.lo = true, from.tok
+	pivot := &partition{tok: from.tok, key: from.key}
+	if tr.hiUnbounded || from.tok.cmp(tr.hi) <= 0 {
+		s.read.spans = []tokSpan{{from: from.tok, fromIncl: true, to: tr.hi}}
+		if tr.hiUnbounded {
+			s.read.spans[0].to = maxTok
+		}
+		s.walk(pivot, resumed, visit)
+		s.trimSpan()
+		return s.err
+	}
+	s.read.spans = []tokSpan{{from: from.tok, fromIncl: true, to: maxTok}, {from: tok{}, fromIncl: true, to: tr.hi}}
+	top := resumed
+	top.hiUnbounded = true
+	if s.walk(pivot, top, visit) {
+		bottom := tr
+		bottom.lo, bottom.loIncl = tok{}, true
+		s.walk(&partition{}, bottom, visit)
+	} else {
+		s.read.spans = s.read.spans[:1]
+	}
+	s.trimSpan()
+	return s.err
+}
+
+// walk visits the partitions of tr from pivot on; it reports whether it
+// reached tr's end without the page filling up.
+func (s *scan) walk(pivot *partition, tr tokenRange, visit func(*partition) bool) bool {
+	complete := true
+	s.p.t.store.tree.AscendGreaterOrEqual(pivot, func(part *partition) bool {
 		if !tr.aboveLo(part.tok) {
 			return true
 		}
 		if !tr.belowHi(part.tok) {
 			return false
 		}
-		return visit(part)
+		if !visit(part) {
+			complete = false
+			return false
+		}
+		return true
 	})
-	return s.err
+	return complete && !s.more
+}
+
+// trimSpan ends the read span where the page stopped.
+func (s *scan) trimSpan() {
+	if s.more && len(s.read.spans) > 0 {
+		s.read.spans[len(s.read.spans)-1].to = s.last.tok
+	}
+}
+
+// byKeys reads the partitions of a fully restricted partition key. A
+// paging state resumes as Cassandra's pagers do: with one partition
+// (SinglePartitionPager) after the state's clustering, whatever the
+// state's partition key; with several (MultiPartitionPager) from the
+// partition whose key the state names, and with no partition at all when
+// none has that key.
+func (s *scan) byKeys(cands []*partition, from position, started bool, resume, visit func(*partition) bool) error {
+	st := s.p.t.store
+	first := 0
+	if started && len(cands) > 1 {
+		first = slices.IndexFunc(cands, func(c *partition) bool { return bytes.Equal(c.key, from.key) })
+		if first < 0 {
+			return nil
+		}
+	}
+	for i, cand := range cands[first:] {
+		s.read.points = append(s.read.points, cand.tok)
+		part := st.byKey[string(cand.key)]
+		if part == nil {
+			continue
+		}
+		var more bool
+		if started && i == 0 {
+			more = resume(part)
+		} else {
+			more = visit(part)
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
 }
 
 // rowCells are the cells of one row that filters and selectors read: the

@@ -228,6 +228,8 @@ type schema struct {
 	keyspaces map[string]*keyspace
 	version   [16]byte
 	changes   uint64
+	// v3 words errors as Cassandra 3.11 does (Config.ReleaseVersion).
+	v3 bool
 }
 
 func (s *schema) bumpVersionLocked() {
@@ -253,6 +255,9 @@ func (s *schema) lookupTable(ks, name string) (*table, error) {
 	}
 	t := k.tables[name]
 	if t == nil {
+		if s.v3 {
+			return nil, invalidf("unconfigured table %s", name)
+		}
 		return nil, invalidf("table %s does not exist", name)
 	}
 	return t, nil

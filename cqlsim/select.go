@@ -1,7 +1,6 @@
 package cqlsim
 
 import (
-	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
@@ -609,11 +608,14 @@ type pageState struct {
 	offset    int32 // rows already returned from a system table
 }
 
+// A paging state holds, as Cassandra's (service/pager/PagingState), the
+// last partition key and clustering read, what is left of the LIMIT, and
+// nothing of the statement: it resumes any statement it is sent with, on
+// any table whose clustering it decodes (see the package documentation).
 const pagingMagic = 'C'
 
-func encodePageState(t *table, ps pageState) []byte {
-	b := []byte{pagingMagic, 1}
-	b = append(b, t.id[:]...)
+func encodePageState(ps pageState) []byte {
+	b := []byte{pagingMagic, 2}
 	b = cqlproto.AppendBytes(b, ps.pos.key)
 	b = cqlproto.AppendBytes(b, nonNil(ps.pos.ck))
 	b = cqlproto.AppendInt(b, ps.remaining)
@@ -630,18 +632,18 @@ func nonNil(b []byte) []byte {
 
 var errBadPagingState = protocolf("Invalid value for the paging state")
 
+// decodePageState decodes a paging state for a statement on t. A state
+// whose clustering does not decode with t's clustering columns (one made
+// for another table) is refused as a malformed one.
 func (c *Cluster) decodePageState(t *table, b []byte) (pageState, error) {
-	if len(b) < 2+16+4 || b[0] != pagingMagic || b[1] != 1 {
+	if len(b) < 2+4 || b[0] != pagingMagic || b[1] != 2 {
 		return pageState{}, errBadPagingState
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
 	if crc32.ChecksumIEEE(body) != sum {
 		return pageState{}, errBadPagingState
 	}
-	if !bytes.Equal(body[2:18], t.id[:]) {
-		return pageState{}, invalidf("Invalid value for the paging state: it belongs to another table than %s", t.qualified())
-	}
-	r := cqlproto.NewReader(body[18:])
+	r := cqlproto.NewReader(body[2:])
 	var ps pageState
 	ps.pos.key = r.Bytes()
 	ck := r.Bytes()
@@ -653,11 +655,29 @@ func (c *Cluster) decodePageState(t *table, b []byte) (pageState, error) {
 	if ck == nil { // a page always stops after a row
 		return pageState{}, errBadPagingState
 	}
+	// An empty clustering is a position on a partition's static row (a
+	// partition with static values only), which resumes at the next
+	// partition.
+	if t.store != nil && len(ck) > 0 && !validClustering(t, ck) {
+		return pageState{}, errBadPagingState
+	}
 	ps.pos.ck = ck
 	if ps.pos.key != nil {
 		ps.pos.tok = c.tokenOf(ps.pos.key)
 	}
 	return ps, nil
+}
+
+// validClustering reports whether ck is t's clustering cells, packed.
+func validClustering(t *table, ck []byte) bool {
+	for _, col := range t.ck {
+		v, rest, ok := cqltype.ReadValue(ck)
+		if !ok || cqltype.Validate(col.typ, v) != nil {
+			return false
+		}
+		ck = rest
+	}
+	return len(ck) == 0
 }
 
 // rowsWriter accumulates a Rows result.
@@ -713,15 +733,12 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 	var state []byte
 	if sc.more {
 		next := pageState{pos: sc.last, remaining: sc.remaining, offset: ps.offset + sc.w.count}
-		state = encodePageState(p.t, next)
+		state = encodePageState(next)
 	}
 	if p.count {
 		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
 	}
-	nonReplica := false
-	if p.t.store != nil && sc.firstTok != nil {
-		nonReplica = !c.replicates(n, p.t.keyspace, *sc.firstTok)
-	}
+	nonReplica := p.t.store != nil && !c.replicatesSpan(n, p.t.keyspace, sc.read)
 	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings}, nil
 }
 

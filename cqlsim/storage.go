@@ -33,7 +33,18 @@ func (a tok) cmp(b tok) int {
 	return 0
 }
 
+// maxTok is the top of the ring.
+var maxTok = tok{hi: ^uint64(0), lo: ^uint64(0)}
+
 func murmurTok(t int64) tok { return tok{lo: uint64(t) ^ 1<<63} }
+
+// next is the token after a (a is not the top of the ring).
+func (a tok) next() tok {
+	if a.lo == ^uint64(0) {
+		return tok{hi: a.hi + 1}
+	}
+	return tok{hi: a.hi, lo: a.lo + 1}
+}
 
 func (a tok) murmur() int64 { return int64(a.lo ^ 1<<63) }
 

@@ -2,9 +2,11 @@ package cqlsim
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
@@ -45,7 +47,7 @@ func addVirtual(ks *keyspace, name string, pk, ck []string, cols []colDef, rows 
 }
 
 func newSchema(c *Cluster) *schema {
-	s := &schema{keyspaces: map[string]*keyspace{}}
+	s := &schema{keyspaces: map[string]*keyspace{}, v3: !c.rel.v4()}
 	s.bumpVersionLocked()
 	sys := &keyspace{name: "system", repl: replication{class: "LocalStrategy"}, durableWrites: true, tables: map[string]*table{}, system: true}
 	sch := &keyspace{name: "system_schema", repl: replication{class: "LocalStrategy"}, durableWrites: true, tables: map[string]*table{}, system: true}
@@ -61,7 +63,7 @@ func newSchema(c *Cluster) *schema {
 	}, func(n *Node) []map[string]any {
 		return []map[string]any{{
 			"key": "local", "bootstrapped": "COMPLETED", "broadcast_address": n.ip, "broadcast_port": int32(7000),
-			"cluster_name": c.cfg.ClusterName, "cql_version": "3.4.6", "data_center": n.dc, "gossip_generation": int32(1700000000),
+			"cluster_name": c.cfg.ClusterName, "cql_version": c.rel.cqlVersion(), "data_center": n.dc, "gossip_generation": int32(1700000000),
 			"host_id": cqltype.UUID(n.hostID), "listen_address": n.ip, "listen_port": int32(7000), "native_protocol_version": "4",
 			"partitioner": c.Partitioner(), "rack": n.rack, "release_version": c.cfg.ReleaseVersion, "rpc_address": n.ip,
 			"rpc_port": int32(c.port), "schema_version": cqltype.UUID(c.schema.versionString()), "tokens": n.Tokens(),
@@ -84,6 +86,29 @@ func newSchema(c *Cluster) *schema {
 		}
 		return rows
 	})
+	if c.rel.v4() {
+		// Cassandra 4.0 added peers_v2 (SystemKeyspace.PeersV2), with the
+		// ports of every address; peers stays for older drivers.
+		addVirtual(sys, "peers_v2", []string{"peer"}, []string{"peer_port"}, []colDef{
+			{"peer", "inet"}, {"peer_port", "int"}, {"data_center", "text"}, {"host_id", "uuid"},
+			{"native_address", "inet"}, {"native_port", "int"}, {"preferred_ip", "inet"}, {"preferred_port", "int"},
+			{"rack", "text"}, {"release_version", "text"}, {"schema_version", "uuid"}, {"tokens", "set<text>"},
+		}, func(n *Node) []map[string]any {
+			var rows []map[string]any
+			for _, p := range c.nodes {
+				if p == n {
+					continue
+				}
+				rows = append(rows, map[string]any{
+					"peer": p.ip, "peer_port": int32(7000), "data_center": p.dc, "host_id": cqltype.UUID(p.hostID),
+					"native_address": p.ip, "native_port": int32(c.port), "rack": p.rack,
+					"release_version": c.cfg.ReleaseVersion, "schema_version": cqltype.UUID(c.schema.versionString()),
+					"tokens": p.Tokens(),
+				})
+			}
+			return rows
+		})
+	}
 	addVirtual(sys, "size_estimates", []string{"keyspace_name"}, []string{"table_name", "range_start", "range_end"}, []colDef{
 		{"keyspace_name", "text"}, {"table_name", "text"}, {"range_start", "text"}, {"range_end", "text"},
 		{"mean_partition_size", "bigint"}, {"partitions_count", "bigint"},
@@ -220,15 +245,15 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 					flags = append(flags, "counter")
 				}
 				rows = append(rows, map[string]any{
-					"keyspace_name": ks.name, "table_name": t.name, "additional_write_policy": "99p",
-					"bloom_filter_fp_chance": 0.01, "caching": map[string]string{"keys": "ALL", "rows_per_partition": "NONE"},
+					"keyspace_name": ks.name, "table_name": t.name, "additional_write_policy": defaultSpeculativeRetry,
+					"bloom_filter_fp_chance": defaultBloomFilterFPChance, "caching": defaultCaching,
 					"cdc": false, "comment": comment,
-					"compaction":       map[string]string{"class": "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy", "max_threshold": "32", "min_threshold": "4"},
-					"compression":      map[string]string{"chunk_length_in_kb": "16", "class": "org.apache.cassandra.io.compress.LZ4Compressor"},
-					"crc_check_chance": 1.0, "dclocal_read_repair_chance": 0.0, "default_time_to_live": t.defaultTTL,
-					"extensions": map[string][]byte{}, "flags": flags, "gc_grace_seconds": int32(864000),
-					"id": cqltype.UUID(t.id), "max_index_interval": int32(2048), "memtable_flush_period_in_ms": int32(0),
-					"min_index_interval": int32(128), "read_repair": "BLOCKING", "read_repair_chance": 0.0, "speculative_retry": "99p",
+					"compaction":       defaultCompaction,
+					"compression":      defaultCompression,
+					"crc_check_chance": defaultCRCCheckChance, "dclocal_read_repair_chance": 0.0, "default_time_to_live": t.defaultTTL,
+					"extensions": map[string][]byte{}, "flags": flags, "gc_grace_seconds": int32(defaultGCGraceSeconds),
+					"id": cqltype.UUID(t.id), "max_index_interval": int32(defaultMaxIndexInterval), "memtable_flush_period_in_ms": int32(0),
+					"min_index_interval": int32(defaultMinIndexInterval), "read_repair": defaultReadRepair, "read_repair_chance": 0.0, "speculative_retry": defaultSpeculativeRetry,
 				})
 			}
 		}
@@ -287,10 +312,51 @@ func sortedTables(ks *keyspace) []*table {
 	return out
 }
 
-// sizeEstimates computes system.size_estimates for node n's primary ranges
-// (the ranges ending at its tokens) from the stored data. The range that
-// wraps around the ring is given as two ranges, as Cassandra does.
+// sizeEstimates are node n's rows of system.size_estimates: computed now,
+// or its last snapshot (Config.SizeEstimates.Refresh).
 func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
+	if c.cfg.SizeEstimates.Refresh == 0 {
+		return c.computeSizeEstimates(n)
+	}
+	if rows := n.estimates.Load(); rows != nil {
+		return *rows
+	}
+	return nil
+}
+
+// RefreshSizeEstimates takes a new snapshot of every node's size estimates,
+// as Cassandra's periodic refresh does, when Config.SizeEstimates.Refresh
+// is set (they are computed when read otherwise).
+func (c *Cluster) RefreshSizeEstimates() {
+	for _, n := range c.nodes {
+		rows := c.computeSizeEstimates(n)
+		n.estimates.Store(&rows)
+	}
+}
+
+// refreshEstimates refreshes the snapshots every interval until done.
+func (c *Cluster) refreshEstimates(interval time.Duration, done <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.RefreshSizeEstimates()
+		case <-done:
+			return
+		}
+	}
+}
+
+// computeSizeEstimates computes system.size_estimates for node n's primary
+// ranges (the ranges ending at its tokens) from the stored data, with the
+// node's skew factor. The range that wraps around the ring is given as two
+// ranges, as Cassandra does.
+func (c *Cluster) computeSizeEstimates(n *Node) []map[string]any {
+	skew := 1.0
+	if n.index < len(c.cfg.SizeEstimates.Skew) && c.cfg.SizeEstimates.Skew[n.index] > 0 {
+		skew = c.cfg.SizeEstimates.Skew[n.index]
+	}
 	type rng struct{ start, end tok }
 	var ranges []rng
 	for i, e := range c.ring {
@@ -316,6 +382,7 @@ func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
 				if count > 0 {
 					mean = size / count
 				}
+				count = int64(math.Round(float64(count) * skew))
 				rows = append(rows, map[string]any{
 					"keyspace_name": ks.name, "table_name": t.name,
 					"range_start": c.boundString(r.start), "range_end": c.boundString(r.end),

@@ -77,12 +77,16 @@ func TestDiscoveryLayout(t *testing.T) {
 	for _, h := range s.GetHosts() {
 		got[h.ConnectAddress().String()] = place{h.DataCenter(), h.Rack()}
 	}
+	// Nodes take consecutive addresses from the first one (127.0.0.1, or
+	// $RINGSCAN_SIM_ADDRESS), DC after DC, racks round-robin.
+	nodes := c.Nodes()
+	require.Len(t, nodes, 5)
 	assert.Equal(t, map[string]place{
-		"127.0.0.1": {"dc1", "rack1"},
-		"127.0.0.2": {"dc1", "rack2"},
-		"127.0.0.3": {"dc1", "rack1"},
-		"127.0.0.4": {"dc2", "rack1"},
-		"127.0.0.5": {"dc2", "rack1"},
+		nodes[0].IP(): {"dc1", "rack1"},
+		nodes[1].IP(): {"dc1", "rack2"},
+		nodes[2].IP(): {"dc1", "rack1"},
+		nodes[3].IP(): {"dc2", "rack1"},
+		nodes[4].IP(): {"dc2", "rack1"},
 	}, got)
 
 	// A NetworkTopologyStrategy keyspace names the data centers.

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
+
+	"github.com/ringscan/ringscan/internal/cqlident"
+	"github.com/ringscan/ringscan/internal/schema"
 )
 
 // Keyset names what Pager.Keyset reads: a table, or one partition of it,
@@ -71,7 +73,7 @@ func (p *Pager) Keyset(ctx context.Context, k Keyset, cursor Cursor, pageSize in
 	if err != nil {
 		return Page{}, err
 	}
-	plan, err := p.keysetPlan(k)
+	plan, err := p.keysetPlan(ctx, k)
 	if err != nil {
 		return Page{}, err
 	}
@@ -182,68 +184,46 @@ func (pl *keysetPlan) tokenExpr() string {
 }
 
 // keysetPlan reads the table's metadata and builds the select list.
-func (p *Pager) keysetPlan(k Keyset) (*keysetPlan, error) {
+func (p *Pager) keysetPlan(ctx context.Context, k Keyset) (*keysetPlan, error) {
 	if k.Keyspace == "" || k.Table == "" {
 		return nil, fmt.Errorf("keyset: Keyspace and Table are required")
 	}
-	km, err := p.session.KeyspaceMetadata(k.Keyspace)
+	t, err := schema.Load(ctx, p.session, k.Keyspace, k.Table)
 	if err != nil {
-		return nil, fmt.Errorf("keyspace %q: %w", k.Keyspace, err)
+		return nil, err
 	}
-	tm := km.Tables[k.Table]
-	if tm == nil {
-		return nil, fmt.Errorf("table %q does not exist in keyspace %q", k.Table, k.Keyspace)
+	cols, err := t.Columns(k.Columns)
+	if err != nil {
+		return nil, err
 	}
-	if len(tm.PartitionKey) == 0 {
-		return nil, fmt.Errorf("table %s.%s has no partition key in the driver's metadata", k.Keyspace, k.Table)
-	}
-	names := k.Columns
-	if len(names) == 0 {
-		names = defaultColumns(tm)
-	}
-	sel := make([]string, 0, len(names)+len(tm.PartitionKey)+len(tm.ClusteringColumns))
-	for _, n := range names {
-		if tm.Columns[n] == nil {
-			return nil, fmt.Errorf("column %q does not exist in table %s.%s", n, k.Keyspace, k.Table)
-		}
-		if slices.Contains(sel, quoteIdent(n)) {
-			return nil, fmt.Errorf("column %q is listed twice", n)
-		}
-		sel = append(sel, quoteIdent(n))
-	}
-	pl := &keysetPlan{nOut: len(sel)}
+	// Hidden values: the primary key columns not asked for.
+	sel := t.Select(cols, false)
+	pl := &keysetPlan{nOut: sel.Out}
 	f := newFingerprinter("keyset")
 	f.str(k.Keyspace)
 	f.str(k.Table)
-	for _, n := range names {
-		f.str(n)
+	for _, c := range cols {
+		f.str(c.Name)
 	}
-	// Hidden values: the primary key columns not asked for.
-	index := func(cm *gocql.ColumnMetadata) keyCol {
-		q := quoteIdent(cm.Name)
-		i := slices.Index(sel, q)
-		if i < 0 {
-			sel = append(sel, q)
-			i = len(sel) - 1
-		}
-		desc := cm.Order == gocql.DESC || strings.EqualFold(cm.ClusteringOrder, "desc")
-		f.str(cm.Name)
-		f.str(typeName(cm))
-		f.str(fmt.Sprint(desc))
-		return keyCol{name: q, desc: desc, idx: i}
+	key := func(i int) keyCol {
+		c := sel.Columns[i]
+		f.str(c.Name)
+		f.str(typeName(c.Meta))
+		f.str(fmt.Sprint(c.Desc))
+		return keyCol{name: cqlident.Quote(c.Name), desc: c.Desc, idx: i}
 	}
-	for _, cm := range tm.PartitionKey {
-		pl.pk = append(pl.pk, index(cm))
+	for _, i := range sel.PK {
+		pl.pk = append(pl.pk, key(i))
 	}
-	for _, cm := range tm.ClusteringColumns {
-		pl.ck = append(pl.ck, index(cm))
+	for _, i := range sel.CK {
+		pl.ck = append(pl.ck, key(i))
 	}
 	if k.Partition != nil {
-		if len(k.Partition) != len(tm.PartitionKey) {
-			return nil, fmt.Errorf("keyset: Partition has %d values; table %s.%s has %d partition key columns", len(k.Partition), k.Keyspace, k.Table, len(tm.PartitionKey))
+		if len(k.Partition) != len(t.PartitionKey) {
+			return nil, fmt.Errorf("keyset: Partition has %d values; table %s.%s has %d partition key columns", len(k.Partition), k.Keyspace, k.Table, len(t.PartitionKey))
 		}
 		for i, v := range k.Partition {
-			cm := tm.PartitionKey[i]
+			cm := t.PartitionKey[i].Meta
 			b, err := gocql.Marshal(cm.Type, v)
 			if err != nil {
 				return nil, fmt.Errorf("partition key %s: %w", cm.Name, err)
@@ -256,7 +236,7 @@ func (p *Pager) keysetPlan(k Keyset) (*keysetPlan, error) {
 		}
 	}
 	pl.fp = f.sum()
-	pl.sel = "SELECT " + strings.Join(sel, ", ") + " FROM " + quoteIdent(k.Keyspace) + "." + quoteIdent(k.Table)
+	pl.sel = "SELECT " + sel.List + " FROM " + t.From()
 	return pl, nil
 }
 
@@ -266,31 +246,6 @@ func typeName(cm *gocql.ColumnMetadata) string {
 		return cm.Validator
 	}
 	return fmt.Sprint(cm.Type)
-}
-
-// defaultColumns is SELECT * order: partition key, clustering, then the
-// other columns by name.
-func defaultColumns(tm *gocql.TableMetadata) []string {
-	var out, rest []string
-	for _, c := range tm.PartitionKey {
-		out = append(out, c.Name)
-	}
-	for _, c := range tm.ClusteringColumns {
-		out = append(out, c.Name)
-	}
-	for n, c := range tm.Columns {
-		if c.Kind != gocql.ColumnPartitionKey && c.Kind != gocql.ColumnClusteringKey {
-			rest = append(rest, n)
-		}
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
-}
-
-// quoteIdent quotes a CQL identifier: always double-quoted, so that any
-// stored name, whatever its case or characters, is taken literally.
-func quoteIdent(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
 // rawValue binds bytes that are already serialized (a key read from a row

@@ -20,6 +20,7 @@ type Plan struct {
 	// EstimatesIgnored says why size estimates were given but not used, for
 	// a log line; "" otherwise.
 	EstimatesIgnored string
+	vnodes           int // the ring's vnode ranges
 }
 
 // Fingerprint identifies the plan's work: a hash of the partitioner and of
@@ -41,6 +42,20 @@ func (p *Plan) Fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// PerVnode returns the number of subranges of each vnode range, in
+// VnodeRanges order: given as SplitConfig.PerVnode, it rebuilds this plan
+// from the same ring. It is meant for a whole plan; a shard's counts are
+// those of its own subranges.
+func (p *Plan) PerVnode() []int {
+	out := make([]int, p.vnodes)
+	for _, s := range p.Subranges {
+		if s.Vnode >= 0 && s.Vnode < p.vnodes {
+			out[s.Vnode]++
+		}
+	}
+	return out
+}
+
 // Shard returns part i of n of the plan: the subranges at positions i,
 // i+n, i+2n, ... of Subranges. Shards 0..n-1 of one plan together hold every
 // subrange exactly once, so n processes given the same ring and SplitConfig
@@ -55,6 +70,7 @@ func (p *Plan) Shard(i, n int) (*Plan, error) {
 		Partitioner:      p.Partitioner,
 		EstimatesUsed:    p.EstimatesUsed,
 		EstimatesIgnored: p.EstimatesIgnored,
+		vnodes:           p.vnodes,
 		Subranges:        make([]Subrange, 0, (len(p.Subranges)+n-1-i)/n),
 	}
 	for j := i; j < len(p.Subranges); j += n {

@@ -45,6 +45,13 @@ type SplitConfig struct {
 	// LocalDCOnly drops the replicas outside LocalDC; Split fails if a
 	// range then has none. Requires LocalDC. Default: false.
 	LocalDCOnly bool
+	// PerVnode, when set, fixes the number of subranges of each vnode range
+	// (in VnodeRanges order), as Plan.PerVnode returned it: Split then
+	// rebuilds exactly that plan, whatever Splits and Estimates say. A
+	// resumed scan uses it to read the plan its checkpoint recorded. Its
+	// length must be the ring's vnode range count, every count at least 1
+	// and at most the range's width.
+	PerVnode []int
 	// Estimates are the table's rows of system.size_estimates, gathered from
 	// every node. When usable they weight the split: more subranges where
 	// there is more data (see the package documentation for when they are
@@ -123,7 +130,7 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 		widths[i] = v.r.width()
 		weights[i] = v.r.Share()
 	}
-	plan := &Plan{Partitioner: r.p}
+	plan := &Plan{Partitioner: r.p, vnodes: len(r.vnodes)}
 	est, reason := weighByEstimates(r.p, r.vnodes, c.Estimates)
 	if est != nil {
 		weights = est.weights
@@ -132,6 +139,17 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 	plan.EstimatesIgnored = reason
 
 	counts := allocate(n, weights, widths)
+	if c.PerVnode != nil {
+		if len(c.PerVnode) != len(r.vnodes) {
+			return nil, fmt.Errorf("%w: PerVnode has %d counts for a ring of %d vnode ranges", ErrInvalidConfig, len(c.PerVnode), len(r.vnodes))
+		}
+		for i, k := range c.PerVnode {
+			if k < 1 || capCount(uint64(k), widths[i]) != uint64(k) {
+				return nil, fmt.Errorf("%w: PerVnode[%d] is %d; it must be 1..the range's width", ErrInvalidConfig, i, k)
+			}
+			counts[i] = uint64(k)
+		}
+	}
 	plan.Subranges = make([]Subrange, 0, n)
 	for i, v := range r.vnodes {
 		cnt := counts[i]

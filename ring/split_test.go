@@ -678,3 +678,28 @@ func BenchmarkSplit(b *testing.B) {
 		}
 	}
 }
+
+// TestSplitPerVnodeRebuildsThePlan checks that a plan's PerVnode counts,
+// given back as SplitConfig.PerVnode, rebuild the same subranges whatever
+// Splits and Estimates say (a resumed scan relies on it), and that bad
+// counts are refused.
+func TestSplitPerVnodeRebuildsThePlan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	r := randomRing(t, rng, Murmur3Partitioner)
+	rep := randomReplication(rng)
+	for _, splits := range []int{0, 1, 50, 333} {
+		orig, err := r.Split(SplitConfig{Replication: rep, Splits: splits})
+		require.NoError(t, err)
+		counts := orig.PerVnode()
+		require.Len(t, counts, len(r.VnodeRanges()))
+		again, err := r.Split(SplitConfig{Replication: rep, Splits: 7, PerVnode: counts})
+		require.NoError(t, err)
+		assert.Equal(t, orig.Fingerprint(), again.Fingerprint(), "splits %d", splits)
+		assert.Equal(t, orig.Subranges, again.Subranges, "splits %d", splits)
+	}
+	bad := [][]int{{}, {1}, slices.Repeat([]int{0}, len(r.VnodeRanges()))}
+	for _, counts := range bad {
+		_, err := r.Split(SplitConfig{Replication: rep, PerVnode: counts})
+		assert.ErrorIs(t, err, ErrInvalidConfig, "%v", counts)
+	}
+}

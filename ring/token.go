@@ -197,3 +197,35 @@ func (t Token) BindValue() any {
 func (t Token) int64() int64 { return int64(t.pos.lo ^ (1 << 63)) }
 
 func (t Token) bigInt() *big.Int { return new(big.Int).Sub(t.pos.big(), big.NewInt(1)) }
+
+// randomTextPrefix marks RandomPartitioner tokens in Token's text form.
+const randomTextPrefix = "random:"
+
+// MarshalText encodes the token with its partitioner, so that it decodes
+// on its own: a Murmur3Partitioner token as its number ("-42"), a
+// RandomPartitioner token prefixed with "random:" ("random:42"). The zero
+// Token encodes as Murmur3's minimum.
+func (t Token) MarshalText() ([]byte, error) {
+	if t.p == RandomPartitioner {
+		return []byte(randomTextPrefix + t.String()), nil
+	}
+	if t.p != Murmur3Partitioner {
+		return nil, fmt.Errorf("%w: unknown %v", ErrInvalidToken, t.p)
+	}
+	return []byte(t.String()), nil
+}
+
+// UnmarshalText decodes MarshalText's form.
+func (t *Token) UnmarshalText(text []byte) error {
+	s := string(text)
+	p := Murmur3Partitioner
+	if rest, ok := strings.CutPrefix(s, randomTextPrefix); ok {
+		p, s = RandomPartitioner, rest
+	}
+	tk, err := p.ParseToken(s)
+	if err != nil {
+		return err
+	}
+	*t = tk
+	return nil
+}

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"encoding/json"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -244,4 +245,48 @@ func bindEqual(a, b any) bool {
 		return ok && x.Cmp(y) == 0
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+func TestTokenText(t *testing.T) {
+	big2127, _ := new(big.Int).SetString("170141183460469231731687303715884105728", 10)
+	tests := []struct {
+		name string
+		tok  Token
+		text string
+	}{
+		{"murmur3 min", Murmur3Partitioner.Min(), "-9223372036854775808"},
+		{"murmur3 max", Murmur3Partitioner.Max(), "9223372036854775807"},
+		{"murmur3 zero", Murmur3Token(0), "0"},
+		{"zero value", Token{}, "-9223372036854775808"},
+		{"random min", RandomPartitioner.Min(), "random:-1"},
+		{"random max", mustRandom(t, big2127), "random:170141183460469231731687303715884105728"},
+		{"random zero", mustRandom(t, big.NewInt(0)), "random:0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := tt.tok.MarshalText()
+			require.NoError(t, err)
+			assert.Equal(t, tt.text, string(b))
+			var back Token
+			require.NoError(t, back.UnmarshalText(b))
+			assert.Equal(t, tt.tok, back, "round trip keeps the partitioner and position")
+			// Inside JSON, as checkpoints hold tokens.
+			j, err := json.Marshal(struct{ T Token }{tt.tok})
+			require.NoError(t, err)
+			var jb struct{ T Token }
+			require.NoError(t, json.Unmarshal(j, &jb))
+			assert.Equal(t, tt.tok, jb.T)
+		})
+	}
+	for _, bad := range []string{"", "x", "random:", "random:-2", "9223372036854775808", "murmur3:1"} {
+		var tk Token
+		assert.ErrorIs(t, tk.UnmarshalText([]byte(bad)), ErrInvalidToken, "%q", bad)
+	}
+}
+
+func mustRandom(t *testing.T, v *big.Int) Token {
+	t.Helper()
+	tk, err := RandomPartitioner.TokenOf(v)
+	require.NoError(t, err)
+	return tk
 }

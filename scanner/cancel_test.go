@@ -145,3 +145,32 @@ func TestAllCancel(t *testing.T) {
 		t.Fatal("the loop did not end after its context was cancelled")
 	}
 }
+
+// TestAllPanic panics in the body of an All loop: the panic reaches the
+// caller and the scan stops (TestMain checks that no goroutine is left;
+// before, the writer goroutine waited forever for the page to be handed
+// back).
+func TestAllPanic(t *testing.T) {
+	sc, _ := slowDemo(t)
+	for _, after := range []int{1, 30, 40} { // first row, mid-page, a page's last row (pages of 20)
+		recovered := make(chan any, 1)
+		go func() {
+			defer func() { recovered <- recover() }()
+			n := 0
+			for _, err := range sc.All(context.Background()) {
+				if !assert.NoError(t, err) {
+					return
+				}
+				if n++; n == after {
+					panic("boom")
+				}
+			}
+		}()
+		select {
+		case r := <-recovered:
+			assert.Equal(t, "boom", r, "the loop body's panic reaches the caller")
+		case <-time.After(deadline):
+			t.Fatal("the loop did not end after its body panicked")
+		}
+	}
+}

@@ -3,7 +3,6 @@ package scanner
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -15,8 +14,9 @@ import (
 // ErrInvalidConfig is wrapped by every Config validation error.
 var ErrInvalidConfig = errors.New("invalid scanner config")
 
-// Config describes a scan. Zero fields take their defaults; the defaults
-// come from the benchmarks in docs/benchmarks.md.
+// Config describes a scan. Zero fields take their defaults (the Default*
+// constants, from the benchmarks in docs/benchmarks.md); EnsureDefaults
+// returns the configuration in effect.
 type Config struct {
 	// Keyspace and Table name the table to read. Required. Names are
 	// case-sensitive as stored (unquoted CQL names are lower case).
@@ -25,22 +25,26 @@ type Config struct {
 	// columns, in SELECT * order.
 	Columns []string
 	// PageSize is the number of rows asked for per page (a hint: servers
-	// may return fewer, or cap pages by bytes). Default 5000.
+	// may return fewer, or cap pages by bytes), 1..2^31-1. Default 5000.
 	PageSize int
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// Splits is the number of subranges of the plan; never fewer than the
 	// ring's vnode ranges. Default Concurrency: one wave of subranges,
-	// whose tail idle goroutines split while the scan runs.
+	// whose tail idle goroutines split while the scan runs. A resumed scan
+	// reads the plan its checkpoint recorded, whatever Splits says.
 	Splits int
 	// PerHost caps the page requests in flight to any one host. Default:
-	// twice an even share of Concurrency over the hosts used, at least 8
-	// (see worker.DefaultPerHost).
+	// twice an even share of Concurrency over the hosts the plan uses, at
+	// least 8.
 	PerHost int
-	// Consistency is the read consistency. Default LOCAL_ONE.
+	// Consistency is the read consistency; the serial levels are refused,
+	// as Cassandra refuses them for reads. Default LOCAL_ONE (gocql's zero
+	// Consistency is ANY, which no read can use: here it means the
+	// default).
 	Consistency gocql.Consistency
 	// Retries is how many times a failing page is retried (with backoff,
-	// on the next replica). Default 8; -1 for none.
+	// on the next replica). Default 8; NoRetries (-1) for none.
 	Retries int
 	// BackoffBase and BackoffMax bound the wait before a retry: it doubles
 	// from BackoffBase at every failed attempt of a page, up to BackoffMax,
@@ -55,7 +59,8 @@ type Config struct {
 	// the scan as long as at most n subranges failed; -1 never aborts.
 	// Default 0.
 	MaxFailedRanges int
-	// RowsPerSecond caps the scan's throughput. Default 0: no cap.
+	// RowsPerSecond caps the rows read per second: a page is requested only
+	// once its rows are granted. Default 0: no cap.
 	RowsPerSecond float64
 	// UseSizeEstimates weights the split plan by system.size_estimates,
 	// falling back to ring share when the estimates are missing or absurd.
@@ -68,55 +73,51 @@ type Config struct {
 	// Seed orders the subranges (a deterministic shuffle that spreads
 	// concurrent work over the nodes). Default 1.
 	Seed uint64
+	// CheckpointEvery is how often a scan with a checkpoint store
+	// (WithCheckpoint) commits its sink and saves the checkpoint, between
+	// two pages; it is also saved when the scan starts and when it ends,
+	// however it ends. Default 5s.
+	CheckpointEvery time.Duration
 }
 
-// Defaults, documented on Config's fields.
+// Defaults of Config's fields (the pool's are defined by package worker,
+// which applies them; they are named here so that users need not import
+// it).
 const (
-	DefaultPageSize    = 5000
-	DefaultConcurrency = 32
+	DefaultPageSize        = worker.DefaultPageSize
+	DefaultConcurrency     = worker.DefaultConcurrency
+	DefaultRetries         = worker.DefaultRetries
+	DefaultBackoffBase     = worker.DefaultBackoffBase
+	DefaultBackoffMax      = worker.DefaultBackoffMax
+	DefaultRequestTimeout  = worker.DefaultRequestTimeout
+	DefaultCheckpointEvery = 5 * time.Second
+	DefaultConsistency     = gocql.LocalOne
+	DefaultSeed            = 1
+	// NoRetries as Config.Retries turns retries off.
+	NoRetries = worker.NoRetries
 )
 
-func (c Config) withDefaults() Config {
-	if c.PageSize == 0 {
-		c.PageSize = DefaultPageSize
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = DefaultConcurrency
-	}
+// EnsureDefaults returns c with every zero field set to its default, the
+// pool's included: the configuration a scan runs with. PerHost stays 0 when
+// unset (it depends on the hosts the plan uses), and Splits stays 0 (the
+// plan uses Concurrency's value).
+func (c Config) EnsureDefaults() Config {
+	w := c.workerConfig().EnsureDefaults()
+	c.PageSize, c.Concurrency, c.Retries = w.PageSize, w.Concurrency, w.Retries
+	c.BackoffBase, c.BackoffMax, c.RequestTimeout = w.BackoffBase, w.BackoffMax, w.RequestTimeout
 	if c.Consistency == 0 {
-		c.Consistency = gocql.LocalOne
+		c.Consistency = DefaultConsistency
 	}
 	if c.Seed == 0 {
-		c.Seed = 1
+		c.Seed = DefaultSeed
 	}
 	if c.Shards == 0 {
 		c.Shards = 1
 	}
-	return c
-}
-
-// validName matches names that need no quoting; others are quoted.
-var validName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
-// quote returns a CQL identifier: plain when it is a lower-case name,
-// double-quoted (with "" escaping) otherwise.
-func quote(name string) string {
-	if validName.MatchString(name) && !reserved[name] {
-		return name
+	if c.CheckpointEvery == 0 {
+		c.CheckpointEvery = DefaultCheckpointEvery
 	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// reserved are CQL keywords that cannot be used unquoted.
-var reserved = map[string]bool{
-	"add": true, "allow": true, "alter": true, "and": true, "apply": true, "asc": true, "authorize": true,
-	"batch": true, "begin": true, "by": true, "columnfamily": true, "create": true, "delete": true, "desc": true,
-	"describe": true, "drop": true, "entries": true, "execute": true, "from": true, "full": true, "grant": true,
-	"if": true, "in": true, "index": true, "infinity": true, "insert": true, "into": true, "is": true, "keyspace": true,
-	"limit": true, "materialized": true, "modify": true, "nan": true, "norecursive": true, "not": true, "null": true,
-	"of": true, "on": true, "or": true, "order": true, "primary": true, "rename": true, "replace": true, "revoke": true,
-	"schema": true, "select": true, "set": true, "table": true, "to": true, "token": true, "truncate": true,
-	"unlogged": true, "update": true, "use": true, "using": true, "view": true, "where": true, "with": true,
+	return c
 }
 
 // Validate reports every problem of c at once, each naming the field and
@@ -142,20 +143,35 @@ func (c Config) Validate() error {
 		}
 		seen[col] = true
 	}
-	if c.PageSize < 0 {
-		bad("PageSize is %d; it must be positive (0 for the default %d)", c.PageSize, DefaultPageSize)
-	}
 	if c.Splits < 0 {
 		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)
 	}
-	// The worker's settings are the worker's to check.
+	switch c.Consistency {
+	case gocql.Serial, gocql.LocalSerial:
+		bad("Consistency %v cannot be used for reads; use ONE, LOCAL_ONE, QUORUM, LOCAL_QUORUM, EACH_QUORUM, TWO, THREE or ALL", c.Consistency)
+	}
+	// The pool's settings are the pool's to check; its messages name the
+	// field, with no prefix of ours.
 	if err := c.workerConfig().Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("%w: %w", ErrInvalidConfig, err))
+		for _, e := range unjoin(err) {
+			errs = append(errs, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.TrimPrefix(e.Error(), worker.ErrInvalidConfig.Error()+": ")))
+		}
 	}
 	if c.Shards < 0 || (c.Shards > 0 && (c.Shard < 0 || c.Shard >= c.Shards)) || (c.Shards == 0 && c.Shard != 0) {
 		bad("Shard %d of %d: Shard must be in 0..Shards-1", c.Shard, c.Shards)
 	}
+	if c.CheckpointEvery < 0 {
+		bad("CheckpointEvery is %v; it must be positive (0 for the default %v)", c.CheckpointEvery, DefaultCheckpointEvery)
+	}
 	return errors.Join(errs...)
+}
+
+// unjoin returns the errors of an errors.Join, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (c Config) workerConfig() worker.Config {

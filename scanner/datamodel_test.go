@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
-	"github.com/ringscan/ringscan/worker"
 )
 
 // The data model tables: static columns (a text and a nested UDT),
@@ -257,7 +255,7 @@ func TestScanDataModel(t *testing.T) {
 						assert.Equal(t, unfrozen(dmTypes(t)[c.Name].String()), unfrozen(c.Type), c.Name)
 					}
 					got := newCollector(true)
-					st, err := sc.RunPlan(t.Context(), plan, nil, got)
+					st, err := sc.RunPlan(t.Context(), plan, got)
 					require.NoError(t, err)
 					want := dm.project(tc.cols)
 					assert.Empty(t, want.Diff(got.rows))
@@ -283,11 +281,12 @@ func TestScanDataModel(t *testing.T) {
 
 // TestResumeOnStaticOnlyPartitions resumes every subrange after its first
 // page with pages of one row, so that many cursors sit on a static-only
-// row (null clustering values), from the cursor a checkpoint holds: with
-// its paging state, and with a paging state the server refuses, which
-// makes the scanner resume by token and skip the rows up to the cursor by
-// comparing them with it, null clustering included. Either way the rows
-// after the first pages come back exactly once.
+// row (null clustering values), from a checkpoint holding those cursors (a
+// null key value goes through its JSON as "-"): with their paging states,
+// and with paging states the server refuses, which makes the scanner
+// resume by token and skip the rows up to the cursor by comparing them
+// with it, null clustering included. Either way the rows after the first
+// pages come back exactly once.
 func TestResumeOnStaticOnlyPartitions(t *testing.T) {
 	t.Parallel()
 	_, s, dm := startDataModel(t, cqlsim.Config{Nodes: 3, VNodes: 4}, 180)
@@ -297,22 +296,24 @@ func TestResumeOnStaticOnlyPartitions(t *testing.T) {
 	plan, err := sc.Plan(ctx)
 	require.NoError(t, err)
 	rec := newRangeRecorder()
-	_, err = sc.RunPlan(ctx, plan, nil, rec, scanner.WithHooks(rec.hooks()))
+	_, err = sc.RunPlan(ctx, plan, rec, scanner.WithHooks(rec.hooks()))
 	require.NoError(t, err)
 	require.EqualValues(t, len(dm.rows), rec.total.Rows)
 
-	from := map[int]worker.Cursor{}
+	from := map[int]scanner.Cursor{}
 	want := testutil.Multiset{}
 	onStatic := 0
 	for _, sr := range plan.Subranges {
 		first, ok := rec.first[sr.ID]
-		if !ok || first.Done || first.End != nil || first.PageState == nil {
-			from[sr.ID] = worker.Cursor{Done: true}
+		if !ok || first.Done() || !hasPageState(t, first) {
+			from[sr.ID] = doneCursor(t)
 			continue
 		}
 		from[sr.ID] = first
-		if first.Last != nil && first.Last.Key[1] == nil {
-			onStatic++
+		if last, ok := cursorJSON(t, first)["last"].(map[string]any); ok {
+			if key, _ := last["key"].([]any); len(key) == 2 && key[1] == "-" {
+				onStatic++
+			}
 		}
 		for k, n := range rec.rows[sr.ID] {
 			if n -= rec.firstRows[sr.ID][k]; n > 0 {
@@ -326,15 +327,17 @@ func TestResumeOnStaticOnlyPartitions(t *testing.T) {
 			cursors := maps.Clone(from)
 			if corrupt {
 				for id, cur := range cursors {
-					if !cur.Done {
-						cur.PageState = slices.Clone(cur.PageState)
-						cur.PageState[len(cur.PageState)-1] ^= 0xff
-						cursors[id] = cur
+					if !cur.Done() {
+						cursors[id] = corruptPageState(t, cur)
 					}
 				}
 			}
+			store := &scanner.MemoryStore{}
+			data, err := scanner.CheckpointFromCursors(plan, cursors).MarshalJSON()
+			require.NoError(t, err)
+			require.NoError(t, store.Save(ctx, data))
 			got := newCollector(true)
-			st, err := sc.RunPlan(ctx, plan, cursors, got)
+			st, err := sc.RunPlan(ctx, plan, got, scanner.WithCheckpoint(store))
 			require.NoError(t, err)
 			assert.Empty(t, want.Diff(got.rows), "the rows after the first pages, each once")
 			if corrupt {
@@ -370,15 +373,15 @@ func TestTombstoneFailure(t *testing.T) {
 
 	var retries []string
 	sc, err := scanner.New(s, scanner.Config{Keyspace: "tomb", Table: "t", PageSize: 1000, MaxFailedRanges: -1},
-		scanner.WithHooks(worker.Hooks{Retry: func(_ int, _, kind string, _ error) { retries = append(retries, kind) }}))
+		scanner.WithHooks(scanner.Hooks{Retry: func(_ int, _, kind string, _ error) { retries = append(retries, kind) }}))
 	require.NoError(t, err)
 	got := newCollector(true)
 	st, err := sc.Run(ctx, got)
-	var pe *worker.PartialError
+	var pe *scanner.PartialError
 	require.ErrorAs(t, err, &pe)
 	require.Len(t, pe.Failed, 1)
 	re := pe.Failed[0]
-	assert.ErrorIs(t, re, worker.ErrTooManyTombstones)
+	assert.ErrorIs(t, re, scanner.ErrTooManyTombstones)
 	var rf *gocql.RequestErrReadFailure
 	require.ErrorAs(t, re, &rf, "the server's error is kept")
 	assert.Contains(t, rf.Message(), "READ_TOO_MANY_TOMBSTONES")

@@ -5,6 +5,9 @@
 //	stats, err := sc.Run(ctx, sink.NewJSONLines(w))
 //	// or
 //	for row, err := range sc.All(ctx) { ... }
+//	// or, resumable after a crash
+//	store, err := scanner.OpenFileStore("events.ckpt")
+//	stats, err := sc.Run(ctx, mySink, scanner.WithCheckpoint(store))
 //
 // # Data flow
 //
@@ -26,6 +29,20 @@
 // column not asked for are read as hidden values, so that a subrange can
 // resume exactly after any row when a paging state is refused or a
 // checkpoint is resumed.
+//
+// # Checkpoints and resume
+//
+// With WithCheckpoint(store), Run is resumable: it loads the store's
+// checkpoint (ErrNoCheckpoint: a new scan) and either resumes it or refuses
+// it, naming every difference, before reading a row. A new scan commits its
+// sink and saves a first checkpoint before the first row; every
+// Config.CheckpointEvery, and when the scan ends however it ends, it
+// commits the sink (if it is a sink.Committer) and then saves the
+// checkpoint atomically. A resumed scan first restores the sink to the
+// checkpoint's last commit. So a process killed at any instant resumes
+// with every row exactly once. FileStore locks its checkpoint for the
+// store's lifetime: a second scan of it is refused. docs/checkpoint.md
+// gives the ordering argument and the format.
 //
 // # Consistency
 //

@@ -20,7 +20,6 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
-	"github.com/ringscan/ringscan/worker"
 )
 
 // col is a column of a dataset's table: its name as stored and its CQL
@@ -400,7 +399,7 @@ func checkExactlyOnce(t *testing.T, c *testCluster, ds dataset) {
 	var mu sync.Mutex
 	pageHosts := map[int]map[string]bool{} // range id -> hosts that served its pages
 	children := map[int]ring.Subrange{}    // subranges split off running ones
-	sc, err := scanner.New(c.session, cfg, scanner.WithHooks(worker.Hooks{
+	sc, err := scanner.New(c.session, cfg, scanner.WithHooks(scanner.Hooks{
 		PageRead: func(rangeID int, host string, _, _ int, _ time.Duration) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -419,7 +418,7 @@ func checkExactlyOnce(t *testing.T, c *testCluster, ds dataset) {
 	plan, err := sc.Plan(ctx)
 	require.NoError(t, err)
 	got := newCollector(true)
-	st, err := sc.RunPlan(ctx, plan, nil, got)
+	st, err := sc.RunPlan(ctx, plan, got)
 	require.NoError(t, err)
 
 	// The rows wanted: the written ones, projected on the scanned columns.

@@ -75,7 +75,7 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// rows: 1000
-	// invalid scanner config: PageSize is -1; it must be positive (0 for the default 5000)
+	// invalid scanner config: PageSize is -1; it must be 1..2147483647 (0 for the default 5000)
 }
 
 // Run reads every row into a sink, one page at a time. The sink is never

@@ -2,6 +2,8 @@ package scanner_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"maps"
 	"slices"
 	"sync"
@@ -18,7 +20,6 @@ import (
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
-	"github.com/ringscan/ringscan/worker"
 )
 
 // demoCluster starts cqlsim with cfg, loads rows of demo data into a
@@ -89,7 +90,7 @@ func TestFaults(t *testing.T) {
 			var mu sync.Mutex
 			hooked := map[string]int64{}
 			sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Concurrency: 8})),
-				scanner.WithHooks(worker.Hooks{Retry: func(_ int, _, kind string, _ error) {
+				scanner.WithHooks(scanner.Hooks{Retry: func(_ int, _, kind string, _ error) {
 					mu.Lock()
 					defer mu.Unlock()
 					hooked[kind]++
@@ -141,7 +142,7 @@ func TestNodeDownMidScan(t *testing.T) {
 	var mu sync.Mutex
 	var retriedOn []string
 	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 50, Concurrency: 8})),
-		scanner.WithHooks(worker.Hooks{Retry: func(_ int, host, _ string, _ error) {
+		scanner.WithHooks(scanner.Hooks{Retry: func(_ int, host, _ string, _ error) {
 			mu.Lock()
 			defer mu.Unlock()
 			retriedOn = append(retriedOn, host)
@@ -189,20 +190,22 @@ func TestResumeFromCursors(t *testing.T) {
 	// The first scan records each range's rows (with those of the ranges
 	// split off it), its first page and the cursor after it.
 	rec := newRangeRecorder()
-	_, err = sc.RunPlan(ctx, plan, nil, rec, scanner.WithHooks(rec.hooks()))
+	_, err = sc.RunPlan(ctx, plan, rec, scanner.WithHooks(rec.hooks()))
 	require.NoError(t, err)
 	require.Equal(t, uint64(info.Rows), rec.total.Rows)
 	require.Equal(t, info.Checksum, rec.total.Hash)
 
-	from := map[int]worker.Cursor{}
+	from := map[int]scanner.Cursor{}
 	want := testutil.Multiset{}
 	resumed := 0
 	for _, sr := range plan.Subranges {
 		first, ok := rec.first[sr.ID]
-		// A range done in one page, or split before its first page was
-		// written, has no cursor to resume from.
-		if !ok || first.Done || first.End != nil || first.PageState == nil {
-			from[sr.ID] = worker.Cursor{Done: true}
+		// A range done in one page has no cursor to resume from. The cursor
+		// of a range split while its first page was read goes on with the
+		// first page's statement, to the range's planned end: it reads the
+		// pieces split off too (rec.rows counts them for their root).
+		if !ok || first.Done() || !hasPageState(t, first) {
+			from[sr.ID] = doneCursor(t)
 			continue
 		}
 		from[sr.ID] = first
@@ -220,15 +223,19 @@ func TestResumeFromCursors(t *testing.T) {
 			cursors := maps.Clone(from)
 			if tt.corrupt {
 				for id, cur := range cursors {
-					if !cur.Done {
-						cur.PageState = slices.Clone(cur.PageState)
-						cur.PageState[len(cur.PageState)-1] ^= 0xff // breaks its checksum
-						cursors[id] = cur
+					if !cur.Done() {
+						cursors[id] = corruptPageState(t, cur)
 					}
 				}
 			}
+			// Resume from a checkpoint holding those cursors, as a new
+			// process would after a crash.
+			store := &scanner.MemoryStore{}
+			data, err := scanner.CheckpointFromCursors(plan, cursors).MarshalJSON()
+			require.NoError(t, err)
+			require.NoError(t, store.Save(ctx, data))
 			got := newCollector(true)
-			st, err := sc.RunPlan(ctx, plan, cursors, got)
+			st, err := sc.RunPlan(ctx, plan, got, scanner.WithCheckpoint(store))
 			require.NoError(t, err)
 			assert.Empty(t, want.Diff(got.rows), "the rows after the first pages, each once")
 			refused := st.RetriesByKind["paging_state_refused"]
@@ -241,6 +248,45 @@ func TestResumeFromCursors(t *testing.T) {
 	}
 }
 
+// cursorDoc is a Cursor's JSON form, as far as these tests read it.
+type cursorDoc map[string]any
+
+func cursorJSON(t *testing.T, c scanner.Cursor) cursorDoc {
+	t.Helper()
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	var d cursorDoc
+	require.NoError(t, json.Unmarshal(b, &d))
+	return d
+}
+
+func cursorFrom(t *testing.T, d cursorDoc) scanner.Cursor {
+	t.Helper()
+	b, err := json.Marshal(d)
+	require.NoError(t, err)
+	var c scanner.Cursor
+	require.NoError(t, json.Unmarshal(b, &c))
+	return c
+}
+
+func hasPageState(t *testing.T, c scanner.Cursor) bool {
+	_, ok := cursorJSON(t, c)["page_state"]
+	return ok
+}
+
+func doneCursor(t *testing.T) scanner.Cursor { return cursorFrom(t, cursorDoc{"done": true}) }
+
+// corruptPageState breaks the checksum of c's paging state.
+func corruptPageState(t *testing.T, c scanner.Cursor) scanner.Cursor {
+	t.Helper()
+	d := cursorJSON(t, c)
+	ps, err := base64.StdEncoding.DecodeString(d["page_state"].(string))
+	require.NoError(t, err)
+	ps[len(ps)-1] ^= 0xff
+	d["page_state"] = base64.StdEncoding.EncodeToString(ps)
+	return cursorFrom(t, d)
+}
+
 // rangeRecorder is a sink and hooks that record, per subrange of the
 // plan, its rows (counting those of subranges split off it), its first
 // page's rows and the cursor after its first page.
@@ -249,14 +295,14 @@ type rangeRecorder struct {
 	parent    map[int]int // split-off subrange -> the one it came from
 	rows      map[int]testutil.Multiset
 	firstRows map[int]testutil.Multiset
-	first     map[int]worker.Cursor
+	first     map[int]scanner.Cursor
 	pending   map[int]testutil.Multiset // rows of a page written, before its PageWritten
 	total     rowsum.Sum
 }
 
 func newRangeRecorder() *rangeRecorder {
 	return &rangeRecorder{parent: map[int]int{}, rows: map[int]testutil.Multiset{}, firstRows: map[int]testutil.Multiset{},
-		first: map[int]worker.Cursor{}, pending: map[int]testutil.Multiset{}}
+		first: map[int]scanner.Cursor{}, pending: map[int]testutil.Multiset{}}
 }
 
 // root is the plan subrange id of id.
@@ -295,11 +341,11 @@ func (r *rangeRecorder) Write(_ context.Context, b *sink.Batch) error {
 
 func (r *rangeRecorder) Close(context.Context) error { return nil }
 
-func (r *rangeRecorder) hooks() worker.Hooks {
-	return worker.Hooks{
+func (r *rangeRecorder) hooks() scanner.Hooks {
+	return scanner.Hooks{
 		// Called after Write, on the writer's goroutine, for every page
 		// (empty ones are not written).
-		PageWritten: func(id int, cur worker.Cursor, _ int) {
+		PageWritten: func(id int, cur scanner.Cursor, _ int) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			page := r.pending[id]
@@ -323,9 +369,10 @@ func (r *rangeRecorder) hooks() worker.Hooks {
 
 // TestNodeDownPartialThenResume scans with the only replica of some ranges
 // down: with MaxFailedRanges -1 the scan reads everything else and returns
-// a *worker.PartialError naming the failed ranges; once the node is back,
-// resuming just those ranges from their RangeError cursors reads the
-// rest, and the two scans together hold every row once.
+// a *scanner.PartialError naming the failed ranges; its checkpoint keeps
+// them unfinished, at their RangeError cursors, so that once the node is
+// back a resume reads just the rest, and the two scans together hold every
+// row once.
 func TestNodeDownPartialThenResume(t *testing.T) {
 	t.Parallel()
 	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3}, simple(1), 10000)
@@ -337,13 +384,16 @@ func TestNodeDownPartialThenResume(t *testing.T) {
 	require.NoError(t, err)
 
 	node.Down()
+	store := &scanner.MemoryStore{}
 	first := newCollector(false)
-	st, err := sc.RunPlan(ctx, plan, nil, first)
-	var pe *worker.PartialError
+	st, err := sc.RunPlan(ctx, plan, first, scanner.WithCheckpoint(store))
+	var pe *scanner.PartialError
 	require.ErrorAs(t, err, &pe)
-	from := map[int]worker.Cursor{}
-	for _, sr := range plan.Subranges {
-		from[sr.ID] = worker.Cursor{Done: true}
+	cp, err := scanner.LoadCheckpoint(ctx, store)
+	require.NoError(t, err)
+	progress := map[int]scanner.RangeProgress{}
+	for _, p := range cp.Progress() {
+		progress[p.ID] = p
 	}
 	for _, re := range pe.Failed {
 		sr := slices.IndexFunc(plan.Subranges, func(sr ring.Subrange) bool { return sr.ID == re.ID })
@@ -351,21 +401,26 @@ func TestNodeDownPartialThenResume(t *testing.T) {
 		require.Len(t, plan.Subranges[sr].Replicas, 1)
 		assert.Equal(t, node.HostID(), plan.Subranges[sr].Replicas[0].ID, "range %d fails: its replica is down", re.ID)
 		assert.Equal(t, 2, re.Attempts, "%v", re.Err)
-		from[re.ID] = re.Cursor
+		assert.False(t, progress[re.ID].Done, "failed range %d is not done in the checkpoint", re.ID)
+		assert.Equal(t, cursorJSON(t, re.Cursor), cursorJSON(t, progress[re.ID].Cursor), "the checkpoint resumes range %d where it failed", re.ID)
 	}
 	owned := 0
 	for _, sr := range plan.Subranges {
 		if sr.Replicas[0].ID == node.HostID() {
 			owned++
+		} else {
+			assert.True(t, progress[sr.ID].Done, "range %d of a live node is done", sr.ID)
 		}
 	}
 	assert.Len(t, pe.Failed, owned, "every range of the downed node fails, and only those")
 	assert.Equal(t, owned, st.Failed)
 	assert.Less(t, first.sum.Rows, uint64(info.Rows))
+	assert.Equal(t, int64(first.sum.Rows), cp.Rows())
 
-	// Resume as a new process would, from a checkpoint: with a new session
-	// (gocql reconnects to a node 10s after its UP event when the release
-	// version is 4.1), the same plan, and the cursors of the failed ranges.
+	// Resume as a new process would, from the checkpoint: with a new
+	// session (gocql reconnects to a node 10s after its UP event when the
+	// release version is 4.1) and a new plan, which splits the same ring
+	// the same way.
 	require.NoError(t, node.Up(ctx))
 	sc2, err := scanner.New(testutil.Session(t, c), fastRetries(demoConfig(scanner.Config{PageSize: 100})))
 	require.NoError(t, err)
@@ -373,8 +428,24 @@ func TestNodeDownPartialThenResume(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, plan.Full.Fingerprint(), plan2.Full.Fingerprint(), "the same ring gives the same plan")
 	second := newCollector(false)
-	_, err = sc2.RunPlan(ctx, plan2, from, second)
+	st2, err := sc2.RunPlan(ctx, plan2, second, scanner.WithCheckpoint(store))
 	require.NoError(t, err)
+	failed := map[int]bool{}
+	for _, re := range pe.Failed {
+		failed[re.ID] = true
+	}
+	maxID := 0
+	for _, sr := range plan.Subranges {
+		maxID = max(maxID, sr.ID)
+	}
+	read := 0
+	for _, r := range st2.PerRange {
+		if r.ID <= maxID {
+			assert.True(t, failed[r.ID], "the resume reads range %d, which was done", r.ID)
+			read++
+		}
+	}
+	assert.Equal(t, owned, read, "the resume reads the failed ranges (and pieces split off them) only")
 	total := first.sum
 	total.Merge(second.sum)
 	assert.Equal(t, demoSum(info), total, "the two scans hold every row once")
@@ -409,7 +480,7 @@ func TestShards(t *testing.T) {
 				}
 				require.Equal(t, fingerprint, plan.Full.Fingerprint(), "every shard splits the same plan")
 				got := newCollector(false)
-				_, err = sc.RunPlan(context.Background(), plan, nil, got)
+				_, err = sc.RunPlan(context.Background(), plan, got)
 				require.NoError(t, err)
 				total.Merge(got.sum)
 			}

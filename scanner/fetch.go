@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/internal/schema"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -38,38 +39,23 @@ type fetcher struct {
 
 func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column) *fetcher {
 	f := &fetcher{session: s, cfg: cfg, p: p, t: t, tokenType: tokenType(p)}
-	sel := make([]string, 0, len(cols)+len(t.pk)+len(t.ck)+1)
-	for _, c := range cols {
-		f.out = append(f.out, sink.ColumnOf(c.name, c.typ))
-		sel = append(sel, quote(c.name))
-		f.arity = append(f.arity, tupleArity(c.typ))
-	}
 	// Hidden values: the primary key columns not selected, and the token,
 	// so that a subrange can resume exactly after any row.
-	index := func(c column) int {
-		if i := slices.IndexFunc(cols, func(x column) bool { return x.name == c.name }); i >= 0 {
-			return i
-		}
-		sel = append(sel, quote(c.name))
-		f.arity = append(f.arity, tupleArity(c.typ))
-		return len(sel) - 1
+	want := make([]schema.Column, len(cols))
+	for i, c := range cols {
+		want[i] = c.col
 	}
-	for _, c := range t.pk {
-		f.pkIdx = append(f.pkIdx, index(c))
+	sel := t.schema.Select(want, true)
+	for _, c := range cols {
+		f.out = append(f.out, c.out)
 	}
-	for _, c := range t.ck {
-		f.ckIdx = append(f.ckIdx, index(c))
+	for _, c := range sel.Columns {
+		f.arity = append(f.arity, tupleArity(c.Type))
 	}
-	pkNames := make([]string, len(t.pk))
-	for i, c := range t.pk {
-		pkNames[i] = quote(c.name)
-	}
-	tokenExpr := "token(" + strings.Join(pkNames, ", ") + ")"
-	sel = append(sel, tokenExpr)
-	f.arity = append(f.arity, 0)
-	f.tokenIdx = len(sel) - 1
-	f.width = len(sel)
-	from := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s ", strings.Join(sel, ", "), quote(t.keyspace), quote(t.name), tokenExpr)
+	f.arity = append(f.arity, 0) // the token
+	f.pkIdx, f.ckIdx, f.tokenIdx, f.width = sel.PK, sel.CK, sel.Token, sel.Width()
+	tokenExpr := t.schema.TokenExpr()
+	from := "SELECT " + sel.List + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
 	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
 	return f
@@ -146,17 +132,16 @@ func (e tupleElem) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
 
 // Fetch reads one page; see worker.Fetcher.
-func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
-	lo := t.Subrange.Range.Start.BindValue()
-	// A statement made before the subrange was split goes on with its
-	// values: the worker drops the rows past the subrange's new end.
-	hi := cur.StatementEnd(t.Subrange.Range.End).BindValue()
+func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	// A statement made before the subrange was split goes on with its end
+	// bound (req.End): the pool drops the rows past the subrange's new end.
+	lo, hi := req.Start.BindValue(), req.End.BindValue()
 	stmt := f.stmt
-	if cur.After != nil {
-		stmt, lo = f.after, cur.After.Token.BindValue()
+	if req.After != nil {
+		stmt, lo = f.after, req.After.Token.BindValue()
 	}
 	q := f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).
-		PageSize(f.cfg.PageSize).PageState(cur.PageState).SetHostID(host.ID).
+		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
 		Idempotent(true).RetryPolicy(noRetry)
 	iter := q.IterContext(ctx)
 	dest := f.dest(b)
@@ -164,10 +149,10 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	// Resuming after a row: skip the rows up to it. They come first, maybe
 	// over several pages (inside a large partition); once a row after it
 	// was handed on (Last is past After), there is nothing left to skip.
-	skipping := cur.After != nil && (cur.Last == nil || f.comparePositions(cur.Last, cur.After) <= 0)
+	skipping := req.After != nil && (req.Last == nil || f.comparePositions(req.Last, req.After) <= 0)
 	var afterPK []byte
 	if skipping {
-		afterPK = partitioner.CompositeKey(cur.After.Key[:len(f.pkIdx)])
+		afterPK = partitioner.CompositeKey(req.After.Key[:len(f.pkIdx)])
 	}
 	for {
 		row := b.Len()
@@ -176,7 +161,7 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 			break
 		}
 		if skipping {
-			if f.compareRow(b, row, cur.After, afterPK) <= 0 {
+			if f.compareRow(b, row, req.After, afterPK) <= 0 {
 				b.TruncateRows(row)
 			} else {
 				skipping = false
@@ -186,23 +171,24 @@ func (f *fetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur
 	state := iter.PageState()
 	if err := iter.Close(); err != nil {
 		b.TruncateRows(first)
-		if pagingStateRefused(err) && cur.PageState != nil {
-			return cur, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
+		if pagingStateRefused(err) && req.PageState != nil {
+			return worker.Page{}, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
 		}
-		return cur, err
+		return worker.Page{}, err
 	}
-	next := cur
-	next.PageState = bytes.Clone(state)
-	next.Done = len(state) == 0
+	var page worker.Page
+	if len(state) > 0 {
+		page.PageState = bytes.Clone(state)
+	}
 	if n := b.Len(); n > first {
 		pos, err := f.position(b, n-1)
 		if err != nil {
 			b.TruncateRows(first)
-			return cur, err
+			return worker.Page{}, err
 		}
-		next.Last = pos
+		page.Last = pos
 	}
-	return next, nil
+	return page, nil
 }
 
 // pagingStateRefused recognises a server's refusal of a paging state

@@ -2,27 +2,26 @@ package scanner
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"iter"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"go.uber.org/zap"
 
-	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
-	"github.com/ringscan/ringscan/worker"
 )
 
-// Stats are a scan's totals and per-subrange figures: rows, pages, bytes,
-// retries, duration and host.
-type Stats = worker.Stats
-
-// Option sets a collaborator of a Scanner.
+// Option sets a collaborator of a Scanner (given to New) or of one run
+// (given to Run or RunPlan, adding to New's).
 type Option interface{ apply(*options) }
 
 type options struct {
 	log   *zap.Logger
-	hooks worker.Hooks
+	hooks []Hooks
+	store CheckpointStore
+	runID string
 }
 
 type optionFunc func(*options)
@@ -32,9 +31,31 @@ func (f optionFunc) apply(o *options) { f(o) }
 // WithLogger sets the logger for per-range events. Default: none.
 func WithLogger(l *zap.Logger) Option { return optionFunc(func(o *options) { o.log = l }) }
 
-// WithHooks observes the scan: page reads, retries, pages written (for
-// checkpoints) and finished ranges.
-func WithHooks(h worker.Hooks) Option { return optionFunc(func(o *options) { o.hooks = h }) }
+// WithHooks observes the scan: page reads, retries, pages written, splits
+// and finished ranges. Each WithHooks adds to the hooks already set; they
+// run in the order given.
+func WithHooks(h Hooks) Option { return optionFunc(func(o *options) { o.hooks = append(o.hooks, h) }) }
+
+// WithCheckpoint makes the scan resumable: Run loads the checkpoint in
+// store, if any, and continues that scan; else it starts one and saves its
+// first checkpoint before reading a row. While it runs it commits the sink
+// (if it is a sink.Committer) and saves the checkpoint every
+// Config.CheckpointEvery, and once more when it ends, however it ends. See
+// the package documentation for the lifecycle and guarantees.
+func WithCheckpoint(store CheckpointStore) Option {
+	return optionFunc(func(o *options) { o.store = store })
+}
+
+// WithRunID names the run in the checkpoint and in log lines. Default: a
+// random 16-digit hex id.
+func WithRunID(id string) Option { return optionFunc(func(o *options) { o.runID = id }) }
+
+// NewRunID returns a random run id, as runs get by default.
+func NewRunID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // Scanner reads one table. It is safe for concurrent use; each Run is an
 // independent scan.
@@ -53,129 +74,49 @@ func New(s *gocql.Session, cfg Config, opts ...Option) (*Scanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	sc := &Scanner{session: s, cfg: cfg.withDefaults(), opts: options{log: zap.NewNop()}}
+	sc := &Scanner{session: s, cfg: cfg.EnsureDefaults(), opts: options{log: zap.NewNop()}}
 	for _, o := range opts {
 		o.apply(&sc.opts)
 	}
 	return sc, nil
 }
 
-// Plan is a scan's split plan with what it reads.
-type Plan struct {
-	// Ring is the cluster's token ring as the driver sees it.
-	Ring *ring.Ring
-	// Subranges is the plan (one shard of it with Config.Shards), in the
-	// order they are read.
-	Subranges []ring.Subrange
-	// Full is the whole plan, before sharding; its Fingerprint identifies
-	// the plan for checkpoints.
-	Full *ring.Plan
-	// Columns are the columns handed to sinks.
-	Columns []sink.Column
-	// Replication is the keyspace's replication.
-	Replication ring.Replication
-	// PartitionKey names the table's partition key columns, in order.
-	PartitionKey []string
-
-	fetcher *fetcher
-}
-
-// Plan resolves the table and the ring and builds the split plan. Unknown
-// keyspaces, tables and columns get errors that list what exists.
-func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
-	t, err := loadTable(ctx, s.session, s.cfg.Keyspace, s.cfg.Table)
-	if err != nil {
-		return nil, err
-	}
-	cols, err := t.columns(s.cfg.Columns)
-	if err != nil {
-		return nil, err
-	}
-	r, err := loadRing(s.session)
-	if err != nil {
-		return nil, err
-	}
-	splits := s.cfg.Splits
-	if splits == 0 {
-		splits = s.cfg.Concurrency
-	}
-	sc := ring.SplitConfig{Replication: t.repl, Splits: splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
-	if s.cfg.UseSizeEstimates {
-		sc.Estimates = sizeEstimates(ctx, s.session, r, t.keyspace, t.name)
-	}
-	full, err := r.Split(sc)
-	if err != nil {
-		return nil, err
-	}
-	part := full
-	if s.cfg.Shards > 1 {
-		if part, err = full.Shard(s.cfg.Shard, s.cfg.Shards); err != nil {
-			return nil, err
-		}
-	}
-	f := newFetcher(s.session, s.cfg, r.Partitioner(), t, cols)
-	pk := make([]string, len(t.pk))
-	for i, c := range t.pk {
-		pk[i] = c.name
-	}
-	return &Plan{Ring: r, Subranges: part.Shuffle(s.cfg.Seed), Full: full, Columns: f.out, Replication: t.repl,
-		PartitionKey: pk, fetcher: f}, nil
-}
-
-// Project returns the plan reading only the given columns: the same ring,
-// subranges and fingerprint, another column list. It saves planning again
-// when the columns depend on the table (count reads the partition key).
-func (p *Plan) Project(columns []string) (*Plan, error) {
-	f := p.fetcher
-	cols, err := f.t.columns(columns)
-	if err != nil {
-		return nil, err
-	}
-	q := *p
-	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols)
-	q.Columns = q.fetcher.out
-	return &q, nil
-}
+// Config returns the scanner's configuration with its defaults applied.
+func (s *Scanner) Config() Config { return s.cfg }
 
 // Run scans the whole table (or the configured shard) into sk, which it
-// closes at the end. It returns the statistics and, if not every row was
-// read, why: the context's cause when cancelled, the *worker.RangeError
-// that aborted the scan, or a *worker.PartialError listing the subranges
-// that failed within Config.MaxFailedRanges.
-func (s *Scanner) Run(ctx context.Context, sk sink.Sink) (Stats, error) {
+// closes at the end. It returns this run's statistics and, if not every
+// row was read, why: the context's cause when cancelled, the *RangeError
+// that aborted the scan, or a *PartialError listing the subranges that
+// failed within Config.MaxFailedRanges. With WithCheckpoint it resumes the
+// scan its store holds.
+func (s *Scanner) Run(ctx context.Context, sk sink.Sink, opts ...Option) (Stats, error) {
 	p, err := s.Plan(ctx)
 	if err != nil {
 		_ = sk.Close(ctx)
 		return Stats{}, err
 	}
-	return s.RunPlan(ctx, p, nil, sk)
+	return s.RunPlan(ctx, p, sk, opts...)
 }
 
-// RunPlan scans a plan from the given cursors (by subrange id; missing ids
-// start at the beginning, Done ones are skipped): the way to resume a scan
-// from a checkpoint. opts add to the scanner's options for this run; hooks
-// given here run after the scanner's own.
-func (s *Scanner) RunPlan(ctx context.Context, p *Plan, from map[int]worker.Cursor, sk sink.Sink, opts ...Option) (Stats, error) {
+// RunPlan is Run with a plan made by Plan (or Plan.Project). With a
+// checkpoint to resume, the plan the checkpoint recorded is read instead,
+// provided the cluster's topology is the one it was planned on; p's
+// columns must be the checkpoint's.
+func (s *Scanner) RunPlan(ctx context.Context, p *Plan, sk sink.Sink, opts ...Option) (Stats, error) {
 	o := s.opts
-	var extra options
+	o.hooks = append([]Hooks(nil), o.hooks...)
 	for _, opt := range opts {
-		opt.apply(&extra)
+		opt.apply(&o)
 	}
-	if extra.log != nil {
-		o.log = extra.log
+	if o.runID == "" {
+		o.runID = NewRunID()
 	}
-	o.hooks = worker.Combine(s.opts.hooks, extra.hooks)
-	tasks := make([]worker.Task, 0, len(p.Subranges))
-	for _, sr := range p.Subranges {
-		cur := from[sr.ID]
-		if cur.Done {
-			continue
-		}
-		tasks = append(tasks, worker.Task{Subrange: sr, Cursor: cur})
+	st, err := s.run(ctx, p, sk, o)
+	if cerr := sk.Close(context.WithoutCancel(ctx)); cerr != nil && err == nil {
+		err = fmt.Errorf("close sink: %w", cerr)
 	}
-	wc := s.cfg.workerConfig()
-	wc.Logger = o.log
-	return worker.Run(ctx, wc, tasks, p.fetcher, sk, o.hooks)
+	return st, err
 }
 
 // Row is one row of a scan. It is valid until the iteration moves on.
@@ -210,12 +151,11 @@ func (r Row) Map() (map[string]any, error) {
 // All scans the table and yields its rows, in no particular order, to a
 // range-over-func loop. Rows are read in parallel and the next pages are
 // fetched while the loop body runs. A scan error is yielded last, with a
-// zero Row. Breaking out of the loop cancels the scan and waits for it to
-// stop.
-func (s *Scanner) All(ctx context.Context) iter.Seq2[Row, error] {
+// zero Row. Breaking out of the loop, or a panic in its body, cancels the
+// scan and waits for it to stop.
+func (s *Scanner) All(ctx context.Context, opts ...Option) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
 		pages := make(chan *sink.Batch)
 		taken := make(chan struct{})
 		var runErr error
@@ -229,24 +169,37 @@ func (s *Scanner) All(ctx context.Context) iter.Seq2[Row, error] {
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				// The loop hands every page back, even after it stopped:
-				// the pool recycles the page when this returns.
-				<-taken
-				return nil
-			}))
+				// The loop hands the page back before the pool recycles it,
+				// unless the loop has stopped (then the context is done).
+				select {
+				case <-taken:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}), opts...)
 		}()
-		stopped := false
+		// However the loop ends (done, break, panic in yield), the scan is
+		// cancelled and waited for: no goroutine outlives All.
+		defer func() {
+			cancel()
+			for range pages { // unblock a sink waiting to hand a page over
+			}
+			<-finished
+		}()
 		for b := range pages {
-			for i := 0; i < b.Len() && !stopped; i++ {
-				stopped = !yield(Row{b: b, i: i}, nil)
+			for i := range b.Len() {
+				if !yield(Row{b: b, i: i}, nil) {
+					return
+				}
 			}
-			if stopped {
-				cancel() // drain until the scan has stopped
+			select {
+			case taken <- struct{}{}:
+			case <-finished:
 			}
-			taken <- struct{}{}
 		}
 		<-finished
-		if !stopped && runErr != nil {
+		if runErr != nil {
 			yield(Row{}, runErr)
 		}
 	}

@@ -22,6 +22,12 @@ type (
 )
 
 // Column describes one column of the rows of a Batch.
+//
+// Build one with NewColumn from CQL type text, or with NewWireColumn from
+// the type as the native protocol describes it, which is the only way to
+// describe a user-defined type in full. A Column literal with a Type but
+// no other information is read as the text of Type by WireType and the
+// Parquet sink only.
 type Column struct {
 	// Name is the column name as in the table.
 	Name string
@@ -30,7 +36,8 @@ type Column struct {
 	typ  cqltype.Type
 }
 
-// NewColumn returns a column of the given CQL type.
+// NewColumn returns a column of the given CQL type. User-defined types are
+// not resolved from text: describe them with NewWireColumn.
 func NewColumn(name, cqlType string) (Column, error) {
 	t, err := cqltype.Parse(cqlType)
 	if err != nil {
@@ -39,14 +46,48 @@ func NewColumn(name, cqlType string) (Column, error) {
 	return Column{Name: name, Type: t.String(), typ: t}, nil
 }
 
-// ColumnOf returns a column of an already parsed type; for producers inside
-// this module.
-func ColumnOf(name string, t cqltype.Type) Column {
-	return Column{Name: name, Type: t.String(), typ: t}
+// NewWireColumn returns a column whose type is wireType: a protocol v4
+// [option] (native protocol section 4.2.5.2), as a server describes a
+// column in result metadata and WireType returns it. The protocol does
+// not say which collections and UDTs are frozen, so Type writes only
+// tuples, which always are, as frozen<...>.
+func NewWireColumn(name string, wireType []byte) (Column, error) {
+	t, n, err := cqltype.ReadOption(wireType)
+	if err != nil {
+		return Column{}, fmt.Errorf("column %s: %w", name, err)
+	}
+	if n != len(wireType) {
+		return Column{}, fmt.Errorf("column %s: %d bytes after the type", name, len(wireType)-n)
+	}
+	freezeTuples(&t)
+	return Column{Name: name, Type: t.String(), typ: t}, nil
 }
 
-// CQLType returns the parsed type.
-func (c Column) CQLType() cqltype.Type { return c.typ }
+// freezeTuples marks every tuple in t frozen, as Cassandra's tuples are.
+// t was read by ReadOption, which bounds its depth.
+func freezeTuples(t *cqltype.Type) {
+	if t.Kind == cqltype.Tuple {
+		t.Frozen = true
+	}
+	for i := range t.Elems {
+		freezeTuples(&t.Elems[i])
+	}
+}
+
+// WireType returns the column's type as a protocol v4 [option] (native
+// protocol section 4.2.5.2): unlike the text of Type, it spells out the
+// fields of user-defined types. For a Column literal, Type is parsed; the
+// error is Parse's.
+func (c Column) WireType() ([]byte, error) {
+	t := c.typ
+	if t.Kind == cqltype.Custom && t.Custom == "" && c.Type != "" {
+		var err error
+		if t, err = cqltype.Parse(c.Type); err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.Name, err)
+		}
+	}
+	return t.AppendOption(nil), nil
+}
 
 // cell locates one value in a Batch's buffer; n is -1 for null.
 type cell struct{ off, n int32 }

@@ -2,46 +2,29 @@ package sink_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/sink/internal/sinktest"
 )
-
-// realisticPage returns a page of rows rows of a typical table: text, int,
-// bigint, uuid, timestamp, blob, double, boolean, set<text>,
-// map<text, text>, and two columns that are null.
-func realisticPage(tb testing.TB, rows int) *sink.Batch {
-	cols := []col{
-		{"name", "text"}, {"n", "int"}, {"big", "bigint"}, {"id", "uuid"},
-		{"ts", "timestamp"}, {"payload", "blob"}, {"score", "double"}, {"ok", "boolean"},
-		{"tags", "set<text>"}, {"attrs", "map<text, text>"}, {"note", "text"}, {"m", "int"},
-	}
-	values := make([][]any, rows)
-	for i := range values {
-		values[i] = []any{
-			fmt.Sprintf("user-%06d \"quoted\" name", i), i, int64(i) * 1_000_003,
-			fmt.Sprintf("123e4567-e89b-42d3-a456-%012d", i),
-			time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond),
-			[]byte("0123456789abcdef"), float64(i) / 7, i%2 == 0,
-			[]string{"alpha", "beta", fmt.Sprint("t", i%10)},
-			map[string]string{"region": "eu-west", "tier": "gold"},
-			nil, nil,
-		}
-	}
-	return page(tb, cols, values...)
-}
 
 func newSinks(tb testing.TB, w io.Writer) map[string]sink.Sink {
 	c, err := sink.NewCSV(w, sink.CSVConfig{})
 	require.NoError(tb, err)
-	return map[string]sink.Sink{"JSONLines": sink.NewJSONLines(w), "CSV": c, "Count": &sink.Count{}}
+	// The codec options take other paths: a zone, a layout, base64.
+	text := sink.TextConfig{TimeZone: "Europe/Paris", BlobFormat: sink.BlobBase64}
+	jo, err := sink.NewJSONLinesConfig(w, sink.JSONConfig{TextConfig: text, NumbersAsStrings: true})
+	require.NoError(tb, err)
+	text.TimestampFormat = "2006-01-02 15:04:05.000 MST"
+	co, err := sink.NewCSV(w, sink.CSVConfig{Delimiter: ';', CRLF: true, TextConfig: text})
+	require.NoError(tb, err)
+	return map[string]sink.Sink{"JSONLines": sink.NewJSONLines(w), "CSV": c, "Count": &sink.Count{},
+		"JSONLines/options": jo, "CSV/options": co}
 }
 
 // TestNoAllocationPerRow checks that, once warm, writing a page allocates
@@ -72,9 +55,9 @@ func TestNoAllocationPerRow(t *testing.T) {
 func BenchmarkSinks(b *testing.B) {
 	ctx := context.Background()
 	p := realisticPage(b, 1000)
-	for _, name := range []string{"JSONLines", "CSV", "Count"} {
+	for _, name := range []string{"JSONLines", "CSV", "Count", "JSONLines/options", "CSV/options"} {
 		b.Run(name, func(b *testing.B) {
-			var out countingWriter
+			var out sinktest.CountingWriter
 			s := newSinks(b, &out)[name]
 			b.SetBytes(int64(p.Bytes()))
 			b.ReportAllocs()
@@ -91,17 +74,9 @@ func BenchmarkSinks(b *testing.B) {
 			rows := float64(n * p.Len())
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/rows, "ns/row")
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/rows, "allocs/row")
-			if out.n > 0 {
-				b.ReportMetric(float64(out.n)/rows, "out-bytes/row")
+			if out.N > 0 {
+				b.ReportMetric(float64(out.N)/rows, "out-bytes/row")
 			}
 		})
 	}
-}
-
-// countingWriter counts what it is given.
-type countingWriter struct{ n int }
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	w.n += len(p)
-	return len(p), nil
 }

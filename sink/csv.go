@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
 // CSVConfig configures a CSV sink. The zero value is valid: comma
@@ -27,6 +29,9 @@ type CSVConfig struct {
 	// quoted fields are written as they are. Default false: "\n", as
 	// encoding/csv does.
 	CRLF bool
+	// TextConfig sets how timestamps and blobs are written, in plain
+	// fields and inside collections.
+	TextConfig
 }
 
 // Validate reports every invalid field, in an error wrapping
@@ -43,6 +48,7 @@ func (c CSVConfig) Validate() error {
 	if csvNeedsQuotes([]byte(c.Null), utf8.AppendRune(nil, d)) {
 		errs = append(errs, fmt.Errorf("%w: CSVConfig.Null %q: must be a field that needs no quotes (no delimiter, '\"', '\\r' or '\\n', no leading space, not `\\.`)", ErrInvalidConfig, c.Null))
 	}
+	errs = append(errs, c.TextConfig.validate("CSVConfig")...)
 	return errors.Join(errs...)
 }
 
@@ -51,9 +57,10 @@ func (c CSVConfig) Validate() error {
 // delimiter, a quote, CR or LF, begin with a space, or are `\.`, the rules
 // of encoding/csv), quotes doubled inside quoted fields. Values are
 // rendered as in JSONLines, without JSON's quotes around a scalar: text as
-// is, numbers, "NaN", UUIDs, timestamps, "0x"-prefixed hex for blobs;
-// lists, sets, maps and tuples as their JSON text. A null is CSVConfig.Null
-// and an empty text value is "".
+// is, numbers, "NaN", UUIDs, timestamps, "0x"-prefixed hex (or base64) for
+// blobs; lists, sets, maps and tuples as their JSON text. A null is
+// CSVConfig.Null and an empty text value (or an empty blob in base64) is
+// "".
 //
 // The header is written by the first Write, even of a batch without rows,
 // or by WriteHeader: the sink learns the columns from the batches, so a
@@ -78,6 +85,7 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	opts, _ := cfg.TextConfig.options("CSVConfig") // valid: checked above
 	if cfg.Delimiter == 0 {
 		cfg.Delimiter = ','
 	}
@@ -85,6 +93,7 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if cfg.CRLF {
 		s.eol = []byte("\r\n")
 	}
+	s.enc.opts = opts
 	return s, nil
 }
 
@@ -104,7 +113,7 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 			}
 			t := &b.Columns[col].typ
 			v := b.Value(row, col)
-			if isNull(t.Kind, v) {
+			if cqltype.IsNull(t.Kind, v) {
 				buf = append(buf, s.cfg.Null...)
 				continue
 			}
@@ -115,8 +124,8 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 				return buf, fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
 			}
 			if len(buf) == fieldStart {
-				// Only text and blobs have empty values; blobs render as
-				// 0x, so this is an empty text value.
+				// Only text and blobs have empty values (blobs render as 0x
+				// in hex, as nothing in base64): an empty value, not a null.
 				buf = append(buf, '"', '"')
 			} else if csvNeedsQuotes(buf[fieldStart:], s.delim) {
 				buf = csvQuote(buf, fieldStart)

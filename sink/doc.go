@@ -9,7 +9,9 @@
 // the wire bytes makes a page cost a few allocations however many rows it
 // has, and lets the built-in sinks render text straight from the bytes,
 // without building a Go value per cell. Code that wants Go values calls
-// [Batch.Decode]; [SinkFunc] turns such a function into a Sink.
+// [Batch.Decode]; [SinkFunc] turns such a function into a Sink. A
+// [Column] names its CQL type as text (Type) and, in full, as the native
+// protocol describes it ([Column.WireType]).
 //
 // # Concurrency contract
 //
@@ -33,8 +35,13 @@
 //   - [Count] counts rows, bytes and pages, in total, per subrange and per
 //     host; its getters may be read while the scan runs.
 //   - [Discard] drops everything, for measuring a scan alone.
-//   - [Parquet] writes one Parquet file, with a schema mapped from the CQL
-//     types (docs/parquet-mapping.md); Close writes the footer.
+//
+// The Parquet sink is in the sub-package sink/parquet, so that this
+// package, and the scanner that imports it, do not link parquet-go and its
+// dependencies for programs that do not write Parquet. JSON Lines and CSV
+// stay here: they need nothing outside the standard library, every scan
+// program is likely to use one of them, and they share the encoder that
+// renders values as text.
 //
 // # JSON and CSV mapping
 //
@@ -62,6 +69,10 @@
 //	UDT                             object keyed by field name
 //	null, and the empty value of    null
 //	  non-text types
+//
+// [TextConfig] changes how timestamps (a Go layout, a time zone) and blobs
+// (base64) are written, and [JSONConfig.NumbersAsStrings] writes bigint,
+// counter, varint and decimal values as JSON strings.
 //
 // CSV writes the same text without JSON's quotes around scalars (text as
 // is, 2026-01-01T12:00:00.123Z, NaN), collections as their JSON text, a

@@ -2,13 +2,13 @@ package sink
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
-	"math/big"
-	"net/netip"
 	"strconv"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,34 +20,13 @@ import (
 // interfaces, no allocation once the scratch buffers have grown. The mapping
 // is described in doc.go and docs/json-mapping.md.
 
-// maxPlainZeros bounds the zeros that plain notation adds to the digits of
-// a decimal. A decimal that would need more is written with an exponent,
-// so that a value of a few bytes with scale -2^31 cannot become gigabytes
-// of text.
-const maxPlainZeros = 100
-
 // encoder renders values. Its scratch buffers are reused from value to
 // value; an encoder is not safe for concurrent use.
 type encoder struct {
-	n   big.Int // varints of more than 8 bytes
-	tmp []byte  // the magnitude of a negative big varint
-	key []byte  // a map key rendered as JSON before it is quoted
-}
-
-// isNull reports whether v reads as null: nil, or the empty value of a type
-// other than ascii, text, blob and custom, which Cassandra reads as null.
-func isNull(k cqltype.Kind, v []byte) bool {
-	if v == nil {
-		return true
-	}
-	if len(v) > 0 {
-		return false
-	}
-	switch k {
-	case cqltype.Ascii, cqltype.Varchar, cqltype.Blob, cqltype.Custom:
-		return false
-	}
-	return true
+	opts   textOptions
+	digits cqltype.Digits // varints and decimals
+	key    []byte         // a map key rendered as JSON before it is quoted
+	text   []byte         // a timestamp in a layout, before it is escaped
 }
 
 // malformed returns the error for bytes that are not a value of t.
@@ -57,7 +36,7 @@ func malformed(t *cqltype.Type, v []byte) error {
 
 // appendJSON appends the JSON text of the value v of type t.
 func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	if isNull(t.Kind, v) {
+	if cqltype.IsNull(t.Kind, v) {
 		return append(dst, "null"...), nil
 	}
 	switch t.Kind {
@@ -72,8 +51,20 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	case cqltype.UDT:
 		return e.appendUDT(dst, t, v)
 	}
-	if !jsonQuoted(t.Kind, v) {
+	if !e.jsonQuoted(t.Kind, v) {
 		return e.appendScalar(dst, t, v)
+	}
+	return e.appendQuotedScalar(dst, t, v)
+}
+
+// appendQuotedScalar appends the plain text of a non-null scalar as a JSON
+// string. Only a timestamp in a layout can need escaping: the text of
+// every other scalar is made of characters JSON takes as they are.
+func (e *encoder) appendQuotedScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+	if t.Kind == cqltype.Timestamp && e.opts.layout != "" {
+		var err error
+		e.text, err = e.appendScalar(e.text[:0], t, v)
+		return appendJSONString(dst, e.text), err
 	}
 	dst = append(dst, '"')
 	dst, err := e.appendScalar(dst, t, v)
@@ -87,7 +78,7 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:
-		return appendUTF8(dst, v), nil
+		return cqltype.AppendUTF8(dst, v), nil
 	case cqltype.List, cqltype.Set, cqltype.Map, cqltype.Tuple, cqltype.UDT:
 		return e.appendJSON(dst, t, v)
 	}
@@ -95,12 +86,14 @@ func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 }
 
 // jsonQuoted reports whether the JSON text of a non-null scalar of kind k is
-// a string: its plain text then needs no escaping.
-func jsonQuoted(k cqltype.Kind, v []byte) bool {
+// a string.
+func (e *encoder) jsonQuoted(k cqltype.Kind, v []byte) bool {
 	switch k {
 	case cqltype.KindUUID, cqltype.Timeuuid, cqltype.Timestamp, cqltype.KindDate,
 		cqltype.Time, cqltype.KindDuration, cqltype.Blob, cqltype.Custom, cqltype.Inet:
 		return true
+	case cqltype.Bigint, cqltype.Counter, cqltype.Varint, cqltype.KindDecimal:
+		return e.opts.numStrings
 	case cqltype.Double:
 		if len(v) == 8 {
 			f := math.Float64frombits(binary.BigEndian.Uint64(v))
@@ -120,6 +113,9 @@ func jsonQuoted(k cqltype.Kind, v []byte) bool {
 func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch t.Kind {
 	case cqltype.Blob, cqltype.Custom:
+		if e.opts.base64 {
+			return base64.StdEncoding.AppendEncode(dst, v), nil
+		}
 		dst = append(dst, '0', 'x')
 		return hex.AppendEncode(dst, v), nil
 	case cqltype.Boolean:
@@ -151,12 +147,11 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		}
 		return strconv.AppendInt(dst, int64(binary.BigEndian.Uint64(v)), 10), nil
 	case cqltype.Varint:
-		return e.appendVarint(dst, v, false), nil
+		return e.digits.AppendVarint(dst, v), nil
 	case cqltype.KindDecimal:
-		if len(v) < 4 {
-			break
+		if out, ok := e.digits.AppendDecimal(dst, v); ok {
+			return out, nil
 		}
-		return e.appendDecimal(dst, int32(binary.BigEndian.Uint32(v)), v[4:]), nil
 	case cqltype.Double:
 		if len(v) != 8 {
 			break
@@ -168,22 +163,20 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		}
 		return appendFloat(dst, float64(math.Float32frombits(binary.BigEndian.Uint32(v))), 32), nil
 	case cqltype.KindUUID, cqltype.Timeuuid:
-		if len(v) != 16 {
-			break
+		if out, ok := cqltype.AppendUUID(dst, v); ok {
+			return out, nil
 		}
-		return appendUUID(dst, v), nil
 	case cqltype.Timestamp:
 		if len(v) != 8 {
 			break
 		}
-		return appendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), nil
+		return e.appendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), nil
 	case cqltype.KindDate:
 		if len(v) != 4 {
 			break
 		}
-		days := int64(binary.BigEndian.Uint32(v)) - 1<<31
-		y, m, d := civil(days)
-		return appendDate(dst, y, m, d), nil
+		// 2^31 is the epoch: flipping the top bit gives days since it.
+		return cqltype.Date(int32(binary.BigEndian.Uint32(v) ^ 1<<31)).AppendText(dst)
 	case cqltype.Time:
 		if len(v) != 8 {
 			break
@@ -192,78 +185,63 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		if ns >= 86400e9 {
 			break
 		}
-		return appendClock(dst, ns/1e9, ns%1e9, 9), nil
+		return cqltype.AppendTime(dst, ns), nil
 	case cqltype.Inet:
-		if out, ok := appendInet(dst, v); ok {
+		if out, ok := cqltype.AppendInet(dst, v); ok {
 			return out, nil
 		}
 	case cqltype.KindDuration:
-		if out, ok := appendDuration(dst, v); ok {
-			return out, nil
+		if d, err := cqltype.ReadDuration(v); err == nil {
+			return d.AppendText(dst)
 		}
 	}
 	return dst, malformed(t, v)
 }
 
-// readCount reads the element count of a collection value, each element of
-// which takes at least per bytes.
-func readCount(v []byte, per int) (int, []byte, bool) {
-	if len(v) < 4 {
-		return 0, nil, false
-	}
-	n := int32(binary.BigEndian.Uint32(v))
-	v = v[4:]
-	if n < 0 || int64(n) > int64(len(v)/per) {
-		return 0, nil, false
-	}
-	return int(n), v, true
-}
-
 func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	n, rest, ok := readCount(v, 4)
-	if !ok || len(t.Elems) < 1 {
+	it, err := cqltype.ReadCollection(t, v)
+	if err != nil || len(t.Elems) < 1 {
 		return dst, malformed(t, v)
 	}
 	et := &t.Elems[0]
 	dst = append(dst, '[')
-	for i := range n {
+	for i := range it.Len() {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		var elem []byte
-		if elem, rest, ok = cqltype.ReadValue(rest); !ok {
+		elem, err := it.Next()
+		if err != nil {
 			return dst, malformed(t, v)
 		}
-		var err error
 		if dst, err = e.appendJSON(dst, et, elem); err != nil {
 			return dst, err
 		}
 	}
-	if len(rest) != 0 {
+	if it.End() != nil {
 		return dst, malformed(t, v)
 	}
 	return append(dst, ']'), nil
 }
 
 func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	n, rest, ok := readCount(v, 8)
-	if !ok || len(t.Elems) < 2 {
+	it, err := cqltype.ReadCollection(t, v)
+	if err != nil || len(t.Elems) < 2 {
 		return dst, malformed(t, v)
 	}
 	kt, vt := &t.Elems[0], &t.Elems[1]
 	dst = append(dst, '{')
-	for i := range n {
+	for i := range it.Len() {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		var key, val []byte
-		if key, rest, ok = cqltype.ReadValue(rest); !ok {
+		key, err := it.Next()
+		if err != nil {
 			return dst, malformed(t, v)
 		}
-		if val, rest, ok = cqltype.ReadValue(rest); !ok {
+		val, err := it.Next()
+		if err != nil {
 			return dst, malformed(t, v)
 		}
-		var err error
 		if dst, err = e.appendKey(dst, kt, key); err != nil {
 			return dst, err
 		}
@@ -272,7 +250,7 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 			return dst, err
 		}
 	}
-	if len(rest) != 0 {
+	if it.End() != nil {
 		return dst, malformed(t, v)
 	}
 	return append(dst, '}'), nil
@@ -283,7 +261,7 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 // JSON text.
 func (e *encoder) appendKey(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch {
-	case isNull(t.Kind, v):
+	case cqltype.IsNull(t.Kind, v):
 		return append(dst, `"null"`...), nil
 	case t.Kind == cqltype.Ascii || t.Kind == cqltype.Varchar:
 		return appendJSONString(dst, v), nil
@@ -299,10 +277,7 @@ func (e *encoder) appendKey(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 		e.key = append(e.key[:0], dst[start:]...)
 		return appendJSONString(dst[:start], e.key), nil
 	}
-	// Plain scalar text needs no escaping.
-	dst = append(dst, '"')
-	dst, err := e.appendScalar(dst, t, v)
-	return append(dst, '"'), err
+	return e.appendQuotedScalar(dst, t, v)
 }
 
 // appendTuple appends a tuple as an array; fields missing at the end of
@@ -325,7 +300,12 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 		open, end = '{', '}'
 	}
 	dst = append(dst, open)
-	err := forFields(t, v, func(i int, elem []byte) error {
+	it := cqltype.ReadFields(t, v)
+	for i := range t.Elems {
+		elem, err := it.Next()
+		if err != nil {
+			return dst, malformed(t, v)
+		}
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -337,136 +317,52 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 			dst = appendJSONStringOf(dst, name)
 			dst = append(dst, ':')
 		}
-		var err error
-		dst, err = e.appendJSON(dst, &t.Elems[i], elem)
-		return err
-	})
-	if err != nil {
-		return dst, err
+		if dst, err = e.appendJSON(dst, &t.Elems[i], elem); err != nil {
+			return dst, err
+		}
+	}
+	if it.End() != nil {
+		return dst, malformed(t, v)
 	}
 	return append(dst, end), nil
 }
 
-// forFields calls f with each field of the tuple or UDT value v, in the
-// order of t.Elems; fields missing at the end of v are null (nil). It
-// returns the first error of f, or a malformed error when a field is cut
-// short or bytes remain after the last field.
-func forFields(t *cqltype.Type, v []byte, f func(i int, elem []byte) error) error {
-	rest := v
-	for i := range t.Elems {
-		var elem []byte
-		if len(rest) > 0 {
-			var ok bool
-			if elem, rest, ok = cqltype.ReadValue(rest); !ok {
-				return malformed(t, v)
-			}
-		}
-		if err := f(i, elem); err != nil {
-			return err
-		}
+// appendTimestamp appends a timestamp, milliseconds since the epoch, as
+// the options say: RFC 3339 with milliseconds, in UTC or with the offset of
+// the zone, or in a Go layout.
+func (e *encoder) appendTimestamp(dst []byte, ms int64) []byte {
+	if e.opts.layout == "" && e.opts.loc == nil {
+		return cqltype.AppendTimestamp(dst, ms)
 	}
-	if len(rest) != 0 {
-		return malformed(t, v)
+	loc := e.opts.loc
+	if loc == nil {
+		loc = time.UTC
 	}
-	return nil
+	t := time.UnixMilli(ms).In(loc)
+	if e.opts.layout != "" {
+		return t.AppendFormat(dst, e.opts.layout)
+	}
+	_, off := t.Zone()
+	dst = cqltype.AppendDateTime(dst, ms, off)
+	return appendOffset(dst, off)
 }
 
-// appendVarint appends the two's-complement big-endian integer v in
-// decimal; abs drops the sign.
-func (e *encoder) appendVarint(dst, v []byte, abs bool) []byte {
-	if len(v) <= 8 {
-		var x int64
-		if len(v) > 0 {
-			x = int64(int8(v[0]))
-			for _, c := range v[1:] {
-				x = x<<8 | int64(c)
-			}
-		}
-		if abs && x < 0 {
-			return strconv.AppendUint(dst, uint64(-x), 10) // also right for MinInt64
-		}
-		return strconv.AppendInt(dst, x, 10)
+// appendOffset appends a zone offset as RFC 3339 does: Z for zero, else
+// +hh:mm or -hh:mm, and :ss when the offset has seconds (as local mean
+// times before 1900 do), as Java's ISO_OFFSET_DATE_TIME writes them.
+func appendOffset(dst []byte, off int) []byte {
+	if off == 0 {
+		return append(dst, 'Z')
 	}
-	if v[0]&0x80 == 0 {
-		e.n.SetBytes(v)
-		return e.n.Append(dst, 10)
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
 	}
-	// Negative: the magnitude is ^v + 1, which cannot carry out of the top
-	// byte because ^v has its top bit clear.
-	e.tmp = append(e.tmp[:0], v...)
-	for i := range e.tmp {
-		e.tmp[i] = ^e.tmp[i]
-	}
-	for i := len(e.tmp) - 1; i >= 0; i-- {
-		e.tmp[i]++
-		if e.tmp[i] != 0 {
-			break
-		}
-	}
-	e.n.SetBytes(e.tmp)
-	if !abs {
-		dst = append(dst, '-')
-	}
-	return e.n.Append(dst, 10)
-}
-
-// appendDecimal appends unscaled × 10^-scale in plain notation, as Java's
-// BigDecimal.toPlainString does, or as <unscaled>E<exponent> when plain
-// notation would add more than maxPlainZeros zeros.
-func (e *encoder) appendDecimal(dst []byte, scale int32, unscaled []byte) []byte {
-	if len(unscaled) > 0 && unscaled[0]&0x80 != 0 {
-		dst = append(dst, '-')
-	}
-	start := len(dst)
-	dst = e.appendVarint(dst, unscaled, true)
-	nd := len(dst) - start
-	zero := nd == 1 && dst[start] == '0'
-	switch {
-	case scale == 0:
-		return dst
-	case scale < 0:
-		if zero {
-			return dst
-		}
-		z := -int64(scale)
-		if z > maxPlainZeros {
-			return appendExponent(dst, z)
-		}
-		for range z {
-			dst = append(dst, '0')
-		}
-		return dst
-	case int64(scale) < int64(nd):
-		// Insert the point inside the digits.
-		at := start + nd - int(scale)
-		dst = append(dst, 0)
-		copy(dst[at+1:], dst[at:])
-		dst[at] = '.'
-		return dst
-	}
-	// 0.000ddd: "0." and scale-nd zeros go before the digits.
-	z := int64(scale) - int64(nd)
-	if z > maxPlainZeros {
-		return appendExponent(dst, -int64(scale))
-	}
-	shift := 2 + int(z)
-	for range shift {
-		dst = append(dst, 0)
-	}
-	copy(dst[start+shift:], dst[start:start+nd])
-	dst[start], dst[start+1] = '0', '.'
-	for i := start + 2; i < start+shift; i++ {
-		dst[i] = '0'
+	dst = append(dst, sign, byte('0'+off/36000), byte('0'+off/3600%10), ':', byte('0'+off/600%6), byte('0'+off/60%10))
+	if s := off % 60; s != 0 {
+		dst = append(dst, ':', byte('0'+s/10), byte('0'+s%10))
 	}
 	return dst
-}
-
-func appendExponent(dst []byte, exp int64) []byte {
-	dst = append(dst, 'E')
-	if exp >= 0 {
-		dst = append(dst, '+')
-	}
-	return strconv.AppendInt(dst, exp, 10)
 }
 
 // appendFloat appends the shortest decimal that reads back as f, formatted
@@ -498,181 +394,6 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 		}
 	}
 	return dst
-}
-
-func appendUUID(dst, u []byte) []byte {
-	dst = hex.AppendEncode(dst, u[0:4])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[4:6])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[6:8])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[8:10])
-	dst = append(dst, '-')
-	return hex.AppendEncode(dst, u[10:16])
-}
-
-// civil returns the proleptic Gregorian date of days since 1970-01-01,
-// with astronomical year numbering (year 0 is 1 BC). It is Howard
-// Hinnant's days_from_civil inverse.
-func civil(days int64) (year, month, day int64) {
-	z := days + 719468
-	era := z / 146097
-	if z < 0 && z%146097 != 0 {
-		era--
-	}
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	day = doy - (153*mp+2)/5 + 1
-	month = mp + 3
-	if month > 12 {
-		month -= 12
-	}
-	year = yoe + era*400
-	if month <= 2 {
-		year++
-	}
-	return year, month, day
-}
-
-// appendDate appends yyyy-mm-dd; years outside 0 to 9999 take a sign and
-// as many digits as they need, as ISO 8601 and Java's LocalDate do.
-func appendDate(dst []byte, y, m, d int64) []byte {
-	switch {
-	case y < 0:
-		dst = append(dst, '-')
-		dst = appendPadded(dst, uint64(-y), 4)
-	case y > 9999:
-		dst = append(dst, '+')
-		dst = strconv.AppendInt(dst, y, 10)
-	default:
-		dst = appendPadded(dst, uint64(y), 4)
-	}
-	dst = append(dst, '-')
-	dst = appendPadded(dst, uint64(m), 2)
-	dst = append(dst, '-')
-	return appendPadded(dst, uint64(d), 2)
-}
-
-// appendClock appends hh:mm:ss.fff with digits digits of frac.
-func appendClock(dst []byte, secs, frac uint64, digits int) []byte {
-	dst = appendPadded(dst, secs/3600, 2)
-	dst = append(dst, ':')
-	dst = appendPadded(dst, secs/60%60, 2)
-	dst = append(dst, ':')
-	dst = appendPadded(dst, secs%60, 2)
-	dst = append(dst, '.')
-	return appendPadded(dst, frac, digits)
-}
-
-// appendTimestamp appends milliseconds since the epoch as
-// yyyy-mm-ddThh:mm:ss.fffZ.
-func appendTimestamp(dst []byte, ms int64) []byte {
-	days := ms / 86400000
-	rem := ms % 86400000
-	if rem < 0 {
-		days--
-		rem += 86400000
-	}
-	y, m, d := civil(days)
-	dst = appendDate(dst, y, m, d)
-	dst = append(dst, 'T')
-	dst = appendClock(dst, uint64(rem/1000), uint64(rem%1000), 3)
-	return append(dst, 'Z')
-}
-
-// appendInet appends an inet address in its text form. It reports false
-// for bytes that are not an IPv4 or IPv6 address.
-func appendInet(dst, v []byte) ([]byte, bool) {
-	switch len(v) {
-	case 4:
-		return netip.AddrFrom4([4]byte(v)).AppendTo(dst), true
-	case 16:
-		return netip.AddrFrom16([16]byte(v)).AppendTo(dst), true
-	}
-	return dst, false
-}
-
-// appendPadded appends x in decimal with at least width digits.
-func appendPadded(dst []byte, x uint64, width int) []byte {
-	var buf [20]byte
-	i := len(buf)
-	for x >= 10 || len(buf)-i < width-1 {
-		i--
-		buf[i] = byte('0' + x%10)
-		x /= 10
-	}
-	i--
-	buf[i] = byte('0' + x)
-	return append(dst, buf[i:]...)
-}
-
-// appendDuration appends a duration in Cassandra's and cqlsh's unit form
-// ("1y2mo3d4h5m6s7ms8us9ns", "-5ns", "0s"). It reports false for bytes
-// that are not a duration.
-func appendDuration(dst, v []byte) ([]byte, bool) {
-	m32, d32, nanos, ok := readDuration(v)
-	if !ok {
-		return dst, false
-	}
-	months, days := int64(m32), int64(d32)
-	if months == 0 && days == 0 && nanos == 0 {
-		return append(dst, "0s"...), true
-	}
-	if months < 0 || days < 0 || nanos < 0 {
-		dst = append(dst, '-')
-	}
-	abs := func(x int64) uint64 {
-		if x < 0 {
-			return uint64(-x) // also right for MinInt64
-		}
-		return uint64(x)
-	}
-	unit := func(dst []byte, x uint64, name string) []byte {
-		if x == 0 {
-			return dst
-		}
-		return append(strconv.AppendUint(dst, x, 10), name...)
-	}
-	mo, d, ns := abs(months), abs(days), abs(nanos)
-	const (
-		us = 1000
-		ms = 1000 * us
-		s  = 1000 * ms
-		m  = 60 * s
-		h  = 60 * m
-	)
-	dst = unit(dst, mo/12, "y")
-	dst = unit(dst, mo%12, "mo")
-	dst = unit(dst, d, "d")
-	dst = unit(dst, ns/h, "h")
-	dst = unit(dst, ns%h/m, "m")
-	dst = unit(dst, ns%m/s, "s")
-	dst = unit(dst, ns%s/ms, "ms")
-	dst = unit(dst, ns%ms/us, "us")
-	dst = unit(dst, ns%us, "ns")
-	return dst, true
-}
-
-// readDuration reads a serialized duration: three vints, months and days
-// in int32 range, all of one sign, nothing after. It reports false for
-// bytes that are not a duration.
-func readDuration(v []byte) (months, days int32, nanos int64, ok bool) {
-	var vals [3]int64
-	for i := range vals {
-		x, n, ok := cqltype.ReadVint(v)
-		if !ok {
-			return 0, 0, 0, false
-		}
-		vals[i], v = x, v[n:]
-	}
-	if len(v) != 0 || vals[0] != int64(int32(vals[0])) || vals[1] != int64(int32(vals[1])) ||
-		!(vals[0] >= 0 && vals[1] >= 0 && vals[2] >= 0 || vals[0] <= 0 && vals[1] <= 0 && vals[2] <= 0) {
-		return 0, 0, 0, false
-	}
-	return int32(vals[0]), int32(vals[1]), vals[2], true
 }
 
 const hexDigits = "0123456789abcdef"
@@ -733,24 +454,6 @@ func appendJSONString(dst, s []byte) []byte {
 func appendJSONStringOf(dst []byte, s string) []byte {
 	// The conversion does not allocate: s does not escape.
 	return appendJSONString(dst, []byte(s))
-}
-
-// appendUTF8 appends s with each byte that is not part of valid UTF-8
-// replaced by U+FFFD.
-func appendUTF8(dst, s []byte) []byte {
-	if utf8.Valid(s) {
-		return append(dst, s...)
-	}
-	for len(s) > 0 {
-		r, size := utf8.DecodeRune(s)
-		if r == utf8.RuneError && size == 1 {
-			dst = utf8.AppendRune(dst, utf8.RuneError)
-		} else {
-			dst = append(dst, s[:size]...)
-		}
-		s = s[size:]
-	}
-	return dst
 }
 
 // csvNeedsQuotes reports whether a CSV field must be quoted, by the rules

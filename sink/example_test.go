@@ -13,12 +13,17 @@ import (
 // users returns a page of two rows, as the scanner would deliver it.
 func users() *sink.Batch {
 	var cols []sink.Column
+	var types []cqltype.Type
 	for _, c := range [][2]string{{"id", "uuid"}, {"name", "text"}, {"joined", "timestamp"}, {"score", "decimal"}, {"tags", "map<text, int>"}} {
 		col, err := sink.NewColumn(c[0], c[1])
 		if err != nil {
 			panic(err)
 		}
-		cols = append(cols, col)
+		t, err := cqltype.Parse(c[1])
+		if err != nil {
+			panic(err)
+		}
+		cols, types = append(cols, col), append(types, t)
 	}
 	b := sink.NewBatch(cols, 0)
 	for _, row := range [][]any{
@@ -26,7 +31,7 @@ func users() *sink.Batch {
 		{"5bd8c6e0-e73a-11ee-8000-000000000002", "", nil, "-0.5", nil},
 	} {
 		for i, v := range row {
-			w, err := cqltype.Encode(cols[i].CQLType(), v)
+			w, err := cqltype.Encode(types[i], v)
 			if err != nil {
 				panic(err)
 			}

@@ -44,7 +44,7 @@ func FuzzSinks(f *testing.F) {
 		b := sink.NewBatch([]sink.Column{c, c}, 0)
 		b.AppendValue(v)
 		b.AppendValue([]byte{}) // empty, for contrast
-		valid := cqltype.Validate(c.CQLType(), v) == nil
+		valid := cqltype.Validate(typeOf(t, c), v) == nil
 
 		var out bytes.Buffer
 		err = sink.NewJSONLines(&out).Write(context.Background(), b)

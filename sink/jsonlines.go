@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -14,7 +15,7 @@ const flushAt = 256 << 10
 // JSONLines writes rows as JSON Lines: one JSON object per row, its keys the
 // column names in column order, each object followed by "\n". Values are
 // rendered as described in the package documentation, straight from their
-// serialized bytes.
+// serialized bytes, with the options of JSONConfig.
 //
 // Text is buffered and passed to the writer in chunks of about 256 KiB, the
 // last one at the end of each Write, so that nothing stays buffered between
@@ -37,9 +38,24 @@ type JSONLines struct {
 
 var _ Sink = (*JSONLines)(nil)
 
-// NewJSONLines returns a sink that writes JSON Lines to w.
+// NewJSONLines returns a sink that writes JSON Lines to w, with the
+// default JSONConfig.
 func NewJSONLines(w io.Writer) *JSONLines {
 	return &JSONLines{textOut: textOut{w: w, what: "json lines"}}
+}
+
+// NewJSONLinesConfig returns a sink that writes JSON Lines to w as cfg
+// says, or an error wrapping ErrInvalidConfig that names every invalid
+// field.
+func NewJSONLinesConfig(w io.Writer, cfg JSONConfig) (*JSONLines, error) {
+	opts, errs := cfg.TextConfig.options("JSONConfig")
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	opts.numStrings = cfg.NumbersAsStrings
+	s := NewJSONLines(w)
+	s.enc.opts = opts
+	return s, nil
 }
 
 // Write writes one line per row of b.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -15,18 +14,6 @@ import (
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink"
 )
-
-func bigInt(s string) *big.Int {
-	n, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		panic("bad big.Int " + s)
-	}
-	return n
-}
-
-func dec(unscaled string, scale int32) cqltype.Decimal {
-	return cqltype.Decimal{Unscaled: bigInt(unscaled), Scale: scale}
-}
 
 // mappingCases are the text forms of every CQL type: in is the Go value
 // for cqltype.Encode (or raw bytes, or nil for null), json its JSON text,
@@ -213,7 +200,7 @@ func TestUDT(t *testing.T) {
 		Fields: []string{"street", "zip", "tags"},
 		Elems:  []cqltype.Type{cqltype.Native(cqltype.Varchar), cqltype.Native(cqltype.Int), cqltype.SetOf(cqltype.Native(cqltype.Varchar))},
 	}
-	b := sink.NewBatch([]sink.Column{sink.ColumnOf("a", typ)}, 0)
+	b := sink.NewBatch([]sink.Column{columnOf(t, "a", typ)}, 0)
 	b.AppendValue(wire(t, typ, map[string]any{"street": "Main \"1\"", "tags": []string{"x"}}))
 	b.AppendValue(wire(t, typ, raw{0, 0, 0, 1, 'S'})) // fields missing at the end
 	var out bytes.Buffer

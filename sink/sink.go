@@ -26,3 +26,24 @@ func (f SinkFunc) Write(ctx context.Context, b *Batch) error { return f(ctx, b) 
 func (f SinkFunc) Close(context.Context) error { return nil }
 
 var _ Sink = SinkFunc(nil)
+
+// Committer is implemented by sinks whose output must be durable before a
+// checkpoint that counts its rows is saved, such as a directory of files.
+// A scan with a checkpoint store (scanner.WithCheckpoint) calls Commit,
+// from the goroutine that calls Write, before every save of the
+// checkpoint, and Restore once at the start of a resumed scan, before any
+// Write. A sink that is not a Committer is taken to be durable when Write
+// returns.
+type Committer interface {
+	Sink
+	// Commit makes every row written so far durable (flush buffers, end
+	// compression frames, fsync) and returns the sink's state: a JSON
+	// document describing what is committed (files and their sizes, say)
+	// and every option that shapes the bytes written.
+	Commit(ctx context.Context) (state []byte, err error)
+	// Restore is called with the state of the last commit the checkpoint
+	// counts, nil if it records none. The sink discards everything it
+	// wrote after that commit, and refuses, with an error naming the
+	// option, a state committed with options other than its own.
+	Restore(ctx context.Context, state []byte) error
+}

@@ -1,5 +1,7 @@
-// Package worker reads a split plan's subranges concurrently and hands their
-// pages to a sink, every row exactly once, with bounded memory.
+// Package worker is the concurrent range pager behind the scanner: it reads
+// a plan's subranges concurrently through a small Fetcher interface and
+// hands their pages to an Output, every row exactly once, with bounded
+// memory. It knows nothing of the driver, of tables or of checkpoints.
 //
 // # Pool
 //
@@ -13,10 +15,28 @@
 //
 // A subrange's goroutine fetches a page, hands it to the single writer
 // goroutine through a channel of Config.QueueDepth pages, and fetches the
-// next page while the sink writes the previous one. Every send is
-// cancellable. When the sink is slow the channel fills and readers wait, so
-// memory stays bounded: at most Concurrency + QueueDepth + 1 pages exist,
+// next page while the Output writes the previous one. Every send is
+// cancellable. When the Output is slow the channel fills and readers wait,
+// so memory stays bounded: at most Concurrency + QueueDepth + 1 pages exist,
 // about (Concurrency + QueueDepth + 1) × page size × row size bytes.
+//
+// # Cursors and the Output
+//
+// A Cursor is where a subrange stands: the paging state of its statement
+// with the end bound that statement was issued with, the position to read
+// after (when a paging state was refused or none was kept), and the last
+// row handed on. The Output receives every page with the cursor after it,
+// from one goroutine, in order per subrange: what it records of cursors is
+// consistent with what it wrote. It also records every split (Output.Split)
+// before the split can affect a page.
+//
+// # Splitting running subranges
+//
+// When no subrange is left to start, an idle goroutine takes the second
+// half of the running subrange with the most rows left (splitter, in
+// split.go), if the Fetcher is a Trimmer. The owner keeps its statement (a
+// paging state is only valid with its own statement and values) and drops
+// the rows past its new end.
 //
 // # Retries and resume
 //
@@ -27,6 +47,12 @@
 // server refuses a paging state, the subrange resumes from a token bound:
 // token(pk) >= the last row's token, skipping the rows up to and including
 // the last row handed on, so no row is lost or emitted twice.
+//
+// # Rate
+//
+// Config.RowsPerSecond caps the rows read: a request first takes its page
+// size from a token bucket, so that no row is read before it is granted;
+// what a short page did not use goes back at once.
 //
 // # Failures
 //

@@ -14,14 +14,6 @@ import (
 	"github.com/ringscan/ringscan/ring"
 )
 
-// ErrInvalidConfig is wrapped by every Config validation error.
-var ErrInvalidConfig = errors.New("invalid worker config")
-
-// ErrPageStateRefused is returned by a Fetcher when the server refuses a
-// paging state; the worker then resumes the subrange from its last row by
-// token bound.
-var ErrPageStateRefused = errors.New("paging state refused by the server")
-
 // ErrTooManyTombstones is wrapped by the error of a subrange whose page a
 // server refused to read for the tombstones it met: Cassandra's
 // TombstoneOverwhelmingException past tombstone_failure_threshold, a

@@ -15,7 +15,6 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -48,7 +47,7 @@ func (r fakeRow) after(pos *worker.Position) bool {
 type request struct {
 	rangeID int
 	host    string
-	cur     worker.Cursor
+	req     worker.Request
 	n       int // the request's number within its range, from 1
 }
 
@@ -85,7 +84,15 @@ type fakeFetcher struct {
 	maxHost  map[string]int
 }
 
-var fakeColumns = []sink.Column{sink.ColumnOf("id", cqltype.Native(cqltype.Varchar))}
+var fakeColumns = []sink.Column{mustColumn("id", "text")}
+
+func mustColumn(name, typ string) sink.Column {
+	c, err := sink.NewColumn(name, typ)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 func newFake(rows map[int][]fakeRow, pageSize int) *fakeFetcher {
 	var all []fakeRow
@@ -106,10 +113,11 @@ func (f *fakeFetcher) NewBatch() *sink.Batch {
 	return sink.NewBatch(fakeColumns, 1)
 }
 
-func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host, cur worker.Cursor, b *sink.Batch) (worker.Cursor, error) {
+func (f *fakeFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	host := req.Host
 	f.mu.Lock()
-	f.perRange[t.Subrange.ID]++
-	r := request{rangeID: t.Subrange.ID, host: host.ID, cur: cur, n: f.perRange[t.Subrange.ID]}
+	f.perRange[req.Subrange.ID]++
+	r := request{rangeID: req.Subrange.ID, host: host.ID, req: req, n: f.perRange[req.Subrange.ID]}
 	f.requests = append(f.requests, r)
 	f.inFlight[host.ID]++
 	f.maxHost[host.ID] = max(f.maxHost[host.ID], f.inFlight[host.ID])
@@ -132,7 +140,7 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
-			return cur, ctx.Err()
+			return worker.Page{}, ctx.Err()
 		}
 	}
 	if f.latency > 0 {
@@ -140,11 +148,11 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 	}
 	if f.fail != nil {
 		if err := f.fail(r); err != nil {
-			return cur, err
+			return worker.Page{}, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return cur, err
+		return worker.Page{}, err
 	}
 	// The statement's rows: token(pk) > Start (or >= After's token) and
 	// token(pk) <= End.
@@ -157,36 +165,33 @@ func (f *fakeFetcher) Fetch(ctx context.Context, t *worker.Task, host ring.Host,
 		})
 		return i
 	}
-	lo := search(t.Subrange.Range.Start, false)
-	if cur.After != nil {
-		lo = search(cur.After.Token, true)
+	lo := search(req.Start, false)
+	if req.After != nil {
+		lo = search(req.After.Token, true)
 	}
-	rows := f.all[lo:search(t.Subrange.Range.End, false)]
-	first := 0
+	rows := f.all[lo:search(req.End, false)]
 	off := 0
-	if cur.PageState != nil {
+	if req.PageState != nil {
 		var err error
-		off, err = strconv.Atoi(strings.TrimPrefix(string(cur.PageState), "offset:"))
-		if err != nil || !strings.HasPrefix(string(cur.PageState), "offset:") {
-			return cur, fmt.Errorf("%w: %q", worker.ErrPageStateRefused, cur.PageState)
+		off, err = strconv.Atoi(strings.TrimPrefix(string(req.PageState), "offset:"))
+		if err != nil || !strings.HasPrefix(string(req.PageState), "offset:") {
+			return worker.Page{}, fmt.Errorf("%w: %q", worker.ErrPageStateRefused, req.PageState)
 		}
 	}
-	start := min(first+off, len(rows))
-	end := min(start+f.pageSize, len(rows))
-	next := cur
+	start := min(off, len(rows))
+	end := min(start+min(f.pageSize, req.PageSize), len(rows))
+	var page worker.Page
 	for _, row := range rows[start:end] {
-		if cur.After != nil && !row.after(cur.After) {
+		if req.After != nil && !row.after(req.After) {
 			continue
 		}
 		b.AppendValue(rowID(row))
-		next.Last = row.pos()
+		page.Last = row.pos()
 	}
-	if end == len(rows) {
-		next.PageState, next.Done = nil, true
-	} else {
-		next.PageState = []byte("offset:" + strconv.Itoa(end-first))
+	if end < len(rows) {
+		page.PageState = []byte("offset:" + strconv.Itoa(end))
 	}
-	return next, nil
+	return page, nil
 }
 
 func (f *fakeFetcher) requestsOf(rangeID int) []request {
@@ -231,7 +236,10 @@ func (f *fakeFetcher) Trim(b *sink.Batch, end ring.Token) (*worker.Position, boo
 	return last, keep < n
 }
 
-var _ worker.Trimmer = (*fakeFetcher)(nil)
+var (
+	_ worker.Trimmer = (*fakeFetcher)(nil)
+	_ worker.Output  = (*collectSink)(nil)
+)
 
 // hosts are the fake cluster's nodes.
 var hosts = []ring.Host{
@@ -280,37 +288,43 @@ func wantRows(rows map[int][]fakeRow, ranges ...int) map[string]int {
 	return out
 }
 
-// collectSink keeps the ids of the rows written, counting each.
+// collectSink is a worker.Output that keeps the ids of the rows written,
+// counting each.
 type collectSink struct {
-	mu     sync.Mutex
-	rows   map[string]int
-	closed int
-	// write, if set, runs before each page is taken; an error fails the
-	// write.
+	mu   sync.Mutex
+	rows map[string]int
+	// write, if set, runs before each page with rows is taken; an error
+	// fails the write.
 	write func(ctx context.Context, b *sink.Batch) error
+	// page, if set, follows every page taken, with the cursor after it.
+	page func(rangeID int, cur worker.Cursor, rows int)
+	// split, if set, follows every split recorded.
+	split func(parent int, child ring.Subrange)
 }
 
 func newCollectSink() *collectSink { return &collectSink{rows: map[string]int{}} }
 
-func (s *collectSink) Write(ctx context.Context, b *sink.Batch) error {
-	if s.write != nil {
+func (s *collectSink) WritePage(ctx context.Context, rangeID int, b *sink.Batch, cur worker.Cursor) error {
+	if s.write != nil && b.Len() > 0 {
 		if err := s.write(ctx, b); err != nil {
-			return err
+			return fmt.Errorf("sink: %w", err)
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for i := range b.Len() {
 		s.rows[string(b.Value(i, 0))]++
+	}
+	s.mu.Unlock()
+	if s.page != nil {
+		s.page(rangeID, cur, b.Len())
 	}
 	return nil
 }
 
-func (s *collectSink) Close(context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed++
-	return nil
+func (s *collectSink) Split(parent int, child ring.Subrange) {
+	if s.split != nil {
+		s.split(parent, child)
+	}
 }
 
 func (s *collectSink) got() map[string]int {

@@ -61,6 +61,13 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "shard of zero", args: []string{"--shard", "0/0"}, parts: []string{`--shard "0/0"`}},
 		{name: "consistency", args: []string{"--consistency", "MOST"}, parts: []string{`--consistency "MOST"`, "LOCAL_QUORUM"}},
 		{name: "several at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
+		{name: "page size over an int", args: []string{"--page-size", "2147483648"}, parts: []string{"--page-size 2147483648", "at most 2147483647"}},
+		{name: "rate NaN", args: []string{"--rate", "NaN"}, parts: []string{"--rate NaN", "rows per second"}},
+		{name: "rate infinite", args: []string{"--rate", "+Inf"}, parts: []string{"--rate +Inf", "rows per second"}},
+		{name: "consistency SERIAL", args: []string{"--consistency", "SERIAL"}, parts: []string{"--consistency SERIAL", "cannot be used for reads"}},
+		{name: "consistency LOCAL_SERIAL", args: []string{"--consistency", "LOCAL_SERIAL"}, parts: []string{"--consistency LOCAL_SERIAL", "cannot be used for reads"}},
+		{name: "consistency ANY", args: []string{"--consistency", "ANY"}, parts: []string{"--consistency ANY", "cannot be used for reads"}},
+		{name: "empty host", args: []string{"--hosts", "127.0.0.1,,127.0.0.2"}, parts: []string{"--hosts", "entry 3 is empty"}}, // after conn's --hosts
 		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
 		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
 		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
@@ -78,6 +85,15 @@ func TestBadFlagValues(t *testing.T) {
 				assert.Empty(t, r.stdout)
 			})
 		}
+	}
+
+	// --hosts alone: no contact point at all.
+	for _, cmd := range []string{"scan", "count", "ring"} {
+		r := run(t, cmd, "--hosts", "", "-k", "ks", "-t", "tbl", "--out", out)
+		if cmd != "scan" {
+			r = run(t, cmd, "--hosts", "", "-k", "ks", "-t", "tbl")
+		}
+		requireOneLineError(t, r, cli.ExitBadInput, "--hosts is empty")
 	}
 
 	scanCases := []struct {
@@ -254,11 +270,11 @@ func TestOutputNotWritable(t *testing.T) {
 	// A checkpoint that cannot be written fails the same way.
 	r := run(t, s.args("scan", "--out", filepath.Join(t.TempDir(), "out"), "-q", "--checkpoint", filepath.Join(file, "ckpt"))...)
 	requireOneLineError(t, r, cli.ExitBadInput, "--checkpoint")
-	// So does a report that cannot be written, once the scan is done; the
-	// rows have been read, so it is a warning and the scan succeeds.
+	// So does a report that cannot be written: at start, before a row is
+	// read, not with a warning at the end.
 	r = run(t, s.args("count", "-q", "--report", filepath.Join(file, "report.json"))...)
-	assert.Equal(t, "100\n", r.stdout)
-	assert.Contains(t, r.stderr, "report not written")
+	requireOneLineError(t, r, cli.ExitBadInput, "--report", "report.json")
+	assert.Empty(t, r.stdout)
 }
 
 // partitionerProxy forwards CQL connections to a node, rewriting the

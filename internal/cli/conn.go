@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -96,9 +98,22 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.table == "" {
 		errs = append(errs, errors.New("--table (-t) is required"))
 	}
+	const readLevels = "ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE"
 	cl, err := gocql.ParseConsistencyWrapper(f.consistency)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("invalid --consistency %q: allowed are ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE", f.consistency))
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("invalid --consistency %q: allowed are %s", f.consistency, readLevels))
+	case cl == gocql.Any || cl == gocql.Serial || cl == gocql.LocalSerial:
+		errs = append(errs, fmt.Errorf("invalid --consistency %s: it cannot be used for reads; allowed are %s", cl, readLevels))
+	}
+	if len(f.hosts) == 0 {
+		errs = append(errs, errors.New("--hosts is empty: give at least one contact point"))
+	}
+	for i, h := range f.hosts {
+		if strings.TrimSpace(h) == "" {
+			errs = append(errs, fmt.Errorf("invalid --hosts %q: entry %d is empty; want host or host:port, comma separated", strings.Join(f.hosts, ","), i+1))
+			break
+		}
 	}
 	positive := func(name string, v int) {
 		if v < 1 {
@@ -106,6 +121,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		}
 	}
 	positive("page-size", f.pageSize)
+	if f.pageSize > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("invalid --page-size %d: at most %d (the protocol's page size is an int)", f.pageSize, math.MaxInt32))
+	}
 	positive("concurrency", f.concurrency)
 	if f.perHost < 0 {
 		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer", f.perHost))
@@ -113,7 +131,7 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
 	}
-	if f.rate < 0 {
+	if f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) {
 		errs = append(errs, fmt.Errorf("invalid --rate %v: want 0 (no ceiling) or a positive number of rows per second", f.rate))
 	}
 	if f.timeout <= 0 {
@@ -161,8 +179,10 @@ func (f *connFlags) password() (string, error) {
 	return os.Getenv("RINGSCAN_PASSWORD"), nil
 }
 
-// session connects to the cluster, failing within --connect-timeout.
-func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
+// session connects to the cluster, failing within --connect-timeout, or
+// at once when ctx ends (an interrupt): gocql's CreateSession takes no
+// context, so the session it may still return is closed in the background.
+func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Session, error) {
 	if len(f.hosts) == 0 {
 		return nil, errors.New("--hosts is empty: give at least one contact point")
 	}
@@ -212,18 +232,24 @@ func (f *connFlags) session(log *zap.Logger) (*gocql.Session, error) {
 	}()
 	deadline := time.NewTimer(f.connectTimeout + 2*time.Second)
 	defer deadline.Stop()
+	abandon := func() {
+		go func() { // close the session if it ever comes
+			if r := <-done; r.s != nil {
+				r.s.Close()
+			}
+		}()
+	}
 	select {
 	case r := <-done:
 		if r.err != nil {
 			return nil, connectError(f.hosts, f.port, r.err)
 		}
 		return r.s, nil
+	case <-ctx.Done():
+		abandon()
+		return nil, context.Cause(ctx)
 	case <-deadline.C:
-		go func() { // close the session if it ever comes
-			if r := <-done; r.s != nil {
-				r.s.Close()
-			}
-		}()
+		abandon()
 		return nil, fmt.Errorf("cannot connect to %s (port %d) within --connect-timeout %v", strings.Join(f.hosts, ","), f.port, f.connectTimeout)
 	}
 }

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -67,29 +70,53 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it reads the partition key only"))
 	}
+	cfg.CheckpointEvery = jf.checkpointEvery
+	if err := checkPaths("", [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}); err != nil {
+		return badInput(err)
+	}
 	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
 	if err != nil {
 		return badInput(err)
 	}
 	defer func() { _ = log.Sync() }()
-	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
+	j := newJob(*cf, *jf, log, stderr)
 	defer j.close()
+	if err := j.start(ctx); err != nil {
+		return err
+	}
 	// Count reads the partition key only.
 	pk := func(p *scanner.Plan) []string { return p.PartitionKey }
-	if err := j.open(ctx, cfg, "count", pk); err != nil {
+	if err := j.connect(ctx, cfg, pk); err != nil {
 		return err
 	}
 	c := newCounter(by, top)
-	res, err := j.run(ctx, c, nil)
+	if j.prior != nil {
+		for _, p := range j.prior.Progress() {
+			if p.Parent >= 0 {
+				c.parent[p.ID] = p.Parent
+			}
+		}
+	}
+	res, err := j.run(ctx, c, scanner.Hooks{RangeSplit: c.split})
 	if err != nil {
 		return err
 	}
-	res.obs.finish(res.stats, res.total, res.err, "")
-	if res.err == nil || exitFor(ctx, res.err).(*exitError).code == ExitPartial {
-		fmt.Fprintln(stdout, res.total)
+	res.obs.finish(res.stats, c.Rows(), res.err, "")
+	exit := exitFor(ctx, res.err, j.resumeHint(""))
+	var ee *exitError
+	partial := errors.As(exit, &ee) && ee.code == ExitPartial
+	if res.err == nil || partial {
+		total := strconv.FormatInt(c.Rows(), 10)
+		if partial {
+			// Never passed off as complete: a script reading a number fails.
+			total += fmt.Sprintf(" (partial: %d ranges failed)", res.stats.Failed)
+		}
+		if _, err := fmt.Fprintln(stdout, total); err != nil {
+			return &exitError{code: ExitAborted, err: fmt.Errorf("the count is done but its total cannot be written to stdout: %w", err)}
+		}
 		c.report(stderr, j)
 	}
-	return exitFor(ctx, res.err)
+	return exit
 }
 
 // counter is the count sink: sink.Count's tallies per host and range, and
@@ -107,6 +134,11 @@ type counter struct {
 	current map[int]*partCount
 	key     []byte
 	largest partHeap
+
+	// parent maps a piece split off a running subrange to that subrange,
+	// for --by range: earlier runs' pieces and this run's.
+	mu     sync.Mutex
+	parent map[int]int
 }
 
 type partCount struct {
@@ -128,7 +160,28 @@ func (h *partHeap) Pop() any {
 }
 
 func newCounter(by string, top int) *counter {
-	return &counter{by: by, top: top, current: map[int]*partCount{}}
+	return &counter{by: by, top: top, current: map[int]*partCount{}, parent: map[int]int{}}
+}
+
+// split records a piece split off a running subrange.
+func (c *counter) split(parent int, child ring.Subrange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.parent[child.ID] = parent
+}
+
+// root is the planned subrange a subrange was split off, or id.
+func (c *counter) root(id int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for range len(c.parent) + 1 {
+		p, ok := c.parent[id]
+		if !ok {
+			break
+		}
+		id = p
+	}
+	return id
 }
 
 // Write counts a page. Pages of one subrange arrive in token order and a
@@ -162,13 +215,15 @@ func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
 func (c *counter) keyText(key string) string {
 	rest := []byte(key)
 	parts := make([]string, 0, len(c.cols))
-	for _, col := range c.cols {
+	for i := range c.cols {
 		var v []byte
 		var ok bool
 		if v, rest, ok = cqltype.ReadValue(rest); !ok {
 			break
 		}
-		if d, err := cqltype.Decode(col.CQLType(), v); err == nil {
+		one := sink.NewBatch(c.cols[i:i+1], 0)
+		one.AppendValue(v)
+		if d, err := one.Decode(0, 0); err == nil {
 			parts = append(parts, fmt.Sprint(d))
 		} else {
 			parts = append(parts, fmt.Sprintf("0x%x", v))
@@ -215,17 +270,14 @@ func (c *counter) report(w io.Writer, j *job) {
 		}
 	case "range":
 		fmt.Fprintln(tw, "rows\trange\tstart\tend\t")
-		// The checkpoint state counts every row written, resumed or not;
-		// pieces split off a running subrange count for it.
-		prior := map[int]int64{}
-		for id, r := range j.state.Ranges {
-			prior[j.state.Root(id)] += r.Rows
+		// The counts cover every run (a Count restores its earlier runs'
+		// counts); pieces split off a running subrange count for it.
+		byRoot := map[int]int64{}
+		for id, n := range c.Ranges() {
+			byRoot[c.root(id)] += n.Rows
 		}
 		for _, sr := range j.plan.Subranges {
-			if j.state.Root(sr.ID) != sr.ID {
-				continue
-			}
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t\n", prior[sr.ID], sr.ID, sr.Range.Start, sr.Range.End)
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t\n", byRoot[sr.ID], sr.ID, sr.Range.Start, sr.Range.End)
 		}
 	case "partition":
 		fmt.Fprintln(tw, "rows\tpartition\t")

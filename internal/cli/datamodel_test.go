@@ -21,12 +21,13 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
+	sinkparquet "github.com/ringscan/ringscan/sink/parquet"
 )
 
-// parquetRows reads parquet data back as one JSON text per row (the
+// parquetJSONRows reads parquet data back as one JSON text per row (the
 // reflection reader's values, with map keys sorted), for multiset
 // comparisons.
-func parquetRows(t *testing.T, data []byte) []string {
+func parquetJSONRows(t *testing.T, data []byte) []string {
 	t.Helper()
 	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
 	require.NoError(t, err)
@@ -180,8 +181,8 @@ func TestScanDataModel(t *testing.T) {
 				require.NoError(t, err)
 				plan, err := sc.Plan(t.Context())
 				require.NoError(t, err)
-				wantPQ := parquetRows(t, s.export(t, cfg, func(w io.Writer) (sink.Sink, error) {
-					return sink.NewParquet(w, plan.Columns, sink.ParquetConfig{})
+				wantPQ := parquetJSONRows(t, s.export(t, cfg, func(w io.Writer) (sink.Sink, error) {
+					return sinkparquet.New(w, plan.Columns, sinkparquet.Config{})
 				}))
 				require.Len(t, wantPQ, int(tb.rows))
 				// Parquet compresses its pages itself (snappy): --compress
@@ -197,7 +198,7 @@ func TestScanDataModel(t *testing.T) {
 					for _, f := range m.Files {
 						data, err := os.ReadFile(filepath.Join(dir, f.Name))
 						require.NoError(t, err)
-						got = append(got, parquetRows(t, data)...)
+						got = append(got, parquetJSONRows(t, data)...)
 					}
 					requireSameRows(t, wantPQ, got)
 				}

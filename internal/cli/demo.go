@@ -84,7 +84,13 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		}
 		out = dir
 	}
-	if err := output.Prepare(out, cqlsim.DemoTable, output.FormatJSONL, output.CompressNone, false); err != nil {
+	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
+		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+	if err != nil {
+		return badInput(err)
+	}
+	defer dir.Unlock()
+	if err := dir.Prepare(false); err != nil {
 		return badInput(err)
 	}
 	fmt.Fprintf(stderr, "ringscan demo: starting a 3-node cqlsim cluster (latency %v per request)\n", latency)
@@ -106,26 +112,34 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		fmt.Fprintf(stderr, "ringscan demo: and %s.%s, %d rows in %d partitions (%d with static values only)\n",
 			other.Keyspace, other.Table, other.Rows, other.Partitions, other.StaticOnly)
 	}
-	if err := scanDemoTable(ctx, c, info, out, quiet, stdout, stderr); err != nil {
+	if err := scanDemoTable(ctx, c, info, dir, out, quiet, stdout, stderr); err != nil {
 		return err
 	}
 	// The other demo tables (static columns, user-defined types) go to a
 	// directory each, inside out.
 	for _, other := range info.Others {
-		dir := filepath.Join(out, other.Table)
-		if err := output.Prepare(dir, other.Table, output.FormatJSONL, output.CompressNone, false); err != nil {
+		sub := filepath.Join(out, other.Table)
+		odir, err := output.Open(output.Config{Dir: sub, Prefix: other.Table, Format: output.FormatJSONL,
+			MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+		if err != nil {
 			return badInput(err)
 		}
-		if err := scanDemoTable(ctx, c, other, dir, quiet, stdout, stderr); err != nil {
+		err = odir.Prepare(false)
+		if err == nil {
+			err = scanDemoTable(ctx, c, other, odir, sub, quiet, stdout, stderr)
+		}
+		_ = odir.Unlock()
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// scanDemoTable scans the demo table info describes into JSON Lines files
-// in out and checks the rows' count and checksum against the generator's.
-func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo, out string, quiet bool, stdout, stderr io.Writer) error {
+// scanDemoTable scans the demo table info describes into the JSON Lines
+// files of dir (at out) and checks the rows' count and checksum against
+// the generator's.
+func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo, dir *output.Dir, out string, quiet bool, stdout, stderr io.Writer) error {
 	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: info.Keyspace, table: info.Table,
 		consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, concurrency: scanner.DefaultConcurrency,
 		timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
@@ -137,18 +151,14 @@ func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo,
 	if err != nil {
 		return err
 	}
-	j := &job{conn: cf, flags: jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log: log, stderr: stderr}
+	j := newJob(cf, jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log, stderr)
 	defer j.close()
-	if err := j.open(ctx, cfg, output.FormatJSONL, nil); err != nil {
+	if err := j.connect(ctx, cfg, nil); err != nil {
 		return err
 	}
-	dir, err := output.Open(output.Config{Dir: out, Prefix: info.Table, Format: output.FormatJSONL,
-		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{}), Columns: j.plan.Columns}, nil)
-	if err != nil {
-		return err
-	}
+	dir.SetColumns(j.plan.Columns)
 	tap := &checksumTap{Dir: dir}
-	res, err := j.run(ctx, tap, nil)
+	res, err := j.run(ctx, tap)
 	if err != nil {
 		return err
 	}
@@ -158,7 +168,7 @@ func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo,
 	}
 	res.obs.finish(res.stats, res.total, runErr, out)
 	if runErr != nil {
-		return exitFor(ctx, runErr)
+		return exitFor(ctx, runErr, "")
 	}
 	if tap.sum.Rows != uint64(info.Rows) || tap.sum.Hash != info.Checksum {
 		return &exitError{code: ExitAborted, err: fmt.Errorf("verification FAILED for %s.%s: read %d rows with checksum %016x, the generator wrote %d rows with checksum %016x",

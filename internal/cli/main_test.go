@@ -25,7 +25,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ringscan/ringscan/cqlsim"
-	"github.com/ringscan/ringscan/internal/checkpoint"
 	"github.com/ringscan/ringscan/internal/cli"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/internal/rowsum"
@@ -248,20 +247,22 @@ func requireSameRows(t *testing.T, want, got []string) {
 // dirFile is an output file as read back.
 type dirFile struct {
 	name  string
+	data  []byte // decompressed
 	lines []string
 }
 
 var outputName = regexp.MustCompile(`^[a-z_]+-(\d{6})\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
 
 // readDir reads every output file of dir, in name order, decompressed. It
-// fails on a file that is neither an output file nor the manifest.
+// fails on a file that is neither an output file, the manifest nor the
+// directory's lock file.
 func readDir(t *testing.T, dir string) []dirFile {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	var out []dirFile
 	for _, e := range entries {
-		if e.Name() == output.ManifestName {
+		if e.Name() == output.ManifestName || e.Name() == output.LockName {
 			continue
 		}
 		require.Regexp(t, outputName, e.Name(), "unexpected file in the output directory")
@@ -280,7 +281,7 @@ func readDir(t *testing.T, dir string) []dirFile {
 			zr.Close()
 			require.NoError(t, err, e.Name())
 		}
-		out = append(out, dirFile{name: e.Name(), lines: splitLines(data)})
+		out = append(out, dirFile{name: e.Name(), lines: splitLines(data), data: data})
 	}
 	return out
 }
@@ -326,13 +327,40 @@ func requireManifest(t *testing.T, dir string, rows int64, files []dirFile) outp
 	return m
 }
 
-// loadCheckpoint reads a checkpoint, nil while it does not exist yet.
-func loadCheckpoint(path string) *checkpoint.State {
-	st, err := checkpoint.Load(path)
+// ckptView is what the tests read of a checkpoint.
+type ckptView struct {
+	cp    *scanner.Checkpoint
+	rows  int64
+	done  []int         // ids of the subranges done
+	files []output.File // the output files committed
+	plan  string        // the plan's fingerprint
+}
+
+// loadCheckpoint reads a checkpoint file (without taking its lock: the
+// process under test holds it), nil while it does not exist yet.
+func loadCheckpoint(path string) *ckptView {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	return st
+	cp := &scanner.Checkpoint{}
+	if err := cp.UnmarshalJSON(data); err != nil {
+		return nil
+	}
+	v := &ckptView{cp: cp, rows: cp.Rows(), plan: cp.PlanFingerprint()}
+	for _, p := range cp.Progress() {
+		if p.Done {
+			v.done = append(v.done, p.ID)
+		}
+	}
+	var st struct{ Files []output.File }
+	if state := cp.SinkState(); state != nil {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return nil
+		}
+	}
+	v.files = st.Files
+	return v
 }
 
 // waitFor polls cond until it holds, failing the test after timeout or when
@@ -372,6 +400,12 @@ func startProc(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	bin, err := simproc.Binary()
 	require.NoError(t, err)
+	return startBin(t, bin, env, args...)
+}
+
+// startBin runs binary bin with args as startProc does.
+func startBin(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	p.cmd.Env = append(os.Environ(), env...)

@@ -4,21 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/ringscan/ringscan/internal/observe"
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // newLogger builds the zap logger of --log-level and --log-format.
 func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 	return observe.NewLogger(level, format, w)
 }
-
-// combine merges hooks.
-func combine(h ...worker.Hooks) worker.Hooks { return worker.Combine(h...) }
 
 // observer runs a job's progress display, metrics endpoint and report.
 type observer struct {
@@ -36,13 +34,16 @@ type observer struct {
 // endpoint (with --metrics-addr).
 func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) {
 	o := &observer{j: j, stderr: stderr, done: make(chan struct{})}
-	for _, c := range j.from {
-		if c.Done {
-			o.skipped++
+	prior := observe.Prior{Cursors: map[int]scanner.Cursor{}}
+	if j.prior != nil {
+		prior.Rows = j.prior.Rows()
+		for _, p := range j.prior.Progress() {
+			prior.Cursors[p.ID] = p.Cursor
+			if p.Done && p.Parent < 0 {
+				o.skipped++
+			}
 		}
 	}
-	prior := observe.Prior{Cursors: j.from}
-	prior.Rows, _, _ = j.state.Snapshot()
 	o.tracker = observe.NewTracker(j.plan.Subranges, prior)
 	pctx, cancel := context.WithCancel(ctx)
 	o.cancel = cancel
@@ -54,11 +55,8 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 			return nil, err
 		}
 		m.SetRanges(len(j.plan.Subranges), o.skipped)
-		srv, err := observe.ListenMetrics(j.flags.metricsAddr, reg)
-		if err != nil {
-			cancel()
-			return nil, fmt.Errorf("invalid --metrics-addr: %w", err)
-		}
+		srv := observe.ServeMetrics(j.metricsLn, reg)
+		j.metricsLn = nil // the server closes it
 		o.metrics = m
 		o.serveErr = make(chan error, 1)
 		go func() { o.serveErr <- srv.Serve(pctx) }()
@@ -72,12 +70,12 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 	return o, nil
 }
 
-func (o *observer) hooks() worker.Hooks {
-	h := []worker.Hooks{o.tracker.Hooks(), observe.LogHooks(o.j.log)}
+func (o *observer) hooks() []scanner.Hooks {
+	h := []scanner.Hooks{o.tracker.Hooks(), observe.LogHooks(o.j.log)}
 	if o.metrics != nil {
 		h = append(h, o.metrics.Hooks())
 	}
-	return worker.Combine(h...)
+	return h
 }
 
 // stop ends the progress display and the metrics endpoint.
@@ -90,19 +88,24 @@ func (o *observer) stop() {
 }
 
 // finish writes the report and, unless quiet, the summary.
-func (o *observer) finish(st worker.Stats, total int64, runErr error, where string) {
+func (o *observer) finish(st scanner.Stats, total int64, runErr error, where string) {
 	j := o.j
+	started := time.Now().Add(-st.Elapsed)
+	if j.prior != nil {
+		started = j.prior.Started()
+	}
+	cfg := j.sc.Config()
 	if j.flags.report != "" {
-		meta := observe.ReportMeta{Keyspace: j.state.Identity.Keyspace, Table: j.state.Identity.Table,
-			Started: j.state.Started, Plan: j.state.Identity.Plan, Err: runErr}
+		meta := observe.ReportMeta{Keyspace: cfg.Keyspace, Table: cfg.Table,
+			Started: started, Plan: j.plan.Full.Fingerprint(), Err: runErr}
 		if err := observe.WriteReport(j.flags.report, st, meta); err != nil {
 			j.log.Error("report not written", zap.Error(err))
 			fmt.Fprintf(o.stderr, "ringscan: report not written: %v\n", err)
 		}
 	}
 	if !j.flags.quiet {
-		_ = observe.WriteSummary(o.stderr, st, observe.SummaryInfo{Keyspace: j.state.Identity.Keyspace,
-			Table: j.state.Identity.Table, Skipped: o.skipped, PriorRows: total - st.Rows})
+		_ = observe.WriteSummary(o.stderr, st, observe.SummaryInfo{Keyspace: cfg.Keyspace,
+			Table: cfg.Table, Skipped: o.skipped, PriorRows: total - st.Rows})
 		if where != "" {
 			fmt.Fprintf(o.stderr, "  output    %s\n", where)
 		}

@@ -42,8 +42,7 @@ func TestProcesses(t *testing.T) {
 			if st == nil {
 				return false
 			}
-			rows, done, _ := st.Snapshot()
-			return rows > min && rows < total && len(done) > 0
+			return st.rows > min && st.rows < total && len(st.done) > 0
 		})
 	}
 	// requireResumedScan checks a resumed scan's output: every row once,
@@ -60,8 +59,7 @@ func TestProcesses(t *testing.T) {
 		requireManifest(t, out, total, files)
 		st := loadCheckpoint(ckpt)
 		require.NotNil(t, st)
-		rows, _, _ := st.Snapshot()
-		assert.Equal(t, total, rows, "final checkpoint")
+		assert.Equal(t, total, st.rows, "final checkpoint")
 	}
 
 	t.Run("scan killed and resumed", func(t *testing.T) {
@@ -116,11 +114,12 @@ func TestProcesses(t *testing.T) {
 			r := p.wait(t)
 			require.Equal(t, cli.ExitInterrupted, r.code, r.stderr)
 			assert.Regexp(t, `^ringscan: interrupted: `, r.stderr)
+			assert.Contains(t, r.stderr, "checkpoint saved to "+ckpt+"; rerun the same command with --resume", "how to go on")
 			// The checkpoint written on the way out accounts for exactly
 			// what the files hold.
 			st := loadCheckpoint(ckpt)
 			require.NotNil(t, st)
-			rows, _, files := st.Snapshot()
+			rows, files := st.rows, st.files
 			require.Less(t, rows, total)
 			var inFiles int64
 			for _, f := range files {

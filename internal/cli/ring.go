@@ -67,7 +67,7 @@ size estimate (from system.size_estimates). The plan honours --splits,
 			if err != nil {
 				return badInput(err)
 			}
-			s, err := cf.session(log)
+			s, err := cf.session(cmd.Context(), log)
 			if err != nil {
 				return badInput(err)
 			}

@@ -7,19 +7,16 @@ import (
 	"io"
 	"net"
 	"os"
-	"slices"
-	"sync"
+	"path/filepath"
+	"strings"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"github.com/ringscan/ringscan/internal/checkpoint"
-	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
-	"github.com/ringscan/ringscan/worker"
 )
 
 // jobFlags are the flags of commands that run a scan (scan, count).
@@ -36,11 +33,11 @@ type jobFlags struct {
 
 func (f *jobFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file, atomically, every --checkpoint-every and on SIGINT/SIGTERM")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600, locked while the scan runs), every --checkpoint-every and when the scan ends")
 	fs.BoolVar(&f.resume, "resume", false, "continue the scan recorded in --checkpoint")
-	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", 5*time.Second, "how often the checkpoint is saved")
+	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", scanner.DefaultCheckpointEvery, "how often the checkpoint is saved")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
-	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file")
+	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "log format: json or console")
@@ -53,9 +50,6 @@ func (f *jobFlags) validate() error {
 	if f.checkpointEvery <= 0 {
 		return fmt.Errorf("invalid --checkpoint-every %v: want a positive duration such as 5s", f.checkpointEvery)
 	}
-	// A malformed --metrics-addr fails here, before the output directory
-	// and the checkpoint are created; one already in use fails when the
-	// endpoint starts.
 	if f.metricsAddr != "" {
 		if _, port, err := net.SplitHostPort(f.metricsAddr); err != nil || port == "" {
 			return fmt.Errorf("invalid --metrics-addr %q: want host:port or :port, e.g. :9100 or 127.0.0.1:9100", f.metricsAddr)
@@ -64,9 +58,69 @@ func (f *jobFlags) validate() error {
 	return nil
 }
 
-// committer is a sink whose writes can be made durable at a checkpoint.
-type committer interface {
-	Commit() ([]checkpoint.File, error)
+// checkPaths refuses files that collide: two flags naming the same file
+// (the checkpoint's lock file included), or a file inside the output
+// directory, which ringscan owns. files maps a flag to its path; "" is
+// skipped.
+func checkPaths(out string, files [][2]string) error {
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return filepath.Clean(p)
+		}
+		// Resolve symbolic links in the part of the path that exists.
+		dir, base := filepath.Split(a)
+		if d, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(d, base)
+		}
+		return a
+	}
+	seen := map[string]string{}
+	var errs []error
+	claim := func(flag, path string) {
+		if prev, ok := seen[path]; ok {
+			errs = append(errs, fmt.Errorf("%s and %s name the same file %s: give each its own path", prev, flag, path))
+			return
+		}
+		seen[path] = flag
+	}
+	outAbs := ""
+	if out != "" && out != "-" {
+		outAbs = abs(out)
+	}
+	for _, f := range files {
+		flag, path := f[0], f[1]
+		if path == "" {
+			continue
+		}
+		p := abs(path)
+		claim(flag, p)
+		if flag == "--checkpoint" {
+			claim("--checkpoint's lock file", p+".lock")
+		}
+		if outAbs != "" && (p == outAbs || strings.HasPrefix(p, outAbs+string(filepath.Separator))) {
+			errs = append(errs, fmt.Errorf("%s %s is inside --out %s: keep it outside the output directory, which ringscan owns", flag, path, out))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// probeReport fails at start, with a clear message, when --report cannot
+// be written: the directory must exist and be writable, and an existing
+// report must be a regular file.
+func probeReport(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("invalid --report %s: not a regular file", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".ringscan-probe-*")
+	if err != nil {
+		return fmt.Errorf("invalid --report %s: its directory is not writable: %w", path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // job is one scan run by a command.
@@ -75,24 +129,68 @@ type job struct {
 	flags  jobFlags
 	log    *zap.Logger
 	stderr io.Writer
+	runID  string
 
-	session *gocql.Session
-	sc      *scanner.Scanner
-	plan    *scanner.Plan
-	state   *checkpoint.State
-	from    map[int]worker.Cursor
+	metricsLn net.Listener        // bound at start, served by the observer
+	store     *scanner.FileStore  // nil without --checkpoint
+	prior     *scanner.Checkpoint // the checkpoint resumed; nil for a new scan
+	session   *gocql.Session
+	sc        *scanner.Scanner
+	plan      *scanner.Plan
 }
 
-// open connects, plans the scan and loads or starts the checkpoint. output
-// names the sink kind for the checkpoint identity. project, if set, chooses
-// the columns from the plan (count reads the partition key only).
-func (j *job) open(ctx context.Context, cfg scanner.Config, output string, project func(*scanner.Plan) []string) error {
-	s, err := j.conn.session(j.log)
+func newJob(cf connFlags, jf jobFlags, log *zap.Logger, stderr io.Writer) *job {
+	return &job{conn: cf, flags: jf, log: log, stderr: stderr, runID: scanner.NewRunID()}
+}
+
+// start takes, before anything is created or deleted, everything that may
+// refuse the run: the metrics address, the report path, and the
+// checkpoint, locked for the run, whose existence must match --resume.
+func (j *job) start(ctx context.Context) error {
+	if err := probeReport(j.flags.report); err != nil {
+		return badInput(err)
+	}
+	if j.flags.metricsAddr != "" {
+		ln, err := net.Listen("tcp", j.flags.metricsAddr)
+		if err != nil {
+			return badInput(fmt.Errorf("invalid --metrics-addr %s: %w", j.flags.metricsAddr, err))
+		}
+		j.metricsLn = ln
+	}
+	if j.flags.checkpoint == "" {
+		return nil
+	}
+	store, err := scanner.OpenFileStore(j.flags.checkpoint)
 	if err != nil {
+		return badInput(fmt.Errorf("cannot use --checkpoint %s: %w", j.flags.checkpoint, err))
+	}
+	j.store = store
+	cp, err := scanner.LoadCheckpoint(ctx, store)
+	switch {
+	case err == nil && !j.flags.resume:
+		return badInput(fmt.Errorf("checkpoint %s already exists: use --resume to continue it, or remove it to start over", j.flags.checkpoint))
+	case errors.Is(err, scanner.ErrNoCheckpoint) && j.flags.resume:
+		return badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
+	case errors.Is(err, scanner.ErrNoCheckpoint):
+	case err != nil:
+		return badInput(fmt.Errorf("cannot resume from %s: %w", j.flags.checkpoint, err))
+	}
+	j.prior = cp
+	return nil
+}
+
+// connect connects to the cluster and plans the scan; project, if set,
+// chooses the columns from the plan (count reads the partition key only).
+func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*scanner.Plan) []string) error {
+	s, err := j.conn.session(ctx, j.log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted while connecting: %w", context.Cause(ctx))}
+		}
 		return badInput(err)
 	}
 	j.session = s
-	j.sc, err = scanner.New(s, cfg, scanner.WithLogger(j.log))
+	j.sc, err = scanner.New(s, cfg, scanner.WithLogger(j.log), scanner.WithRunID(j.runID))
 	if err != nil {
 		return badInput(err)
 	}
@@ -104,31 +202,6 @@ func (j *job) open(ctx context.Context, cfg scanner.Config, output string, proje
 			return badInput(err)
 		}
 	}
-	id := checkpoint.Identity{Keyspace: cfg.Keyspace, Table: cfg.Table, Columns: columnNames(j.plan.Columns),
-		Plan: j.plan.Full.Fingerprint(), Shard: checkpoint.ShardString(cfg.Shard, cfg.Shards), Output: output}
-	if j.flags.resume {
-		st, err := checkpoint.Load(j.flags.checkpoint)
-		if err != nil {
-			return badInput(fmt.Errorf("cannot resume: %w", err))
-		}
-		if err := st.Check(id); err != nil {
-			return badInput(fmt.Errorf("cannot resume from %s: %w", j.flags.checkpoint, err))
-		}
-		if j.from, err = st.Cursors(j.plan.Ring.Partitioner()); err != nil {
-			return badInput(fmt.Errorf("cannot resume: %w", err))
-		}
-		j.state = st
-		return j.addPieces()
-	}
-	j.state = checkpoint.New(id)
-	if j.flags.checkpoint != "" {
-		if _, err := os.Stat(j.flags.checkpoint); err == nil {
-			return badInput(fmt.Errorf("checkpoint %s already exists: use --resume to continue it, or remove it to start over", j.flags.checkpoint))
-		}
-		if err := j.state.Save(j.flags.checkpoint); err != nil {
-			return badInput(fmt.Errorf("cannot write --checkpoint: %w", err))
-		}
-	}
 	return nil
 }
 
@@ -136,79 +209,12 @@ func (j *job) close() {
 	if j.session != nil {
 		j.session.Close()
 	}
-}
-
-// checkpointHooks records every page the sink took and saves the checkpoint
-// every --checkpoint-every, after committing the output. It runs on the
-// pool's writer goroutine, between two sink writes, so the cursors saved
-// match exactly the rows committed.
-func (j *job) checkpointHooks(c committer) (worker.Hooks, func() error) {
-	var mu sync.Mutex
-	last := time.Now()
-	var saveErr error
-	save := func() error {
-		if j.flags.checkpoint == "" {
-			return nil
-		}
-		if c != nil {
-			files, err := c.Commit()
-			if err != nil {
-				return err
-			}
-			j.state.SetFiles(files)
-		}
-		return j.state.Save(j.flags.checkpoint)
+	if j.store != nil {
+		_ = j.store.Close()
 	}
-	hooks := worker.Hooks{RangeSplit: j.state.Split, PageWritten: func(id int, cur worker.Cursor, rows int) {
-		j.state.Update(id, cur, rows)
-		mu.Lock()
-		defer mu.Unlock()
-		if j.flags.checkpoint == "" || time.Since(last) < j.flags.checkpointEvery || saveErr != nil {
-			return
-		}
-		last = time.Now()
-		if err := save(); err != nil {
-			saveErr = err
-			j.log.Error("checkpoint not saved", zap.Error(err))
-		}
-	}}
-	final := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		if saveErr != nil {
-			return saveErr
-		}
-		return save()
+	if j.metricsLn != nil {
+		_ = j.metricsLn.Close() // served and closed by the observer, or never served
 	}
-	return hooks, final
-}
-
-// addPieces adds to the plan the subranges that earlier runs split off
-// running ones, with the replicas of the planned subrange they came from.
-func (j *job) addPieces() error {
-	pieces, err := j.state.Pieces(j.plan.Ring.Partitioner())
-	if err != nil {
-		return badInput(fmt.Errorf("cannot resume: %w", err))
-	}
-	if len(pieces) == 0 {
-		return nil
-	}
-	planned := map[int]ring.Subrange{}
-	for _, sr := range j.plan.Subranges {
-		planned[sr.ID] = sr
-	}
-	p := *j.plan
-	p.Subranges = slices.Clone(p.Subranges)
-	for _, pc := range pieces {
-		root, ok := planned[j.state.Root(pc.ID)]
-		if !ok {
-			return badInput(fmt.Errorf("cannot resume: checkpoint range %d was split off range %d, which is not in this plan", pc.ID, j.state.Root(pc.ID)))
-		}
-		p.Subranges = append(p.Subranges, ring.Subrange{ID: pc.ID, Range: pc.Range, Vnode: root.Vnode,
-			Replicas: root.Replicas, Share: pc.Range.Share()})
-	}
-	j.plan = &p
-	return nil
 }
 
 // scanResult is what a job's run read: the statistics of this run, the
@@ -216,47 +222,72 @@ func (j *job) addPieces() error {
 // observer whose summary the caller writes.
 type scanResult struct {
 	obs   *observer
-	stats worker.Stats
+	stats scanner.Stats
 	total int64
 	err   error
 }
 
-// run reads the plan into sk with the checkpoint hooks (committing c, if
-// any, at each save) and the progress display, then saves the checkpoint
-// a last time; a failed final save is the result's error when the scan
-// itself succeeded. The returned error is about starting the run.
-func (j *job) run(ctx context.Context, sk sink.Sink, c committer) (scanResult, error) {
-	hooks, saveFinal := j.checkpointHooks(c)
+// run reads the plan into sk, with the checkpoint store (if any), the
+// progress display and metrics. The returned error is about starting the
+// observers; the scan's own is the result's.
+func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (scanResult, error) {
 	obs, err := j.observe(ctx, j.stderr)
 	if err != nil {
+		_ = sk.Close(ctx)
 		return scanResult{}, badInput(err)
 	}
-	res := scanResult{obs: obs}
-	res.stats, res.err = j.sc.RunPlan(ctx, j.plan, j.from, sk, scanner.WithHooks(combine(hooks, obs.hooks())))
-	obs.stop()
-	if err := saveFinal(); err != nil {
-		j.log.Error("final checkpoint not saved", zap.Error(err))
-		if res.err == nil {
-			res.err = fmt.Errorf("final checkpoint: %w", err)
-		}
+	opts := []scanner.Option{}
+	for _, h := range append(obs.hooks(), extra...) {
+		opts = append(opts, scanner.WithHooks(h))
 	}
-	res.total, _, _ = j.state.Snapshot()
+	if j.store != nil {
+		opts = append(opts, scanner.WithCheckpoint(j.store))
+	}
+	res := scanResult{obs: obs}
+	res.stats, res.err = j.sc.RunPlan(ctx, j.plan, sk, opts...)
+	obs.stop()
+	if errors.Is(res.err, scanner.ErrCannotResume) {
+		res.err = fmt.Errorf("%w from %s: %s", scanner.ErrCannotResume, j.flags.checkpoint,
+			strings.TrimPrefix(res.err.Error(), scanner.ErrCannotResume.Error()+": "))
+	}
+	res.total = res.stats.Rows
+	if j.prior != nil {
+		res.total += j.prior.Rows()
+	}
 	return res, nil
 }
 
-// exitFor maps a scan's error to an exit error.
-func exitFor(ctx context.Context, err error) error {
+// exitFor maps a scan's error to an exit error; hint tells an interrupted
+// user how to go on.
+func exitFor(ctx context.Context, err error, hint string) error {
 	if err == nil {
 		return nil
 	}
-	var partial *worker.PartialError
+	var partial *scanner.PartialError
 	switch {
+	case errors.Is(err, scanner.ErrCannotResume):
+		return badInput(err)
 	case ctx.Err() != nil:
-		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: %w", context.Cause(ctx))}
+		msg := fmt.Sprintf("interrupted: %v", context.Cause(ctx))
+		if hint != "" {
+			msg += "; " + hint
+		}
+		return &exitError{code: ExitInterrupted, err: errors.New(msg)}
 	case errors.As(err, &partial):
 		return &exitError{code: ExitPartial, err: err}
 	}
 	return &exitError{code: ExitAborted, err: fmt.Errorf("scan aborted: %w", err)}
+}
+
+// resumeHint says how to continue an interrupted scan.
+func (j *job) resumeHint(out string) string {
+	switch {
+	case j.store != nil:
+		return fmt.Sprintf("checkpoint saved to %s; rerun the same command with --resume to continue", j.flags.checkpoint)
+	case out != "" && out != "-":
+		return fmt.Sprintf("no checkpoint: %s holds partial files; rerun with --overwrite (and --checkpoint to be able to resume)", out)
+	}
+	return ""
 }
 
 // columnNames lists the names of columns.

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ringscan/ringscan/internal/crashpoint"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -81,6 +83,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if err := jf.validate(); err != nil {
 		return badInput(err)
 	}
+	cfg.CheckpointEvery = jf.checkpointEvery
 	if err := output.ValidateFormat(sf.format, sf.compress); err != nil {
 		return badInput(err)
 	}
@@ -94,6 +97,8 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		errs = append(errs, errors.New("--max-rows-per-file needs --out DIR"))
 	case sf.out == "-" && sf.format == output.FormatParquet:
 		errs = append(errs, errors.New("--format parquet needs --out DIR: Parquet files are not streamable"))
+	case sf.out == "-" && sf.overwrite:
+		errs = append(errs, errors.New("--overwrite needs --out DIR"))
 	case jf.resume && sf.overwrite:
 		errs = append(errs, errors.New("--resume and --overwrite contradict each other"))
 	}
@@ -105,63 +110,68 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 			errs = append(errs, fmt.Errorf("invalid --csv-null %q: want text that needs no CSV quotes (no comma, '\"', line break or leading space)", sf.csvNull))
 		}
 	}
-	if len(errs) > 0 {
-		return badInput(errors.Join(errs...))
+	errs = append(errs, checkPaths(sf.out, [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}))
+	if err := errors.Join(errs...); err != nil {
+		return badInput(err)
 	}
 	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
 	if err != nil {
 		return badInput(err)
 	}
 	defer func() { _ = log.Sync() }()
-	if sf.out != "-" && !jf.resume {
-		if err := output.Prepare(sf.out, cfg.Table, sf.format, sf.compress, sf.overwrite); err != nil {
-			return badInput(err)
-		}
-	}
-	if sf.out != "-" && jf.resume {
-		if err := os.MkdirAll(sf.out, 0o755); err != nil {
-			return badInput(fmt.Errorf("output directory %s cannot be created: %w", sf.out, err))
-		}
-	}
-	j := &job{conn: *cf, flags: *jf, log: log, stderr: stderr}
+	j := newJob(*cf, *jf, log, stderr)
 	defer j.close()
-	if err := j.open(ctx, cfg, outputKind(sf.format, sf.compress), nil); err != nil {
+	if err := j.start(ctx); err != nil {
 		return err
 	}
-	enc := encoderFunc(sf.format, sf)
-	var sk sink.Sink
 	var dir *output.Dir
-	if sf.out == "-" {
+	if sf.out != "-" {
+		// Locked before anything in it is touched; emptied (--overwrite)
+		// only once the cluster and the table are known to be there.
+		dir, err = output.Open(output.Config{Dir: sf.out, Prefix: cfg.Table, Format: sf.format, Compress: sf.compress,
+			MaxRowsPerFile: sf.maxRows, Encoder: encoderFunc(sf.format, sf), Options: sf.options()})
+		if err != nil {
+			return badInput(err)
+		}
+		defer dir.Unlock()
+	}
+	if err := j.connect(ctx, cfg, nil); err != nil {
+		return err
+	}
+	var sk sink.Sink
+	if dir != nil {
+		dir.SetColumns(j.plan.Columns)
+		if !jf.resume {
+			if err := dir.Prepare(sf.overwrite); err != nil {
+				return badInput(err)
+			}
+		}
+		sk = dir
+	} else {
 		bw := bufio.NewWriterSize(stdout, 256<<10)
-		e, err := enc(bw, true, j.plan.Columns)
+		e, err := encoderFunc(sf.format, sf)(bw, true, j.plan.Columns)
 		if err != nil {
 			return badInput(err)
 		}
 		sk = flushOnClose{Sink: e, w: bw}
-	} else {
-		var resumeFiles = j.state.Files
-		if !jf.resume {
-			resumeFiles = nil
-		}
-		dir, err = output.Open(output.Config{Dir: sf.out, Prefix: cfg.Table, Format: sf.format, Compress: sf.compress,
-			MaxRowsPerFile: sf.maxRows, Encoder: enc, Columns: j.plan.Columns}, resumeFiles)
-		if err != nil {
-			return badInput(err)
-		}
-		sk = dir
 	}
-	var c committer
-	if dir != nil {
-		c = dir
-	}
-	res, err := j.run(ctx, sk, c)
+	res, err := j.run(ctx, sk)
 	if err != nil {
 		return err
 	}
 	runErr := res.err
 	if runErr == nil && dir != nil {
+		crashpoint.Hit(crashpoint.BeforeManifest)
+		shard := "0/1"
+		if cfg.Shards > 1 {
+			shard = fmt.Sprintf("%d/%d", cfg.Shard, cfg.Shards)
+		}
+		started := time.Time{}
+		if j.prior != nil {
+			started = j.prior.Started()
+		}
 		if err := dir.WriteManifest(output.Manifest{Keyspace: cfg.Keyspace, Table: cfg.Table,
-			Columns: columnNames(j.plan.Columns), Shard: j.state.Identity.Shard, Started: j.state.Started}); err != nil {
+			Columns: columnNames(j.plan.Columns), Shard: shard, Started: started}); err != nil {
 			runErr = fmt.Errorf("write manifest: %w", err)
 		}
 	}
@@ -171,15 +181,16 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		where = abs
 	}
 	res.obs.finish(res.stats, res.total, runErr, where)
-	return exitFor(ctx, runErr)
+	return exitFor(ctx, runErr, j.resumeHint(sf.out))
 }
 
-// outputKind names the sink for checkpoint identities.
-func outputKind(format, compress string) string {
-	if compress == "" || compress == output.CompressNone {
-		return format
+// options are the settings of the output that shape its bytes, for the
+// checkpoint: a resume with other values is refused.
+func (sf *scanFlags) options() map[string]string {
+	if sf.format != output.FormatCSV {
+		return nil
 	}
-	return format + "+" + compress
+	return map[string]string{"--csv-null": sf.csvNull, "--csv-no-header": strconv.FormatBool(sf.csvNoHeader)}
 }
 
 // flushOnClose flushes a buffered writer when the encoder closes.

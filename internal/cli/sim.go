@@ -39,6 +39,9 @@ type simFlags struct {
 	tombFail    int
 	slowNodes   int
 	slowFactor  float64
+	release     string
+	estRefresh  time.Duration
+	estSkew     string
 }
 
 func (f *simFlags) register(cmd *cobra.Command) {
@@ -66,6 +69,9 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.tombFail, "tombstone-failure-threshold", 0, "cassandra mode: tombstones one read may count before it fails with ReadFailure (default 100000)")
 	fs.IntVar(&f.slowNodes, "slow-nodes", 0, "make the first N nodes slow: their --latency and --jitter are multiplied by --slow-factor")
 	fs.Float64Var(&f.slowFactor, "slow-factor", 3, "latency multiplier of the --slow-nodes")
+	fs.DurationVar(&f.estRefresh, "size-estimates-refresh", 0, "refresh system.size_estimates every interval, e.g. 5m as Cassandra does (0: exact, computed when read)")
+	fs.StringVar(&f.estSkew, "size-estimates-skew", "", "multiply each node's size estimates by a factor, comma separated in node order, e.g. 10,1,0.1")
+	fs.StringVar(&f.release, "release-version", "4.1.3", "Cassandra release to report and follow: 4.1.x or 4.0.x (system.peers_v2, DESCRIBE) or 3.11.x (neither)")
 }
 
 // parseFaults parses kind:rate and kind@N items.
@@ -110,7 +116,7 @@ func parseFaults(s string) ([]cqlsim.Fault, error) {
 func (f *simFlags) config() (cqlsim.Config, error) {
 	cfg := cqlsim.Config{
 		Nodes: f.nodes, Address: f.address, Port: f.port, VNodes: f.vnodes, Seed: f.seed,
-		Partitioner: f.partitioner, Username: f.username,
+		Partitioner: f.partitioner, Username: f.username, ReleaseVersion: f.release,
 		Latency: cqlsim.Latency{Fixed: f.latency, Jitter: f.jitter, NonReplica: f.nonReplica},
 	}
 	if f.port == 0 {
@@ -125,6 +131,19 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 			return cfg, fmt.Errorf("invalid --dcs: %w", err)
 		}
 		cfg.DCs = dcs
+	}
+	if f.estRefresh < 0 {
+		return cfg, fmt.Errorf("invalid --size-estimates-refresh %v: want a positive interval such as 5m, or 0", f.estRefresh)
+	}
+	cfg.SizeEstimates.Refresh = f.estRefresh
+	if strings.TrimSpace(f.estSkew) != "" {
+		for _, item := range strings.Split(f.estSkew, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(item), 64)
+			if err != nil || v <= 0 {
+				return cfg, fmt.Errorf("invalid --size-estimates-skew item %q: want positive factors in node order, e.g. 10,1,0.1", item)
+			}
+			cfg.SizeEstimates.Skew = append(cfg.SizeEstimates.Skew, v)
+		}
 	}
 	faults, err := parseFaults(f.faults)
 	if err != nil {

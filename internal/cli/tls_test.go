@@ -91,7 +91,8 @@ func TestTLS(t *testing.T) {
 	t.Parallel()
 	good := newCerts(t, "ringscan-test")
 	other := newCerts(t, "someone-else")
-	s := startSim(t, cqlsim.Config{Nodes: 3, TLS: &tls.Config{
+	// On the addresses the certificates name, whatever RINGSCAN_SIM_ADDRESS says.
+	s := startSim(t, cqlsim.Config{Nodes: 3, Address: "127.0.0.1", TLS: &tls.Config{
 		Certificates: []tls.Certificate{good.serverTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: good.pool,
 	}}, cqlsim.DemoConfig{Rows: 2000})
 	total := strconv.FormatInt(s.info.Rows, 10)

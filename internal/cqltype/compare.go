@@ -218,31 +218,27 @@ func reorderTimestamp(msb uint64) uint64 {
 // maps entry by entry (key, then value).
 func compareCollection(t Type, a, b []byte, depth int) int {
 	elems := elemTypes(t)
-	na, a, _ := readCollectionSize(t, a)
-	nb, b, _ := readCollectionSize(t, b)
-	for range min(na, nb) {
+	ia, _ := ReadCollection(&t, a)
+	ib, _ := ReadCollection(&t, b)
+	for range min(ia.Len(), ib.Len()) {
 		for _, et := range elems {
-			var ea, eb []byte
-			ea, a, _ = readValue(a)
-			eb, b, _ = readValue(b)
+			ea, _ := ia.Next()
+			eb, _ := ib.Next()
 			if c := compare(et, ea, eb, depth+1); c != 0 {
 				return c
 			}
 		}
 	}
-	return cmp.Compare(na, nb)
+	return cmp.Compare(ia.Len(), ib.Len())
 }
 
 // compareTuple compares valid tuples and UDTs field by field; null sorts
 // before any value and missing trailing fields equal nulls.
 func compareTuple(t Type, a, b []byte, depth int) int {
+	ia, ib := ReadFields(&t, a), ReadFields(&t, b)
 	for _, et := range t.Elems {
-		if len(a) == 0 || len(b) == 0 {
-			break
-		}
-		var ea, eb []byte
-		ea, a, _ = readValue(a)
-		eb, b, _ = readValue(b)
+		ea, _ := ia.Next()
+		eb, _ := ib.Next()
 		switch {
 		case ea == nil && eb == nil:
 			continue
@@ -253,21 +249,6 @@ func compareTuple(t Type, a, b []byte, depth int) int {
 		}
 		if c := compare(et, ea, eb, depth+1); c != 0 {
 			return c
-		}
-	}
-	// Whatever remains on one side is more fields: only non-null ones count.
-	for len(a) > 0 {
-		var e []byte
-		e, a, _ = readValue(a)
-		if e != nil {
-			return 1
-		}
-	}
-	for len(b) > 0 {
-		var e []byte
-		e, b, _ = readValue(b)
-		if e != nil {
-			return -1
 		}
 	}
 	return 0

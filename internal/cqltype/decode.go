@@ -32,6 +32,23 @@ func Decode(t Type, b []byte) (any, error) {
 	return decodeValid(t, b), nil
 }
 
+// IsNull reports whether v reads as null for a value of kind k: nil, or
+// the empty value of a type other than ascii, text, blob and custom, which
+// Cassandra's deserializers make null.
+func IsNull(k Kind, v []byte) bool {
+	if v == nil {
+		return true
+	}
+	if len(v) > 0 {
+		return false
+	}
+	switch k {
+	case Ascii, Varchar, Blob, Custom:
+		return false
+	}
+	return true
+}
+
 // decodeValid decodes a value that passed validate.
 func decodeValid(t Type, b []byte) any {
 	switch t.Kind {
@@ -71,39 +88,32 @@ func decodeValid(t Type, b []byte) any {
 	case KindDecimal:
 		return Decimal{Scale: int32(binary.BigEndian.Uint32(b)), Unscaled: varintToBig(b[4:])}
 	case KindDuration:
-		d, _ := decodeDuration(b)
+		d, _ := ReadDuration(b)
 		return d
 	case List, Set:
-		n, rest, _ := readCollectionSize(t, b)
-		out := make([]any, n)
+		it, _ := ReadCollection(&t, b)
+		out := make([]any, it.Len())
 		et := elemTypes(t)[0]
 		for i := range out {
-			var e []byte
-			e, rest, _ = readValue(rest)
+			e, _ := it.Next()
 			out[i] = decodeValid(et, e)
 		}
 		return out
 	case Map:
-		n, rest, _ := readCollectionSize(t, b)
-		out := make([]KV, n)
+		it, _ := ReadCollection(&t, b)
+		out := make([]KV, it.Len())
 		et := elemTypes(t)
 		for i := range out {
-			var k, v []byte
-			k, rest, _ = readValue(rest)
-			v, rest, _ = readValue(rest)
+			k, _ := it.Next()
+			v, _ := it.Next()
 			out[i] = KV{Key: decodeValid(et[0], k), Value: decodeValid(et[1], v)}
 		}
 		return out
 	case Tuple, UDT:
 		out := make([]any, len(t.Elems))
-		rest := b
+		it := ReadFields(&t, b)
 		for i, et := range t.Elems {
-			if len(rest) == 0 {
-				break
-			}
-			var e []byte
-			e, rest, _ = readValue(rest)
-			if e != nil {
+			if e, _ := it.Next(); e != nil {
 				out[i] = decodeValid(et, e)
 			}
 		}

@@ -1,6 +1,6 @@
-// Package cqltype is the CQL type system of cqlsim, the in-process
-// Cassandra-compatible server: types, their protocol v4 descriptions, and
-// values in their serialized (wire) form.
+// Package cqltype is the CQL type system that the scanner, the sinks and
+// cqlsim share: types, their protocol v4 descriptions, and values in their
+// serialized (wire) form.
 //
 // # Types
 //
@@ -33,6 +33,26 @@
 // Validate, Decode, Compare and ReadOption take untrusted input: they never
 // panic, bound their recursion by MaxDepth, and never allocate for a count
 // larger than the remaining input could hold.
+//
+// # One reader
+//
+// ReadCollection, ReadFields and ReadDuration are the only code in the
+// module that walks serialized lists, sets, maps, tuples, UDTs and
+// durations: Validate, Compare and Decode use them, and so do the JSON
+// Lines, CSV and Parquet encoders of the sink packages. Their errors carry
+// Cassandra's messages; the iterators copy nothing.
+//
+// # Text
+//
+// The Append functions and the AppendText methods write the text forms of
+// values, straight from the bytes and without allocating once the
+// destination has grown: uuids in 8-4-4-4-12 form, timestamps as RFC 3339
+// in UTC with milliseconds, dates as yyyy-mm-dd (years outside 0 to 9999
+// signed, as ISO 8601 and Java write them), times with nine fraction
+// digits, inet addresses, durations in Cassandra's unit form (1h30m),
+// varints and decimals in plain notation (Digits; a decimal that would
+// need more than MaxPlainZeros zeros gets an exponent). The String methods
+// of the value types are these appenders.
 //
 // # Go values
 //

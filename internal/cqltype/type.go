@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ringscan/ringscan/internal/cqlident"
 )
 
 // Kind is a CQL type as identified by a protocol v4 [option] id.
@@ -252,27 +254,13 @@ func (t Type) writeTo(sb *strings.Builder, depth int) {
 		}
 		sb.WriteByte('>')
 	case UDT:
-		sb.WriteString(quoteIdent(t.Name))
+		sb.WriteString(cqlident.Quote(t.Name))
 	default:
 		sb.WriteString(t.Kind.String())
 	}
 	if frozen {
 		sb.WriteByte('>')
 	}
-}
-
-// quoteIdent double-quotes a CQL identifier unless it is all lower-case
-// letters, digits and underscores starting with a letter.
-func quoteIdent(s string) string {
-	plain := s != ""
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		plain = c >= 'a' && c <= 'z' || c == '_' && i > 0 || c >= '0' && c <= '9' && i > 0
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // Parse parses CQL type text such as "int", "map<text, frozen<list<int>>>"

@@ -165,6 +165,8 @@ func TestOptionUDT(t *testing.T) {
 	assert.True(t, back.Equal(udt), "ReadOption = %#v", back)
 	assert.Equal(t, "frozen<addr>", FrozenOf(udt).String())
 	assert.Equal(t, `frozen<"Addr">`, FrozenOf(Type{Kind: UDT, Name: "Addr"}).String())
+	// A reserved keyword is quoted, as Cassandra writes it.
+	assert.Equal(t, `list<frozen<"select">>`, ListOf(FrozenOf(Type{Kind: UDT, Name: "select"})).String())
 }
 
 func TestReadOptionErrors(t *testing.T) {

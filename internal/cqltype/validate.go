@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 	"unicode/utf8"
 )
@@ -129,7 +128,7 @@ func validate(t Type, v []byte, depth int) error {
 			return invalidf("Valid BigDecimal must be at least 4 bytes")
 		}
 	case KindDuration:
-		_, err := decodeDuration(v)
+		_, err := ReadDuration(v)
 		return err
 	case List, Set:
 		return validateCollection(t, v, depth)
@@ -169,38 +168,17 @@ func elemTypes(t Type) []Type {
 	return out
 }
 
-// readCollectionSize reads the [int] element count of a v4 collection and
-// checks it against the input: every element takes at least 4 bytes.
-func readCollectionSize(t Type, v []byte) (int, []byte, error) {
-	name := t.Kind.String()
-	if len(v) < 4 {
-		return 0, nil, invalidf("Not enough bytes to read a %s", name)
-	}
-	n := int32(binary.BigEndian.Uint32(v))
-	v = v[4:]
-	per := 4 * len(elemTypes(t))
-	if n < 0 {
-		return 0, nil, invalidf("Negative %s size %d", name, n)
-	}
-	if int64(n) > int64(len(v)/per) {
-		return 0, nil, invalidf("Not enough bytes to read a %s", name)
-	}
-	return int(n), v, nil
-}
-
 func validateCollection(t Type, v []byte, depth int) error {
-	n, v, err := readCollectionSize(t, v)
+	it, err := ReadCollection(&t, v)
 	if err != nil {
 		return err
 	}
 	elems := elemTypes(t)
-	name := t.Kind.String()
-	for range n {
+	for range it.Len() {
 		for _, et := range elems {
-			var e []byte
-			e, v, err = readValue(v)
+			e, err := it.Next()
 			if err != nil {
-				return invalidf("Not enough bytes to read a %s", name)
+				return err
 			}
 			if e == nil {
 				return invalidf("null is not supported inside collections")
@@ -210,29 +188,16 @@ func validateCollection(t Type, v []byte, depth int) error {
 			}
 		}
 	}
-	if len(v) != 0 {
-		return invalidf("Unexpected extraneous bytes after %s value", name)
-	}
-	return nil
+	return it.End()
 }
 
 func validateTuple(t Type, v []byte, depth int) error {
-	what := "component"
-	if t.Kind == UDT {
-		what = "field"
-	}
-	for i, et := range t.Elems {
-		if len(v) == 0 {
-			break
-		}
-		if len(v) < 4 {
-			return invalidf("Not enough bytes to read size of %dth %s", i, what)
-		}
-		e, rest, err := readValue(v)
+	it := ReadFields(&t, v)
+	for _, et := range t.Elems {
+		e, err := it.Next()
 		if err != nil {
-			return invalidf("Not enough bytes to read %dth %s", i, what)
+			return err
 		}
-		v = rest
 		if e == nil {
 			continue
 		}
@@ -240,42 +205,5 @@ func validateTuple(t Type, v []byte, depth int) error {
 			return err
 		}
 	}
-	if len(v) != 0 {
-		if t.Kind == UDT {
-			return invalidf("Invalid remaining data after end of UDT value")
-		}
-		return invalidf("Invalid remaining data after end of tuple value")
-	}
-	return nil
-}
-
-// decodeDuration validates and decodes a duration: three zigzag vints of one
-// sign, months and days fitting 32 bits, and nothing after them.
-func decodeDuration(v []byte) (Duration, error) {
-	if len(v) < 3 {
-		return Duration{}, invalidf("Expected at least 3 bytes for a duration (%d)", len(v))
-	}
-	var vals [3]int64
-	for i := range vals {
-		x, n, ok := readVint(v)
-		if !ok {
-			return Duration{}, invalidf("Not enough bytes to read a duration")
-		}
-		vals[i] = x
-		v = v[n:]
-	}
-	months, days, nanos := vals[0], vals[1], vals[2]
-	if months < math.MinInt32 || months > math.MaxInt32 {
-		return Duration{}, invalidf("The duration months must be a 32 bits integer but was: %d", months)
-	}
-	if days < math.MinInt32 || days > math.MaxInt32 {
-		return Duration{}, invalidf("The duration days must be a 32 bits integer but was: %d", days)
-	}
-	if !(months >= 0 && days >= 0 && nanos >= 0 || months <= 0 && days <= 0 && nanos <= 0) {
-		return Duration{}, invalidf("The duration months, days and nanoseconds must be all of the same sign (%d, %d, %d)", months, days, nanos)
-	}
-	if len(v) != 0 {
-		return Duration{}, invalidf("Unexpected extraneous bytes after duration value")
-	}
-	return Duration{Months: int32(months), Days: int32(days), Nanos: nanos}, nil
+	return it.End()
 }

@@ -2,11 +2,9 @@ package cqltype
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 )
 
@@ -18,31 +16,12 @@ type Decimal struct {
 }
 
 // String returns the exact value in plain notation, as Java's
-// BigDecimal.toPlainString does: "1.25", "-0.005", "1200" for 12 with scale -2.
+// BigDecimal.toPlainString does: "1.25", "-0.005", "1200" for 12 with scale
+// -2; or with an exponent when plain notation would add more than
+// MaxPlainZeros zeros: "1E+101".
 func (d Decimal) String() string {
-	u := d.Unscaled
-	if u == nil {
-		u = new(big.Int)
-	}
-	digits := new(big.Int).Abs(u).String()
-	sign := ""
-	if u.Sign() < 0 {
-		sign = "-"
-	}
-	switch {
-	case d.Scale == 0:
-		return sign + digits
-	case d.Scale < 0:
-		if u.Sign() == 0 {
-			return "0"
-		}
-		return sign + digits + strings.Repeat("0", int(-int64(d.Scale)))
-	case int(d.Scale) >= len(digits):
-		return sign + "0." + strings.Repeat("0", int(d.Scale)-len(digits)) + digits
-	default:
-		i := len(digits) - int(d.Scale)
-		return sign + digits[:i] + "." + digits[i:]
-	}
+	b, _ := d.AppendText(nil)
+	return string(b)
 }
 
 // KV is one entry of a map value.
@@ -56,16 +35,7 @@ type UUID [16]byte
 // String returns u in the canonical 8-4-4-4-12 lower-case hex form.
 func (u UUID) String() string {
 	var buf [36]byte
-	hex.Encode(buf[0:8], u[0:4])
-	buf[8] = '-'
-	hex.Encode(buf[9:13], u[4:6])
-	buf[13] = '-'
-	hex.Encode(buf[14:18], u[6:8])
-	buf[18] = '-'
-	hex.Encode(buf[19:23], u[8:10])
-	buf[23] = '-'
-	hex.Encode(buf[24:], u[10:])
-	return string(buf[:])
+	return string(appendUUID(buf[:0], u[:]))
 }
 
 // Version returns the UUID version, the high nibble of byte 6.
@@ -115,8 +85,12 @@ func (d Date) Time() time.Time {
 	return time.Unix(int64(d)*86400, 0).UTC()
 }
 
-// String returns d as yyyy-mm-dd.
-func (d Date) String() string { return d.Time().Format("2006-01-02") }
+// String returns d as yyyy-mm-dd; see Date.AppendText for years outside
+// 0 to 9999.
+func (d Date) String() string {
+	b, _ := d.AppendText(nil)
+	return string(b)
+}
 
 // DateOf returns the date of t in t's location. Dates outside the range of
 // Date wrap around.
@@ -137,43 +111,8 @@ type Duration struct {
 
 // String returns d in Cassandra's unit form, such as "1mo2d3h" or "-5ns".
 func (d Duration) String() string {
-	if d.Months == 0 && d.Days == 0 && d.Nanos == 0 {
-		return "0s"
-	}
-	var sb strings.Builder
-	neg := d.Months < 0 || d.Days < 0 || d.Nanos < 0
-	if neg {
-		sb.WriteByte('-')
-	}
-	abs := func(v int64) uint64 {
-		if v < 0 {
-			return uint64(-v)
-		}
-		return uint64(v)
-	}
-	months, days, nanos := abs(int64(d.Months)), abs(int64(d.Days)), abs(d.Nanos)
-	unit := func(v uint64, name string) {
-		if v > 0 {
-			fmt.Fprintf(&sb, "%d%s", v, name)
-		}
-	}
-	unit(months/12, "y")
-	unit(months%12, "mo")
-	unit(days, "d")
-	const (
-		us = 1000
-		ms = 1000 * us
-		s  = 1000 * ms
-		m  = 60 * s
-		h  = 60 * m
-	)
-	unit(nanos/h, "h")
-	unit(nanos%h/m, "m")
-	unit(nanos%m/s, "s")
-	unit(nanos%s/ms, "ms")
-	unit(nanos%ms/us, "us")
-	unit(nanos%us, "ns")
-	return sb.String()
+	b, _ := d.AppendText(nil)
+	return string(b)
 }
 
 // AppendValue appends v as a protocol [bytes]: an int32 length, -1 for nil,

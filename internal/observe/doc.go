@@ -1,6 +1,6 @@
 // Package observe shows where a scan is: progress on the terminal or in
 // status lines, a final summary, a per-range JSON report, Prometheus
-// metrics and the logger. Everything is fed by worker.Hooks, never by
+// metrics and the logger. Everything is fed by scanner.Hooks, never by
 // polling the worker, and nothing here is global: the command builds a
 // Tracker, a Metrics with its own registry and a logger, and combines their
 // hooks with Combine.
@@ -18,7 +18,7 @@
 // last written row's token. Shares are added in fixed point so that a
 // subrange's partial progress is taken back exactly when it finishes. The
 // ETA is the share left over the share rate of the last Window. A subrange
-// is done when its last page has been written (worker.Cursor.Done), the
+// is done when its last page has been written (scanner.Cursor.Done), the
 // same moment a checkpoint would record it; failed when RangeDone reports
 // an error.
 //

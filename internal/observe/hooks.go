@@ -3,17 +3,17 @@ package observe
 import (
 	"go.uber.org/zap"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // LogHooks logs one debug line per finished subrange (failures are logged
 // by the worker, at warn level): never one per page or row.
-func LogHooks(log *zap.Logger) worker.Hooks {
+func LogHooks(log *zap.Logger) scanner.Hooks {
 	if log == nil || !log.Core().Enabled(zap.DebugLevel) {
-		return worker.Hooks{}
+		return scanner.Hooks{}
 	}
-	return worker.Hooks{
-		RangeDone: func(st worker.RangeStats) {
+	return scanner.Hooks{
+		RangeDone: func(st scanner.RangeStats) {
 			if st.Err != nil {
 				return
 			}

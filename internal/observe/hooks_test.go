@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/ring"
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 func TestLogHooks(t *testing.T) {
@@ -19,8 +19,8 @@ func TestLogHooks(t *testing.T) {
 	require.NoError(t, err)
 	h := LogHooks(log)
 	r := ring.Range{Start: ring.Murmur3Token(0), End: ring.Murmur3Token(10)}
-	h.RangeDone(worker.RangeStats{ID: 3, Range: r, Host: "10.0.0.1:9042", Rows: 7, Pages: 1, Duration: 2 * time.Second})
-	h.RangeDone(worker.RangeStats{ID: 4, Range: r, Err: errors.New("failed")}) // the worker logs failures
+	h.RangeDone(scanner.RangeStats{ID: 3, Range: r, Host: "10.0.0.1:9042", Rows: 7, Pages: 1, Duration: 2 * time.Second})
+	h.RangeDone(scanner.RangeStats{ID: 4, Range: r, Err: &scanner.RangeError{ID: 4, Err: errors.New("failed")}}) // the worker logs failures
 	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("\n")))
 	assert.Contains(t, buf.String(), `"msg":"range finished","range":3,"bounds":"(0, 10]","host":"10.0.0.1:9042","rows":7`)
 

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // latencyBuckets are the page latency histogram's buckets, in seconds:
@@ -81,8 +81,8 @@ func (m *Metrics) SetRanges(total, done int) {
 // Hooks returns the hooks that feed the metrics. A subrange counts as done
 // once its last page was written, as failed when RangeDone reports an
 // error.
-func (m *Metrics) Hooks() worker.Hooks {
-	return worker.Hooks{
+func (m *Metrics) Hooks() scanner.Hooks {
+	return scanner.Hooks{
 		PageRead: func(_ int, _ string, rows, bytes int, latency time.Duration) {
 			m.pages.Inc()
 			m.rows.Add(float64(rows))
@@ -92,15 +92,15 @@ func (m *Metrics) Hooks() worker.Hooks {
 		RequestStart: func(host string) { m.inflight.WithLabelValues(host).Inc() },
 		RequestEnd:   func(host string) { m.inflight.WithLabelValues(host).Dec() },
 		Retry:        func(_ int, _, kind string, _ error) { m.retries.WithLabelValues(kind).Inc() },
-		PageWritten: func(_ int, cur worker.Cursor, rows int) {
+		PageWritten: func(_ int, cur scanner.Cursor, rows int) {
 			switch {
-			case cur.Done:
+			case cur.Done():
 				m.rangesDone.Inc()
 			case rows == 0:
 				m.empty.Inc()
 			}
 		},
-		RangeDone: func(st worker.RangeStats) {
+		RangeDone: func(st scanner.RangeStats) {
 			if st.Err != nil {
 				m.rangesFailed.Inc()
 			}
@@ -122,9 +122,16 @@ func ListenMetrics(addr string, g prometheus.Gatherer) (*MetricsServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %q: %w", addr, err)
 	}
+	return ServeMetrics(ln, g), nil
+}
+
+// ServeMetrics returns a server for g's metrics at /metrics on a listener
+// bound earlier (so that a busy address fails before a scan creates
+// anything); Serve serves them and closes ln.
+func ServeMetrics(ln net.Listener, g prometheus.Gatherer) *MetricsServer {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	return &MetricsServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}, nil
+	return &MetricsServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
 }
 
 // Addr is the address listened on, with the port chosen for ":0".

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 func TestMetricsHooks(t *testing.T) {
@@ -34,11 +34,11 @@ func TestMetricsHooks(t *testing.T) {
 	h.Retry(1, "b", "read_timeout", errors.New("x"))
 	h.Retry(1, "b", "read_timeout", errors.New("x"))
 	h.Retry(2, "b", "overloaded", errors.New("x"))
-	h.PageWritten(0, worker.Cursor{}, 100)
-	h.PageWritten(0, worker.Cursor{}, 0) // empty
-	h.PageWritten(0, worker.Cursor{Done: true}, 0)
-	h.RangeDone(worker.RangeStats{ID: 0})
-	h.RangeDone(worker.RangeStats{ID: 1, Err: errors.New("failed")})
+	h.PageWritten(0, scanner.Cursor{}, 100)
+	h.PageWritten(0, scanner.Cursor{}, 0) // empty
+	h.PageWritten(0, doneCursor, 0)
+	h.RangeDone(scanner.RangeStats{ID: 0})
+	h.RangeDone(scanner.RangeStats{ID: 1, Err: &scanner.RangeError{ID: 4, Err: errors.New("failed")}})
 
 	tests := []struct {
 		c    prometheus.Collector

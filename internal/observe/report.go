@@ -8,9 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ringscan/ringscan/internal/checkpoint"
+	"github.com/ringscan/ringscan/internal/fsutil"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // ReportVersion is the version of the report format WriteReport writes.
@@ -74,7 +74,7 @@ type RangeReport struct {
 }
 
 // NewReport builds the report of a scan: its ranges in id order.
-func NewReport(st worker.Stats, meta ReportMeta) *Report {
+func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 	r := &Report{
 		Version:   ReportVersion,
 		Keyspace:  meta.Keyspace,
@@ -98,7 +98,7 @@ func NewReport(st worker.Stats, meta ReportMeta) *Report {
 	for _, s := range st.PerRange {
 		rr := RangeReport{
 			ID: s.ID, Start: s.Range.Start.String(), End: s.Range.End.String(), Share: s.Range.Share(),
-			Host: s.Host, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.Empty,
+			Host: s.Host, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.EmptyPages,
 			Retries: s.Retries, DurationMS: s.Duration.Milliseconds(),
 		}
 		if s.Err != nil {
@@ -113,12 +113,12 @@ func NewReport(st worker.Stats, meta ReportMeta) *Report {
 // WriteReport writes the JSON report of a scan to path atomically: to a
 // temporary file in the same directory, synced, then renamed over path, so
 // that path holds either the old report or the whole new one.
-func WriteReport(path string, st worker.Stats, meta ReportMeta) error {
+func WriteReport(path string, st scanner.Stats, meta ReportMeta) error {
 	data, err := json.MarshalIndent(NewReport(st, meta), "", "  ")
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := checkpoint.WriteAtomic(path, append(data, '\n')); err != nil {
+	if err := fsutil.WriteAtomic(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

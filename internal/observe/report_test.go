@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 func TestWriteReport(t *testing.T) {
@@ -20,7 +20,7 @@ func TestWriteReport(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
 	started := time.Date(2025, 5, 1, 10, 0, 0, 123, time.UTC)
 	st := sampleStats()
-	scanErr := &worker.PartialError{Failed: []*worker.RangeError{st.PerRange[1].Err.(*worker.RangeError)}}
+	scanErr := &scanner.PartialError{Failed: []*scanner.RangeError{st.PerRange[1].Err}}
 
 	require.NoError(t, WriteReport(path, st, ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr}))
 
@@ -56,12 +56,12 @@ func TestWriteReport(t *testing.T) {
 	assert.Len(t, entries, 1)
 	info, err := os.Stat(path)
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "a report names partition key ranges and hosts: readable by its owner only")
 }
 
 func TestWriteReportEmpty(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
-	require.NoError(t, WriteReport(path, worker.Stats{}, ReportMeta{}))
+	require.NoError(t, WriteReport(path, scanner.Stats{}, ReportMeta{}))
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"ranges": []`)
@@ -70,7 +70,7 @@ func TestWriteReportEmpty(t *testing.T) {
 
 func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
-	err := WriteReport(filepath.Join(dir, "missing", "r.json"), worker.Stats{}, ReportMeta{})
+	err := WriteReport(filepath.Join(dir, "missing", "r.json"), scanner.Stats{}, ReportMeta{})
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	bad := filepath.Join(dir, "v2.json")

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // SummaryInfo is what WriteSummary tells beyond the statistics. All fields
@@ -40,7 +40,7 @@ type SummaryInfo struct {
 //
 // followed, when ranges failed, by one line per failed range: id, bounds
 // and error.
-func WriteSummary(w io.Writer, st worker.Stats, info SummaryInfo) error {
+func WriteSummary(w io.Writer, st scanner.Stats, info SummaryInfo) error {
 	var b strings.Builder
 	what := "scan"
 	if info.Keyspace != "" || info.Table != "" {
@@ -78,13 +78,13 @@ func WriteSummary(w io.Writer, st worker.Stats, info SummaryInfo) error {
 		row("ranges", "%d of %d done, %d failed", st.Done, st.Ranges, st.Failed)
 	}
 
-	var failed []worker.RangeStats
+	var failed []scanner.RangeStats
 	for _, r := range st.PerRange {
 		if r.Err != nil {
 			failed = append(failed, r)
 		}
 	}
-	slices.SortFunc(failed, func(a, c worker.RangeStats) int { return cmp.Compare(a.ID, c.ID) })
+	slices.SortFunc(failed, func(a, c scanner.RangeStats) int { return cmp.Compare(a.ID, c.ID) })
 	limit := info.MaxFailedListed
 	if limit == 0 {
 		limit = 20
@@ -104,11 +104,14 @@ func WriteSummary(w io.Writer, st worker.Stats, info SummaryInfo) error {
 }
 
 // rangeError tells why a range failed without repeating its id and
-// bounds, which a *worker.RangeError's message starts with.
+// bounds, which a *scanner.RangeError's message starts with.
 func rangeError(err error) string {
-	var re *worker.RangeError
+	var re *scanner.RangeError
 	if !errors.As(err, &re) || re.Err == nil {
 		return oneLine(err.Error())
+	}
+	if re.Attempts == 0 {
+		return oneLine(re.Err.Error())
 	}
 	s := fmt.Sprintf("%v (after %d attempts", re.Err, re.Attempts)
 	if len(re.Hosts) > 0 {

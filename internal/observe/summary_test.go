@@ -11,38 +11,38 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/ring"
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // sampleStats are the statistics of a scan of quarters() where range 1
 // failed.
-func sampleStats() worker.Stats {
+func sampleStats() scanner.Stats {
 	q := quarters()
-	rerr := &worker.RangeError{ID: 1, Range: q[1].Range, Attempts: 9, Hosts: []string{"10.0.0.1:9042", "10.0.0.2:9042"},
+	rerr := &scanner.RangeError{ID: 1, Range: q[1].Range, Attempts: 9, Hosts: []string{"10.0.0.1:9042", "10.0.0.2:9042"},
 		Err: errors.New("read timeout")}
-	return worker.Stats{
+	return scanner.Stats{
 		Rows: 1234567, Pages: 250, EmptyPages: 3, Bytes: 1234567890, Retries: 11,
 		Ranges: 4, Done: 3, Failed: 1, Elapsed: 30 * time.Second,
 		RetriesByKind: map[string]int64{"read_timeout": 10, "overloaded": 1},
-		PerRange: []worker.RangeStats{ // in scan order
+		PerRange: []scanner.RangeStats{ // in scan order
 			{ID: 2, Range: q[2].Range, Host: "10.0.0.2:9042", Rows: 600000, Pages: 120, Bytes: 600000000, Duration: 20 * time.Second},
 			{ID: 1, Range: q[1].Range, Host: "10.0.0.1:9042", Rows: 34567, Pages: 10, Retries: 11, Duration: 29 * time.Second, Err: rerr},
-			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Rows: 300000, Pages: 60, Empty: 3, Bytes: 300000000, Duration: 12 * time.Second},
+			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Rows: 300000, Pages: 60, EmptyPages: 3, Bytes: 300000000, Duration: 12 * time.Second},
 			{ID: 3, Range: q[3].Range, Host: "10.0.0.3:9042", Rows: 300000, Pages: 60, Bytes: 334567890, Duration: 1500 * time.Millisecond},
 		},
 	}
 }
 
 func TestWriteSummary(t *testing.T) {
-	failedMany := worker.Stats{Ranges: 3, Failed: 3, Elapsed: 850 * time.Millisecond}
+	failedMany := scanner.Stats{Ranges: 3, Failed: 3, Elapsed: 850 * time.Millisecond}
 	for i := range 3 {
-		failedMany.PerRange = append(failedMany.PerRange, worker.RangeStats{ID: i,
+		failedMany.PerRange = append(failedMany.PerRange, scanner.RangeStats{ID: i,
 			Range: ring.Range{Start: ring.Murmur3Token(int64(i)), End: ring.Murmur3Token(int64(i + 1))},
-			Err:   fmt.Errorf("plain\nerror %d", i)})
+			Err:   &scanner.RangeError{ID: i, Err: fmt.Errorf("plain\nerror %d", i)}})
 	}
 	tests := []struct {
 		name  string
-		stats worker.Stats
+		stats scanner.Stats
 		info  SummaryInfo
 		want  string
 	}{
@@ -57,7 +57,7 @@ func TestWriteSummary(t *testing.T) {
 failed ranges:
   1 (-4611686018427387904, 0]: read timeout (after 9 attempts on 10.0.0.1:9042, 10.0.0.2:9042)
 `},
-		{"resumed, complete", worker.Stats{Rows: 10, Pages: 1, Bytes: 100, Ranges: 2, Done: 2, Elapsed: 2 * time.Second},
+		{"resumed, complete", scanner.Stats{Rows: 10, Pages: 1, Bytes: 100, Ranges: 2, Done: 2, Elapsed: 2 * time.Second},
 			SummaryInfo{Skipped: 6, PriorRows: 990}, `ringscan: scan complete
   rows      1,000 (10 this run)
   pages     1 (0 empty)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ringscan/ringscan/ring"
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // Window is the span over which Snapshot.RowsPerSecond and the ETA are
@@ -27,7 +27,7 @@ type Prior struct {
 	// Cursors are the checkpointed cursors by subrange id, as given to
 	// scanner.Plan.RunPlan: Done ones count as done ranges, others count
 	// the share up to their last row.
-	Cursors map[int]worker.Cursor
+	Cursors map[int]scanner.Cursor
 	// Rows is the number of rows already written.
 	Rows int64
 }
@@ -124,12 +124,12 @@ func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *
 		if !ok {
 			continue
 		}
-		if cur.Done {
+		if cur.Done() {
 			t.partial[i].Store(finished)
 			t.doneRanges.Add(1)
 			t.doneUnits.Add(t.units[i])
-		} else if cur.Last != nil {
-			u := t.upTo(i, cur.Last.Token)
+		} else if last, ok := cur.LastToken(); ok {
+			u := t.upTo(i, last)
 			t.partial[i].Store(u)
 			t.partialUnits.Add(u)
 		}
@@ -201,12 +201,12 @@ func (t *Tracker) pieceDone(id int) {
 }
 
 // Hooks returns the hooks that feed the tracker. A subrange counts as done
-// once its last page was written (worker.Cursor.Done), and as failed when
+// once its last page was written (scanner.Cursor.Done), and as failed when
 // RangeDone reports an error; a subrange stopped by cancellation is
 // neither. A planned subrange that was split counts as done when it and
 // every piece split off it are done.
-func (t *Tracker) Hooks() worker.Hooks {
-	return worker.Hooks{
+func (t *Tracker) Hooks() scanner.Hooks {
+	return scanner.Hooks{
 		PageRead: func(_ int, _ string, rows, bytes int, _ time.Duration) {
 			t.pages.Add(1)
 			t.rows.Add(int64(rows))
@@ -220,19 +220,19 @@ func (t *Tracker) Hooks() worker.Hooks {
 			t.byKind[kind]++
 			t.mu.Unlock()
 		},
-		PageWritten: func(id int, cur worker.Cursor, rows int) {
-			if rows == 0 && !cur.Done {
+		PageWritten: func(id int, cur scanner.Cursor, rows int) {
+			if rows == 0 && !cur.Done() {
 				t.empty.Add(1)
 			}
 			i, planned := t.index[id]
 			if !planned {
-				if cur.Done {
+				if cur.Done() {
 					t.pieceDone(id)
 				}
 				return
 			}
 			switch {
-			case cur.Done:
+			case cur.Done():
 				t.mu.Lock()
 				t.ownDone[i] = true
 				ready := t.pieces[i] == 0
@@ -240,8 +240,10 @@ func (t *Tracker) Hooks() worker.Hooks {
 				if ready {
 					t.complete(i)
 				}
-			case cur.Last != nil:
-				t.setPartial(i, t.upTo(i, cur.Last.Token))
+			default:
+				if last, ok := cur.LastToken(); ok {
+					t.setPartial(i, t.upTo(i, last))
+				}
 			}
 		},
 		RangeSplit: func(parent int, child ring.Subrange) {
@@ -256,7 +258,7 @@ func (t *Tracker) Hooks() worker.Hooks {
 				t.pieces[r]++
 			}
 		},
-		RangeDone: func(st worker.RangeStats) {
+		RangeDone: func(st scanner.RangeStats) {
 			if st.Err == nil {
 				return
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/ring"
-	"github.com/ringscan/ringscan/worker"
+	"github.com/ringscan/ringscan/scanner"
 )
 
 // quarters splits the Murmur3 ring into four subranges of a quarter each,
@@ -27,8 +27,6 @@ func quarters() []ring.Subrange {
 	}
 	return out
 }
-
-var doneCursor = worker.Cursor{Done: true}
 
 // fakeClock is a settable clock, safe for concurrent use.
 type fakeClock struct {
@@ -59,7 +57,7 @@ type event struct {
 	last  int64 // token of the last written row, for "written"
 }
 
-func apply(t *testing.T, h worker.Hooks, c *fakeClock, evs []event) {
+func apply(t *testing.T, h scanner.Hooks, c *fakeClock, evs []event) {
 	t.Helper()
 	for _, e := range evs {
 		c.advance(e.after)
@@ -67,12 +65,12 @@ func apply(t *testing.T, h worker.Hooks, c *fakeClock, evs []event) {
 		case "read":
 			h.PageRead(e.id, "10.0.0.1:9042", e.rows, 100*e.rows, time.Millisecond)
 		case "written":
-			h.PageWritten(e.id, worker.Cursor{Last: &worker.Position{Token: ring.Murmur3Token(e.last)}}, e.rows)
+			h.PageWritten(e.id, lastCursor(e.last), e.rows)
 		case "done":
-			h.PageWritten(e.id, worker.Cursor{Done: true}, e.rows)
-			h.RangeDone(worker.RangeStats{ID: e.id})
+			h.PageWritten(e.id, doneCursor, e.rows)
+			h.RangeDone(scanner.RangeStats{ID: e.id})
 		case "failed":
-			h.RangeDone(worker.RangeStats{ID: e.id, Err: errors.New("boom")})
+			h.RangeDone(scanner.RangeStats{ID: e.id, Err: &scanner.RangeError{ID: e.id, Err: errors.New("boom")}})
 		case "retry":
 			h.Retry(e.id, "10.0.0.1:9042", "read_timeout", errors.New("timeout"))
 		default:
@@ -119,10 +117,10 @@ func TestTrackerProgress(t *testing.T) {
 			{after: time.Second, kind: "done", id: 0}, {kind: "done", id: 1},
 			{kind: "done", id: 2}, {kind: "done", id: 3},
 		}, progress: 1, eta: 0, done: 4},
-		{name: "resumed", prior: Prior{Rows: 1000, Cursors: map[int]worker.Cursor{
-			0: {Done: true},
-			1: {Last: &worker.Position{Token: ring.Murmur3Token(-1 << 61)}},
-			7: {Done: true}, // not in the plan
+		{name: "resumed", prior: Prior{Rows: 1000, Cursors: map[int]scanner.Cursor{
+			0: doneCursor,
+			1: lastCursor(-1 << 61),
+			7: doneCursor, // not in the plan
 		}}, events: []event{
 			{after: 10 * time.Second, kind: "read", id: 2, rows: 50},
 			{kind: "done", id: 2},
@@ -162,8 +160,8 @@ func TestTrackerCounters(t *testing.T) {
 		{kind: "retry", id: 0},
 		{kind: "retry", id: 1},
 	})
-	h.PageWritten(0, worker.Cursor{}, 0)           // empty, more follows
-	h.PageWritten(0, worker.Cursor{Done: true}, 0) // empty last page: not "empty"
+	h.PageWritten(0, scanner.Cursor{}, 0) // empty, more follows
+	h.PageWritten(0, doneCursor, 0)       // empty last page: not "empty"
 	h.Retry(1, "b", "overloaded", errors.New("x"))
 
 	s := tr.Snapshot()
@@ -207,7 +205,7 @@ func TestTrackerShard(t *testing.T) {
 	c := newFakeClock()
 	tr := NewTracker(quarters()[1:2], Prior{}, WithClock(c.now))
 	c.advance(time.Second)
-	tr.Hooks().PageWritten(1, worker.Cursor{Last: &worker.Position{Token: ring.Murmur3Token(-1 << 61)}}, 1)
+	tr.Hooks().PageWritten(1, lastCursor(-1<<61), 1)
 	s := tr.Snapshot()
 	assert.False(t, s.WholeRing)
 	assert.InDelta(t, .5, s.Progress, 1e-9, "progress is a fraction of the shard's work")
@@ -248,11 +246,11 @@ func TestTrackerConcurrentHooks(t *testing.T) {
 				h.RequestStart("h")
 				h.PageRead(sr.ID, "h", 3, 30, time.Millisecond)
 				h.RequestEnd("h")
-				h.PageWritten(sr.ID, worker.Cursor{Last: &worker.Position{Token: ring.Murmur3Token(start + int64(k+1)*int64(step/11))}}, 3)
+				h.PageWritten(sr.ID, lastCursor(start+int64(k+1)*int64(step/11)), 3)
 				tr.Snapshot()
 			}
-			h.PageWritten(sr.ID, worker.Cursor{Done: true}, 0)
-			h.RangeDone(worker.RangeStats{ID: sr.ID})
+			h.PageWritten(sr.ID, doneCursor, 0)
+			h.RangeDone(scanner.RangeStats{ID: sr.ID})
 		})
 	}
 	wg.Wait()

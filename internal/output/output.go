@@ -1,7 +1,8 @@
 // Package output writes a scan's rows into a directory of rotating files,
 // with optional gzip or zstd compression, commit points that a checkpoint
 // can record, resume by truncation, and a manifest that marks the output
-// complete.
+// complete. A Dir is a sink.Committer: the scanner commits it before every
+// checkpoint save and restores it when a scan resumes.
 //
 // # Files
 //
@@ -15,11 +16,23 @@
 // # Commit points
 //
 // Commit flushes what is buffered, ends the current gzip member or zstd
-// frame (so the file is valid up to that point), fsyncs, and returns every
-// file's committed size and rows. A resume truncates the files to those
-// sizes and removes later files, so the directory again holds exactly the
-// rows the checkpoint accounts for. Parquet files cannot be cut, so Commit
-// closes the current Parquet file and the next rows start a new one.
+// frame (so the file is valid up to that point), fsyncs the file (and the
+// directory, for the names it created), and returns the state: format,
+// compression, the options that shape the bytes, and every file's committed
+// size and rows. Restore takes a state back: it refuses one written with
+// other options, naming the option, then truncates the files to their
+// committed sizes and removes every other output file, temporary file and
+// manifest, so that the directory again holds exactly the rows the
+// checkpoint accounts for, whether the state lists no files, some, or is
+// nil. Parquet files cannot be cut, so Commit closes the current Parquet
+// file and the next rows start a new one.
+//
+// # One writer
+//
+// Open takes a lock on the directory (flock on .ringscan.lock inside it)
+// for the Dir's lifetime, so that a second scan into the same directory,
+// fresh or resumed, is refused with a message naming the holder. The lock
+// dies with its process.
 package output
 
 import (
@@ -32,14 +45,18 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/ringscan/ringscan/internal/checkpoint"
+	"github.com/ringscan/ringscan/internal/crashpoint"
+	"github.com/ringscan/ringscan/internal/fsutil"
 	"github.com/ringscan/ringscan/sink"
 )
 
@@ -56,6 +73,9 @@ const (
 
 // ManifestName is the completion marker written in the directory.
 const ManifestName = "manifest.json"
+
+// LockName is the lock file in the directory.
+const LockName = ".ringscan.lock"
 
 // EncoderFunc makes a row encoder writing to w. first is true at the start
 // of a file (a CSV header goes there), false when a file is continued after
@@ -82,6 +102,10 @@ type Config struct {
 	// Close write a file with a CSV header or a Parquet schema when no row
 	// was written.
 	Columns []sink.Column
+	// Options name the encoder's settings that shape the bytes written
+	// (e.g. "--csv-null" to its value): part of the committed state, so
+	// that a resume with other settings is refused, naming the option.
+	Options map[string]string
 }
 
 // ValidateFormat checks a format and compression pair.
@@ -120,7 +144,7 @@ func Ext(format, compress string) string {
 type Dir struct {
 	cfg   Config
 	ext   string
-	files []checkpoint.File // committed and current files, in order
+	files []File // committed and current files, in order
 
 	f       *os.File
 	comp    io.WriteCloser // gzip or zstd writer, nil for none
@@ -132,36 +156,90 @@ type Dir struct {
 	// reopenLast is set by a resume: the first file opened continues the
 	// checkpoint's last file when it has room.
 	reopenLast bool
+	// created is set when a file was created since the last commit: the
+	// directory is fsynced so that its name is durable.
+	created bool
+	// ready is set by Prepare and Restore: only then does Close leave a
+	// file in an output that got no row.
+	ready bool
+	lock  *fsutil.FileLock
 }
 
-var _ sink.Sink = (*Dir)(nil)
+var _ sink.Committer = (*Dir)(nil)
 
-// Prepare checks the directory before a new scan: it is created if
-// missing; an existing non-empty directory is refused unless overwrite is
-// set, in which case the previous output files and manifest are removed.
-func Prepare(dir, prefix, format, compress string, overwrite bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("output directory %s cannot be created: %w", dir, err)
+// Open creates cfg.Dir if it is missing, checks that it is writable and
+// locks it for this process. The Dir starts with no file: call Prepare for
+// a new scan, or let the scanner Restore it for a resumed one.
+func Open(cfg Config) (*Dir, error) {
+	if err := ValidateFormat(cfg.Format, cfg.Compress); err != nil {
+		return nil, err
 	}
-	entries, err := os.ReadDir(dir)
+	if cfg.Encoder == nil {
+		return nil, errors.New("output: no encoder")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory %s cannot be created: %w", cfg.Dir, err)
+	}
+	if err := probeWritable(cfg.Dir); err != nil {
+		return nil, err
+	}
+	lock, err := fsutil.Lock(filepath.Join(cfg.Dir, LockName), "output directory "+cfg.Dir)
 	if err != nil {
-		return fmt.Errorf("output directory %s cannot be read: %w", dir, err)
+		return nil, err
 	}
-	if len(entries) == 0 {
-		return probeWritable(dir)
+	return &Dir{cfg: cfg, ext: Ext(cfg.Format, cfg.Compress), started: time.Now().UTC(), lock: lock}, nil
+}
+
+// SetColumns sets Config.Columns, once the columns are known (after the
+// directory was locked).
+func (d *Dir) SetColumns(cols []sink.Column) { d.cfg.Columns = cols }
+
+// Prepare readies the directory for a new scan: it must hold nothing but
+// the lock file, unless overwrite is set, in which case the previous
+// output files, temporary files and manifest are removed (other files are
+// kept).
+func (d *Dir) Prepare(overwrite bool) error {
+	entries, err := os.ReadDir(d.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s cannot be read: %w", d.cfg.Dir, err)
+	}
+	var others []string
+	for _, e := range entries {
+		if e.Name() != LockName {
+			others = append(others, e.Name())
+		}
+	}
+	if len(others) == 0 {
+		d.ready = true
+		return nil
 	}
 	if !overwrite {
-		return fmt.Errorf("output directory %s is not empty (%d entries): use --overwrite to replace its ringscan files, --resume to continue a checkpointed scan, or another --out", dir, len(entries))
+		return fmt.Errorf("output directory %s is not empty (%d entries): use --overwrite to replace its ringscan files, --resume to continue a checkpointed scan, or another --out", d.cfg.Dir, len(others))
 	}
-	pat := filePattern(prefix)
+	if err := d.removeExcept(nil); err != nil {
+		return err
+	}
+	d.ready = true
+	return nil
+}
+
+// removeExcept removes the output files not in keep, the temporary files
+// and the manifest.
+func (d *Dir) removeExcept(keep map[string]bool) error {
+	entries, err := os.ReadDir(d.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s cannot be read: %w", d.cfg.Dir, err)
+	}
+	pat := filePattern(d.cfg.Prefix)
 	for _, e := range entries {
-		if e.Name() == ManifestName || pat.MatchString(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				return fmt.Errorf("remove old output %s: %w", e.Name(), err)
+		name := e.Name()
+		if (pat.MatchString(name) && !keep[name]) || name == ManifestName || fsutil.IsTemp(name) {
+			if err := os.Remove(filepath.Join(d.cfg.Dir, name)); err != nil {
+				return fmt.Errorf("remove old output %s: %w", name, err)
 			}
 		}
 	}
-	return probeWritable(dir)
+	return fsutil.SyncDir(d.cfg.Dir)
 }
 
 // probeWritable fails early, with a clear message, on a read-only
@@ -180,56 +258,102 @@ func filePattern(prefix string) *regexp.Regexp {
 	return regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `-\d{6}\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
 }
 
-// Open starts writing into cfg.Dir. With resume set (the files of a
-// checkpoint), the files are cut back to their committed sizes, later files
-// are removed, and writing continues after them.
-func Open(cfg Config, resume []checkpoint.File) (*Dir, error) {
-	if err := ValidateFormat(cfg.Format, cfg.Compress); err != nil {
-		return nil, err
-	}
-	if cfg.Encoder == nil {
-		return nil, errors.New("output: no encoder")
-	}
-	d := &Dir{cfg: cfg, ext: Ext(cfg.Format, cfg.Compress), started: time.Now().UTC()}
-	if resume == nil {
-		return d, nil
+// File is an output file and its committed size.
+type File struct {
+	Name  string `json:"name"`
+	Bytes int64  `json:"bytes"`
+	Rows  int64  `json:"rows"`
+}
+
+// state is what Commit returns and Restore takes back.
+type state struct {
+	Format   string            `json:"format"`
+	Compress string            `json:"compress"`
+	Options  map[string]string `json:"options,omitempty"`
+	Files    []File            `json:"files"`
+}
+
+// Restore takes the directory back to a committed state (nil: nothing
+// committed); see the package documentation.
+func (d *Dir) Restore(_ context.Context, data []byte) error {
+	var st state
+	if data != nil {
+		if err := json.Unmarshal(data, &st); err != nil || st.Format == "" {
+			return fmt.Errorf("the checkpoint's sink state is not an output directory's: %s", abbreviate(data))
+		}
+		if err := d.sameOutput(st); err != nil {
+			return err
+		}
 	}
 	keep := map[string]bool{}
-	for _, f := range resume {
+	d.files = nil
+	for _, f := range st.Files {
 		keep[f.Name] = true
-		path := filepath.Join(cfg.Dir, f.Name)
-		st, err := os.Stat(path)
+		path := filepath.Join(d.cfg.Dir, f.Name)
+		info, err := os.Stat(path)
 		if err != nil {
-			return nil, fmt.Errorf("resume: output file %s recorded in the checkpoint is missing: %w", f.Name, err)
+			return fmt.Errorf("output file %s recorded in the checkpoint is missing: %w", f.Name, err)
 		}
-		if st.Size() < f.Bytes {
-			return nil, fmt.Errorf("resume: output file %s has %d bytes but the checkpoint committed %d: the output is damaged", f.Name, st.Size(), f.Bytes)
+		if info.Size() < f.Bytes {
+			return fmt.Errorf("output file %s has %d bytes but the checkpoint committed %d: the output is damaged", f.Name, info.Size(), f.Bytes)
 		}
 		if err := os.Truncate(path, f.Bytes); err != nil {
-			return nil, fmt.Errorf("resume: truncate %s: %w", f.Name, err)
+			return fmt.Errorf("truncate %s: %w", f.Name, err)
 		}
 		d.files = append(d.files, f)
 	}
 	d.reopenLast = len(d.files) > 0
-	entries, err := os.ReadDir(cfg.Dir)
-	if err != nil {
-		return nil, err
+	if err := d.removeExcept(keep); err != nil {
+		return err
 	}
-	pat := filePattern(cfg.Prefix)
-	for _, e := range entries {
-		if (pat.MatchString(e.Name()) && !keep[e.Name()]) || e.Name() == ManifestName {
-			if err := os.Remove(filepath.Join(cfg.Dir, e.Name())); err != nil {
-				return nil, fmt.Errorf("resume: remove %s written after the checkpoint: %w", e.Name(), err)
-			}
+	d.ready = true
+	return nil
+}
+
+// sameOutput refuses a state committed with other settings, naming each
+// difference.
+func (d *Dir) sameOutput(st state) error {
+	var diffs []string
+	cmp := func(what, then, now string) {
+		if then != now {
+			diffs = append(diffs, fmt.Sprintf("%s is %q in the checkpoint but %q now", what, then, now))
 		}
 	}
-	return d, nil
+	cmp("--format", st.Format, d.cfg.Format)
+	cmp("--compress", st.Compress, orNone(d.cfg.Compress))
+	for _, k := range slices.Sorted(maps.Keys(d.cfg.Options)) {
+		v, ok := st.Options[k]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("%s is not in the checkpoint but %q now", k, d.cfg.Options[k]))
+			continue
+		}
+		cmp(k, v, d.cfg.Options[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(st.Options)) {
+		if _, ok := d.cfg.Options[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s is %q in the checkpoint but not set now", k, st.Options[k]))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("the output options changed: %s", strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+func abbreviate(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
 }
 
 // Write writes a page, starting new files as MaxRowsPerFile requires.
 func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 	if d.closed {
 		return errors.New("output: write after close")
+	}
+	if !d.ready {
+		return errors.New("output: write before Prepare or Restore")
 	}
 	for from := 0; from < b.Len(); {
 		if err := d.ensureFile(); err != nil {
@@ -252,12 +376,13 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 			if err := d.finishFile(); err != nil {
 				return err
 			}
+			crashpoint.Hit(crashpoint.FileFinished)
 		}
 	}
 	return nil
 }
 
-func (d *Dir) current() *checkpoint.File { return &d.files[len(d.files)-1] }
+func (d *Dir) current() *File { return &d.files[len(d.files)-1] }
 
 // ensureFile opens the current file (a new one, or the last one of a
 // resume that still has room) and a fresh encoder segment on it.
@@ -290,7 +415,9 @@ func (d *Dir) ensureFile() error {
 				return fmt.Errorf("create output file: %w", err)
 			}
 			d.track(f, name, sha256.New())
-			d.files = append(d.files, checkpoint.File{Name: name})
+			d.files = append(d.files, File{Name: name})
+			d.created = true
+			crashpoint.Hit(crashpoint.FileCreated)
 		}
 	} else {
 		first = false
@@ -363,9 +490,9 @@ func (d *Dir) finishFile() error {
 	return err
 }
 
-// Commit makes everything written so far durable and returns the files
-// with their committed sizes.
-func (d *Dir) Commit() ([]checkpoint.File, error) {
+// Commit makes everything written so far durable and returns the state
+// Restore takes back.
+func (d *Dir) Commit(context.Context) ([]byte, error) {
 	if d.f != nil {
 		if d.cfg.Format == FormatParquet {
 			if err := d.finishFile(); err != nil {
@@ -380,9 +507,17 @@ func (d *Dir) Commit() ([]checkpoint.File, error) {
 			}
 		}
 	}
-	out := make([]checkpoint.File, len(d.files))
-	copy(out, d.files)
-	return out, nil
+	if d.created {
+		if err := fsutil.SyncDir(d.cfg.Dir); err != nil {
+			return nil, err
+		}
+		d.created = false
+	}
+	st := state{Format: d.cfg.Format, Compress: orNone(d.cfg.Compress), Options: d.cfg.Options, Files: d.Files()}
+	if st.Files == nil {
+		st.Files = []File{}
+	}
+	return json.Marshal(st)
 }
 
 // headerWriter is an encoder that can write its header before any row, as
@@ -392,9 +527,10 @@ type headerWriter interface {
 }
 
 // Close completes the last file. When no file was ever started (no row was
-// written, as for an empty table) it first creates one, so that the output
-// holds a valid file: an empty JSON Lines file, a CSV file with its header,
-// a Parquet file with the schema and no row. It does not write the
+// written, as for an empty table) in a directory made ready by Prepare or
+// Restore, it first creates one, so that the output holds a valid file: an
+// empty JSON Lines file, a CSV file with its header, a Parquet file with
+// the schema and no row. It does not write the
 // manifest: call WriteManifest once the scan is known to be complete.
 // Idempotent.
 func (d *Dir) Close(ctx context.Context) error {
@@ -402,7 +538,7 @@ func (d *Dir) Close(ctx context.Context) error {
 		return nil
 	}
 	d.closed = true
-	if len(d.files) == 0 {
+	if len(d.files) == 0 && d.ready {
 		if err := d.ensureFile(); err != nil {
 			return err
 		}
@@ -416,11 +552,10 @@ func (d *Dir) Close(ctx context.Context) error {
 }
 
 // Files returns the files written so far.
-func (d *Dir) Files() []checkpoint.File {
-	out := make([]checkpoint.File, len(d.files))
-	copy(out, d.files)
-	return out
-}
+func (d *Dir) Files() []File { return slices.Clone(d.files) }
+
+// Unlock releases the directory's lock. Idempotent.
+func (d *Dir) Unlock() error { return d.lock.Unlock() }
 
 // Manifest describes a complete output directory.
 type Manifest struct {
@@ -475,7 +610,7 @@ func (d *Dir) WriteManifest(m Manifest) error {
 	if err != nil {
 		return err
 	}
-	return checkpoint.WriteAtomic(filepath.Join(d.cfg.Dir, ManifestName), append(data, '\n'))
+	return fsutil.WriteAtomic(filepath.Join(d.cfg.Dir, ManifestName), append(data, '\n'), 0o644)
 }
 
 func orNone(s string) string {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/sink"
+	parquetsink "github.com/ringscan/ringscan/sink/parquet"
 )
 
 func encoderFor(format string) EncoderFunc {
@@ -29,7 +31,7 @@ func encoderFor(format string) EncoderFunc {
 		case FormatCSV:
 			return sink.NewCSV(w, sink.CSVConfig{NoHeader: !first})
 		case FormatParquet:
-			return sink.NewParquet(w, cols, sink.ParquetConfig{})
+			return parquetsink.New(w, cols, parquetsink.Config{})
 		}
 		return sink.NewJSONLines(w), nil
 	}
@@ -141,22 +143,24 @@ func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
 			cfg := Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 25, Encoder: encoderFor(format), Columns: columns(t)}
-			require.NoError(t, Prepare(dir, "t", format, comp, false))
-			d, err := Open(cfg, nil)
+			d, err := Open(cfg)
 			require.NoError(t, err)
+			require.NoError(t, d.Prepare(false))
 			require.NoError(t, d.Write(ctx, page(t, 0, 30)))
 			require.NoError(t, d.Write(ctx, page(t, 30, 40)))
-			files, err := d.Commit()
+			state, err := d.Commit(ctx)
 			require.NoError(t, err)
 			require.NoError(t, d.Write(ctx, page(t, 40, 44)))
-			files, err = d.Commit()
+			state, err = d.Commit(ctx)
 			require.NoError(t, err)
 			// Written after the last commit: lost in the "crash".
 			require.NoError(t, d.Write(ctx, page(t, 44, 90)))
-			_, _ = d.Commit() // even durable, not recorded in the checkpoint
+			_, _ = d.Commit(ctx)           // even durable, not recorded in the checkpoint
+			require.NoError(t, d.Unlock()) // the process dies
 
-			d2, err := Open(cfg, files)
+			d2, err := Open(cfg)
 			require.NoError(t, err)
+			require.NoError(t, d2.Restore(ctx, state))
 			require.NoError(t, d2.Write(ctx, page(t, 44, 100)))
 			require.NoError(t, d2.Close(ctx))
 			require.NoError(t, d2.WriteManifest(Manifest{Keyspace: "ks", Table: "t"}))
@@ -179,9 +183,11 @@ func TestPrepareRefusesNonEmptyDir(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "t-000001.jsonl"), []byte("{}\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep"), 0o644))
-	err := Prepare(dir, "t", FormatJSONL, CompressNone, false)
-	require.ErrorContains(t, err, "not empty")
-	require.NoError(t, Prepare(dir, "t", FormatJSONL, CompressNone, true))
+	d, err := Open(Config{Dir: dir, Prefix: "t", Format: FormatJSONL, Encoder: encoderFor(FormatJSONL)})
+	require.NoError(t, err)
+	defer d.Unlock()
+	require.ErrorContains(t, d.Prepare(false), "not empty")
+	require.NoError(t, d.Prepare(true))
 	_, err = os.Stat(filepath.Join(dir, "t-000001.jsonl"))
 	assert.True(t, os.IsNotExist(err))
 	_, err = os.Stat(filepath.Join(dir, "notes.txt"))
@@ -212,8 +218,9 @@ func TestEmptyOutputHasOneFile(t *testing.T) {
 		t.Run(format+"-"+comp, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, Encoder: encoderFor(format), Columns: columns(t)}, nil)
+			d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, Encoder: encoderFor(format), Columns: columns(t)})
 			require.NoError(t, err)
+			require.NoError(t, d.Prepare(false), "only the lock file is there")
 			require.NoError(t, d.Write(ctx, page(t, 0, 0)), "a page without rows starts no file")
 			require.NoError(t, d.Close(ctx))
 			require.NoError(t, d.Close(ctx), "idempotent")
@@ -276,4 +283,132 @@ func assertManifest(t *testing.T, dir string, rows int64) {
 		sum += f.Rows
 	}
 	assert.Equal(t, rows, sum)
+}
+
+// TestRestoreRemovesWhatIsNotCommitted restores directories to states that
+// list no file (a checkpoint saved before any commit had a file: the crash
+// window before the first periodic save), one file, or nothing at all (a
+// nil state): every output file, temporary file and manifest the state
+// does not list is gone, other files stay.
+func TestRestoreRemovesWhatIsNotCommitted(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		state func(t *testing.T, d *Dir) []byte // the state to restore
+		keep  []string
+	}{
+		{name: "nil state", state: func(*testing.T, *Dir) []byte { return nil }},
+		{name: "initial commit, no file", state: func(t *testing.T, d *Dir) []byte {
+			st, err := d.Commit(ctx)
+			require.NoError(t, err)
+			return st
+		}},
+		{name: "one committed file", state: func(t *testing.T, d *Dir) []byte {
+			require.NoError(t, d.Write(ctx, page(t, 0, 3)))
+			st, err := d.Commit(ctx)
+			require.NoError(t, err)
+			return st
+		}, keep: []string{"t-000001.jsonl"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := Config{Dir: dir, Prefix: "t", Format: FormatJSONL, MaxRowsPerFile: 5, Encoder: encoderFor(FormatJSONL), Columns: columns(t)}
+			d, err := Open(cfg)
+			require.NoError(t, err)
+			require.NoError(t, d.Prepare(false))
+			state := tt.state(t, d)
+			require.NoError(t, d.Write(ctx, page(t, 3, 20)), "rows after the commit, over several files")
+			require.NoError(t, d.Close(ctx))
+			require.NoError(t, d.WriteManifest(Manifest{}))
+			for _, name := range []string{".manifest.json.tmp-abc", "notes.txt"} {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644))
+			}
+			require.NoError(t, d.Unlock())
+
+			d2, err := Open(cfg)
+			require.NoError(t, err)
+			defer d2.Unlock()
+			require.NoError(t, d2.Restore(ctx, state))
+			var names []string
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			for _, e := range entries {
+				if e.Name() != LockName && e.Name() != "notes.txt" {
+					names = append(names, e.Name())
+				}
+			}
+			assert.ElementsMatch(t, tt.keep, names)
+			ids := readIDs(t, dir, FormatJSONL)
+			if len(tt.keep) > 0 {
+				assert.Equal(t, []int{0, 1, 2}, ids)
+			} else {
+				assert.Empty(t, ids)
+			}
+			_, err = os.Stat(filepath.Join(dir, "notes.txt"))
+			assert.NoError(t, err, "files that are not ringscan output are kept")
+		})
+	}
+}
+
+// TestRestoreRefusesOtherOptions resumes with a changed format,
+// compression or encoder option: refused, naming the option, and nothing
+// is removed.
+func TestRestoreRefusesOtherOptions(t *testing.T) {
+	ctx := context.Background()
+	base := Config{Prefix: "t", Format: FormatCSV, Encoder: encoderFor(FormatCSV), Options: map[string]string{"--csv-null": "", "--csv-no-header": "false"}}
+	tests := []struct {
+		name   string
+		change func(c *Config)
+		want   string
+	}{
+		{"csv null", func(c *Config) { c.Options = map[string]string{"--csv-null": "NULL", "--csv-no-header": "false"} }, `--csv-null is "" in the checkpoint but "NULL" now`},
+		{"header", func(c *Config) { c.Options = map[string]string{"--csv-null": "", "--csv-no-header": "true"} }, `--csv-no-header is "false" in the checkpoint but "true" now`},
+		{"compression", func(c *Config) { c.Compress = CompressGzip }, `--compress is "none" in the checkpoint but "gzip" now`},
+		{"format", func(c *Config) { c.Format, c.Encoder = FormatJSONL, encoderFor(FormatJSONL) }, `--format is "csv" in the checkpoint but "jsonl" now`},
+		{"new option", func(c *Config) {
+			c.Options = map[string]string{"--csv-null": "", "--csv-no-header": "false", "--delimiter": ";"}
+		}, `--delimiter is not in the checkpoint`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			cfg.Dir = t.TempDir()
+			cfg.Columns = columns(t)
+			d, err := Open(cfg)
+			require.NoError(t, err)
+			require.NoError(t, d.Prepare(false))
+			require.NoError(t, d.Write(ctx, page(t, 0, 3)))
+			state, err := d.Commit(ctx)
+			require.NoError(t, err)
+			require.NoError(t, d.Unlock())
+			before, err := os.ReadFile(filepath.Join(cfg.Dir, "t-000001.csv"))
+			require.NoError(t, err)
+
+			tt.change(&cfg)
+			d2, err := Open(cfg)
+			require.NoError(t, err)
+			defer d2.Unlock()
+			err = d2.Restore(ctx, state)
+			require.ErrorContains(t, err, tt.want)
+			after, err := os.ReadFile(filepath.Join(cfg.Dir, "t-000001.csv"))
+			require.NoError(t, err)
+			assert.Equal(t, before, after, "nothing was touched")
+		})
+	}
+}
+
+// TestOneWriterPerDirectory opens a directory twice: the second is refused
+// while the first holds it, naming the holder, and allowed once released.
+func TestOneWriterPerDirectory(t *testing.T) {
+	cfg := Config{Dir: t.TempDir(), Prefix: "t", Format: FormatJSONL, Encoder: encoderFor(FormatJSONL)}
+	d, err := Open(cfg)
+	require.NoError(t, err)
+	_, err = Open(cfg)
+	require.ErrorContains(t, err, "output directory "+cfg.Dir+" is in use by another process")
+	require.ErrorContains(t, err, fmt.Sprintf("process %d", os.Getpid()))
+	require.NoError(t, d.Unlock())
+	d2, err := Open(cfg)
+	require.NoError(t, err)
+	require.NoError(t, d2.Unlock())
 }

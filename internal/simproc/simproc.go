@@ -41,28 +41,52 @@ type Proc struct {
 	err  error
 }
 
+// build is one build of the ringscan command.
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// builds are the binaries built by this process, by build tags: a test
+// process builds each at most once.
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	buildsMu sync.Mutex
+	builds   = map[string]*build{}
 )
 
 // Binary builds the ringscan command once per process into a temporary
 // directory and returns its path.
-func Binary() (string, error) {
-	buildOnce.Do(func() {
+func Binary() (string, error) { return BinaryWithTags() }
+
+// BinaryWithTags builds the ringscan command with build tags (for example
+// "crashpoints"), once per process and tag set.
+func BinaryWithTags(tags ...string) (string, error) {
+	key := strings.Join(tags, ",")
+	buildsMu.Lock()
+	b := builds[key]
+	if b == nil {
+		b = &build{}
+		builds[key] = b
+	}
+	buildsMu.Unlock()
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ringscan-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "ringscan")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/ringscan/ringscan/cmd/ringscan")
+		b.path = filepath.Join(dir, "ringscan")
+		args := []string{"build", "-o", b.path}
+		if key != "" {
+			args = append(args, "-tags", key)
+		}
+		cmd := exec.Command("go", append(args, "github.com/ringscan/ringscan/cmd/ringscan")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build ringscan: %v: %s", err, out)
+			b.err = fmt.Errorf("build ringscan: %v: %s", err, out)
 		}
 	})
-	return binPath, buildErr
+	return b.path, b.err
 }
 
 // Start runs "ringscan sim --port 0" with extra flags and waits until it

@@ -49,6 +49,12 @@ func ClusterConfig(c *cqlsim.Cluster) *gocql.ClusterConfig {
 	// Coalescing delays every write by up to 200 µs, which sequential
 	// paging pays on every page.
 	cl.WriteCoalesceWaitTime = 0
+	// A pool connection that fails otherwise than with a network error
+	// (the session closed while the pool was still filling, as a quick
+	// test does on a loaded machine) is retried after a sleep that
+	// Session.Close does not interrupt: 1 s, three times, by default, which
+	// outlasts goleak's patience. Short retries end with the test.
+	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 3, Interval: 10 * time.Millisecond}
 	cl.Logger = gocql.NewLogger(gocql.LogLevelNone)
 	return cl
 }

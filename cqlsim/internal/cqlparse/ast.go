@@ -3,7 +3,7 @@ package cqlparse
 // Statement is one parsed CQL statement. It is one of *Select, *Insert,
 // *Update, *Delete, *CreateKeyspace, *CreateTable, *CreateType,
 // *AlterType, *DropKeyspace, *DropTable, *DropType, *Use, *Truncate, *Batch,
-// *AlterIgnored.
+// *Describe, *AlterIgnored.
 type Statement interface{ stmt() }
 
 // TableName is an optionally keyspace-qualified table name. Unquoted

@@ -500,7 +500,6 @@ func TestParse(t *testing.T) {
 		{name: "revoke", query: `REVOKE SELECT ON ALL KEYSPACES FROM r`, want: &AlterIgnored{Verb: "REVOKE"}},
 		{name: "list roles", query: `LIST ROLES`, want: &AlterIgnored{Verb: "LIST ROLES"}},
 		{name: "list permissions", query: `LIST ALL PERMISSIONS OF r`, want: &AlterIgnored{Verb: "LIST PERMISSIONS"}},
-		{name: "describe", query: `DESCRIBE KEYSPACES`, want: &AlterIgnored{Verb: "DESCRIBE"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package cqlparse
 
 import (
 	"strings"
+
+	"github.com/ringscan/ringscan/internal/cqlident"
 )
 
 // maxDepth bounds the nesting of terms and types (collections, tuples,
@@ -217,7 +219,9 @@ func (p *parser) statement() (Statement, error) {
 		return &Truncate{Table: tn}, nil
 	case "alter":
 		return p.alterStmt()
-	case "grant", "revoke", "list", "describe", "desc":
+	case "describe", "desc":
+		return p.describeStmt()
+	case "grant", "revoke", "list":
 		return p.loose(1, loneVerb(t.val, p.peekAt(1)))
 	}
 	return nil, p.errNoViable()
@@ -231,8 +235,6 @@ func loneVerb(first string, second token) string {
 			return "LIST " + strings.ToUpper(second.val)
 		}
 		return "LIST PERMISSIONS"
-	case "desc":
-		return "DESCRIBE"
 	}
 	return strings.ToUpper(first)
 }
@@ -358,21 +360,7 @@ func (p *parser) ifNotExists() (bool, error) {
 }
 
 // isReserved reports whether the lower-cased word is a reserved CQL
-// keyword, which cannot be used as an unquoted identifier. The list is
-// Cassandra's reserved keywords, plus true and false which its lexer treats
-// as boolean constants, minus words that recent versions made unreserved
-// (default, group, like, mbean(s), replace, unset).
-func isReserved(w string) bool {
-	switch w {
-	case "add", "allow", "alter", "and", "apply", "asc", "authorize", "batch",
-		"begin", "by", "columnfamily", "create", "delete", "desc", "describe",
-		"drop", "entries", "execute", "from", "full", "grant", "if", "in",
-		"index", "infinity", "insert", "into", "is", "keyspace", "limit",
-		"materialized", "modify", "nan", "norecursive", "not", "null", "of",
-		"on", "or", "order", "primary", "rename", "revoke", "schema", "select",
-		"set", "table", "to", "token", "truncate", "unlogged", "update", "use",
-		"using", "view", "where", "with", "true", "false":
-		return true
-	}
-	return false
-}
+// keyword, which cannot be used as an unquoted identifier: Cassandra 4.1's
+// reserved keywords (cqlident), plus true and false, which its lexer reads
+// as boolean constants.
+func isReserved(w string) bool { return cqlident.IsReserved(w) || w == "true" || w == "false" }

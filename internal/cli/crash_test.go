@@ -1,0 +1,276 @@
+package cli_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/internal/crashpoint"
+	"github.com/ringscan/ringscan/internal/simproc"
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// Environment of the crash-injection suite: the number of kill points
+// (default 20, the short profile run by go test) and the seed that chooses
+// them (default 1).
+const (
+	crashPointsEnv = "RINGSCAN_CRASH_POINTS"
+	crashSeedEnv   = "RINGSCAN_CRASH_SEED"
+)
+
+// crashOutput is one kind of output a crash scenario writes.
+type crashOutput struct {
+	name  string
+	flags []string // added to the scan or count command
+	count bool     // a count, not a scan
+}
+
+var crashOutputs = []crashOutput{
+	{name: "jsonl", flags: []string{"--format", "jsonl"}},
+	{name: "jsonl+gzip", flags: []string{"--format", "jsonl", "--compress", "gzip"}},
+	{name: "jsonl+zstd", flags: []string{"--format", "jsonl", "--compress", "zstd"}},
+	{name: "csv", flags: []string{"--format", "csv"}},
+	{name: "csv+gzip", flags: []string{"--format", "csv", "--compress", "gzip", "--csv-null", "NULL"}},
+	{name: "csv+zstd", flags: []string{"--format", "csv", "--compress", "zstd"}},
+	{name: "parquet", flags: []string{"--format", "parquet"}},
+	{name: "count", count: true},
+}
+
+// crashKill is one way a run dies: at the Nth hit of a crash point, or
+// (point "") killed by the test after a delay.
+type crashKill struct {
+	point string
+	n     int
+	after time.Duration
+}
+
+func (k crashKill) String() string {
+	if k.point == "" {
+		return fmt.Sprintf("SIGKILL after %v", k.after)
+	}
+	return fmt.Sprintf("%s:%d", k.point, k.n)
+}
+
+// crashPoints are the points scenarios aim at, with the largest N worth
+// drawing for each in a run of the suite's table: the edges of a run.
+var crashPoints = []struct {
+	name string
+	max  int
+}{
+	{crashpoint.FirstSave, 1},
+	{crashpoint.Committed, 40},    // between a sink commit and the checkpoint's save
+	{crashpoint.BeforeRename, 40}, // the new checkpoint synced, not renamed
+	{crashpoint.AfterRename, 40},  // renamed, the directory not synced
+	{crashpoint.FileCreated, 8},   // during rotation: a new file with nothing in it
+	{crashpoint.FileFinished, 8},  // during rotation: a file completed, the next not made
+	{crashpoint.Split, 6},         // after splits exist
+	{crashpoint.Page, 150},
+	{crashpoint.BeforeManifest, 1}, // near the end
+}
+
+// TestCrashInjection kills real ringscan processes with SIGKILL at seeded
+// moments (named crash points in a -tags crashpoints build, or a kill from
+// outside after a random delay), resumes them as the Kubernetes recipe of
+// docs/distributed.md does (--resume when the checkpoint file exists),
+// possibly several times in a row, and finally lets one finish. The output
+// is then compared with the table as a multiset, in every output format
+// and compression, and for count. The short profile (20 points) runs in
+// go test; RINGSCAN_CRASH_POINTS=200 runs the long one (docs/checkpoint.md).
+func TestCrashInjection(t *testing.T) {
+	t.Parallel()
+	points, seed := 20, uint64(1)
+	if v := os.Getenv(crashPointsEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err, crashPointsEnv)
+		points = n
+	}
+	if v := os.Getenv(crashSeedEnv); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		require.NoError(t, err, crashSeedEnv)
+		seed = n
+	}
+	bin, err := simproc.BinaryWithTags("crashpoints")
+	require.NoError(t, err)
+	// Few vnodes and one split per vnode range: fewer subranges than
+	// goroutines, so that running subranges are split from the start.
+	s := startSimProc(t, "--rows", "12000", "--vnodes", "2", "--latency", "200us")
+	total := s.info.Rows
+
+	// The references: the table's rows as each format writes them, from a
+	// run nothing kills.
+	refs := map[string][]string{}
+	for _, o := range crashOutputs[:len(crashOutputs)-1] {
+		if _, ok := refs[formatOf(o)]; ok {
+			continue
+		}
+		dir := filepath.Join(t.TempDir(), "ref")
+		requireOK(t, runBin(t, bin, nil, s.args("scan", append([]string{"--out", dir, "-q"}, o.flags...)...)...))
+		refs[formatOf(o)] = rowsOf(t, dir, formatOf(o))
+		require.Len(t, refs[formatOf(o)], int(total), "reference %s", formatOf(o))
+	}
+	require.Equal(t, refs["jsonl"], s.exportJSONLSorted(t), "the jsonl reference is the table")
+
+	rng := rand.New(rand.NewPCG(seed, 7))
+	killed, points2 := 0, 0
+	for i := range points {
+		o := crashOutputs[i%len(crashOutputs)]
+		var kills []crashKill
+		for range 1 + rng.IntN(3) {
+			if rng.IntN(5) == 0 {
+				kills = append(kills, crashKill{after: time.Duration(50+rng.IntN(1500)) * time.Millisecond})
+				continue
+			}
+			p := crashPoints[rng.IntN(len(crashPoints))]
+			kills = append(kills, crashKill{point: p.name, n: 1 + rng.IntN(p.max)})
+		}
+		points2 += len(kills)
+		name := fmt.Sprintf("%02d-%s", i, o.name)
+		for _, k := range kills {
+			name += "/" + k.String()
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			out, ckpt := filepath.Join(dir, "out"), filepath.Join(dir, "c.ckpt")
+			args := func() []string {
+				cmd := "scan"
+				flags := []string{"-q", "--checkpoint", ckpt, "--checkpoint-every", "5ms", "--page-size", "50",
+					"--concurrency", "8", "--splits", "1"}
+				if o.count {
+					cmd = "count"
+					flags = append(flags, "--by", "range")
+				} else {
+					flags = append(flags, "--out", out, "--max-rows-per-file", "1500")
+				}
+				// The Kubernetes recipe: resume when the checkpoint exists.
+				if _, err := os.Stat(ckpt); err == nil {
+					flags = append(flags, "--resume")
+				}
+				return s.args(cmd, append(flags, o.flags...)...)
+			}
+			for _, k := range kills {
+				var env []string
+				if k.point != "" {
+					env = []string{crashpoint.Env + "=" + k.point + ":" + strconv.Itoa(k.n)}
+				}
+				startedAt := time.Now()
+				p := startBin(t, bin, env, args()...)
+				if k.point == "" {
+					select {
+					case <-p.exited:
+					case <-time.After(k.after):
+						_ = p.cmd.Process.Signal(syscall.SIGKILL)
+					}
+				}
+				r := p.wait(t)
+				t.Logf("run %v: exit %d after %v", k, r.code, time.Since(startedAt))
+				switch {
+				case r.code == -1:
+					killed++
+				case r.code != 0:
+					t.Fatalf("run killed at %v exited %d: %s", k, r.code, r.stderr)
+				}
+			}
+			startedAt := time.Now()
+			r := runBin(t, bin, nil, args()...)
+			t.Logf("final run: exit %d after %v: %s", r.code, time.Since(startedAt), r.stderr)
+			requireOK(t, r)
+			if o.count {
+				lines := splitLines([]byte(r.stdout))
+				require.Equal(t, []string{strconv.FormatInt(total, 10)}, lines, "the count")
+				assert.Equal(t, total, sumFirst(t, breakdown(t, r.stderr, "rows", "range", "start", "end")), "the counts by range")
+				return
+			}
+			files := readDir(t, out)
+			requireManifest(t, out, total, files)
+			got := rowsOf(t, out, formatOf(o))
+			requireSameRows(t, refs[formatOf(o)], got)
+		})
+	}
+	t.Logf("%d scenarios, %d kills planned, %d runs died by SIGKILL (the others finished first)", points, points2, killed)
+	assert.Positive(t, killed)
+}
+
+// formatOf is the format of an output's rows: compression aside.
+func formatOf(o crashOutput) string {
+	for i, f := range o.flags {
+		if f == "--format" {
+			if o.flags[i+1] == "csv" && strings.Contains(strings.Join(o.flags, " "), "--csv-null NULL") {
+				return "csv-null"
+			}
+			return o.flags[i+1]
+		}
+	}
+	return "count"
+}
+
+// rowsOf reads every row of an output directory, in one canonical text per
+// row: JSON lines as they are, CSV records (headers left out), Parquet
+// rows as parquet-go prints them.
+func rowsOf(t *testing.T, dir, format string) []string {
+	t.Helper()
+	var rows []string
+	for _, f := range readDir(t, dir) {
+		switch {
+		case strings.HasSuffix(f.name, ".parquet"):
+			rows = append(rows, parquetRows(t, filepath.Join(dir, f.name))...)
+		case strings.Contains(f.name, ".csv"):
+			for _, rec := range csvRecords(t, f.data) {
+				if rec != strings.Join(demoColumns, "\x1f") {
+					rows = append(rows, rec)
+				}
+			}
+		default:
+			rows = append(rows, f.lines...)
+		}
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+func parquetRows(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	require.NoError(t, err, path)
+	r := parquet.NewReader(pf)
+	defer r.Close()
+	var out []string
+	buf := make([]parquet.Row, 64)
+	for {
+		n, err := r.ReadRows(buf)
+		for _, row := range buf[:n] {
+			out = append(out, fmt.Sprint(row))
+		}
+		if err != nil {
+			break
+		}
+	}
+	require.EqualValues(t, pf.NumRows(), len(out), path)
+	return out
+}
+
+// exportJSONLSorted is the table as JSON lines, sorted.
+func (s *sim) exportJSONLSorted(t *testing.T) []string {
+	lines := s.exportJSONL(t, scanner.Config{})
+	slices.Sort(lines)
+	return lines
+}
+
+// runBin runs binary bin to completion.
+func runBin(t *testing.T, bin string, env []string, args ...string) result {
+	t.Helper()
+	return startBin(t, bin, env, args...).wait(t)
+}

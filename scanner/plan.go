@@ -1,0 +1,214 @@
+package scanner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// Plan is a scan's split plan with what it reads.
+type Plan struct {
+	// Ring is the cluster's token ring as the driver sees it.
+	Ring *ring.Ring
+	// Subranges is the plan (one shard of it with Config.Shards), in the
+	// order they are read.
+	Subranges []ring.Subrange
+	// Full is the whole plan, before sharding; its Fingerprint identifies
+	// the plan for checkpoints.
+	Full *ring.Plan
+	// Columns are the columns handed to sinks.
+	Columns []sink.Column
+	// Replication is the keyspace's replication.
+	Replication ring.Replication
+	// PartitionKey names the table's partition key columns, in order.
+	PartitionKey []string
+
+	split   ring.SplitConfig // how Full was made, estimates aside
+	cfg     Config
+	fetcher *fetcher
+}
+
+// Plan resolves the table and the ring and builds the split plan. Unknown
+// keyspaces, tables and columns get errors that list what exists.
+func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
+	t, err := loadTable(ctx, s.session, s.cfg.Keyspace, s.cfg.Table)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := t.columns(s.cfg.Columns)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadRing(s.session)
+	if err != nil {
+		return nil, err
+	}
+	splits := s.cfg.Splits
+	if splits == 0 {
+		splits = s.cfg.Concurrency
+	}
+	sc := ring.SplitConfig{Replication: t.repl, Splits: splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
+	p := &Plan{Ring: r, Replication: t.repl, split: sc, cfg: s.cfg}
+	if s.cfg.UseSizeEstimates {
+		sc.Estimates = sizeEstimates(ctx, s.session, r, t.keyspace, t.name)
+	}
+	full, err := r.Split(sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.setFull(full); err != nil {
+		return nil, err
+	}
+	p.fetcher = newFetcher(s.session, s.cfg, r.Partitioner(), t, cols)
+	p.Columns = p.fetcher.out
+	for _, c := range t.pk {
+		p.PartitionKey = append(p.PartitionKey, c.name)
+	}
+	return p, nil
+}
+
+// setFull makes full the plan's whole plan and takes the configured shard
+// of it, in scan order.
+func (p *Plan) setFull(full *ring.Plan) error {
+	part := full
+	if p.cfg.Shards > 1 {
+		var err error
+		if part, err = full.Shard(p.cfg.Shard, p.cfg.Shards); err != nil {
+			return err
+		}
+	}
+	p.Full = full
+	p.Subranges = part.Shuffle(p.cfg.Seed)
+	return nil
+}
+
+// withPerVnode returns the plan rebuilt from recorded per-vnode subrange
+// counts, on the same ring: the plan a checkpoint recorded.
+func (p *Plan) withPerVnode(counts []int) (*Plan, error) {
+	sc := p.split
+	sc.PerVnode = counts
+	full, err := p.Ring.Split(sc)
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	if err := q.setFull(full); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+// Project returns the plan reading only the given columns: the same ring,
+// subranges and fingerprint, another column list. It saves planning again
+// when the columns depend on the table (count reads the partition key).
+func (p *Plan) Project(columns []string) (*Plan, error) {
+	f := p.fetcher
+	cols, err := f.t.columns(columns)
+	if err != nil {
+		return nil, err
+	}
+	q := *p
+	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols)
+	q.Columns = q.fetcher.out
+	return &q, nil
+}
+
+// topology records the ring and replication the plan was made on.
+func (p *Plan) topology() topologyRecord {
+	t := topologyRecord{Partitioner: p.Ring.Partitioner().String(), Replication: p.Replication.String(), LocalDC: p.split.LocalDC}
+	for _, h := range p.Ring.Hosts() {
+		toks := slices.Clone(h.Tokens)
+		slices.SortFunc(toks, ring.Token.Compare)
+		sum := sha256.New()
+		for _, tk := range toks {
+			fmt.Fprintln(sum, tk.String())
+		}
+		t.Hosts = append(t.Hosts, hostRecord{ID: h.ID, Address: h.Address, DC: h.DC, Rack: h.Rack, Tokens: len(toks),
+			TokensSHA256: hex.EncodeToString(sum.Sum(nil))})
+	}
+	slices.SortFunc(t.Hosts, func(a, b hostRecord) int { return strings.Compare(a.ID, b.ID) })
+	return t
+}
+
+// planRecord records the plan for a checkpoint.
+func (p *Plan) planRecord() planRecord {
+	return planRecord{Fingerprint: p.Full.Fingerprint(), PerVnode: encodePerVnode(p.Full.PerVnode())}
+}
+
+// identity is what a checkpoint of this plan belongs to.
+func (p *Plan) identity() checkpointIdentity {
+	id := checkpointIdentity{Keyspace: p.cfg.Keyspace, Table: p.cfg.Table, Shard: shardString(p.cfg.Shard, p.cfg.Shards)}
+	for _, c := range p.Columns {
+		id.Columns = append(id.Columns, c.Name)
+	}
+	return id
+}
+
+// shardString formats a shard as "i/n".
+func shardString(i, n int) string {
+	if n <= 1 {
+		return "0/1"
+	}
+	return strconv.Itoa(i) + "/" + strconv.Itoa(n)
+}
+
+// diffIdentity names every difference between a checkpoint's identity and
+// the scan's.
+func diffIdentity(got, want checkpointIdentity) []string {
+	var diffs []string
+	cmp := func(what, a, b string) {
+		if a != b {
+			diffs = append(diffs, fmt.Sprintf("%s is %q in the checkpoint but %q now", what, a, b))
+		}
+	}
+	cmp("keyspace", got.Keyspace, want.Keyspace)
+	cmp("table", got.Table, want.Table)
+	cmp("columns", strings.Join(got.Columns, ","), strings.Join(want.Columns, ","))
+	cmp("shard", got.Shard, want.Shard)
+	return diffs
+}
+
+// diffTopology says what changed in the cluster since a checkpoint was
+// planned.
+func diffTopology(got, want topologyRecord) []string {
+	var diffs []string
+	if got.Partitioner != want.Partitioner {
+		diffs = append(diffs, fmt.Sprintf("the partitioner is %s in the checkpoint but %s now", got.Partitioner, want.Partitioner))
+	}
+	if got.Replication != want.Replication {
+		diffs = append(diffs, fmt.Sprintf("the keyspace's replication is %s in the checkpoint but %s now", got.Replication, want.Replication))
+	}
+	if got.LocalDC != want.LocalDC {
+		diffs = append(diffs, fmt.Sprintf("the local DC is %q in the checkpoint but %q now", got.LocalDC, want.LocalDC))
+	}
+	then := map[string]hostRecord{}
+	for _, h := range got.Hosts {
+		then[h.ID] = h
+	}
+	now := map[string]hostRecord{}
+	for _, h := range want.Hosts {
+		now[h.ID] = h
+		old, ok := then[h.ID]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("host %s (%s) joined", h.Address, h.ID))
+		case old.TokensSHA256 != h.TokensSHA256:
+			diffs = append(diffs, fmt.Sprintf("the tokens of host %s (%s) changed (%d then, %d now)", h.Address, h.ID, old.Tokens, h.Tokens))
+		case old.DC != h.DC || old.Rack != h.Rack:
+			diffs = append(diffs, fmt.Sprintf("host %s (%s) moved from %s/%s to %s/%s", h.Address, h.ID, old.DC, old.Rack, h.DC, h.Rack))
+		}
+	}
+	for _, h := range got.Hosts {
+		if _, ok := now[h.ID]; !ok {
+			diffs = append(diffs, fmt.Sprintf("host %s (%s) left", h.Address, h.ID))
+		}
+	}
+	return diffs
+}

@@ -1,0 +1,253 @@
+package scanner_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// logSink is a committing sink over an in-memory row log: what it commits
+// is "durable"; Restore cuts the log back to a commit. It models a file a
+// crash truncates to its last fsync.
+type logSink struct {
+	mu       sync.Mutex
+	log      []string // one canonical row each
+	restored []int    // the lengths Restore cut the log to
+	commits  int
+}
+
+var _ sink.Committer = (*logSink)(nil)
+
+func (s *logSink) Write(_ context.Context, b *sink.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	vals := make([][]byte, len(b.Columns))
+	for i := range b.Len() {
+		for j := range vals {
+			vals[j] = b.Value(i, j)
+		}
+		m := testutil.Multiset{}
+		m.AddRow(vals)
+		for k := range m {
+			s.log = append(s.log, k)
+		}
+	}
+	return nil
+}
+
+func (s *logSink) Commit(context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits++
+	return json.Marshal(map[string]int{"rows": len(s.log)})
+}
+
+func (s *logSink) Restore(_ context.Context, state []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if state != nil {
+		var st map[string]int
+		if err := json.Unmarshal(state, &st); err != nil {
+			return err
+		}
+		n = st["rows"]
+	}
+	if n > len(s.log) {
+		return fmt.Errorf("state says %d rows, the log has %d", n, len(s.log))
+	}
+	s.log = s.log[:n]
+	s.restored = append(s.restored, n)
+	return nil
+}
+
+func (s *logSink) Close(context.Context) error { return nil }
+
+func (s *logSink) rows() testutil.Multiset {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := testutil.Multiset{}
+	for _, k := range s.log {
+		m[k]++
+	}
+	return m
+}
+
+// crashStore is a store that stops persisting after a number of saves: a
+// run that goes on after that is a process that crashed right after the
+// last save persisted (what it does next is lost, but for the sink's
+// bytes past its last commit, which Restore must discard).
+type crashStore struct {
+	scanner.MemoryStore
+	saves     atomic.Int64
+	crashAt   int64 // saves that persist; 0: all
+	crashed   chan struct{}
+	crashOnce sync.Once
+}
+
+func (c *crashStore) Save(ctx context.Context, data []byte) error {
+	n := c.saves.Add(1)
+	if c.crashAt > 0 && n > c.crashAt {
+		c.crashOnce.Do(func() { close(c.crashed) })
+		return nil
+	}
+	return c.MemoryStore.Save(ctx, data)
+}
+
+// TestResumeAfterCrash runs scans that "crash" right after their Nth
+// checkpoint save (the first is the one saved before any row is read) and
+// are then cancelled a little later, leaving output past the last commit;
+// then resumes them, several times in a row for some, until one finishes.
+// The rows the sink holds at the end are the table, each once. The plan's
+// few large subranges and small pages make running subranges split, so
+// that crashes hit checkpoints with pieces split off (checked).
+func TestResumeAfterCrash(t *testing.T) {
+	tests := []struct {
+		name    string
+		crashes []int64 // the save after which each run crashes
+	}{
+		{name: "before the first periodic save", crashes: []int64{1}},
+		{name: "early", crashes: []int64{3}},
+		{name: "after splits", crashes: []int64{40}},
+		{name: "twice, then again at the first save", crashes: []int64{25, 10, 1}},
+		{name: "three times late", crashes: []int64{60, 60, 60}},
+	}
+	// Two vnodes per node: fewer subranges than goroutines, so that free
+	// goroutines split running ones from the start.
+	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, VNodes: 2, TombstoneBudget: simTombstoneBudget}, simple(2), 8000)
+	_ = c
+	want := testutil.Multiset{}
+	{
+		all := newCollector(true)
+		sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 500}))
+		require.NoError(t, err)
+		_, err = sc.Run(context.Background(), all)
+		require.NoError(t, err)
+		want = all.rows
+		require.Len(t, want, int(info.Rows))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &logSink{}
+			var durable scanner.MemoryStore // what survives the crashes
+			splitSeen := false
+			for run, crashAt := range tt.crashes {
+				store := &crashStore{crashAt: crashAt, crashed: make(chan struct{})}
+				if data := durable.Bytes(); data != nil {
+					require.NoError(t, store.MemoryStore.Save(context.Background(), data))
+				}
+				var splits atomic.Int64
+				sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 17, Concurrency: 8, Splits: 1,
+					CheckpointEvery: time.Nanosecond}), scanner.WithHooks(scanner.Hooks{
+					RangeSplit: func(int, ring.Subrange) { splits.Add(1) },
+				}))
+				require.NoError(t, err)
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() {
+					_, err := sc.Run(ctx, out, scanner.WithCheckpoint(store))
+					done <- err
+				}()
+				select {
+				case <-store.crashed:
+					// The process goes on for a few more pages, which the
+					// resume must throw away, then dies.
+					pages := store.saves.Load() + 5
+					for store.saves.Load() < pages {
+						select {
+						case err := <-done:
+							require.NoError(t, err, "run %d", run)
+							pages = 0
+						case <-time.After(time.Millisecond):
+						}
+					}
+					cancel()
+				case err := <-done:
+					cancel()
+					require.NoError(t, err, "run %d ended before its crash", run)
+				}
+				select {
+				case <-done:
+				case <-time.After(deadline):
+					t.Fatal("the crashed run did not stop")
+				}
+				if splits.Load() > 0 {
+					splitSeen = true
+				}
+				require.NoError(t, durable.Save(context.Background(), store.MemoryStore.Bytes()))
+			}
+			// The last run finishes.
+			sc, err := scanner.New(s, demoConfig(scanner.Config{PageSize: 17, Concurrency: 8, Splits: 1}))
+			require.NoError(t, err)
+			_, err = sc.Run(context.Background(), out, scanner.WithCheckpoint(&durable))
+			require.NoError(t, err)
+			assert.Empty(t, want.Diff(out.rows()), "every row once after %d crashes", len(tt.crashes))
+			assert.Len(t, out.restored, len(tt.crashes), "every resume restored the sink")
+			if tt.crashes[0] > 20 {
+				assert.True(t, splitSeen, "running subranges were split before a crash")
+			}
+		})
+	}
+}
+
+// TestResumeRefusals resumes checkpoints that do not fit: another table's,
+// columns or shard, a sink that cannot restore a committing sink's state.
+// Each is refused before a row is read, with ErrCannotResume and the
+// difference named.
+func TestResumeRefusals(t *testing.T) {
+	_, s, _ := demoCluster(t, cqlsim.Config{Nodes: 3}, simple(2), 500)
+	ctx := context.Background()
+	store := &scanner.MemoryStore{}
+	sc, err := scanner.New(s, demoConfig(scanner.Config{}))
+	require.NoError(t, err)
+	_, err = sc.Run(ctx, &logSink{}, scanner.WithCheckpoint(store))
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		cfg  scanner.Config
+		sink sink.Sink
+		want string
+	}{
+		{"columns", scanner.Config{Columns: []string{"tenant", "bucket"}}, &logSink{}, `columns is "tenant,bucket,ts,seq`},
+		{"shard", scanner.Config{Shard: 1, Shards: 2}, &logSink{}, `shard is "0/1" in the checkpoint but "1/2" now`},
+		{"sink that does not commit", scanner.Config{}, newCollector(false), "this sink cannot restore it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, err := scanner.New(s, demoConfig(tt.cfg))
+			require.NoError(t, err)
+			var read atomic.Int64
+			st, err := sc.Run(ctx, tt.sink, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
+				PageRead: func(int, string, int, int, time.Duration) { read.Add(1) },
+			}))
+			require.ErrorIs(t, err, scanner.ErrCannotResume)
+			assert.ErrorContains(t, err, tt.want)
+			assert.Zero(t, read.Load(), "nothing was read")
+			assert.Zero(t, st.Rows)
+		})
+	}
+	// A store that fails to save its first checkpoint stops the scan
+	// before a row is read.
+	boom := errors.New("disk full")
+	_, err = sc.Run(ctx, &logSink{}, scanner.WithCheckpoint(failingStore{boom}))
+	require.ErrorIs(t, err, boom)
+}
+
+type failingStore struct{ err error }
+
+func (f failingStore) Load(context.Context) ([]byte, error) { return nil, scanner.ErrNoCheckpoint }
+func (f failingStore) Save(context.Context, []byte) error   { return f.err }

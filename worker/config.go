@@ -1,0 +1,163 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// ErrInvalidConfig is wrapped by every Config validation error.
+var ErrInvalidConfig = errors.New("invalid worker config")
+
+// Defaults of Config, in one place: EnsureDefaults applies them and the
+// field comments name them.
+const (
+	DefaultConcurrency    = 32
+	DefaultRetries        = 8
+	DefaultBackoffBase    = 100 * time.Millisecond
+	DefaultBackoffMax     = 5 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultPageSize       = 5000
+	// MaxConcurrency bounds Concurrency.
+	MaxConcurrency = 4096
+)
+
+// Config tunes the pool. Zero fields take their defaults; EnsureDefaults
+// returns the configuration in effect.
+type Config struct {
+	// Concurrency is the number of subranges read at once. Default 32.
+	Concurrency int
+	// PerHost caps the page requests in flight to one host, so that a scan
+	// cannot pile onto one node. Default: twice an even share of
+	// Concurrency over the hosts that serve the scan, at least 8
+	// (DefaultPerHost); it is worked out by Run, which knows the hosts.
+	PerHost int
+	// QueueDepth is the number of read pages that may wait for the output.
+	// With Concurrency it bounds memory: at most Concurrency + QueueDepth +
+	// 1 pages exist at once. Default Concurrency.
+	QueueDepth int
+	// Retries is how many times a failing page request is retried, with
+	// exponential backoff and jitter, moving to the next replica each time.
+	// Default 8; NoRetries (-1) means none.
+	Retries int
+	// BackoffBase and BackoffMax bound the backoff between retries.
+	// Defaults 100ms and 5s.
+	BackoffBase, BackoffMax time.Duration
+	// RequestTimeout bounds one page request. Default 30s.
+	RequestTimeout time.Duration
+	// MaxFailedRanges is the failure policy: 0 fails fast, aborting the scan
+	// at the first subrange that exhausts its retries; n > 0 goes on while at
+	// most n subranges have failed; -1 never aborts. Default 0.
+	MaxFailedRanges int
+	// RowsPerSecond caps the rows read from the cluster per second: a page
+	// is requested only once the limiter grants its page size, and what a
+	// short page did not use is given back. Default 0: no cap.
+	RowsPerSecond float64
+	// PageSize is the page size asked of the Fetcher (lowered to
+	// RowsPerSecond when that is smaller); it also sizes the splitting of
+	// running subranges. Default 5000.
+	PageSize int
+	// NoSplit turns off the splitting of running subranges: by default, when
+	// no subrange is left to start, an idle goroutine takes the second half
+	// of the running subrange with the most rows left (if the Fetcher is a
+	// Trimmer), so that one long subrange does not make the scan's tail.
+	NoSplit bool
+	// MinSplitID is the id below which no piece split off a running
+	// subrange is numbered: pieces get ids above it and above every task's.
+	// A resumed scan sets it to the largest id its plan and checkpoint
+	// hold, so that new pieces never take the id of a subrange already
+	// recorded. Default 0.
+	MinSplitID int
+	// Logger receives one line per failed subrange (warn) and per retry
+	// (debug). Default: no logging.
+	Logger *zap.Logger
+}
+
+// NoRetries as Config.Retries turns retries off.
+const NoRetries = -1
+
+// EnsureDefaults returns c with every zero field set to its default (see
+// the field comments). PerHost stays 0 when unset: Run works it out from
+// the hosts of the tasks (DefaultPerHost).
+func (c Config) EnsureDefaults() Config {
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.QueueDepth == 0 {
+		c.QueueDepth = c.Concurrency
+	}
+	if c.Retries == 0 {
+		c.Retries = DefaultRetries
+	}
+	if c.BackoffBase == 0 {
+		c.BackoffBase = DefaultBackoffBase
+	}
+	if c.BackoffMax == 0 {
+		c.BackoffMax = max(DefaultBackoffMax, c.BackoffBase)
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.PageSize == 0 {
+		c.PageSize = DefaultPageSize
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	return c
+}
+
+// retries is the number of retries in effect: Retries after defaults, with
+// NoRetries as 0.
+func (c Config) retries() int { return max(c.Retries, 0) }
+
+// Validate reports every problem of c at once, each wrapping
+// ErrInvalidConfig and naming the field and what is allowed.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	if c.Concurrency < 0 || c.Concurrency > MaxConcurrency {
+		bad("Concurrency is %d; it must be 1..%d (0 for the default %d)", c.Concurrency, MaxConcurrency, DefaultConcurrency)
+	}
+	if c.PerHost < 0 {
+		bad("PerHost is %d; it must be positive (0 for the default)", c.PerHost)
+	}
+	if c.QueueDepth < 0 {
+		bad("QueueDepth is %d; it must be positive (0 for the default)", c.QueueDepth)
+	}
+	if c.Retries < NoRetries {
+		bad("Retries is %d; it must be -1 (none), 0 (default %d) or more", c.Retries, DefaultRetries)
+	}
+	if c.BackoffBase < 0 || c.BackoffMax < 0 || (c.BackoffMax > 0 && c.BackoffBase > c.BackoffMax) {
+		bad("backoff %v..%v: both must be positive and BackoffBase <= BackoffMax", c.BackoffBase, c.BackoffMax)
+	}
+	if c.RequestTimeout < 0 {
+		bad("RequestTimeout is %v; it must be positive", c.RequestTimeout)
+	}
+	if c.MaxFailedRanges < -1 {
+		bad("MaxFailedRanges is %d; it must be -1 (never abort), 0 (fail fast) or a positive limit", c.MaxFailedRanges)
+	}
+	if c.RowsPerSecond < 0 || math.IsNaN(c.RowsPerSecond) || math.IsInf(c.RowsPerSecond, 0) {
+		bad("RowsPerSecond is %v; it must be 0 (no cap) or a positive number", c.RowsPerSecond)
+	}
+	if c.PageSize < 0 || c.PageSize > math.MaxInt32 {
+		bad("PageSize is %d; it must be 1..%d (0 for the default %d)", c.PageSize, math.MaxInt32, DefaultPageSize)
+	}
+	return errors.Join(errs...)
+}
+
+// DefaultPerHost is the per-host cap when Config.PerHost is 0: twice an
+// even share of concurrency over hosts, at least 8. Twice, because
+// subranges do not spread perfectly evenly over replicas; at least 8, so
+// that small concurrencies are not throttled.
+func DefaultPerHost(concurrency, hosts int) int {
+	if hosts < 1 {
+		return max(8, concurrency)
+	}
+	return max(8, (2*concurrency+hosts-1)/hosts)
+}

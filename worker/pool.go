@@ -1,0 +1,464 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// item is a page on its way to the output.
+type item struct {
+	b       *sink.Batch
+	rangeID int
+	cur     Cursor
+}
+
+// pool runs one scan.
+type pool struct {
+	cfg     Config
+	f       Fetcher
+	out     Output
+	hooks   Hooks
+	hosts   *hostLimits
+	rate    *throttle
+	split   *splitter // nil: no splitting
+	pages   chan item
+	batches sync.Pool
+
+	mu       sync.Mutex
+	failed   []*RangeError
+	retries  map[string]int64
+	perRange []RangeStats
+	done     atomic.Int64
+	splits   atomic.Int64
+	ntasks   int
+
+	// Scheduling: a goroutine whose subrange is done helps the running
+	// ones (splitter.take) once no subrange waits to start, until every
+	// subrange is done.
+	pending, active atomic.Int64
+	idle            chan struct{} // closed when nothing is pending or running
+	closeIdle       sync.Once
+	// dispatched is set once every subrange has its goroutine: from then
+	// on, no subrange waits for a slot.
+	dispatched atomic.Bool
+}
+
+// Run reads every task's subrange concurrently and hands the pages to out
+// from a single writer goroutine. It returns the statistics and, if the
+// scan did not read everything: the context's cause when cancelled, the
+// *RangeError that aborted it, the output's error, or a *PartialError
+// listing the subranges that failed within cfg.MaxFailedRanges. Run
+// returns once every goroutine it started has ended.
+func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, hooks Hooks) (Stats, error) {
+	if err := cfg.Validate(); err != nil {
+		return Stats{}, err
+	}
+	cfg = cfg.EnsureDefaults()
+	hostIDs := map[string]bool{}
+	maxID := cfg.MinSplitID
+	for _, t := range tasks {
+		maxID = max(maxID, t.Subrange.ID)
+		for _, h := range t.Subrange.Replicas {
+			hostIDs[h.ID] = true
+		}
+	}
+	if cfg.PerHost == 0 {
+		cfg.PerHost = DefaultPerHost(cfg.Concurrency, len(hostIDs))
+	}
+	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
+		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
+		retries: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
+	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
+		p.split = newSplitter(t, cfg.PageSize, maxID)
+	}
+	if len(tasks) == 0 {
+		close(p.idle)
+	}
+	p.pending.Store(int64(len(tasks)))
+	p.batches.New = func() any { return f.NewBatch() }
+	start := time.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	writeErr := make(chan error, 1)
+	go func() { writeErr <- p.write(ctx, cancel) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.Concurrency)
+	for i := range tasks {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			p.active.Add(1)
+			p.pending.Add(-1)
+			err := p.runRange(gctx, &tasks[i])
+			p.finished()
+			if err != nil {
+				return err
+			}
+			return p.help(gctx)
+		})
+	}
+	p.dispatched.Store(true)
+	// Free slots (fewer subranges than Concurrency) help from the start.
+	for p.split != nil && gctx.Err() == nil && g.TryGo(func() error { return p.help(gctx) }) {
+	}
+	runErr := g.Wait()
+	close(p.pages)
+	werr := <-writeErr
+
+	st := p.stats(time.Since(start))
+	switch {
+	case werr != nil:
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(werr, cause) {
+			// The scan was cancelled first; the output saw the cancellation.
+			return st, cause
+		}
+		return st, werr
+	case runErr != nil:
+		if ctx.Err() != nil && !errors.As(runErr, new(*RangeError)) {
+			return st, context.Cause(ctx)
+		}
+		return st, runErr
+	case ctx.Err() != nil:
+		return st, context.Cause(ctx)
+	case len(p.failed) > 0:
+		return st, &PartialError{Failed: p.failed}
+	}
+	return st, nil
+}
+
+// write hands pages to the output, one at a time. After an error it drains
+// the channel so that readers never block.
+func (p *pool) write(ctx context.Context, cancel context.CancelCauseFunc) error {
+	var err error
+	for it := range p.pages {
+		if err == nil {
+			if werr := p.out.WritePage(ctx, it.rangeID, it.b, it.cur); werr != nil {
+				err = werr
+				cancel(err)
+			}
+		}
+		it.b.Reset()
+		p.batches.Put(it.b)
+	}
+	return err
+}
+
+// rangeRun is the state of one subrange's read.
+type rangeRun struct {
+	sr       ring.Subrange
+	cur      Cursor
+	st       RangeStats
+	attempts int      // failed attempts of the current page
+	tried    []string // hosts tried for the current page
+	avoid    map[string]bool
+	host     string        // the replica that served the last page
+	latency  time.Duration // the last page's request time
+}
+
+// runRange reads one subrange to its end: fetch a page, hand it on, and
+// let the splitter take part of what is left.
+func (p *pool) runRange(ctx context.Context, t *Task) error {
+	r := &rangeRun{sr: t.Subrange, cur: t.Cursor, avoid: map[string]bool{}}
+	r.st = RangeStats{ID: r.sr.ID, Range: r.sr.Range}
+	start := time.Now()
+	lv := p.split.track(r.sr, r.cur)
+	defer p.split.untrack(lv)
+	defer func() {
+		r.st.Duration = time.Since(start)
+		r.st.Range = r.sr.Range
+		p.mu.Lock()
+		p.perRange = append(p.perRange, r.st)
+		p.mu.Unlock()
+		if p.hooks.RangeDone != nil {
+			p.hooks.RangeDone(r.st)
+		}
+	}()
+	for !r.cur.Done {
+		lv.pickUp(&r.sr)
+		if r.cur.PageState == nil || r.cur.End == (ring.Token{}) {
+			// A new statement ends where the subrange now ends; so does one
+			// whose end was not recorded.
+			r.cur.End = r.sr.Range.End
+		}
+		b, next, err := p.fetchPage(ctx, r)
+		if errors.Is(err, errSkipRange) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			continue // retried
+		}
+		next = p.split.afterPage(lv, &r.sr, r.cur.Last, next, b)
+		p.counted(r, b, next)
+		select {
+		case p.pages <- item{b: b, rangeID: r.sr.ID, cur: next}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		p.split.handedOn()
+		r.cur = next
+	}
+	r.st.Done = true
+	p.done.Add(1)
+	return nil
+}
+
+// fetchPage makes one page request for r and returns the page with the
+// cursor after it. A failed request that is retried returns a nil page
+// (after the backoff); a request that fails the subrange returns its
+// error, nil when the failure policy lets the scan go on (the subrange is
+// then finished as failed).
+func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor, error) {
+	host, ok := p.pick(r.sr, r.attempts, r.avoid)
+	if !ok {
+		return nil, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(r.sr.Replicas)))
+	}
+	req := Request{Subrange: r.sr, Host: host, Start: r.sr.Range.Start, End: r.cur.End, After: r.cur.After,
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize)}
+	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
+		return nil, r.cur, err
+	}
+	b := p.batches.Get().(*sink.Batch)
+	page, latency, err := p.fetch(ctx, req, b)
+	if err != nil {
+		p.rate.refund(req.PageSize)
+		b.Reset()
+		p.batches.Put(b)
+		if ctx.Err() != nil {
+			return nil, r.cur, context.Cause(ctx)
+		}
+		return nil, r.cur, p.retry(ctx, r, host, err)
+	}
+	p.rate.refund(req.PageSize - b.Len())
+	r.attempts, r.tried = 0, r.tried[:0]
+	clear(r.avoid)
+	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last, Done: page.PageState == nil}
+	if page.Last != nil {
+		next.Last = page.Last
+	}
+	r.host, r.latency = host.Address, latency
+	b.RangeID, b.Host = r.sr.ID, host.Address
+	return b, next, nil
+}
+
+// counted records a page handed on in r's statistics and the hooks.
+func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
+	rows := b.Len()
+	r.st.Host = r.host
+	r.st.Pages++
+	r.st.Rows += int64(rows)
+	r.st.Bytes += int64(b.Bytes())
+	if rows == 0 && !next.Done {
+		r.st.Empty++
+	}
+	if p.hooks.PageRead != nil {
+		p.hooks.PageRead(r.sr.ID, r.host, rows, b.Bytes(), r.latency)
+	}
+}
+
+// retry handles a failed page request: a refused paging state restarts the
+// subrange after its last row at once; other retryable errors wait out a
+// backoff and move to the next replica; the rest fail the subrange.
+func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error) error {
+	class, kind := classify(err)
+	// A refused paging state is no failed attempt: the subrange resumes at
+	// once from a token bound, with no paging state to refuse again, even
+	// when retries are off.
+	if class != refusedState || r.cur.PageState == nil {
+		r.attempts++
+		r.tried = append(r.tried, host.Address)
+		if class == fatal || r.attempts > p.cfg.retries() {
+			return p.fail(r, explain(kind, err))
+		}
+	}
+	r.st.Retries++
+	p.mu.Lock()
+	p.retries[kind]++
+	p.mu.Unlock()
+	if p.hooks.Retry != nil {
+		p.hooks.Retry(r.sr.ID, host.Address, kind, err)
+	}
+	p.cfg.Logger.Debug("page request failed; retrying", zap.Int("range", r.sr.ID), zap.String("host", host.Address),
+		zap.String("kind", kind), zap.Int("attempt", r.attempts), zap.Error(err))
+	if class == refusedState {
+		r.cur = r.cur.restartAfterLast()
+		return nil
+	}
+	r.avoid[host.ID] = true
+	if err := sleep(ctx, p.backoff(r.attempts)); err != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// fail records a subrange that exhausted its attempts. It returns the
+// *RangeError when the failure policy aborts the scan, else nil after
+// marking the subrange finished.
+func (p *pool) fail(r *rangeRun, err error) error {
+	rerr := &RangeError{ID: r.sr.ID, Range: r.sr.Range, Attempts: r.attempts, Rows: r.st.Rows, Cursor: r.cur,
+		Hosts: slices.Clone(r.tried), Err: err}
+	r.st.Err = rerr
+	p.cfg.Logger.Warn("range failed", zap.Int("range", r.sr.ID), zap.Stringer("bounds", r.sr.Range),
+		zap.Int("attempts", r.attempts), zap.Strings("hosts", r.tried), zap.Error(err))
+	p.mu.Lock()
+	p.failed = append(p.failed, rerr)
+	n := len(p.failed)
+	p.mu.Unlock()
+	if p.cfg.MaxFailedRanges == 0 || (p.cfg.MaxFailedRanges > 0 && n > p.cfg.MaxFailedRanges) {
+		return rerr
+	}
+	return errSkipRange
+}
+
+// errSkipRange ends a failed subrange's loop without failing the scan.
+var errSkipRange = errors.New("range failed within the failure policy")
+
+// finished records the end of a subrange; the last one releases the
+// goroutines waiting to help.
+func (p *pool) finished() {
+	if p.active.Add(-1) == 0 && p.pending.Load() == 0 {
+		p.closeIdle.Do(func() { close(p.idle) })
+	}
+}
+
+// help is what a goroutine does once no subrange is left to start: it
+// takes the second half of the running subrange with the most rows left
+// and reads it, and when none is worth splitting, waits for the next page
+// handed on, until nothing runs. Until every subrange has its goroutine it
+// returns at once, freeing its slot for them.
+func (p *pool) help(ctx context.Context) error {
+	for p.split != nil && p.dispatched.Load() {
+		var child *Task
+		ok := false
+		if child, ok = p.split.take(p.recordSplit); ok {
+			err := p.runRange(ctx, child)
+			p.finished()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case <-p.split.notify:
+		case <-p.idle:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// recordSplit hands a split to the output, under the parent's lock (see
+// splitter.take).
+func (p *pool) recordSplit(parent int, child ring.Subrange) {
+	p.active.Add(1) // before any subrange can finish and close idle
+	p.splits.Add(1)
+	p.out.Split(parent, child)
+	p.cfg.Logger.Debug("split a running range", zap.Int("range", parent), zap.Int("new", child.ID),
+		zap.Stringer("bounds", child.Range))
+}
+
+// fetch makes one page request under the host cap and the request timeout.
+func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, time.Duration, error) {
+	if err := p.hosts.acquire(ctx, req.Host.ID); err != nil {
+		return Page{}, 0, err
+	}
+	defer p.hosts.release(req.Host.ID)
+	if p.hooks.RequestStart != nil {
+		p.hooks.RequestStart(req.Host.Address)
+	}
+	if p.hooks.RequestEnd != nil {
+		defer p.hooks.RequestEnd(req.Host.Address)
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	page, err := p.f.Fetch(rctx, req, b)
+	return page, time.Since(start), err
+}
+
+// pick chooses the replica for the next request: replicas are tried in a
+// rotation that starts at a different one for each subrange and moves on at
+// every failed attempt, skipping hosts that just failed; among the
+// candidates, the one with the fewest requests in flight wins.
+func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring.Host, bool) {
+	n := len(sr.Replicas)
+	if n == 0 {
+		return ring.Host{}, false
+	}
+	best, bestLoad := -1, 0
+	for k := range n {
+		i := (sr.ID + attempts + k) % n
+		h := sr.Replicas[i]
+		if avoid[h.ID] && len(avoid) < n {
+			continue
+		}
+		load := p.hosts.load(h.ID)
+		if best < 0 || load < bestLoad {
+			best, bestLoad = i, load
+		}
+	}
+	if best < 0 {
+		best = (sr.ID + attempts) % n
+	}
+	return sr.Replicas[best], true
+}
+
+// backoff is the delay before retry number attempt (1-based): exponential
+// from BackoffBase, capped at BackoffMax, with jitter in [d/2, d].
+func (p *pool) backoff(attempt int) time.Duration {
+	d := p.cfg.BackoffBase << min(attempt-1, 30)
+	if d <= 0 || d > p.cfg.BackoffMax {
+		d = p.cfg.BackoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pool) stats(elapsed time.Duration) Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := Stats{Ranges: p.ntasks + int(p.splits.Load()), Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
+		RetriesByKind: map[string]int64{}}
+	slices.SortFunc(p.perRange, func(a, b RangeStats) int { return a.ID - b.ID })
+	for k, v := range p.retries {
+		st.RetriesByKind[k] = v
+	}
+	for _, r := range p.perRange {
+		st.Rows += r.Rows
+		st.Pages += r.Pages
+		st.EmptyPages += r.Empty
+		st.Bytes += r.Bytes
+		st.Retries += r.Retries
+		st.PerRange = append(st.PerRange, r)
+	}
+	return st
+}

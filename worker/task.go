@@ -1,0 +1,132 @@
+package worker
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// Position identifies one row of a scan: its token and its primary key
+// values (partition key then clustering columns, serialized; nil for a
+// null clustering value). Rows are ordered by token, then partition key
+// bytes, then clustering order.
+type Position struct {
+	Token ring.Token
+	Key   [][]byte
+}
+
+// Cursor is where a subrange's scan stands: the statement being paged and
+// the last row handed on. The zero Cursor reads a subrange from its start.
+// A Cursor is a value: the pool replaces it after every page.
+type Cursor struct {
+	// After, when set, makes the statement read from this row on,
+	// exclusive: token(pk) >= After.Token, skipping the rows up to After.
+	// It is set when a paging state was refused, or when a resume has no
+	// paging state. Nil reads from the subrange's start.
+	After *Position
+	// PageState continues the statement; nil starts a new one.
+	PageState []byte
+	// End is the end bound the statement of PageState was issued with; it
+	// is only meaningful with PageState. It may lie beyond the subrange's
+	// end when the subrange was split after the statement started: a
+	// paging state is only valid with its own statement and values, so the
+	// statement goes on and the rows past the subrange's end are dropped.
+	End ring.Token
+	// Last is the position of the last row handed on, nil if none.
+	Last *Position
+	// Done reports that the subrange has been read to its end.
+	Done bool
+}
+
+// restartAfterLast returns the cursor that re-reads the subrange from just
+// after the last row handed on, without a paging state: the fallback when a
+// server refuses a paging state. Nothing is lost (the subrange is read
+// again from that row) and nothing is emitted twice (rows up to Last are
+// skipped).
+func (c Cursor) restartAfterLast() Cursor {
+	if c.Last == nil {
+		return Cursor{After: c.After}
+	}
+	return Cursor{After: c.Last, Last: c.Last}
+}
+
+// Task is one subrange to read, from Cursor on. Subrange.Range.End is the
+// subrange's current end: lower than planned for a subrange a running scan
+// split.
+type Task struct {
+	Subrange ring.Subrange
+	Cursor   Cursor
+}
+
+// Request is one page request: the statement reads the rows of
+// (Start, End], or with After those from After on; PageState continues it.
+type Request struct {
+	// Subrange is the subrange being read (its ID and replicas).
+	Subrange ring.Subrange
+	// Host is the replica to send the request to.
+	Host ring.Host
+	// Start and End are the statement's token bounds.
+	Start, End ring.Token
+	// After, when set, replaces Start: the statement reads
+	// token(pk) >= After.Token and the Fetcher drops the rows up to and
+	// including After.
+	After *Position
+	// Last is the last row handed on, nil if none: once it is past After,
+	// no row up to After can come any more.
+	Last *Position
+	// PageState continues the statement; nil starts it.
+	PageState []byte
+	// PageSize is the number of rows to ask for.
+	PageSize int
+}
+
+// Page is what a Fetcher read: where the statement goes on, and the
+// position of the page's last row.
+type Page struct {
+	// PageState continues the statement; nil means the statement is done.
+	PageState []byte
+	// Last is the position of the last row appended, nil if none was.
+	Last *Position
+}
+
+// ErrPageStateRefused is returned by a Fetcher when the server refuses a
+// paging state; the pool then resumes the subrange from its last row by
+// token bound.
+var ErrPageStateRefused = errors.New("paging state refused by the server")
+
+// Fetcher reads pages. The scanner implements it with the driver; it is
+// called by many goroutines at once.
+type Fetcher interface {
+	// NewBatch returns an empty page buffer for the scan's columns.
+	NewBatch() *sink.Batch
+	// Fetch reads one page of req's statement from req.Host, appending its
+	// rows to b. On error it leaves b as it was. A refused paging state is
+	// reported as ErrPageStateRefused.
+	Fetch(ctx context.Context, req Request, b *sink.Batch) (Page, error)
+}
+
+// Trimmer is implemented by Fetchers that know each row's token. The pool
+// then splits running subranges for idle goroutines (see Config.NoSplit).
+type Trimmer interface {
+	// Trim drops the rows of b whose token is after end. It reports
+	// whether it dropped any and returns the position of the last row
+	// kept (nil if none).
+	Trim(b *sink.Batch, end ring.Token) (last *Position, dropped bool)
+}
+
+// Output takes the pages a scan read, from the pool's single writer
+// goroutine: never concurrently, pages of one subrange in order.
+type Output interface {
+	// WritePage takes one page of the subrange rangeID; cur is the
+	// subrange's cursor after the page. b may hold no row (an empty page,
+	// or the last page of a subrange); it must not be kept. An error ends
+	// the scan.
+	WritePage(ctx context.Context, rangeID int, b *sink.Batch, cur Cursor) error
+	// Split records that child was split off the running subrange parent,
+	// which now ends at child.Range.Start. It is called from the goroutine
+	// that split, before any page of child is written, and must be quick.
+	// Pages of parent written afterwards hold no row past the split.
+	Split(parent int, child ring.Subrange)
+}
