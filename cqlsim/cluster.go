@@ -31,6 +31,7 @@ type Cluster struct {
 
 	replicas replicaCache
 	panics   atomic.Int64
+	lastTS   atomic.Int64 // the last write timestamp handed out (clock.go)
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close

@@ -3,6 +3,7 @@ package cqlsim
 import (
 	"crypto/md5"
 	"errors"
+	"slices"
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -80,19 +81,26 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 			return nil, err
 		}
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
-		w, err := c.planWrite(ks, s, b)
+		w, err := c.planWrite(ks, s, b, nil)
 		if err != nil {
 			return nil, err
 		}
 		st.write = w
 		st.keyspace, st.table = w.t.keyspace, w.t.name
 	case *cqlparse.Batch:
+		info := &batchInfo{ts: s.Using.Timestamp}
 		for _, inner := range s.Statements {
-			w, err := c.planWrite(ks, inner, b)
+			w, err := c.planWrite(ks, inner, b, info)
 			if err != nil {
 				return nil, err
 			}
 			st.batch = append(st.batch, w)
+		}
+		if err := checkBatch(byte(s.Type), st.batch); err != nil {
+			return nil, err
+		}
+		if s.Using.Timestamp != nil && len(st.batch) > 0 {
+			b.term(st.batch[0].t, s.Using.Timestamp, "[timestamp]", cqltype.Type{Kind: cqltype.Bigint})
 		}
 	case *cqlparse.CreateTable:
 		st.keyspace = orDefault(s.Table.Keyspace, ks)
@@ -100,6 +108,12 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 		st.keyspace = orDefault(s.Table.Keyspace, ks)
 	case *cqlparse.Truncate:
 		st.keyspace = orDefault(s.Table.Keyspace, ks)
+	case *cqlparse.CreateType:
+		st.keyspace = orDefault(s.Name.Keyspace, ks)
+	case *cqlparse.AlterType:
+		st.keyspace = orDefault(s.Name.Keyspace, ks)
+	case *cqlparse.DropType:
+		st.keyspace = orDefault(s.Name.Keyspace, ks)
 	case *cqlparse.Describe:
 		if !c.rel.v4() {
 			return nil, describeSyntaxError(query)
@@ -119,6 +133,28 @@ func (c *Cluster) compile(ks, query string) (*statement, error) {
 		}
 	}
 	return st, nil
+}
+
+// checkBatch applies Cassandra's rules on counters in a batch of kind
+// (the BATCH message's type: 0 logged, 1 unlogged, 2 counter).
+func checkBatch(kind byte, plans []*writePlan) error {
+	counters, others := false, false
+	for _, w := range plans {
+		if w.t.counter {
+			counters = true
+		} else {
+			others = true
+		}
+	}
+	switch {
+	case counters && others:
+		return invalidf("Counter and non-counter mutations cannot exist in the same batch")
+	case kind == byte(cqlparse.BatchLogged) && counters:
+		return invalidf("Cannot include a counter statement in a logged batch")
+	case kind == byte(cqlparse.BatchCounter) && others:
+		return invalidf("Cannot include non-counter statement in a counter batch")
+	}
+	return nil
 }
 
 func orDefault(s, def string) string {
@@ -165,6 +201,12 @@ func (b *binder) term(t *table, term cqlparse.Term, name string, typ cqltype.Typ
 		for i, e := range v.Elems {
 			if i < len(typ.Elems) {
 				b.term(t, e, name, typ.Elems[i])
+			}
+		}
+	case *cqlparse.UDTLit:
+		for i, f := range v.Fields {
+			if k := slices.Index(typ.Fields, f); k >= 0 && typ.Kind == cqltype.UDT {
+				b.term(t, v.Values[i], name+"."+f, typ.Elems[k])
 			}
 		}
 	case *cqlparse.FuncCall:

@@ -83,10 +83,26 @@ type Config struct {
 	// SizeEstimates sets how system.size_estimates lies. Default: exact
 	// counts of each node's primary ranges, computed when read.
 	SizeEstimates SizeEstimates
-	// TombstoneBudget is how many deleted rows one page may step over; a
-	// page that meets that many returns early, possibly empty, with a
-	// paging state to go on. Default 1000.
+	// TombstoneMode is how reads treat tombstones (see TombstoneMode).
+	// Default TombstonesScylla.
+	TombstoneMode TombstoneMode
+	// TombstoneBudget is, in TombstonesScylla mode, how many deleted rows
+	// one page may step over; a page that meets that many returns early,
+	// possibly empty, with a paging state to go on. Default 1000.
 	TombstoneBudget int
+	// TombstoneWarnThreshold is, in TombstonesCassandra mode, Cassandra's
+	// tombstone_warn_threshold: a read that counts more tombstones is
+	// answered with a client warning. Default 1000.
+	TombstoneWarnThreshold int
+	// TombstoneFailureThreshold is, in TombstonesCassandra mode,
+	// Cassandra's tombstone_failure_threshold: a read that counts more
+	// tombstones fails with ReadFailure (READ_TOO_MANY_TOMBSTONES).
+	// Default 100000.
+	TombstoneFailureThreshold int
+	// Clock is the time the cluster lives in: default write timestamps,
+	// TTL expiry, now() and size estimates follow it, so that tests can
+	// move time. Default time.Now.
+	Clock func() time.Time
 	// Logger receives connection-level events. Default: no logging.
 	Logger *zap.Logger
 	// TLS, when set, makes every node serve TLS only (client-encryption
@@ -94,6 +110,33 @@ type Config struct {
 	// false). Set ClientAuth in it to require client certificates.
 	// Default: plain TCP.
 	TLS *tls.Config
+}
+
+// TombstoneMode names how reads step over tombstones.
+type TombstoneMode string
+
+// Tombstone modes.
+const (
+	// TombstonesScylla ends a page early, possibly empty, after
+	// Config.TombstoneBudget deleted rows, as ScyllaDB cuts pages that meet
+	// many tombstones; more pages follow. It is the default: an empty page
+	// that is not the last is the paging contract clients get wrong most
+	// often, so every test that meets tombstones exercises it.
+	TombstonesScylla TombstoneMode = "scylla"
+	// TombstonesCassandra scans through tombstones within a page, counts
+	// them per read as Cassandra 4.1 does, answers a client warning past
+	// Config.TombstoneWarnThreshold and fails the read with ReadFailure
+	// (READ_TOO_MANY_TOMBSTONES) past Config.TombstoneFailureThreshold.
+	TombstonesCassandra TombstoneMode = "cassandra"
+)
+
+// ParseTombstoneMode parses "scylla" or "cassandra".
+func ParseTombstoneMode(s string) (TombstoneMode, error) {
+	switch m := TombstoneMode(s); m {
+	case TombstonesScylla, TombstonesCassandra:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown tombstone mode %q: allowed are scylla and cassandra", s)
 }
 
 // SizeEstimates makes system.size_estimates as approximate as Cassandra's.
@@ -163,8 +206,20 @@ func (c Config) withDefaults() Config {
 	if c.PageBytes == 0 {
 		c.PageBytes = 1 << 20
 	}
+	if c.TombstoneMode == "" {
+		c.TombstoneMode = TombstonesScylla
+	}
 	if c.TombstoneBudget == 0 {
 		c.TombstoneBudget = 1000
+	}
+	if c.TombstoneWarnThreshold == 0 {
+		c.TombstoneWarnThreshold = 1000
+	}
+	if c.TombstoneFailureThreshold == 0 {
+		c.TombstoneFailureThreshold = 100000
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
@@ -230,6 +285,9 @@ func (c Config) Validate() error {
 	if c.PageBytes < 1 {
 		bad("PageBytes is %d; it must be positive", c.PageBytes)
 	}
+	if _, err := ParseTombstoneMode(string(c.TombstoneMode)); err != nil {
+		bad("TombstoneMode: %v", err)
+	}
 	if c.SizeEstimates.Refresh < 0 && c.SizeEstimates.Refresh != Manual {
 		bad("SizeEstimates.Refresh is %v; it must be 0 (computed when read), positive, or Manual", c.SizeEstimates.Refresh)
 	}
@@ -243,6 +301,12 @@ func (c Config) Validate() error {
 	}
 	if c.TombstoneBudget < 1 {
 		bad("TombstoneBudget is %d; it must be positive", c.TombstoneBudget)
+	}
+	if c.TombstoneWarnThreshold < 1 {
+		bad("TombstoneWarnThreshold is %d; it must be positive", c.TombstoneWarnThreshold)
+	}
+	if c.TombstoneFailureThreshold < 1 {
+		bad("TombstoneFailureThreshold is %d; it must be positive", c.TombstoneFailureThreshold)
 	}
 	if _, err := parseRelease(c.ReleaseVersion); err != nil {
 		bad("%v", err)

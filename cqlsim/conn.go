@@ -76,9 +76,15 @@ func (c *conn) registered(kind string) bool {
 
 // send writes one response frame; errors close the connection.
 func (c *conn) send(stream int16, op cqlproto.Opcode, body []byte) {
-	flags := byte(0)
+	c.sendFlags(stream, 0, op, body)
+}
+
+// sendFlags writes one response frame with header flags; the body (with
+// the warnings a flag announces) is compressed when the connection
+// negotiated compression.
+func (c *conn) sendFlags(stream int16, flags byte, op cqlproto.Opcode, body []byte) {
 	if comp := c.compressor(); comp != nil && len(body) > 0 {
-		body, flags = comp.Compress(nil, body), cqlproto.FlagCompression
+		body, flags = comp.Compress(nil, body), flags|cqlproto.FlagCompression
 	}
 	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), flags, stream, op, body)
 	c.wmu.Lock()
@@ -319,13 +325,21 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 		c.sendError(stream, re)
 		return
 	}
+	if len(res.warnings) > 0 {
+		// The warning flag's [string list] comes before the body.
+		body := cqlproto.AppendStringList(nil, res.warnings)
+		c.sendFlags(stream, cqlproto.FlagWarning, cqlproto.OpResult, append(body, res.body...))
+		return
+	}
 	c.send(stream, cqlproto.OpResult, res.body)
 }
 
-// result is a RESULT body and what latency it deserves.
+// result is a RESULT body, what latency it deserves and the warnings it
+// carries.
 type result struct {
 	body       []byte
 	nonReplica bool
+	warnings   []string
 }
 
 func (c *conn) currentKeyspace() string {

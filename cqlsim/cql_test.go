@@ -423,7 +423,8 @@ func TestStatements(t *testing.T) {
 			{`SELECT v FROM ` + ks + `.t WHERE v = 1`, gocql.ErrCodeInvalid, "ALLOW FILTERING"},
 			{`SELECT k FROM ` + ks + `.cc WHERE k = 1 AND (a, b) > (1, 2) AND a < 5`, gocql.ErrCodeInvalid, "Mixing single column relations and multi column relations"},
 			// Unsupported, refused rather than answered wrongly.
-			{`SELECT DISTINCT k FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "DISTINCT"},
+			{`SELECT k FROM ` + ks + `.t PER PARTITION LIMIT 1`, gocql.ErrCodeInvalid, "PER PARTITION LIMIT"},
+			{`SELECT DISTINCT v FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "SELECT DISTINCT queries must only request partition key columns and/or static columns (not v)"},
 			{`SELECT JSON k FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "JSON"},
 			{`SELECT count(v) FROM ` + ks + `.t`, gocql.ErrCodeInvalid, "count(v)"},
 			{`INSERT INTO ` + ks + `.t (k, v) VALUES ('x', 1)`, gocql.ErrCodeInvalid, "k"},

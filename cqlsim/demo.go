@@ -40,6 +40,26 @@ const DemoSchema = `CREATE TABLE ringscan_demo.events (
     PRIMARY KEY ((tenant, bucket), ts, seq)
 ) WITH CLUSTERING ORDER BY (ts DESC, seq ASC)`
 
+// DemoProfilesTable is the second demo table, with static columns, a
+// user-defined type (static, and nested in a list) and a frozen list; some
+// of its partitions hold static values only.
+const DemoProfilesTable = "profiles"
+
+// DemoAddressType is the demo keyspace's user-defined type.
+const DemoAddressType = `CREATE TYPE ringscan_demo.address (street text, city text, zip int, tags frozen<set<text>>)`
+
+// DemoProfilesSchema is the second demo table's definition.
+const DemoProfilesSchema = `CREATE TABLE ringscan_demo.profiles (
+    account int,
+    seen timestamp,
+    owner text static,
+    home frozen<address> static,
+    device text,
+    visits frozen<list<int>>,
+    places list<frozen<address>>,
+    PRIMARY KEY (account, seen)
+) WITH CLUSTERING ORDER BY (seen DESC)`
+
 // DemoConfig shapes the demo data.
 type DemoConfig struct {
 	// Rows is the number of live rows. Required (at least 0).
@@ -57,6 +77,10 @@ type DemoConfig struct {
 	// meets empty pages) plus scattered ones and one deleted partition.
 	// Default Rows/10; -1 means none.
 	DeletedRows int
+	// ProfileRows is the number of rows a scan of ringscan_demo.profiles
+	// returns, a partition with static values only counting as one.
+	// Default Rows/20; -1 means no profiles table.
+	ProfileRows int
 }
 
 // DemoInfo describes loaded demo data, so that a scan can be verified.
@@ -69,6 +93,12 @@ type DemoInfo struct {
 	// Checksum is rowsum's order-independent checksum of the live rows, over
 	// their column values in SELECT * order.
 	Checksum uint64
+	// StaticOnly is the number of partitions with static values and no
+	// row: a scan returns each as one row with null clustering values.
+	StaticOnly int64
+	// Others describe the other demo tables LoadDemo loaded
+	// (ringscan_demo.profiles), in the same terms.
+	Others []DemoInfo
 }
 
 func (d DemoConfig) withDefaults(seed int64) DemoConfig {
@@ -90,6 +120,12 @@ func (d DemoConfig) withDefaults(seed int64) DemoConfig {
 	case d.DeletedRows < 0:
 		d.DeletedRows = 0
 	}
+	switch {
+	case d.ProfileRows == 0:
+		d.ProfileRows = d.Rows / 20
+	case d.ProfileRows < 0:
+		d.ProfileRows = 0
+	}
 	return d
 }
 
@@ -107,6 +143,9 @@ func (d DemoConfig) Validate() error {
 	}
 	if d.DeletedRows < -1 {
 		errs = append(errs, fmt.Errorf("%w: demo DeletedRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.DeletedRows))
+	}
+	if d.ProfileRows < -1 {
+		errs = append(errs, fmt.Errorf("%w: demo ProfileRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.ProfileRows))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -138,8 +177,10 @@ func (c *Cluster) ExecDDL(query string) error {
 
 // LoadDemo creates ringscan_demo.events (replication factor 3, or the node
 // count if smaller) and fills it with exactly cfg.Rows live rows plus
-// deleted ones, deterministically by seed. It writes straight into the
-// store, so a million rows load in seconds.
+// deleted ones, and ringscan_demo.profiles with cfg.ProfileRows rows,
+// deterministically by seed. It writes straight into the store, so a
+// million rows load in seconds. The info it returns is the events table's;
+// Others holds the profiles table's.
 func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error) {
 	if err := cfg.Validate(); err != nil {
 		return DemoInfo{}, err
@@ -225,7 +266,7 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 			t.upsert(p, ck, reg)
 		}
 		for i := range p.rows {
-			t.tombstone(&p.rows[i])
+			t.tombstone(&p.rows[i], st.baseTS)
 		}
 	}
 	// Count and checksum what is live, as a scan will see it.
@@ -245,8 +286,147 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 	if info.Rows != int64(cfg.Rows) {
 		return DemoInfo{}, fmt.Errorf("cqlsim: demo generator wrote %d live rows, expected %d", info.Rows, cfg.Rows)
 	}
+	if cfg.ProfileRows > 0 {
+		st.mu.Unlock()
+		profiles, err := c.loadProfiles(ctx, cfg)
+		st.mu.Lock() // for the deferred Unlock
+		if err != nil {
+			return DemoInfo{}, err
+		}
+		info.Others = append(info.Others, profiles)
+	}
 	return info, nil
 }
+
+// loadProfiles creates and fills ringscan_demo.profiles: partitions of 1
+// to 6 rows, most with static values (the owner, and a home address most
+// of the time), some without, and one in eight with static values only.
+func (c *Cluster) loadProfiles(ctx context.Context, cfg DemoConfig) (DemoInfo, error) {
+	if err := c.ExecDDL(DemoAddressType); err != nil {
+		return DemoInfo{}, fmt.Errorf("create demo type: %w", err)
+	}
+	if err := c.ExecDDL(DemoProfilesSchema); err != nil {
+		return DemoInfo{}, fmt.Errorf("create demo table: %w", err)
+	}
+	t, err := c.schema.lookupTable(DemoKeyspace, DemoProfilesTable)
+	if err != nil {
+		return DemoInfo{}, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0xbeef))
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	enc := func(col string, v any) []byte {
+		b, err := cqltype.Encode(t.column(col).typ, v)
+		if err != nil {
+			panic(fmt.Sprintf("cqlsim demo: encode %s: %v", col, err)) // a bug in this file
+		}
+		return b
+	}
+	address := func() map[string]any {
+		a := map[string]any{"street": strconv.Itoa(1+rng.IntN(200)) + " " + demoStreets[rng.IntN(len(demoStreets))]}
+		if rng.IntN(5) != 0 {
+			a["city"] = demoCities[rng.IntN(len(demoCities))]
+		}
+		if rng.IntN(4) != 0 {
+			a["zip"] = int32(10000 + rng.IntN(90000))
+		}
+		if n := rng.IntN(3); n > 0 {
+			tags := make([]string, n)
+			for i := range tags {
+				tags[i] = demoKinds[rng.IntN(len(demoKinds))]
+			}
+			a["tags"] = tags
+		}
+		return a
+	}
+	info := DemoInfo{Keyspace: DemoKeyspace, Table: DemoProfilesTable}
+	st := t.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	left := cfg.ProfileRows
+	for pi := 0; left > 0; pi++ {
+		if pi%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return DemoInfo{}, err
+			}
+		}
+		key := binary.BigEndian.AppendUint32(nil, uint32(pi))
+		p := st.getOrCreatePartition(key, packCells(nil, [][]byte{key}), c.tokenOf(key))
+		n := min(1+rng.IntN(6), left)
+		kind := rng.IntN(8)
+		if kind != 1 { // static values
+			statics := make([][]byte, len(t.static))
+			for _, col := range t.static {
+				switch {
+				case col.name == "owner":
+					statics[col.cell] = []byte("owner-" + strconv.Itoa(pi))
+				case col.name == "home" && rng.IntN(4) != 0:
+					statics[col.cell] = enc("home", address())
+				}
+			}
+			p.static = &row{cells: packCells(nil, statics)}
+		}
+		if kind == 0 { // static values only
+			n = 1
+			info.StaticOnly++
+		} else {
+			for j := n - 1; j >= 0; j-- { // seen DESC: oldest last
+				ck := [][]byte{binary.BigEndian.AppendUint64(nil, uint64(base.Add(time.Duration(pi*7+j)*time.Minute).UnixMilli()))}
+				reg := map[int][]byte{}
+				for i, col := range t.regular {
+					switch col.name {
+					case "device":
+						if rng.IntN(6) != 0 {
+							reg[i] = []byte(demoDevices[rng.IntN(len(demoDevices))])
+						}
+					case "visits":
+						visits := make([]int32, rng.IntN(4))
+						for k := range visits {
+							visits[k] = int32(rng.IntN(1000))
+						}
+						reg[i] = enc("visits", visits)
+					case "places":
+						if m := rng.IntN(3); m > 0 {
+							places := make([]any, m)
+							for k := range places {
+								places[k] = address()
+							}
+							reg[i] = enc("places", places)
+						}
+					}
+				}
+				t.upsert(p, ck, reg)
+			}
+		}
+		left -= n
+		info.Partitions++
+	}
+	var sum rowsum.Sum
+	st.tree.Ascend(func(p *partition) bool {
+		statics, _ := t.staticView(p, 0)
+		var rows [][]byte
+		if len(p.rows) == 0 {
+			rows = append(rows, t.starRow(nil, p, nil, statics))
+		}
+		for _, r := range p.rows {
+			rows = append(rows, t.starRow(nil, p, r.cells, statics))
+		}
+		for _, r := range rows {
+			sum.Add(unpackCells(r, len(t.columns)))
+		}
+		return true
+	})
+	info.Rows, info.Checksum = int64(sum.Rows), sum.Hash
+	if info.Rows != int64(cfg.ProfileRows) {
+		return DemoInfo{}, fmt.Errorf("cqlsim: demo generator wrote %d profile rows, expected %d", info.Rows, cfg.ProfileRows)
+	}
+	return info, nil
+}
+
+var (
+	demoStreets = []string{"Main St", "Oak Ave", "Elm Rd", "Rue de la Paix", "Hauptstraße", "Calle Mayor"}
+	demoCities  = []string{"Lyon", "Porto", "Kyoto", "Oslo", "Austin", "Accra"}
+	demoDevices = []string{"ios", "android", "web", "desktop"}
+)
 
 // demoGen produces deterministic demo rows.
 type demoGen struct {
@@ -348,6 +528,6 @@ func boolByte(b bool) byte {
 func (g *demoGen) deleteRow(p *partition, j int) {
 	i, found := g.t.findRow(p, packCells(nil, g.ckOf(j)))
 	if found {
-		g.t.tombstone(&p.rows[i])
+		g.t.tombstone(&p.rows[i], g.t.store.baseTS)
 	}
 }

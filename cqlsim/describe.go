@@ -113,8 +113,10 @@ func (c *Cluster) resolveDescribe(sessionKS string, d *cqlparse.Describe) (*desc
 		return r, nil
 	case cqlparse.DescribeTables:
 		return listing(c.tableElements)
-	case cqlparse.DescribeTypes, cqlparse.DescribeFunctions, cqlparse.DescribeAggregates:
-		// cqlsim has no user-defined types, functions or aggregates.
+	case cqlparse.DescribeTypes:
+		return listing(c.typeElements)
+	case cqlparse.DescribeFunctions, cqlparse.DescribeAggregates:
+		// cqlsim has no user-defined functions or aggregates.
 		return listing(func(*keyspace) []schemaElement { return nil })
 	case cqlparse.DescribeSchema:
 		r := element()
@@ -145,6 +147,9 @@ func (c *Cluster) resolveDescribe(sessionKS string, d *cqlparse.Describe) (*desc
 		if t := ks.tables[d.Name]; t != nil {
 			return element(c.tableElement(ks, t)), nil
 		}
+		if udt, ok := ks.types[d.Name]; ok {
+			return element(typeElement(udt)), nil
+		}
 		return nil, invalidf("'%s' not found in keyspace '%s'", d.Name, ks.name)
 	}
 	ks, err := named()
@@ -161,7 +166,11 @@ func (c *Cluster) resolveDescribe(sessionKS string, d *cqlparse.Describe) (*desc
 		}
 		return element(c.tableElement(ks, t)), nil
 	case cqlparse.DescribeType:
-		return nil, invalidf("User defined type '%s' not found in '%s'", d.Name, ks.name)
+		udt, ok := ks.types[d.Name]
+		if !ok {
+			return nil, invalidf("User defined type '%s' not found in '%s'", d.Name, ks.name)
+		}
+		return element(typeElement(udt)), nil
 	case cqlparse.DescribeFunction:
 		return nil, invalidf("User defined function '%s' not found in '%s'", d.Name, ks.name)
 	case cqlparse.DescribeAggregate:
@@ -189,15 +198,57 @@ func sortedElements(els []schemaElement) []schemaElement {
 	return els
 }
 
-// keyspaceElements is a keyspace followed, unless only, by its tables
-// (DescribeStatement.getKeyspaceElements; cqlsim has no types, functions,
-// aggregates, indexes or views).
+// keyspaceElements is a keyspace followed, unless only, by its types and
+// its tables (DescribeStatement.getKeyspaceElements; cqlsim has no
+// functions, aggregates, indexes or views).
 func (c *Cluster) keyspaceElements(ks *keyspace, only bool) []schemaElement {
 	out := []schemaElement{c.keyspaceElement(ks)}
 	if !only {
+		out = append(out, c.typeElements(ks)...)
 		out = append(out, sortedElements(c.tableElements(ks))...)
 	}
 	return out
+}
+
+// typeElements are a keyspace's user-defined types, by name, each after
+// the types it nests, so that the statements run in order.
+func (c *Cluster) typeElements(ks *keyspace) []schemaElement {
+	var out []schemaElement
+	done := map[string]bool{}
+	var add func(name string)
+	add = func(name string) {
+		udt, ok := ks.types[name]
+		if !ok || done[name] {
+			return
+		}
+		done[name] = true
+		for _, dep := range sortedKeys(ks.types) {
+			if dep != name && slices.ContainsFunc(udt.Elems, func(e cqltype.Type) bool { return e.Contains(ks.name, dep) }) {
+				add(dep)
+			}
+		}
+		out = append(out, typeElement(udt))
+	}
+	for _, name := range sortedKeys(ks.types) {
+		add(name)
+	}
+	return out
+}
+
+// typeElement prints a user-defined type as UserType.toCqlString does.
+func typeElement(udt cqltype.Type) schemaElement {
+	return schemaElement{keyspace: udt.Keyspace, kind: "type", name: udt.Name, cql: func(bool) string {
+		var b strings.Builder
+		b.WriteString("CREATE TYPE " + cqlparse.QuoteIdent(udt.Keyspace) + "." + cqlparse.QuoteIdent(udt.Name) + " (\n")
+		for i, f := range udt.Fields {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString("    " + cqlparse.QuoteIdent(f) + " " + udt.Elems[i].String())
+		}
+		b.WriteString("\n);")
+		return b.String()
+	}}
 }
 
 func (c *Cluster) tableElements(ks *keyspace) []schemaElement {
@@ -248,6 +299,9 @@ func (c *Cluster) tableElement(ks *keyspace, t *table) schemaElement {
 		single := len(t.pk) == 1 && len(t.ck) == 0
 		for i, col := range t.columns {
 			b.WriteString(indent + cqlparse.QuoteIdent(col.name) + " " + col.typ.String())
+			if col.kind == kindStatic {
+				b.WriteString(" static")
+			}
 			if single && col.kind == kindPartitionKey {
 				b.WriteString(" PRIMARY KEY")
 			}
@@ -347,7 +401,7 @@ func tableOptions(t *table, rel release) []string {
 	}
 	return append(opts,
 		"crc_check_chance = "+strconv.FormatFloat(defaultCRCCheckChance, 'f', 1, 64),
-		"default_time_to_live = 0",
+		"default_time_to_live = "+strconv.Itoa(int(t.defaultTTL)),
 		"extensions = {}",
 		"gc_grace_seconds = "+strconv.Itoa(defaultGCGraceSeconds),
 		"max_index_interval = "+strconv.Itoa(defaultMaxIndexInterval),

@@ -2,6 +2,8 @@ package cqlsim
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
@@ -139,4 +141,33 @@ func injected(k ErrorKind, cl uint16, write bool) *reqError {
 		return &reqError{code: code, msg: "Operation failed - received 0 responses and 1 failures", body: body(true)}
 	}
 	return serverf("injected server error")
+}
+
+// tombstoneError is a read that counted more tombstones than
+// Config.TombstoneFailureThreshold, at a partition of token tok.
+type tombstoneError struct {
+	c   *Cluster
+	t   *table
+	tok tok
+}
+
+func (e *tombstoneError) Error() string {
+	return fmt.Sprintf("read of %s scanned over %d tombstones", e.t.qualified(), e.c.cfg.TombstoneFailureThreshold)
+}
+
+// reqError is the ReadFailure a coordinator n answers, as Cassandra 4.1
+// does when a replica aborts a read with TombstoneOverwhelmingException:
+// the failure reason READ_TOO_MANY_TOMBSTONES from that replica (the
+// coordinator if it replicates the data, else the first replica).
+func (e *tombstoneError) reqError(n *Node, cl uint16) *reqError {
+	replica := n
+	if sets := e.c.replicaSets(e.t.keyspace); sets != nil {
+		i := sort.Search(len(e.c.ring), func(i int) bool { return e.c.ring[i].tok.cmp(e.tok) >= 0 }) % len(e.c.ring)
+		if len(sets[i]) > 0 && !slices.Contains(sets[i], n) {
+			replica = sets[i][0]
+		}
+	}
+	re := injected(ReadFailure, cl, false)
+	re.msg = fmt.Sprintf("Operation failed - received 0 responses and 1 failures: READ_TOO_MANY_TOMBSTONES from /%s:7000", replica.ip)
+	return re
 }

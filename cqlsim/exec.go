@@ -1,6 +1,8 @@
 package cqlsim
 
 import (
+	"math"
+
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -33,7 +35,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 			return result{}, err
 		}
 		var existing []byte
-		applied, err := cl.runWrite(st.write, params.Values, &existing)
+		applied, err := cl.runWrite(st.write, params.Values, params.ClientTimestamp(), &existing)
 		if err != nil {
 			return result{}, err
 		}
@@ -49,11 +51,16 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 				return result{}, err
 			}
 		}
+		// One default timestamp for the whole batch, as Cassandra's.
+		ts := params.ClientTimestamp()
+		if ts == noTS {
+			ts = cl.timestamp()
+		}
 		for _, w := range st.batch {
 			c.node.served.add(w.t.keyspace, w.t.name, false, false)
 		}
 		for _, w := range st.batch {
-			if _, err := cl.runWrite(w, params.Values, nil); err != nil {
+			if _, err := cl.runWrite(w, params.Values, ts, nil); err != nil {
 				return result{}, err
 			}
 		}
@@ -246,6 +253,21 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 		}
 		sts[i] = st
 	}
+	plans := make([]*writePlan, len(sts))
+	for i, st := range sts {
+		plans[i] = st.write
+	}
+	if err := checkBatch(b.Type, plans); err != nil {
+		return result{}, err
+	}
+	// One default timestamp for the whole batch, as Cassandra's.
+	ts := noTS
+	if b.Flags&cqlproto.QFlagDefaultTimestamp != 0 && b.Timestamp != math.MinInt64 {
+		ts = b.Timestamp
+	}
+	if ts == noTS {
+		ts = cl.timestamp()
+	}
 	for _, st := range sts {
 		c.node.served.add(st.keyspace, st.table, false, false)
 	}
@@ -256,7 +278,7 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 				return result{}, err
 			}
 		}
-		if _, err := cl.runWrite(st.write, q.Values, nil); err != nil {
+		if _, err := cl.runWrite(st.write, q.Values, ts, nil); err != nil {
 			return result{}, err
 		}
 	}

@@ -67,6 +67,36 @@ type nodeSummary struct {
 		Keyspace                 nodeKeyspace
 		Table                    nodeTable
 	} `json:"roundTrip"`
+	DataModel struct {
+		Profiles struct {
+			Rows, StaticOnly, Homes, Places int
+			Static                          []string
+			HomeType                        string
+			UdtFields                       []string
+		}
+		Statics struct {
+			SharedOnRow2 string
+			StaticOnly   struct {
+				C *int
+				S string
+				V *string
+			}
+			Point         map[string]any
+			StaticColumns []string
+		}
+		Writetime     string
+		TTL           int
+		Hits          int
+		InsertRefused string
+	} `json:"dataModel"`
+	Tombstones struct {
+		Rows     int
+		Warnings []string
+		Failure  *struct {
+			Code    int
+			Message string
+		}
+	} `json:"tombstones"`
 }
 
 type nodeKeyspace struct {
@@ -120,17 +150,7 @@ func TestNodeDriverCompat(t *testing.T) {
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
 	require.NoError(t, err)
 
-	runCtx, cancelRun := context.WithTimeout(ctx, 120*time.Second)
-	defer cancelRun()
-	args := append([]string{filepath.Join(dir, "compat.js"), strconv.Itoa(c.Port())}, c.Hosts()...)
-	cmd := exec.CommandContext(runCtx, "node", args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "node compat.js failed:\n%s", stderr.String())
-
-	var got nodeSummary
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), "compat.js output:\n%s", stdout.String())
+	got := runCompat(ctx, t, dir, c)
 
 	assert.Empty(t, got.Logs, "the driver logged warnings or errors")
 	assert.Equal(t, 4, got.ProtocolVersion, "negotiated protocol version")
@@ -216,6 +236,65 @@ func TestNodeDriverCompat(t *testing.T) {
 		assert.Equal(t, []string{"ck"}, rt.Table.ClusteringKeys)
 		assert.Equal(t, []string{"DESC"}, rt.Table.ClusteringOrder)
 	})
+
+	t.Run("statics, udts, counters, writetime and ttl", func(t *testing.T) {
+		dm := got.DataModel
+		require.Len(t, info.Others, 1)
+		profiles := info.Others[0]
+		assert.EqualValues(t, profiles.Rows, dm.Profiles.Rows, "profiles rows read")
+		assert.EqualValues(t, profiles.StaticOnly, dm.Profiles.StaticOnly, "static-only rows, with null clustering")
+		assert.Positive(t, dm.Profiles.Homes, "UDT values decoded as objects")
+		assert.Positive(t, dm.Profiles.Places, "lists of UDT values decoded")
+		assert.ElementsMatch(t, []string{"owner", "home"}, dm.Profiles.Static)
+		assert.Equal(t, "address", dm.Profiles.HomeType, "the driver names a UDT type by its name")
+		assert.Equal(t, []string{"street text", "city text", "zip int", "tags set<text>"}, dm.Profiles.UdtFields)
+
+		st := dm.Statics
+		assert.Equal(t, "shared", st.SharedOnRow2, "a static value is on every row of its partition")
+		assert.Nil(t, st.StaticOnly.C)
+		assert.Nil(t, st.StaticOnly.V)
+		assert.Equal(t, "only static", st.StaticOnly.S)
+		assert.Equal(t, map[string]any{"x": float64(1), "y": float64(2), "label": "a"}, st.Point, "a UDT bound and read back")
+		assert.Equal(t, []string{"s"}, st.StaticColumns)
+		assert.Equal(t, "12345", dm.Writetime)
+		assert.InDelta(t, 1000, dm.TTL, 5)
+		assert.Equal(t, 15, dm.Hits)
+		assert.Contains(t, dm.InsertRefused, "INSERT statements are not allowed on counter tables")
+	})
+
+	t.Run("cassandra tombstone mode", func(t *testing.T) {
+		tc := testutil.StartSim(t, cqlsim.Config{Nodes: 1, TombstoneMode: cqlsim.TombstonesCassandra,
+			TombstoneWarnThreshold: 10, TombstoneFailureThreshold: 40})
+		got := runCompat(ctx, t, dir, tc, "--tombstones")
+		tm := got.Tombstones
+		assert.Equal(t, 5, tm.Rows, "the page scanned through 25 tombstones")
+		require.Len(t, tm.Warnings, 1)
+		assert.Contains(t, tm.Warnings[0], "Read 5 live rows and 25 tombstone cells")
+		assert.Contains(t, tm.Warnings[0], "(see tombstone_warn_threshold)")
+		// The driver logs the warning it received.
+		require.Len(t, got.Logs, 1)
+		assert.Contains(t, got.Logs[0].Message, "tombstone_warn_threshold")
+		require.NotNil(t, tm.Failure, "the read past 40 tombstones fails")
+		assert.Equal(t, 0x1300, tm.Failure.Code, "ReadFailure")
+		// The driver words a read failure itself, from its fields.
+		assert.Contains(t, tm.Failure.Message, "Server failure during read query at consistency LOCAL_ONE (1 responses were required but only 0 replicas responded, 1 failed)")
+	})
+}
+
+// runCompat runs compat.js (with flags) against c and decodes its summary.
+func runCompat(ctx context.Context, t *testing.T, dir string, c *cqlsim.Cluster, flags ...string) nodeSummary {
+	t.Helper()
+	runCtx, cancelRun := context.WithTimeout(ctx, 120*time.Second)
+	defer cancelRun()
+	args := append(append(append([]string{filepath.Join(dir, "compat.js")}, flags...), strconv.Itoa(c.Port())), c.Hosts()...)
+	cmd := exec.CommandContext(runCtx, "node", args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "node compat.js failed:\n%s", stderr.String())
+	var got nodeSummary
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), "compat.js output:\n%s", stdout.String())
+	return got
 }
 
 // nodeModulesDir returns a directory holding compat.js and the pinned

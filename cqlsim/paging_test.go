@@ -56,7 +56,7 @@ func TestPagingStateSemantics(t *testing.T) {
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY, v int)`, `CREATE TABLE ks.t2 (k int PRIMARY KEY)`,
-		`CREATE TABLE ks.u (k int, c int, PRIMARY KEY (k, c))`)
+		`CREATE TABLE ks.u (k int, c int, PRIMARY KEY (k, c))`, `CREATE TABLE ks.w (k int, a int, b int, PRIMARY KEY (k, a, b))`)
 	for k := range 200 {
 		require.NoError(t, s.Query(`INSERT INTO ks.t (k, v) VALUES (?, ?)`, k, k).Exec())
 		require.NoError(t, s.Query(`INSERT INTO ks.t2 (k) VALUES (?)`, k).Exec())
@@ -115,8 +115,25 @@ func TestPagingStateSemantics(t *testing.T) {
 		}
 		assert.Equal(t, keys[20:100], all(t, other, state))
 	})
+	t.Run("an empty clustering resumes after the state's partition", func(t *testing.T) {
+		// ks.t has no clustering: its state's row mark is empty, as is the
+		// one of a page that ended on a static-only row. Cassandra's range
+		// pager (no last row) resumes after the state's key; so on ks.u.
+		uq := func() *gocql.Query {
+			return s.Query(`SELECT k FROM ks.u WHERE token(k) > ? AND token(k) <= ?`, toks[9], toks[99]).PageSize(4)
+		}
+		want := all(t, func() *gocql.Query {
+			return s.Query(`SELECT k FROM ks.u WHERE token(k) > ? AND token(k) <= ?`, toks[19], toks[99]).PageSize(4)
+		}, nil)
+		require.NotEmpty(t, want)
+		require.Less(t, len(want), len(all(t, uq, nil)), "some partitions lie before the state's key")
+		assert.Equal(t, want, all(t, uq, state))
+	})
 	t.Run("another table whose clustering does not decode", func(t *testing.T) {
-		err := s.Query(`SELECT c FROM ks.u WHERE token(k) > ? AND token(k) <= ?`, toks[9], toks[99]).PageSize(10).PageState(state).Exec()
+		// A state of ks.u (one clustering column) for ks.w (two).
+		_, ust := page(t, s.Query(`SELECT k FROM ks.u`).PageSize(2), nil)
+		require.NotEmpty(t, ust)
+		err := s.Query(`SELECT a FROM ks.w WHERE token(k) > ? AND token(k) <= ?`, toks[9], toks[99]).PageSize(10).PageState(ust).Exec()
 		require.Error(t, err)
 		assert.Equal(t, gocql.ErrCodeProtocol, requestCode(t, err))
 		assert.Equal(t, "Invalid value for the paging state", err.Error())

@@ -3,7 +3,10 @@ package cqlsim
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -16,13 +19,28 @@ type scan struct {
 	filters   []boundFilter
 	pageSize  int   // 0: no paging
 	remaining int32 // LIMIT left, -1 for none
+	now       int64 // the read's time in seconds: what has expired
 
 	w       rowsWriter
 	more    bool
 	last    position
 	counted int64
 	read    readSpan
-	dead    int
+	// dead counts, in TombstonesScylla mode, the rows without live data
+	// the page stepped over.
+	dead int
+	// reads counts, in TombstonesCassandra mode, the tombstones and live
+	// rows of the current read (a page, or an internal page of count(*))
+	// as Cassandra's ReadCommand does, and warnings collects the client
+	// warnings of the reads that passed the warning threshold.
+	reads    tombstoneCount
+	warnings []string
+	// err is set when a read failed, past the tombstone failure threshold.
+	err error
+	// lastTok is the token of the partition read last.
+	lastTok tok
+	// cellBuf is reused to split a row's cells.
+	cellBuf [][]byte
 }
 
 // readSpan is the data a page read, for telling whether its coordinator
@@ -38,6 +56,9 @@ type tokSpan struct {
 	from, to tok
 	fromIncl bool
 }
+
+// tombstoneCount is what one read met.
+type tombstoneCount struct{ tombstones, live int }
 
 // tokenRange is the evaluated token restriction of a scan.
 type tokenRange struct {
@@ -210,20 +231,28 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	defer st.mu.RUnlock()
 	// resume emits part's rows after the paging state's clustering.
 	resume := func(part *partition) bool {
+		s.lastTok = part.tok
+		if len(from.ck) == 0 && len(t.ck) > 0 {
+			return true // the last page ended on the partition's static row
+		}
 		i, found := t.findRow(part, from.ck)
 		if found {
 			i++
 		}
-		return s.partition(part, i)
+		return s.partition(part, i, true)
 	}
 	visit := func(part *partition) bool {
+		s.lastTok = part.tok
 		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
 			return resume(part)
 		}
-		return s.partition(part, 0)
+		return s.partition(part, 0, false)
 	}
 	if cands != nil {
-		return s.byKeys(cands, from, started, resume, visit)
+		if err := s.byKeys(cands, from, started, resume, visit); err != nil {
+			return err
+		}
+		return s.err
 	}
 	if tr.empty {
 		return nil
@@ -235,7 +264,7 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		}
 		s.walk(&partition{tok: tr.lo}, tr, visit)
 		s.trimSpan()
-		return nil
+		return s.err
 	}
 	// Resuming, Cassandra's range pager (PartitionRangeQueryPager.
 	// makeKeyBounds) reads (last key, end bound of the statement sent]:
@@ -252,7 +281,7 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		}
 		s.walk(pivot, resumed, visit)
 		s.trimSpan()
-		return nil
+		return s.err
 	}
 	s.read.spans = []tokSpan{{from: from.tok, fromIncl: true, to: maxTok}, {from: tok{}, fromIncl: true, to: tr.hi}}
 	top := resumed
@@ -265,7 +294,7 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 		s.read.spans = s.read.spans[:1]
 	}
 	s.trimSpan()
-	return nil
+	return s.err
 }
 
 // walk visits the partitions of tr from pivot on; it reports whether it
@@ -329,68 +358,229 @@ func (s *scan) byKeys(cands []*partition, from position, started bool, resume, v
 	return nil
 }
 
-// partition emits rows of part from startRow; it returns false when the
-// page is complete.
-func (s *scan) partition(part *partition, startRow int) bool {
-	t := s.p.t
-	pkCells := unpackCells(part.pk, len(t.pk))
-	ncells := len(t.ck) + len(t.regular)
+// rowCells are the cells of one row that filters and selectors read: the
+// partition key's, the row's (clustering, then regular) and the static
+// row's. A nil slice reads as nulls.
+type rowCells struct {
+	pk, cells, statics [][]byte
+}
+
+// of returns col's cell.
+func (rc rowCells) of(col *column) []byte {
 	var cells [][]byte
+	switch col.kind {
+	case kindPartitionKey:
+		cells = rc.pk
+	case kindStatic:
+		cells = rc.statics
+	default:
+		cells = rc.cells
+	}
+	if cells == nil {
+		return nil
+	}
+	return cells[col.cell]
+}
+
+// matchAll reports whether rc passes every filter.
+func matchAll(filters []boundFilter, rc rowCells) bool {
+	for i := range filters {
+		if !filters[i].match(rc) {
+			return false
+		}
+	}
+	return true
+}
+
+// staticView returns p's static cells as a read at now sees them (nil
+// without static row) and whether they hold live data.
+func (t *table) staticView(p *partition, now int64) ([]byte, bool) {
+	if p.static == nil {
+		return nil, false
+	}
+	cells, live, _ := p.static.view(0, len(t.static), now)
+	return cells, live
+}
+
+// anyLive reports whether p has a live row from row start on.
+func (t *table) anyLive(p *partition, start int, now int64) bool {
+	for i := start; i < len(p.rows); i++ {
+		if _, live, _ := p.rows[i].view(len(t.ck), len(t.regular), now); live {
+			return true
+		}
+	}
+	return false
+}
+
+// partition emits rows of part from row startRow; resumed is set when an
+// earlier page ended inside part. It returns false when the page is
+// complete or the read failed.
+//
+// A partition with no live row but live static cells is one row of its
+// key and static values, all else null, when the query reads whole
+// partitions, as Cassandra's SelectStatement.processPartition returns it;
+// it comes before the partition's (dead) rows, and a page resumed inside a
+// partition never repeats it, as Cassandra's pager skips a previously
+// returned partition that has no rows left.
+func (s *scan) partition(part *partition, startRow int, resumed bool) bool {
+	t := s.p.t
+	cassandra := s.c.cfg.TombstoneMode == TombstonesCassandra
+	pkCells := unpackCells(part.pk, len(t.pk))
+	var statics []byte
+	var staticCells [][]byte
+	staticLive := false
+	if part.static != nil {
+		var tombs int
+		statics, staticLive, tombs = part.static.view(0, len(t.static), s.now)
+		if staticLive {
+			staticCells = unpackCells(statics, len(t.static))
+		}
+		if cassandra && !resumed && !s.countRead(tombs, staticLive, part) {
+			return false
+		}
+	}
+	if s.p.distinct {
+		if resumed || !(staticLive || t.anyLive(part, 0, s.now)) {
+			return true
+		}
+		return s.output(part, rowCells{pk: pkCells, statics: staticCells}, nil, nil, statics)
+	}
+	if !resumed && staticLive && s.p.fullPartitions && !t.anyLive(part, startRow, s.now) {
+		if !s.output(part, rowCells{pk: pkCells, statics: staticCells}, nil, nil, statics) {
+			return false
+		}
+	}
+	nvals := len(t.regular)
+	ncells := len(t.ck) + nvals
 	for ri := startRow; ri < len(part.rows); ri++ {
 		r := &part.rows[ri]
-		if r.dead {
-			// Only deleted rows use up the budget: rows a filter rejects
-			// are live data, as in Cassandra.
+		cells, live, tombs := r.view(len(t.ck), nvals, s.now)
+		if cassandra && !(r.dead && part.del != noTS && r.meta != nil && r.meta.del <= part.del) {
+			// Rows a partition deletion shadows are never seen by a
+			// read: the merge drops them.
+			if !s.countRead(tombs, live, part) {
+				return false
+			}
+		}
+		if !live {
+			// Only rows without live data use up the budget: rows a
+			// filter rejects are live data, as in Cassandra.
 			s.dead++
-			if s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
-				s.stop(part, r)
+			if !cassandra && s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
+				s.stop(part, ckOf(r.cells, len(t.ck)))
 				return false
 			}
 			continue
 		}
-		if len(s.filters) > 0 {
-			cells = unpackInto(cells, r.cells, ncells)
-			if !s.matches(pkCells, cells) {
-				continue
+		rc := rowCells{pk: pkCells, statics: staticCells}
+		if len(s.filters) > 0 || !s.p.star {
+			s.cellBuf = unpackInto(s.cellBuf, cells, ncells)
+			rc.cells = s.cellBuf
+		}
+		if !s.output(part, rc, cells, r, statics) {
+			return false
+		}
+	}
+	return true
+}
+
+// staticPos is the clustering of a position on a partition's static row:
+// no cell, which no row of a table with clustering columns has.
+var staticPos = []byte{}
+
+// countRead adds a row's tombstones (and the row, if live) to the current
+// read in TombstonesCassandra mode, and fails the read past the failure
+// threshold; it returns false when it did.
+func (s *scan) countRead(tombs int, live bool, part *partition) bool {
+	if live {
+		s.reads.live++
+	}
+	if tombs == 0 || isSystemKeyspace(s.p.t.keyspace) {
+		return true
+	}
+	s.reads.tombstones += tombs
+	if s.reads.tombstones > s.c.cfg.TombstoneFailureThreshold {
+		s.err = &tombstoneError{c: s.c, t: s.p.t, tok: part.tok}
+		return false
+	}
+	return true
+}
+
+// endRead closes the current read in TombstonesCassandra mode: past the
+// warning threshold it adds Cassandra's client warning.
+func (s *scan) endRead() {
+	if s.c.cfg.TombstoneMode != TombstonesCassandra || isSystemKeyspace(s.p.t.keyspace) {
+		return
+	}
+	if s.reads.tombstones > s.c.cfg.TombstoneWarnThreshold {
+		s.warnings = append(s.warnings, fmt.Sprintf("Read %d live rows and %d tombstone cells for query %.512s; token %s (see tombstone_warn_threshold)",
+			s.reads.live, s.reads.tombstones, s.readText(), s.c.tokenString(s.lastTok)))
+	}
+	s.reads = tombstoneCount{}
+}
+
+// readText is the query a read's warning names, in the shape of
+// Cassandra's ReadCommand.toCQLString (the columns read, the table, the
+// page's limit); cqlsim does not rebuild the WHERE clause.
+func (s *scan) readText() string {
+	t := s.p.t
+	cols := "*"
+	if !s.p.star {
+		var names []string
+		for _, o := range s.p.out {
+			if o.col != nil {
+				names = append(names, o.col.name)
 			}
 		}
-		if s.p.count {
-			s.counted++
+		cols = strings.Join(names, ", ")
+	}
+	q := "SELECT " + cols + " FROM " + t.qualified()
+	if s.pageSize > 0 {
+		q += " LIMIT " + strconv.Itoa(s.pageSize)
+	}
+	return q
+}
+
+// output emits one live row that passed the filters, or counts it, and
+// applies LIMIT and the page's bounds; it returns false when the page is
+// complete. cells are the row's packed cells and r its history, both nil
+// for a partition's static row; statics are the packed static cells (nil
+// without static row).
+func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, statics []byte) bool {
+	if len(s.filters) > 0 && !matchAll(s.filters, rc) {
+		return true
+	}
+	if s.p.count {
+		s.counted++
+		if s.pageSize == 0 && s.c.cfg.TombstoneMode == TombstonesCassandra && s.counted%int64(s.countPage()) == 0 {
+			s.endRead() // an internal page of the aggregation ends
+		}
+	} else {
+		s.emit(part, rc, cells, r, statics)
+	}
+	if s.remaining > 0 {
+		s.remaining--
+		if s.remaining == 0 {
+			s.more = false
+			return false
+		}
+	}
+	if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || s.w.bytes >= s.c.cfg.PageBytes) {
+		if r == nil {
+			s.stop(part, staticPos)
 		} else {
-			s.emit(part, pkCells, r, &cells)
+			s.stop(part, ckOf(r.cells, len(s.p.t.ck)))
 		}
-		if s.remaining > 0 {
-			s.remaining--
-			if s.remaining == 0 {
-				s.more = false
-				return false
-			}
-		}
-		if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || s.w.bytes >= s.c.cfg.PageBytes) {
-			s.stop(part, r)
-			return false
-		}
+		return false
 	}
 	return true
 }
 
-// matches reports whether a live row passes every filter.
-func (s *scan) matches(pkCells, cells [][]byte) bool {
-	for i := range s.filters {
-		if !s.filters[i].match(pkCells, cells) {
-			return false
-		}
-	}
-	return true
-}
+// countPage is the size of the internal pages of count(*), which
+// Cassandra reads, and counts tombstones over, one at a time.
+func (s *scan) countPage() int { return 10000 }
 
-// stop ends the page after row r of part, the last row examined, with more
-// to read.
-func (s *scan) stop(part *partition, r *row) {
-	s.more = true
-	s.last = position{tok: part.tok, key: part.key, ck: r.cells[:cellsPrefixLen(r.cells, len(s.p.t.ck))]}
-}
-
+// unpackInto splits n packed cells into dst, reusing it.
 func unpackInto(dst [][]byte, b []byte, n int) [][]byte {
 	dst = dst[:0]
 	for range n {
@@ -401,34 +591,103 @@ func unpackInto(dst [][]byte, b []byte, n int) [][]byte {
 	return dst
 }
 
-// emit appends one result row.
-func (s *scan) emit(part *partition, pkCells [][]byte, r *row, cells *[][]byte) {
+// ckOf is the clustering prefix of packed row cells.
+func ckOf(cells []byte, nck int) []byte { return cells[:cellsPrefixLen(cells, nck)] }
+
+// stop ends the page after the row with clustering ck of part (empty for
+// its static row), the last row examined, with more to read.
+func (s *scan) stop(part *partition, ck []byte) {
+	s.more = true
+	s.last = position{tok: part.tok, key: part.key, ck: ck}
+}
+
+// emit appends one result row: cells are the row's packed clustering and
+// regular cells (nil for the static row), r its history, statics the
+// packed static cells (nil for none).
+func (s *scan) emit(part *partition, rc rowCells, cells []byte, r *row, statics []byte) {
 	t := s.p.t
 	before := len(s.w.buf)
 	s.w.count++
 	if s.p.star {
-		s.w.buf = append(s.w.buf, part.pk...)
-		s.w.buf = append(s.w.buf, r.cells...)
+		if len(t.static) == 0 {
+			s.w.buf = append(s.w.buf, part.pk...)
+			s.w.buf = append(s.w.buf, cells...)
+		} else {
+			s.w.buf = t.starRow(s.w.buf, part, cells, statics)
+		}
 		s.w.bytes += len(s.w.buf) - before
 		return
 	}
-	if len(*cells) == 0 {
-		*cells = unpackInto(*cells, r.cells, len(t.ck)+len(t.regular))
+	if rc.cells == nil && cells != nil {
+		rc.cells = unpackCells(cells, len(t.ck)+len(t.regular))
 	}
 	for _, o := range s.p.out {
 		switch o.kind {
 		case outToken:
 			s.w.buf = cqltype.AppendValue(s.w.buf, s.c.tokenBytes(part.tok))
 		case outColumn:
-			if o.col.kind == kindPartitionKey {
-				s.w.buf = cqltype.AppendValue(s.w.buf, pkCells[o.col.cell])
-			} else {
-				s.w.buf = cqltype.AppendValue(s.w.buf, (*cells)[o.col.cell])
-			}
+			s.w.buf = cqltype.AppendValue(s.w.buf, rc.of(o.col))
+		case outWritetime, outTTL:
+			s.w.buf = cqltype.AppendValue(s.w.buf, s.cellTime(o, rc.of(o.col), part, r))
 		}
 	}
-	*cells = (*cells)[:0]
 	s.w.bytes += len(s.w.buf) - before
+}
+
+// cellTime is writetime(col) (bigint microseconds) or ttl(col) (int
+// seconds left) for the value v of a row with history r (nil for the
+// static row), or null: for a null value, and ttl() of a cell that does
+// not expire.
+func (s *scan) cellTime(o outCol, v []byte, part *partition, r *row) []byte {
+	if v == nil {
+		return nil
+	}
+	t := s.p.t
+	if o.col.kind == kindStatic {
+		r = part.static
+	}
+	m := cellMeta{ts: t.store.baseTS}
+	if r != nil && r.meta != nil {
+		m = r.meta.cell(o.col.value(t))
+	}
+	if o.kind == outWritetime {
+		return binary.BigEndian.AppendUint64(nil, uint64(m.ts))
+	}
+	if m.exp == 0 {
+		return nil
+	}
+	return binary.BigEndian.AppendUint32(nil, uint32(int32(m.exp-s.now)))
+}
+
+// starRow appends the cells of SELECT * for a row of p: the partition key,
+// the clustering and regular cells of cells (nulls when cells is nil, for
+// the static row) and the static cells of statics (nulls when nil).
+func (t *table) starRow(dst []byte, p *partition, cells, statics []byte) []byte {
+	dst = append(dst, p.pk...)
+	n := 0
+	if cells == nil {
+		dst = appendNulls(dst, len(t.ck))
+	} else {
+		n = cellsPrefixLen(cells, len(t.ck))
+		dst = append(dst, cells[:n]...)
+	}
+	if statics == nil {
+		dst = appendNulls(dst, len(t.static))
+	} else {
+		dst = append(dst, statics...)
+	}
+	if cells == nil {
+		return appendNulls(dst, len(t.regular))
+	}
+	return append(dst, cells[n:]...)
+}
+
+// appendNulls appends n null [bytes].
+func appendNulls(dst []byte, n int) []byte {
+	for range n {
+		dst = cqltype.AppendValue(dst, nil)
+	}
+	return dst
 }
 
 // tokenBytes serializes a token as token() returns it.

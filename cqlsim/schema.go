@@ -18,6 +18,7 @@ type columnKind int
 const (
 	kindPartitionKey columnKind = iota
 	kindClustering
+	kindStatic
 	kindRegular
 )
 
@@ -27,6 +28,8 @@ func (k columnKind) String() string {
 		return "partition_key"
 	case kindClustering:
 		return "clustering"
+	case kindStatic:
+		return "static"
 	}
 	return "regular"
 }
@@ -37,12 +40,23 @@ type column struct {
 	typ  cqltype.Type
 	kind columnKind
 	// pos is the position within the partition key or clustering key; -1
-	// for regular columns.
+	// for static and regular columns.
 	pos  int
 	desc bool // clustering order DESC
 	// cell is the index of the column's cell: within the partition key
-	// cells for partition key columns, within the row cells otherwise.
+	// cells for partition key columns, within the static row's cells for
+	// static columns, within the row cells (clustering, then regular)
+	// otherwise.
 	cell int
+}
+
+// value is the index of a static or regular column among its row's value
+// cells.
+func (c *column) value(t *table) int {
+	if c.kind == kindStatic {
+		return c.cell
+	}
+	return c.cell - len(t.ck)
 }
 
 // table is a table definition; its data lives in store.
@@ -50,14 +64,21 @@ type table struct {
 	keyspace string
 	name     string
 	id       [16]byte
-	// columns in SELECT * order: partition key, clustering, then regular
-	// columns in alphabetical order (Cassandra's order).
+	// columns in SELECT * order: partition key, clustering, static
+	// columns, then regular columns, each group in name order (Cassandra's
+	// TableMetadata.allColumnsInSelectOrder).
 	columns []*column
 	byName  map[string]*column
 	pk      []*column
 	ck      []*column
+	static  []*column
 	regular []*column
 	options map[string]string // extra WITH options, for system_schema
+	// counter is set for a counter table: every column outside the
+	// primary key is a counter.
+	counter bool
+	// defaultTTL is default_time_to_live, in seconds; 0 for none.
+	defaultTTL int32
 
 	virtual *virtualTable // non-nil for system tables
 	store   *store        // nil for virtual tables
@@ -81,12 +102,15 @@ func newTable(keyspace, name string, cols []*column, options map[string]string) 
 			t.pk = append(t.pk, c)
 		case kindClustering:
 			t.ck = append(t.ck, c)
+		case kindStatic:
+			t.static = append(t.static, c)
 		default:
 			t.regular = append(t.regular, c)
 		}
 	}
 	sort.SliceStable(t.pk, func(i, j int) bool { return t.pk[i].pos < t.pk[j].pos })
 	sort.SliceStable(t.ck, func(i, j int) bool { return t.ck[i].pos < t.ck[j].pos })
+	sort.SliceStable(t.static, func(i, j int) bool { return t.static[i].name < t.static[j].name })
 	sort.SliceStable(t.regular, func(i, j int) bool { return t.regular[i].name < t.regular[j].name })
 	for i, c := range t.pk {
 		c.cell = i
@@ -94,11 +118,15 @@ func newTable(keyspace, name string, cols []*column, options map[string]string) 
 	for i, c := range t.ck {
 		c.cell = i
 	}
+	for i, c := range t.static {
+		c.cell = i
+		c.pos = -1
+	}
 	for i, c := range t.regular {
 		c.cell = len(t.ck) + i
 		c.pos = -1
 	}
-	t.columns = slices.Concat(t.pk, t.ck, t.regular)
+	t.columns = slices.Concat(t.pk, t.ck, t.static, t.regular)
 	for _, c := range t.columns {
 		t.byName[c.name] = c
 	}
@@ -188,7 +216,9 @@ type keyspace struct {
 	repl          replication
 	durableWrites bool
 	tables        map[string]*table
-	system        bool
+	// types are the user-defined types by name, as defined (not frozen).
+	types  map[string]cqltype.Type
+	system bool
 }
 
 // schema is the cluster-wide schema, shared by every node (schema

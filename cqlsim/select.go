@@ -18,6 +18,8 @@ const (
 	outColumn outKind = iota
 	outCount
 	outToken
+	outWritetime // writetime(col)
+	outTTL       // ttl(col)
 )
 
 type outCol struct {
@@ -51,17 +53,20 @@ type selectPlan struct {
 	filters []filter
 	limit   cqlparse.Term
 	specs   []colSpec
+	// distinct is SELECT DISTINCT: one row per partition.
+	distinct bool
+	// fullPartitions is set when no clustering, static or regular column
+	// is restricted: a partition with only static values is then a row
+	// (Cassandra's returnStaticContentOnPartitionWithNoRows).
+	fullPartitions bool
 }
 
 func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPlan, error) {
-	// Refused rather than ignored: ignoring them would answer other rows.
-	if s.Distinct {
-		return nil, invalidf("SELECT DISTINCT is not supported by cqlsim")
-	}
+	// Refused rather than ignored: ignoring it would answer other rows.
 	if s.JSON {
 		return nil, invalidf("SELECT JSON is not supported by cqlsim")
 	}
-	p := &selectPlan{t: t, star: s.Star, limit: s.Limit}
+	p := &selectPlan{t: t, star: s.Star, limit: s.Limit, distinct: s.Distinct}
 	spec := func(name string, typ cqltype.Type) colSpec {
 		return colSpec{ks: t.keyspace, table: t.name, name: name, typ: typ}
 	}
@@ -84,8 +89,13 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 				return nil, err
 			}
 			o = outCol{kind: outToken, spec: spec("system.token("+strings.Join(sel.Args, ", ")+")", c.tokenType())}
+		case sel.Func == "writetime" || sel.Func == "ttl":
+			var err error
+			if o, err = planCellTime(t, sel, spec); err != nil {
+				return nil, err
+			}
 		case sel.Func != "":
-			return nil, invalidf("Unknown function '%s' in selection: cqlsim supports count(*) and token()", sel.Func)
+			return nil, invalidf("Unknown function '%s' in selection: cqlsim supports count(*), token(), writetime() and ttl()", sel.Func)
 		default:
 			col := t.column(sel.Column)
 			if col == nil {
@@ -101,6 +111,11 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 	if p.count && len(p.out) > 1 {
 		return nil, invalidf("count(*) cannot be mixed with other selectors in cqlsim")
 	}
+	if p.distinct {
+		if err := checkDistinct(t, p); err != nil {
+			return nil, err
+		}
+	}
 	for _, o := range p.out {
 		p.specs = append(p.specs, o.spec)
 	}
@@ -112,6 +127,10 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 	}
 	if err := c.planWhere(p, s, b); err != nil {
 		return nil, err
+	}
+	p.fullPartitions = !slices.ContainsFunc(p.filters, func(f filter) bool { return f.cols[0].kind != kindPartitionKey })
+	if p.distinct && !p.fullPartitions {
+		return nil, invalidf("SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns.")
 	}
 	for _, o := range s.OrderBy {
 		col := t.column(o.Column)
@@ -126,6 +145,72 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 		}
 	}
 	return p, nil
+}
+
+// planCellTime plans writetime(col) or ttl(col), with Cassandra's rules:
+// not on key columns nor on non-frozen collections and UDTs, whose cells
+// have no single timestamp.
+func planCellTime(t *table, sel cqlparse.Selector, spec func(string, cqltype.Type) colSpec) (outCol, error) {
+	fn := map[string]string{"writetime": "writeTime", "ttl": "ttl"}[sel.Func]
+	if len(sel.Args) != 1 {
+		return outCol{}, invalidf("Invalid number of arguments in call to function %s: 1 required but %d provided", sel.Func, len(sel.Args))
+	}
+	col := t.column(sel.Args[0])
+	if col == nil {
+		return outCol{}, invalidf("Undefined column name %s in table %s", sel.Args[0], t.qualified())
+	}
+	if col.kind == kindPartitionKey || col.kind == kindClustering {
+		return outCol{}, invalidf("Cannot use selection function %s on PRIMARY KEY part %s", fn, col.name)
+	}
+	if col.typ.IsMultiCell() {
+		what := "collection"
+		if col.typ.Kind == cqltype.UDT {
+			what = "UDT"
+		}
+		return outCol{}, invalidf("Cannot use selection function %s on non-frozen %s %s", fn, what, col.name)
+	}
+	if sel.Func == "writetime" {
+		return outCol{kind: outWritetime, col: col, spec: spec("writetime("+col.name+")", cqltype.Type{Kind: cqltype.Bigint})}, nil
+	}
+	return outCol{kind: outTTL, col: col, spec: spec("ttl("+col.name+")", cqltype.Type{Kind: cqltype.Int})}, nil
+}
+
+// checkDistinct applies Cassandra's rules on SELECT DISTINCT selectors:
+// every partition key column, and otherwise static columns only.
+func checkDistinct(t *table, p *selectPlan) error {
+	if p.star || p.count {
+		return invalidf("SELECT DISTINCT queries must only request partition key columns and/or static columns (not %s)", firstNonKey(t))
+	}
+	seen := map[*column]bool{}
+	for _, o := range p.out {
+		if o.kind == outToken {
+			continue
+		}
+		if o.kind != outColumn || (o.col.kind != kindPartitionKey && o.col.kind != kindStatic) {
+			name := o.spec.name
+			if o.col != nil {
+				name = o.col.name
+			}
+			return invalidf("SELECT DISTINCT queries must only request partition key columns and/or static columns (not %s)", name)
+		}
+		seen[o.col] = true
+	}
+	for _, col := range t.pk {
+		if !seen[col] {
+			return invalidf("SELECT DISTINCT queries must request all the partition key columns (missing %s)", col.name)
+		}
+	}
+	return nil
+}
+
+// firstNonKey names a column SELECT * would add to the partition key ones.
+func firstNonKey(t *table) string {
+	for _, col := range t.columns {
+		if col.kind != kindPartitionKey && col.kind != kindStatic {
+			return col.name
+		}
+	}
+	return "*"
 }
 
 func clusteringOrderText(t *table) string {
@@ -247,7 +332,7 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 			default:
 				return invalidf("Only EQ and IN relation are supported on the partition key (unless you use the token() function)")
 			}
-		case kindRegular:
+		case kindRegular, kindStatic:
 			if t.virtual == nil {
 				needFiltering = true
 			}
@@ -364,15 +449,9 @@ type boundFilter struct {
 	in   bool
 }
 
-// match checks a row: pk holds the partition key cells and cells the row
-// cells.
-func (f *boundFilter) match(pk, cells [][]byte) bool {
-	cell := func(col *column) []byte {
-		if col.kind == kindPartitionKey {
-			return pk[col.cell]
-		}
-		return cells[col.cell]
-	}
+// match checks a row.
+func (f *boundFilter) match(rc rowCells) bool {
+	cell := rc.of
 	if len(f.cols) > 1 {
 		if f.in {
 			for _, cand := range f.vals {
@@ -576,7 +655,10 @@ func (c *Cluster) decodePageState(t *table, b []byte) (pageState, error) {
 	if ck == nil { // a page always stops after a row
 		return pageState{}, errBadPagingState
 	}
-	if t.store != nil && !validClustering(t, ck) {
+	// An empty clustering is a position on a partition's static row (a
+	// partition with static values only), which resumes at the next
+	// partition.
+	if t.store != nil && len(ck) > 0 && !validClustering(t, ck) {
 		return pageState{}, errBadPagingState
 	}
 	ps.pos.ck = ck
@@ -635,15 +717,19 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 	if p.count {
 		pageSize = 0
 	}
-	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining}
+	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining, now: c.nowSec()}
 	if p.t.virtual != nil {
 		err = sc.virtual(n, ps.offset)
 	} else {
 		err = sc.data(vals, ps.pos, started)
 	}
 	if err != nil {
+		if fe, ok := err.(*tombstoneError); ok {
+			return result{}, fe.reqError(n, params.Consistency)
+		}
 		return result{}, err
 	}
+	sc.endRead()
 	var state []byte
 	if sc.more {
 		next := pageState{pos: sc.last, remaining: sc.remaining, offset: ps.offset + sc.w.count}
@@ -653,7 +739,7 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
 	}
 	nonReplica := p.t.store != nil && !c.replicatesSpan(n, p.t.keyspace, sc.read)
-	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica}, nil
+	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings}, nil
 }
 
 // appendRows encodes a Rows result.

@@ -184,6 +184,31 @@ func (s *schema) columnRows(virtual bool) []map[string]any {
 	return rows
 }
 
+// typeRows are the rows of system_schema.types, as Cassandra writes them:
+// field types as in system_schema.columns (user types unqualified,
+// frozen<> where they are frozen), in definition order.
+func (s *schema) typeRows() []map[string]any {
+	var rows []map[string]any
+	for _, ks := range s.snapshot() {
+		s.mu.RLock()
+		names := sortedKeys(ks.types)
+		types := make([]cqltype.Type, len(names))
+		for i, n := range names {
+			types[i] = ks.types[n]
+		}
+		s.mu.RUnlock()
+		for _, t := range types {
+			fieldTypes := make([]string, len(t.Elems))
+			for i, e := range t.Elems {
+				fieldTypes[i] = e.String()
+			}
+			rows = append(rows, map[string]any{"keyspace_name": ks.name, "type_name": t.Name,
+				"field_names": t.Fields, "field_types": fieldTypes})
+		}
+	}
+	return rows
+}
+
 // addSchemaTables adds the system_schema tables drivers read for metadata.
 func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	frozenMap := "frozen<map<text, text>>"
@@ -215,14 +240,18 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 			}
 			for _, t := range sortedTables(ks) {
 				comment := t.options["comment"]
+				flags := []string{"compound"}
+				if t.counter {
+					flags = append(flags, "counter")
+				}
 				rows = append(rows, map[string]any{
 					"keyspace_name": ks.name, "table_name": t.name, "additional_write_policy": defaultSpeculativeRetry,
 					"bloom_filter_fp_chance": defaultBloomFilterFPChance, "caching": defaultCaching,
 					"cdc": false, "comment": comment,
 					"compaction":       defaultCompaction,
 					"compression":      defaultCompression,
-					"crc_check_chance": defaultCRCCheckChance, "dclocal_read_repair_chance": 0.0, "default_time_to_live": int32(0),
-					"extensions": map[string][]byte{}, "flags": []string{"compound"}, "gc_grace_seconds": int32(defaultGCGraceSeconds),
+					"crc_check_chance": defaultCRCCheckChance, "dclocal_read_repair_chance": 0.0, "default_time_to_live": t.defaultTTL,
+					"extensions": map[string][]byte{}, "flags": flags, "gc_grace_seconds": int32(defaultGCGraceSeconds),
 					"id": cqltype.UUID(t.id), "max_index_interval": int32(defaultMaxIndexInterval), "memtable_flush_period_in_ms": int32(0),
 					"min_index_interval": int32(defaultMinIndexInterval), "read_repair": defaultReadRepair, "read_repair_chance": 0.0, "speculative_retry": defaultSpeculativeRetry,
 				})
@@ -247,7 +276,7 @@ func (c *Cluster) addSchemaTables(sch *keyspace, s *schema) {
 	}, empty)
 	addVirtual(sch, "types", []string{"keyspace_name"}, []string{"type_name"}, []colDef{
 		{"keyspace_name", "text"}, {"type_name", "text"}, {"field_names", listText}, {"field_types", listText},
-	}, empty)
+	}, func(*Node) []map[string]any { return s.typeRows() })
 	addVirtual(sch, "functions", []string{"keyspace_name"}, []string{"function_name", "argument_types"}, []colDef{
 		{"keyspace_name", "text"}, {"function_name", "text"}, {"argument_types", listText}, {"argument_names", listText},
 		{"body", "text"}, {"called_on_null_input", "boolean"}, {"language", "text"}, {"return_type", "text"},
@@ -463,7 +492,7 @@ func (s *scan) virtual(n *Node, offset int32) error {
 	for _, r := range vrows {
 		ok := true
 		for i := range s.filters {
-			if !s.filters[i].match(r.pk, r.cells) {
+			if !s.filters[i].match(rowCells{pk: r.pk, cells: r.cells}) {
 				ok = false
 				break
 			}

@@ -49,10 +49,40 @@ func (c *Cluster) eval(term cqlparse.Term, name string, typ cqltype.Type, vals [
 			out = cqltype.AppendValue(out, b)
 		}
 		return out, nil
+	case *cqlparse.UDTLit:
+		return c.udtLiteral(v, name, typ, vals)
 	case *cqlparse.FuncCall:
 		return c.call(v, name, typ, vals)
 	}
 	return nil, invalidf("unsupported term for %s", name)
+}
+
+// udtLiteral serializes {field: term, ...} for a UDT receiver: every field
+// in the type's order, null for those the literal leaves out.
+func (c *Cluster) udtLiteral(v *cqlparse.UDTLit, name string, typ cqltype.Type, vals [][]byte) ([]byte, error) {
+	if typ.Kind != cqltype.UDT {
+		return nil, invalidf("Invalid user type literal for %s of type %s", name, typ)
+	}
+	fields := make([][]byte, len(typ.Fields))
+	for i, f := range v.Fields {
+		k := slices.Index(typ.Fields, f)
+		if k < 0 {
+			return nil, invalidf("Unknown field '%s' in value of user defined type %s", f, typ.Name)
+		}
+		b, err := c.eval(v.Values[i], name+"."+f, typ.Elems[k], vals)
+		if err == errUnset {
+			continue // an unset field is null
+		}
+		if err != nil {
+			return nil, err
+		}
+		fields[k] = b
+	}
+	var out []byte
+	for _, f := range fields {
+		out = cqltype.AppendValue(out, f)
+	}
+	return out, nil
 }
 
 // literal converts a constant, refusing kinds that do not fit the type the
@@ -163,7 +193,7 @@ func (c *Cluster) collection(v *cqlparse.CollectionLit, name string, typ cqltype
 func (c *Cluster) call(f *cqlparse.FuncCall, name string, typ cqltype.Type, vals [][]byte) ([]byte, error) {
 	switch f.Name {
 	case "now":
-		return timeUUID(time.Now()), nil
+		return timeUUID(c.now()), nil
 	case "uuid":
 		var u [16]byte
 		_, _ = rand.Read(u[:])
@@ -171,7 +201,7 @@ func (c *Cluster) call(f *cqlparse.FuncCall, name string, typ cqltype.Type, vals
 		u[8] = u[8]&0x3f | 0x80
 		return u[:], nil
 	case "totimestamp", "currenttimestamp":
-		return binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixMilli())), nil
+		return binary.BigEndian.AppendUint64(nil, uint64(c.now().UnixMilli())), nil
 	}
 	return nil, invalidf("Unknown function '%s' for %s", f.Name, name)
 }

@@ -353,11 +353,21 @@ func (f *fetcher) comparePositions(a, b *worker.Position) int {
 	return f.compareClustering(func(k int) []byte { return a.Key[npk+k] }, b.Key[npk:])
 }
 
-// compareClustering compares clustering values in clustering order.
+// compareClustering compares clustering values in clustering order. Null
+// clustering values are a partition's static row (a partition with only
+// static values reads as one row with null clustering): it comes before
+// the partition's rows whatever the clustering order, as in Cassandra.
 func (f *fetcher) compareClustering(a func(k int) []byte, b [][]byte) int {
 	for k := range f.ckIdx {
 		col := f.t.ck[k]
-		c := cqltype.Compare(col.typ, a(k), b[k])
+		va, vb := a(k), b[k]
+		if (va == nil) != (vb == nil) {
+			if va == nil {
+				return -1
+			}
+			return 1
+		}
+		c := cqltype.Compare(col.typ, va, vb)
 		if col.desc {
 			c = -c
 		}

@@ -52,6 +52,13 @@ func (s Stats) RowsPerSecond() float64 {
 	return float64(s.Rows) / s.Elapsed.Seconds()
 }
 
+// ErrTooManyTombstones is wrapped by the error of a subrange a server
+// refused to read for the tombstones it met (Cassandra's
+// TombstoneOverwhelmingException past tombstone_failure_threshold,
+// ReadFailure READ_TOO_MANY_TOMBSTONES). It is not retried: every replica
+// holds the same tombstones. A smaller page size or more splits avoid it.
+var ErrTooManyTombstones = worker.ErrTooManyTombstones
+
 // RangeError reports a subrange that could not be read.
 type RangeError struct {
 	// ID and Range identify the subrange.

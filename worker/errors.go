@@ -14,6 +14,50 @@ import (
 	"github.com/ringscan/ringscan/ring"
 )
 
+// ErrTooManyTombstones is wrapped by the error of a subrange whose page a
+// server refused to read for the tombstones it met: Cassandra's
+// TombstoneOverwhelmingException past tombstone_failure_threshold, a
+// ReadFailure with reason READ_TOO_MANY_TOMBSTONES. Every replica holds
+// the same tombstones and fails the same way, so the page is not retried.
+var ErrTooManyTombstones = errors.New("too many tombstones")
+
+// tombstonesError explains ErrTooManyTombstones and keeps the server's
+// error.
+type tombstonesError struct{ err error }
+
+func (e *tombstonesError) Error() string {
+	return "too many tombstones: the read scanned past the server's tombstone_failure_threshold, " +
+		"which every replica hits alike, so it was not retried; read with a smaller page size (--page-size) " +
+		"or more splits (--splits): " + e.err.Error()
+}
+
+func (e *tombstonesError) Unwrap() []error { return []error{ErrTooManyTombstones, e.err} }
+
+// readTooManyTombstones is the failure reason code of protocol v5's
+// <reasonmap> for READ_TOO_MANY_TOMBSTONES.
+const readTooManyTombstones = 0x0001
+
+// tooManyTombstones recognises a read failure caused by tombstones: by its
+// reason code (protocol v5) or, in v4, by the message, which names the
+// reason READ_TOO_MANY_TOMBSTONES (or, with Cassandra 4.1's
+// read_thresholds_enabled, says how many tombstones aborted the query).
+func tooManyTombstones(rf *gocql.RequestErrReadFailure) bool {
+	for _, code := range rf.ErrorMap {
+		if code == readTooManyTombstones {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(rf.Message()), "tombstone")
+}
+
+// explain wraps the error of a failed page request as its kind calls for.
+func explain(kind string, err error) error {
+	if kind == "too_many_tombstones" {
+		return &tombstonesError{err: err}
+	}
+	return err
+}
+
 // RangeError reports a subrange that could not be read.
 type RangeError struct {
 	// ID and Range identify the subrange.
@@ -91,6 +135,8 @@ func classify(err error) (errClass, string) {
 		return retryable, "write_timeout"
 	case errors.As(err, &un):
 		return retryable, "unavailable"
+	case errors.As(err, &rf) && tooManyTombstones(rf):
+		return fatal, "too_many_tombstones"
 	case errors.As(err, &rf):
 		return retryable, "read_failure"
 	case errors.As(err, &req):

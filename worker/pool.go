@@ -285,7 +285,7 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 		r.attempts++
 		r.tried = append(r.tried, host.Address)
 		if class == fatal || r.attempts > p.cfg.retries() {
-			return p.fail(r, err)
+			return p.fail(r, explain(kind, err))
 		}
 	}
 	r.st.Retries++

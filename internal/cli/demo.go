@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,9 +27,11 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Scan a demo table on an embedded 3-node cluster and check every row",
 		Long: `demo is the first command to run on a fresh machine. It starts cqlsim, the
 embedded cluster simulator, with 3 nodes and a few milliseconds of latency,
-loads the demo table ringscan_demo.events (about a million rows by default),
-scans it in parallel with the progress bar into JSON Lines files in a
-temporary directory, checks the row count and the checksum of every value
+loads the demo table ringscan_demo.events (about a million rows by default)
+and ringscan_demo.profiles (static columns, a user-defined type, partitions
+with static values only; rows/20), scans each in parallel with the progress
+bar into JSON Lines files in a temporary directory (profiles in its own
+subdirectory), checks the row count and the checksum of every value
 against the generator, prints the summary and where the files are, and
 stops the cluster.`,
 		Example: `  go run ./cmd/ringscan demo
@@ -105,7 +108,39 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	fmt.Fprintf(stderr, "ringscan demo: loaded %d rows in %d partitions (plus %d tombstones) in %v\n",
 		info.Rows, info.Partitions, info.Deleted, time.Since(start).Round(time.Millisecond))
 
-	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: cqlsim.DemoKeyspace, table: cqlsim.DemoTable,
+	for _, other := range info.Others {
+		fmt.Fprintf(stderr, "ringscan demo: and %s.%s, %d rows in %d partitions (%d with static values only)\n",
+			other.Keyspace, other.Table, other.Rows, other.Partitions, other.StaticOnly)
+	}
+	if err := scanDemoTable(ctx, c, info, dir, out, quiet, stdout, stderr); err != nil {
+		return err
+	}
+	// The other demo tables (static columns, user-defined types) go to a
+	// directory each, inside out.
+	for _, other := range info.Others {
+		sub := filepath.Join(out, other.Table)
+		odir, err := output.Open(output.Config{Dir: sub, Prefix: other.Table, Format: output.FormatJSONL,
+			MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+		if err != nil {
+			return badInput(err)
+		}
+		err = odir.Prepare(false)
+		if err == nil {
+			err = scanDemoTable(ctx, c, other, odir, sub, quiet, stdout, stderr)
+		}
+		_ = odir.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanDemoTable scans the demo table info describes into the JSON Lines
+// files of dir (at out) and checks the rows' count and checksum against
+// the generator's.
+func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo, dir *output.Dir, out string, quiet bool, stdout, stderr io.Writer) error {
+	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: info.Keyspace, table: info.Table,
 		consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, concurrency: scanner.DefaultConcurrency,
 		timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
 	cfg, err := cf.scannerConfig()
@@ -136,10 +171,10 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		return exitFor(ctx, runErr, "")
 	}
 	if tap.sum.Rows != uint64(info.Rows) || tap.sum.Hash != info.Checksum {
-		return &exitError{code: ExitAborted, err: fmt.Errorf("verification FAILED: read %d rows with checksum %016x, the generator wrote %d rows with checksum %016x",
-			tap.sum.Rows, tap.sum.Hash, info.Rows, info.Checksum)}
+		return &exitError{code: ExitAborted, err: fmt.Errorf("verification FAILED for %s.%s: read %d rows with checksum %016x, the generator wrote %d rows with checksum %016x",
+			info.Keyspace, info.Table, tap.sum.Rows, tap.sum.Hash, info.Rows, info.Checksum)}
 	}
-	fmt.Fprintf(stdout, "verified: %d rows read exactly once, checksum %016x matches the generator\n", tap.sum.Rows, tap.sum.Hash)
+	fmt.Fprintf(stdout, "verified %s.%s: %d rows read exactly once, checksum %016x matches the generator\n", info.Keyspace, info.Table, tap.sum.Rows, tap.sum.Hash)
 	fmt.Fprintf(stdout, "output: %s (%d JSON Lines files and manifest.json)\n", out, len(dir.Files()))
 	return nil
 }

@@ -39,7 +39,8 @@ func TestHelp(t *testing.T) {
 		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet"}},
 		{name: "sim", args: []string{"sim", "--help"}, wants: []string{"--nodes", "--address", "--port", "--dcs", "--vnodes", "--seed",
 			"--partitioner", "--latency", "--jitter", "--non-replica-latency", "--faults", "--username", "--rows", "--rows-per-partition",
-			"--large-partition-rows", "--deleted-rows"}},
+			"--large-partition-rows", "--deleted-rows", "--tombstone-mode", "--tombstone-budget", "--tombstone-warn-threshold",
+			"--tombstone-failure-threshold", "scylla", "cassandra"}},
 		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}},
 		{name: "help command", args: []string{"help", "count"}, wants: []string{"--by", "--top"}},
 	}

@@ -251,7 +251,7 @@ type dirFile struct {
 	lines []string
 }
 
-var outputName = regexp.MustCompile(`^events-(\d{6})\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
+var outputName = regexp.MustCompile(`^[a-z_]+-(\d{6})\.(jsonl|csv|parquet)(\.gz|\.zst)?$`)
 
 // readDir reads every output file of dir, in name order, decompressed. It
 // fails on a file that is neither an output file, the manifest nor the

@@ -32,7 +32,11 @@ type simFlags struct {
 	meanRows    int
 	largeRows   int
 	deletedRows int
+	profileRows int
 	tombstones  int
+	tombMode    string
+	tombWarn    int
+	tombFail    int
 	slowNodes   int
 	slowFactor  float64
 	release     string
@@ -58,7 +62,11 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
 	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
-	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "deleted rows one page may step over before it returns early, possibly empty (default 1000)")
+	fs.IntVar(&f.profileRows, "profile-rows", 0, "rows of the second demo table ringscan_demo.profiles, with static columns and a user-defined type (default rows/20; -1 for none)")
+	fs.StringVar(&f.tombMode, "tombstone-mode", "scylla", "how reads meet tombstones: scylla (a page ends early, possibly empty, after --tombstone-budget deleted rows) or cassandra (pages scan through, warn and fail as Cassandra 4.1)")
+	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "scylla mode: deleted rows one page may step over before it returns early, possibly empty (default 1000)")
+	fs.IntVar(&f.tombWarn, "tombstone-warn-threshold", 0, "cassandra mode: tombstones one read may count before the client gets a warning (default 1000)")
+	fs.IntVar(&f.tombFail, "tombstone-failure-threshold", 0, "cassandra mode: tombstones one read may count before it fails with ReadFailure (default 100000)")
 	fs.IntVar(&f.slowNodes, "slow-nodes", 0, "make the first N nodes slow: their --latency and --jitter are multiplied by --slow-factor")
 	fs.Float64Var(&f.slowFactor, "slow-factor", 3, "latency multiplier of the --slow-nodes")
 	fs.DurationVar(&f.estRefresh, "size-estimates-refresh", 0, "refresh system.size_estimates every interval, e.g. 5m as Cassandra does (0: exact, computed when read)")
@@ -146,6 +154,18 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, fmt.Errorf("invalid --tombstone-budget %d: want a positive number (0 for the default 1000)", f.tombstones)
 	}
 	cfg.TombstoneBudget = f.tombstones
+	mode, err := cqlsim.ParseTombstoneMode(f.tombMode)
+	if err != nil {
+		return cfg, fmt.Errorf("invalid --tombstone-mode: %w", err)
+	}
+	cfg.TombstoneMode = mode
+	if f.tombWarn < 0 {
+		return cfg, fmt.Errorf("invalid --tombstone-warn-threshold %d: want a positive number (0 for the default 1000)", f.tombWarn)
+	}
+	if f.tombFail < 0 {
+		return cfg, fmt.Errorf("invalid --tombstone-failure-threshold %d: want a positive number (0 for the default 100000)", f.tombFail)
+	}
+	cfg.TombstoneWarnThreshold, cfg.TombstoneFailureThreshold = f.tombWarn, f.tombFail
 	if f.slowNodes < 0 {
 		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 or more", f.slowNodes)
 	}
@@ -177,7 +197,8 @@ func (f *simFlags) slowDown(c *cqlsim.Cluster) {
 }
 
 func (f *simFlags) demoConfig() cqlsim.DemoConfig {
-	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows, DeletedRows: f.deletedRows}
+	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows,
+		DeletedRows: f.deletedRows, ProfileRows: f.profileRows}
 }
 
 func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -189,7 +210,8 @@ func newSimCmd(stdout, stderr io.Writer) *cobra.Command {
 native protocol v4 on loopback nodes 127.0.0.1, 127.0.0.2, ... (all on one
 port), so that any standard driver, cqlsh or ringscan itself can connect,
 discover the topology and page through data. With --rows it loads the demo
-table ringscan_demo.events. It prints its contact points and runs until
+tables ringscan_demo.events and ringscan_demo.profiles (static columns and a
+user-defined type). It prints its contact points and runs until
 SIGINT or SIGTERM.
 
 cqlsim is not Cassandra: writes are not replicated between nodes (the data
@@ -225,6 +247,12 @@ there are no SSTables or compaction.`,
 				info, err := c.LoadDemo(ctx, demo)
 				if err != nil {
 					return err
+				}
+				// The other tables first: "demo data:" stays the last line
+				// before the contact points, for simproc.
+				for _, o := range info.Others {
+					fmt.Fprintf(stdout, "demo table: %s.%s, %d rows in %d partitions (%d with static values only), checksum %016x\n",
+						o.Keyspace, o.Table, o.Rows, o.Partitions, o.StaticOnly, o.Checksum)
 				}
 				fmt.Fprintf(stdout, "demo data: %s.%s, %d rows in %d partitions, %d tombstones, checksum %016x (loaded in %v)\n",
 					info.Keyspace, info.Table, info.Rows, info.Partitions, info.Deleted, info.Checksum, time.Since(start).Round(time.Millisecond))

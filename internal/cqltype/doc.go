@@ -10,7 +10,9 @@
 // everything inside it, tuples are always frozen, collections inside
 // collections must be frozen). String writes the text Cassandra 4 stores in
 // system_schema.columns.type, so that "varchar" reads back as "text" and
-// "map<text,int>" as "map<text, int>". AppendOption and ReadOption convert
+// "map<text,int>" as "map<text, int>". ParseWith also resolves the names of
+// user-defined types through a Resolver, for a server's schema or a
+// driver's metadata. AppendOption and ReadOption convert
 // to and from the protocol [option] that describes result and bind columns;
 // frozenness is not part of it.
 //

@@ -289,6 +289,8 @@ func Parse(s string) (Type, error) {
 type typeParser struct {
 	s   string
 	pos int
+	// resolve finds user-defined types (ParseWith); nil refuses them.
+	resolve Resolver
 }
 
 func (p *typeParser) skipSpace() {
@@ -385,6 +387,9 @@ func (p *typeParser) parseType(depth int, frozen bool) (Type, error) {
 		}
 		return Type{Kind: Custom, Custom: class}, nil
 	}
+	if p.resolve != nil && p.pos < len(p.s) && p.s[p.pos] == '"' {
+		return p.userType(p.pos)
+	}
 	start := p.pos
 	name := strings.ToLower(p.ident())
 	if name == "" {
@@ -440,6 +445,9 @@ func (p *typeParser) parseType(depth int, frozen bool) (Type, error) {
 			}
 		}
 		return FrozenOf(Type{Kind: Tuple, Elems: elems}), nil
+	}
+	if p.resolve != nil {
+		return p.userType(start)
 	}
 	return Type{}, fmt.Errorf("%w %q: not a CQL type", ErrUnknownType, p.s[start:p.pos])
 }

@@ -68,6 +68,14 @@ func Load(ctx context.Context, s *gocql.Session, keyspace, table string) (*Table
 		if err != nil {
 			return Column{}, fmt.Errorf("column %s.%s.%s: %w", keyspace, table, cm.Name, err)
 		}
+		// gocql leaves the type of a column that uses a user-defined type
+		// unparsed (a custom type named by its CQL text): resolve it with
+		// the keyspace's user types.
+		if typ.Kind == cqltype.Custom && len(km.UserTypes) > 0 {
+			if udt, err := cqltype.ParseWith(cm.Validator, userTypes(km)); err == nil {
+				typ = udt
+			}
+		}
 		return Column{Name: cm.Name, Type: typ, Meta: cm,
 			Desc: cm.Order == gocql.DESC || strings.EqualFold(cm.ClusteringOrder, "desc")}, nil
 	}
@@ -95,12 +103,51 @@ func Load(ctx context.Context, s *gocql.Session, keyspace, table string) (*Table
 		}
 		t.Clustering = append(t.Clustering, c)
 	}
-	sort.Slice(regular, func(i, j int) bool { return regular[i].Name < regular[j].Name })
+	// SELECT * order: static columns before regular ones, each by name
+	// (Cassandra's RegularAndStaticColumns.selectOrderIterator).
+	sort.Slice(regular, func(i, j int) bool {
+		si, sj := regular[i].Meta.Kind == gocql.ColumnStatic, regular[j].Meta.Kind == gocql.ColumnStatic
+		if si != sj {
+			return si
+		}
+		return regular[i].Name < regular[j].Name
+	})
 	t.All = slices.Concat(t.PartitionKey, t.Clustering, regular)
 	if len(t.PartitionKey) == 0 {
 		return nil, fmt.Errorf("table %s.%s has no partition key in the driver's metadata", keyspace, table)
 	}
 	return t, nil
+}
+
+// userTypes resolves the user-defined types of keyspace km from the
+// driver's metadata, whose field types are themselves unparsed when they
+// use user-defined types.
+func userTypes(km *gocql.KeyspaceMetadata) cqltype.Resolver {
+	var resolve cqltype.Resolver
+	resolve = func(ks, name string) (cqltype.Type, error) {
+		um := km.UserTypes[name]
+		if um == nil || (ks != "" && ks != km.Name) {
+			return cqltype.Type{}, fmt.Errorf("unknown user-defined type %s", name)
+		}
+		t := cqltype.Type{Kind: cqltype.UDT, Keyspace: km.Name, Name: um.Name, Fields: slices.Clone(um.FieldNames)}
+		for i, ft := range um.FieldTypes {
+			et, err := TypeOf(ft)
+			if err != nil {
+				return cqltype.Type{}, fmt.Errorf("field %s of %s: %w", um.FieldNames[i], name, err)
+			}
+			if et.Kind == cqltype.Custom {
+				if nested, err := cqltype.ParseWith(fmt.Sprint(ft), resolve); err == nil {
+					et = nested
+				}
+			}
+			t.Elems = append(t.Elems, et)
+		}
+		if len(t.Elems) != len(t.Fields) {
+			return cqltype.Type{}, fmt.Errorf("user-defined type %s has %d field names and %d field types", name, len(t.Fields), len(t.Elems))
+		}
+		return t, nil
+	}
+	return resolve
 }
 
 // keyspaceNames lists the keyspaces, for error messages.

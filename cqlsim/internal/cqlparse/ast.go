@@ -1,8 +1,9 @@
 package cqlparse
 
 // Statement is one parsed CQL statement. It is one of *Select, *Insert,
-// *Update, *Delete, *CreateKeyspace, *CreateTable, *DropKeyspace, *DropTable,
-// *Use, *Truncate, *Batch, *Describe, *AlterIgnored.
+// *Update, *Delete, *CreateKeyspace, *CreateTable, *CreateType,
+// *AlterType, *DropKeyspace, *DropTable, *DropType, *Use, *Truncate, *Batch,
+// *Describe, *AlterIgnored.
 type Statement interface{ stmt() }
 
 // TableName is an optionally keyspace-qualified table name. Unquoted
@@ -55,7 +56,7 @@ func (o Op) String() string {
 }
 
 // Term is a value in a statement: *Literal, *BindMarker, *CollectionLit,
-// *TupleLit, *FuncCall.
+// *TupleLit, *UDTLit, *FuncCall.
 type Term interface{ term() }
 
 // LiteralKind classifies a constant as the lexer saw it.
@@ -106,6 +107,13 @@ type CollectionLit struct {
 
 // TupleLit is a parenthesised list of terms: (1, 'a').
 type TupleLit struct{ Elems []Term }
+
+// UDTLit is a user-defined type literal: {street: 'Main', zip: ?}. Fields
+// are lower-cased unless quoted; Values has the same length.
+type UDTLit struct {
+	Fields []string
+	Values []Term
+}
 
 // FuncCall is a function applied to terms, such as token(?), now(),
 // uuid(), toTimestamp(now()). Name is lower-cased.
@@ -187,13 +195,14 @@ type Insert struct {
 	Using            Using
 }
 
-// Assignment is one item of UPDATE ... SET. Only `col = term` is required;
-// `col = col + term` and `col[key] = term` may be parsed into Op "+", "-",
-// or Key.
+// Assignment is one item of UPDATE ... SET: `col = term`, `col = col +
+// term` and `col = col - term` (Op "+" or "-"), `col[key] = term` (Key) or
+// `col.field = term` (Field).
 type Assignment struct {
 	Column string
 	Op     string // "" for plain assignment, "+" or "-" for col = col +/- term
 	Key    Term   // for col[key] = term
+	Field  string // for col.field = term
 	Value  Term
 	// Prepend is true for `col = term + col` (list prepend); Op is then "+".
 	Prepend bool
@@ -260,6 +269,43 @@ type CreateTable struct {
 	Options map[string]Term
 }
 
+// TypeName is an optionally keyspace-qualified user-defined type name,
+// lower-cased unless quoted.
+type TypeName struct {
+	Keyspace string // "" when not qualified
+	Name     string
+}
+
+// FieldDef is one field of CREATE TYPE or ALTER TYPE ... ADD; Type is
+// normalised as in ColumnDef.
+type FieldDef struct {
+	Name string
+	Type string
+}
+
+// CreateType is CREATE TYPE [IF NOT EXISTS] t (field type, ...).
+type CreateType struct {
+	Name        TypeName
+	IfNotExists bool
+	Fields      []FieldDef
+}
+
+// AlterType is ALTER TYPE t ADD field type, ALTER TYPE t RENAME a TO b [AND
+// c TO d ...], or ALTER TYPE t ALTER field TYPE type (AlterField set, which
+// Cassandra 4 refuses).
+type AlterType struct {
+	Name       TypeName
+	Add        *FieldDef
+	Renames    [][2]string // from, to
+	AlterField string
+}
+
+// DropType is DROP TYPE [IF EXISTS] t.
+type DropType struct {
+	Name     TypeName
+	IfExists bool
+}
+
 // CreateKeyspace is CREATE KEYSPACE [IF NOT EXISTS] k WITH replication = {...}
 // [AND durable_writes = bool].
 type CreateKeyspace struct {
@@ -305,7 +351,7 @@ type Batch struct {
 	Statements []Statement // *Insert, *Update, *Delete
 }
 
-// AlterIgnored is an ALTER/CREATE INDEX/CREATE TYPE/... statement the
+// AlterIgnored is an ALTER/CREATE INDEX/CREATE FUNCTION/... statement the
 // simulator accepts syntactically but does not implement. Verb names the
 // statement, e.g. "ALTER TABLE", "CREATE INDEX".
 type AlterIgnored struct{ Verb string }
@@ -316,6 +362,9 @@ func (*Update) stmt()         {}
 func (*Delete) stmt()         {}
 func (*CreateKeyspace) stmt() {}
 func (*CreateTable) stmt()    {}
+func (*CreateType) stmt()     {}
+func (*AlterType) stmt()      {}
+func (*DropType) stmt()       {}
 func (*DropKeyspace) stmt()   {}
 func (*DropTable) stmt()      {}
 func (*Use) stmt()            {}
@@ -327,6 +376,7 @@ func (*Literal) term()       {}
 func (*BindMarker) term()    {}
 func (*CollectionLit) term() {}
 func (*TupleLit) term()      {}
+func (*UDTLit) term()        {}
 func (*FuncCall) term()      {}
 
 // Parsed is the result of Parse: the statement and its bind markers in

@@ -354,3 +354,132 @@ func (p *parser) paramType() (string, error) {
 	b.WriteByte('>')
 	return b.String(), nil
 }
+
+// createType parses CREATE TYPE [IF NOT EXISTS] t (field type, ...); a
+// trailing comma is allowed, as in Cassandra.
+func (p *parser) createType() (*CreateType, error) {
+	p.i += 2
+	ct := &CreateType{}
+	var err error
+	if ct.IfNotExists, err = p.ifNotExists(); err != nil {
+		return nil, err
+	}
+	if ct.Name, err = p.typeNameRef(); err != nil {
+		return nil, err
+	}
+	if err := p.expectPunct("("); err != nil {
+		return nil, err
+	}
+	for {
+		f, err := p.fieldDef()
+		if err != nil {
+			return nil, err
+		}
+		ct.Fields = append(ct.Fields, f)
+		if !p.acceptPunct(",") || p.atPunct(")") {
+			break
+		}
+	}
+	return ct, p.expectPunct(")")
+}
+
+// fieldDef parses name type.
+func (p *parser) fieldDef() (FieldDef, error) {
+	var f FieldDef
+	var err error
+	if f.Name, err = p.ident(); err != nil {
+		return FieldDef{}, err
+	}
+	if f.Type, err = p.cqlType(); err != nil {
+		return FieldDef{}, err
+	}
+	return f, nil
+}
+
+// alterType parses ALTER TYPE t ADD field type, ALTER TYPE t RENAME a TO b
+// [AND c TO d ...] and ALTER TYPE t ALTER field TYPE type.
+func (p *parser) alterType() (*AlterType, error) {
+	p.i += 2
+	at := &AlterType{}
+	var err error
+	if at.Name, err = p.typeNameRef(); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.acceptKw("add"):
+		f, err := p.fieldDef()
+		if err != nil {
+			return nil, err
+		}
+		at.Add = &f
+	case p.acceptKw("rename"):
+		for {
+			from, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expectKw("to"); err != nil {
+				return nil, err
+			}
+			to, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			at.Renames = append(at.Renames, [2]string{from, to})
+			if !p.acceptKw("and") {
+				break
+			}
+		}
+	case p.acceptKw("alter"):
+		if at.AlterField, err = p.ident(); err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("type"); err != nil {
+			return nil, err
+		}
+		if _, err := p.cqlType(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, p.errNoViable()
+	}
+	return at, nil
+}
+
+// typeNameRef parses [keyspace '.'] name of a user-defined type. An
+// unquoted name may not be a native type name, as in Cassandra's grammar
+// where those are keywords.
+func (p *parser) typeNameRef() (TypeName, error) {
+	first, err := p.udtNamePart()
+	if err != nil {
+		return TypeName{}, err
+	}
+	if !p.acceptPunct(".") {
+		return TypeName{Name: first}, nil
+	}
+	second, err := p.udtNamePart()
+	if err != nil {
+		return TypeName{}, err
+	}
+	return TypeName{Keyspace: first, Name: second}, nil
+}
+
+func (p *parser) udtNamePart() (string, error) {
+	t := p.peek()
+	if t.kind == tokIdent && (isNativeType(t.val) || isParamType(t.val)) {
+		return "", p.errNoViable()
+	}
+	if t.kind == tokIdent && isReservedTypeName(t.val) {
+		return "", p.errAt(t, "Invalid (reserved) user type name "+t.val)
+	}
+	return p.ident()
+}
+
+// isReservedTypeName reports the names Cassandra keeps for future types.
+func isReservedTypeName(w string) bool {
+	switch w {
+	case "byte", "complex", "enum", "date", "interval", "macaddr", "bitstring":
+		return true
+	}
+	return false
+}

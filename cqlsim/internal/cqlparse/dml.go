@@ -476,7 +476,7 @@ func (p *parser) updateStmt() (*Update, error) {
 }
 
 // assignment parses col = term, col = col +/- term, col = term + col (list
-// prepend) or col[key] = term.
+// prepend), col[key] = term or col.field = term.
 func (p *parser) assignment() (Assignment, error) {
 	col, err := p.ident()
 	if err != nil {
@@ -484,6 +484,16 @@ func (p *parser) assignment() (Assignment, error) {
 	}
 	var a Assignment
 	a.Column = col
+	if p.acceptPunct(".") {
+		if a.Field, err = p.ident(); err != nil {
+			return Assignment{}, err
+		}
+		if err := p.expectPunct("="); err != nil {
+			return Assignment{}, err
+		}
+		a.Value, err = p.term()
+		return a, err
+	}
 	if p.acceptPunct("[") {
 		if a.Key, err = p.term(); err != nil {
 			return Assignment{}, err

@@ -21,22 +21,23 @@
 // assignments; IF EXISTS or IF conditions), DELETE (rows, cells or
 // elements), BEGIN ... APPLY BATCH, CREATE KEYSPACE, CREATE TABLE (with
 // types, static columns, compound keys, clustering order, COMPACT STORAGE
-// and other options), DROP KEYSPACE, DROP TABLE, USE and TRUNCATE.
+// and other options), CREATE, ALTER (ADD, RENAME) and DROP TYPE, DROP
+// KEYSPACE, DROP TABLE, USE and TRUNCATE. UPDATE also takes col.field =
+// term for a field of a user-defined type.
 //
 // Terms are constants (quoted or $$-delimited strings; integers; floats with
 // exponents, NaN, Infinity and negatives; booleans; null; UUIDs; 0x blobs;
 // durations such as 1h30m or P1D), bind markers (? and :name), list, set,
-// map and tuple literals, function calls and type casts such as (int)?,
-// whose type is dropped.
+// map, tuple and user-defined type ({field: term, ...}) literals, function
+// calls and type casts such as (int)?, whose type is dropped.
 //
-// Recognised but skipped: ALTER, CREATE and DROP of indexes, types,
+// Recognised but skipped: ALTER, CREATE and DROP of indexes,
 // functions, aggregates, triggers, materialized views, roles and users;
 // GRANT, REVOKE, LIST and DESCRIBE. They parse into *AlterIgnored naming
 // the statement, so that the simulator can refuse them by name; the rest of
 // their text is only checked to be made of CQL tokens.
 //
-// Not supported: user-defined type literals and field access (u.field),
-// GROUP BY, LIKE, arithmetic in terms, and the ISO 8601 alternative
+// Not supported: field selection in SELECT (u.field), GROUP BY, LIKE, arithmetic in terms, and the ISO 8601 alternative
 // duration form (P0001-02-03T04:05:06).
 //
 // # Design

@@ -87,6 +87,10 @@ func markersInAST(st Statement) []*BindMarker {
 			for _, e := range v.Elems {
 				term(e)
 			}
+		case *UDTLit:
+			for _, e := range v.Values {
+				term(e)
+			}
 		case *FuncCall:
 			for _, a := range v.Args {
 				term(a)

@@ -256,7 +256,9 @@ func (p *parser) alterStmt() (Statement, error) {
 		return p.loose(2, "ALTER TABLE")
 	case isKw(t, "keyspace"), isKw(t, "schema"):
 		return p.loose(2, "ALTER KEYSPACE")
-	case isKw(t, "type"), isKw(t, "role"), isKw(t, "user"):
+	case isKw(t, "type"):
+		return p.alterType()
+	case isKw(t, "role"), isKw(t, "user"):
 		return p.loose(2, "ALTER "+strings.ToUpper(t.val))
 	case isKw(t, "materialized") && isKw(p.peekAt(2), "view"):
 		return p.loose(3, "ALTER MATERIALIZED VIEW")
@@ -272,7 +274,9 @@ func (p *parser) createStmt() (Statement, error) {
 		return p.createKeyspace()
 	case isKw(t, "table"), isKw(t, "columnfamily"):
 		return p.createTable()
-	case isKw(t, "index"), isKw(t, "type"), isKw(t, "function"), isKw(t, "aggregate"),
+	case isKw(t, "type"):
+		return p.createType()
+	case isKw(t, "index"), isKw(t, "function"), isKw(t, "aggregate"),
 		isKw(t, "trigger"), isKw(t, "role"), isKw(t, "user"):
 		return p.loose(2, "CREATE "+strings.ToUpper(t.val))
 	case isKw(t, "custom") && isKw(p.peekAt(2), "index"):
@@ -315,7 +319,18 @@ func (p *parser) dropStmt() (Statement, error) {
 			return nil, err
 		}
 		return &DropTable{Table: tn, IfExists: ifExists}, nil
-	case isKw(t, "index"), isKw(t, "type"), isKw(t, "function"), isKw(t, "aggregate"),
+	case isKw(t, "type"):
+		p.i += 2
+		ifExists, err := p.ifExists()
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.typeNameRef()
+		if err != nil {
+			return nil, err
+		}
+		return &DropType{Name: name, IfExists: ifExists}, nil
+	case isKw(t, "index"), isKw(t, "function"), isKw(t, "aggregate"),
 		isKw(t, "trigger"), isKw(t, "role"), isKw(t, "user"):
 		return p.loose(2, "DROP "+strings.ToUpper(t.val))
 	case isKw(t, "materialized") && isKw(p.peekAt(2), "view"):

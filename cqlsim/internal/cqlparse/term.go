@@ -226,11 +226,15 @@ func (p *parser) listLit() (Term, error) {
 	return c, nil
 }
 
-// braceLit parses a set {a, b} or a map {k: v, ...}; {} is an empty map.
+// braceLit parses a set {a, b}, a map {k: v, ...} or a user-defined type
+// literal {field: v, ...}; {} is an empty map.
 func (p *parser) braceLit() (Term, error) {
 	p.next()
 	if p.acceptPunct("}") {
 		return &CollectionLit{Kind: CollMap}, nil
+	}
+	if p.atFieldName() {
+		return p.udtLit()
 	}
 	first, err := p.term()
 	if err != nil {
@@ -268,6 +272,58 @@ func (p *parser) braceLit() (Term, error) {
 		}
 	}
 	return c, p.expectPunct("}")
+}
+
+// atFieldName reports whether a UDT literal's field name and its ':' come
+// next. A map key is a term, never a bare identifier, so a word that is not
+// a constant keyword (true, null, NaN ...) or a function call, followed by
+// ':', starts a UDT literal.
+func (p *parser) atFieldName() bool {
+	t := p.peek()
+	if !isPunct(p.peekAt(1), ":") {
+		return false
+	}
+	switch {
+	case t.kind == tokQIdent:
+		return true
+	case t.kind != tokIdent || isReserved(t.val):
+		return false
+	}
+	switch t.val {
+	case "nan", "infinity":
+		return false
+	}
+	return !isISODuration(p.src[t.pos:t.end])
+}
+
+// udtLit parses field: term (, field: term)* '}' after the opening brace.
+func (p *parser) udtLit() (Term, error) {
+	u := &UDTLit{}
+	for {
+		t := p.peek()
+		name, err := p.ident()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range u.Fields {
+			if f == name {
+				return nil, p.errAt(t, "Duplicate field '"+name+"' in user type literal")
+			}
+		}
+		if err := p.expectPunct(":"); err != nil {
+			return nil, err
+		}
+		v, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		u.Fields = append(u.Fields, name)
+		u.Values = append(u.Values, v)
+		if !p.acceptPunct(",") {
+			break
+		}
+	}
+	return u, p.expectPunct("}")
 }
 
 // parenTerm parses a tuple (a, b) or a type cast such as (int)?, whose

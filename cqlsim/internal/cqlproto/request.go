@@ -1,5 +1,7 @@
 package cqlproto
 
+import "math"
+
 // Query parameter flags of QUERY and EXECUTE (section 4.1.4).
 const (
 	QFlagValues            byte = 0x01
@@ -25,6 +27,16 @@ type QueryParams struct {
 
 // SkipMetadata reports the skip_metadata flag.
 func (p *QueryParams) SkipMetadata() bool { return p.Flags&QFlagSkipMetadata != 0 }
+
+// ClientTimestamp is the default timestamp the client sent (flag 0x20), or
+// math.MinInt64 when it sent none: Cassandra takes that value as "not set"
+// too.
+func (p *QueryParams) ClientTimestamp() int64 {
+	if p.Flags&QFlagDefaultTimestamp == 0 {
+		return math.MinInt64
+	}
+	return p.Timestamp
+}
 
 // ReadQueryParams decodes <query_parameters> from r.
 func ReadQueryParams(r *Reader) QueryParams {

@@ -8,6 +8,11 @@
 // summary against the cluster it started.
 //
 // Usage: node compat.js <port> <host> [<host>...]
+//        node compat.js --tombstones <port> <host> [<host>...]
+//
+// With --tombstones it checks a cluster in cqlsim's cassandra tombstone mode
+// instead (warning threshold 10, failure threshold 40): the client warning
+// past the first, the ReadFailure past the second.
 
 const cassandra = require('cassandra-driver');
 
@@ -15,7 +20,7 @@ const demoTable = 'SELECT * FROM ringscan_demo.events';
 const fetchSize = 100;
 
 function usage() {
-  process.stderr.write('usage: node compat.js <port> <host> [<host>...]\n');
+  process.stderr.write('usage: node compat.js [--tombstones] <port> <host> [<host>...]\n');
   process.exit(2);
 }
 
@@ -150,6 +155,110 @@ async function roundTrip(client) {
   };
 }
 
+// dataModel reads the demo table with static columns and user-defined
+// types, and writes and reads back statics, UDTs, counters, TTLs and write
+// timestamps in a keyspace of its own.
+async function dataModel(client) {
+  const meta = await client.metadata.getTable('ringscan_demo', 'profiles');
+  check(meta !== null, 'table ringscan_demo.profiles has no metadata');
+  const udt = await client.metadata.getUdt('ringscan_demo', 'address');
+  check(udt !== null, 'type ringscan_demo.address has no metadata');
+  let rows = 0;
+  let staticOnly = 0;
+  let homes = 0;
+  let places = 0;
+  await new Promise((resolve, reject) => {
+    client.eachRow('SELECT * FROM ringscan_demo.profiles', [], { fetchSize: 13, autoPage: true, prepare: true },
+      (n, row) => {
+        rows++;
+        if (row.seen === null) {
+          staticOnly++;
+          check(typeof row.owner === 'string', `static-only row ${JSON.stringify(row)} has no owner`);
+        }
+        if (row.home !== null) {
+          check(typeof row.home.street === 'string', `home ${JSON.stringify(row.home)} is not an address`);
+          homes++;
+        }
+        if (Array.isArray(row.places) && row.places.length > 0) {
+          check(typeof row.places[0].street === 'string', `places ${JSON.stringify(row.places)} are not addresses`);
+          places++;
+        }
+      },
+      (err) => (err ? reject(err) : resolve()));
+  });
+
+  const ks = 'nodejs_model';
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await client.execute(`CREATE TYPE IF NOT EXISTS ${ks}.point (x int, y int, label text)`);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.s (k int, c int, s text static, p frozen<point>, v text, PRIMARY KEY (k, c))`);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.n (k int PRIMARY KEY, hits counter)`);
+  await client.execute(`INSERT INTO ${ks}.s (k, c, s, p, v) VALUES (?, ?, ?, ?, ?) USING TTL 1000 AND TIMESTAMP 12345`,
+    [1, 1, 'shared', { x: 1, y: 2, label: 'a' }, 'v1'], { prepare: true });
+  await client.execute(`INSERT INTO ${ks}.s (k, c, v) VALUES (1, 2, 'v2')`);
+  await client.execute(`INSERT INTO ${ks}.s (k, s) VALUES (2, 'only static')`);
+  const srows = (await client.execute(`SELECT k, c, s, p, v FROM ${ks}.s`, [], { prepare: true })).rows;
+  const one = srows.find((r) => r.k === 1 && r.c === 1);
+  const two = srows.find((r) => r.k === 1 && r.c === 2);
+  const only = srows.find((r) => r.k === 2);
+  check(one && two && only, `statics rows ${JSON.stringify(srows)}`);
+  const times = (await client.execute(`SELECT writetime(v), ttl(v) FROM ${ks}.s WHERE k = 1 AND c = 1`)).rows[0];
+  for (let i = 0; i < 3; i++) {
+    await client.execute(`UPDATE ${ks}.n SET hits = hits + ? WHERE k = ?`, [cassandra.types.Long.fromNumber(5), 7], { prepare: true });
+  }
+  const hits = (await client.execute(`SELECT hits FROM ${ks}.n WHERE k = 7`)).rows[0].hits;
+  let insertRefused = '';
+  try {
+    await client.execute(`INSERT INTO ${ks}.n (k, hits) VALUES (1, 1)`);
+  } catch (err) {
+    insertRefused = err.message;
+  }
+  const smeta = await client.metadata.getTable(ks, 's');
+  return {
+    profiles: {
+      rows, staticOnly, homes, places,
+      static: meta.columns.filter((c) => c.isStatic).map((c) => c.name),
+      homeType: typeName(meta.columnsByName.home.type),
+      udtFields: udt.fields.map((f) => f.name + ' ' + typeName(f.type)),
+    },
+    statics: {
+      sharedOnRow2: two.s,
+      staticOnly: { c: only.c, s: only.s, v: only.v },
+      point: one.p,
+      staticColumns: smeta.columns.filter((c) => c.isStatic).map((c) => c.name),
+    },
+    writetime: times['writetime(v)'].toString(),
+    ttl: times['ttl(v)'],
+    hits: hits.toNumber(),
+    insertRefused,
+  };
+}
+
+// tombstones runs against a cluster in cqlsim's cassandra tombstone mode
+// (warning threshold 10, failure threshold 40).
+async function tombstones(client) {
+  const ks = 'nodejs_tombstones';
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+  await client.execute(`CREATE TABLE IF NOT EXISTS ${ks}.t (k int, c int, v text, PRIMARY KEY (k, c))`);
+  for (let c = 0; c < 30; c++) {
+    await client.execute(`INSERT INTO ${ks}.t (k, c, v) VALUES (0, ?, 'x')`, [c], { prepare: true });
+  }
+  for (let c = 5; c < 30; c++) {
+    await client.execute(`DELETE FROM ${ks}.t WHERE k = 0 AND c = ?`, [c], { prepare: true });
+  }
+  const rs = await client.execute(`SELECT * FROM ${ks}.t`, [], { fetchSize: 100 });
+  const out = { rows: rs.rows.length, warnings: rs.info.warnings || [] };
+  for (let c = 30; c < 50; c++) {
+    await client.execute(`DELETE FROM ${ks}.t WHERE k = 0 AND c = ?`, [c], { prepare: true });
+  }
+  try {
+    await client.execute(`SELECT * FROM ${ks}.t`, [], { fetchSize: 100 });
+    out.failure = null;
+  } catch (err) {
+    out.failure = { code: err.code, message: err.message };
+  }
+  return out;
+}
+
 function tableSummary(t) {
   return {
     name: t.name,
@@ -164,7 +273,11 @@ function tableSummary(t) {
 }
 
 async function main(summary) {
-  const args = process.argv.slice(2);
+  let args = process.argv.slice(2);
+  const tombstoneMode = args[0] === '--tombstones';
+  if (tombstoneMode) {
+    args = args.slice(1);
+  }
   if (args.length < 2) {
     usage();
   }
@@ -184,6 +297,10 @@ async function main(summary) {
   try {
     await client.connect();
     summary.protocolVersion = client.controlConnection.protocolVersion;
+    if (tombstoneMode) {
+      summary.tombstones = await tombstones(client);
+      return;
+    }
 
     summary.hosts = client.hosts.values().map((h) => ({
       address: h.address,
@@ -240,6 +357,7 @@ async function main(summary) {
 
     summary.tokenRanges = await scanTokenRanges(client);
     summary.roundTrip = await roundTrip(client);
+    summary.dataModel = await dataModel(client);
   } finally {
     await client.shutdown().catch(() => {});
   }
