@@ -3,9 +3,12 @@ package scanner
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
+	"github.com/ringscan/ringscan/internal/cqlident"
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/schema"
 	"github.com/ringscan/ringscan/ring"
@@ -46,7 +49,7 @@ type tableInfo struct {
 // loadTable reads the table's schema from the driver's keyspace metadata.
 // Unknown keyspaces, tables and columns get errors listing what exists.
 func loadTable(ctx context.Context, s *gocql.Session, ks, table string) (*tableInfo, error) {
-	st, err := schema.Load(ctx, s, ks, table)
+	st, err := schema.LoadSystem(ctx, s, ks, table)
 	if err != nil {
 		return nil, err
 	}
@@ -113,25 +116,30 @@ func loadRing(s *gocql.Session) (*ring.Ring, error) {
 }
 
 // sizeEstimates reads system.size_estimates from every host (each holds
-// its own primary ranges).
+// its own primary ranges), all at once.
 func sizeEstimates(ctx context.Context, s *gocql.Session, r *ring.Ring, ks, table string) []ring.SizeEstimate {
-	var out []ring.SizeEstimate
 	p := r.Partitioner()
-	for _, h := range r.Hosts() {
-		iter := s.Query(`SELECT range_start, range_end, partitions_count, mean_partition_size FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?`, ks, table).
-			SetHostID(h.ID).IterContext(ctx)
-		var start, end string
-		var count, mean int64
-		for iter.Scan(&start, &end, &count, &mean) {
-			st, err1 := p.ParseToken(start)
-			en, err2 := p.ParseToken(end)
-			if err1 == nil && err2 == nil {
-				out = append(out, ring.SizeEstimate{Start: st, End: en, Partitions: count, MeanPartitionSize: mean})
+	hosts := r.Hosts()
+	per := make([][]ring.SizeEstimate, len(hosts))
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Go(func() {
+			iter := s.Query(`SELECT range_start, range_end, partitions_count, mean_partition_size FROM system.size_estimates WHERE keyspace_name = ` +
+				cqlident.Literal(ks) + ` AND table_name = ` + cqlident.Literal(table)).SetHostID(h.ID).IterContext(ctx)
+			var start, end string
+			var count, mean int64
+			for iter.Scan(&start, &end, &count, &mean) {
+				st, err1 := p.ParseToken(start)
+				en, err2 := p.ParseToken(end)
+				if err1 == nil && err2 == nil {
+					per[i] = append(per[i], ring.SizeEstimate{Start: st, End: en, Partitions: count, MeanPartitionSize: mean})
+				}
 			}
-		}
-		if iter.Close() != nil {
-			continue // estimates are a hint; a host without them is skipped
-		}
+			if iter.Close() != nil {
+				per[i] = nil // estimates are a hint; a host without them is skipped
+			}
+		})
 	}
-	return out
+	wg.Wait()
+	return slices.Concat(per...)
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -37,16 +39,32 @@ type Plan struct {
 
 // Plan resolves the table and the ring and builds the split plan. Unknown
 // keyspaces, tables and columns get errors that list what exists.
+//
+// The ring comes from what the driver learnt when it connected; the table's
+// schema and, with UseSizeEstimates, every node's size estimates are read
+// at once, in one round trip.
 func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
-	t, err := loadTable(ctx, s.session, s.cfg.Keyspace, s.cfg.Table)
+	r, err := loadRing(s.session)
 	if err != nil {
+		return nil, err
+	}
+	var t *tableInfo
+	var estimates []ring.SizeEstimate
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		t, err = loadTable(gctx, s.session, s.cfg.Keyspace, s.cfg.Table)
+		return err
+	})
+	if s.cfg.UseSizeEstimates {
+		g.Go(func() error {
+			estimates = sizeEstimates(gctx, s.session, r, s.cfg.Keyspace, s.cfg.Table)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	cols, err := t.columns(s.cfg.Columns)
-	if err != nil {
-		return nil, err
-	}
-	r, err := loadRing(s.session)
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +74,7 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 	}
 	sc := ring.SplitConfig{Replication: t.repl, Splits: splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
 	p := &Plan{Ring: r, Replication: t.repl, split: sc, cfg: s.cfg}
-	if s.cfg.UseSizeEstimates {
-		sc.Estimates = sizeEstimates(ctx, s.session, r, t.keyspace, t.name)
-	}
+	sc.Estimates = estimates
 	full, err := r.Split(sc)
 	if err != nil {
 		return nil, err
@@ -185,7 +201,13 @@ func diffIdentity(got, want checkpointIdentity) []string {
 	}
 	cmp("keyspace", got.Keyspace, want.Keyspace)
 	cmp("table", got.Table, want.Table)
-	cmp("columns", strings.Join(got.Columns, ","), strings.Join(want.Columns, ","))
+	list := func(cols []string) string {
+		if len(cols) == 0 {
+			return "none, tokens only"
+		}
+		return strings.Join(cols, ",")
+	}
+	cmp("columns", list(got.Columns), list(want.Columns))
 	cmp("shard", got.Shard, want.Shard)
 	return diffs
 }

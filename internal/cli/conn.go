@@ -186,7 +186,7 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	if len(f.hosts) == 0 {
 		return nil, errors.New("--hosts is empty: give at least one contact point")
 	}
-	cl := gocql.NewCluster(f.hosts...)
+	cl := scanner.NewClusterConfig(f.hosts...)
 	cl.Port = f.port
 	cl.Timeout = f.timeout
 	cl.ConnectTimeout = f.connectTimeout
@@ -194,9 +194,6 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	cl.Logger = driverLogger(log)
 	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
 	cl.NumConns = 2
-	// Requests are sent at once: gocql's default 200µs write coalescing
-	// delays every page request of a sequential page chain.
-	cl.WriteCoalesceWaitTime = 0
 	if f.username != "" {
 		pw, err := f.password()
 		if err != nil {

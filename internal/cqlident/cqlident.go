@@ -70,3 +70,10 @@ func Quote(name string) string {
 	}
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
+
+// Literal returns s as a CQL string literal: single-quoted, with '' for a
+// quote. For the names a statement carries as values where a bind value
+// would make the driver prepare it first.
+func Literal(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

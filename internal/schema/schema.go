@@ -19,6 +19,8 @@ type Column struct {
 	Type cqltype.Type
 	// Desc is set for a clustering column in DESC order.
 	Desc bool
+	// Static is set for a static column.
+	Static bool
 	// Meta is the driver's metadata of the column.
 	Meta *gocql.ColumnMetadata
 }
@@ -76,7 +78,7 @@ func Load(ctx context.Context, s *gocql.Session, keyspace, table string) (*Table
 				typ = udt
 			}
 		}
-		return Column{Name: cm.Name, Type: typ, Meta: cm,
+		return Column{Name: cm.Name, Type: typ, Meta: cm, Static: cm.Kind == gocql.ColumnStatic,
 			Desc: cm.Order == gocql.DESC || strings.EqualFold(cm.ClusteringOrder, "desc")}, nil
 	}
 	var regular []Column
@@ -106,7 +108,7 @@ func Load(ctx context.Context, s *gocql.Session, keyspace, table string) (*Table
 	// SELECT * order: static columns before regular ones, each by name
 	// (Cassandra's RegularAndStaticColumns.selectOrderIterator).
 	sort.Slice(regular, func(i, j int) bool {
-		si, sj := regular[i].Meta.Kind == gocql.ColumnStatic, regular[j].Meta.Kind == gocql.ColumnStatic
+		si, sj := regular[i].Static, regular[j].Static
 		if si != sj {
 			return si
 		}

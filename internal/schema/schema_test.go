@@ -147,3 +147,70 @@ func TestSelect(t *testing.T) {
 	assert.Equal(t, `ks.wide`, wide.From())
 	assert.Equal(t, `token("P1", p2)`, wide.TokenExpr())
 }
+
+// TestLoadSystem reads the tables with LoadSystem (system_schema queries)
+// and checks it agrees with Load (the driver's metadata) in everything but
+// what the driver's metadata loses: which collections are frozen. UDTs
+// (nested, in a list) and static columns included.
+func TestLoadSystem(t *testing.T) {
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
+	for _, ddl := range []string{
+		`CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`CREATE TYPE ks.inner (x int, y text)`,
+		`CREATE TYPE ks."Outer" (i frozen<inner>, l list<frozen<inner>>)`,
+		`CREATE TABLE ks.wide (p2 text, "P1" int, c1 timestamp, "select" int, zeta text, alpha list<int>,
+			m map<text, frozen<set<int>>>, tup tuple<int, text>, "Mixed" blob, st text static, o frozen<"Outer">,
+			ol list<frozen<inner>>,
+			PRIMARY KEY (("P1", p2), c1, "select")) WITH CLUSTERING ORDER BY (c1 DESC, "select" ASC)`,
+		`CREATE TABLE ks.plain (k bigint PRIMARY KEY, v text)`,
+		`CREATE KEYSPACE "O'Brien" WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+		`CREATE TABLE "O'Brien"."it's" (k int PRIMARY KEY)`,
+	} {
+		require.NoError(t, c.ExecDDL(ddl), ddl)
+	}
+	s := testutil.Session(t, c)
+	testutil.WaitForTables(t, s, "ks", "wide", "plain")
+	testutil.WaitForTables(t, s, "O'Brien", "it's")
+	ctx := context.Background()
+	for _, tc := range []struct{ ks, table string }{{"ks", "wide"}, {"ks", "plain"}, {"O'Brien", "it's"}} {
+		t.Run(tc.table, func(t *testing.T) {
+			got, err := schema.LoadSystem(ctx, s, tc.ks, tc.table)
+			require.NoError(t, err)
+			want, err := schema.Load(ctx, s, tc.ks, tc.table)
+			require.NoError(t, err)
+			assert.Equal(t, want.Replication, got.Replication)
+			for _, part := range []struct {
+				name      string
+				got, want []schema.Column
+			}{{"partition key", got.PartitionKey, want.PartitionKey}, {"clustering", got.Clustering, want.Clustering}, {"all", got.All, want.All}} {
+				require.Equal(t, names(part.want), names(part.got), part.name)
+				for i := range part.got {
+					g, w := part.got[i], part.want[i]
+					assert.Equal(t, w.Desc, g.Desc, "%s.Desc", g.Name)
+					assert.Equal(t, w.Static, g.Static, "%s.Static", g.Name)
+					// The protocol's [option] has no frozen flag.
+					assert.Equal(t, w.Type.AppendOption(nil), g.Type.AppendOption(nil), "%s: %s vs %s", g.Name, g.Type, w.Type)
+					assert.Nil(t, g.Meta)
+				}
+			}
+		})
+	}
+	wide, err := schema.LoadSystem(ctx, s, "ks", "wide")
+	require.NoError(t, err)
+	types := map[string]string{}
+	for _, c := range wide.All {
+		types[c.Name] = c.Type.String()
+	}
+	assert.Equal(t, "map<text, frozen<set<int>>>", types["m"], "frozen as written")
+	assert.Equal(t, "list<frozen<inner>>", types["ol"])
+	assert.True(t, wide.All[4].Static && wide.All[4].Name == "st", "statics first among the other columns: %v", names(wide.All))
+
+	for _, tc := range []struct{ ks, table, want string }{
+		{"nope", "wide", `keyspace "nope" does not exist; keyspaces are: O'Brien, ks, system`},
+		{"ks", "nope", `table "nope" does not exist in keyspace "ks"; tables are: plain, wide`},
+		{"ks", "x' OR '1'='1", `table "x' OR '1'='1" does not exist in keyspace "ks"`},
+	} {
+		_, err := schema.LoadSystem(ctx, s, tc.ks, tc.table)
+		assert.ErrorContains(t, err, tc.want)
+	}
+}
