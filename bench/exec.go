@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -77,6 +78,13 @@ type Measurement struct {
 	// MaxRSSKiB its peak resident set size.
 	CPUSeconds float64
 	MaxRSSKiB  int64
+	// Startup is the time from the start of Exec (before connecting) to
+	// the first page request; Total the time from then to the last row:
+	// what a whole process of the strategy takes, but for its own start.
+	Startup, Total time.Duration
+	// Hashed says whether every row was hashed (Mode Verify): else only
+	// the rows were counted, and Distinct and the sums are not known.
+	Hashed bool
 }
 
 // Exec runs one task in this process: it connects, reads the whole table
@@ -97,7 +105,11 @@ func Exec(ctx context.Context, t Task) (Measurement, error) {
 	if t.Timeout <= 0 {
 		t.Timeout = 30 * time.Second
 	}
+	began := time.Now()
 	obs := &observer{scan: selectAll(t)}
+	if t.Strategy.TokenOnly {
+		obs.scan = "SELECT token("
+	}
 	s, err := connect(t, obs)
 	if err != nil {
 		return Measurement{}, err
@@ -109,24 +121,46 @@ func Exec(ctx context.Context, t Task) (Measurement, error) {
 	cpu0 := cpuSeconds()
 	var m Measurement
 	var c collector
+	var first firstRequest
 	switch t.Strategy.Kind {
 	case SingleStream:
-		m, c, err = readSingleStream(ctx, s, t)
+		m, c, err = readSingleStream(ctx, s, t, &first)
 	case EqualSlices:
-		m, c, err = readEqualSlices(ctx, s, t)
+		m, c, err = readEqualSlices(ctx, s, t, &first)
 	case Ringscan:
-		m, c, err = readRingscan(ctx, s, t)
+		m, c, err = readRingscan(ctx, s, t, &first)
 	}
 	if err != nil {
 		return Measurement{}, err
 	}
+	m.Total = time.Since(began)
+	m.Startup = first.since(began)
 	m.CPUSeconds = cpuSeconds() - cpu0
 	m.MaxRSSKiB = maxRSSKiB()
 	if t.Strategy.Kind != Ringscan {
 		m.Retries, m.Pages = obs.retries.Load(), obs.pages.Load()
 	}
-	c.finish(&m)
+	if t.Strategy.Mode == Verify {
+		c.finish(&m)
+	} else {
+		m.Rows = c.rows
+	}
 	return m, nil
+}
+
+// firstRequest records when the first page request was sent.
+type firstRequest struct {
+	once sync.Once
+	at   time.Time
+}
+
+func (f *firstRequest) mark() { f.once.Do(func() { f.at = time.Now() }) }
+
+func (f *firstRequest) since(t time.Time) time.Duration {
+	if f.at.IsZero() {
+		return 0
+	}
+	return f.at.Sub(t)
 }
 
 // observer counts the baselines' driver retries (attempts after the
@@ -149,14 +183,19 @@ func connect(t Task, obs *observer) (*gocql.Session, error) {
 	if len(t.Target.Hosts) == 0 {
 		return nil, fmt.Errorf("%w: no hosts to connect to", ErrInvalidConfig)
 	}
+	// ringscan connects as its command line does; the baselines as a
+	// program that takes the driver's defaults, but that requests go out at
+	// once (no 200µs write coalescing, which every page chain would pay).
+	// The driver picks coordinators round robin (ringscan sets the host of
+	// every request itself).
 	cl := gocql.NewCluster(t.Target.Hosts...)
+	if t.Strategy.Kind == Ringscan {
+		cl = scanner.NewClusterConfig(t.Target.Hosts...)
+	}
 	cl.Port = t.Target.Port
 	cl.Timeout = t.Timeout
 	cl.ConnectTimeout = 10 * time.Second
 	cl.NumConns = 2
-	// The same session settings for every strategy: requests go out at
-	// once (no 200µs write coalescing) and the driver picks coordinators
-	// round robin (ringscan sets the host of every request itself).
 	cl.WriteCoalesceWaitTime = 0
 	cl.PoolConfig.HostSelectionPolicy = gocql.RoundRobinHostPolicy()
 	cl.QueryObserver = obs
@@ -195,8 +234,9 @@ func (r rawCell) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	return nil
 }
 
-// readIter hashes every row of a driver iterator (all its pages) into c.
-func readIter(it *gocql.Iter, c *collector) error {
+// readIter reads every row of a driver iterator (all its pages) into c:
+// hashed with Verify, counted otherwise.
+func readIter(it *gocql.Iter, c *collector, mode Mode) error {
 	cols := it.Columns()
 	for _, col := range cols {
 		if col.TypeInfo.Type() == gocql.TypeTuple {
@@ -209,6 +249,12 @@ func readIter(it *gocql.Iter, c *collector) error {
 	for i := range dest {
 		dest[i] = rawCell{&vals[i]}
 	}
+	if mode != Verify {
+		for it.Scan(dest...) {
+			c.rows++
+		}
+		return it.Close()
+	}
 	for it.Scan(dest...) {
 		c.add(rowsum.Row(vals))
 	}
@@ -219,18 +265,19 @@ func selectAll(t Task) string {
 	return "SELECT * FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
 }
 
-func readSingleStream(ctx context.Context, s *gocql.Session, t Task) (Measurement, collector, error) {
+func readSingleStream(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
 	var c collector
 	start := time.Now()
+	first.mark()
 	it := s.Query(selectAll(t)).WithContext(ctx).PageSize(t.PageSize).
 		Consistency(gocql.LocalOne).Idempotent(true).RetryPolicy(baselineRetry()).Iter()
-	if err := readIter(it, &c); err != nil {
+	if err := readIter(it, &c, t.Strategy.Mode); err != nil {
 		return Measurement{}, c, fmt.Errorf("single-stream: %w", err)
 	}
 	return Measurement{Elapsed: time.Since(start), Concurrency: 1}, c, nil
 }
 
-func readEqualSlices(ctx context.Context, s *gocql.Session, t Task) (Measurement, collector, error) {
+func readEqualSlices(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
 	start := time.Now() // reading the metadata is part of the scan, as for ringscan
 	ks, err := s.KeyspaceMetadata(t.Target.Keyspace)
 	if err != nil {
@@ -245,7 +292,11 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task) (Measurement
 		pk[i] = cqlident.Quote(c.Name)
 	}
 	tokenExpr := "token(" + strings.Join(pk, ", ") + ")"
-	stmt := selectAll(t) + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"
+	from := selectAll(t)
+	if t.Strategy.TokenOnly {
+		from = "SELECT " + tokenExpr + " FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
+	}
+	stmt := from + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"
 	n := t.Strategy.Slices
 	if n == 0 {
 		n = 64 * max(1, len(s.GetHosts()))
@@ -270,9 +321,10 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task) (Measurement
 				}
 				sl := slices[i]
 				t0 := time.Now()
+				first.mark()
 				it := s.Query(stmt, sl.Start, sl.End).WithContext(ctx).PageSize(t.PageSize).
 					Consistency(gocql.LocalOne).Idempotent(true).RetryPolicy(baselineRetry()).Iter()
-				if err := readIter(it, &parts[g]); err != nil {
+				if err := readIter(it, &parts[g], t.Strategy.Mode); err != nil {
 					errs[g] = fmt.Errorf("equal-slices: slice (%d, %d]: %w", sl.Start, sl.End, err)
 					next.Store(int64(len(slices))) // stop the others
 					return
@@ -296,23 +348,46 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task) (Measurement
 	return Measurement{Elapsed: elapsed, Work: time.Duration(work.Load()), Concurrency: conc}, c, nil
 }
 
-func readRingscan(ctx context.Context, s *gocql.Session, t Task) (Measurement, collector, error) {
+func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
 	cfg := t.Strategy.scannerConfig(t.Target.Keyspace, t.Target.Table, t.PageSize)
 	cfg.RequestTimeout = t.Timeout
-	sc, err := scanner.New(s, cfg)
+	sc, err := scanner.New(s, cfg, scanner.WithHooks(scanner.Hooks{RequestStart: func(string) { first.mark() }}))
 	if err != nil {
 		return Measurement{}, collector{}, err
 	}
 	var c collector
-	h := pageHasher{par: runtime.GOMAXPROCS(0)}
 	start := time.Now()
-	st, err := sc.Run(ctx, sink.SinkFunc(func(_ context.Context, b *sink.Batch) error {
-		h.hash(b, &c) // Write is never called concurrently
-		return nil
-	}))
+	plan, err := sc.Plan(ctx)
+	if err != nil {
+		return Measurement{}, c, fmt.Errorf("ringscan: %w", err)
+	}
+	var sk sink.Sink
+	count := &sink.Count{}
+	switch t.Strategy.Mode {
+	case CountRows:
+		plan, sk = plan.TokensOnly(), count
+	case Discard:
+		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
+	case JSONL:
+		enc := sink.NewJSONLines(io.Discard)
+		sk = sink.SinkFunc(func(ctx context.Context, b *sink.Batch) error {
+			c.rows += int64(b.Len())
+			return enc.Write(ctx, b)
+		})
+	default:
+		h := pageHasher{par: runtime.GOMAXPROCS(0)}
+		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error {
+			h.hash(b, &c) // Write is never called concurrently
+			return nil
+		})
+	}
+	st, err := sc.RunPlan(ctx, plan, sk)
 	elapsed := time.Since(start)
 	if err != nil {
 		return Measurement{}, c, fmt.Errorf("ringscan: %w", err)
+	}
+	if t.Strategy.Mode == CountRows || t.Strategy.Mode == Discard {
+		c.rows = count.Rows()
 	}
 	var work time.Duration
 	for _, r := range st.PerRange {

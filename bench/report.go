@@ -85,7 +85,8 @@ func WriteMarkdown(w io.Writer, rs []Result, meta Meta, charts []string) error {
 	p("\nrows/s: rows read per second of scan. x single: rows/s over single-stream's in the same scenario (and page size). " +
 		"CPU: the scanning process's CPU seconds per million rows; cqlsim CPU: the simulator's, the work the strategy's requests cost the cluster. RSS: the scanning process's peak resident set. " +
 		"makespan: scan time over the ideal (sum of per-range times / concurrency). pages: pages received, i.e. requests needed (retries excluded). " +
-		"lost, dup: rows missed and rows read twice; both must be 0. " +
+		"lost, dup: rows missed and rows read twice; both must be 0 (checked row by row, or by count alone for the count, discard and jsonl modes). " +
+		"startup: from the child's start of work (before it connects) to its first page request; total: from then to its last row. " +
 		"With several runs of a strategy (runs), the figures are the median run's by rows/s.\n")
 	desc := map[string]string{}
 	for _, s := range meta.Scenarios {
@@ -96,17 +97,18 @@ func WriteMarkdown(w io.Writer, rs []Result, meta Meta, charts []string) error {
 		if d := desc[group[0].Scenario]; d != "" {
 			p("%s.\n\n", upperFirst(d))
 		}
-		p("| strategy | settings | rows | rows/s | x single | CPU s/M rows | cqlsim CPU s/M rows | peak RSS MiB | makespan/ideal | pages | retries | lost | dup | runs |\n")
-		p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		p("| strategy | settings | rows | rows/s | x single | CPU s/M rows | cqlsim CPU s/M rows | peak RSS MiB | makespan/ideal | pages | retries | lost | dup | startup ms | total s | runs |\n")
+		p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range group {
 			if r.Err != "" {
-				p("| %s | %s | failed: %s | | | | | | | | | | | %d |\n", r.Strategy, r.Settings, escapePipes(r.Err), r.Runs)
+				p("| %s | %s | failed: %s | | | | | | | | | | | | | %d |\n", r.Strategy, r.Settings, escapePipes(r.Err), r.Runs)
 				continue
 			}
-			p("| %s | %s | %s | %s | %s | %.2f | %s | %.0f | %s | %s | %d | %d | %d | %d |\n",
+			p("| %s | %s | %s | %s | %s | %.2f | %s | %.0f | %s | %s | %d | %d | %d | %.0f | %.2f | %d |\n",
 				r.Strategy, r.Settings, thousands(float64(r.Rows)), thousands(r.RowsPerSecond),
 				speedup(r, group), r.CPUPerMillionRows, ratio(r.ClusterCPUPerMillionRows), r.PeakRSSMiB, ratio(r.MakespanRatio),
-				thousands(float64(r.Pages)), r.Retries, r.Lost, r.Duplicated, r.Runs)
+				thousands(float64(r.Pages)), r.Retries, r.Lost, r.Duplicated,
+				float64(r.Startup)/float64(time.Millisecond), r.Total.Seconds(), r.Runs)
 		}
 	}
 	var failed []string

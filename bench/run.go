@@ -160,18 +160,23 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 		runTimeout = 10 * time.Minute
 	}
 	// runs[i] are strategy i's runs, all checked; one per strategy is
-	// reported.
+	// reported. Strategies take turns, round after round, so that a drift
+	// of the machine (load, heat, the simulator's caches) spreads over all
+	// of them instead of favouring the ones run first.
 	runs := make([][]Result, len(sc.Strategies))
-	var flat []Result
-	for i, st := range sc.Strategies {
-		var spent time.Duration
-		for n := 0; n < repeats && (n == 0 || spent < budget); n++ {
+	spent := make([]time.Duration, len(sc.Strategies))
+	failed := make([]bool, len(sc.Strategies))
+	for n := range repeats {
+		for i, st := range sc.Strategies {
+			if failed[i] || (n > 0 && spent[i] >= budget) {
+				continue
+			}
 			task := Task{Target: target, Strategy: st, PageSize: sc.PageSize, Timeout: cfg.Timeout}
 			t0 := time.Now()
 			simCPU0, simOK := procCPUSeconds(simPid)
 			m, err := runChild(ctx, cfg.Binary, task, runTimeout)
 			simCPU1, _ := procCPUSeconds(simPid)
-			spent += time.Since(t0)
+			spent[i] += time.Since(t0)
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
@@ -182,12 +187,13 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 			}
 			if err != nil {
 				r.Err = err.Error()
+				failed[i] = true
 			}
 			runs[i] = append(runs[i], r)
-			if err != nil {
-				break
-			}
 		}
+	}
+	var flat []Result
+	for i := range runs {
 		flat = append(flat, runs[i]...)
 	}
 	checkScenario(flat, want)

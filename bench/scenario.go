@@ -299,3 +299,64 @@ func Full() []Scenario {
 		},
 	)
 }
+
+// CPU is the cpu profile: a cluster with no added latency, where the
+// client's CPU per row and the server's work per row decide the speed.
+// At each page size and concurrency, ringscan counting (tokens only)
+// against equal slices selecting token(pk) only (ScyllaDB's full-scan
+// sample), both reading all columns and dropping them, and ringscan's
+// JSON Lines encoding against equal slices that only hash every row's
+// bytes.
+func CPU() []Scenario {
+	var out []Scenario
+	for _, page := range []int{1000, 5000} {
+		for _, c := range []int{16, 64} {
+			out = append(out, Scenario{
+				Name:        fmt.Sprintf("cpu-p%d-c%d", page, c),
+				Description: fmt.Sprintf("1M rows, no added latency, page size %d, concurrency %d: client and server CPU per row", page, c),
+				Sim:         SimConfig{Rows: 1_000_000},
+				PageSize:    page,
+				Strategies: []Strategy{
+					{Name: "ringscan-count", Kind: Ringscan, Concurrency: c, Mode: CountRows},
+					{Name: "equal-slices-token", Kind: EqualSlices, Concurrency: c, TokenOnly: true, Mode: CountRows},
+					{Name: "ringscan-discard", Kind: Ringscan, Concurrency: c, Mode: Discard},
+					{Name: "equal-slices-discard", Kind: EqualSlices, Concurrency: c, Mode: Discard},
+					{Name: "ringscan-jsonl", Kind: Ringscan, Concurrency: c, Mode: JSONL},
+					{Name: "equal-slices-hash", Kind: EqualSlices, Concurrency: c},
+				},
+				ClientOnly: true,
+			})
+		}
+	}
+	return out
+}
+
+// Startup is the start-up profile: the time to the first page request at
+// 0 and 20 ms per request, on a small table, and a 200k-row count at 20 ms
+// where start-up weighs on the whole process's time, against equal slices
+// tuned to 128 slices.
+func Startup() []Scenario {
+	var out []Scenario
+	for _, l := range []time.Duration{0, 20 * time.Millisecond} {
+		out = append(out, Scenario{
+			Name:        fmt.Sprintf("startup-%dms", l.Milliseconds()),
+			Description: fmt.Sprintf("2000 rows, %d ms per request: the time to the first page request", l.Milliseconds()),
+			Sim:         SimConfig{Rows: 2000, Latency: l},
+			PageSize:    1000,
+			Strategies: []Strategy{
+				{Name: "ringscan-count", Kind: Ringscan, Mode: CountRows},
+				{Name: "equal-slices-token", Kind: EqualSlices, Concurrency: 32, Slices: 128, TokenOnly: true, Mode: CountRows},
+			},
+		})
+	}
+	return append(out, Scenario{
+		Name:        "count-20ms",
+		Description: "200k rows, 20 ms per request, page size 1000, concurrency 32: the whole count, start-up included",
+		Sim:         SimConfig{Rows: 200_000, Latency: 20 * time.Millisecond},
+		PageSize:    1000,
+		Strategies: []Strategy{
+			{Name: "ringscan-count", Kind: Ringscan, Concurrency: 32, Mode: CountRows},
+			{Name: "equal-slices-token-128", Kind: EqualSlices, Concurrency: 32, Slices: 128, TokenOnly: true, Mode: CountRows},
+		},
+	})
+}

@@ -29,6 +29,25 @@ const (
 	Ringscan Kind = "ringscan"
 )
 
+// Mode is what a strategy does with the rows it reads.
+type Mode string
+
+// The modes.
+const (
+	// Verify hashes every row, so that the harness checks every row was
+	// read exactly once. The default.
+	Verify Mode = ""
+	// CountRows counts rows and reads as little as the strategy can:
+	// ringscan a plan of tokens only (Plan.TokensOnly), equal slices
+	// "SELECT token(pk)" (with TokenOnly).
+	CountRows Mode = "count"
+	// Discard reads every column and drops it.
+	Discard Mode = "discard"
+	// JSONL encodes every row as a JSON line (ringscan's sink.JSONLines
+	// into io.Discard); only ringscan has an encoder.
+	JSONL Mode = "jsonl"
+)
+
 // Baseline retry policy: scylla-bench's, 10 retries with backoff from 80 ms
 // to 1 s, done by the driver on the failed page (not from the beginning
 // of the slice, which would count rows twice).
@@ -58,6 +77,11 @@ type Strategy struct {
 	BackoffBase, BackoffMax time.Duration `json:",omitempty"`
 	// PageSize overrides the scenario's page size. Default: the scenario's.
 	PageSize int `json:",omitempty"`
+	// Mode is what the strategy does with the rows. Default Verify.
+	Mode Mode `json:",omitempty"`
+	// TokenOnly makes equal slices select token(pk) alone, as ScyllaDB's
+	// full-scan sample does to count. Default: every column.
+	TokenOnly bool `json:",omitempty"`
 }
 
 // Label is the strategy's name.
@@ -111,6 +135,12 @@ func (s Strategy) Settings(pageSize int) string {
 		}
 	}
 	parts = append(parts, fmt.Sprintf("page=%d", pageSize))
+	if s.TokenOnly {
+		parts = append(parts, "token(pk) only")
+	}
+	if s.Mode != Verify {
+		parts = append(parts, string(s.Mode))
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -132,6 +162,18 @@ func (s Strategy) Validate() error {
 		if f.v < 0 {
 			bad("%s is %d; it must be positive (0 for the default)", f.name, f.v)
 		}
+	}
+	switch s.Mode {
+	case Verify, CountRows, Discard:
+	case JSONL:
+		if s.Kind != Ringscan {
+			bad("Mode jsonl is ringscan's only: the baselines have no encoder")
+		}
+	default:
+		bad("Mode %q is unknown; allowed are count, discard, jsonl and none (verify)", s.Mode)
+	}
+	if s.TokenOnly && (s.Kind != EqualSlices || s.Mode != CountRows) {
+		bad("TokenOnly is for equal slices that count (Mode count)")
 	}
 	if s.Concurrency > 4096 {
 		bad("Concurrency is %d; at most 4096", s.Concurrency)

@@ -11,11 +11,15 @@ import (
 // counted in the child's peak RSS: 8 MB per million rows.
 type collector struct {
 	hashes []uint64
+	rows   int64 // rows counted without hashing (modes other than Verify)
 }
 
 func (c *collector) add(h uint64) { c.hashes = append(c.hashes, h) }
 
-func (c *collector) merge(o *collector) { c.hashes = append(c.hashes, o.hashes...) }
+func (c *collector) merge(o *collector) {
+	c.hashes = append(c.hashes, o.hashes...)
+	c.rows += o.rows
+}
 
 // finish sorts the hashes and fills in m's row counts, sums and digest.
 func (c *collector) finish(m *Measurement) {
@@ -36,6 +40,7 @@ func (c *collector) finish(m *Measurement) {
 		_, _ = d.Write(buf[:])
 	}
 	m.Digest = d.Sum64()
+	m.Hashed = true
 }
 
 // Expected is what a scan must read: the table's live rows.

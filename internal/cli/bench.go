@@ -18,6 +18,7 @@ import (
 
 func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
+		profile  string
 		quick    bool
 		out      string
 		only     string
@@ -56,11 +57,15 @@ by concurrency, by latency, by page size) into --out, and prints the tables.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			scenarios := bench.Full()
-			profile := "full"
+			profiles := map[string]func() []bench.Scenario{"full": bench.Full, "quick": bench.Quick, "cpu": bench.CPU, "startup": bench.Startup}
 			if quick {
-				scenarios, profile = bench.Quick(), "quick"
+				profile = "quick"
 			}
+			mk, ok := profiles[profile]
+			if !ok {
+				return badInput(fmt.Errorf("invalid --profile %q: allowed are full, quick, cpu, startup", profile))
+			}
+			scenarios := mk()
 			if only != "" {
 				re, err := regexp.Compile(only)
 				if err != nil {
@@ -131,7 +136,8 @@ by concurrency, by latency, by page size) into --out, and prints the tables.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.BoolVar(&quick, "quick", false, "run the quick profile (under 2 minutes on 2 cores) instead of the full one")
+	fs.BoolVar(&quick, "quick", false, "run the quick profile (under 2 minutes on 2 cores) instead of the full one (as --profile quick)")
+	fs.StringVar(&profile, "profile", "full", "scenarios to run: full, quick, cpu (client and server CPU per row, no latency) or startup (time to the first page request)")
 	fs.StringVar(&out, "out", "bench-results", "directory for results.md, results.json and the charts")
 	fs.StringVar(&only, "scenario", "", "run only the scenarios whose name matches this regular expression")
 	fs.StringSliceVar(&hosts, "hosts", nil, "read this real cluster instead of cqlsim (contact points, comma separated)")
