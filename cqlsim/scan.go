@@ -473,7 +473,7 @@ func (s *scan) partition(part *partition, startRow int, resumed bool) bool {
 			continue
 		}
 		rc := rowCells{pk: pkCells, statics: staticCells}
-		if len(s.filters) > 0 || !s.p.star {
+		if len(s.filters) > 0 || !s.p.wholeRow {
 			s.cellBuf = unpackInto(s.cellBuf, cells, ncells)
 			rc.cells = s.cellBuf
 		}
@@ -608,7 +608,7 @@ func (s *scan) emit(part *partition, rc rowCells, cells []byte, r *row, statics 
 	t := s.p.t
 	before := len(s.w.buf)
 	s.w.count++
-	if s.p.star {
+	if s.p.wholeRow {
 		if len(t.static) == 0 {
 			s.w.buf = append(s.w.buf, part.pk...)
 			s.w.buf = append(s.w.buf, cells...)

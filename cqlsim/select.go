@@ -43,16 +43,21 @@ type tokenBound struct {
 
 // selectPlan is a SELECT resolved against its table.
 type selectPlan struct {
-	t       *table
-	star    bool
-	out     []outCol
-	count   bool
-	lo, hi  *tokenBound
-	pkTerms [][]cqlparse.Term // per partition key column: candidates (= or IN), when all are restricted
-	pkIn    []*cqlparse.BindMarker
-	filters []filter
-	limit   cqlparse.Term
-	specs   []colSpec
+	t    *table
+	star bool
+	// wholeRow is set when the rows are the table's whole rows in SELECT *
+	// order, by * or by naming every column in that order: they are
+	// written from the stored cells as they are. A projection costs a real
+	// node no more than *, so neither costs more here.
+	wholeRow bool
+	out      []outCol
+	count    bool
+	lo, hi   *tokenBound
+	pkTerms  [][]cqlparse.Term // per partition key column: candidates (= or IN), when all are restricted
+	pkIn     []*cqlparse.BindMarker
+	filters  []filter
+	limit    cqlparse.Term
+	specs    []colSpec
 	// distinct is SELECT DISTINCT: one row per partition.
 	distinct bool
 	// fullPartitions is set when no clustering, static or regular column
@@ -119,6 +124,7 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 	for _, o := range p.out {
 		p.specs = append(p.specs, o.spec)
 	}
+	p.wholeRow = p.star || wholeRow(t, p.out)
 	if s.Limit != nil {
 		b.term(t, s.Limit, "[limit]", cqltype.Type{Kind: cqltype.Int})
 	}
@@ -801,4 +807,17 @@ func appendColSpecs(dst []byte, specs []colSpec, global bool) []byte {
 		dst = s.typ.AppendOption(dst)
 	}
 	return dst
+}
+
+// wholeRow reports whether out names every column of t in SELECT * order.
+func wholeRow(t *table, out []outCol) bool {
+	if len(out) != len(t.columns) {
+		return false
+	}
+	for i, o := range out {
+		if o.kind != outColumn || o.col != t.columns[i] {
+			return false
+		}
+	}
+	return true
 }

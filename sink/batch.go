@@ -2,6 +2,8 @@ package sink
 
 import (
 	"fmt"
+	"math"
+	"unsafe"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
@@ -89,7 +91,8 @@ func (c Column) WireType() ([]byte, error) {
 	return t.AppendOption(nil), nil
 }
 
-// cell locates one value in a Batch's buffer; n is -1 for null.
+// cell locates one value in a Batch: at off in buf, or at ^off (off < 0)
+// in shared; n is -1 for null.
 type cell struct{ off, n int32 }
 
 // Batch is one page of rows read from one token subrange. Values are kept
@@ -110,6 +113,10 @@ type Batch struct {
 	width int // values stored per row: len(Columns) plus hidden ones
 	cells []cell
 	buf   []byte
+	// shared is memory the batch borrows (AppendShared): the producer's
+	// response frame, from its first shared value on.
+	shared []byte
+	size   int // bytes of the values, wherever they are
 }
 
 // NewBatch returns an empty batch for rows of cols. width is the number of
@@ -145,6 +152,10 @@ func (b *Batch) Value(row, col int) []byte {
 		// Not b.buf[off:off], which is nil while b.buf is: empty is not null.
 		return []byte{}
 	}
+	if c.off < 0 {
+		off := ^c.off
+		return b.shared[off : off+c.n : off+c.n]
+	}
 	return b.buf[c.off : c.off+c.n : c.off+c.n]
 }
 
@@ -159,10 +170,10 @@ func (b *Batch) Decode(row, col int) (any, error) {
 }
 
 // Bytes is the size of the rows' values.
-func (b *Batch) Bytes() int { return len(b.buf) }
+func (b *Batch) Bytes() int { return b.size }
 
-// AppendValue appends the next value, row after row; nil is null. For
-// producers.
+// AppendValue appends the next value, row after row, copying it; nil is
+// null. For producers.
 func (b *Batch) AppendValue(v []byte) {
 	if v == nil {
 		b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: -1})
@@ -170,6 +181,31 @@ func (b *Batch) AppendValue(v []byte) {
 	}
 	b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: int32(len(v))})
 	b.buf = append(b.buf, v...)
+	b.size += len(v)
+}
+
+// AppendShared appends the next value as AppendValue does, but without
+// copying it when it lies in the memory the batch already borrows: the
+// first shared value of a page starts the borrowed memory (from it to the
+// end of its array), and later ones that lie inside it are kept where they
+// are. A producer reading a page from one response frame thus lands every
+// value in the batch once, where it already is. The caller guarantees
+// that the memory of every value passed is not written to until Reset.
+func (b *Batch) AppendShared(v []byte) {
+	if len(v) == 0 {
+		b.AppendValue(v)
+		return
+	}
+	if b.shared == nil {
+		b.shared = v[:cap(v)]
+	}
+	d := uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
+	if d > uintptr(len(b.shared)) || uintptr(len(v)) > uintptr(len(b.shared))-d || d >= math.MaxInt32 {
+		b.AppendValue(v) // elsewhere: copied
+		return
+	}
+	b.cells = append(b.cells, cell{off: ^int32(d), n: int32(len(v))})
+	b.size += len(v)
 }
 
 // TruncateRows drops the rows from n on; for producers that discard a
@@ -178,21 +214,37 @@ func (b *Batch) TruncateRows(n int) {
 	if n*b.width >= len(b.cells) {
 		return
 	}
-	c := b.cells[n*b.width]
+	cut := -1
+	for _, c := range b.cells[n*b.width:] {
+		if c.n > 0 {
+			b.size -= int(c.n)
+		}
+		if c.off >= 0 && cut < 0 {
+			cut = int(c.off)
+		}
+	}
 	b.cells = b.cells[:n*b.width]
-	b.buf = b.buf[:c.off]
+	if cut >= 0 {
+		b.buf = b.buf[:cut]
+	}
 }
 
-// Reset empties the batch, keeping its memory for the next page.
+// Reset empties the batch, keeping its memory for the next page and
+// dropping the memory it borrowed.
 func (b *Batch) Reset() {
 	b.cells = b.cells[:0]
 	b.buf = b.buf[:0]
+	b.shared, b.size = nil, 0
 	b.RangeID, b.Host = 0, ""
 }
 
 // Rows returns a batch holding rows [from, to) of b, sharing b's memory; it
 // is valid as long as b is. For sinks that split a page, e.g. across files.
 func (b *Batch) Rows(from, to int) *Batch {
-	return &Batch{Columns: b.Columns, RangeID: b.RangeID, Host: b.Host, width: b.width,
-		cells: b.cells[from*b.width : to*b.width], buf: b.buf}
+	r := &Batch{Columns: b.Columns, RangeID: b.RangeID, Host: b.Host, width: b.width,
+		cells: b.cells[from*b.width : to*b.width], buf: b.buf, shared: b.shared}
+	for _, c := range r.cells {
+		r.size += max(int(c.n), 0)
+	}
+	return r
 }

@@ -65,3 +65,47 @@ func TestColumnLiteralWireType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []byte{0x00, 0x0d}, wt)
 }
+
+// TestAppendShared keeps values that lie in one buffer where they are,
+// copies the others, and reads both back alike, with truncation and
+// sub-batches.
+func TestAppendShared(t *testing.T) {
+	frame := []byte("..alpha..beta..gamma")
+	other := []byte("copied")
+	cols := []sink.Column{{Name: "v", Type: "blob"}}
+	b := sink.NewBatch(cols, 1)
+	b.AppendShared(frame[2:7])   // alpha: starts the shared memory
+	b.AppendShared(frame[9:13])  // beta: inside it
+	b.AppendShared(other)        // elsewhere: copied
+	b.AppendShared(nil)          // null
+	b.AppendShared(frame[15:15]) // empty, not null
+	b.AppendShared(frame[15:20]) // gamma
+	b.AppendShared(frame[0:2])   // before the shared memory's start: copied
+	require.Equal(t, 7, b.Len())
+	want := [][]byte{[]byte("alpha"), []byte("beta"), []byte("copied"), nil, {}, []byte("gamma"), []byte("..")}
+	for i, w := range want {
+		assert.Equal(t, w, b.Value(i, 0), "row %d", i)
+	}
+	assert.Nil(t, b.Value(3, 0))
+	assert.NotNil(t, b.Value(4, 0))
+	assert.Equal(t, 5+4+6+5+2, b.Bytes())
+	assert.Same(t, &frame[9], &b.Value(1, 0)[0], "a value inside the shared memory is not copied")
+	other[0] = 'X'
+	assert.Equal(t, []byte("copied"), b.Value(2, 0), "a value elsewhere is copied")
+
+	sub := b.Rows(1, 3)
+	assert.Equal(t, []byte("beta"), sub.Value(0, 0))
+	assert.Equal(t, []byte("copied"), sub.Value(1, 0))
+	assert.Equal(t, 10, sub.Bytes())
+
+	b.TruncateRows(2)
+	assert.Equal(t, 2, b.Len())
+	assert.Equal(t, 9, b.Bytes())
+	b.AppendValue([]byte("new"))
+	assert.Equal(t, []byte("new"), b.Value(2, 0), "the copied bytes after the cut are reused")
+	b.Reset()
+	assert.Zero(t, b.Len())
+	assert.Zero(t, b.Bytes())
+	b.AppendShared(other[1:3])
+	assert.Equal(t, []byte("op"), b.Value(0, 0), "a reset batch borrows anew")
+}
