@@ -158,3 +158,54 @@ func (r *splitmix64) shuffle(n int, swap func(a, b int)) {
 		swap(i, int(r.next()%uint64(i+1)))
 	}
 }
+
+// Restrict returns the plan cut to the token ranges within (each (start,
+// end], not wrapping; together they should not overlap): the parts of its
+// subranges inside them, in token order, each keeping its subrange's ID,
+// vnode and replicas. A subrange cut in two by a gap between the ranges
+// keeps its ID for the first part; the others get IDs above every ID of
+// the plan, in token order, so that the result is deterministic.
+func (p *Plan) Restrict(within ...Range) *Plan {
+	out := &Plan{Partitioner: p.Partitioner, EstimatesUsed: p.EstimatesUsed, EstimatesIgnored: p.EstimatesIgnored, vnodes: p.vnodes}
+	next := 0
+	for _, s := range p.Subranges {
+		next = max(next, s.ID+1)
+	}
+	for _, s := range p.Subranges {
+		first := true
+		for _, w := range within {
+			r := Range{Start: maxToken(s.Range.Start, w.Start), End: minToken(s.Range.End, w.End)}
+			if r.Empty() {
+				continue
+			}
+			part := s
+			part.Range, part.Share = r, r.Share()
+			if s.Estimate != nil && s.Range.Share() > 0 {
+				f := r.Share() / s.Range.Share()
+				part.Estimate = &Estimate{Partitions: saturate(float64(s.Estimate.Partitions) * f), Bytes: saturate(float64(s.Estimate.Bytes) * f)}
+			}
+			if !first {
+				part.ID = next
+				next++
+			}
+			first = false
+			out.Subranges = append(out.Subranges, part)
+		}
+	}
+	slices.SortFunc(out.Subranges, func(a, b Subrange) int { return a.Range.Start.Compare(b.Range.Start) })
+	return out
+}
+
+func maxToken(a, b Token) Token {
+	if a.Compare(b) >= 0 {
+		return a
+	}
+	return b
+}
+
+func minToken(a, b Token) Token {
+	if a.Compare(b) <= 0 {
+		return a
+	}
+	return b
+}

@@ -703,3 +703,53 @@ func TestSplitPerVnodeRebuildsThePlan(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidConfig, "%v", counts)
 	}
 }
+
+// TestRestrict cuts random plans to token ranges, one or two (a range that
+// wraps the ring is two): the subranges left cover exactly the tokens of
+// the plan inside the ranges, each inside the subrange it came from, with
+// its replicas, and no ID twice.
+func TestRestrict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 200 {
+		r := randomRing(t, rng, Murmur3Partitioner)
+		plan, err := r.Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 1}, Splits: 1 + rng.IntN(300)})
+		require.NoError(t, err)
+		a, b := Murmur3Token(rng.Int64()), Murmur3Token(rng.Int64())
+		if b.Compare(a) < 0 {
+			a, b = b, a
+		}
+		within := []Range{{Start: a, End: b}}
+		if i%2 == 1 { // the wrapping range (b, a] as its two parts
+			within = []Range{{Start: b, End: Murmur3Partitioner.Max()}, {Start: Murmur3Partitioner.Min(), End: a}}
+		}
+		got := plan.Restrict(within...)
+		var want u128
+		for _, w := range within {
+			want = want.add(w.width())
+		}
+		var total u128
+		ids := map[int]bool{}
+		byID := map[int]Subrange{}
+		for _, s := range plan.Subranges {
+			byID[s.ID] = s
+		}
+		for j, s := range got.Subranges {
+			total = total.add(s.Range.width())
+			require.False(t, ids[s.ID], "ID %d twice", s.ID)
+			ids[s.ID] = true
+			if j > 0 {
+				require.True(t, got.Subranges[j-1].Range.End.Compare(s.Range.Start) <= 0, "in token order, no overlap")
+			}
+			inside := false
+			for _, w := range within {
+				inside = inside || (w.Start.Compare(s.Range.Start) <= 0 && s.Range.End.Compare(w.End) <= 0)
+			}
+			require.True(t, inside, "%v inside %v", s.Range, within)
+			if orig, ok := byID[s.ID]; ok {
+				require.True(t, orig.Range.Start.Compare(s.Range.Start) <= 0 && s.Range.End.Compare(orig.Range.End) <= 0)
+				require.Equal(t, orig.Replicas, s.Replicas)
+			}
+		}
+		require.Equal(t, want, total, "the restricted plan covers exactly the tokens within")
+	}
+}

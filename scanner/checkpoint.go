@@ -76,6 +76,11 @@ type checkpointIdentity struct {
 	Columns  []string `json:"columns"`
 	// Shard is "i/n", "0/1" for a whole scan.
 	Shard string `json:"shard"`
+	// Where, AllowFiltering and Tokens are Config's Where, AllowFiltering
+	// and token bounds ("(begin, end]"), when set.
+	Where          string `json:"where,omitempty"`
+	AllowFiltering bool   `json:"allow_filtering,omitempty"`
+	Tokens         string `json:"tokens,omitempty"`
 }
 
 // topologyRecord is the cluster as planned: a resume needs the same token
@@ -250,7 +255,10 @@ func (c *Checkpoint) root(id int) int {
 func (c *Checkpoint) maxID(p *Plan) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m := len(p.Full.Subranges) - 1
+	m := len(p.whole.Subranges) - 1
+	for _, s := range p.Full.Subranges {
+		m = max(m, s.ID)
+	}
 	for id := range c.doc.Ranges {
 		m = max(m, id)
 	}

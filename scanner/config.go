@@ -21,9 +21,30 @@ type Config struct {
 	// Keyspace and Table name the table to read. Required. Names are
 	// case-sensitive as stored (unquoted CQL names are lower case).
 	Keyspace, Table string
-	// Columns are the columns to read, in output order. Default: all
-	// columns, in SELECT * order.
+	// Columns are the columns to read, in output order: table columns, and
+	// writetime(c) or ttl(c) of a regular or static column c (named so in
+	// the output, as dsbulk names them). Default: all columns, in SELECT *
+	// order.
 	Columns []string
+	// Where is a CQL condition ANDed to every subrange's statement, as
+	// dsbulk's -query and Spark's .where push one down: "kind = 'click'",
+	// "ts > '2026-01-01' AND score >= 0.5". It may not hold LIMIT, ORDER
+	// BY, GROUP BY, ALLOW FILTERING or a token() relation: the scan pages
+	// token ranges. It is checked against the table when the scan is
+	// planned. Default: none.
+	Where string
+	// AllowFiltering appends ALLOW FILTERING, which Cassandra requires for
+	// a Where on columns it cannot look up directly (every replica then
+	// reads and filters every row of each subrange). Default false: a Where
+	// that needs it is refused, saying so.
+	AllowFiltering bool
+	// BeginToken and EndToken restrict the scan to the tokens in
+	// (BeginToken, EndToken], as cqlsh COPY's BEGINTOKEN and ENDTOKEN do,
+	// written as the partitioner writes tokens. Either may be empty: the
+	// ring's minimum, or its maximum. A BeginToken after EndToken wraps
+	// around the ring. Shards (Shard, Shards) share what is left. Default:
+	// the whole ring.
+	BeginToken, EndToken string
 	// PageSize is the number of rows asked for per page (a hint: servers
 	// may return fewer, or cap pages by bytes), 1..2^31-1. Default 5000.
 	PageSize int
@@ -142,6 +163,15 @@ func (c Config) Validate() error {
 			bad("column %q is listed twice in Columns", col)
 		}
 		seen[col] = true
+	}
+	if err := checkWhere(c.Where); err != nil {
+		bad("Where %q: %v", c.Where, err)
+	}
+	if c.AllowFiltering && strings.TrimSpace(c.Where) == "" {
+		bad("AllowFiltering is set without a Where condition")
+	}
+	if c.BeginToken != "" && c.BeginToken == c.EndToken {
+		bad("BeginToken and EndToken are both %s: the range (t, t] holds no token", c.BeginToken)
 	}
 	if c.Splits < 0 {
 		bad("Splits is %d; it must be positive (0 for the default)", c.Splits)

@@ -69,18 +69,54 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 		f.pkIdx, f.ckIdx, f.tokenIdx, f.width, list = sel.PK, sel.CK, -1, sel.Width(), sel.List
 	}
 	from := "SELECT " + list + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
-	f.stmt = from + "> ? AND " + tokenExpr + " <= ?"
-	f.after = from + ">= ? AND " + tokenExpr + " <= ?"
+	rest := ""
+	if w := strings.TrimSpace(cfg.Where); w != "" {
+		rest = " AND " + w
+	}
+	if cfg.AllowFiltering {
+		rest += " ALLOW FILTERING"
+	}
+	f.stmt = from + "> ? AND " + tokenExpr + " <= ?" + rest
+	f.after = from + ">= ? AND " + tokenExpr + " <= ?" + rest
 	return f
+}
+
+// check runs the statement once over no token, on any node, so that a
+// Where condition the table cannot take is refused when the scan is
+// planned, with what Cassandra says, instead of failing every subrange.
+func (f *fetcher) check(ctx context.Context) error {
+	if strings.TrimSpace(f.cfg.Where) == "" {
+		return nil
+	}
+	tk := f.p.Min().BindValue()
+	iter := f.session.Query(f.stmt, tk, tk).Consistency(f.cfg.Consistency).PageSize(1).
+		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+	err := iter.Close()
+	var re gocql.RequestError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re) && strings.Contains(strings.ToUpper(re.Message()), "ALLOW FILTERING") && !f.cfg.AllowFiltering:
+		return fmt.Errorf("%w: the Where condition %q needs ALLOW FILTERING, which makes every replica read and filter all the rows of each subrange: set AllowFiltering (--allow-filtering) to scan so (%s)",
+			ErrInvalidConfig, f.cfg.Where, re.Message())
+	case errors.As(err, &re):
+		return fmt.Errorf("%w: the Where condition %q does not fit table %s.%s: %s", ErrInvalidConfig, f.cfg.Where, f.t.keyspace, f.t.name, re.Message())
+	}
+	return fmt.Errorf("check the Where condition: %w", err)
 }
 
 func (f *fetcher) NewBatch() *sink.Batch { return sink.NewBatch(f.out, f.width) }
 
-// rawValue receives one column value from the driver as its wire bytes.
+// rawValue receives one column value from the driver as its wire bytes,
+// which the batch keeps where they are: gocql reads every response into a
+// frame buffer of its own (a new framer per response, never reused), and
+// a page is one response, so the values of a page stay valid as long as
+// the batch holds them. TestPagesShareTheirFrame pins this against the
+// driver.
 type rawValue struct{ b *sink.Batch }
 
 func (r rawValue) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
-	r.b.AppendValue(data)
+	r.b.AppendShared(data)
 	return nil
 }
 

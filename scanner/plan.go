@@ -22,8 +22,9 @@ type Plan struct {
 	// Subranges is the plan (one shard of it with Config.Shards), in the
 	// order they are read.
 	Subranges []ring.Subrange
-	// Full is the whole plan, before sharding; its Fingerprint identifies
-	// the plan for checkpoints.
+	// Full is the whole plan, before sharding (cut to Config.BeginToken
+	// and EndToken, if set); its Fingerprint identifies the plan for
+	// checkpoints.
 	Full *ring.Plan
 	// Columns are the columns handed to sinks.
 	Columns []sink.Column
@@ -33,6 +34,7 @@ type Plan struct {
 	PartitionKey []string
 
 	split   ring.SplitConfig // how Full was made, estimates aside
+	whole   *ring.Plan       // Full before the token bounds cut it
 	cfg     Config
 	fetcher *fetcher
 }
@@ -83,6 +85,9 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 		return nil, err
 	}
 	p.fetcher = newFetcher(s.session, s.cfg, r.Partitioner(), t, cols, false)
+	if err := p.fetcher.check(ctx); err != nil {
+		return nil, err
+	}
 	p.Columns = p.fetcher.out
 	for _, c := range t.pk {
 		p.PartitionKey = append(p.PartitionKey, c.name)
@@ -90,9 +95,18 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 	return p, nil
 }
 
-// setFull makes full the plan's whole plan and takes the configured shard
-// of it, in scan order.
-func (p *Plan) setFull(full *ring.Plan) error {
+// setFull makes whole the plan's whole plan, cut to the token bounds, and
+// takes the configured shard of it, in scan order.
+func (p *Plan) setFull(whole *ring.Plan) error {
+	p.whole = whole
+	full := whole
+	if p.cfg.BeginToken != "" || p.cfg.EndToken != "" {
+		within, err := p.tokenBounds()
+		if err != nil {
+			return err
+		}
+		full = whole.Restrict(within...)
+	}
 	part := full
 	if p.cfg.Shards > 1 {
 		var err error
@@ -103,6 +117,28 @@ func (p *Plan) setFull(full *ring.Plan) error {
 	p.Full = full
 	p.Subranges = part.Shuffle(p.cfg.Seed)
 	return nil
+}
+
+// tokenBounds are the ranges of tokens Config.BeginToken and EndToken
+// leave: (begin, end], or its two parts when it wraps around the ring.
+func (p *Plan) tokenBounds() ([]ring.Range, error) {
+	part := p.Ring.Partitioner()
+	begin, end := part.Min(), part.Max()
+	var err error
+	if p.cfg.BeginToken != "" {
+		if begin, err = part.ParseToken(p.cfg.BeginToken); err != nil {
+			return nil, fmt.Errorf("%w: BeginToken: %w", ErrInvalidConfig, err)
+		}
+	}
+	if p.cfg.EndToken != "" {
+		if end, err = part.ParseToken(p.cfg.EndToken); err != nil {
+			return nil, fmt.Errorf("%w: EndToken: %w", ErrInvalidConfig, err)
+		}
+	}
+	if begin.Compare(end) < 0 {
+		return []ring.Range{{Start: begin, End: end}}, nil
+	}
+	return []ring.Range{{Start: begin, End: part.Max()}, {Start: part.Min(), End: end}}, nil
 }
 
 // withPerVnode returns the plan rebuilt from recorded per-vnode subrange
@@ -170,12 +206,16 @@ func (p *Plan) topology() topologyRecord {
 
 // planRecord records the plan for a checkpoint.
 func (p *Plan) planRecord() planRecord {
-	return planRecord{Fingerprint: p.Full.Fingerprint(), PerVnode: encodePerVnode(p.Full.PerVnode())}
+	return planRecord{Fingerprint: p.Full.Fingerprint(), PerVnode: encodePerVnode(p.whole.PerVnode())}
 }
 
 // identity is what a checkpoint of this plan belongs to.
 func (p *Plan) identity() checkpointIdentity {
-	id := checkpointIdentity{Keyspace: p.cfg.Keyspace, Table: p.cfg.Table, Shard: shardString(p.cfg.Shard, p.cfg.Shards)}
+	id := checkpointIdentity{Keyspace: p.cfg.Keyspace, Table: p.cfg.Table, Shard: shardString(p.cfg.Shard, p.cfg.Shards),
+		Where: strings.TrimSpace(p.cfg.Where), AllowFiltering: p.cfg.AllowFiltering}
+	if p.cfg.BeginToken != "" || p.cfg.EndToken != "" {
+		id.Tokens = "(" + p.cfg.BeginToken + ", " + p.cfg.EndToken + "]"
+	}
 	for _, c := range p.Columns {
 		id.Columns = append(id.Columns, c.Name)
 	}
@@ -209,6 +249,11 @@ func diffIdentity(got, want checkpointIdentity) []string {
 	}
 	cmp("columns", list(got.Columns), list(want.Columns))
 	cmp("shard", got.Shard, want.Shard)
+	cmp("the Where condition", got.Where, want.Where)
+	if got.AllowFiltering != want.AllowFiltering {
+		diffs = append(diffs, fmt.Sprintf("ALLOW FILTERING is %v in the checkpoint but %v now", got.AllowFiltering, want.AllowFiltering))
+	}
+	cmp("the token range", got.Tokens, want.Tokens)
 	return diffs
 }
 

@@ -205,7 +205,7 @@ func TestResumeAfterCrash(t *testing.T) {
 }
 
 // TestResumeRefusals resumes checkpoints that do not fit: another table's,
-// columns or shard, a sink that cannot restore a committing sink's state.
+// columns, shard, Where condition or token bounds, a sink that cannot restore a committing sink's state.
 // Each is refused before a row is read, with ErrCannotResume and the
 // difference named.
 func TestResumeRefusals(t *testing.T) {
@@ -225,6 +225,10 @@ func TestResumeRefusals(t *testing.T) {
 		{"columns", scanner.Config{Columns: []string{"tenant", "bucket"}}, &logSink{}, `columns is "tenant,bucket,ts,seq`},
 		{"shard", scanner.Config{Shard: 1, Shards: 2}, &logSink{}, `shard is "0/1" in the checkpoint but "1/2" now`},
 		{"sink that does not commit", scanner.Config{}, newCollector(false), "this sink cannot restore it"},
+		{"where", scanner.Config{Where: "kind = 'click'", AllowFiltering: true}, &logSink{},
+			`the Where condition is "" in the checkpoint but "kind = 'click'" now`},
+		{"token bounds", scanner.Config{BeginToken: "-100", EndToken: "100"}, &logSink{},
+			`the token range is "" in the checkpoint but "(-100, 100]" now`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

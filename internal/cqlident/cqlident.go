@@ -71,8 +71,8 @@ func Quote(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// Literal returns s as a CQL string literal: single-quoted, with '' for a
-// quote. For the names a statement carries as values where a bind value
+// Literal returns s as a CQL string literal: single-quoted, each quote
+// doubled. For the names a statement carries as values where a bind value
 // would make the driver prepare it first.
 func Literal(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"

@@ -21,6 +21,10 @@ type Column struct {
 	Desc bool
 	// Static is set for a static column.
 	Static bool
+	// Expr, when set, is the select expression of a column that is not the
+	// table's: writetime(c) or ttl(c) of a table column c, named as dsbulk
+	// names it, "writetime(c)". Empty for a table column.
+	Expr string
 	// Meta is the driver's metadata of the column.
 	Meta *gocql.ColumnMetadata
 }
@@ -168,8 +172,11 @@ func keyspaceNames(ctx context.Context, s *gocql.Session) ([]string, error) {
 }
 
 // Columns resolves column names, in the given order; no name means All.
-// An unknown name gets an error listing the table's columns, a name given
-// twice an error naming it.
+// writetime(c) and ttl(c) name the write time (bigint, microseconds since
+// the epoch) and time to live (int, seconds left) of a regular or static
+// column c that is not a non-frozen collection or UDT, as Cassandra allows
+// them. An unknown name gets an error listing the table's columns, a name
+// given twice an error naming it.
 func (t *Table) Columns(names []string) ([]Column, error) {
 	if len(names) == 0 {
 		return slices.Clone(t.All), nil
@@ -179,17 +186,69 @@ func (t *Table) Columns(names []string) ([]Column, error) {
 		if slices.Contains(names[:i], n) {
 			return nil, fmt.Errorf("column %q is listed twice", n)
 		}
+		if fn, arg, ok := selector(n); ok {
+			c, err := t.selectorColumn(fn, arg)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+			continue
+		}
 		k := slices.IndexFunc(t.All, func(c Column) bool { return c.Name == n })
 		if k < 0 {
-			all := make([]string, len(t.All))
-			for j, c := range t.All {
-				all[j] = c.Name
-			}
-			return nil, fmt.Errorf("column %q does not exist in table %s.%s; columns are: %s", n, t.Keyspace, t.Name, strings.Join(all, ", "))
+			return nil, fmt.Errorf("column %q does not exist in table %s.%s; columns are: %s (and writetime(c), ttl(c) of the others)",
+				n, t.Keyspace, t.Name, strings.Join(columnNames(t.All), ", "))
 		}
 		out = append(out, t.All[k])
 	}
 	return out, nil
+}
+
+func columnNames(cs []Column) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// selector splits "writetime(c)" or "ttl(c)" (any case, spaces allowed, c
+// possibly double-quoted) into the function, in lower case, and c.
+func selector(name string) (fn, arg string, ok bool) {
+	open := strings.IndexByte(name, '(')
+	if open < 0 || !strings.HasSuffix(name, ")") {
+		return "", "", false
+	}
+	fn = strings.ToLower(strings.TrimSpace(name[:open]))
+	if fn != "writetime" && fn != "ttl" {
+		return "", "", false
+	}
+	arg = strings.TrimSpace(name[open+1 : len(name)-1])
+	if len(arg) >= 2 && arg[0] == '"' && arg[len(arg)-1] == '"' {
+		arg = strings.ReplaceAll(arg[1:len(arg)-1], `""`, `"`)
+	}
+	return fn, arg, arg != ""
+}
+
+// selectorColumn is the column of writetime(arg) or ttl(arg).
+func (t *Table) selectorColumn(fn, arg string) (Column, error) {
+	k := slices.IndexFunc(t.All, func(c Column) bool { return c.Name == arg })
+	if k < 0 {
+		return Column{}, fmt.Errorf("column %q of %s(%s) does not exist in table %s.%s; columns are: %s",
+			arg, fn, arg, t.Keyspace, t.Name, strings.Join(columnNames(t.All), ", "))
+	}
+	c := t.All[k]
+	if k < len(t.PartitionKey)+len(t.Clustering) {
+		return Column{}, fmt.Errorf("%s(%s): %s is a primary key column, which has no %s (Cassandra refuses it)", fn, arg, arg, fn)
+	}
+	if c.Type.IsMultiCell() {
+		return Column{}, fmt.Errorf("%s(%s): %s is a non-frozen %s, whose elements each have their own; Cassandra refuses it", fn, arg, arg, c.Type)
+	}
+	typ := cqltype.Native(cqltype.Bigint)
+	if fn == "ttl" {
+		typ = cqltype.Native(cqltype.Int)
+	}
+	return Column{Name: fn + "(" + arg + ")", Type: typ, Expr: fn + "(" + cqlident.Quote(arg) + ")"}, nil
 }
 
 // TypeOf converts a driver type to a cqltype.Type. Collections and UDTs
@@ -318,6 +377,10 @@ func (t *Table) Select(cols []Column, token bool) *Select {
 	}
 	names := make([]string, 0, len(s.Columns)+1)
 	for _, c := range s.Columns {
+		if c.Expr != "" {
+			names = append(names, c.Expr)
+			continue
+		}
 		names = append(names, cqlident.Quote(c.Name))
 	}
 	if token {

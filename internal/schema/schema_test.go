@@ -88,7 +88,7 @@ func TestColumns(t *testing.T) {
 	assert.Equal(t, cqltype.Native(cqltype.Int), cs[1].Type)
 
 	_, err = wide.Columns([]string{"zeta", "p1"})
-	assert.EqualError(t, err, `column "p1" does not exist in table ks.wide; columns are: P1, p2, c1, select, Mixed, alpha, m, tup, zeta`)
+	assert.EqualError(t, err, `column "p1" does not exist in table ks.wide; columns are: P1, p2, c1, select, Mixed, alpha, m, tup, zeta (and writetime(c), ttl(c) of the others)`)
 	_, err = wide.Columns([]string{"zeta", "m", "zeta"})
 	assert.EqualError(t, err, `column "zeta" is listed twice`)
 }
@@ -212,5 +212,28 @@ func TestLoadSystem(t *testing.T) {
 	} {
 		_, err := schema.LoadSystem(ctx, s, tc.ks, tc.table)
 		assert.ErrorContains(t, err, tc.want)
+	}
+}
+
+// TestSelectors resolves writetime() and ttl() of columns: named as dsbulk
+// names them, typed bigint and int, selected by their expression; refused
+// on key columns, non-frozen collections and unknown columns.
+func TestSelectors(t *testing.T) {
+	wide, _, _ := loadTables(t)
+	cs, err := wide.Columns([]string{"zeta", "writetime(zeta)", `TTL("Mixed")`, "ttl(tup)"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"zeta", "writetime(zeta)", "ttl(Mixed)", "ttl(tup)"}, names(cs))
+	assert.Equal(t, cqltype.Native(cqltype.Bigint), cs[1].Type)
+	assert.Equal(t, cqltype.Native(cqltype.Int), cs[2].Type)
+	s := wide.Select(cs, false)
+	assert.Equal(t, `zeta, writetime(zeta), ttl("Mixed"), ttl(tup), "P1", p2, c1, "select"`, s.List)
+	for _, tc := range []struct{ name, want string }{
+		{"writetime(p2)", "p2 is a primary key column"},
+		{"ttl(c1)", "c1 is a primary key column"},
+		{"writetime(alpha)", "alpha is a non-frozen list<int>"},
+		{"ttl(nope)", `column "nope" of ttl(nope) does not exist`},
+	} {
+		_, err := wide.Columns([]string{tc.name})
+		assert.ErrorContains(t, err, tc.want, tc.name)
 	}
 }

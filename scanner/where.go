@@ -1,0 +1,79 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// checkWhere refuses a Where condition that would change what a subrange's
+// statement means: a clause other than its relations (LIMIT, ORDER BY,
+// GROUP BY, PER PARTITION LIMIT, ALLOW FILTERING), a token() relation of
+// its own, or a second statement. Quoted text and names are skipped.
+// Whether the relations fit the table is for the server to say, when the
+// scan is planned.
+func checkWhere(where string) error {
+	var words []string
+	for i := 0; i < len(where); {
+		c := where[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for ; j < len(where); j++ {
+				if where[j] == c {
+					if j+1 < len(where) && where[j+1] == c {
+						j++ // doubled: an escaped quote
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(where) {
+				return fmt.Errorf("unterminated %c quote", c)
+			}
+			i = j + 1
+		case c == '$' && i+1 < len(where) && where[i+1] == '$':
+			end := strings.Index(where[i+2:], "$$")
+			if end < 0 {
+				return errors.New("unterminated $$ string")
+			}
+			i += 4 + end
+		case c == ';':
+			return errors.New("';' is not allowed: the condition is one statement's")
+		case c == '-' && i+1 < len(where) && where[i+1] == '-', c == '/' && i+1 < len(where) && where[i+1] == '*':
+			return errors.New("comments are not allowed")
+		case c == '?':
+			return errors.New("bind markers are not allowed: write the values in the condition")
+		case unicode.IsLetter(rune(c)) || c == '_':
+			j := i
+			for j < len(where) && (unicode.IsLetter(rune(where[j])) || unicode.IsDigit(rune(where[j])) || where[j] == '_') {
+				j++
+			}
+			words = append(words, strings.ToLower(where[i:j]))
+			i = j
+		default:
+			i++
+		}
+	}
+	// Clauses, by their keywords (LIMIT is reserved: no column is named so
+	// unquoted; the others are two-word phrases).
+	for i, w := range words {
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
+		switch {
+		case w == "limit", w == "order" && next == "by", w == "group" && next == "by",
+			w == "per" && next == "partition", w == "allow" && next == "filtering":
+			clause := strings.ToUpper(w)
+			if w != "limit" {
+				clause += " " + strings.ToUpper(next)
+			}
+			return fmt.Errorf("%s is not allowed: the condition is ANDed to each subrange's WHERE (AllowFiltering adds ALLOW FILTERING)", clause)
+		case w == "token":
+			return errors.New("token() is not allowed: BeginToken and EndToken restrict the tokens")
+		}
+	}
+	return nil
+}
