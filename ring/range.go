@@ -57,8 +57,5 @@ func (r Range) width() u128 {
 
 // Mid returns the token halfway through r: (Start, Mid] and (Mid, End]
 // split r in two halves of equal width (Mid == Start when r holds a single
-// token). r must not be empty.
-func (r Range) Mid() Token {
-	half, _ := r.width().divmod64(2)
-	return Token{p: r.Start.p, pos: r.Start.pos.add(half)}
-}
+// token). r must not be empty. It is At(0.5).
+func (r Range) Mid() Token { return r.At(0.5) }

@@ -174,7 +174,7 @@ func (s *splitter) take(record func(parent int, child ring.Subrange)) (task *Tas
 	best.mu.Lock()
 	defer best.mu.Unlock()
 	left := ring.Range{Start: best.progress, End: best.sub.Range.End}
-	mid := left.Mid()
+	mid := left.At(0.5) // the split point computation the Beam source shares
 	child := ring.Subrange{ID: int(s.nextID.Add(1)), Range: ring.Range{Start: mid, End: left.End},
 		Vnode: best.sub.Vnode, Replicas: best.sub.Replicas}
 	child.Share = child.Range.Share()
