@@ -74,6 +74,9 @@ type Config struct {
 	// Logger receives one line per failed subrange (warn) and per retry
 	// (debug). Default: no logging.
 	Logger *zap.Logger
+	// Limits, when set, replace PerHost and RowsPerSecond with caps shared
+	// with other Runs (see Limits). Default: this Run's own caps.
+	Limits *Limits
 }
 
 // NoRetries as Config.Retries turns retries off.

@@ -80,6 +80,12 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
 		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
 		retries: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
+	if cfg.Limits != nil { // shared caps (Limits, in shared.go)
+		if err := cfg.Limits.check(tasks); err != nil {
+			return Stats{}, err
+		}
+		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
+	}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
 		p.split = newSplitter(t, cfg.PageSize, maxID)
 	}
