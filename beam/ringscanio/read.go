@@ -104,7 +104,9 @@ func (fn *readFn) RestrictionSize(_ []byte, r Restriction) float64 { return r.Si
 
 // CreateTracker tracks a restriction behind Beam's lock: runners split
 // it from another goroutine.
-func (fn *readFn) CreateTracker(r Restriction) *sdf.LockRTracker { return sdf.NewLockRTracker(newTracker(r)) }
+func (fn *readFn) CreateTracker(r Restriction) *sdf.LockRTracker {
+	return sdf.NewLockRTracker(newTracker(r))
+}
 
 // ProcessElement reads the restriction's pieces, claiming every row
 // before it emits it.
