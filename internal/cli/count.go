@@ -21,7 +21,7 @@ import (
 )
 
 func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
-	var cf connFlags
+	cf := newConnFlags()
 	var jf jobFlags
 	var by string
 	var top int
@@ -37,10 +37,14 @@ top-N-partition counts (on stderr), like dsbulk's count modes. With
   ringscan count -k shop -t orders --by partition --top 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCount(cmd.Context(), &cf, &jf, by, top, stdout, stderr)
+			return runCount(cmd.Context(), cf, &jf, by, top, stdout, stderr)
 		},
 	}
-	cf.register(cmd)
+	fs := cmd.Flags()
+	cf.registerConn(fs)
+	cf.registerPlan(fs, true)
+	cf.registerRead(fs)
+	cf.registerColumns(fs) // hidden: refused with a message saying why
 	jf.register(cmd)
 	cmd.Flags().StringVar(&by, "by", "", "also count by range, host or partition (top --top partitions)")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")

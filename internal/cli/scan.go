@@ -42,7 +42,7 @@ func encoderFunc(format string, f *scanFlags) output.EncoderFunc {
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
-	var cf connFlags
+	cf := newConnFlags()
 	var jf jobFlags
 	var sf scanFlags
 	cmd := &cobra.Command{
@@ -59,12 +59,15 @@ duplicating a row.`,
   ringscan scan -k shop -t orders --out ./orders --checkpoint orders.ckpt      # later: add --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runScan(cmd.Context(), &cf, &jf, &sf, stdout, stderr)
+			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
-	cf.register(cmd)
-	jf.register(cmd)
 	fs := cmd.Flags()
+	cf.registerConn(fs)
+	cf.registerPlan(fs, true)
+	cf.registerRead(fs)
+	cf.registerColumns(fs)
+	jf.register(cmd)
 	fs.StringVar(&sf.format, "format", "jsonl", "output format: jsonl, csv or parquet")
 	fs.StringVar(&sf.out, "out", "", "output directory, created if missing, or - for stdout (required)")
 	fs.Int64Var(&sf.maxRows, "max-rows-per-file", 0, "start a new file after this many rows (0: one file)")
