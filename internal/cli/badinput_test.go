@@ -122,7 +122,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "parquet to stdout", args: []string{"--out", "-", "--format", "parquet"}, parts: []string{"parquet needs --out DIR"}},
 		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},
 		{name: "no out", args: nil, parts: []string{"--out is required"}},
-		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no comma"}},
+		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no delimiter ','"}},
 	}
 	for _, tc := range scanCases {
 		t.Run("scan/"+tc.name, func(t *testing.T) {

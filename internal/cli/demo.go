@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		out = dir
 	}
 	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
-		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+		MaxRowsPerFile: 250_000, Encoder: (&scanFlags{format: output.FormatJSONL}).encoderFunc()})
 	if err != nil {
 		return badInput(err)
 	}
