@@ -43,8 +43,10 @@ type scanFlags struct {
 	parquetVarint   string
 	parquetCompress string
 
-	// set tells which flags were given (on the command line, in the
-	// environment or in --config); filled by validate.
+	// set tells which flags were given on the command line: a codec flag
+	// of another format given there is refused, while one from the
+	// environment or --config is ignored, so that one file can hold the
+	// settings of every format. Nil: none.
 	set func(name string) bool
 }
 
@@ -132,8 +134,8 @@ func (sf *scanFlags) parquetConfig() parquet.Config {
 }
 
 // validateCodec checks the codec flags of the format: each value, and
-// that no flag of another format was given. Every problem is reported,
-// each naming its flag.
+// that no flag of another format was given on the command line. Every
+// problem is reported, each naming its flag.
 func (sf *scanFlags) validateCodec() []error {
 	var errs []error
 	for _, cf := range codecFlags {

@@ -12,7 +12,7 @@ import (
 )
 
 // connFlags are the connection and plan flags of scan, count and ring.
-var connFlags = []string{"--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--local-dc", "--concurrency", "--splits",
+var connFlags = []string{"--config", "--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--local-dc", "--concurrency", "--splits",
 	"--timeout", "--connect-timeout", "--size-estimates", "--shard", "--username", "--password-file", "--tls-ca", "--tls-cert",
 	"--tls-key", "--tls-insecure-skip-verify"}
 
@@ -39,11 +39,11 @@ func TestHelp(t *testing.T) {
 			absent: []string{"--columns"}},
 		{name: "ring", args: []string{"ring", "--help"}, wants: append([]string{"--json", "--log-level"}, connFlags...),
 			absent: append([]string{"--columns", "--checkpoint", "--metrics-addr", "--log-format", "--quiet"}, readFlags...)},
-		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet"}},
+		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet", "--config"}},
 		{name: "sim", args: []string{"sim", "--help"}, wants: []string{"--nodes", "--address", "--port", "--dcs", "--vnodes", "--seed",
 			"--partitioner", "--latency", "--jitter", "--non-replica-latency", "--faults", "--username", "--rows", "--rows-per-partition",
-			"--large-partition-rows", "--deleted-rows"}},
-		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}},
+			"--large-partition-rows", "--deleted-rows", "--config"}},
+		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}, absent: []string{"--config"}},
 		{name: "help command", args: []string{"help", "count"}, wants: []string{"--by", "--top"}},
 	}
 	noPasswordFlag := regexp.MustCompile(`--password\b[^-]`)

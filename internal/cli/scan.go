@@ -36,7 +36,7 @@ duplicating a row.`,
   ringscan scan -k shop -t orders --out ./orders --checkpoint orders.ckpt      # later: add --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sf.set = cmd.Flags().Changed
+			sf.set = func(name string) bool { return fromCommandLine(cmd.Flags(), name) }
 			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
