@@ -116,12 +116,12 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	if err := checkPaths("", [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}); err != nil {
 		return badInput(err)
 	}
-	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
+	l, err := newLogs(jf, stderr)
 	if err != nil {
 		return badInput(err)
 	}
-	defer func() { _ = log.Sync() }()
-	j := newJob(*cf, *jf, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, *jf, l, stderr)
 	defer j.close()
 	if err := j.start(ctx); err != nil {
 		return err

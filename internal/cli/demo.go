@@ -12,7 +12,6 @@ import (
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/internal/rowsum"
-	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
 
@@ -105,18 +104,20 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	fmt.Fprintf(stderr, "ringscan demo: loaded %d rows in %d partitions (plus %d tombstones) in %v\n",
 		info.Rows, info.Partitions, info.Deleted, time.Since(start).Round(time.Millisecond))
 
-	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: cqlsim.DemoKeyspace, table: cqlsim.DemoTable,
-		consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, concurrency: scanner.DefaultConcurrency,
-		timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
+	cf := newConnFlags()
+	cf.hosts, cf.port, cf.keyspace, cf.table = c.Hosts(), c.Port(), cqlsim.DemoKeyspace, cqlsim.DemoTable
 	cfg, err := cf.scannerConfig()
 	if err != nil {
 		return err
 	}
-	log, err := newLogger("warn", "console", stderr)
+	jf := jobFlags{quiet: quiet, checkpointEvery: time.Hour, logLevel: "warn", logFormat: "console"}
+	l, err := newLogs(&jf, stderr)
 	if err != nil {
 		return err
 	}
-	j := newJob(cf, jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, jf, l, stderr)
+	j.output = out
 	defer j.close()
 	if err := j.connect(ctx, cfg, nil); err != nil {
 		return err

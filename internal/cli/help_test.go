@@ -35,7 +35,7 @@ func TestHelp(t *testing.T) {
 		{name: "root short", args: []string{"-h"}, wants: []string{"scan", "count", "ring", "demo", "sim", "version"}},
 		{name: "scan", args: []string{"scan", "--help"}, wants: append(append([]string{"--format", "--out", "--max-rows-per-file", "--compress",
 			"--overwrite", "--csv-null", "--csv-no-header", "jsonl (or json), csv or parquet", "none, gzip or zstd", "manifest.json", "--columns", "a positive number, or none"}, connFlags...), append(readFlags, jobFlags...)...)},
-		{name: "count", args: []string{"count", "--help"}, wants: append(append([]string{"--by", "--top", "range, host or partition"}, connFlags...), append(readFlags, jobFlags...)...),
+		{name: "count", args: []string{"count", "--help"}, wants: append(append([]string{"--by", "--top", "range, host and/or partition", "comma separated"}, connFlags...), append(readFlags, jobFlags...)...),
 			absent: []string{"--columns"}},
 		{name: "ring", args: []string{"ring", "--help"}, wants: append([]string{"--json", "--log-level"}, connFlags...),
 			absent: append([]string{"--columns", "--checkpoint", "--metrics-addr", "--log-format", "--quiet"}, readFlags...)},

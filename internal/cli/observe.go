@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +18,33 @@ import (
 // newLogger builds the zap logger of --log-level and --log-format.
 func newLogger(level, format string, w io.Writer) (*zap.Logger, error) {
 	return observe.NewLogger(level, format, w)
+}
+
+// logs are the loggers of a job: log for its log lines (sampled, at
+// --log-level), events for its start, progress and summary under
+// --log-format json (nil under console, which writes them for people).
+type logs struct {
+	log, events *zap.Logger
+	dropped     *atomic.Int64 // log lines dropped by sampling
+}
+
+func newLogs(jf *jobFlags, w io.Writer) (*logs, error) {
+	l := &logs{dropped: new(atomic.Int64)}
+	var err error
+	if l.log, err = observe.NewLogger(jf.logLevel, jf.logFormat, w, observe.WithDropCounter(l.dropped)); err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(jf.logFormat, "json") {
+		l.events = observe.NewEventLogger(w)
+	}
+	return l, nil
+}
+
+func (l *logs) sync() {
+	_ = l.log.Sync()
+	if l.events != nil {
+		_ = l.events.Sync()
+	}
 }
 
 // observer runs a job's progress display, metrics endpoint and report.
@@ -64,7 +93,7 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 	go func() {
 		defer close(o.done)
 		if !j.flags.quiet {
-			_ = observe.RunProgress(pctx, stderr, o.tracker, observe.ProgressOptions{})
+			_ = observe.RunProgress(pctx, stderr, o.tracker, observe.ProgressOptions{Events: j.events})
 		}
 	}()
 	return o, nil
@@ -87,7 +116,8 @@ func (o *observer) stop() {
 	}
 }
 
-// finish writes the report and, unless quiet, the summary.
+// finish writes the report and, unless quiet, the summary: text, or a
+// "summary" event under --log-format json.
 func (o *observer) finish(st scanner.Stats, total int64, runErr error, where string) {
 	j := o.j
 	started := time.Now().Add(-st.Elapsed)
@@ -97,17 +127,39 @@ func (o *observer) finish(st scanner.Stats, total int64, runErr error, where str
 	cfg := j.sc.Config()
 	if j.flags.report != "" {
 		meta := observe.ReportMeta{Keyspace: cfg.Keyspace, Table: cfg.Table,
-			Started: started, Plan: j.plan.Full.Fingerprint(), Err: runErr}
+			Started: started, Plan: j.plan.Full.Fingerprint(), Err: runErr, RunID: j.runID, Runs: j.runs()}
 		if err := observe.WriteReport(j.flags.report, st, meta); err != nil {
 			j.log.Error("report not written", zap.Error(err))
 			fmt.Fprintf(o.stderr, "ringscan: report not written: %v\n", err)
 		}
 	}
-	if !j.flags.quiet {
-		_ = observe.WriteSummary(o.stderr, st, observe.SummaryInfo{Keyspace: cfg.Keyspace,
-			Table: cfg.Table, Skipped: o.skipped, PriorRows: total - st.Rows})
-		if where != "" {
-			fmt.Fprintf(o.stderr, "  output    %s\n", where)
-		}
+	if j.flags.quiet {
+		return
 	}
+	info := observe.SummaryInfo{Keyspace: cfg.Keyspace, Table: cfg.Table, Skipped: o.skipped, PriorRows: total - st.Rows,
+		RunID: j.runID, Output: where, DroppedLogLines: j.dropped.Load()}
+	if j.events != nil {
+		observe.LogSummary(j.events, st, info, runErr)
+		return
+	}
+	_ = observe.WriteSummary(o.stderr, st, info)
+}
+
+// started logs the start of the scan: an event under --log-format json, a
+// line at info level otherwise (the progress bar shows it to people).
+func (j *job) started(sk string) {
+	cfg := j.sc.Config()
+	shard := fmt.Sprintf("%d/%d", cfg.Shard, max(cfg.Shards, 1))
+	fields := []zap.Field{zap.String("keyspace", cfg.Keyspace), zap.String("table", cfg.Table),
+		zap.Strings("columns", columnNames(j.plan.Columns)), zap.Int("ranges", len(j.plan.Subranges)),
+		zap.String("plan", j.plan.Full.Fingerprint()), zap.String("shard", shard), zap.Int("concurrency", cfg.Concurrency),
+		zap.Bool("resumed", j.prior != nil)}
+	if sk != "" {
+		fields = append(fields, zap.String("output", sk))
+	}
+	if j.events != nil && !j.flags.quiet {
+		j.events.Info("scan started", fields...)
+		return
+	}
+	j.log.Info("scan started", fields...)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -127,9 +128,13 @@ func probeReport(path string) error {
 type job struct {
 	conn   connFlags
 	flags  jobFlags
-	log    *zap.Logger
 	stderr io.Writer
 	runID  string
+	// log and events carry the run id; dropped counts the log lines
+	// sampling dropped.
+	log, events *zap.Logger
+	dropped     *atomic.Int64
+	output      string // where the rows go, for the start event; "" for none
 
 	metricsLn net.Listener        // bound at start, served by the observer
 	store     *scanner.FileStore  // nil without --checkpoint
@@ -139,8 +144,25 @@ type job struct {
 	plan      *scanner.Plan
 }
 
-func newJob(cf connFlags, jf jobFlags, log *zap.Logger, stderr io.Writer) *job {
-	return &job{conn: cf, flags: jf, log: log, stderr: stderr, runID: scanner.NewRunID()}
+func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
+	j := &job{conn: cf, flags: jf, stderr: stderr, runID: scanner.NewRunID(), dropped: l.dropped}
+	j.log = l.log.With(zap.String("run_id", j.runID))
+	if l.events != nil {
+		j.events = l.events.With(zap.String("run_id", j.runID))
+	}
+	return j
+}
+
+// runs lists the ids of the scan's runs, this one last; nil without a
+// checkpoint, which is what records them.
+func (j *job) runs() []string {
+	switch {
+	case j.store == nil:
+		return nil
+	case j.prior != nil:
+		return append(j.prior.RunIDs(), j.runID)
+	}
+	return []string{j.runID}
 }
 
 // start takes, before anything is created or deleted, everything that may
@@ -244,6 +266,7 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 		opts = append(opts, scanner.WithCheckpoint(j.store))
 	}
 	res := scanResult{obs: obs}
+	j.started(j.output)
 	res.stats, res.err = j.sc.RunPlan(ctx, j.plan, sk, opts...)
 	obs.stop()
 	if errors.Is(res.err, scanner.ErrCannotResume) {

@@ -86,12 +86,12 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if err := errors.Join(errs...); err != nil {
 		return badInput(err)
 	}
-	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
+	l, err := newLogs(jf, stderr)
 	if err != nil {
 		return badInput(err)
 	}
-	defer func() { _ = log.Sync() }()
-	j := newJob(*cf, *jf, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, *jf, l, stderr)
 	defer j.close()
 	if err := j.start(ctx); err != nil {
 		return err
@@ -125,6 +125,10 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 			return badInput(err)
 		}
 	}
+	j.output = "stdout"
+	if dir != nil {
+		j.output, _ = filepath.Abs(sf.out)
+	}
 	res, err := j.run(ctx, sk)
 	if err != nil {
 		return err
@@ -145,12 +149,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 			runErr = fmt.Errorf("write manifest: %w", err)
 		}
 	}
-	where := "stdout"
-	if dir != nil {
-		abs, _ := filepath.Abs(sf.out)
-		where = abs
-	}
-	res.obs.finish(res.stats, res.total, runErr, where)
+	res.obs.finish(res.stats, res.total, runErr, j.output)
 	return exitFor(ctx, runErr, j.resumeHint(sf.out))
 }
 
