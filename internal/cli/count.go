@@ -113,7 +113,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 		return badInput(errors.New("--columns does not apply to count: it reads the partition key only"))
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
-	if err := checkPaths("", [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}); err != nil {
+	if err := checkPaths("", jf.files()); err != nil {
 		return badInput(err)
 	}
 	l, err := newLogs(jf, stderr)
@@ -158,6 +158,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 		}
 		c.report(stderr, j)
 	}
+	res.obs.linger(ctx)
 	return exit
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,22 +48,36 @@ func (l *logs) sync() {
 	}
 }
 
-// observer runs a job's progress display, metrics endpoint and report.
+// observer runs a job's progress display, metrics endpoint and file, and
+// report.
 type observer struct {
-	j        *job
-	stderr   io.Writer
-	tracker  *observe.Tracker
-	metrics  *observe.Metrics
+	j       *job
+	stderr  io.Writer
+	tracker *observe.Tracker
+	metrics *observe.Metrics
+	reg     *prometheus.Registry // nil without --metrics-addr or --metrics-file
+	skipped int                  // subranges done by earlier runs of a resumed scan
+
+	// The progress display and the periodic metrics file stop with the
+	// scan (stop); the endpoint after --metrics-linger (shutdown).
 	cancel   context.CancelFunc
 	done     chan struct{}
+	cancelMx context.CancelFunc
+	mxDone   chan struct{}
 	serveErr chan error
-	skipped  int // subranges done by earlier runs of a resumed scan
+	addr     string // the endpoint's address
+	once     sync.Once
 }
 
-// observe starts the progress display (unless --quiet) and the metrics
-// endpoint (with --metrics-addr).
+// metricsFileEvery is how often --metrics-file is rewritten while a scan
+// runs; it is written once more when the scan ends.
+const metricsFileEvery = 10 * time.Second
+
+// observe starts the progress display (unless --quiet), the metrics
+// endpoint (with --metrics-addr) and the periodic metrics file (with
+// --metrics-file).
 func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) {
-	o := &observer{j: j, stderr: stderr, done: make(chan struct{})}
+	o := &observer{j: j, stderr: stderr, done: make(chan struct{}), mxDone: make(chan struct{})}
 	prior := observe.Prior{Cursors: map[int]scanner.Cursor{}}
 	if j.prior != nil {
 		prior.Rows = j.prior.Rows()
@@ -76,26 +91,61 @@ func (j *job) observe(ctx context.Context, stderr io.Writer) (*observer, error) 
 	o.tracker = observe.NewTracker(j.plan.Subranges, prior)
 	pctx, cancel := context.WithCancel(ctx)
 	o.cancel = cancel
-	if j.flags.metricsAddr != "" {
-		reg := prometheus.NewRegistry()
-		m, err := observe.NewMetrics(reg)
+	// The endpoint outlives ctx's cancellation by nothing: an interrupt
+	// ends the linger too.
+	mctx, cancelMx := context.WithCancel(ctx)
+	o.cancelMx = cancelMx
+	if j.flags.metricsAddr != "" || j.flags.metricsFile != "" {
+		o.reg = prometheus.NewRegistry()
+		m, err := observe.NewMetrics(o.reg)
+		if err == nil {
+			err = observe.RegisterProcess(o.reg, buildInfo())
+		}
+		if err == nil {
+			err = observe.RegisterProgress(o.reg, o.tracker)
+		}
 		if err != nil {
 			cancel()
+			cancelMx()
 			return nil, err
 		}
 		m.SetRanges(len(j.plan.Subranges), o.skipped)
-		srv := observe.ServeMetrics(j.metricsLn, reg)
-		j.metricsLn = nil // the server closes it
 		o.metrics = m
-		o.serveErr = make(chan error, 1)
-		go func() { o.serveErr <- srv.Serve(pctx) }()
 	}
+	if j.flags.metricsAddr != "" {
+		srv := observe.ServeMetrics(j.metricsLn, o.reg)
+		j.metricsLn = nil // the server closes it
+		o.addr = srv.Addr().String()
+		o.serveErr = make(chan error, 1)
+		go func() { o.serveErr <- srv.Serve(mctx) }()
+	}
+	go func() {
+		defer close(o.mxDone)
+		if j.flags.metricsFile == "" {
+			return
+		}
+		tk := time.NewTicker(metricsFileEvery)
+		defer tk.Stop()
+		warned := false
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-tk.C:
+			}
+			if err := observe.WriteMetricsFile(j.flags.metricsFile, o.reg); err != nil && !warned {
+				j.log.Warn("metrics file not written", zap.Error(err))
+				warned = true
+			}
+		}
+	}()
 	go func() {
 		defer close(o.done)
 		if !j.flags.quiet {
 			_ = observe.RunProgress(pctx, stderr, o.tracker, observe.ProgressOptions{Events: j.events})
 		}
 	}()
+	j.obs = o
 	return o, nil
 }
 
@@ -107,12 +157,48 @@ func (o *observer) hooks() []scanner.Hooks {
 	return h
 }
 
-// stop ends the progress display and the metrics endpoint.
+// stop ends the progress display and the periodic metrics file.
 func (o *observer) stop() {
 	o.cancel()
 	<-o.done
-	if o.serveErr != nil {
-		<-o.serveErr
+	<-o.mxDone
+}
+
+// shutdown stops the metrics endpoint, at once; idempotent.
+func (o *observer) shutdown() {
+	o.once.Do(func() {
+		o.cancel()
+		o.cancelMx()
+		if o.serveErr != nil {
+			<-o.serveErr
+		}
+	})
+}
+
+// linger writes the metrics file a last time and keeps the endpoint up
+// for --metrics-linger, or until ctx ends (an interrupt), so that a short
+// scan's final figures get scraped; then it stops the endpoint. Commands
+// call it last, once their results are out.
+func (o *observer) linger(ctx context.Context) {
+	j := o.j
+	if j.flags.metricsFile != "" {
+		if err := observe.WriteMetricsFile(j.flags.metricsFile, o.reg); err != nil {
+			j.log.Error("metrics file not written", zap.Error(err))
+			fmt.Fprintf(o.stderr, "ringscan: metrics file not written: %v\n", err)
+		}
+	}
+	defer o.shutdown()
+	if o.serveErr == nil || j.flags.metricsLinger <= 0 {
+		return
+	}
+	if !j.flags.quiet {
+		fmt.Fprintf(o.stderr, "ringscan: serving the final metrics at http://%s/metrics for %v (interrupt to exit now)\n", o.addr, j.flags.metricsLinger)
+	}
+	t := time.NewTimer(j.flags.metricsLinger)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

@@ -260,6 +260,8 @@ func TestResumeCases(t *testing.T) {
 			{"report is the checkpoint's lock", s.args("count", "--checkpoint", f, "--report", f+".lock"), []string{"--checkpoint's lock file and --report name the same file"}},
 			{"checkpoint inside out", s.args("scan", "--out", out, "--checkpoint", filepath.Join(out, "c.ckpt")), []string{"--checkpoint", "is inside --out", "keep it outside"}},
 			{"report inside out", s.args("scan", "--out", out, "--report", filepath.Join(out, "r.json")), []string{"--report", "is inside --out"}},
+			{"metrics file inside out", s.args("scan", "--out", out, "--metrics-file", filepath.Join(out, "m.prom")), []string{"--metrics-file", "is inside --out"}},
+			{"metrics file is the report", s.args("count", "--report", f, "--metrics-file", f), []string{"--report and --metrics-file name the same file"}},
 			{"same file by another path", s.args("count", "--checkpoint", f, "--report", filepath.Join(dir, ".", "x", "..", "f")), []string{"name the same file"}},
 		}
 		for _, tc := range cases {

@@ -28,6 +28,8 @@ type jobFlags struct {
 	quiet           bool
 	report          string
 	metricsAddr     string
+	metricsLinger   time.Duration
+	metricsFile     string
 	logLevel        string
 	logFormat       string
 }
@@ -40,6 +42,8 @@ func (f *jobFlags) register(cmd *cobra.Command) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
 	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")
+	fs.DurationVar(&f.metricsLinger, "metrics-linger", 0, "with --metrics-addr, keep serving the final metrics this long after the scan, e.g. 1m, so that a short scan is scraped")
+	fs.StringVar(&f.metricsFile, "metrics-file", "", "write the ringscan_* metrics to this file in the Prometheus text format (atomically, every 10s and at the end), e.g. for node_exporter's textfile collector (name it *.prom)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "log format: json or console")
 }
@@ -56,7 +60,19 @@ func (f *jobFlags) validate() error {
 			return fmt.Errorf("invalid --metrics-addr %q: want host:port or :port, e.g. :9100 or 127.0.0.1:9100", f.metricsAddr)
 		}
 	}
+	switch {
+	case f.metricsLinger < 0:
+		return fmt.Errorf("invalid --metrics-linger %v: want a positive duration such as 1m, or 0 for none", f.metricsLinger)
+	case f.metricsLinger > 0 && f.metricsAddr == "":
+		return errors.New("--metrics-linger needs --metrics-addr: it keeps that endpoint up after the scan")
+	}
 	return nil
+}
+
+// files are the files a job writes besides its output, by flag, for
+// checkPaths.
+func (f *jobFlags) files() [][2]string {
+	return [][2]string{{"--checkpoint", f.checkpoint}, {"--report", f.report}, {"--metrics-file", f.metricsFile}}
 }
 
 // checkPaths refuses files that collide: two flags naming the same file
@@ -106,19 +122,19 @@ func checkPaths(out string, files [][2]string) error {
 	return errors.Join(errs...)
 }
 
-// probeReport fails at start, with a clear message, when --report cannot
-// be written: the directory must exist and be writable, and an existing
-// report must be a regular file.
-func probeReport(path string) error {
+// probeFile fails at start, with a clear message, when a file written at
+// the end (--report, --metrics-file) cannot be: the directory must exist
+// and be writable, and an existing file must be a regular file.
+func probeFile(flag, path string) error {
 	if path == "" {
 		return nil
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("invalid --report %s: not a regular file", path)
+		return fmt.Errorf("invalid %s %s: not a regular file", flag, path)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".ringscan-probe-*")
 	if err != nil {
-		return fmt.Errorf("invalid --report %s: its directory is not writable: %w", path, err)
+		return fmt.Errorf("invalid %s %s: its directory is not writable: %w", flag, path, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
@@ -142,6 +158,7 @@ type job struct {
 	session   *gocql.Session
 	sc        *scanner.Scanner
 	plan      *scanner.Plan
+	obs       *observer // once run
 }
 
 func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
@@ -169,8 +186,10 @@ func (j *job) runs() []string {
 // refuse the run: the metrics address, the report path, and the
 // checkpoint, locked for the run, whose existence must match --resume.
 func (j *job) start(ctx context.Context) error {
-	if err := probeReport(j.flags.report); err != nil {
-		return badInput(err)
+	for _, f := range [][2]string{{"--report", j.flags.report}, {"--metrics-file", j.flags.metricsFile}} {
+		if err := probeFile(f[0], f[1]); err != nil {
+			return badInput(err)
+		}
 	}
 	if j.flags.metricsAddr != "" {
 		ln, err := net.Listen("tcp", j.flags.metricsAddr)
@@ -228,6 +247,9 @@ func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*sca
 }
 
 func (j *job) close() {
+	if j.obs != nil {
+		j.obs.shutdown()
+	}
 	if j.session != nil {
 		j.session.Close()
 	}

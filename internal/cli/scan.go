@@ -82,7 +82,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		errs = append(errs, fmt.Errorf("invalid --max-rows-per-file %d: want 0 (one file) or a positive number", sf.maxRows))
 	}
 	errs = append(errs, sf.validateCodec()...)
-	errs = append(errs, checkPaths(sf.out, [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}))
+	errs = append(errs, checkPaths(sf.out, jf.files()))
 	if err := errors.Join(errs...); err != nil {
 		return badInput(err)
 	}
@@ -150,6 +150,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		}
 	}
 	res.obs.finish(res.stats, res.total, runErr, j.output)
+	res.obs.linger(ctx)
 	return exitFor(ctx, runErr, j.resumeHint(sf.out))
 }
 

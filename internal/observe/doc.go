@@ -44,10 +44,15 @@
 //
 // # Metrics
 //
-// NewMetrics registers the ringscan_* counters, gauges and page latency
-// histogram with the registry it is given; ListenMetrics and Serve expose
-// a gatherer at /metrics, listening before serving so that a bad address
-// fails at once.
+// NewMetrics registers the ringscan_* counters, gauges and the page
+// latency histogram (by host; retries are by host and error kind) with the
+// registry it is given. RegisterProcess adds the process and Go runtime
+// collectors and ringscan_build_info; RegisterProgress the gauges read
+// from a Tracker at each scrape (ringscan_rows_read, every run's rows, and
+// ringscan_progress_ratio). ListenMetrics and Serve expose a gatherer at
+// /metrics, listening before serving so that a bad address fails at once;
+// WriteMetricsFile writes the ringscan_* metrics in the text format,
+// atomically, for node_exporter's textfile collector.
 //
 // # Logging
 //

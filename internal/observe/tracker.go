@@ -289,6 +289,19 @@ func (t *Tracker) Hooks() scanner.Hooks {
 	}
 }
 
+// TotalRows returns the rows read, including Prior.Rows: Snapshot's Rows,
+// cheaply.
+func (t *Tracker) TotalRows() int64 { return t.priorRows + t.rows.Load() }
+
+// Progress returns the fraction of the planned work done: Snapshot's
+// Progress, cheaply.
+func (t *Tracker) Progress() float64 {
+	if t.total == 0 {
+		return 1
+	}
+	return float64(t.progressUnits()) / float64(t.total)
+}
+
 // Snapshot is where a scan stands.
 type Snapshot struct {
 	// Elapsed is the time since the tracker was made.
