@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,4 +91,46 @@ func TestVersion(t *testing.T) {
 		r = runProc(t, nil, "version", "extra")
 		requireOneLineError(t, r, cli.ExitBadInput, "extra")
 	})
+}
+
+// flagLine matches a long flag of a --help output.
+var flagLine = regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9-]+)`)
+
+// TestREADMEFlags checks that README's reference names every flag each
+// command's --help shows, so that the two do not drift apart.
+func TestREADMEFlags(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	var missing []string
+	for _, cmd := range []string{"scan", "count", "ring", "demo", "bench", "sim"} {
+		r := run(t, cmd, "--help")
+		requireOK(t, r)
+		flags := flagLine.FindAllStringSubmatch(r.stdout, -1)
+		require.NotEmpty(t, flags, cmd)
+		for _, f := range flags {
+			if f[1] != "help" && !strings.Contains(string(readme), "`--"+f[1]) {
+				missing = append(missing, cmd+" --"+f[1])
+			}
+		}
+	}
+	assert.Empty(t, missing, "flags that README does not document")
+}
+
+// TestREADMEConfigExample runs count with README's example config file:
+// it parses, and the command gets as far as connecting (to a closed port
+// given on the command line, which wins over the file).
+func TestREADMEConfigExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(readme)
+	require.NotNil(t, m, "README has a YAML example")
+	path := filepath.Join(t.TempDir(), "prod.yaml")
+	require.NoError(t, os.WriteFile(path, m[1], 0o600))
+	port := strconv.Itoa(closedPort(t))
+	for _, cmd := range []string{"count", "ring"} {
+		r := runProc(t, []string{"RINGSCAN_PASSWORD=x"}, cmd, "--config", path, "--hosts", "127.0.0.1", "--port", port, "--connect-timeout", "2s")
+		requireOneLineError(t, r, cli.ExitBadInput, "cannot connect to 127.0.0.1 (port "+port+")")
+	}
 }
