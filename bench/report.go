@@ -145,6 +145,40 @@ func WriteJSON(w io.Writer, rs []Result, meta Meta) error {
 	}{meta, rs})
 }
 
+// ReadJSON reads results and their meta as WriteJSON wrote them (the
+// scenarios' descriptions, which WriteJSON leaves out, excepted).
+func ReadJSON(r io.Reader) ([]Result, Meta, error) {
+	var doc struct {
+		Meta    Meta
+		Results []Result
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, Meta{}, fmt.Errorf("results: %w", err)
+	}
+	return doc.Results, doc.Meta, nil
+}
+
+// RenderCharts writes the charts of dir's results.json into dir again,
+// without running anything, and returns the SVG files' names: for a
+// change of the charts' looks, the measurements are kept.
+func RenderCharts(dir string) ([]string, error) {
+	f, err := os.Open(filepath.Join(dir, ReportJSON))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rs, _, err := ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("%s holds no results", f.Name())
+	}
+	return WriteCharts(dir, rs)
+}
+
 // Report file names in the output directory.
 const (
 	ReportMarkdown = "results.md"

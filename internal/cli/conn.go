@@ -12,14 +12,17 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/apache/cassandra-gocql-driver/v2/gocqlzap"
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/ringscan/ringscan/scanner"
 )
 
-// connFlags are the connection and tuning flags every command shares.
+// connFlags are the connection, plan and read flags of scan, count and
+// ring. Each command registers the groups it uses (registerConn,
+// registerPlan, registerRead, registerColumns), so that its --help lists
+// only flags that do something; a flag not registered keeps its default.
 type connFlags struct {
 	hosts          []string
 	port           int
@@ -34,7 +37,7 @@ type connFlags struct {
 	splits         int
 	rate           float64
 	timeout        time.Duration
-	retries        int
+	retries        retries
 	connectTimeout time.Duration
 	maxFailed      int
 	sizeEstimates  bool
@@ -47,26 +50,22 @@ type connFlags struct {
 	tlsInsecure    bool
 }
 
-func (f *connFlags) register(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.StringSliceVar(&f.hosts, "hosts", []string{"127.0.0.1"}, "contact points, comma separated (host or host:port)")
-	fs.IntVar(&f.port, "port", 9042, "native protocol port")
+// newConnFlags returns the flags with their defaults, for a command that
+// does not register every group.
+func newConnFlags() *connFlags {
+	return &connFlags{hosts: []string{"127.0.0.1"}, port: 9042, consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize,
+		concurrency: scanner.DefaultConcurrency, timeout: 30 * time.Second, retries: scanner.DefaultRetries, connectTimeout: 10 * time.Second}
+}
+
+// registerConn registers the flags that reach the cluster and name the
+// table.
+func (f *connFlags) registerConn(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.hosts, "hosts", f.hosts, "contact points, comma separated (host or host:port)")
+	fs.IntVar(&f.port, "port", f.port, "native protocol port")
 	fs.StringVarP(&f.keyspace, "keyspace", "k", "", "keyspace of the table")
 	fs.StringVarP(&f.table, "table", "t", "", "table to read")
-	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
-	fs.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
-	fs.StringVar(&f.consistency, "consistency", "LOCAL_ONE", "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
-	fs.IntVar(&f.pageSize, "page-size", scanner.DefaultPageSize, "rows per page (a hint to the server)")
-	fs.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "subranges read at once")
-	fs.IntVar(&f.perHost, "per-host", 0, "page requests in flight per host at most (default 2 x concurrency / hosts, at least 8)")
-	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
-	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one page request")
-	fs.IntVar(&f.retries, "retries", 8, "retries of a failing page, each on the next replica (0: none)")
-	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time allowed to connect to the cluster")
-	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
-	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
-	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
+	fs.DurationVar(&f.timeout, "timeout", f.timeout, "timeout of one request")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", f.connectTimeout, "time allowed to connect to the cluster")
 	fs.StringVar(&f.username, "username", "", "user for PasswordAuthenticator; the password comes from $RINGSCAN_PASSWORD or --password-file")
 	fs.StringVar(&f.passwordFile, "password-file", "", "file holding the password (first line)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate file (PEM); turns TLS on")
@@ -74,6 +73,67 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key file (PEM), with --tls-cert")
 	fs.BoolVar(&f.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify the server's certificate and host name")
 }
+
+// registerPlan registers the flags that shape the split plan. concurrency
+// tells how --concurrency is described: the subranges read at once
+// (scan, count), or only the default of --splits (ring, which reads
+// nothing).
+func (f *connFlags) registerPlan(fs *pflag.FlagSet, reads bool) {
+	fs.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
+	if reads {
+		fs.IntVar(&f.concurrency, "concurrency", f.concurrency, "subranges read at once")
+	} else {
+		fs.IntVar(&f.concurrency, "concurrency", f.concurrency, "the --concurrency of the scan to plan: the default of --splits")
+	}
+	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
+	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
+	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
+}
+
+// registerRead registers the flags of the page requests.
+func (f *connFlags) registerRead(fs *pflag.FlagSet) {
+	fs.StringVar(&f.consistency, "consistency", f.consistency, "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
+	fs.IntVar(&f.pageSize, "page-size", f.pageSize, "rows per page (a hint to the server)")
+	fs.IntVar(&f.perHost, "per-host", 0, "page requests in flight per host at most (default 2 x concurrency / hosts, at least 8)")
+	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
+	fs.Var(&f.retries, "retries", "retries of a failing page, each on the next replica: a positive number, or none")
+	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
+}
+
+// registerColumns registers --columns.
+func (f *connFlags) registerColumns(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
+}
+
+// retries is the value of --retries: a positive number, or none (the
+// library's NoRetries). 0 is refused: it means none here but the default
+// in scanner.Config, so neither meaning is guessed.
+type retries int
+
+func (r *retries) String() string {
+	if *r == scanner.NoRetries {
+		return "none"
+	}
+	return strconv.Itoa(int(*r))
+}
+
+func (r *retries) Set(s string) error {
+	if strings.EqualFold(s, "none") {
+		*r = scanner.NoRetries
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err == nil && n == 0:
+		return errors.New("use --retries none to turn retries off")
+	case err != nil || n < 0:
+		return errors.New("want a positive number, or none")
+	}
+	*r = retries(n)
+	return nil
+}
+
+func (r *retries) Type() string { return "n|none" }
 
 // parseShard parses "i/N".
 func parseShard(s string) (i, n int, err error) {
@@ -140,9 +200,6 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.connectTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("invalid --connect-timeout %v: want a positive duration such as 10s", f.connectTimeout))
 	}
-	if f.retries < 0 {
-		errs = append(errs, fmt.Errorf("invalid --retries %d: want 0 or more", f.retries))
-	}
 	if f.maxFailed < -1 {
 		errs = append(errs, fmt.Errorf("invalid --max-failed-ranges %d: want -1, 0 or a positive integer", f.maxFailed))
 	}
@@ -153,14 +210,10 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if len(errs) > 0 {
 		return scanner.Config{}, errors.Join(errs...)
 	}
-	retries := f.retries
-	if retries == 0 {
-		retries = -1 // the flag's 0 means none; the library's 0 means default
-	}
 	cfg := scanner.Config{
 		Keyspace: f.keyspace, Table: f.table, Columns: f.columns, PageSize: f.pageSize,
 		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost, Consistency: cl,
-		Retries: retries, RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
+		Retries: int(f.retries), RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
 	}
 	return cfg, cfg.Validate()

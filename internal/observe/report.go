@@ -25,6 +25,10 @@ type ReportMeta struct {
 	Plan string
 	// Err is the scan's error, if it did not read everything.
 	Err error
+	// RunID names this run, as its log lines do; Runs lists every run of
+	// the scan, first first, this one included (from the checkpoint).
+	RunID string
+	Runs  []string
 }
 
 // Report is the per-range JSON report of a scan; docs/report.md describes
@@ -36,6 +40,8 @@ type Report struct {
 	Started   time.Time     `json:"started"`
 	ElapsedMS int64         `json:"elapsed_ms"`
 	Plan      string        `json:"plan,omitempty"`
+	RunID     string        `json:"run_id,omitempty"`
+	Runs      []string      `json:"runs,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Totals    ReportTotals  `json:"totals"`
 	Ranges    []RangeReport `json:"ranges"`
@@ -82,6 +88,8 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 		Started:   meta.Started,
 		ElapsedMS: st.Elapsed.Milliseconds(),
 		Plan:      meta.Plan,
+		RunID:     meta.RunID,
+		Runs:      meta.Runs,
 		Totals: ReportTotals{
 			Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
 			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),

@@ -22,11 +22,14 @@ func TestWriteReport(t *testing.T) {
 	st := sampleStats()
 	scanErr := &scanner.PartialError{Failed: []*scanner.RangeError{st.PerRange[1].Err}}
 
-	require.NoError(t, WriteReport(path, st, ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr}))
+	meta := ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr, RunID: "r2", Runs: []string{"r1", "r2"}}
+	require.NoError(t, WriteReport(path, st, meta))
 
 	got, err := ReadReport(path)
 	require.NoError(t, err)
-	assert.Equal(t, NewReport(st, ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr}), got)
+	assert.Equal(t, NewReport(st, meta), got)
+	assert.Equal(t, "r2", got.RunID)
+	assert.Equal(t, []string{"r1", "r2"}, got.Runs)
 	assert.Equal(t, ReportTotals{Rows: 1234567, Pages: 250, EmptyPages: 3, Bytes: 1234567890, Retries: 11,
 		RetriesByKind: map[string]int64{"read_timeout": 10, "overloaded": 1}, RowsPerSecond: 1234567.0 / 30,
 		Ranges: 4, Done: 3, Failed: 1}, got.Totals)
@@ -46,6 +49,7 @@ func TestWriteReport(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &m))
 	assert.Equal(t, "2025-05-01T10:00:00.000000123Z", m["started"])
 	assert.EqualValues(t, 30000, m["elapsed_ms"])
+	assert.Equal(t, "r2", m["run_id"])
 	r0 := m["ranges"].([]any)[0].(map[string]any)
 	assert.NotContains(t, r0, "error", "no error field for a range read")
 	for _, k := range []string{"id", "start", "end", "share", "host", "rows", "bytes", "pages", "empty_pages", "retries", "duration_ms"} {

@@ -165,12 +165,74 @@ func TestTrackerCounters(t *testing.T) {
 	h.Retry(1, "b", "overloaded", errors.New("x"))
 
 	s := tr.Snapshot()
+	// Both pages took 1ms: the p99 is in 1ms's bucket, at most 15% above.
+	assert.InEpsilon(t, float64(time.Millisecond), float64(s.P99Latency), .15)
+	assert.GreaterOrEqual(t, s.P99Latency, time.Millisecond)
+	s.P99Latency = 0
 	assert.Equal(t, Snapshot{
 		Elapsed: time.Second, Rows: 10, Pages: 2, EmptyPages: 1, Bytes: 1000, Retries: 3,
 		RetriesByKind: map[string]int64{"read_timeout": 2, "overloaded": 1},
-		RowsPerSecond: 10, MeanRowsPerSecond: 10, Progress: .25, WholeRing: true, ETA: 3 * time.Second,
+		RowsPerSecond: 10, MeanRowsPerSecond: 10, BytesPerSecond: 1000, Progress: .25, WholeRing: true, ETA: 3 * time.Second,
 		Ranges: 4, RangesDone: 1, InFlight: 1,
 	}, s)
+}
+
+// TestTrackerLatencyWindow checks the p99 page latency and the byte rate
+// over the last Window: they follow the recent pages and forget older ones.
+func TestTrackerLatencyWindow(t *testing.T) {
+	c := newFakeClock()
+	tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
+	h := tr.Hooks()
+	s := tr.Snapshot()
+	assert.Zero(t, s.P99Latency, "no page yet")
+	// 98 pages of 10ms and 2 of 1s: the 99th percentile is a slow one.
+	c.advance(time.Second)
+	for i := range 100 {
+		lat := 10 * time.Millisecond
+		if i%50 == 0 {
+			lat = time.Second
+		}
+		h.PageRead(0, "h", 1, 1000, lat)
+	}
+	s = tr.Snapshot()
+	assert.InEpsilon(t, float64(time.Second), float64(s.P99Latency), .15)
+	assert.InDelta(t, 100000, s.BytesPerSecond, 1e-6)
+	// Then 1000 pages of 10ms: the slow ones are 0.2% of the window.
+	c.advance(time.Second)
+	for range 1000 {
+		h.PageRead(0, "h", 1, 1000, 10*time.Millisecond)
+	}
+	s = tr.Snapshot()
+	assert.InEpsilon(t, float64(10*time.Millisecond), float64(s.P99Latency), .15)
+	// A whole window later with no page: no latency to tell.
+	c.advance(Window)
+	tr.Snapshot()
+	c.advance(time.Second)
+	s = tr.Snapshot()
+	assert.Zero(t, s.P99Latency)
+	assert.Zero(t, s.BytesPerSecond)
+}
+
+func TestQuantile(t *testing.T) {
+	bounds := []float64{1, 2, 4}
+	tests := []struct {
+		name     string
+		q        float64
+		from, to []uint64
+		want     time.Duration
+	}{
+		{"none", .99, []uint64{0, 0, 0, 0}, []uint64{0, 0, 0, 0}, 0},
+		{"all in the first bucket", .5, []uint64{0, 0, 0, 0}, []uint64{10, 10, 10, 10}, 500 * time.Millisecond},
+		{"interpolated in the second", .75, []uint64{0, 0, 0, 0}, []uint64{5, 15, 15, 15}, 1625 * time.Millisecond}, // rank 11.25: 6.25 of the 10 in (1, 2]
+		{"a window's difference", .5, []uint64{10, 10, 10, 10}, []uint64{10, 10, 20, 20}, 3 * time.Second},
+		{"beyond the last bound", .99, []uint64{0, 0, 0, 0}, []uint64{0, 0, 0, 5}, 4 * time.Second},
+		{"mismatched readings", .5, []uint64{0}, []uint64{1, 1, 1, 1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, quantile(tt.q, bounds, tt.from, tt.to))
+		})
+	}
 }
 
 func TestTrackerWindowRate(t *testing.T) {
