@@ -318,22 +318,23 @@ func connectError(hosts []string, port int, err error) error {
 }
 
 // driverLogger is the driver's logger, named "gocql", with the driver's
-// warnings logged at info level. They are its routine (reconnections,
-// pools being filled, nodes going down and up), which ringscan reports
-// itself where it matters to a scan (a failed range). And a session
-// closed while its pools still connect warns about the cancelled dials
-// after the command failed, so that a bad keyspace or checkpoint, exit 3,
-// would print more than its one-line error.
+// warnings and errors logged at info level. They are its routine
+// (reconnections, pools being filled, nodes going down and up, a control
+// connection that cannot be made), which ringscan reports itself where it
+// matters to a scan (a failed range, a session that cannot be made). And
+// a session closed while its pools still connect warns about the
+// cancelled dials after the command failed, so that a bad keyspace or
+// checkpoint, exit 3, would print more than its one-line error.
 func driverLogger(log *zap.Logger) gocql.StructuredLogger {
 	return gocqlzap.NewUnnamedZapLogger(log.Named("gocql").WithOptions(
 		zap.WrapCore(func(c zapcore.Core) zapcore.Core { return demoteWarnings{c} })))
 }
 
-// demoteWarnings is a core that logs warnings at info level.
+// demoteWarnings is a core that logs warnings and errors at info level.
 type demoteWarnings struct{ zapcore.Core }
 
 func demote(l zapcore.Level) zapcore.Level {
-	if l == zapcore.WarnLevel {
+	if l == zapcore.WarnLevel || l == zapcore.ErrorLevel {
 		return zapcore.InfoLevel
 	}
 	return l

@@ -110,7 +110,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 		}
 	}
 	if len(cfg.Columns) > 0 {
-		return badInput(errors.New("--columns does not apply to count: it reads the partition key only"))
+		return badInput(errors.New("--columns does not apply to count: it reads each row's token or partition key only"))
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
 	if err := checkPaths("", jf.files()); err != nil {
@@ -126,11 +126,10 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	// Count reads the partition key only.
 	// Count reads each row's token only; --by partition reads the
 	// partition key.
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
-		if by == "partition" {
+		if slices.Contains(by, byPartition) {
 			return p.Project(p.PartitionKey)
 		}
 		return p.TokensOnly(), nil

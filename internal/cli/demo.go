@@ -119,7 +119,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	for _, other := range info.Others {
 		sub := filepath.Join(out, other.Table)
 		odir, err := output.Open(output.Config{Dir: sub, Prefix: other.Table, Format: output.FormatJSONL,
-			MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+			MaxRowsPerFile: 250_000, Encoder: (&scanFlags{format: output.FormatJSONL}).encoderFunc()})
 		if err != nil {
 			return badInput(err)
 		}
