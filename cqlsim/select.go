@@ -822,9 +822,9 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		pageSize = 0
 	}
 	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining, now: c.nowSec()}
-	if p.postOrder {
-		// The LIMIT applies to the sorted rows (getDataLimits reads
-		// them all).
+	if p.postOrder || p.count {
+		// The LIMIT applies to the sorted rows, or to count(*)'s one
+		// row, not to the rows read (getDataLimits reads them all).
 		sc.remaining = -1
 	}
 	if p.t.virtual != nil {
