@@ -192,6 +192,9 @@ func (t *table) intersectSlices(a, b []ckSlice) []ckSlice {
 // not restricted ends it too. It returns nil, the whole partition, when no
 // clustering restriction starts at the first clustering column.
 func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
+	if !slices.ContainsFunc(filters, func(f boundFilter) bool { return f.cols[0].kind == kindClustering }) {
+		return nil, nil
+	}
 	byPos := map[int][]*boundFilter{}
 	for i := range filters {
 		f := &filters[i]
