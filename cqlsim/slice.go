@@ -190,7 +190,9 @@ func (t *table) intersectSlices(a, b []ckSlice) []ckSlice {
 // and IN extend the prefixes (a cartesian product for several IN), and a
 // slice, possibly bounded on both sides, ends the walk; a column that is
 // not restricted ends it too. It returns nil, the whole partition, when no
-// clustering restriction starts at the first clustering column.
+// clustering restriction starts at the first clustering column, and an
+// empty list when the restrictions select nothing (an empty IN, a null
+// bound, bounds that cross).
 func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 	if !slices.ContainsFunc(filters, func(f boundFilter) bool { return f.cols[0].kind == kindClustering }) {
 		return nil, nil
@@ -238,7 +240,9 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 	}
 	slices.SortFunc(prefixes, cmpPrefix)
 	prefixes = slices.CompactFunc(prefixes, func(a, b [][]byte) bool { return cmpPrefix(a, b) == 0 })
-	var out []ckSlice
+	// Non-nil even when empty: no slice selects no row (nil would be the
+	// whole partition).
+	out := make([]ckSlice, 0, len(prefixes))
 	for _, p := range prefixes {
 		whole := []ckSlice{{from: ckPoint{prefix: p}, to: ckPoint{prefix: p, after: true}}}
 		if slice == nil {

@@ -838,22 +838,26 @@ func TestRowsExamined(t *testing.T) {
 		table string
 		query string
 		want  []int
+		args  []any
 	}{
-		{"slice", "one", `SELECT v FROM rx.one WHERE k = 1 AND c >= 10000 AND c < 10100`, between(10000, 10100)},
-		{"slice reversed", "one", `SELECT v FROM rx.one WHERE k = 1 AND c >= 10000 AND c < 10100 ORDER BY c DESC`, reversed(between(10000, 10100))},
-		{"open end", "one", `SELECT v FROM rx.one WHERE k = 1 AND c > 19900`, between(19901, rows)},
-		{"open start reversed", "one", `SELECT v FROM rx.one WHERE k = 1 AND c <= 50 ORDER BY c DESC`, reversed(between(0, 51))},
-		{"point", "one", `SELECT v FROM rx.one WHERE k = 1 AND c = 12345`, []int{12345}},
-		{"last row", "one", `SELECT v FROM rx.one WHERE k = 1 ORDER BY c DESC LIMIT 1`, []int{rows - 1}},
-		{"in", "one", `SELECT v FROM rx.one WHERE k = 1 AND c IN (7, 15000, 3) ORDER BY c DESC`, []int{15000, 7, 3}},
-		{"tuple", "two", `SELECT v FROM rx.two WHERE k = 1 AND (c1, c2) > (100, 50) AND (c1, c2) <= (101, 20)`, tuple},
-		{"tuple reversed", "two", `SELECT v FROM rx.two WHERE k = 1 AND (c1, c2) > (100, 50) AND (c1, c2) <= (101, 20) ORDER BY c1 DESC, c2 ASC`, reversed(tuple)},
-		{"eq prefix", "two", `SELECT v FROM rx.two WHERE k = 1 AND c1 = 150 AND c2 < 10 ORDER BY c2 ASC`, between(15000, 15010)},
+		{"empty in", "one", `SELECT v FROM rx.one WHERE k = 1 AND c IN ?`, nil, []any{[]int{}}},
+		{"null bound", "one", `SELECT v FROM rx.one WHERE k = 1 AND c > ? ORDER BY c DESC`, nil, []any{nil}},
+		{"empty slice", "one", `SELECT v FROM rx.one WHERE k = 1 AND c > 10 AND c < 5`, nil, nil},
+		{"slice", "one", `SELECT v FROM rx.one WHERE k = 1 AND c >= 10000 AND c < 10100`, between(10000, 10100), nil},
+		{"slice reversed", "one", `SELECT v FROM rx.one WHERE k = 1 AND c >= 10000 AND c < 10100 ORDER BY c DESC`, reversed(between(10000, 10100)), nil},
+		{"open end", "one", `SELECT v FROM rx.one WHERE k = 1 AND c > 19900`, between(19901, rows), nil},
+		{"open start reversed", "one", `SELECT v FROM rx.one WHERE k = 1 AND c <= 50 ORDER BY c DESC`, reversed(between(0, 51)), nil},
+		{"point", "one", `SELECT v FROM rx.one WHERE k = 1 AND c = 12345`, []int{12345}, nil},
+		{"last row", "one", `SELECT v FROM rx.one WHERE k = 1 ORDER BY c DESC LIMIT 1`, []int{rows - 1}, nil},
+		{"in", "one", `SELECT v FROM rx.one WHERE k = 1 AND c IN (7, 15000, 3) ORDER BY c DESC`, []int{15000, 7, 3}, nil},
+		{"tuple", "two", `SELECT v FROM rx.two WHERE k = 1 AND (c1, c2) > (100, 50) AND (c1, c2) <= (101, 20)`, tuple, nil},
+		{"tuple reversed", "two", `SELECT v FROM rx.two WHERE k = 1 AND (c1, c2) > (100, 50) AND (c1, c2) <= (101, 20) ORDER BY c1 DESC, c2 ASC`, reversed(tuple), nil},
+		{"eq prefix", "two", `SELECT v FROM rx.two WHERE k = 1 AND c1 = 150 AND c2 < 10 ORDER BY c2 ASC`, between(15000, 15010), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := c.Served()["rx."+tt.table].RowsExamined
-			got := readInts(t, s, pageSize, tt.query)
+			got := readInts(t, s, pageSize, tt.query, tt.args...)
 			examined := c.Served()["rx."+tt.table].RowsExamined - before
 			require.Equal(t, tt.want, got)
 			// Each page examines the rows it returns; the last may
