@@ -340,6 +340,8 @@ type result struct {
 	body       []byte
 	nonReplica bool
 	warnings   []string
+	// examined is the stored rows a read stepped over (Served.RowsExamined).
+	examined int64
 }
 
 func (c *conn) currentKeyspace() string {

@@ -94,6 +94,46 @@
 // works on any node; a position on a partition's static row (a partition
 // with static values only) resumes at the next partition.
 //
+// Clustering slices seek, as Cassandra's ClusteringIndexSliceFilter does.
+// The clustering restrictions on a prefix of the clustering columns
+// (equalities and IN, then at most one slice, single-column or in tuple
+// form, bounded on one side or both, on ASC, DESC or mixed clustering)
+// become slices of the clustering order, computed once per read as
+// ClusteringColumnRestrictions builds them; each partition read (the one
+// of a single-partition read, each of an IN, or each a range read meets
+// when ALLOW FILTERING lets it restrict clustering columns) finds each
+// slice by binary search (O(log n) per slice) and stops at its end. A read
+// therefore costs the rows of its slices, not of the partition: a piece of
+// a 1M-row partition
+// does not walk the other rows (Served.RowsExamined counts what reads
+// visit). A tuple bound is the disjoint runs it denotes: (c1, c2) > (a, b)
+// is c1 > a, or c1 = a and c2 > b, each a run of rows whatever the
+// columns' orders, so on mixed ASC/DESC clustering one tuple slice may be
+// two runs. Multi-column relations compare element by element in each
+// type's natural order, whatever the clustering order. Restrictions past
+// that prefix (which need ALLOW FILTERING) are row filters within the
+// slices, and every restriction is still checked row by row, so slices
+// decide which rows a read looks at, never which it returns. In
+// TombstonesCassandra mode a read counts the tombstones of the rows it
+// visits: a slice counts those inside it only, as on a real node.
+//
+// ORDER BY follows Cassandra 4.1's rules and messages: the partition key
+// restricted by EQ or IN, clustering columns only, in their declared order
+// (a prefix, skipping columns an equality restricts), all in the
+// clustering order or all against it. Against it, each partition is read
+// backwards, from the last row of its last slice to the first row of its
+// first, at the same cost as forward: a page ends on a row, its
+// paging state records it and the next page resumes strictly before it
+// (a state made by a forward read resumes a reversed one before its
+// clustering, and the other way round after it). Statics read as forward:
+// every row carries them, and a partition with static values and no live
+// row is its one static row. LIMIT counts rows in read order. With IN on
+// the partition key, ORDER BY sorts the rows of all the partitions on the
+// ordering columns after the read (stably), then applies LIMIT; that read
+// cannot be paged, and a paged one is refused with Cassandra's "Cannot page
+// queries with both ORDER BY and a IN restriction on the partition key;
+// ...", count(*) included.
+//
 // # Paging states
 //
 // As Cassandra's (service/pager/PagingState), a paging state holds the last
@@ -131,7 +171,10 @@
 // requests the node coordinated, how many were reads, and how many of
 // those read data it does not replicate (a page's token span, from where it
 // started to where it stopped, or a partition looked up). Tests assert
-// routing from them rather than from the client's own account.
+// routing from them rather than from the client's own account. They also
+// count the stored rows reads examined (RowsExamined: clustering rows
+// visited, live, deleted or rejected by a filter, and static rows read),
+// the cost a test can bound to prove a read seeks instead of walking.
 //
 // # Size estimates
 //
@@ -218,7 +261,15 @@
 // log or compaction (tombstones are never purged). Range deletions delete
 // the rows they cover, without range tombstones. Secondary indexes,
 // materialized views, user-defined functions, INSERT JSON, SELECT JSON,
-// PER PARTITION LIMIT, collection element operations, and lightweight
-// transactions other than INSERT ... IF NOT EXISTS are refused with a clear
-// Invalid error.
+// PER PARTITION LIMIT, GROUP BY, collection element operations, and
+// lightweight transactions other than INSERT ... IF NOT EXISTS are refused
+// with a clear Invalid error.
+//
+// Where cqlsim still differs from Cassandra 4.1 on reads: it refuses
+// single-column and multi-column relations mixed on the clustering columns
+// (Cassandra 4.x merges c1 = ? AND (c2, c3) > (?, ?); 2.x refused it);
+// it does not refuse clustering restrictions on a SELECT of static columns
+// only ("Cannot restrict clustering columns when selecting only static
+// columns"); and it reads system tables in their clustering order only
+// (ORDER BY against it, or with IN, is refused there).
 package cqlsim

@@ -27,7 +27,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 		if err == nil {
 			res, err = cl.runSelect(c.node, st.sel, params)
 		}
-		c.node.served.add(st.keyspace, st.table, true, res.nonReplica)
+		c.node.served.addRead(st.keyspace, st.table, res.nonReplica, res.examined)
 		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
 		c.node.served.add(st.keyspace, st.table, false, false)
