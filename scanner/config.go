@@ -94,6 +94,19 @@ type Config struct {
 	// Seed orders the subranges (a deterministic shuffle that spreads
 	// concurrent work over the nodes). Default 1.
 	Seed uint64
+	// NoPartitionSplit turns off the splitting of large partitions. By
+	// default, once no subrange is left to start, a partition that a
+	// subrange reads inside (a page or more of it, with at least
+	// PartitionSplitRows left) is split by clustering range, its pieces
+	// read at once by the idle goroutines, each on a replica, exactly once
+	// (docs/design.md, "Large partitions"). Tables without clustering
+	// columns, scans that read tokens only (Plan.TokensOnly) and Where
+	// conditions on clustering columns never split partitions.
+	NoPartitionSplit bool
+	// PartitionSplitRows is the least number of rows a partition must have
+	// left, by estimate, to be split. Default twice PageSize, so that each
+	// piece gets a page at least.
+	PartitionSplitRows int
 	// CheckpointEvery is how often a scan with a checkpoint store
 	// (WithCheckpoint) commits its sink and saves the checkpoint, between
 	// two pages; it is also saved when the scan starts and when it ends,
@@ -126,6 +139,7 @@ func (c Config) EnsureDefaults() Config {
 	w := c.workerConfig().EnsureDefaults()
 	c.PageSize, c.Concurrency, c.Retries = w.PageSize, w.Concurrency, w.Retries
 	c.BackoffBase, c.BackoffMax, c.RequestTimeout = w.BackoffBase, w.BackoffMax, w.RequestTimeout
+	c.PartitionSplitRows = w.PartitionSplitRows
 	if c.Consistency == 0 {
 		c.Consistency = DefaultConsistency
 	}
@@ -210,5 +224,6 @@ func (c Config) workerConfig() worker.Config {
 		BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
 		RowsPerSecond: c.RowsPerSecond, PageSize: c.PageSize,
+		NoPartitionSplit: c.NoPartitionSplit, PartitionSplitRows: c.PartitionSplitRows,
 	}
 }

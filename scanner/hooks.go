@@ -22,8 +22,12 @@ type Hooks struct {
 	// that writes to the sink.
 	PageWritten func(rangeID int, cur Cursor, rows int)
 	// RangeSplit follows every split of a running subrange: child is the
-	// part taken from parent, which now ends at child.Range.Start. It is
-	// called before any page of child is written.
+	// part taken from parent, which now ends at child.Range.Start. When a
+	// partition is split (Config.NoPartitionSplit), it is called for each
+	// range split off: the piece of the partition (its Range empty, at the
+	// partition's token), and, when parent is a subrange, the rest of its
+	// range and the partitions of the same token. It is called before any
+	// page of child is written.
 	RangeSplit func(parent int, child ring.Subrange)
 	// RangeDone follows the end of every subrange, done or failed.
 	RangeDone func(st RangeStats)
@@ -35,8 +39,9 @@ type Hooks struct {
 // hookList runs several Hooks in order.
 type hookList []Hooks
 
-// worker returns the pool's hooks, calling every list member's.
-func (l hookList) worker() worker.Hooks {
+// worker returns the pool's hooks, calling every list member's; f
+// describes pieces of split partitions.
+func (l hookList) worker(f *fetcher) worker.Hooks {
 	var h worker.Hooks
 	if l.any(func(h Hooks) bool { return h.PageRead != nil }) {
 		h.PageRead = func(id int, host string, rows, bytes int, lat time.Duration) {
@@ -76,7 +81,7 @@ func (l hookList) worker() worker.Hooks {
 	}
 	if l.any(func(h Hooks) bool { return h.RangeDone != nil }) {
 		h.RangeDone = func(st worker.RangeStats) {
-			rs := rangeStatsOf(st)
+			rs := rangeStatsOf(st, f)
 			for _, x := range l {
 				if x.RangeDone != nil {
 					x.RangeDone(rs)

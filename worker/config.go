@@ -65,6 +65,15 @@ type Config struct {
 	// of the running subrange with the most rows left (if the Fetcher is a
 	// Trimmer), so that one long subrange does not make the scan's tail.
 	NoSplit bool
+	// NoPartitionSplit turns off the splitting of partitions by clustering
+	// range: by default, when the work left to split is a task reading
+	// inside one partition (a page or more of it) and the Fetcher is
+	// Partitions, the partition is split (see Partitions).
+	NoPartitionSplit bool
+	// PartitionSplitRows is the least number of rows a partition must have
+	// left, by estimate, to be split. Default twice PageSize, so that each
+	// part gets a page at least.
+	PartitionSplitRows int
 	// MinSplitID is the id below which no piece split off a running
 	// subrange is numbered: pieces get ids above it and above every task's.
 	// A resumed scan sets it to the largest id its plan and checkpoint
@@ -103,6 +112,9 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
+	}
+	if c.PartitionSplitRows == 0 {
+		c.PartitionSplitRows = 2 * c.PageSize
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
@@ -147,6 +159,9 @@ func (c Config) Validate() error {
 	}
 	if c.PageSize < 0 || c.PageSize > math.MaxInt32 {
 		bad("PageSize is %d; it must be 1..%d (0 for the default %d)", c.PageSize, math.MaxInt32, DefaultPageSize)
+	}
+	if c.PartitionSplitRows < 0 {
+		bad("PartitionSplitRows is %d; it must be positive (0 for the default, twice PageSize)", c.PartitionSplitRows)
 	}
 	return errors.Join(errs...)
 }

@@ -185,10 +185,17 @@ type counter struct {
 	key        []byte
 	largest    partHeap
 
+	// A partition the scan split (read in pieces, see
+	// scanner.Config.NoPartitionSplit) spans several subranges: its runs
+	// of rows are added up in spread, by key, and offered at Close.
+	spread map[string]int64
+
 	// parent maps a piece split off a running subrange to that subrange,
-	// for --by range: earlier runs' pieces and this run's.
+	// for --by range: earlier runs' pieces and this run's; pieces are the
+	// pieces of split partitions.
 	mu     sync.Mutex
 	parent map[int]int
+	pieces map[int]bool
 }
 
 type partCount struct {
@@ -210,7 +217,8 @@ func (h *partHeap) Pop() any {
 }
 
 func newCounter(by []string, top int) *counter {
-	return &counter{by: by, top: top, partitions: slices.Contains(by, byPartition), current: map[int]*partCount{}, parent: map[int]int{}}
+	return &counter{by: by, top: top, partitions: slices.Contains(by, byPartition), current: map[int]*partCount{},
+		spread: map[string]int64{}, parent: map[int]int{}, pieces: map[int]bool{}}
 }
 
 // split records a piece split off a running subrange.
@@ -218,6 +226,15 @@ func (c *counter) split(parent int, child ring.Subrange) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.parent[child.ID] = parent
+	if child.Range.Start == child.Range.End {
+		c.pieces[child.ID] = true // a piece of a split partition
+	}
+}
+
+func (c *counter) isPiece(id int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pieces[id]
 }
 
 // root is the planned subrange a subrange was split off, or id.
@@ -234,15 +251,16 @@ func (c *counter) root(id int) int {
 	return id
 }
 
-// Write counts a page. Pages of one subrange arrive in token order and a
-// partition never spans two subranges, so a partition's rows are
-// consecutive in its subrange's pages. Keys are compared as raw bytes; they
-// are decoded only for the partitions listed.
+// Write counts a page. Pages of one subrange arrive in token order, so a
+// partition's rows are consecutive in its subrange's pages; a partition
+// the scan split also has rows in its pieces, added up by key. Keys are
+// compared as raw bytes; they are decoded only for the partitions listed.
 func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
 	if err := c.Count.Write(ctx, b); err != nil || !c.partitions {
 		return err
 	}
 	c.cols = b.Columns
+	piece := c.isPiece(b.RangeID)
 	for i := 0; i < b.Len(); i++ {
 		c.key = c.key[:0]
 		for col := range b.Columns {
@@ -255,6 +273,9 @@ func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
 		}
 		if cur != nil {
 			c.offer(*cur)
+		}
+		if _, ok := c.spread[string(c.key)]; piece && !ok {
+			c.spread[string(c.key)] = 0
 		}
 		c.current[b.RangeID] = &partCount{key: string(c.key), rows: 1}
 	}
@@ -282,7 +303,17 @@ func (c *counter) keyText(key string) string {
 	return strings.Join(parts, ", ")
 }
 
+// offer puts a run of a partition's rows among the largest, or adds it to
+// the partition's total if the partition was split.
 func (c *counter) offer(p partCount) {
+	if _, ok := c.spread[p.key]; ok {
+		c.spread[p.key] += p.rows
+		return
+	}
+	c.rank(p)
+}
+
+func (c *counter) rank(p partCount) {
 	if len(c.largest) < c.top {
 		heap.Push(&c.largest, p)
 		return
@@ -293,11 +324,15 @@ func (c *counter) offer(p partCount) {
 	}
 }
 
-// Close flushes the partitions still open.
+// Close flushes the partitions still open, then the split ones' totals.
 func (c *counter) Close(ctx context.Context) error {
 	for id, cur := range c.current {
 		c.offer(*cur)
 		delete(c.current, id)
+	}
+	for key, rows := range c.spread {
+		c.rank(partCount{key: key, rows: rows})
+		delete(c.spread, key)
 	}
 	return c.Count.Close(ctx)
 }
