@@ -334,7 +334,8 @@ func (lv *running) movePartner(s *splitter, at *Position) {
 	kw := s.parts.KeyWidth()
 	ck := at.Key[kw:]
 	if lv.task.Piece != nil && lv.task.Piece.Reverse {
-		if s.parts.(cutComparer).CompareCut(at, pr.fwdEnd) < 0 {
+		// An open end is the partition's end: every row is before it.
+		if pr.fwdEnd.Open() || s.parts.(cutComparer).CompareCut(at, pr.fwdEnd) < 0 {
 			pr.fwdEnd = Cut{CK: ck}
 			fwd := pr.fwd
 			switch {
@@ -350,7 +351,8 @@ func (lv *running) movePartner(s *splitter, at *Position) {
 		}
 		return
 	}
-	if s.parts.(cutComparer).CompareCut(at, pr.revFrom) > 0 {
+	// An open bound is the partition's start: every row is after it.
+	if pr.revFrom.Open() || s.parts.(cutComparer).CompareCut(at, pr.revFrom) > 0 {
 		pr.revFrom = Cut{CK: ck, After: true}
 	}
 }
