@@ -365,7 +365,7 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstReq
 	count := &sink.Count{}
 	switch t.Strategy.Mode {
 	case CountRows:
-		plan, sk = plan.TokensOnly(), count
+		plan, sk = plan.CountOnly(), count
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:

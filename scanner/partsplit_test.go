@@ -63,14 +63,18 @@ func (h hotTable) ddl(ks string) string {
 func hotTables() []hotTable {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	one := map[string]func(i int) string{
-		"tinyint":   func(i int) string { return strconv.Itoa(i - 120) },
-		"smallint":  func(i int) string { return strconv.Itoa(i*37 - 15000) },
-		"int":       func(i int) string { return strconv.Itoa(i*7919 - 5_000_000) },
-		"bigint":    func(i int) string { return strconv.FormatInt(int64(i)*1_000_000_007-700_000_000_000, 10) },
-		"timestamp": func(i int) string { return base.Add(time.Duration(i) * 1500 * time.Millisecond).Format(time.RFC3339Nano) },
-		"date":      func(i int) string { return base.AddDate(0, 0, i*3-900).Format("2006-01-02") },
-		"time":      func(i int) string { return fmt.Sprintf("%02d:%02d:%02d.%09d", i/240%24, i/4%60, i%60, i*1234567%1_000_000_000) },
-		"timeuuid":  timeuuidText,
+		"tinyint":  func(i int) string { return strconv.Itoa(i - 120) },
+		"smallint": func(i int) string { return strconv.Itoa(i*37 - 15000) },
+		"int":      func(i int) string { return strconv.Itoa(i*7919 - 5_000_000) },
+		"bigint":   func(i int) string { return strconv.FormatInt(int64(i)*1_000_000_007-700_000_000_000, 10) },
+		"timestamp": func(i int) string {
+			return base.Add(time.Duration(i) * 1500 * time.Millisecond).Format(time.RFC3339Nano)
+		},
+		"date": func(i int) string { return base.AddDate(0, 0, i*3-900).Format("2006-01-02") },
+		"time": func(i int) string {
+			return fmt.Sprintf("%02d:%02d:%02d.%09d", i/240%24, i/4%60, i%60, i*1234567%1_000_000_000)
+		},
+		"timeuuid": timeuuidText,
 		"varint": func(i int) string {
 			return new(big.Int).Sub(new(big.Int).Mul(big.NewInt(int64(i)), new(big.Int).Lsh(big.NewInt(1), 70)), big.NewInt(1e15)).String()
 		},
@@ -97,7 +101,9 @@ func hotTables() []hotTable {
 				value: func(i, _ int) string { return f(i) }})
 		}
 	}
-	uuid := func(i int) string { return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i*2654435761%(1<<32), i%65536, i%4096, i*7%4096, i*31) }
+	uuid := func(i int) string {
+		return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i*2654435761%(1<<32), i%65536, i%4096, i*7%4096, i*31)
+	}
 	out = append(out,
 		hotTable{name: "t_uuid", cks: []string{"uuid"}, desc: []bool{false}, hot: 300, twoEnded: true,
 			value: func(i, _ int) string { return uuid(i) }},

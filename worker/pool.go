@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
 		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
-		p.split = newSplitter(t, cfg.PageSize, cfg.PartitionSplitRows, maxID)
+		p.split = newSplitter(t, cfg.PageSize, cfg.PartitionSplitRows, cfg.Concurrency, maxID)
 		p.split.record, p.split.query = p.recordSplit, p.splitQuery
 		if parts, ok := f.(Partitions); ok && !cfg.NoPartitionSplit {
 			if _, ok := f.(cutComparer); ok {

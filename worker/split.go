@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -43,8 +44,9 @@ type splitter struct {
 	parts    Partitions // nil: partitions are not split
 	pageSize int
 	// partRows is the least number of rows a partition must have left,
-	// by estimate, to be split.
-	partRows int
+	// by estimate, to be split; maxPieces the most pieces one split makes
+	// (the pool's concurrency).
+	partRows, maxPieces int
 	// nextID is the last id given out: splits get new ids above every
 	// task's.
 	nextID atomic.Int64
@@ -126,8 +128,8 @@ type splitHint struct {
 	est     float64
 }
 
-func newSplitter(t Trimmer, pageSize, partRows int, maxID int) *splitter {
-	s := &splitter{trim: t, pageSize: pageSize, partRows: partRows, running: map[*running]struct{}{},
+func newSplitter(t Trimmer, pageSize, partRows, maxPieces int, maxID int) *splitter {
+	s := &splitter{trim: t, pageSize: pageSize, partRows: partRows, maxPieces: maxPieces, running: map[*running]struct{}{},
 		notify: make(chan struct{}, 1)}
 	s.nextID.Store(int64(maxID))
 	return s
@@ -576,13 +578,20 @@ func (s *splitter) splitPartition(ctx context.Context, lv *running, from *Positi
 		lv.mu.Unlock()
 		return nil, false
 	}
-	cut, ok := s.parts.Midpoint(cur, last)
-	if !ok && lv.last == nil {
-		// A piece not yet read is not read from both ends: its reader
-		// goes first.
-		lv.failed = true
-		lv.mu.Unlock()
-		return nil, false
+	// As many pieces as the rows left give a page each, up to the pool's
+	// concurrency, in halves of halves: cuts between the last row handed
+	// on and the last row.
+	want := min(int(est/float64(s.pageSize)), s.maxPieces)
+	cuts := s.cuts(cur, last, kw, bits.Len(uint(max(want, 2)))-1)
+	ok := len(cuts) > 0
+	if !ok {
+		if _, interpolable := s.parts.Midpoint(cur, last); interpolable || lv.last == nil {
+			// Nothing to cut between, or a piece not yet read (its
+			// reader goes first rather than reading from both ends).
+			lv.failed = true
+			lv.mu.Unlock()
+			return nil, false
+		}
 	}
 	parent := lv.task
 	to := endIn(parent)
@@ -590,18 +599,27 @@ func (s *splitter) splitPartition(ctx context.Context, lv *running, from *Positi
 		return ring.Subrange{ID: s.newID(), Range: ring.Range{Start: span.Token, End: span.Token},
 			Vnode: t.Subrange.Vnode, Replicas: t.Subrange.Replicas}
 	}
-	piece := Task{Subrange: sub()}
-	var pr *pair
+	var pieces []Task
 	if ok {
-		piece.Piece = &Piece{Token: span.Token, PK: span.PK, From: cut, To: to}
-		piece.hint = &splitHint{lastRow: last, est: est / 2}
-		parent = withEnd(parent, span.PK, cut)
+		each := est / float64(len(cuts)+1)
+		for i, c := range cuts {
+			piece := Task{Subrange: sub(), Piece: &Piece{Token: span.Token, PK: span.PK, From: c, To: to}}
+			end := last
+			if i+1 < len(cuts) {
+				piece.Piece.To = cuts[i+1]
+				end = cutPosition(span, cuts[i+1])
+			}
+			piece.hint = &splitHint{lastRow: end, est: each}
+			pieces = append(pieces, piece)
+		}
+		parent = withEnd(parent, span.PK, cuts[0])
 	} else {
-		piece.Piece = &Piece{Token: span.Token, PK: span.PK, From: Cut{CK: cur.Key[kw:], After: true}, To: to, Reverse: true}
+		piece := Task{Subrange: sub(), Piece: &Piece{Token: span.Token, PK: span.PK, From: Cut{CK: cur.Key[kw:], After: true}, To: to, Reverse: true}}
 		piece.Paired, piece.Partner = true, parent.Subrange.ID
 		parent = withEnd(parent, span.PK, to)
+		pieces = append(pieces, piece)
 	}
-	children := []Task{piece}
+	children := pieces
 	if first {
 		// The rest of the token range, and the partitions of the same
 		// token after this one, are no longer the subrange's.
@@ -615,12 +633,14 @@ func (s *splitter) splitPartition(ctx context.Context, lv *running, from *Positi
 			children = append(children, Task{Subrange: sub(), Piece: &Piece{Token: span.Token, PK: pk}})
 		}
 	}
+	var pr *pair
 	if !ok {
-		pr = &pair{fwdEnd: to, revFrom: piece.Piece.From, fwd: parent}
+		pr = &pair{fwdEnd: to, revFrom: children[0].Piece.From, fwd: parent}
 		children[0].pair = pr
 		lv.pair = pr
 	} else {
-		lv.lastRow, lv.est = nil, est/2
+		// What the task has left ends at the first cut.
+		lv.lastRow, lv.est = cutPosition(span, cuts[0]), est/float64(len(cuts)+1)
 	}
 	s.record(Split{Parent: parent, Children: children, Partition: first})
 	lv.task, lv.split = parent, true
@@ -632,6 +652,34 @@ func (s *splitter) splitPartition(ctx context.Context, lv *running, from *Positi
 		s.handedOn()
 	}
 	return &children[0], true
+}
+
+// cuts returns up to 2^depth-1 cuts between the row from (exclusive) and
+// the row or cut position to of one partition, in clustering order: the
+// midpoint, then the midpoints of each half, and so on, skipping halves
+// with nothing between their ends.
+func (s *splitter) cuts(from, to *Position, kw, depth int) []Cut {
+	if depth <= 0 {
+		return nil
+	}
+	m, ok := s.parts.Midpoint(from, to)
+	if !ok {
+		return nil
+	}
+	if len(to.Key)-kw == len(m.CK) && sameCut(m, Cut{CK: to.Key[kw:]}) && to.Ordinal < 0 {
+		return nil // at a cut's own values: nothing between
+	}
+	mid := cutPosition(Piece{Token: from.Token, PK: from.Key[:kw]}, m)
+	out := s.cuts(from, mid, kw, depth-1)
+	out = append(out, m)
+	return append(out, s.cuts(mid, to, kw, depth-1)...)
+}
+
+// cutPosition is a cut as a position for Midpoint and Fraction: the
+// partition's key and the cut's clustering prefix (Ordinal -1 marks it as
+// a cut, not a row).
+func cutPosition(p Piece, c Cut) *Position {
+	return &Position{Token: p.Token, Key: append(append([][]byte{}, p.PK...), c.CK...), Ordinal: -1}
 }
 
 // endIn returns where t ends inside the partition it reads: a piece's To,

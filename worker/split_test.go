@@ -57,7 +57,7 @@ func sub(id int, start, end int64) ring.Subrange {
 // split is recorded before its owner can see it, and the owner then drops
 // the rows past its new end and ends at the first such row.
 func TestSplitterTakesTheLongestRemainder(t *testing.T) {
-	s := newSplitter(tokenTrimmer{}, 10, 20, 5)
+	s := newSplitter(tokenTrimmer{}, 10, 20, 4, 5)
 	short, long := Task{Subrange: sub(1, 0, 1000)}, Task{Subrange: sub(2, 0, 100_000)}
 	lvShort, lvLong := s.track(short, nil), s.track(long, nil)
 	// Both read 30 rows: the short one is nearly done, the long one has a
@@ -109,7 +109,7 @@ func TestSplitterTakesTheLongestRemainder(t *testing.T) {
 // brings stay within the new end, and the subrange is not done while the
 // statement has rows left before the new end.
 func TestSplitKeepsTheStatement(t *testing.T) {
-	s := newSplitter(tokenTrimmer{}, 1, 2, 0)
+	s := newSplitter(tokenTrimmer{}, 1, 2, 4, 0)
 	s.record = func(Split) {}
 	r := Task{Subrange: sub(1, 0, 1000)}
 	lv := s.track(r, nil)

@@ -126,13 +126,13 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	// Count reads each row's token only; --by partition reads the
-	// partition key.
+	// Count reads each row's token only, or its primary key where large
+	// partitions may be split; --by partition reads the partition key.
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
 		if slices.Contains(by, byPartition) {
 			return p.Project(p.PartitionKey)
 		}
-		return p.TokensOnly(), nil
+		return p.CountOnly(), nil
 	}
 	if err := j.connect(ctx, cfg, project); err != nil {
 		return err
