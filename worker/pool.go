@@ -74,11 +74,9 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 			hostIDs[h.ID] = true
 		}
 	}
-	if cfg.PerHost == 0 {
-		cfg.PerHost = DefaultPerHost(cfg.Concurrency, len(hostIDs))
-	}
+	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
-		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
+		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
 		retries: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
 		p.split = newSplitter(t, cfg.PageSize, maxID)
@@ -168,6 +166,7 @@ type rangeRun struct {
 	avoid    map[string]bool
 	host     string        // the replica that served the last page
 	latency  time.Duration // the last page's request time
+	limit    int           // host's limit after the last page
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
@@ -253,7 +252,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor,
 	if page.Last != nil {
 		next.Last = page.Last
 	}
-	r.host, r.latency = host.Address, latency
+	r.host, r.latency, r.limit = host.Address, latency, p.hosts.limit(host)
 	b.RangeID, b.Host = r.sr.ID, host.Address
 	return b, next, nil
 }
@@ -261,7 +260,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor,
 // counted records a page handed on in r's statistics and the hooks.
 func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 	rows := b.Len()
-	r.st.Host = r.host
+	r.st.Host, r.st.Limit = r.host, r.limit
 	r.st.Pages++
 	r.st.Rows += int64(rows)
 	r.st.Bytes += int64(b.Bytes())
@@ -376,12 +375,14 @@ func (p *pool) recordSplit(parent int, child ring.Subrange) {
 		zap.Stringer("bounds", child.Range))
 }
 
-// fetch makes one page request under the host cap and the request timeout.
-func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, time.Duration, error) {
-	if err := p.hosts.acquire(ctx, req.Host.ID); err != nil {
+// fetch makes one page request under the host cap and the request timeout;
+// its latency, rows and error feed the host's limit.
+func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (page Page, latency time.Duration, err error) {
+	s, err := p.hosts.acquire(ctx, req.Host)
+	if err != nil {
 		return Page{}, 0, err
 	}
-	defer p.hosts.release(req.Host.ID)
+	defer func() { p.hosts.release(s, latency, b.Len(), err) }()
 	if p.hooks.RequestStart != nil {
 		p.hooks.RequestStart(req.Host.Address)
 	}
@@ -391,7 +392,7 @@ func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, tim
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
 	defer cancel()
 	start := time.Now()
-	page, err := p.f.Fetch(rctx, req, b)
+	page, err = p.f.Fetch(rctx, req, b)
 	return page, time.Since(start), err
 }
 
@@ -411,7 +412,7 @@ func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring
 		if avoid[h.ID] && len(avoid) < n {
 			continue
 		}
-		load := p.hosts.load(h.ID)
+		load := p.hosts.load(h)
 		if best < 0 || load < bestLoad {
 			best, bestLoad = i, load
 		}

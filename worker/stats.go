@@ -8,9 +8,12 @@ import (
 
 // RangeStats are the figures of one subrange.
 type RangeStats struct {
-	ID      int
-	Range   ring.Range
-	Host    string // the replica that served the last page
+	ID    int
+	Range ring.Range
+	Host  string // the replica that served the last page
+	// Limit is Host's cap on requests in flight after the last page: fixed,
+	// or where its adaptive limit stood.
+	Limit   int
 	Rows    int64
 	Pages   int64
 	Empty   int64 // pages that held no row while more followed
