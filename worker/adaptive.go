@@ -144,7 +144,8 @@ type vegas struct {
 	samples   []sample
 	saturated bool // a request of the window was issued with every slot in use
 	// baseline is each size class's unloaded latency: the lowest median of
-	// a window since the last probe.
+	// a window since the last probe, learnt in the first window and in
+	// probes (see ratio).
 	baseline map[int]time.Duration
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
@@ -207,14 +208,16 @@ func (v *vegas) set(n int, reason LimitReason, cut bool) (int, LimitReason, bool
 // closeWindow ends a window: it updates the baselines and moves the limit
 // as Vegas does.
 func (v *vegas) closeWindow() (int, LimitReason, bool) {
-	ratio := v.ratio()
+	ratio, known := v.ratio()
 	saturated := v.saturated
 	if v.probing {
 		v.probing, v.windows = false, 0
 		return v.set(v.restore, LimitProbed, false)
 	}
 	v.windows++
-	if v.windows >= probeEvery {
+	if v.windows >= probeEvery || !known {
+		// Time to measure the unloaded latency anew, or the window's pages
+		// are of sizes never measured unloaded.
 		v.probing, v.restore = true, v.limit
 		clear(v.baseline)
 		return v.set((v.limit+1)/2, LimitProbe, false)
@@ -244,9 +247,15 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 
 // ratio is the window's latency over the unloaded latency: for each size
 // class, the median latency of the window over the class's baseline,
-// averaged with the classes' sample counts as weights. A class seen for
-// the first time since the last probe sets its baseline.
-func (v *vegas) ratio() float64 {
+// averaged with the classes' sample counts as weights. Baselines are
+// learnt only in windows whose latencies are unloaded ones: the first
+// (at the initial limit) and the probes, where every class seen sets its
+// baseline (the lowest median so far); in the other windows a class
+// without a baseline is left out, as its first latency may well be a
+// loaded one. known is false when no sample of the window could be
+// compared.
+func (v *vegas) ratio() (ratio float64, known bool) {
+	learn := v.probing || len(v.baseline) == 0
 	slices.SortFunc(v.samples, func(a, b sample) int {
 		if a.class != b.class {
 			return a.class - b.class
@@ -254,6 +263,7 @@ func (v *vegas) ratio() float64 {
 		return cmp.Compare(a.latency, b.latency)
 	})
 	var sum float64
+	n := 0
 	for i := 0; i < len(v.samples); {
 		j := i
 		for j < len(v.samples) && v.samples[j].class == v.samples[i].class {
@@ -262,12 +272,20 @@ func (v *vegas) ratio() float64 {
 		k := v.samples[i].class
 		median := (v.samples[i+(j-i-1)/2].latency + v.samples[i+(j-i)/2].latency) / 2
 		base, ok := v.baseline[k]
-		if !ok || median < base {
+		switch {
+		case ok && median < base, !ok && learn:
 			base = max(median, time.Microsecond)
 			v.baseline[k] = base
+		case !ok:
+			i = j
+			continue
 		}
 		sum += float64(j-i) * float64(median) / float64(base)
+		n += j - i
 		i = j
 	}
-	return max(sum/float64(len(v.samples)), 1)
+	if n == 0 {
+		return 1, false
+	}
+	return max(sum/float64(n), 1), true
 }
