@@ -89,8 +89,11 @@ func (c SimConfig) Flags() []string {
 	if c.PerRow > 0 {
 		f = append(f, "--cost-per-row", c.PerRow.String())
 	}
-	// The nodes' load, scraped around every run (NodeLoad).
-	return append(f, "--metrics-addr", ":0")
+	if c.Capacity != "" {
+		// The nodes' load, scraped around every run (NodeLoad).
+		f = append(f, "--metrics-addr", ":0")
+	}
+	return f
 }
 
 // Sweep names the variable a group of scenarios or strategies varies, for
@@ -276,6 +279,11 @@ func capacitySim(capacities string) SimConfig {
 	return SimConfig{Rows: 200_000, Latency: 10 * time.Millisecond, Capacity: capacities, QueueLimit: 8, PerRow: 100 * time.Microsecond}
 }
 
+// baselines are the capacity scenarios' baselines: single-stream, and
+// equal slices at 12 goroutines, the cluster's capacity (at 32 they would
+// be refused by the hundred, and fail after their 10 retries).
+func baselines() []Strategy { return []Strategy{singleStream(), named(equalSlices(12), "equal-slices-c12")} }
+
 // capacityScenarios compare adaptive per-host limits with fixed ones on
 // nodes of bounded capacity: the too-much fixed setting, the ideal one
 // (known only to the tester), adaptive; then with one node at half the
@@ -292,6 +300,7 @@ func capacityScenarios() []Scenario {
 		Sim:         capacitySim("4"),
 		PageSize:    1000,
 		Sweep:       SweepCapacity,
+		Strategies:  baselines(),
 	}
 	for _, c := range []int{4, 8, 16, 32, 64, 128} {
 		sweep.Strategies = append(sweep.Strategies,
@@ -304,14 +313,14 @@ func capacityScenarios() []Scenario {
 			Description: "3 nodes serving 4 reads at once, 8 more waiting (Overloaded past them), 10 ms + 100 µs per row, 200k rows, page size 1000, concurrency 128",
 			Sim:         capacitySim("4"),
 			PageSize:    1000,
-			Strategies:  []Strategy{adaptive, fixed(64), fixed(4)},
+			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4)),
 		},
 		{
 			Name:        "capacity-half",
 			Description: "as capacity, but the first node serves 2 reads at once: half the others' capacity",
 			Sim:         capacitySim("2,4,4"),
 			PageSize:    1000,
-			Strategies:  []Strategy{adaptive, fixed(64), fixed(4), fixed(3)},
+			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4), fixed(3)),
 		},
 		sweep,
 	}
