@@ -282,7 +282,9 @@ func capacitySim(capacities string) SimConfig {
 // baselines are the capacity scenarios' baselines: single-stream, and
 // equal slices at 12 goroutines, the cluster's capacity (at 32 they would
 // be refused by the hundred, and fail after their 10 retries).
-func baselines() []Strategy { return []Strategy{singleStream(), named(equalSlices(12), "equal-slices-c12")} }
+func baselines() []Strategy {
+	return []Strategy{singleStream(), named(equalSlices(12), "equal-slices-c12")}
+}
 
 // capacityScenarios compare adaptive per-host limits with fixed ones on
 // nodes of bounded capacity: the too-much fixed setting, the ideal one
