@@ -26,7 +26,14 @@ const (
 	ChartConcurrency = "rows-per-second-by-concurrency.svg"
 	ChartLatency     = "rows-per-second-by-latency.svg"
 	ChartPageSize    = "rows-per-second-by-page-size.svg"
+	ChartCapacity    = "rows-per-second-by-concurrency-capacity.svg"
 )
+
+// limitChartScenarios are the scenarios whose adaptive run's limits are
+// drawn over time, one chart each (limitChart names the file).
+var limitChartScenarios = []string{"capacity", "capacity-half"}
+
+func limitChart(scenario string) string { return "limit-per-host-" + scenario + ".svg" }
 
 // ChartPNG is the name of the PNG copy of an SVG chart.
 func ChartPNG(svg string) string { return strings.TrimSuffix(svg, ".svg") + ".png" }
@@ -70,6 +77,9 @@ var charts = []chart{
 	{ChartPageSize, "Rows/s by page size (5 ms per request)", "page size (rows)",
 		SweepPageSize, func(r Result) float64 { return float64(r.PageSize) }, true, false, false,
 		[]string{"single-stream", "equal-slices", "ringscan-default"}},
+	{ChartCapacity, "Rows/s by concurrency on nodes of capacity 4 (queue 8, 110 ms per page of 1000)", "subranges read at once (concurrency)",
+		SweepCapacity, func(r Result) float64 { return float64(r.Concurrency) }, true, false, false,
+		[]string{"ringscan-fixed", "ringscan-adaptive"}},
 }
 
 // Chart size.
@@ -114,7 +124,87 @@ func WriteCharts(dir string, rs []Result) ([]string, error) {
 		}
 		written = append(written, c.file)
 	}
+	for _, sc := range limitChartScenarios {
+		p, ok, err := plotLimits(sc, rs)
+		if err != nil {
+			return written, fmt.Errorf("chart %s: %w", limitChart(sc), err)
+		}
+		if !ok {
+			continue
+		}
+		if err := writePlot(dir, limitChart(sc), p); err != nil {
+			return written, err
+		}
+		written = append(written, limitChart(sc))
+	}
 	return written, nil
+}
+
+// writePlot writes p as an SVG and its PNG copy.
+func writePlot(dir, file string, p *plot.Plot) error {
+	svg := vgsvg.NewWith(vgsvg.UseWH(chartWidth, chartHeight), vgsvg.EmbedFonts(true))
+	png := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(pngDPI))}
+	for _, out := range []struct {
+		name string
+		c    vg.CanvasWriterTo
+	}{{file, svg}, {ChartPNG(file), png}} {
+		p.Draw(draw.New(out.c))
+		var buf bytes.Buffer
+		if _, err := out.c.WriteTo(&buf); err != nil {
+			return fmt.Errorf("chart %s: %w", out.name, err)
+		}
+		if err := fsutil.WriteAtomic(filepath.Join(dir, out.name), buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("chart %s: %w", out.name, err)
+		}
+	}
+	return nil
+}
+
+// plotLimits draws the per-host limits over time of scenario's adaptive
+// strategy (the reported run): one step line per host.
+func plotLimits(scenario string, rs []Result) (*plot.Plot, bool, error) {
+	i := slices.IndexFunc(rs, func(r Result) bool {
+		return r.Scenario == scenario && r.Strategy == "ringscan-adaptive" && r.OK() && len(r.Limits) > 0
+	})
+	if i < 0 {
+		return nil, false, nil
+	}
+	r := rs[i]
+	byHost := map[string]plotter.XYs{}
+	var hosts []string
+	for _, pt := range r.Limits {
+		xys, ok := byHost[pt.Host]
+		if !ok {
+			hosts = append(hosts, pt.Host)
+		}
+		x := pt.At.Seconds()
+		if len(xys) > 0 {
+			xys = append(xys, plotter.XY{X: x, Y: xys[len(xys)-1].Y}) // a step
+		}
+		byHost[pt.Host] = append(xys, plotter.XY{X: x, Y: float64(pt.Limit)})
+	}
+	slices.Sort(hosts)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Adaptive per-host limit over time (%s, run at %s rows/s)", scenario, thousands(r.RowsPerSecond))
+	p.X.Label.Text = "seconds since the scan started"
+	p.Y.Label.Text = "page requests in flight allowed (limit)"
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	end := r.Elapsed.Seconds()
+	for k, h := range hosts {
+		xys := append(byHost[h], plotter.XY{X: end, Y: byHost[h][len(byHost[h])-1].Y})
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, false, err
+		}
+		l.Color = palette[k%len(palette)]
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(h, l)
+	}
+	p.Y.Min = 0
+	p.Y.Max *= 1.3
+	return p, true, nil
 }
 
 // series groups points by strategy name, in order of first appearance.

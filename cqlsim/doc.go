@@ -254,11 +254,48 @@
 // Injected errors only hit user keyspaces, never the system tables drivers
 // read to connect.
 //
+// # Capacity
+//
+// A real node serves a bounded number of reads at once (Cassandra's read
+// stage has concurrent_reads threads): past them reads queue, then time
+// out or are refused, and a node pushed too hard serves every read more
+// slowly. Config.Capacity (every node's), Config.NodeCapacity (node by
+// node) and Node.SetCapacity model it, for reads of user tables:
+//
+//   - Capacity.Concurrent reads are served at once; the others wait their
+//     turn in a queue, first come first served, on a channel (a waiting
+//     read holds no CPU). A read holds its slot while it runs and while
+//     its service time passes, and hands it on before its answer is sent.
+//   - Capacity.QueueLimit: a read that finds that many waiting is answered
+//     Overloaded (0x1001, "Server is in overloaded state. Cannot accept
+//     more requests at this point", Cassandra's message) at once, with no
+//     latency. NoQueue refuses every read that finds no free slot.
+//   - Capacity.QueueTimeout: a read that waited that long is answered
+//     ReadTimeout, as Cassandra drops a read that waited past
+//     read_request_timeout and the coordinator times out.
+//   - The service time is Latency (fixed, jitter, the non-replica
+//     penalty) plus Capacity.PerRow for each row of the result and
+//     Capacity.PerKiB for each KiB of its body, so that a full page costs
+//     more than a short one.
+//   - Past Capacity.Knee reads in the node (served or waiting), the
+//     service time is multiplied by 1 + Capacity.KneeCost for each read
+//     beyond the knee: the collapse of ScyllaDB issue 3856, where range
+//     scan throughput falls to about a third of its peak past some
+//     concurrency.
+//
+// With no capacity set (the default) every read is served at once, as
+// before. Node.Load tells what the reads went through: served and waiting
+// now and at the peak, reads answered, Overloaded and timed out, and
+// histograms of queue wait and service time; "ringscan sim --metrics-addr"
+// serves them as Prometheus metrics. Reads of the system keyspaces never
+// queue, as injected faults spare them (see Capacity).
+//
 // # What cqlsim is not
 //
 // Writes are not replicated between nodes (the data exists once), consistency
 // levels are accepted but not simulated, and there are no SSTables, commit
-// log or compaction (tombstones are never purged). Range deletions delete
+// log or compaction (tombstones are never purged; the capacity model's
+// knee stands in for their cost). Range deletions delete
 // the rows they cover, without range tombstones. Secondary indexes,
 // materialized views, user-defined functions, INSERT JSON, SELECT JSON,
 // PER PARTITION LIMIT, GROUP BY, collection element operations, and

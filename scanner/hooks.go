@@ -34,7 +34,19 @@ type Hooks struct {
 	// CheckpointSaved follows every checkpoint save, with the rows it
 	// counts, or the save's error.
 	CheckpointSaved func(rows int64, err error)
+	// HostLimit tells a host's cap on page requests in flight when the
+	// host is first used and, with PerHostAdaptive, whenever it changes,
+	// and why: "fixed", "initial", "grow", "latency", "overloaded",
+	// "timeout", "probe" (halved for a window, to measure the host's
+	// unloaded latency) or "probed". LimitBacksOff tells the reasons that
+	// back off a congested host. Calls for one host come in order.
+	HostLimit func(host string, limit int, reason string)
 }
+
+// LimitBacksOff reports whether a HostLimit reason lowers a limit because
+// the host was congested: its latency rose ("latency"), it answered
+// Overloaded ("overloaded") or a request timed out ("timeout").
+func LimitBacksOff(reason string) bool { return worker.LimitReason(reason).BacksOff() }
 
 // hookList runs several Hooks in order.
 type hookList []Hooks
@@ -75,6 +87,15 @@ func (l hookList) worker(f *fetcher) worker.Hooks {
 			for _, x := range l {
 				if x.Retry != nil {
 					x.Retry(id, host, kind, err)
+				}
+			}
+		}
+	}
+	if l.any(func(h Hooks) bool { return h.HostLimit != nil }) {
+		h.HostLimit = func(host string, limit int, reason worker.LimitReason) {
+			for _, x := range l {
+				if x.HostLimit != nil {
+					x.HostLimit(host, limit, string(reason))
 				}
 			}
 		}

@@ -14,8 +14,11 @@ import (
 type RangeStats struct {
 	ID    int
 	Range ring.Range
-	// Host is the replica that served the last page.
-	Host string
+	// Host is the replica that served the last page; Limit its cap on
+	// requests in flight after that page (fixed, or where its adaptive
+	// limit stood).
+	Host  string
+	Limit int
 	// EmptyPages counts pages that held no row while more followed.
 	Rows, Pages, EmptyPages, Bytes, Retries int64
 	// Duration is the wall time from the first request to the last page
@@ -154,7 +157,7 @@ func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 	if errors.As(st.Err, &we) {
 		rerr = rangeErrorOf(we)
 	}
-	out := RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
+	out := RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Limit: st.Limit, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
 		Bytes: st.Bytes, Retries: st.Retries, Duration: st.Duration, Done: st.Done, Err: rerr}
 	if p := st.Piece; p != nil {
 		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse}

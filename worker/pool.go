@@ -79,11 +79,9 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 			hostIDs[h.ID] = true
 		}
 	}
-	if cfg.PerHost == 0 {
-		cfg.PerHost = DefaultPerHost(cfg.Concurrency, len(hostIDs))
-	}
+	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
-		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
+		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
 		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
 		p.split = newSplitter(t, cfg.PageSize, cfg.PartitionSplitRows, cfg.Concurrency, maxID)
@@ -180,6 +178,7 @@ type rangeRun struct {
 	avoid    map[string]bool
 	host     string        // the replica that served the last page
 	latency  time.Duration // the last page's request time
+	limit    int           // host's limit after the last page
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
@@ -269,7 +268,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 	if page.Last != nil {
 		next.Last = page.Last
 	}
-	r.host, r.latency = host.Address, latency
+	r.host, r.latency, r.limit = host.Address, latency, p.hosts.limit(host)
 	b.RangeID, b.Host = sr.ID, host.Address
 	return b, page, next, nil
 }
@@ -277,7 +276,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 // counted records a page handed on in r's statistics and the hooks.
 func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 	rows := b.Len()
-	r.st.Host = r.host
+	r.st.Host, r.st.Limit = r.host, r.limit
 	r.st.Pages++
 	r.st.Rows += int64(rows)
 	r.st.Bytes += int64(b.Bytes())
@@ -410,13 +409,16 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 	if !ok {
 		return errors.New("no replica")
 	}
-	if err := p.hosts.acquire(ctx, host.ID); err != nil {
+	sl, err := p.hosts.acquire(ctx, host)
+	if err != nil {
 		return err
 	}
-	defer p.hosts.release(host.ID)
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
 	defer cancel()
-	err := f(rctx, host)
+	start := time.Now()
+	err = f(rctx, host)
+	// The host's limit learns from these requests too (a row each).
+	p.hosts.release(sl, time.Since(start), 1, err)
 	if err != nil && ctx.Err() == nil {
 		_, kind := classify(err)
 		p.mu.Lock()
@@ -461,12 +463,14 @@ func pairTasks(tasks []Task) {
 	}
 }
 
-// fetch makes one page request under the host cap and the request timeout.
-func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, time.Duration, error) {
-	if err := p.hosts.acquire(ctx, req.Host.ID); err != nil {
+// fetch makes one page request under the host cap and the request timeout;
+// its latency, rows and error feed the host's limit.
+func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (page Page, latency time.Duration, err error) {
+	s, err := p.hosts.acquire(ctx, req.Host)
+	if err != nil {
 		return Page{}, 0, err
 	}
-	defer p.hosts.release(req.Host.ID)
+	defer func() { p.hosts.release(s, latency, b.Len(), err) }()
 	if p.hooks.RequestStart != nil {
 		p.hooks.RequestStart(req.Host.Address)
 	}
@@ -476,7 +480,7 @@ func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, tim
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
 	defer cancel()
 	start := time.Now()
-	page, err := p.f.Fetch(rctx, req, b)
+	page, err = p.f.Fetch(rctx, req, b)
 	return page, time.Since(start), err
 }
 
@@ -496,7 +500,7 @@ func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring
 		if avoid[h.ID] && len(avoid) < n {
 			continue
 		}
-		load := p.hosts.load(h.ID)
+		load := p.hosts.load(h)
 		if best < 0 || load < bestLoad {
 			best, bestLoad = i, load
 		}

@@ -11,8 +11,11 @@ type RangeStats struct {
 	ID    int
 	Range ring.Range
 	// Piece is set for a piece of a split partition: the part read.
-	Piece   *Piece
-	Host    string // the replica that served the last page
+	Piece *Piece
+	Host  string // the replica that served the last page
+	// Limit is Host's cap on requests in flight after the last page: fixed,
+	// or where its adaptive limit stood.
+	Limit   int
 	Rows    int64
 	Pages   int64
 	Empty   int64 // pages that held no row while more followed

@@ -33,7 +33,7 @@ type connFlags struct {
 	consistency    string
 	pageSize       int
 	concurrency    int
-	perHost        int
+	perHost        perHost
 	splits         int
 	rate           float64
 	timeout        time.Duration
@@ -94,7 +94,7 @@ func (f *connFlags) registerPlan(fs *pflag.FlagSet, reads bool) {
 func (f *connFlags) registerRead(fs *pflag.FlagSet) {
 	fs.StringVar(&f.consistency, "consistency", f.consistency, "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
 	fs.IntVar(&f.pageSize, "page-size", f.pageSize, "rows per page (a hint to the server)")
-	fs.IntVar(&f.perHost, "per-host", 0, "page requests in flight per host at most (default 2 x concurrency / hosts, at least 8)")
+	fs.Var(&f.perHost, "per-host", "page requests in flight per host at most: a number (default 2 x concurrency / hosts, at least 8), or adaptive[:[MIN-]MAX], a limit per host that follows its latency, between MIN (default 1) and MAX (default --concurrency)")
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
 	fs.Var(&f.retries, "retries", "retries of a failing page, each on the next replica: a positive number, or none")
 	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
@@ -134,6 +134,64 @@ func (r *retries) Set(s string) error {
 }
 
 func (r *retries) Type() string { return "n|none" }
+
+// perHost is the value of --per-host: a fixed cap (n, 0 for the default),
+// or adaptive, with an optional floor and ceiling.
+type perHost struct {
+	mode   scanner.PerHostMode // "" for the default
+	n, min int
+}
+
+func (p *perHost) String() string {
+	switch {
+	case p.mode != scanner.PerHostAdaptive && p.n == 0:
+		return "auto"
+	case p.mode != scanner.PerHostAdaptive:
+		return strconv.Itoa(p.n)
+	case p.min > 0:
+		return fmt.Sprintf("adaptive:%d-%d", p.min, p.n)
+	case p.n > 0:
+		return fmt.Sprintf("adaptive:%d", p.n)
+	}
+	return "adaptive"
+}
+
+func (p *perHost) Set(s string) error {
+	const want = "want a positive number, or adaptive, adaptive:MAX or adaptive:MIN-MAX (e.g. adaptive:2-16)"
+	rest, adaptive := strings.CutPrefix(s, "adaptive")
+	if !adaptive {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return errors.New(want)
+		}
+		*p = perHost{mode: scanner.PerHostFixed, n: n} // checked with the other flags
+		return nil
+	}
+	v := perHost{mode: scanner.PerHostAdaptive}
+	if rest != "" {
+		bounds, ok := strings.CutPrefix(rest, ":")
+		if !ok {
+			return errors.New(want)
+		}
+		lo, hi, ranged := strings.Cut(bounds, "-")
+		if !ranged {
+			lo, hi = "", bounds
+		}
+		var err error
+		if v.n, err = strconv.Atoi(hi); err != nil || v.n < 1 {
+			return errors.New(want)
+		}
+		if ranged {
+			if v.min, err = strconv.Atoi(lo); err != nil || v.min < 1 || v.min > v.n {
+				return errors.New("the floor MIN must be a positive number no larger than MAX, e.g. adaptive:2-16")
+			}
+		}
+	}
+	*p = v
+	return nil
+}
+
+func (p *perHost) Type() string { return "n|adaptive[:[min-]max]" }
 
 // parseShard parses "i/N".
 func parseShard(s string) (i, n int, err error) {
@@ -185,8 +243,8 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		errs = append(errs, fmt.Errorf("invalid --page-size %d: at most %d (the protocol's page size is an int)", f.pageSize, math.MaxInt32))
 	}
 	positive("concurrency", f.concurrency)
-	if f.perHost < 0 {
-		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer", f.perHost))
+	if f.perHost.n < 0 {
+		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer, or adaptive[:[MIN-]MAX]", f.perHost.n))
 	}
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
@@ -212,7 +270,7 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	}
 	cfg := scanner.Config{
 		Keyspace: f.keyspace, Table: f.table, Columns: f.columns, PageSize: f.pageSize,
-		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost, Consistency: cl,
+		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost.n, PerHostMode: f.perHost.mode, MinPerHost: f.perHost.min, Consistency: cl,
 		Retries: int(f.retries), RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
 	}

@@ -31,6 +31,7 @@ type Metrics struct {
 	rows, pages, bytes, empty             prometheus.Counter
 	retries                               *prometheus.CounterVec
 	inflight                              *prometheus.GaugeVec
+	limit                                 *prometheus.GaugeVec
 	latency                               *prometheus.HistogramVec
 	rangesTotal, rangesDone, rangesFailed prometheus.Gauge
 }
@@ -58,6 +59,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		inflight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ringscan_inflight_requests", Help: "Page requests in flight, by host.",
 		}, []string{"host"}),
+		limit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ringscan_host_concurrency_limit", Help: "Page requests a host may have in flight: the fixed cap, or the current adaptive limit (--per-host adaptive).",
+		}, []string{"host"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "ringscan_page_latency_seconds", Help: "Latency of successful page requests, by host.", Buckets: latencyBuckets(),
 		}, []string{"host"}),
@@ -67,7 +71,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	if reg != nil {
 		var errs []error
-		for _, c := range []prometheus.Collector{m.rows, m.pages, m.bytes, m.empty, m.retries, m.inflight,
+		for _, c := range []prometheus.Collector{m.rows, m.pages, m.bytes, m.empty, m.retries, m.inflight, m.limit,
 			m.latency, m.rangesTotal, m.rangesDone, m.rangesFailed} {
 			if err := reg.Register(c); err != nil {
 				errs = append(errs, err)
@@ -155,6 +159,7 @@ func (m *Metrics) Hooks() scanner.Hooks {
 		RequestStart: func(host string) { m.inflight.WithLabelValues(host).Inc() },
 		RequestEnd:   func(host string) { m.inflight.WithLabelValues(host).Dec() },
 		Retry:        func(_ int, host, kind string, _ error) { m.retries.WithLabelValues(host, kind).Inc() },
+		HostLimit:    func(host string, limit int, _ string) { m.limit.WithLabelValues(host).Set(float64(limit)) },
 		PageWritten: func(_ int, cur scanner.Cursor, rows int) {
 			switch {
 			case cur.Done():

@@ -42,6 +42,9 @@ func TestMetricsHooks(t *testing.T) {
 	h.PageWritten(0, scanner.Cursor{}, 100)
 	h.PageWritten(0, scanner.Cursor{}, 0) // empty
 	h.PageWritten(0, doneCursor, 0)
+	h.HostLimit("a", 8, "fixed")
+	h.HostLimit("b", 2, "initial")
+	h.HostLimit("b", 4, "grow")
 	h.RangeDone(scanner.RangeStats{ID: 0})
 	h.RangeDone(scanner.RangeStats{ID: 1, Err: &scanner.RangeError{ID: 4, Err: errors.New("failed")}})
 
@@ -52,6 +55,7 @@ func TestMetricsHooks(t *testing.T) {
 		{m.rows, 150}, {m.pages, 3}, {m.bytes, 1500}, {m.empty, 1},
 		{m.rangesTotal, 10}, {m.rangesDone, 3}, {m.rangesFailed, 1},
 		{m.inflight.WithLabelValues("a"), 1}, {m.inflight.WithLabelValues("b"), 1},
+		{m.limit.WithLabelValues("a"), 8}, {m.limit.WithLabelValues("b"), 4},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, testutil.ToFloat64(tt.c))
@@ -102,7 +106,7 @@ ringscan_page_latency_seconds_count{host="b"} 1
 `)))
 	n, err := testutil.GatherAndCount(reg)
 	require.NoError(t, err)
-	assert.Equal(t, 13, n, "7 metrics, 2 retry series, 2 latency and 2 in-flight hosts")
+	assert.Equal(t, 15, n, "7 metrics, 2 retry series, 2 latency, 2 in-flight and 2 limit hosts")
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	assert.Empty(t, problems)

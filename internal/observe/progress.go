@@ -151,7 +151,16 @@ func LogProgress(log *zap.Logger, s Snapshot) {
 		zap.Float64("p99_page_latency_ms", round1(float64(s.P99Latency)/float64(time.Millisecond))),
 		zap.Float64("progress", s.Progress), zap.String("of", scope(s)), zap.Int64("eta_ms", etaMS(s.ETA)),
 		zap.Int64("retries", s.Retries), zap.Int("ranges", s.Ranges), zap.Int("ranges_done", s.RangesDone),
-		zap.Int("ranges_failed", s.RangesFailed), zap.Int64("in_flight", s.InFlight), zap.Int64("elapsed_ms", s.Elapsed.Milliseconds()))
+		zap.Int("ranges_failed", s.RangesFailed), zap.Int64("in_flight", s.InFlight), zap.Int64("elapsed_ms", s.Elapsed.Milliseconds()),
+		zap.Strings("backing_off", backingOffHosts(s)))
+}
+
+func backingOffHosts(s Snapshot) []string {
+	out := make([]string, len(s.BackingOff))
+	for i, b := range s.BackingOff {
+		out[i] = b.Host
+	}
+	return out
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
@@ -168,7 +177,11 @@ func etaMS(d time.Duration) int64 {
 //	ringscan: 1234567 rows, 41234 rows/s, 12.3MB/s, p99 45ms, 37.5% of ring, ETA 2m10s, 3 retries
 //
 // "of shard" replaces "of ring" when the plan is a shard; failed ranges
-// are added when there are some.
+// are added when there are some, and the hosts being backed off (their
+// limit lowered for congestion within the last Window, --per-host
+// adaptive):
+//
+//	..., 3 retries, backing off 10.0.0.2 (limit 3, overloaded)
 func StatusLine(prefix string, s Snapshot) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d rows, %.0f rows/s, %s, p99 %s, %s of %s, ETA %s, %s",
@@ -176,6 +189,13 @@ func StatusLine(prefix string, s Snapshot) string {
 		plural(s.Retries, "retry", "retries"))
 	if s.RangesFailed > 0 {
 		fmt.Fprintf(&b, ", %s", plural(int64(s.RangesFailed), "failed range", "failed ranges"))
+	}
+	for i, bo := range s.BackingOff {
+		sep := ", "
+		if i == 0 {
+			sep = ", backing off "
+		}
+		fmt.Fprintf(&b, "%s%s (limit %d, %s)", sep, bo.Host, bo.Limit, bo.Reason)
 	}
 	return b.String()
 }
@@ -200,6 +220,12 @@ func BarLine(prefix string, s Snapshot, width int) string {
 		"  p99 " + latency(s.P99Latency) + "  ETA " + eta(s.ETA) + "  " + plural(s.Retries, "retry", "retries")
 	if s.RangesFailed > 0 {
 		tail += "  " + strconv.Itoa(s.RangesFailed) + " failed"
+	}
+	if n := len(s.BackingOff); n > 0 {
+		tail += "  backing off " + s.BackingOff[0].Host
+		if n > 1 {
+			tail += " +" + strconv.Itoa(n-1)
+		}
 	}
 	const minBar = 10
 	line := head + " " + tail

@@ -29,6 +29,8 @@ func TestStatusLine(t *testing.T) {
 		{"shard with failures", Snapshot{Rows: 10, RowsPerSecond: 1, BytesPerSecond: 2500, P99Latency: 1234 * time.Microsecond,
 			Progress: 1, ETA: 0, Retries: 1, RangesFailed: 2},
 			"ringscan: 10 rows, 1 rows/s, 2.50kB/s, p99 1.2ms, 100.0% of shard, ETA 0s, 1 retry, 2 failed ranges"},
+		{"backing off", Snapshot{WholeRing: true, ETA: -1, BackingOff: []BackOff{{"10.0.0.2", 3, "overloaded"}, {"10.0.0.3", 5, "latency"}}},
+			"ringscan: 0 rows, 0 rows/s, 0B/s, p99 -, 0.0% of ring, ETA ?, 0 retries, backing off 10.0.0.2 (limit 3, overloaded), 10.0.0.3 (limit 5, latency)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,7 @@ type RangeReport struct {
 	End        string  `json:"end"`
 	Share      float64 `json:"share"`
 	Host       string  `json:"host"`
+	HostLimit  int     `json:"host_limit,omitempty"`
 	Rows       int64   `json:"rows"`
 	Bytes      int64   `json:"bytes"`
 	Pages      int64   `json:"pages"`
@@ -106,7 +107,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 	for _, s := range st.PerRange {
 		rr := RangeReport{
 			ID: s.ID, Start: s.Range.Start.String(), End: s.Range.End.String(), Share: s.Range.Share(),
-			Host: s.Host, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.EmptyPages,
+			Host: s.Host, HostLimit: s.Limit, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.EmptyPages,
 			Retries: s.Retries, DurationMS: s.Duration.Milliseconds(),
 		}
 		if s.Err != nil {

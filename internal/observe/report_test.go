@@ -38,7 +38,7 @@ func TestWriteReport(t *testing.T) {
 		assert.Equal(t, i, r.ID, "ranges in id order")
 	}
 	assert.Equal(t, RangeReport{ID: 0, Start: "-9223372036854775808", End: "-4611686018427387904", Share: .25,
-		Host: "10.0.0.1:9042", Rows: 300000, Bytes: 300000000, Pages: 60, EmptyPages: 3, DurationMS: 12000}, got.Ranges[0])
+		Host: "10.0.0.1:9042", HostLimit: 7, Rows: 300000, Bytes: 300000000, Pages: 60, EmptyPages: 3, DurationMS: 12000}, got.Ranges[0])
 	assert.Equal(t, "read timeout (after 9 attempts on 10.0.0.1:9042, 10.0.0.2:9042)", got.Ranges[1].Error)
 	assert.Contains(t, got.Error, "1 ranges failed (1)")
 
@@ -52,7 +52,7 @@ func TestWriteReport(t *testing.T) {
 	assert.Equal(t, "r2", m["run_id"])
 	r0 := m["ranges"].([]any)[0].(map[string]any)
 	assert.NotContains(t, r0, "error", "no error field for a range read")
-	for _, k := range []string{"id", "start", "end", "share", "host", "rows", "bytes", "pages", "empty_pages", "retries", "duration_ms"} {
+	for _, k := range []string{"id", "start", "end", "share", "host", "host_limit", "rows", "bytes", "pages", "empty_pages", "retries", "duration_ms"} {
 		assert.Contains(t, r0, k)
 	}
 	entries, err := os.ReadDir(dir)

@@ -28,7 +28,7 @@ func sampleStats() scanner.Stats {
 		PerRange: []scanner.RangeStats{ // in scan order
 			{ID: 2, Range: q[2].Range, Host: "10.0.0.2:9042", Rows: 600000, Pages: 120, Bytes: 600000000, Duration: 20 * time.Second},
 			{ID: 1, Range: q[1].Range, Host: "10.0.0.1:9042", Rows: 34567, Pages: 10, Retries: 11, Duration: 29 * time.Second, Err: rerr},
-			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Rows: 300000, Pages: 60, EmptyPages: 3, Bytes: 300000000, Duration: 12 * time.Second},
+			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Limit: 7, Rows: 300000, Pages: 60, EmptyPages: 3, Bytes: 300000000, Duration: 12 * time.Second},
 			{ID: 3, Range: q[3].Range, Host: "10.0.0.3:9042", Rows: 300000, Pages: 60, Bytes: 334567890, Duration: 1500 * time.Millisecond},
 		},
 	}

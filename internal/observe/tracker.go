@@ -3,6 +3,8 @@ package observe
 import (
 	"maps"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,10 +90,30 @@ type Tracker struct {
 	ownDone []bool
 	samples []sample // guarded by mu; samples[0] is the window's base
 
+	// limits holds each host's limit and its last back-off (guarded by
+	// mu).
+	limits map[string]hostLimit
+
 	// latency holds the page latencies, for the p99 over the window: a
 	// Prometheus histogram used as a lock-free bucket counter, never
 	// registered.
 	latency prometheus.Histogram
+}
+
+// hostLimit is a host's cap on requests in flight, and when and why it was
+// last lowered for congestion.
+type hostLimit struct {
+	limit    int
+	backedAt time.Time
+	reason   string
+}
+
+// BackOff is a host being backed off: its limit was lowered for congestion
+// within the last Window.
+type BackOff struct {
+	Host   string
+	Limit  int
+	Reason string // "latency", "overloaded" or "timeout"
 }
 
 type sample struct {
@@ -124,6 +146,7 @@ func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *
 		partial:   make([]atomic.Int64, len(subranges)),
 		priorRows: prior.Rows,
 		byKind:    map[string]int64{},
+		limits:    map[string]hostLimit{},
 		root:      map[int]int{},
 		pieces:    make([]int, len(subranges)),
 		ownDone:   make([]bool, len(subranges)),
@@ -278,6 +301,16 @@ func (t *Tracker) Hooks() scanner.Hooks {
 				t.pieces[r]++
 			}
 		},
+		HostLimit: func(host string, limit int, reason string) {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			l := t.limits[host]
+			l.limit = limit
+			if scanner.LimitBacksOff(reason) {
+				l.backedAt, l.reason = t.now(), reason
+			}
+			t.limits[host] = l
+		},
 		RangeDone: func(st scanner.RangeStats) {
 			if st.Err == nil {
 				return
@@ -335,6 +368,10 @@ type Snapshot struct {
 	Ranges, RangesDone, RangesFailed int
 	// InFlight is the number of page requests under way.
 	InFlight int64
+	// BackingOff lists the hosts whose limit was lowered for congestion
+	// (rising latency, Overloaded, timeouts) within the last Window, by
+	// host.
+	BackingOff []BackOff
 }
 
 // minSampleGap keeps the window's samples apart, bounding them to about
@@ -374,6 +411,12 @@ func (t *Tracker) Snapshot() Snapshot {
 	lat := t.latencyCounts()
 	t.mu.Lock()
 	s.RetriesByKind = maps.Clone(t.byKind)
+	for host, l := range t.limits {
+		if !l.backedAt.IsZero() && now.Sub(l.backedAt) < Window {
+			s.BackingOff = append(s.BackingOff, BackOff{Host: host, Limit: l.limit, Reason: l.reason})
+		}
+	}
+	slices.SortFunc(s.BackingOff, func(a, b BackOff) int { return strings.Compare(a.Host, b.Host) })
 	if last := t.samples[len(t.samples)-1]; now.Sub(last.at) >= minSampleGap {
 		t.samples = append(t.samples, sample{at: now, rows: rows, bytes: s.Bytes, units: units, latency: lat})
 	}

@@ -323,3 +323,28 @@ func TestTrackerConcurrentHooks(t *testing.T) {
 	assert.Equal(t, int64(0), s.InFlight)
 	require.Equal(t, int64(0), tr.partialUnits.Load())
 }
+
+// TestTrackerBackingOff checks which hosts the snapshot says are being
+// backed off: those whose limit was lowered for congestion within the
+// last Window, with their current limit and the reason; growth and probes
+// are no back-off, and an old back-off is forgotten.
+func TestTrackerBackingOff(t *testing.T) {
+	c := newFakeClock()
+	tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
+	h := tr.Hooks()
+	h.HostLimit("10.0.0.1", 2, "initial")
+	h.HostLimit("10.0.0.2", 2, "initial")
+	h.HostLimit("10.0.0.3", 2, "initial")
+	assert.Empty(t, tr.Snapshot().BackingOff)
+	h.HostLimit("10.0.0.2", 4, "grow")
+	h.HostLimit("10.0.0.3", 6, "overloaded")
+	h.HostLimit("10.0.0.1", 1, "probe")
+	c.advance(Window / 2)
+	h.HostLimit("10.0.0.2", 3, "latency")
+	h.HostLimit("10.0.0.3", 5, "grow")
+	assert.Equal(t, []BackOff{{"10.0.0.2", 3, "latency"}, {"10.0.0.3", 5, "overloaded"}}, tr.Snapshot().BackingOff)
+	c.advance(Window/2 + time.Millisecond)
+	assert.Equal(t, []BackOff{{"10.0.0.2", 3, "latency"}}, tr.Snapshot().BackingOff, "10.0.0.3's back-off is older than the window")
+	c.advance(Window)
+	assert.Empty(t, tr.Snapshot().BackingOff)
+}
