@@ -85,6 +85,8 @@ type Measurement struct {
 	// Hashed says whether every row was hashed (Mode Verify): else only
 	// the rows were counted, and Distinct and the sums are not known.
 	Hashed bool
+	// Limits are ringscan's per-host limits over the scan (every change).
+	Limits []LimitPoint `json:",omitempty"`
 }
 
 // Exec runs one task in this process: it connects, reads the whole table
@@ -351,12 +353,24 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task, first *first
 func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
 	cfg := t.Strategy.scannerConfig(t.Target.Keyspace, t.Target.Table, t.PageSize)
 	cfg.RequestTimeout = t.Timeout
-	sc, err := scanner.New(s, cfg, scanner.WithHooks(scanner.Hooks{RequestStart: func(string) { first.mark() }}))
+	var (
+		limitsMu sync.Mutex
+		limits   []LimitPoint
+		start    time.Time
+	)
+	sc, err := scanner.New(s, cfg, scanner.WithHooks(scanner.Hooks{
+		RequestStart: func(string) { first.mark() },
+		HostLimit: func(host string, limit int, reason string) {
+			limitsMu.Lock()
+			defer limitsMu.Unlock()
+			limits = append(limits, LimitPoint{At: time.Since(start), Host: host, Limit: limit, Reason: reason})
+		},
+	}))
 	if err != nil {
 		return Measurement{}, collector{}, err
 	}
 	var c collector
-	start := time.Now()
+	start = time.Now()
 	plan, err := sc.Plan(ctx)
 	if err != nil {
 		return Measurement{}, c, fmt.Errorf("ringscan: %w", err)
@@ -365,7 +379,7 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstReq
 	count := &sink.Count{}
 	switch t.Strategy.Mode {
 	case CountRows:
-		plan, sk = plan.TokensOnly(), count
+		plan, sk = plan.CountOnly(), count
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:
@@ -393,8 +407,10 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstReq
 	for _, r := range st.PerRange {
 		work += r.Duration
 	}
+	limitsMu.Lock()
+	defer limitsMu.Unlock()
 	return Measurement{Elapsed: elapsed, Work: work, Concurrency: t.Strategy.EffectiveConcurrency(),
-		Retries: st.Retries, Pages: st.Pages}, c, nil
+		Retries: st.Retries, Pages: st.Pages, Limits: limits}, c, nil
 }
 
 // pageHasher hashes the rows of a page into a collector, on up to par

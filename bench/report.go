@@ -89,8 +89,10 @@ func WriteMarkdown(w io.Writer, rs []Result, meta Meta, charts []string) error {
 		"startup: from the child's start of work (before it connects) to its first page request; total: from then to its last row. " +
 		"With several runs of a strategy (runs), the figures are the median run's by rows/s.\n")
 	desc := map[string]string{}
+	capacity := map[string]bool{}
 	for _, s := range meta.Scenarios {
 		desc[s.Name] = s.Description
+		capacity[s.Name] = s.Sim.Capacity != ""
 	}
 	for _, group := range groupByScenario(rs) {
 		p("\n## %s\n\n", group[0].Scenario)
@@ -109,6 +111,9 @@ func WriteMarkdown(w io.Writer, rs []Result, meta Meta, charts []string) error {
 				speedup(r, group), r.CPUPerMillionRows, ratio(r.ClusterCPUPerMillionRows), r.PeakRSSMiB, ratio(r.MakespanRatio),
 				thousands(float64(r.Pages)), r.Retries, r.Lost, r.Duplicated,
 				float64(r.Startup)/float64(time.Millisecond), r.Total.Seconds(), r.Runs)
+		}
+		if capacity[group[0].Scenario] {
+			writeLoad(p, group)
 		}
 	}
 	var failed []string
@@ -145,6 +150,40 @@ func WriteJSON(w io.Writer, rs []Result, meta Meta) error {
 	}{meta, rs})
 }
 
+// ReadJSON reads results and their meta as WriteJSON wrote them (the
+// scenarios' descriptions, which WriteJSON leaves out, excepted).
+func ReadJSON(r io.Reader) ([]Result, Meta, error) {
+	var doc struct {
+		Meta    Meta
+		Results []Result
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, Meta{}, fmt.Errorf("results: %w", err)
+	}
+	return doc.Results, doc.Meta, nil
+}
+
+// RenderCharts writes the charts of dir's results.json into dir again,
+// without running anything, and returns the SVG files' names: for a
+// change of the charts' looks, the measurements are kept.
+func RenderCharts(dir string) ([]string, error) {
+	f, err := os.Open(filepath.Join(dir, ReportJSON))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rs, _, err := ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("%s holds no results", f.Name())
+	}
+	return WriteCharts(dir, rs)
+}
+
 // Report file names in the output directory.
 const (
 	ReportMarkdown = "results.md"
@@ -176,6 +215,28 @@ func WriteReport(dir string, rs []Result, meta Meta) error {
 		return err
 	}
 	return write(ReportJSON, func(w io.Writer) error { return WriteJSON(w, rs, meta) })
+}
+
+// writeLoad writes what the simulated nodes went through during each
+// strategy's reported run, and the rows/s of every run.
+func writeLoad(p func(string, ...any), group []Result) {
+	p("\nServer side, the reported run (cqlsim's metrics): Overloaded answers and their share of all answers; per node, the p99 wait for a turn over the median service time (under 2 means under twice the unloaded service time). rows/s of every run, in order.\n\n")
+	p("| strategy | rows/s of every run | Overloaded | per node: p99 queue wait / p50 service |\n|---|---|--:|---|\n")
+	for _, r := range group {
+		runs := make([]string, len(r.RunRates))
+		for i, v := range r.RunRates {
+			runs[i] = thousands(v)
+		}
+		nodes := make([]string, len(r.Nodes))
+		for i, n := range r.Nodes {
+			x := 0.0
+			if n.P50Service > 0 {
+				x = float64(n.P99QueueWait) / float64(n.P50Service)
+			}
+			nodes[i] = fmt.Sprintf("%s: %s / %s = %.2f", n.Node, n.P99QueueWait.Round(100*time.Microsecond), n.P50Service.Round(100*time.Microsecond), x)
+		}
+		p("| %s | %s | %d (%.2f%%) | %s |\n", r.Strategy, strings.Join(runs, ", "), r.Overloaded, 100*r.OverloadedShare, strings.Join(nodes, "; "))
+	}
 }
 
 // groupByScenario splits results into runs of one scenario, in order.

@@ -2,8 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +68,7 @@ func TestWriteMarkdown(t *testing.T) {
 	// Every table row has as many cells as the header.
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "| ") {
-			assert.Equal(t, 15, strings.Count(line, "|"), line)
+			assert.Equal(t, 17, strings.Count(line, "|"), line)
 		}
 	}
 }
@@ -77,7 +82,8 @@ func TestThousands(t *testing.T) {
 func TestWriteReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	require.NoError(t, WriteReport(dir, sampleResults(), Meta{Profile: "test"}))
-	for _, name := range []string{ReportMarkdown, ReportJSON, ChartConcurrency, ChartLatency, ChartPageSize} {
+	for _, name := range []string{ReportMarkdown, ReportJSON, ChartConcurrency, ChartLatency, ChartPageSize,
+		ChartPNG(ChartConcurrency), ChartPNG(ChartLatency), ChartPNG(ChartPageSize)} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err, name)
 		assert.NotEmpty(t, b, name)
@@ -98,4 +104,92 @@ func TestWriteChartsSkipsMissingSweeps(t *testing.T) {
 	files, err := WriteCharts(t.TempDir(), only)
 	require.NoError(t, err)
 	assert.Equal(t, []string{ChartLatency}, files)
+}
+
+// TestRenderCharts re-renders the charts from results.json alone: the
+// same files as the run wrote.
+func TestRenderCharts(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, WriteReport(dir, sampleResults(), Meta{Profile: "test"}))
+	before := map[string][]byte{}
+	for _, c := range []string{ChartConcurrency, ChartLatency, ChartPageSize} {
+		for _, name := range []string{c, ChartPNG(c)} {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			require.NoError(t, err)
+			before[name] = b
+			require.NoError(t, os.Remove(filepath.Join(dir, name)))
+		}
+	}
+	files, err := RenderCharts(dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{ChartConcurrency, ChartLatency, ChartPageSize}, files)
+	for name, b := range before {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(b, got), "%s differs", name)
+	}
+	_, err = RenderCharts(t.TempDir())
+	assert.Error(t, err, "no results.json")
+	bad := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bad, ReportJSON), []byte(`{"Results": [{"Nope": 1}]}`), 0o644))
+	_, err = RenderCharts(bad)
+	assert.ErrorContains(t, err, "Nope")
+}
+
+// TestChartLooks checks what the issue asked of the charts: the fonts
+// embedded in the SVG, a PNG beside it, at most 5 series in distinct
+// colours, and legend names that are the tables' strategy names.
+func TestChartLooks(t *testing.T) {
+	var rs []Result
+	names := []string{"single-stream", "equal-slices-c32", "ringscan-c32", "ringscan-tuned-c32", "equal-slices-c128",
+		"ringscan-tuned-c128", "ringscan-default"}
+	for _, l := range []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond} {
+		for i, n := range names {
+			rs = append(rs, Result{Scenario: "latency-" + l.String(), Strategy: n, Sweep: SweepLatency, Latency: l,
+				Rows: 10, RowsPerSecond: float64(1000 * (i + 1))})
+		}
+	}
+	rs = append(rs, sampleResults()...)
+	dir := t.TempDir()
+	_, err := WriteCharts(dir, rs)
+	require.NoError(t, err)
+	text := regexp.MustCompile(`>([^<]*)</text>`)
+	stroke := regexp.MustCompile(`stroke:(#[0-9A-Fa-f]{6})`)
+	for _, tc := range []struct {
+		file   string
+		legend []string
+	}{
+		{ChartLatency, []string{"single-stream", "equal-slices-c32", "ringscan-default", "equal-slices-c128", "ringscan-tuned-c128"}},
+		{ChartConcurrency, []string{"single-stream", "equal-slices", "ringscan"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, tc.file))
+			require.NoError(t, err)
+			svg := string(b)
+			assert.Contains(t, svg, "@font-face", "fonts embedded")
+			assert.Contains(t, svg, "base64,")
+			var shown []string
+			for _, m := range text.FindAllStringSubmatch(svg, -1) {
+				if strings.Contains(m[1], "-") && !strings.ContainsAny(m[1], " /") || slices.Contains(tc.legend, m[1]) {
+					shown = append(shown, m[1])
+				}
+			}
+			assert.ElementsMatch(t, tc.legend, shown, "the legend names the tables' strategies, nothing else")
+			colours := map[string]bool{}
+			for _, m := range stroke.FindAllStringSubmatch(svg, -1) {
+				colours[strings.ToLower(m[1])] = true
+			}
+			for i := range tc.legend {
+				r, g, bl, _ := palette[i].RGBA()
+				assert.True(t, colours[fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, bl>>8)], "series %d has its own colour", i)
+			}
+			f, err := os.Open(filepath.Join(dir, ChartPNG(tc.file)))
+			require.NoError(t, err)
+			defer f.Close()
+			img, err := png.Decode(f)
+			require.NoError(t, err)
+			assert.Equal(t, image.Rect(0, 0, 8*pngDPI, 5*pngDPI), img.Bounds())
+		})
+	}
+	assert.LessOrEqual(t, len(palette), maxSeries)
 }

@@ -57,6 +57,16 @@ type Result struct {
 	// Runs is the number of runs of the strategy: the figures are those of
 	// the run with the median rows/s (or of a failed run).
 	Runs int
+	// RunRates are the rows/s of every run of the strategy, in order.
+	RunRates []float64 `json:",omitempty"`
+	// Nodes is what each simulated node's reads went through during the
+	// run (from the simulator's metrics); Overloaded sums their Overloaded
+	// answers, OverloadedShare their share of every answer.
+	Nodes           []NodeLoad `json:",omitempty"`
+	Overloaded      int64      `json:",omitempty"`
+	OverloadedShare float64    `json:",omitempty"`
+	// Limits are the per-host limits over the run.
+	Limits []LimitPoint `json:",omitempty"`
 	// Problems lists what the check found wrong; Err why the run failed.
 	Problems []string `json:",omitempty"`
 	Err      string   `json:",omitempty"`
@@ -79,7 +89,7 @@ func newResult(sc Scenario, st Strategy, m Measurement) Result {
 		Scenario: sc.Name, Strategy: st.Label(), Kind: st.Kind, Settings: st.Settings(sc.PageSize),
 		Sweep: sc.Sweep, Latency: sc.Sim.Latency, Concurrency: st.EffectiveConcurrency(), PageSize: page,
 		Rows: m.Rows, Elapsed: m.Elapsed, Retries: m.Retries, Pages: m.Pages, Digest: m.Digest,
-		Startup: m.Startup, Total: m.Total, Hashed: m.Hashed,
+		Startup: m.Startup, Total: m.Total, Hashed: m.Hashed, Limits: m.Limits,
 		PeakRSSMiB:  float64(m.MaxRSSKiB) / 1024,
 		distinct:    m.Distinct,
 		distinctSum: m.DistinctSum,

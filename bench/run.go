@@ -132,7 +132,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Writer) ([]Result, error) {
 	target := Target{}
 	var want *Expected
-	simPid := 0
+	simPid, metricsURL := 0, ""
 	if cfg.Cluster != nil {
 		target = *cfg.Cluster
 		fmt.Fprintf(progress, "%s: reading %s (%s)\n", sc.Name, strings.Join(target.Hosts, ","), sc.Description)
@@ -147,7 +147,7 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 			return nil, fmt.Errorf("scenario %s: cqlsim loaded %d rows, want %d", sc.Name, p.Rows, sc.Sim.Rows)
 		}
 		target = Target{Hosts: p.Hosts, Port: p.Port}
-		simPid = p.Pid()
+		simPid, metricsURL = p.Pid(), p.MetricsURL
 		want = &Expected{Rows: p.Rows, Checksum: p.Checksum}
 		fmt.Fprintf(progress, "%s: cqlsim with %d rows ready in %v (%s)\n", sc.Name, p.Rows, time.Since(start).Round(time.Millisecond), sc.Description)
 	}
@@ -174,14 +174,33 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 			task := Task{Target: target, Strategy: st, PageSize: sc.PageSize, Timeout: cfg.Timeout}
 			t0 := time.Now()
 			simCPU0, simOK := procCPUSeconds(simPid)
+			var load0 nodeMetrics
+			if metricsURL != "" {
+				load0, _ = scrapeNodes(metricsURL)
+			}
 			m, err := runChild(ctx, cfg.Binary, task, runTimeout)
 			simCPU1, _ := procCPUSeconds(simPid)
+			var nodes []NodeLoad
+			if load0 != nil {
+				if load1, serr := scrapeNodes(metricsURL); serr == nil {
+					nodes = loadBetween(load0, load1)
+				}
+			}
 			spent[i] += time.Since(t0)
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
 			r := newResult(sc, st, m)
 			r.Runs = 1
+			r.Nodes = nodes
+			var reads int64
+			for _, n := range nodes {
+				r.Overloaded += n.Overloaded
+				reads += n.Reads
+			}
+			if reads+r.Overloaded > 0 {
+				r.OverloadedShare = float64(r.Overloaded) / float64(reads+r.Overloaded)
+			}
 			if simPid != 0 && simOK && m.Rows > 0 {
 				r.ClusterCPUPerMillionRows = (simCPU1 - simCPU0) / float64(m.Rows) * 1e6
 			}
@@ -203,6 +222,9 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 		runs[i] = flat[k : k+len(runs[i])]
 		k += len(runs[i])
 		rs[i] = pickRun(runs[i])
+		for _, r := range runs[i] {
+			rs[i].RunRates = append(rs[i].RunRates, r.RowsPerSecond)
+		}
 	}
 	for _, r := range rs {
 		status := "ok"

@@ -34,6 +34,13 @@ type SimConfig struct {
 	// Faults are injected errors, as "ringscan sim --faults", e.g.
 	// "overloaded:0.05". Default: none.
 	Faults string `json:",omitempty"`
+	// Capacity is the reads each node serves at once, one value for every
+	// node or one per node ("ringscan sim --capacity"); QueueLimit the
+	// reads that may wait, past which one is answered Overloaded; PerRow
+	// the service time per row returned. Default: no capacity model.
+	Capacity   string        `json:",omitempty"`
+	QueueLimit int           `json:",omitempty"`
+	PerRow     time.Duration `json:",omitempty"`
 }
 
 // Flags returns the "ringscan sim" flags for c.
@@ -73,6 +80,19 @@ func (c SimConfig) Flags() []string {
 	if c.Faults != "" {
 		f = append(f, "--faults", c.Faults)
 	}
+	if c.Capacity != "" {
+		f = append(f, "--capacity", c.Capacity)
+	}
+	if c.QueueLimit != 0 {
+		f = append(f, "--queue-limit", strconv.Itoa(c.QueueLimit))
+	}
+	if c.PerRow > 0 {
+		f = append(f, "--cost-per-row", c.PerRow.String())
+	}
+	if c.Capacity != "" {
+		// The nodes' load, scraped around every run (NodeLoad).
+		f = append(f, "--metrics-addr", ":0")
+	}
 	return f
 }
 
@@ -89,6 +109,9 @@ const (
 	SweepConcurrency Sweep = "concurrency"
 	// SweepPageSize: one scenario whose strategies differ by PageSize.
 	SweepPageSize Sweep = "page-size"
+	// SweepCapacity: one scenario on nodes of bounded capacity whose
+	// strategies differ by Concurrency, fixed against adaptive.
+	SweepCapacity Sweep = "capacity-concurrency"
 )
 
 // Scenario is one named benchmark case.
@@ -249,6 +272,65 @@ func pageSizeScenario(rows int, sizes []int) Scenario {
 	return s
 }
 
+// capacitySim is the capacity scenarios' cluster: 3 nodes serving 4 reads
+// at once (capacities, e.g. "2,4,4", to differ), 8 more waiting, 10 ms
+// per read plus 100 µs per row (110 ms for a page of 1000), 200k rows.
+func capacitySim(capacities string) SimConfig {
+	return SimConfig{Rows: 200_000, Latency: 10 * time.Millisecond, Capacity: capacities, QueueLimit: 8, PerRow: 100 * time.Microsecond}
+}
+
+// baselines are the capacity scenarios' baselines: single-stream, and
+// equal slices at 12 goroutines, the cluster's capacity (at 32 they would
+// be refused by the hundred, and fail after their 10 retries).
+func baselines() []Strategy {
+	return []Strategy{singleStream(), named(equalSlices(12), "equal-slices-c12")}
+}
+
+// capacityScenarios compare adaptive per-host limits with fixed ones on
+// nodes of bounded capacity: the too-much fixed setting, the ideal one
+// (known only to the tester), adaptive; then with one node at half the
+// capacity of the others; then rows/s against concurrency, fixed against
+// adaptive.
+func capacityScenarios() []Scenario {
+	adaptive := Strategy{Name: "ringscan-adaptive", Kind: Ringscan, Concurrency: 128, Adaptive: true}
+	fixed := func(n int) Strategy {
+		return Strategy{Name: fmt.Sprintf("ringscan-per-host-%d", n), Kind: Ringscan, Concurrency: 128, PerHost: n}
+	}
+	sweep := Scenario{
+		Name:        "capacity-concurrency",
+		Description: "the capacity cluster: rows/s as the concurrency grows, fixed per-host cap (= concurrency) against adaptive",
+		Sim:         capacitySim("4"),
+		PageSize:    1000,
+		Sweep:       SweepCapacity,
+		Strategies:  baselines(),
+	}
+	for _, c := range []int{4, 8, 16, 32, 64, 128} {
+		sweep.Strategies = append(sweep.Strategies,
+			Strategy{Name: "ringscan-fixed", Kind: Ringscan, Concurrency: c, PerHost: c},
+			Strategy{Name: "ringscan-adaptive", Kind: Ringscan, Concurrency: c, Adaptive: true})
+	}
+	return []Scenario{
+		{
+			Name:        "capacity",
+			Description: "3 nodes serving 4 reads at once, 8 more waiting (Overloaded past them), 10 ms + 100 µs per row, 200k rows, page size 1000, concurrency 128",
+			Sim:         capacitySim("4"),
+			PageSize:    1000,
+			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4)),
+		},
+		{
+			Name:        "capacity-half",
+			Description: "as capacity, but the first node serves 2 reads at once: half the others' capacity",
+			Sim:         capacitySim("2,4,4"),
+			PageSize:    1000,
+			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4), fixed(3)),
+		},
+		sweep,
+	}
+}
+
+// Capacity is the capacity profile: the capacity scenarios alone.
+func Capacity() []Scenario { return capacityScenarios() }
+
 // Quick is the quick profile: a few small scenarios, under 2 minutes on 2
 // cores. It reads 10k rows where the full profile reads 50k, so its
 // ratios understate the full profile's: a scan's fixed costs (connecting
@@ -263,7 +345,7 @@ func Quick() []Scenario {
 func Full() []Scenario {
 	const rows = 100_000
 	out := latencyScenarios(50_000, []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond})
-	return append(out,
+	return append(append(out,
 		concurrencyScenario(50_000, []int{1, 2, 4, 8, 16, 32, 64, 128}),
 		pageSizeScenario(rows, []int{100, 1000, 5000, 10000}),
 		Scenario{
@@ -297,7 +379,7 @@ func Full() []Scenario {
 			PageSize:    100,
 			Strategies:  compare4(Strategy{Concurrency: 32, PerHost: 32, BackoffBase: 10 * time.Millisecond, BackoffMax: 500 * time.Millisecond}),
 		},
-	)
+	), capacityScenarios()...)
 }
 
 // CPU is the cpu profile: a cluster with no added latency, where the

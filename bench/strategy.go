@@ -38,7 +38,8 @@ const (
 	// read exactly once. The default.
 	Verify Mode = ""
 	// CountRows counts rows and reads as little as the strategy can:
-	// ringscan a plan of tokens only (Plan.TokensOnly), equal slices
+	// ringscan what ringscan count reads (Plan.CountOnly: tokens only, or
+	// the primary key where large partitions may be split), equal slices
 	// "SELECT token(pk)" (with TokenOnly).
 	CountRows Mode = "count"
 	// Discard reads every column and drops it.
@@ -72,8 +73,11 @@ type Strategy struct {
 	Slices int `json:",omitempty"`
 	// PerHost, Splits, BackoffBase and BackoffMax are ringscan's settings
 	// of the same names (scanner.Config). Default: ringscan's defaults.
-	PerHost                 int           `json:",omitempty"`
-	Splits                  int           `json:",omitempty"`
+	PerHost int `json:",omitempty"`
+	Splits  int `json:",omitempty"`
+	// Adaptive turns on adaptive per-host limits (PerHostAdaptive), with
+	// PerHost as their ceiling. Default: fixed.
+	Adaptive                bool          `json:",omitempty"`
 	BackoffBase, BackoffMax time.Duration `json:",omitempty"`
 	// PageSize overrides the scenario's page size. Default: the scenario's.
 	PageSize int `json:",omitempty"`
@@ -122,9 +126,14 @@ func (s Strategy) Settings(pageSize int) string {
 		}
 	case Ringscan:
 		parts = append(parts, fmt.Sprintf("c=%d", s.EffectiveConcurrency()))
-		if s.PerHost > 0 {
+		switch {
+		case s.Adaptive && s.PerHost > 0:
+			parts = append(parts, fmt.Sprintf("per-host=adaptive:%d", s.PerHost))
+		case s.Adaptive:
+			parts = append(parts, "per-host=adaptive")
+		case s.PerHost > 0:
 			parts = append(parts, fmt.Sprintf("per-host=%d", s.PerHost))
-		} else {
+		default:
 			parts = append(parts, "per-host=auto")
 		}
 		if s.Splits > 0 {
@@ -178,6 +187,9 @@ func (s Strategy) Validate() error {
 	if s.Concurrency > 4096 {
 		bad("Concurrency is %d; at most 4096", s.Concurrency)
 	}
+	if s.Adaptive && s.Kind != Ringscan {
+		bad("Adaptive is ringscan's only")
+	}
 	if s.BackoffBase < 0 || s.BackoffMax < 0 || (s.BackoffMax > 0 && s.BackoffBase > s.BackoffMax) {
 		bad("BackoffBase %v and BackoffMax %v must be positive and BackoffBase <= BackoffMax", s.BackoffBase, s.BackoffMax)
 	}
@@ -189,6 +201,13 @@ func (s Strategy) scannerConfig(keyspace, table string, pageSize int) scanner.Co
 	return scanner.Config{
 		Keyspace: keyspace, Table: table, PageSize: pageSize,
 		Concurrency: s.Concurrency, PerHost: s.PerHost, Splits: s.Splits,
-		BackoffBase: s.BackoffBase, BackoffMax: s.BackoffMax,
+		BackoffBase: s.BackoffBase, BackoffMax: s.BackoffMax, PerHostMode: perHostMode(s.Adaptive),
 	}
+}
+
+func perHostMode(adaptive bool) scanner.PerHostMode {
+	if adaptive {
+		return scanner.PerHostAdaptive
+	}
+	return scanner.PerHostFixed
 }

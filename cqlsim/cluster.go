@@ -114,6 +114,7 @@ func build(cfg Config) (*Cluster, error) {
 			}
 			slices.SortFunc(n.tokens, tok.cmp)
 			n.faults.init(uint64(cfg.Seed)*1000+uint64(idx), cfg.Latency, slices.Clone(cfg.Faults))
+			n.capacity.cfg = cfg.capacityOf(idx)
 			c.nodes = append(c.nodes, n)
 			for _, t := range n.tokens {
 				c.ring = append(c.ring, ringEntry{tok: t, node: n})

@@ -77,6 +77,13 @@ type Config struct {
 	Latency Latency
 	// Faults are every node's initial injected faults. Default none.
 	Faults []Fault
+	// Capacity is every node's initial read capacity: how many reads it
+	// serves at once, how many may wait, what a read costs (see Capacity).
+	// Default: no limit.
+	Capacity Capacity
+	// NodeCapacity[i] is node i's capacity (nodes in address order); its
+	// zero fields take Capacity's. Default: Capacity for every node.
+	NodeCapacity []Capacity
 	// PageBytes caps the bytes of rows in one page, whatever the page size,
 	// as ScyllaDB does. Default 1 MiB.
 	PageBytes int
@@ -315,6 +322,13 @@ func (c Config) Validate() error {
 		if err := f.validate(); err != nil {
 			bad("%v", err)
 		}
+	}
+	errs = append(errs, c.Capacity.validate("Capacity: ")...)
+	if len(c.NodeCapacity) > total {
+		bad("NodeCapacity has %d entries for %d nodes", len(c.NodeCapacity), total)
+	}
+	for i := range c.NodeCapacity {
+		errs = append(errs, c.capacityOf(i).validate(fmt.Sprintf("NodeCapacity[%d]: ", i))...)
 	}
 	return errors.Join(errs...)
 }

@@ -304,19 +304,29 @@ func parsePlain(tok []byte) (user, pass string, ok bool) {
 }
 
 // handleRequest runs QUERY, PREPARE, EXECUTE and BATCH, with added latency
-// and injected faults.
+// and injected faults. A read waits for its turn under the node's
+// capacity, holds it while it runs and while its service time passes, and
+// gives it to the next read before its answer is sent.
 func (c *conn) handleRequest(f cqlproto.Frame) {
 	stream := f.Header.Stream
-	res, err := c.execFrameSafe(f)
-	if d := c.node.faults.delay(res.nonReplica); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-c.ctx.Done():
-			t.Stop()
-			return
+	var t turn
+	defer t.done()
+	res, err := c.execFrameSafe(f, &t)
+	if errors.Is(err, errConnClosed) {
+		return
+	}
+	if !res.immediate {
+		if d := t.serviceTime(c.node.faults.delay(res.nonReplica), res.body); d > 0 {
+			tm := time.NewTimer(d)
+			select {
+			case <-tm.C:
+			case <-c.ctx.Done():
+				tm.Stop()
+				return
+			}
 		}
 	}
+	t.done()
 	if err != nil {
 		var re *reqError
 		if !errors.As(err, &re) {
@@ -340,6 +350,11 @@ type result struct {
 	body       []byte
 	nonReplica bool
 	warnings   []string
+	// examined is the stored rows a read stepped over (Served.RowsExamined).
+	examined int64
+	// immediate answers at once, with no latency: a read refused by the
+	// node's capacity (Overloaded, or ReadTimeout after its wait).
+	immediate bool
 }
 
 func (c *conn) currentKeyspace() string {
@@ -354,8 +369,9 @@ func (c *conn) setKeyspace(ks string) {
 	c.mu.Unlock()
 }
 
-// execFrame decodes one request and runs it.
-func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
+// execFrame decodes one request and runs it; a read's turn is recorded in
+// t.
+func (c *conn) execFrame(f cqlproto.Frame, t *turn) (result, error) {
 	r := cqlproto.NewReader(f.Body)
 	switch f.Header.Opcode {
 	case cqlproto.OpQuery:
@@ -368,7 +384,7 @@ func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
 		if err != nil {
 			return result{}, err
 		}
-		return c.run(st, &params)
+		return c.run(st, &params, t)
 	case cqlproto.OpPrepare:
 		q := r.LongString()
 		if err := r.Err(); err != nil {
@@ -385,7 +401,7 @@ func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
 		if p == nil || p.stmt.stale(c.node.cluster.schema) {
 			return result{}, unprepared(id)
 		}
-		return c.run(p.stmt, &params)
+		return c.run(p.stmt, &params, t)
 	case cqlproto.OpBatch:
 		b := cqlproto.ReadBatch(r)
 		if err := r.Err(); err != nil {
@@ -400,7 +416,7 @@ func (c *conn) execFrame(f cqlproto.Frame) (result, error) {
 // ServerError for this request only, as Cassandra does with unexpected
 // exceptions. Panics are counted (Cluster.Panics) so that tests and fuzzers
 // still catch them.
-func (c *conn) execFrameSafe(f cqlproto.Frame) (res result, err error) {
+func (c *conn) execFrameSafe(f cqlproto.Frame, t *turn) (res result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.node.cluster.panics.Add(1)
@@ -409,7 +425,7 @@ func (c *conn) execFrameSafe(f cqlproto.Frame) (res result, err error) {
 			res, err = result{}, serverf("internal error in cqlsim: %v", p)
 		}
 	}()
-	return c.execFrame(f)
+	return c.execFrame(f, t)
 }
 
 // injectFault decides whether a statement on table ks fails. Writes get

@@ -292,6 +292,10 @@ func TestStatements(t *testing.T) {
 			{`SELECT COUNT(*) FROM ` + ks + `.t`, nil, 100},
 			{`SELECT count(*) FROM ` + ks + `.t WHERE k = ?`, []any{4}, 10},
 			{`SELECT count(*) FROM ` + ks + `.t WHERE k = ? AND c >= ?`, []any{4, 7}, 3},
+			// LIMIT applies to the one result row, not to the rows
+			// counted (getDataLimits: no row limit for an aggregate).
+			{`SELECT count(*) FROM ` + ks + `.t LIMIT 5`, nil, 100},
+			{`SELECT count(*) FROM ` + ks + `.t WHERE k = ? LIMIT 1`, []any{4}, 10},
 			{`SELECT count(*) FROM ` + ks + `.t WHERE token(k) > ? AND token(k) <= ?`, []any{int64(math.MinInt64), int64(math.MaxInt64)}, 100},
 			{`SELECT count(*) FROM ` + ks + `.t WHERE token(k) > ? AND token(k) <= ?`, []any{int64(0), int64(0)}, 0},
 		}

@@ -94,6 +94,46 @@
 // works on any node; a position on a partition's static row (a partition
 // with static values only) resumes at the next partition.
 //
+// Clustering slices seek, as Cassandra's ClusteringIndexSliceFilter does.
+// The clustering restrictions on a prefix of the clustering columns
+// (equalities and IN, then at most one slice, single-column or in tuple
+// form, bounded on one side or both, on ASC, DESC or mixed clustering)
+// become slices of the clustering order, computed once per read as
+// ClusteringColumnRestrictions builds them; each partition read (the one
+// of a single-partition read, each of an IN, or each a range read meets
+// when ALLOW FILTERING lets it restrict clustering columns) finds each
+// slice by binary search (O(log n) per slice) and stops at its end. A read
+// therefore costs the rows of its slices, not of the partition: a piece of
+// a 1M-row partition
+// does not walk the other rows (Served.RowsExamined counts what reads
+// visit). A tuple bound is the disjoint runs it denotes: (c1, c2) > (a, b)
+// is c1 > a, or c1 = a and c2 > b, each a run of rows whatever the
+// columns' orders, so on mixed ASC/DESC clustering one tuple slice may be
+// two runs. Multi-column relations compare element by element in each
+// type's natural order, whatever the clustering order. Restrictions past
+// that prefix (which need ALLOW FILTERING) are row filters within the
+// slices, and every restriction is still checked row by row, so slices
+// decide which rows a read looks at, never which it returns. In
+// TombstonesCassandra mode a read counts the tombstones of the rows it
+// visits: a slice counts those inside it only, as on a real node.
+//
+// ORDER BY follows Cassandra 4.1's rules and messages: the partition key
+// restricted by EQ or IN, clustering columns only, in their declared order
+// (a prefix, skipping columns an equality restricts), all in the
+// clustering order or all against it. Against it, each partition is read
+// backwards, from the last row of its last slice to the first row of its
+// first, at the same cost as forward: a page ends on a row, its
+// paging state records it and the next page resumes strictly before it
+// (a state made by a forward read resumes a reversed one before its
+// clustering, and the other way round after it). Statics read as forward:
+// every row carries them, and a partition with static values and no live
+// row is its one static row. LIMIT counts rows in read order. With IN on
+// the partition key, ORDER BY sorts the rows of all the partitions on the
+// ordering columns after the read (stably), then applies LIMIT; that read
+// cannot be paged, and a paged one is refused with Cassandra's "Cannot page
+// queries with both ORDER BY and a IN restriction on the partition key;
+// ...", count(*) included.
+//
 // # Paging states
 //
 // As Cassandra's (service/pager/PagingState), a paging state holds the last
@@ -131,7 +171,10 @@
 // requests the node coordinated, how many were reads, and how many of
 // those read data it does not replicate (a page's token span, from where it
 // started to where it stopped, or a partition looked up). Tests assert
-// routing from them rather than from the client's own account.
+// routing from them rather than from the client's own account. They also
+// count the stored rows reads examined (RowsExamined: clustering rows
+// visited, live, deleted or rejected by a filter, and static rows read),
+// the cost a test can bound to prove a read seeks instead of walking.
 //
 // # Size estimates
 //
@@ -211,14 +254,59 @@
 // Injected errors only hit user keyspaces, never the system tables drivers
 // read to connect.
 //
+// # Capacity
+//
+// A real node serves a bounded number of reads at once (Cassandra's read
+// stage has concurrent_reads threads): past them reads queue, then time
+// out or are refused, and a node pushed too hard serves every read more
+// slowly. Config.Capacity (every node's), Config.NodeCapacity (node by
+// node) and Node.SetCapacity model it, for reads of user tables:
+//
+//   - Capacity.Concurrent reads are served at once; the others wait their
+//     turn in a queue, first come first served, on a channel (a waiting
+//     read holds no CPU). A read holds its slot while it runs and while
+//     its service time passes, and hands it on before its answer is sent.
+//   - Capacity.QueueLimit: a read that finds that many waiting is answered
+//     Overloaded (0x1001, "Server is in overloaded state. Cannot accept
+//     more requests at this point", Cassandra's message) at once, with no
+//     latency. NoQueue refuses every read that finds no free slot.
+//   - Capacity.QueueTimeout: a read that waited that long is answered
+//     ReadTimeout, as Cassandra drops a read that waited past
+//     read_request_timeout and the coordinator times out.
+//   - The service time is Latency (fixed, jitter, the non-replica
+//     penalty) plus Capacity.PerRow for each row of the result and
+//     Capacity.PerKiB for each KiB of its body, so that a full page costs
+//     more than a short one.
+//   - Past Capacity.Knee reads in the node (served or waiting), the
+//     service time is multiplied by 1 + Capacity.KneeCost for each read
+//     beyond the knee: the collapse of ScyllaDB issue 3856, where range
+//     scan throughput falls to about a third of its peak past some
+//     concurrency.
+//
+// With no capacity set (the default) every read is served at once, as
+// before. Node.Load tells what the reads went through: served and waiting
+// now and at the peak, reads answered, Overloaded and timed out, and
+// histograms of queue wait and service time; "ringscan sim --metrics-addr"
+// serves them as Prometheus metrics. Reads of the system keyspaces never
+// queue, as injected faults spare them (see Capacity).
+//
 // # What cqlsim is not
 //
 // Writes are not replicated between nodes (the data exists once), consistency
 // levels are accepted but not simulated, and there are no SSTables, commit
-// log or compaction (tombstones are never purged). Range deletions delete
+// log or compaction (tombstones are never purged; the capacity model's
+// knee stands in for their cost). Range deletions delete
 // the rows they cover, without range tombstones. Secondary indexes,
 // materialized views, user-defined functions, INSERT JSON, SELECT JSON,
-// PER PARTITION LIMIT, collection element operations, and lightweight
-// transactions other than INSERT ... IF NOT EXISTS are refused with a clear
-// Invalid error.
+// PER PARTITION LIMIT, GROUP BY, collection element operations, and
+// lightweight transactions other than INSERT ... IF NOT EXISTS are refused
+// with a clear Invalid error.
+//
+// Where cqlsim still differs from Cassandra 4.1 on reads: it refuses
+// single-column and multi-column relations mixed on the clustering columns
+// (Cassandra 4.x merges c1 = ? AND (c2, c3) > (?, ?); 2.x refused it);
+// it does not refuse clustering restrictions on a SELECT of static columns
+// only ("Cannot restrict clustering columns when selecting only static
+// columns"); and it reads system tables in their clustering order only
+// (ORDER BY against it, or with IN, is refused there).
 package cqlsim

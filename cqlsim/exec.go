@@ -8,8 +8,10 @@ import (
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
-// run executes a compiled statement with the request's parameters.
-func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) {
+// run executes a compiled statement with the request's parameters. A
+// SELECT first waits for its turn under the node's capacity, recorded in
+// t.
+func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result, error) {
 	cl := c.node.cluster
 	if len(params.Names) > 0 {
 		vals, err := namedValues(st, params)
@@ -23,11 +25,18 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams) (result, error) 
 	}
 	switch s := st.parsed.Stmt.(type) {
 	case *cqlparse.Select:
+		if isSystemKeyspace(st.keyspace) {
+			// Drivers read the system tables to connect and to follow the
+			// schema: as with injected faults, they never queue.
+		} else if err := c.node.capacity.admit(c.ctx, t, params.Consistency); err != nil {
+			c.node.served.add(st.keyspace, st.table, true, false)
+			return result{immediate: true}, err
+		}
 		res, err := result{}, c.injectFault(st.keyspace, params.Consistency, false)
 		if err == nil {
 			res, err = cl.runSelect(c.node, st.sel, params)
 		}
-		c.node.served.add(st.keyspace, st.table, true, res.nonReplica)
+		c.node.served.addRead(st.keyspace, st.table, res.nonReplica, res.examined)
 		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
 		c.node.served.add(st.keyspace, st.table, false, false)

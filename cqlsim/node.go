@@ -32,8 +32,9 @@ type Node struct {
 	wg       sync.WaitGroup
 	prepared map[string]*prepared
 
-	faults faultState
-	served servedCounts
+	faults   faultState
+	capacity capacityState
+	served   servedCounts
 	// estimates is the snapshot of size estimates, with
 	// Config.SizeEstimates.Refresh.
 	estimates atomic.Pointer[[]map[string]any]

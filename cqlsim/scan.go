@@ -41,6 +41,25 @@ type scan struct {
 	lastTok tok
 	// cellBuf is reused to split a row's cells.
 	cellBuf [][]byte
+	// slices are the runs of the clustering order each partition read
+	// visits; nil for whole partitions. ranges is reused to map them to
+	// a partition's rows.
+	slices []ckSlice
+	ranges []rowRange
+	// examined counts the stored rows the read stepped over: clustering
+	// rows visited (live, deleted or rejected by a filter) and static rows
+	// read.
+	examined int64
+	// marks are the emitted rows' places in w.buf and their clustering,
+	// kept when the rows are sorted after the read (selectPlan.postOrder).
+	marks []rowMark
+}
+
+// rowMark is one emitted row: w.buf[start:end], of clustering ck (packed;
+// nil for a static row).
+type rowMark struct {
+	start, end int
+	ck         []byte
 }
 
 // readSpan is the data a page read, for telling whether its coordinator
@@ -227,26 +246,26 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	} else if tr, err = s.tokenRange(vals); err != nil {
 		return err
 	}
+	if s.slices, err = t.clusteringSlices(s.filters); err != nil {
+		return err
+	}
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	// resume emits part's rows after the paging state's clustering.
+	// resume emits part's rows after the paging state's clustering
+	// (before it, reading in reverse).
 	resume := func(part *partition) bool {
 		s.lastTok = part.tok
 		if len(from.ck) == 0 && len(t.ck) > 0 {
 			return true // the last page ended on the partition's static row
 		}
-		i, found := t.findRow(part, from.ck)
-		if found {
-			i++
-		}
-		return s.partition(part, i, true)
+		return s.partition(part, from.ck)
 	}
 	visit := func(part *partition) bool {
 		s.lastTok = part.tok
 		if started && part.tok == from.tok && bytes.Equal(part.key, from.key) {
 			return resume(part)
 		}
-		return s.partition(part, 0, false)
+		return s.partition(part, nil)
 	}
 	if cands != nil {
 		if err := s.byKeys(cands, from, started, resume, visit); err != nil {
@@ -402,9 +421,9 @@ func (t *table) staticView(p *partition, now int64) ([]byte, bool) {
 	return cells, live
 }
 
-// anyLive reports whether p has a live row from row start on.
-func (t *table) anyLive(p *partition, start int, now int64) bool {
-	for i := start; i < len(p.rows); i++ {
+// anyLive reports whether p has a live row.
+func (t *table) anyLive(p *partition, now int64) bool {
+	for i := range p.rows {
 		if _, live, _ := p.rows[i].view(len(t.ck), len(t.regular), now); live {
 			return true
 		}
@@ -412,9 +431,11 @@ func (t *table) anyLive(p *partition, start int, now int64) bool {
 	return false
 }
 
-// partition emits rows of part from row startRow; resumed is set when an
-// earlier page ended inside part. It returns false when the page is
-// complete or the read failed.
+// partition emits the rows of part its read visits: those of the
+// clustering slices, in clustering order or, reversed, from the last to the
+// first. after is the clustering an earlier page ended on inside part (nil
+// for none): the read resumes strictly after it in its own direction. It
+// returns false when the page is complete or the read failed.
 //
 // A partition with no live row but live static cells is one row of its
 // key and static values, all else null, when the query reads whole
@@ -422,8 +443,9 @@ func (t *table) anyLive(p *partition, start int, now int64) bool {
 // it comes before the partition's (dead) rows, and a page resumed inside a
 // partition never repeats it, as Cassandra's pager skips a previously
 // returned partition that has no rows left.
-func (s *scan) partition(part *partition, startRow int, resumed bool) bool {
+func (s *scan) partition(part *partition, after []byte) bool {
 	t := s.p.t
+	resumed := after != nil
 	cassandra := s.c.cfg.TombstoneMode == TombstonesCassandra
 	pkCells := unpackCells(part.pk, len(t.pk))
 	var statics []byte
@@ -431,6 +453,7 @@ func (s *scan) partition(part *partition, startRow int, resumed bool) bool {
 	staticLive := false
 	if part.static != nil {
 		var tombs int
+		s.examined++
 		statics, staticLive, tombs = part.static.view(0, len(t.static), s.now)
 		if staticLive {
 			staticCells = unpackCells(statics, len(t.static))
@@ -440,48 +463,84 @@ func (s *scan) partition(part *partition, startRow int, resumed bool) bool {
 		}
 	}
 	if s.p.distinct {
-		if resumed || !(staticLive || t.anyLive(part, 0, s.now)) {
+		if resumed || !(staticLive || t.anyLive(part, s.now)) {
 			return true
 		}
 		return s.output(part, rowCells{pk: pkCells, statics: staticCells}, nil, nil, statics)
 	}
-	if !resumed && staticLive && s.p.fullPartitions && !t.anyLive(part, startRow, s.now) {
+	if !resumed && staticLive && s.p.fullPartitions && !t.anyLive(part, s.now) {
 		if !s.output(part, rowCells{pk: pkCells, statics: staticCells}, nil, nil, statics) {
 			return false
 		}
 	}
-	nvals := len(t.regular)
-	ncells := len(t.ck) + nvals
-	for ri := startRow; ri < len(part.rows); ri++ {
-		r := &part.rows[ri]
-		cells, live, tombs := r.view(len(t.ck), nvals, s.now)
-		if cassandra && !(r.dead && part.del != noTS && r.meta != nil && r.meta.del <= part.del) {
-			// Rows a partition deletion shadows are never seen by a
-			// read: the merge drops them.
-			if !s.countRead(tombs, live, part) {
-				return false
+	s.ranges = t.rowRanges(part, s.slices, s.ranges)
+	if resumed {
+		// findRow is the first row at or after the clustering.
+		cut, found := t.findRow(part, after)
+		for i := range s.ranges {
+			r := &s.ranges[i]
+			switch {
+			case s.p.reversed:
+				r.hi = min(r.hi, cut)
+			case found:
+				r.lo = max(r.lo, cut+1)
+			default:
+				r.lo = max(r.lo, cut)
 			}
 		}
-		if !live {
-			// Only rows without live data use up the budget: rows a
-			// filter rejects are live data, as in Cassandra.
-			s.dead++
-			if !cassandra && s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
-				s.stop(part, ckOf(r.cells, len(t.ck)))
+	}
+	rc := rowCells{pk: pkCells, statics: staticCells}
+	if s.p.reversed {
+		for i := len(s.ranges) - 1; i >= 0; i-- {
+			for ri := s.ranges[i].hi - 1; ri >= s.ranges[i].lo; ri-- {
+				if !s.row(part, &part.rows[ri], rc, statics) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, r := range s.ranges {
+		for ri := r.lo; ri < r.hi; ri++ {
+			if !s.row(part, &part.rows[ri], rc, statics) {
 				return false
 			}
-			continue
-		}
-		rc := rowCells{pk: pkCells, statics: staticCells}
-		if len(s.filters) > 0 || !s.p.wholeRow {
-			s.cellBuf = unpackInto(s.cellBuf, cells, ncells)
-			rc.cells = s.cellBuf
-		}
-		if !s.output(part, rc, cells, r, statics) {
-			return false
 		}
 	}
 	return true
+}
+
+// row reads one clustering row r of part: it counts its tombstones and
+// emits it if live. rc holds the partition's key and static cells, statics
+// the packed static cells. It returns false when the page is complete or
+// the read failed.
+func (s *scan) row(part *partition, r *row, rc rowCells, statics []byte) bool {
+	t := s.p.t
+	s.examined++
+	nvals := len(t.regular)
+	cells, live, tombs := r.view(len(t.ck), nvals, s.now)
+	if s.c.cfg.TombstoneMode == TombstonesCassandra && !(r.dead && part.del != noTS && r.meta != nil && r.meta.del <= part.del) {
+		// Rows a partition deletion shadows are never seen by a read:
+		// the merge drops them.
+		if !s.countRead(tombs, live, part) {
+			return false
+		}
+	}
+	if !live {
+		// Only rows without live data use up the budget: rows a filter
+		// rejects are live data, as in Cassandra.
+		s.dead++
+		if s.c.cfg.TombstoneMode != TombstonesCassandra && s.pageSize > 0 && s.dead >= s.c.cfg.TombstoneBudget {
+			s.stop(part, ckOf(r.cells, len(t.ck)))
+			return false
+		}
+		return true
+	}
+	if len(s.filters) > 0 || !s.p.wholeRow {
+		s.cellBuf = unpackInto(s.cellBuf, cells, len(t.ck)+nvals)
+		rc.cells = s.cellBuf
+	}
+	return s.output(part, rc, cells, r, statics)
 }
 
 // staticPos is the clustering of a position on a partition's static row:
@@ -556,7 +615,15 @@ func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, static
 			s.endRead() // an internal page of the aggregation ends
 		}
 	} else {
+		start := len(s.w.buf)
 		s.emit(part, rc, cells, r, statics)
+		if s.p.postOrder {
+			var ck []byte
+			if cells != nil {
+				ck = ckOf(cells, len(s.p.t.ck))
+			}
+			s.marks = append(s.marks, rowMark{start: start, end: len(s.w.buf), ck: ck})
+		}
 	}
 	if s.remaining > 0 {
 		s.remaining--
@@ -697,4 +764,44 @@ func (c *Cluster) tokenBytes(t tok) []byte {
 		return b
 	}
 	return binary.BigEndian.AppendUint64(nil, uint64(t.murmur()))
+}
+
+// sortRows sorts the emitted rows of all partitions on their first
+// orderLen clustering columns, in the clustering order or against it, and
+// keeps the first limit (-1 for all), as Cassandra's orderResults and trim
+// do for IN with ORDER BY. The sort is stable: rows that tie stay in the
+// order read. A static row (no clustering) sorts before the rows.
+func (s *scan) sortRows(limit int32) {
+	t := s.p.t
+	n := s.p.orderLen
+	cmpRows := func(a, b rowMark) int {
+		if a.ck == nil || b.ck == nil {
+			return cmpBool(a.ck != nil, b.ck != nil)
+		}
+		r := t.comparePrefix(a.ck, b.ck, n)
+		if s.p.reversed {
+			return -r
+		}
+		return r
+	}
+	slices.SortStableFunc(s.marks, cmpRows)
+	if limit >= 0 && len(s.marks) > int(limit) {
+		s.marks = s.marks[:limit]
+	}
+	buf := make([]byte, 0, len(s.w.buf))
+	for _, m := range s.marks {
+		buf = append(buf, s.w.buf[m.start:m.end]...)
+	}
+	s.w.buf, s.w.count = buf, int32(len(s.marks))
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

@@ -31,8 +31,11 @@ type outCol struct {
 // filter is a restriction checked row by row.
 type filter struct {
 	cols []*column // one, or several for (c1, c2) op (...)
-	op   cqlparse.Op
-	term cqlparse.Term
+	// multi is set for the tuple form (c1, ...) op (...), also of one
+	// column.
+	multi bool
+	op    cqlparse.Op
+	term  cqlparse.Term
 }
 
 // tokenBound is one side of a token() restriction.
@@ -64,6 +67,28 @@ type selectPlan struct {
 	// is restricted: a partition with only static values is then a row
 	// (Cassandra's returnStaticContentOnPartitionWithNoRows).
 	fullPartitions bool
+	// keyRange is set when the partition key is not fully restricted by
+	// EQ or IN: a read of token ranges (Cassandra's isKeyRange).
+	keyRange bool
+	// keyIn is set when a partition key column is restricted by IN
+	// (keyIsInRelation).
+	keyIn bool
+	// needFiltering is set when the restrictions need ALLOW FILTERING.
+	needFiltering bool
+	// rs holds the merged restrictions.
+	rs *restrictions
+	// reversed is set by an ORDER BY against the clustering order: each
+	// partition is read from its last row to its first.
+	reversed bool
+	// postOrder is set by an ORDER BY with IN on the partition key: the
+	// rows of all partitions are sorted after the read on their first
+	// orderLen clustering columns (Cassandra's needsPostQueryOrdering),
+	// which cannot be paged.
+	postOrder bool
+	orderLen  int
+	// filterErr is the error Cassandra answers when the statement runs: a
+	// multi-column slice or IN that only a row filter could serve.
+	filterErr error
 }
 
 func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPlan, error) {
@@ -138,19 +163,79 @@ func (c *Cluster) planSelect(t *table, s *cqlparse.Select, b *binder) (*selectPl
 	if p.distinct && !p.fullPartitions {
 		return nil, invalidf("SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns.")
 	}
-	for _, o := range s.OrderBy {
-		col := t.column(o.Column)
-		if col == nil {
-			return nil, invalidf("Undefined column name %s in table %s", o.Column, t.qualified())
-		}
-		if col.kind != kindClustering {
-			return nil, invalidf("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got %s", o.Column)
-		}
-		if o.Desc != col.desc {
-			return nil, invalidf("cqlsim supports ORDER BY only in the table's clustering order (%s)", clusteringOrderText(t))
-		}
+	if err := planOrder(p, s.OrderBy); err != nil {
+		return nil, err
+	}
+	if p.needFiltering && !s.AllowFiltering {
+		return nil, invalidf("Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING")
 	}
 	return p, nil
+}
+
+// planOrder checks ORDER BY as Cassandra 4.1's SelectStatement does
+// (verifyOrderingIsAllowed, isReversed): the partition key restricted by
+// EQ or IN, clustering columns only, in their declared order (skipping
+// those an equality restricts), all in the clustering order or all
+// against it.
+func planOrder(p *selectPlan, orderBy []cqlparse.OrderBy) error {
+	if len(orderBy) == 0 {
+		return nil
+	}
+	t := p.t
+	type ordering struct {
+		col  *column
+		desc bool
+	}
+	// One entry per column, where it first appears, as the grammar's
+	// map keeps them.
+	var ords []ordering
+	for _, o := range orderBy {
+		col := t.column(o.Column)
+		if col == nil {
+			return invalidf("Undefined column name %s in table %s", o.Column, t.qualified())
+		}
+		if i := slices.IndexFunc(ords, func(x ordering) bool { return x.col == col }); i >= 0 {
+			ords[i].desc = o.Desc
+			continue
+		}
+		ords = append(ords, ordering{col: col, desc: o.Desc})
+	}
+	if p.keyRange {
+		return invalidf("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.")
+	}
+	reversed := make([]*bool, len(t.ck))
+	next := 0
+	for _, o := range ords {
+		if o.col.kind != kindClustering {
+			return invalidf("Order by is currently only supported on the clustered columns of the PRIMARY KEY, got %s", o.col.name)
+		}
+		for next != o.col.pos {
+			if next >= len(t.ck) || !p.rs.eqRestricted(t.ck[next]) {
+				return invalidf("Order by currently only supports the ordering of columns following their declared order in the PRIMARY KEY")
+			}
+			next++
+		}
+		next++
+		r := o.desc != o.col.desc
+		reversed[o.col.pos] = &r
+		p.orderLen = max(p.orderLen, o.col.pos+1)
+	}
+	var first *bool
+	for _, r := range reversed {
+		switch {
+		case r == nil:
+		case first == nil:
+			first = r
+		case *first != *r:
+			return invalidf("Unsupported order by relation")
+		}
+	}
+	p.reversed = *first
+	p.postOrder = p.keyIn
+	if t.virtual != nil && (p.reversed || p.postOrder) {
+		return invalidf("cqlsim reads system tables in their clustering order only: ORDER BY against it, or with IN, is not supported")
+	}
+	return nil
 }
 
 // planCellTime plans writetime(col) or ttl(col), with Cassandra's rules:
@@ -219,18 +304,6 @@ func firstNonKey(t *table) string {
 	return "*"
 }
 
-func clusteringOrderText(t *table) string {
-	var parts []string
-	for _, c := range t.ck {
-		d := "ASC"
-		if c.desc {
-			d = "DESC"
-		}
-		parts = append(parts, c.name+" "+d)
-	}
-	return strings.Join(parts, ", ")
-}
-
 func checkTokenArgs(t *table, args []string) error {
 	names := make([]string, len(t.pk))
 	for i, c := range t.pk {
@@ -248,6 +321,8 @@ func checkTokenArgs(t *table, args []string) error {
 func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error {
 	t := p.t
 	pkRestricted := make([][]cqlparse.Term, len(t.pk))
+	rs := &restrictions{t: t, allowFiltering: s.AllowFiltering}
+	p.rs = rs
 	needFiltering := false
 	hasToken := false
 	singleCK, multiCK := false, false
@@ -305,8 +380,11 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 				return invalidf("Mixing single column relations and multi column relations on clustering columns is not allowed")
 			}
 			multiCK = true
+			if err := rs.add(cols, true, rel.Op); err != nil {
+				return err
+			}
 			c.bindMulti(t, rel, cols, b)
-			p.filters = append(p.filters, filter{cols: cols, op: rel.Op, term: rel.Value})
+			p.filters = append(p.filters, filter{cols: cols, multi: true, op: rel.Op, term: rel.Value})
 			continue
 		}
 		col := cols[0]
@@ -321,8 +399,17 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 		} else {
 			b.term(t, rel.Value, col.name, col.typ)
 		}
+		if col.kind == kindPartitionKey && rel.Op != cqlparse.OpEq && rel.Op != cqlparse.OpIn {
+			return invalidf("Only EQ and IN relation are supported on the partition key (unless you use the token() function)")
+		}
+		if err := rs.add(cols, false, rel.Op); err != nil {
+			return err
+		}
 		switch col.kind {
 		case kindPartitionKey:
+			if rel.Op == cqlparse.OpIn {
+				p.keyIn = true
+			}
 			switch rel.Op {
 			case cqlparse.OpEq:
 				pkRestricted[col.pos] = []cqlparse.Term{rel.Value}
@@ -335,8 +422,6 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 						p.pkIn = append(p.pkIn, m)
 					}
 				}
-			default:
-				return invalidf("Only EQ and IN relation are supported on the partition key (unless you use the token() function)")
 			}
 		case kindRegular, kindStatic:
 			if t.virtual == nil {
@@ -359,6 +444,7 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 	if hasToken && restricted > 0 {
 		return invalidf("Columns \"%s\" cannot be restricted by both a normal relation and a token relation", t.pk[0].name)
 	}
+	p.keyRange = hasToken || restricted < len(t.pk)
 	if t.virtual != nil {
 		// System tables are small; every relation is a filter there.
 		for i, r := range pkRestricted {
@@ -388,9 +474,11 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 			}
 		}
 	}
-	if needFiltering && !s.AllowFiltering {
-		return invalidf("Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING")
+	if err := rs.checkPrefix(); err != nil {
+		return err
 	}
+	p.filterErr = rs.multiColumnFilterError()
+	p.needFiltering = needFiltering
 	return nil
 }
 
@@ -449,16 +537,17 @@ func (c *Cluster) bindMulti(t *table, rel cqlparse.Relation, cols []*column, b *
 
 // boundFilter is a filter with its values evaluated.
 type boundFilter struct {
-	cols []*column
-	op   cqlparse.Op
-	vals [][]byte // the value (a tuple's elements for multi-column), or the IN candidates
-	in   bool
+	cols  []*column
+	multi bool
+	op    cqlparse.Op
+	vals  [][]byte // the value (a tuple's elements for multi-column), or the IN candidates
+	in    bool
 }
 
 // match checks a row.
 func (f *boundFilter) match(rc rowCells) bool {
 	cell := rc.of
-	if len(f.cols) > 1 {
+	if f.multi {
 		if f.in {
 			for _, cand := range f.vals {
 				parts := splitTuple(cand, len(f.cols))
@@ -544,16 +633,16 @@ func opHolds(op cqlparse.Op, cmp int) bool {
 func (c *Cluster) bindFilters(p *selectPlan, vals [][]byte) ([]boundFilter, error) {
 	out := make([]boundFilter, 0, len(p.filters))
 	for _, f := range p.filters {
-		bf := boundFilter{cols: f.cols, op: f.op, in: f.op == cqlparse.OpIn}
+		bf := boundFilter{cols: f.cols, multi: f.multi, op: f.op, in: f.op == cqlparse.OpIn}
 		col := f.cols[0]
 		switch {
-		case len(f.cols) > 1 && bf.in:
+		case f.multi && bf.in:
 			cands, err := c.inCandidates(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
 			if err != nil {
 				return nil, err
 			}
 			bf.vals = cands
-		case len(f.cols) > 1:
+		case f.multi:
 			v, err := c.eval(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
 			if err != nil {
 				return nil, err
@@ -711,6 +800,15 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 			return result{}, invalidf("LIMIT must be strictly positive")
 		}
 	}
+	if p.filterErr != nil {
+		return result{}, p.filterErr
+	}
+	if p.postOrder && params.PageSize > 0 {
+		// Cassandra sorts all the rows after the read, so it cannot page
+		// (CASSANDRA-6722); aggregates are paged internally and refused
+		// alike.
+		return result{}, invalidf("Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query")
+	}
 	ps := pageState{remaining: limit}
 	started := false
 	if params.PagingState != nil {
@@ -724,6 +822,11 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		pageSize = 0
 	}
 	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining, now: c.nowSec()}
+	if p.postOrder || p.count {
+		// The LIMIT applies to the sorted rows, or to count(*)'s one
+		// row, not to the rows read (getDataLimits reads them all).
+		sc.remaining = -1
+	}
 	if p.t.virtual != nil {
 		err = sc.virtual(n, ps.offset)
 	} else {
@@ -731,11 +834,14 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 	}
 	if err != nil {
 		if fe, ok := err.(*tombstoneError); ok {
-			return result{}, fe.reqError(n, params.Consistency)
+			return result{examined: sc.examined}, fe.reqError(n, params.Consistency)
 		}
-		return result{}, err
+		return result{examined: sc.examined}, err
 	}
 	sc.endRead()
+	if p.postOrder && !p.count {
+		sc.sortRows(limit)
+	}
 	var state []byte
 	if sc.more {
 		next := pageState{pos: sc.last, remaining: sc.remaining, offset: ps.offset + sc.w.count}
@@ -745,7 +851,7 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
 	}
 	nonReplica := p.t.store != nil && !c.replicatesSpan(n, p.t.keyspace, sc.read)
-	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings}, nil
+	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings, examined: sc.examined}, nil
 }
 
 // appendRows encodes a Rows result.

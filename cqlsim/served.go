@@ -19,6 +19,12 @@ type Served struct {
 	// by partition key of a partition it does not replicate. Such reads
 	// pay Latency.NonReplica.
 	NonReplica int64
+	// RowsExamined counts the stored rows the node's reads stepped over:
+	// each clustering row a read visited, live, deleted or rejected by a
+	// filter, and each static row it read. A read of a clustering slice
+	// seeks to the slice and stops at its end, as Cassandra's does, so it
+	// examines about the rows it returns, not the partition's.
+	RowsExamined int64
 }
 
 // servedCounts is a node's Served per table.
@@ -28,6 +34,15 @@ type servedCounts struct {
 }
 
 func (s *servedCounts) add(ks, table string, read, nonReplica bool) {
+	s.count(ks, table, read, nonReplica, 0)
+}
+
+// addRead counts a read that examined rows.
+func (s *servedCounts) addRead(ks, table string, nonReplica bool, examined int64) {
+	s.count(ks, table, true, nonReplica, examined)
+}
+
+func (s *servedCounts) count(ks, table string, read, nonReplica bool, examined int64) {
 	if ks == "" {
 		return
 	}
@@ -45,6 +60,7 @@ func (s *servedCounts) add(ks, table string, read, nonReplica bool) {
 	if nonReplica {
 		v.NonReplica++
 	}
+	v.RowsExamined += examined
 	s.m[key] = v
 }
 
@@ -74,6 +90,7 @@ func (c *Cluster) Served() map[string]Served {
 			t.Requests += v.Requests
 			t.Reads += v.Reads
 			t.NonReplica += v.NonReplica
+			t.RowsExamined += v.RowsExamined
 			out[k] = t
 		}
 	}

@@ -201,16 +201,16 @@ func cellsPrefixLen(b []byte, n int) int { return len(b) - len(skipCells(b, n)) 
 
 // compareCK compares the clustering prefixes of two packed rows under the
 // table's clustering order.
-func (t *table) compareCK(a, b []byte) int {
-	for _, c := range t.ck {
+func (t *table) compareCK(a, b []byte) int { return t.comparePrefix(a, b, len(t.ck)) }
+
+// comparePrefix compares the first n clustering cells of two packed rows
+// under the table's clustering order.
+func (t *table) comparePrefix(a, b []byte, n int) int {
+	for _, c := range t.ck[:n] {
 		var va, vb []byte
 		va, a = nextCell(a)
 		vb, b = nextCell(b)
-		r := cqltype.Compare(c.typ, va, vb)
-		if c.desc {
-			r = -r
-		}
-		if r != 0 {
+		if r := compareCell(c, va, vb); r != 0 {
 			return r
 		}
 	}

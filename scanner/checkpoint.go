@@ -3,6 +3,7 @@ package scanner
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,7 +20,7 @@ import (
 )
 
 // CheckpointVersion is the checkpoint format version written and read.
-const CheckpointVersion = 2
+const CheckpointVersion = 3
 
 // Checkpoint errors.
 var (
@@ -129,6 +130,122 @@ type rangeRecord struct {
 	// its bounds are (Start, End].
 	Parent *int        `json:"parent,omitempty"`
 	Start  *ring.Token `json:"start,omitempty"`
+	// Piece is set for a piece of a split partition: the part it reads
+	// (its token range is empty, at the partition's token).
+	Piece *pieceJSON `json:"piece,omitempty"`
+	// Stop is set for a subrange that ends inside a split partition.
+	Stop *stopJSON `json:"stop,omitempty"`
+	// Partner, for a piece read down from a partition's end, is the range
+	// reading up that it meets.
+	Partner *int `json:"partner,omitempty"`
+	// Paired marks a range that a piece read down meets; Last is its last
+	// row once it is done, where that piece then ends.
+	Paired bool          `json:"paired,omitempty"`
+	Last   *positionJSON `json:"last,omitempty"`
+}
+
+// pieceJSON is a worker.Piece: the partition's token and key values
+// (base64) and the clustering cuts.
+type pieceJSON struct {
+	Token   ring.Token `json:"token"`
+	PK      []string   `json:"pk"`
+	From    *cutJSON   `json:"from,omitempty"`
+	To      *cutJSON   `json:"to,omitempty"`
+	Reverse bool       `json:"reverse,omitempty"`
+}
+
+// cutJSON is a worker.Cut; an open cut is omitted.
+type cutJSON struct {
+	CK    []string `json:"ck"`
+	After bool     `json:"after,omitempty"`
+}
+
+// stopJSON is a worker.Stop.
+type stopJSON struct {
+	PK []string `json:"pk"`
+	At *cutJSON `json:"at,omitempty"`
+}
+
+func encodeValues(vs [][]byte) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = base64.StdEncoding.EncodeToString(v)
+	}
+	return out
+}
+
+func decodeValues(in []string) ([][]byte, error) {
+	out := make([][]byte, len(in))
+	for i, s := range in {
+		v, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("value %d: %w", i, err)
+		}
+		if v == nil {
+			v = []byte{}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func encodeCut(c worker.Cut) *cutJSON {
+	if c.Open() {
+		return nil
+	}
+	return &cutJSON{CK: encodeValues(c.CK), After: c.After}
+}
+
+func (c *cutJSON) decode() (worker.Cut, error) {
+	if c == nil {
+		return worker.Cut{}, nil
+	}
+	ck, err := decodeValues(c.CK)
+	if err != nil || len(ck) == 0 {
+		return worker.Cut{}, fmt.Errorf("a cut without valid clustering values")
+	}
+	return worker.Cut{CK: ck, After: c.After}, nil
+}
+
+func encodePiece(p *worker.Piece) *pieceJSON {
+	if p == nil {
+		return nil
+	}
+	return &pieceJSON{Token: p.Token, PK: encodeValues(p.PK), From: encodeCut(p.From), To: encodeCut(p.To), Reverse: p.Reverse}
+}
+
+func (p *pieceJSON) decode() (*worker.Piece, error) {
+	pk, err := decodeValues(p.PK)
+	if err != nil || len(pk) == 0 {
+		return nil, fmt.Errorf("a piece without a valid partition key")
+	}
+	out := &worker.Piece{Token: p.Token, PK: pk, Reverse: p.Reverse}
+	if out.From, err = p.From.decode(); err != nil {
+		return nil, err
+	}
+	if out.To, err = p.To.decode(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func encodeStop(s *worker.Stop) *stopJSON {
+	if s == nil {
+		return nil
+	}
+	return &stopJSON{PK: encodeValues(s.PK), At: encodeCut(s.At)}
+}
+
+func (s *stopJSON) decode() (*worker.Stop, error) {
+	pk, err := decodeValues(s.PK)
+	if err != nil || len(pk) == 0 {
+		return nil, fmt.Errorf("a stop without a valid partition key")
+	}
+	at, err := s.At.decode()
+	if err != nil {
+		return nil, err
+	}
+	return &worker.Stop{PK: pk, At: at}, nil
 }
 
 // RangeProgress is one subrange's progress in a checkpoint.
@@ -281,23 +398,41 @@ func (c *Checkpoint) update(id int, cur worker.Cursor, rows int) {
 	if !cur.Done {
 		r.Cursor = &Cursor{c: cur}
 	}
+	if r.Paired && cur.Last != nil {
+		r.Last = encodePosition(cur.Last)
+	}
 }
 
-// split records that child was split off the running subrange parent,
-// which now ends where child starts.
-func (c *Checkpoint) split(parent int, child ring.Subrange) {
+// split records a split of a running task (see worker.Split): the
+// parent's new end, and the tasks split off it.
+func (c *Checkpoint) split(sp worker.Split) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	parent := sp.Parent.Subrange.ID
 	p := c.doc.Ranges[parent]
 	if p == nil {
 		p = &rangeRecord{}
 		c.doc.Ranges[parent] = p
 	}
-	end := child.Range.Start
-	p.End = &end
-	id := parent
-	start, cend := child.Range.Start, child.Range.End
-	c.doc.Ranges[child.ID] = &rangeRecord{Parent: &id, Start: &start, End: &cend}
+	switch {
+	case sp.Parent.Piece != nil:
+		p.Piece = encodePiece(sp.Parent.Piece)
+	default:
+		end := sp.Parent.Subrange.Range.End
+		p.End = &end
+		p.Stop = encodeStop(sp.Parent.Stop)
+	}
+	for _, child := range sp.Children {
+		id := parent
+		start, end := child.Subrange.Range.Start, child.Subrange.Range.End
+		r := &rangeRecord{Parent: &id, Start: &start, End: &end, Piece: encodePiece(child.Piece)}
+		if child.Paired {
+			partner := child.Partner
+			r.Partner = &partner
+			p.Paired = true
+		}
+		c.doc.Ranges[child.Subrange.ID] = r
+	}
 }
 
 // setSink records the sink's committed state.

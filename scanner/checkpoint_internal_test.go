@@ -33,7 +33,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	cp.update(1, worker.Cursor{PageState: []byte{1, 2}, End: ring.Murmur3Token(500), Last: pos(5)}, 10)
 	cp.update(2, worker.Cursor{Done: true, Last: pos(7)}, 7)
 	cp.update(3, worker.Cursor{After: pos(9), Last: pos(12)}, 3)
-	cp.split(3, ring.Subrange{ID: 40, Range: ring.Range{Start: ring.Murmur3Token(100), End: ring.Murmur3Token(200)}})
+	tokenSplit(cp, 3, ring.Subrange{ID: 40, Range: ring.Range{Start: ring.Murmur3Token(100), End: ring.Murmur3Token(200)}})
 	cp.setSink([]byte(`{"files":[{"name":"t-000001.jsonl","bytes":100,"rows":20}]}`))
 	data, err := cp.MarshalJSON()
 	require.NoError(t, err)
@@ -77,8 +77,8 @@ func TestCheckpointRefusesDamage(t *testing.T) {
 		{"truncated", string(good[:len(good)/2]), "is not a ringscan checkpoint"},
 		{"edited", strings.Replace(string(good), `"ks"`, `"kz"`, 1), "fails its checksum"},
 		{"rows edited", strings.Replace(string(good), `"rows": 5`, `"rows": 6`, 1), "fails its checksum"},
-		{"version", strings.Replace(string(good), `"version": 2`, `"version": 9`, 1), "format version 9"},
-		{"unknown field", strings.Replace(string(good), `"version": 2,`, `"version": 2, "extra": 1,`, 1), "unknown field"},
+		{"version", strings.Replace(string(good), `"version": 3`, `"version": 9`, 1), "format version 9"},
+		{"unknown field", strings.Replace(string(good), `"version": 3,`, `"version": 3, "extra": 1,`, 1), "unknown field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,10 +129,10 @@ func TestSplitSurvivesStalePages(t *testing.T) {
 	q := &Plan{Subranges: []ring.Subrange{{ID: 7, Range: r}}, Ring: mustRing(t)}
 	cp := testCheckpoint()
 	cp.update(7, worker.Cursor{PageState: []byte("old-1"), End: r.End, Last: pos(10)}, 5)
-	cp.split(7, ring.Subrange{ID: 99, Range: ring.Range{Start: ring.Murmur3Token(500), End: r.End}})
+	tokenSplit(cp, 7, ring.Subrange{ID: 99, Range: ring.Range{Start: ring.Murmur3Token(500), End: r.End}})
 	// A page read before the split arrives, with the old statement.
 	cp.update(7, worker.Cursor{PageState: []byte("old-2"), End: r.End, Last: pos(20)}, 5)
-	cp.split(99, ring.Subrange{ID: 100, Range: ring.Range{Start: ring.Murmur3Token(750), End: r.End}})
+	tokenSplit(cp, 99, ring.Subrange{ID: 100, Range: ring.Range{Start: ring.Murmur3Token(750), End: r.End}})
 
 	cp.mu.Lock()
 	tasks, err := tasksLeft(q, cp)
@@ -164,10 +164,10 @@ func TestTasksLeftRefusesForeignRanges(t *testing.T) {
 	}{
 		{"unknown id", func(cp *Checkpoint) { cp.update(8, worker.Cursor{Done: true}, 1) }, "records range 8, which is not in this plan"},
 		{"orphan piece", func(cp *Checkpoint) {
-			cp.split(3, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(5), End: ring.Murmur3Token(6)}})
+			tokenSplit(cp, 3, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(5), End: ring.Murmur3Token(6)}})
 		}, "range 3, which is not in this plan"},
 		{"piece outside its root", func(cp *Checkpoint) {
-			cp.split(7, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(900), End: ring.Murmur3Token(2000)}})
+			tokenSplit(cp, 7, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(900), End: ring.Murmur3Token(2000)}})
 		}, "without valid bounds"},
 	}
 	for _, tt := range tests {
@@ -218,4 +218,11 @@ func TestCursorJSON(t *testing.T) {
 	assert.Equal(t, c, back)
 	var bad Cursor
 	assert.ErrorContains(t, bad.UnmarshalJSON([]byte(`{"page_state":"CQ=="}`)), "without its statement's end")
+}
+
+// tokenSplit records a token split: child split off parent, which now ends
+// where child starts.
+func tokenSplit(cp *Checkpoint, parent int, child ring.Subrange) {
+	cp.split(worker.Split{Parent: worker.Task{Subrange: ring.Subrange{ID: parent, Range: ring.Range{End: child.Range.Start}}},
+		Children: []worker.Task{{Subrange: child}}})
 }

@@ -55,10 +55,22 @@ type Config struct {
 	// whose tail idle goroutines split while the scan runs. A resumed scan
 	// reads the plan its checkpoint recorded, whatever Splits says.
 	Splits int
-	// PerHost caps the page requests in flight to any one host. Default:
-	// twice an even share of Concurrency over the hosts the plan uses, at
-	// least 8.
+	// PerHost caps the page requests in flight to any one host: the cap
+	// itself with PerHostFixed, the ceiling of each host's adaptive limit
+	// with PerHostAdaptive. Default with PerHostFixed: twice an even share
+	// of Concurrency over the hosts the plan uses, at least 8; with
+	// PerHostAdaptive: Concurrency.
 	PerHost int
+	// PerHostMode is how hosts are capped: PerHostFixed, at PerHost; or
+	// PerHostAdaptive, at a limit per host that grows while the host's
+	// page latency stays near its unloaded level and shrinks when it
+	// rises, on timeouts and on Overloaded answers (TCP Vegas; see
+	// docs/design.md), between MinPerHost and PerHost. Default
+	// DefaultPerHostMode.
+	PerHostMode PerHostMode
+	// MinPerHost is the floor of the adaptive limit (PerHostAdaptive
+	// only). Default 1.
+	MinPerHost int
 	// Consistency is the read consistency; the serial levels are refused,
 	// as Cassandra refuses them for reads. Default LOCAL_ONE (gocql's zero
 	// Consistency is ANY, which no read can use: here it means the
@@ -94,12 +106,39 @@ type Config struct {
 	// Seed orders the subranges (a deterministic shuffle that spreads
 	// concurrent work over the nodes). Default 1.
 	Seed uint64
+	// NoPartitionSplit turns off the splitting of large partitions. By
+	// default, once no subrange is left to start, a partition that a
+	// subrange reads inside (a page or more of it, with at least
+	// PartitionSplitRows left) is split by clustering range, its pieces
+	// read at once by the idle goroutines, each on a replica, exactly once
+	// (docs/design.md, "Large partitions"). Tables without clustering
+	// columns, scans that read tokens only (Plan.TokensOnly) and Where
+	// conditions on clustering columns never split partitions.
+	NoPartitionSplit bool
+	// PartitionSplitRows is the least number of rows a partition must have
+	// left, by estimate, to be split. Default twice PageSize, so that each
+	// piece gets a page at least.
+	PartitionSplitRows int
 	// CheckpointEvery is how often a scan with a checkpoint store
 	// (WithCheckpoint) commits its sink and saves the checkpoint, between
 	// two pages; it is also saved when the scan starts and when it ends,
 	// however it ends. Default 5s.
 	CheckpointEvery time.Duration
 }
+
+// PerHostMode is how Config.PerHost caps each host.
+type PerHostMode string
+
+// Per-host modes.
+const (
+	// PerHostFixed caps every host at Config.PerHost.
+	PerHostFixed PerHostMode = PerHostMode(worker.PerHostFixed)
+	// PerHostAdaptive caps each host at a limit that adapts to its
+	// latency, between Config.MinPerHost and Config.PerHost.
+	PerHostAdaptive PerHostMode = PerHostMode(worker.PerHostAdaptive)
+	// DefaultPerHostMode is Config.PerHostMode's default.
+	DefaultPerHostMode = PerHostMode(worker.DefaultPerHostMode)
+)
 
 // Defaults of Config's fields (the pool's are defined by package worker,
 // which applies them; they are named here so that users need not import
@@ -126,6 +165,8 @@ func (c Config) EnsureDefaults() Config {
 	w := c.workerConfig().EnsureDefaults()
 	c.PageSize, c.Concurrency, c.Retries = w.PageSize, w.Concurrency, w.Retries
 	c.BackoffBase, c.BackoffMax, c.RequestTimeout = w.BackoffBase, w.BackoffMax, w.RequestTimeout
+	c.PartitionSplitRows = w.PartitionSplitRows
+	c.PerHostMode, c.MinPerHost = PerHostMode(w.PerHostMode), w.MinPerHost
 	if c.Consistency == 0 {
 		c.Consistency = DefaultConsistency
 	}
@@ -206,9 +247,11 @@ func unjoin(err error) []error {
 
 func (c Config) workerConfig() worker.Config {
 	return worker.Config{
-		Concurrency: c.Concurrency, PerHost: c.PerHost, Retries: c.Retries,
+		Concurrency: c.Concurrency, PerHost: c.PerHost, PerHostMode: worker.PerHostMode(c.PerHostMode), MinPerHost: c.MinPerHost,
+		Retries:     c.Retries,
 		BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
 		RowsPerSecond: c.RowsPerSecond, PageSize: c.PageSize,
+		NoPartitionSplit: c.NoPartitionSplit, PartitionSplitRows: c.PartitionSplitRows,
 	}
 }

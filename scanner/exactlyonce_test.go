@@ -394,86 +394,93 @@ func checkExactlyOnce(t *testing.T, c *testCluster, ds dataset) {
 		require.NoError(t, writeAll(ctx, c.session, ds.delete(c.keyspace), keys))
 	}
 
-	cfg := ds.cfg
-	cfg.Keyspace, cfg.Table, cfg.LocalDC = c.keyspace, ds.table, c.localDC
-	var mu sync.Mutex
-	pageHosts := map[int]map[string]bool{} // range id -> hosts that served its pages
-	children := map[int]ring.Subrange{}    // subranges split off running ones
-	sc, err := scanner.New(c.session, cfg, scanner.WithHooks(scanner.Hooks{
-		PageRead: func(rangeID int, host string, _, _ int, _ time.Duration) {
+	// The same scan with each per-host mode: fixed caps, and adaptive
+	// limits that move while the scan runs.
+	for _, mode := range []scanner.PerHostMode{scanner.PerHostFixed, scanner.PerHostAdaptive} {
+		t.Run(string(mode), func(t *testing.T) {
+			cfg := ds.cfg
+			cfg.Keyspace, cfg.Table, cfg.LocalDC = c.keyspace, ds.table, c.localDC
+			cfg.PerHostMode = mode
+			var mu sync.Mutex
+			pageHosts := map[int]map[string]bool{} // range id -> hosts that served its pages
+			children := map[int]ring.Subrange{}    // subranges split off running ones
+			sc, err := scanner.New(c.session, cfg, scanner.WithHooks(scanner.Hooks{
+				PageRead: func(rangeID int, host string, _, _ int, _ time.Duration) {
+					mu.Lock()
+					defer mu.Unlock()
+					if pageHosts[rangeID] == nil {
+						pageHosts[rangeID] = map[string]bool{}
+					}
+					pageHosts[rangeID][host] = true
+				},
+				RangeSplit: func(_ int, child ring.Subrange) {
+					mu.Lock()
+					defer mu.Unlock()
+					children[child.ID] = child
+				},
+			}))
+			require.NoError(t, err)
+			plan, err := sc.Plan(ctx)
+			require.NoError(t, err)
+			got := newCollector(true)
+			st, err := sc.RunPlan(ctx, plan, got)
+			require.NoError(t, err)
+
+			// The rows wanted: the written ones, projected on the scanned columns.
+			idx := make([]int, len(plan.Columns))
+			for i, pc := range plan.Columns {
+				idx[i] = slices.IndexFunc(ds.cols, func(c col) bool { return c.name == pc.Name })
+				require.GreaterOrEqual(t, idx[i], 0, "column %q", pc.Name)
+			}
+			if len(cfg.Columns) > 0 {
+				require.Len(t, plan.Columns, len(cfg.Columns))
+			} else {
+				require.Len(t, plan.Columns, len(ds.cols))
+			}
+			want := testutil.Multiset{}
+			vals := make([][]byte, len(idx))
+			for _, row := range live {
+				for i, j := range idx {
+					vals[i] = row[j]
+					if emptyMultiCell(ds.cols[j].typ, vals[i]) {
+						vals[i] = nil // Cassandra stores no element: it reads as null
+					}
+				}
+				want.AddRow(vals)
+			}
+			assert.Empty(t, want.Diff(got.rows), "rows read differ from rows written")
+			assert.Equal(t, int64(len(rows)), st.Rows)
+			assert.Equal(t, len(plan.Subranges)+len(children), st.Ranges, "the plan's subranges and those split off")
+			assert.Equal(t, st.Ranges, st.Done)
+			assert.Zero(t, st.Failed)
+			if ds.wantEmptyPages && c.sim != nil {
+				assert.Positive(t, st.EmptyPages, "tombstones beyond the page's budget make empty pages")
+			}
+
+			// Every page came from a replica of its subrange, and from LocalDC
+			// when it is set.
 			mu.Lock()
 			defer mu.Unlock()
-			if pageHosts[rangeID] == nil {
-				pageHosts[rangeID] = map[string]bool{}
+			byID := maps.Clone(children)
+			for _, sr := range plan.Subranges {
+				byID[sr.ID] = sr
 			}
-			pageHosts[rangeID][host] = true
-		},
-		RangeSplit: func(_ int, child ring.Subrange) {
-			mu.Lock()
-			defer mu.Unlock()
-			children[child.ID] = child
-		},
-	}))
-	require.NoError(t, err)
-	plan, err := sc.Plan(ctx)
-	require.NoError(t, err)
-	got := newCollector(true)
-	st, err := sc.RunPlan(ctx, plan, got)
-	require.NoError(t, err)
-
-	// The rows wanted: the written ones, projected on the scanned columns.
-	idx := make([]int, len(plan.Columns))
-	for i, pc := range plan.Columns {
-		idx[i] = slices.IndexFunc(ds.cols, func(c col) bool { return c.name == pc.Name })
-		require.GreaterOrEqual(t, idx[i], 0, "column %q", pc.Name)
-	}
-	if len(cfg.Columns) > 0 {
-		require.Len(t, plan.Columns, len(cfg.Columns))
-	} else {
-		require.Len(t, plan.Columns, len(ds.cols))
-	}
-	want := testutil.Multiset{}
-	vals := make([][]byte, len(idx))
-	for _, row := range live {
-		for i, j := range idx {
-			vals[i] = row[j]
-			if emptyMultiCell(ds.cols[j].typ, vals[i]) {
-				vals[i] = nil // Cassandra stores no element: it reads as null
+			assert.Len(t, pageHosts, st.Ranges, "every range read at least one page")
+			for id, hosts := range pageHosts {
+				sr, ok := byID[id]
+				require.True(t, ok, "page of unknown range %d", id)
+				for h := range hosts {
+					assert.True(t, slices.ContainsFunc(sr.Replicas, func(r ring.Host) bool { return r.Address == h }),
+						"range %d read from %s, not one of its replicas %v", id, h, sr.Replicas)
+					if c.localDC != "" {
+						assert.Equal(t, c.localDC, c.dcOf[h], "range %d read from %s", id, h)
+					}
+				}
 			}
-		}
-		want.AddRow(vals)
-	}
-	assert.Empty(t, want.Diff(got.rows), "rows read differ from rows written")
-	assert.Equal(t, int64(len(rows)), st.Rows)
-	assert.Equal(t, len(plan.Subranges)+len(children), st.Ranges, "the plan's subranges and those split off")
-	assert.Equal(t, st.Ranges, st.Done)
-	assert.Zero(t, st.Failed)
-	if ds.wantEmptyPages && c.sim != nil {
-		assert.Positive(t, st.EmptyPages, "tombstones beyond the page's budget make empty pages")
-	}
-
-	// Every page came from a replica of its subrange, and from LocalDC
-	// when it is set.
-	mu.Lock()
-	defer mu.Unlock()
-	byID := maps.Clone(children)
-	for _, sr := range plan.Subranges {
-		byID[sr.ID] = sr
-	}
-	assert.Len(t, pageHosts, st.Ranges, "every range read at least one page")
-	for id, hosts := range pageHosts {
-		sr, ok := byID[id]
-		require.True(t, ok, "page of unknown range %d", id)
-		for h := range hosts {
-			assert.True(t, slices.ContainsFunc(sr.Replicas, func(r ring.Host) bool { return r.Address == h }),
-				"range %d read from %s, not one of its replicas %v", id, h, sr.Replicas)
-			if c.localDC != "" {
-				assert.Equal(t, c.localDC, c.dcOf[h], "range %d read from %s", id, h)
+			if ds.check != nil {
+				ds.check(t, c, plan, rows)
 			}
-		}
-	}
-	if ds.check != nil {
-		ds.check(t, c, plan, rows)
+		})
 	}
 }
 

@@ -70,8 +70,9 @@ func TestExactlyOnceDemo(t *testing.T) {
 	}
 }
 
-// TestFaults scans under injected errors: every row comes back once, and
-// every injected error is a retry of its kind.
+// TestFaults scans under injected errors, with fixed and with adaptive
+// per-host limits: every row comes back once, and every injected error is
+// a retry of its kind.
 func TestFaults(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -84,46 +85,64 @@ func TestFaults(t *testing.T) {
 			{Kind: cqlsim.Unavailable, Rate: 0.03}, {Kind: cqlsim.ReadFailure, Rate: 0.03}, {Kind: cqlsim.ServerError, Rate: 0.03}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, Faults: tt.faults}, simple(3), 10000)
-			var mu sync.Mutex
-			hooked := map[string]int64{}
-			sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Concurrency: 8})),
-				scanner.WithHooks(scanner.Hooks{Retry: func(_ int, _, kind string, _ error) {
-					mu.Lock()
-					defer mu.Unlock()
-					hooked[kind]++
-				}}))
-			require.NoError(t, err)
-			got := newCollector(false)
-			st, err := sc.Run(context.Background(), got)
-			require.NoError(t, err)
-			assert.Equal(t, demoSum(info), got.sum)
+		for _, mode := range []scanner.PerHostMode{scanner.PerHostFixed, scanner.PerHostAdaptive} {
+			t.Run(tt.name+"/"+string(mode), func(t *testing.T) {
+				t.Parallel()
+				c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, Faults: tt.faults}, simple(3), 10000)
+				var mu sync.Mutex
+				hooked := map[string]int64{}
+				sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Concurrency: 8, PerHostMode: mode})),
+					scanner.WithHooks(scanner.Hooks{Retry: func(_ int, _, kind string, _ error) {
+						mu.Lock()
+						defer mu.Unlock()
+						hooked[kind]++
+					}}))
+				require.NoError(t, err)
+				got := newCollector(false)
+				st, err := sc.Run(context.Background(), got)
+				require.NoError(t, err)
+				assert.Equal(t, demoSum(info), got.sum)
 
-			injected := map[string]int64{}
-			for _, n := range c.Nodes() {
-				for k, v := range n.Injected() {
-					injected[k.String()] += v
+				injected := map[string]int64{}
+				for _, n := range c.Nodes() {
+					for k, v := range n.Injected() {
+						injected[k.String()] += v
+					}
 				}
-			}
-			require.NotEmpty(t, injected, "faults were injected")
-			assert.Equal(t, injected, st.RetriesByKind, "each injected error is one retry of its kind")
-			var total int64
-			for _, v := range injected {
-				total += v
-			}
-			assert.Equal(t, total, st.Retries)
-			mu.Lock()
-			assert.Equal(t, injected, hooked, "the Retry hook saw every retry")
-			mu.Unlock()
-		})
+				require.NotEmpty(t, injected, "faults were injected")
+				// A partition split's query that fails is not retried: the
+				// split is not made.
+				pages := maps.Clone(injected)
+				for k, v := range st.SplitFailures {
+					pages[k] -= v
+					if pages[k] == 0 {
+						delete(pages, k)
+					}
+				}
+				assert.Equal(t, pages, st.RetriesByKind, "each injected error is one retry of its kind, or a failed split query")
+				var total int64
+				for _, v := range pages {
+					total += v
+				}
+				assert.Equal(t, total, st.Retries)
+				mu.Lock()
+				assert.Equal(t, pages, hooked, "the Retry hook saw every retry")
+				mu.Unlock()
+			})
+		}
 	}
 }
 
-// TestNodeDownMidScan takes a node down during a scan and brings it back:
-// with RF=3 every row is still read once, from the other replicas.
+// TestNodeDownMidScan takes a node down during a scan and brings it back,
+// with fixed and with adaptive per-host limits: with RF=3 every row is
+// still read once, from the other replicas.
 func TestNodeDownMidScan(t *testing.T) {
+	for _, mode := range []scanner.PerHostMode{scanner.PerHostFixed, scanner.PerHostAdaptive} {
+		t.Run(string(mode), func(t *testing.T) { nodeDownMidScan(t, mode) })
+	}
+}
+
+func nodeDownMidScan(t *testing.T, mode scanner.PerHostMode) {
 	t.Parallel()
 	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3}, simple(3), 20000)
 	node := c.Nodes()[1]
@@ -141,7 +160,7 @@ func TestNodeDownMidScan(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var retriedOn []string
-	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 50, Concurrency: 8})),
+	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 50, Concurrency: 8, PerHostMode: mode})),
 		scanner.WithHooks(scanner.Hooks{Retry: func(_ int, host, _ string, _ error) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -486,5 +505,47 @@ func TestShards(t *testing.T) {
 			}
 			assert.Equal(t, demoSum(info), total)
 		})
+	}
+}
+
+// TestAdaptiveOnCapacity scans nodes that serve two reads at once and
+// refuse any more with Overloaded, with adaptive per-host limits that
+// start at two and try to grow: every row comes back once, no limit
+// passes its ceiling, and no node ever served more than its capacity.
+func TestAdaptiveOnCapacity(t *testing.T) {
+	t.Parallel()
+	c, s, info := demoCluster(t, cqlsim.Config{Nodes: 3, Capacity: cqlsim.Capacity{Concurrent: 2, QueueLimit: cqlsim.NoQueue,
+		PerRow: 20 * time.Microsecond}}, simple(3), 10000)
+	var mu sync.Mutex
+	limits := map[string][]string{}
+	peak := 0
+	sc, err := scanner.New(s, fastRetries(demoConfig(scanner.Config{PageSize: 100, Concurrency: 16, PerHost: 6,
+		PerHostMode: scanner.PerHostAdaptive, Retries: 50})),
+		scanner.WithHooks(scanner.Hooks{HostLimit: func(host string, limit int, reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			limits[host] = append(limits[host], reason)
+			peak = max(peak, limit)
+		}}))
+	require.NoError(t, err)
+	got := newCollector(false)
+	st, err := sc.Run(context.Background(), got)
+	require.NoError(t, err)
+	assert.Equal(t, demoSum(info), got.sum)
+	assert.Equal(t, info.Rows, st.Rows)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.LessOrEqual(t, peak, 6, "the ceiling")
+	assert.Len(t, limits, 3, "every node's limit was told")
+	var refused int64
+	for _, n := range c.Nodes() {
+		l := n.Load()
+		assert.LessOrEqual(t, l.PeakServing, 2, "node %s", n.IP())
+		refused += l.Overloaded
+	}
+	assert.Equal(t, refused, st.RetriesByKind["overloaded"]+st.SplitFailures["overloaded"],
+		"each Overloaded answer is one retry, or a partition split's query (not retried)")
+	for _, r := range st.PerRange {
+		assert.True(t, r.Limit >= 1 && r.Limit <= 6, "range %d: limit %d", r.ID, r.Limit)
 	}
 }

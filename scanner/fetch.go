@@ -46,6 +46,13 @@ type fetcher struct {
 	arity    []int         // per value: a tuple's element count, else 0
 	stmt     string        // token(pk) > ? AND token(pk) <= ?
 	after    string        // token(pk) >= ? AND token(pk) <= ?
+	// The pieces of split partitions (piece.go): the SELECT list, the
+	// table, the Where condition (" AND ...") and " ALLOW FILTERING".
+	list, from, where, allow string
+	// splits is set when partitions may be split: positions carry keys,
+	// the table has clustering columns and the Where condition does not
+	// restrict them.
+	splits bool
 }
 
 func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column, keyless bool) *fetcher {
@@ -69,15 +76,16 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 		f.pkIdx, f.ckIdx, f.tokenIdx, f.width, list = sel.PK, sel.CK, -1, sel.Width(), sel.List
 	}
 	from := "SELECT " + list + " FROM " + t.schema.From() + " WHERE " + tokenExpr + " "
-	rest := ""
 	if w := strings.TrimSpace(cfg.Where); w != "" {
-		rest = " AND " + w
+		f.where = " AND " + w
 	}
 	if cfg.AllowFiltering {
-		rest += " ALLOW FILTERING"
+		f.allow = " ALLOW FILTERING"
 	}
-	f.stmt = from + "> ? AND " + tokenExpr + " <= ?" + rest
-	f.after = from + ">= ? AND " + tokenExpr + " <= ?" + rest
+	f.stmt = from + "> ? AND " + tokenExpr + " <= ?" + f.where + f.allow
+	f.after = from + ">= ? AND " + tokenExpr + " <= ?" + f.where + f.allow
+	f.list, f.from = list, t.schema.From()
+	f.splits = !keyless && len(t.ck) > 0 && !cfg.NoPartitionSplit && !mentionsAny(cfg.Where, t.ck)
 	return f
 }
 
@@ -182,6 +190,9 @@ var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
 
 // Fetch reads one page; see worker.Fetcher.
 func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	if req.Piece != nil {
+		return f.fetchPiece(ctx, req, b)
+	}
 	// A statement made before the subrange was split goes on with its end
 	// bound (req.End): the pool drops the rows past the subrange's new end.
 	lo, hi := req.Start.BindValue(), req.End.BindValue()
@@ -257,13 +268,11 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	case f.keyless && ord.set && (n > first || lastSeen != nil):
 		// The last row seen, kept or skipped: ordinals count on from it.
 		page.Last = &worker.Position{Token: ord.tok, Ordinal: ord.n}
-	case !f.keyless && n > first:
-		pos, err := f.position(b, n-1)
-		if err != nil {
+	case !f.keyless:
+		if err := f.tail(b, first, &page); err != nil {
 			b.TruncateRows(first)
 			return worker.Page{}, err
 		}
-		page.Last = pos
 	}
 	return page, nil
 }
@@ -414,20 +423,46 @@ func (f *fetcher) compareClustering(a func(k int) []byte, b [][]byte) int {
 	return 0
 }
 
-// Trim drops the rows after end (rows are in token order) and returns the
-// position of the last row kept; see worker.Trimmer.
-func (f *fetcher) Trim(b *sink.Batch, end ring.Token, prev *worker.Position) (*worker.Position, bool) {
+// Trim drops the rows past lim and returns the position of the last row
+// kept; see worker.Trimmer. Rows are in reading order, so the first row
+// past lim ends what is kept.
+func (f *fetcher) Trim(b *sink.Batch, lim worker.Limit, prev *worker.Position) (*worker.Position, bool) {
 	n := b.Len()
 	keep := n
 	var ord ordinal
 	if prev != nil {
 		ord = ordinal{tok: prev.Token, n: prev.Ordinal, set: true}
 	}
+	var limPK []byte
+	if lim.PK != nil {
+		limPK = partitioner.CompositeKey(lim.PK)
+	}
+	var buf [256]byte
 	for i := 0; i < n; i++ {
+		if lim.Reverse {
+			// Rows of one partition, coming down: past the limit once at
+			// or before its cut.
+			if !lim.Cut.Open() && f.compareCut(f.rowCK(b, i), lim.Cut) < 0 {
+				keep = i
+				break
+			}
+			continue
+		}
 		tk, err := f.tokenAt(b, i)
-		if err == nil && tk.Compare(end) > 0 {
-			keep = i
-			break
+		if err == nil {
+			c := tk.Compare(lim.Token)
+			if c == 0 && limPK != nil {
+				c = bytes.Compare(f.compositeKey(buf[:0], b, i), limPK)
+				if c == 0 && (lim.Cut.Open() || f.compareCut(f.rowCK(b, i), lim.Cut) < 0) {
+					c = -1 // a row of the partition before the cut
+				} else if c == 0 {
+					c = 1
+				}
+			}
+			if c > 0 {
+				keep = i
+				break
+			}
 		}
 		ord.next(tk)
 	}
@@ -443,6 +478,15 @@ func (f *fetcher) Trim(b *sink.Batch, end ring.Token, prev *worker.Position) (*w
 		return nil, keep < n
 	}
 	return pos, keep < n
+}
+
+// compositeKey appends row i's partition key as the partitioner reads
+// it (composite for several columns) to dst.
+func (f *fetcher) compositeKey(dst []byte, b *sink.Batch, i int) []byte {
+	if len(f.pkIdx) == 1 {
+		return append(dst, b.Value(i, f.pkIdx[0])...)
+	}
+	return f.rowKey(dst, b, i)
 }
 
 var _ worker.Trimmer = (*fetcher)(nil)

@@ -22,21 +22,38 @@ type Hooks struct {
 	// that writes to the sink.
 	PageWritten func(rangeID int, cur Cursor, rows int)
 	// RangeSplit follows every split of a running subrange: child is the
-	// part taken from parent, which now ends at child.Range.Start. It is
-	// called before any page of child is written.
+	// part taken from parent, which now ends at child.Range.Start. When a
+	// partition is split (Config.NoPartitionSplit), it is called for each
+	// range split off: the piece of the partition (its Range empty, at the
+	// partition's token), and, when parent is a subrange, the rest of its
+	// range and the partitions of the same token. It is called before any
+	// page of child is written.
 	RangeSplit func(parent int, child ring.Subrange)
 	// RangeDone follows the end of every subrange, done or failed.
 	RangeDone func(st RangeStats)
 	// CheckpointSaved follows every checkpoint save, with the rows it
 	// counts, or the save's error.
 	CheckpointSaved func(rows int64, err error)
+	// HostLimit tells a host's cap on page requests in flight when the
+	// host is first used and, with PerHostAdaptive, whenever it changes,
+	// and why: "fixed", "initial", "grow", "latency", "overloaded",
+	// "timeout", "probe" (halved for a window, to measure the host's
+	// unloaded latency) or "probed". LimitBacksOff tells the reasons that
+	// back off a congested host. Calls for one host come in order.
+	HostLimit func(host string, limit int, reason string)
 }
+
+// LimitBacksOff reports whether a HostLimit reason lowers a limit because
+// the host was congested: its latency rose ("latency"), it answered
+// Overloaded ("overloaded") or a request timed out ("timeout").
+func LimitBacksOff(reason string) bool { return worker.LimitReason(reason).BacksOff() }
 
 // hookList runs several Hooks in order.
 type hookList []Hooks
 
-// worker returns the pool's hooks, calling every list member's.
-func (l hookList) worker() worker.Hooks {
+// worker returns the pool's hooks, calling every list member's; f
+// describes pieces of split partitions.
+func (l hookList) worker(f *fetcher) worker.Hooks {
 	var h worker.Hooks
 	if l.any(func(h Hooks) bool { return h.PageRead != nil }) {
 		h.PageRead = func(id int, host string, rows, bytes int, lat time.Duration) {
@@ -74,9 +91,18 @@ func (l hookList) worker() worker.Hooks {
 			}
 		}
 	}
+	if l.any(func(h Hooks) bool { return h.HostLimit != nil }) {
+		h.HostLimit = func(host string, limit int, reason worker.LimitReason) {
+			for _, x := range l {
+				if x.HostLimit != nil {
+					x.HostLimit(host, limit, string(reason))
+				}
+			}
+		}
+	}
 	if l.any(func(h Hooks) bool { return h.RangeDone != nil }) {
 		h.RangeDone = func(st worker.RangeStats) {
-			rs := rangeStatsOf(st)
+			rs := rangeStatsOf(st, f)
 			for _, x := range l {
 				if x.RangeDone != nil {
 					x.RangeDone(rs)

@@ -187,6 +187,24 @@ func (p *Plan) TokensOnly() *Plan {
 	return &q
 }
 
+// CountOnly returns the plan reading as little of each row as a count
+// needs: its token alone (TokensOnly), or, when large partitions may be
+// split (the table has clustering columns, Config.NoPartitionSplit is not
+// set, the Where condition restricts no clustering column), its primary
+// key, which a split needs to know where a reader stands in a partition.
+// Its batches have no Columns, only their rows (Batch.Len).
+func (p *Plan) CountOnly() *Plan {
+	f := p.fetcher
+	probe := newFetcher(f.session, f.cfg, f.p, f.t, nil, false)
+	if !probe.splits {
+		return p.TokensOnly()
+	}
+	q := *p
+	q.fetcher = probe
+	q.Columns = nil
+	return &q
+}
+
 // topology records the ring and replication the plan was made on.
 func (p *Plan) topology() topologyRecord {
 	t := topologyRecord{Partitioner: p.Ring.Partitioner().String(), Replication: p.Replication.String(), LocalDC: p.split.LocalDC}

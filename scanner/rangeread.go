@@ -34,11 +34,10 @@ import (
 // A RangeReader is safe for concurrent use; it holds no resources of its
 // own beyond the plan's session, which stays the caller's.
 type RangeReader struct {
-	plan    *Plan
-	limits  *worker.Limits
-	log     *zap.Logger
-	hooks   worker.Hooks
-	perHost int
+	plan   *Plan
+	limits *worker.Limits
+	log    *zap.Logger
+	hooks  worker.Hooks
 }
 
 // NewRangeReader returns a reader of p's subranges (p made by s.Plan, or
@@ -64,20 +63,18 @@ func (s *Scanner) NewRangeReader(p *Plan, opts ...Option) (*RangeReader, error) 
 	for i, h := range hosts {
 		ids[i] = h.ID
 	}
-	perHost := p.cfg.PerHost
-	if perHost == 0 {
-		perHost = worker.DefaultPerHost(p.cfg.Concurrency, len(ids))
-	}
-	lim, err := worker.NewLimits(ids, perHost, p.cfg.RowsPerSecond)
+	hooks := hookList(o.hooks).worker(p.fetcher)
+	lim, err := worker.NewLimits(p.cfg.workerConfig(), ids, hooks.HostLimit)
 	if err != nil {
 		return nil, err
 	}
-	return &RangeReader{plan: p, limits: lim, log: o.log, hooks: hookList(o.hooks).worker(), perHost: perHost}, nil
+	return &RangeReader{plan: p, limits: lim, log: o.log, hooks: hooks}, nil
 }
 
 // PerHost is the per-host cap the reader's reads share: Config.PerHost,
-// or its default.
-func (r *RangeReader) PerHost() int { return r.perHost }
+// or its default; with PerHostAdaptive, the ceiling of each host's
+// adaptive limit, which all the reads feed.
+func (r *RangeReader) PerHost() int { return r.limits.PerHost() }
 
 // SubrangeAt returns the plan's subrange (of Full: before sharding) whose
 // range holds token t, with its replicas, for a caller that has a range
@@ -164,7 +161,7 @@ func (p *RangePages) WritePage(ctx context.Context, _ int, b *sink.Batch, cur wo
 }
 
 // Split is never called: the read does not split.
-func (p *RangePages) Split(int, ring.Subrange) {}
+func (p *RangePages) Split(worker.Split) {}
 
 // Next waits for the next page and reports whether there is one. It
 // returns false at the end of the subrange, when the read failed (Err),

@@ -64,13 +64,13 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	wc := s.cfg.workerConfig()
 	wc.Logger = o.log
 	wc.MinSplitID = cp.maxID(p)
-	wst, err := worker.Run(ctx, wc, tasks, p.fetcher, out, hooks.worker())
+	wst, err := worker.Run(ctx, wc, tasks, p.fetcher, out, hooks.worker(p.fetcher))
 	if o.store != nil && !out.failed {
 		if serr := out.save(context.WithoutCancel(ctx)); serr != nil && err == nil {
 			err = fmt.Errorf("final checkpoint: %w", serr)
 		}
 	}
-	return statsOf(wst), errorOf(err)
+	return statsOf(wst, p.fetcher), errorOf(err)
 }
 
 // begin returns the checkpoint to keep, the plan to read and its tasks: a
@@ -123,8 +123,11 @@ func begin(ctx context.Context, p *Plan, store CheckpointStore) (*Checkpoint, *P
 
 // tasksLeft returns the subranges of q that cp does not record as done,
 // each from its recorded cursor and end, then the pieces earlier runs split
-// off running subranges. Every subrange cp records must be one of q's, or
-// a piece of one. cp.mu is held.
+// off running subranges: token ranges, pieces of split partitions (a
+// piece read down from a partition's end paired again with the range it
+// meets, or, when that one is done, ending at its last row). Every
+// subrange cp records must be one of q's, or a piece of one. cp.mu is
+// held.
 func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 	planned := make(map[int]ring.Subrange, len(q.Subranges))
 	for _, sr := range q.Subranges {
@@ -136,12 +139,47 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 	p := q.Ring.Partitioner()
 	inside := func(r ring.Range, t ring.Token) bool { return t.Partitioner() == p && (r.Contains(t) || t == r.Start) }
 	var tasks []worker.Task
-	task := func(sr ring.Subrange, r *rangeRecord) worker.Task {
+	task := func(id int, sr ring.Subrange, r *rangeRecord) (worker.Task, error) {
 		t := worker.Task{Subrange: sr}
-		if r != nil && r.Cursor != nil {
+		if r == nil {
+			return t, nil
+		}
+		if r.Cursor != nil {
 			t.Cursor = r.Cursor.c
 		}
-		return t
+		var err error
+		if r.Stop != nil {
+			if t.Stop, err = r.Stop.decode(); err != nil {
+				return t, bad(id, "%v", err)
+			}
+		}
+		if r.Piece != nil {
+			if t.Piece, err = r.Piece.decode(); err != nil {
+				return t, bad(id, "%v", err)
+			}
+			if !inside(sr.Range, t.Piece.Token) && t.Piece.Token != sr.Range.End {
+				return t, bad(id, "a piece of a partition at token %v, outside its range %v", t.Piece.Token, sr.Range)
+			}
+			sr.Range = ring.Range{Start: t.Piece.Token, End: t.Piece.Token}
+			sr.Share = 0
+			t.Subrange = sr
+		}
+		if r.Partner != nil {
+			partner := cp.doc.Ranges[*r.Partner]
+			switch {
+			case t.Piece == nil || !t.Piece.Reverse || partner == nil:
+				return t, bad(id, "a partner range %d that it cannot meet", *r.Partner)
+			case !partner.Done:
+				t.Paired, t.Partner = true, *r.Partner
+			case partner.Last != nil:
+				last, err := decodePosition(partner.Last)
+				if err != nil || len(last.Key) <= len(t.Piece.PK) {
+					return t, bad(id, "its partner's last row is not valid")
+				}
+				t.Piece.From = worker.Cut{CK: last.Key[len(t.Piece.PK):], After: true}
+			}
+		}
+		return t, nil
 	}
 	for _, sr := range q.Subranges {
 		r := cp.doc.Ranges[sr.ID]
@@ -155,7 +193,14 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 			sr.Range.End = *r.End
 			sr.Share = sr.Range.Share()
 		}
-		tasks = append(tasks, task(sr, r))
+		if r != nil && r.Piece != nil {
+			return nil, bad(sr.ID, "a planned subrange recorded as a piece of a partition")
+		}
+		t, err := task(sr.ID, sr, r)
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
 	}
 	for _, id := range slices.Sorted(maps.Keys(cp.doc.Ranges)) {
 		r := cp.doc.Ranges[id]
@@ -169,7 +214,8 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: range %d was split off range %d, which is not in this plan", ErrCheckpointMismatch, id, cp.root(id))
 		}
-		if r.Start == nil || r.End == nil || !inside(root.Range, *r.Start) || !inside(root.Range, *r.End) || r.Start.Compare(*r.End) >= 0 {
+		if r.Start == nil || r.End == nil || !inside(root.Range, *r.Start) || !inside(root.Range, *r.End) ||
+			(r.Piece == nil && r.Start.Compare(*r.End) >= 0) {
 			return nil, bad(id, "a piece of range %d without valid bounds inside %v", root.ID, root.Range)
 		}
 		if r.Done {
@@ -177,7 +223,11 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 		}
 		sr := ring.Subrange{ID: id, Range: ring.Range{Start: *r.Start, End: *r.End}, Vnode: root.Vnode, Replicas: root.Replicas}
 		sr.Share = sr.Range.Share()
-		tasks = append(tasks, task(sr, r))
+		t, err := task(id, sr, r)
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
 	}
 	return tasks, nil
 }
@@ -217,10 +267,12 @@ func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worke
 	return nil
 }
 
-func (o *output) Split(parent int, child ring.Subrange) {
-	o.cp.split(parent, child)
+func (o *output) Split(sp worker.Split) {
+	o.cp.split(sp)
 	crashpoint.Hit(crashpoint.Split)
-	o.hooks.rangeSplit(parent, child)
+	for _, child := range sp.Children {
+		o.hooks.rangeSplit(sp.Parent.Subrange.ID, child.Subrange)
+	}
 }
 
 // save commits the sink, then saves the checkpoint with the sink's state.

@@ -14,8 +14,11 @@ import (
 type RangeStats struct {
 	ID    int
 	Range ring.Range
-	// Host is the replica that served the last page.
-	Host string
+	// Host is the replica that served the last page; Limit its cap on
+	// requests in flight after that page (fixed, or where its adaptive
+	// limit stood).
+	Host  string
+	Limit int
 	// EmptyPages counts pages that held no row while more followed.
 	Rows, Pages, EmptyPages, Bytes, Retries int64
 	// Duration is the wall time from the first request to the last page
@@ -25,6 +28,28 @@ type RangeStats struct {
 	// failed. Neither is set for a subrange stopped by cancellation.
 	Done bool
 	Err  *RangeError
+	// Piece is set for a piece of a split partition (Range is then empty,
+	// at the partition's token).
+	Piece *PartitionPiece
+}
+
+// PartitionPiece is a part of a large partition, read on its own once the
+// scan split the partition by clustering range.
+type PartitionPiece struct {
+	// Token and Key are the partition's: its token and its partition key
+	// values, serialized. Partition is the key as text, "col=value, ...".
+	Token     ring.Token
+	Key       [][]byte
+	Partition string
+	// Bounds are the clustering values it reads between, as text:
+	// "[ts = 2026-01-01 00:00:00 +0000 UTC .. before ts = 2026-02-01
+	// 00:00:00 +0000 UTC)", with "(start" and "end)" for the partition's
+	// ends.
+	Bounds string
+	// Reverse is set for the piece read down from the partition's end to
+	// meet the one reading up (a partition whose clustering values have no
+	// midpoint is read from both ends).
+	Reverse bool
 }
 
 // Stats are a scan's totals and per-subrange figures, for this run (a
@@ -42,6 +67,15 @@ type Stats struct {
 	RetriesByKind map[string]int64
 	// PerRange holds one entry per subrange worked on, by id.
 	PerRange []RangeStats
+	// PartitionsSplit counts the partitions split by clustering range and
+	// Pieces the pieces split off them (Config.NoPartitionSplit);
+	// SplitQueries the requests that took (a partition's last row, the
+	// partitions sharing its token), on top of Pages; SplitFailures those
+	// that failed, by error kind (a split whose queries fail is not made;
+	// they are not retried).
+	PartitionsSplit, Pieces int
+	SplitQueries            int64
+	SplitFailures           map[string]int64
 }
 
 // RowsPerSecond is the run's mean throughput.
@@ -115,23 +149,33 @@ func rangeErrorOf(e *worker.RangeError) *RangeError {
 		Hosts: e.Hosts, Err: e.Err}
 }
 
-func rangeStatsOf(st worker.RangeStats) RangeStats {
+// rangeStatsOf converts the pool's figures; f describes pieces (nil: no
+// text).
+func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 	var rerr *RangeError
 	var we *worker.RangeError
 	if errors.As(st.Err, &we) {
 		rerr = rangeErrorOf(we)
 	}
-	return RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
+	out := RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Limit: st.Limit, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
 		Bytes: st.Bytes, Retries: st.Retries, Duration: st.Duration, Done: st.Done, Err: rerr}
+	if p := st.Piece; p != nil {
+		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse}
+		if f != nil {
+			out.Piece.Partition, out.Piece.Bounds = f.describe(p)
+		}
+	}
+	return out
 }
 
-func statsOf(st worker.Stats) Stats {
+func statsOf(st worker.Stats, f *fetcher) Stats {
 	out := Stats{Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
-		Ranges: st.Ranges, Done: st.Done, Failed: st.Failed, Elapsed: st.Elapsed, RetriesByKind: st.RetriesByKind}
+		Ranges: st.Ranges, Done: st.Done, Failed: st.Failed, Elapsed: st.Elapsed, RetriesByKind: st.RetriesByKind,
+		PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures}
 	if len(st.PerRange) > 0 {
 		out.PerRange = make([]RangeStats, len(st.PerRange))
 		for i, r := range st.PerRange {
-			out.PerRange[i] = rangeStatsOf(r)
+			out.PerRange[i] = rangeStatsOf(r, f)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package scanner
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -14,47 +15,9 @@ import (
 // Whether the relations fit the table is for the server to say, when the
 // scan is planned.
 func checkWhere(where string) error {
-	var words []string
-	for i := 0; i < len(where); {
-		c := where[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := i + 1
-			for ; j < len(where); j++ {
-				if where[j] == c {
-					if j+1 < len(where) && where[j+1] == c {
-						j++ // doubled: an escaped quote
-						continue
-					}
-					break
-				}
-			}
-			if j >= len(where) {
-				return fmt.Errorf("unterminated %c quote", c)
-			}
-			i = j + 1
-		case c == '$' && i+1 < len(where) && where[i+1] == '$':
-			end := strings.Index(where[i+2:], "$$")
-			if end < 0 {
-				return errors.New("unterminated $$ string")
-			}
-			i += 4 + end
-		case c == ';':
-			return errors.New("';' is not allowed: the condition is one statement's")
-		case c == '-' && i+1 < len(where) && where[i+1] == '-', c == '/' && i+1 < len(where) && where[i+1] == '*':
-			return errors.New("comments are not allowed")
-		case c == '?':
-			return errors.New("bind markers are not allowed: write the values in the condition")
-		case unicode.IsLetter(rune(c)) || c == '_':
-			j := i
-			for j < len(where) && (unicode.IsLetter(rune(where[j])) || unicode.IsDigit(rune(where[j])) || where[j] == '_') {
-				j++
-			}
-			words = append(words, strings.ToLower(where[i:j]))
-			i = j
-		default:
-			i++
-		}
+	words, _, err := scanWhere(where)
+	if err != nil {
+		return err
 	}
 	// Clauses, by their keywords (LIMIT is reserved: no column is named so
 	// unquoted; the others are two-word phrases).
@@ -76,4 +39,70 @@ func checkWhere(where string) error {
 		}
 	}
 	return nil
+}
+
+// mentionsAny reports whether the Where condition names one of cols: an
+// unquoted word (lower case, as CQL folds it) or a quoted name.
+func mentionsAny(where string, cols []column) bool {
+	words, quoted, err := scanWhere(where)
+	if err != nil {
+		return true
+	}
+	for _, c := range cols {
+		if slices.Contains(words, c.name) || slices.Contains(quoted, c.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanWhere splits a Where condition into its unquoted words (lower case)
+// and its double-quoted names, skipping string literals, and refuses what
+// cannot be part of one statement's relations.
+func scanWhere(where string) (words, quoted []string, err error) {
+	for i := 0; i < len(where); {
+		c := where[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for ; j < len(where); j++ {
+				if where[j] == c {
+					if j+1 < len(where) && where[j+1] == c {
+						j++ // doubled: an escaped quote
+						continue
+					}
+					break
+				}
+			}
+			if j >= len(where) {
+				return nil, nil, fmt.Errorf("unterminated %c quote", c)
+			}
+			if c == '"' {
+				quoted = append(quoted, strings.ReplaceAll(where[i+1:j], `""`, `"`))
+			}
+			i = j + 1
+		case c == '$' && i+1 < len(where) && where[i+1] == '$':
+			end := strings.Index(where[i+2:], "$$")
+			if end < 0 {
+				return nil, nil, errors.New("unterminated $$ string")
+			}
+			i += 4 + end
+		case c == ';':
+			return nil, nil, errors.New("';' is not allowed: the condition is one statement's")
+		case c == '-' && i+1 < len(where) && where[i+1] == '-', c == '/' && i+1 < len(where) && where[i+1] == '*':
+			return nil, nil, errors.New("comments are not allowed")
+		case c == '?':
+			return nil, nil, errors.New("bind markers are not allowed: write the values in the condition")
+		case unicode.IsLetter(rune(c)) || c == '_':
+			j := i
+			for j < len(where) && (unicode.IsLetter(rune(where[j])) || unicode.IsDigit(rune(where[j])) || where[j] == '_') {
+				j++
+			}
+			words = append(words, strings.ToLower(where[i:j]))
+			i = j
+		default:
+			i++
+		}
+	}
+	return words, quoted, nil
 }

@@ -31,10 +31,21 @@ type Config struct {
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// PerHost caps the page requests in flight to one host, so that a scan
-	// cannot pile onto one node. Default: twice an even share of
-	// Concurrency over the hosts that serve the scan, at least 8
-	// (DefaultPerHost); it is worked out by Run, which knows the hosts.
+	// cannot pile onto one node: the cap itself with PerHostFixed, the
+	// ceiling of the adaptive limit with PerHostAdaptive. Default with
+	// PerHostFixed: twice an even share of Concurrency over the hosts that
+	// serve the scan, at least 8 (DefaultPerHost); with PerHostAdaptive:
+	// Concurrency. It is worked out by Run, which knows the hosts.
 	PerHost int
+	// PerHostMode is how each host is capped: PerHostFixed at PerHost, or
+	// PerHostAdaptive at a limit per host that follows the host's latency,
+	// between MinPerHost and PerHost (TCP Vegas, see docs/design.md).
+	// Default DefaultPerHostMode.
+	PerHostMode PerHostMode
+	// MinPerHost is the adaptive limit's floor, with PerHostAdaptive: no
+	// host's limit goes below it, whatever its latency or errors. Default
+	// 1 (DefaultMinPerHost).
+	MinPerHost int
 	// QueueDepth is the number of read pages that may wait for the output.
 	// With Concurrency it bounds memory: at most Concurrency + QueueDepth +
 	// 1 pages exist at once. Default Concurrency.
@@ -65,6 +76,15 @@ type Config struct {
 	// of the running subrange with the most rows left (if the Fetcher is a
 	// Trimmer), so that one long subrange does not make the scan's tail.
 	NoSplit bool
+	// NoPartitionSplit turns off the splitting of partitions by clustering
+	// range: by default, when the work left to split is a task reading
+	// inside one partition (a page or more of it) and the Fetcher is
+	// Partitions, the partition is split (see Partitions).
+	NoPartitionSplit bool
+	// PartitionSplitRows is the least number of rows a partition must have
+	// left, by estimate, to be split. Default twice PageSize, so that each
+	// part gets a page at least.
+	PartitionSplitRows int
 	// MinSplitID is the id below which no piece split off a running
 	// subrange is numbered: pieces get ids above it and above every task's.
 	// A resumed scan sets it to the largest id its plan and checkpoint
@@ -81,6 +101,21 @@ type Config struct {
 
 // NoRetries as Config.Retries turns retries off.
 const NoRetries = -1
+
+// PerHostMode is how Config.PerHost caps each host.
+type PerHostMode string
+
+// Per-host modes.
+const (
+	// PerHostFixed caps every host at Config.PerHost.
+	PerHostFixed PerHostMode = "fixed"
+	// PerHostAdaptive caps each host at a limit that adapts to its
+	// latency, Overloaded answers and timeouts, between Config.MinPerHost
+	// and Config.PerHost (and never above Config.Concurrency).
+	PerHostAdaptive PerHostMode = "adaptive"
+	// DefaultPerHostMode is Config.PerHostMode's default.
+	DefaultPerHostMode = PerHostFixed
+)
 
 // EnsureDefaults returns c with every zero field set to its default (see
 // the field comments). PerHost stays 0 when unset: Run works it out from
@@ -107,6 +142,15 @@ func (c Config) EnsureDefaults() Config {
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
 	}
+	if c.PartitionSplitRows == 0 {
+		c.PartitionSplitRows = 2 * c.PageSize
+	}
+	if c.PerHostMode == "" {
+		c.PerHostMode = DefaultPerHostMode
+	}
+	if c.MinPerHost == 0 && c.PerHostMode == PerHostAdaptive {
+		c.MinPerHost = DefaultMinPerHost
+	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -130,6 +174,23 @@ func (c Config) Validate() error {
 	if c.PerHost < 0 {
 		bad("PerHost is %d; it must be positive (0 for the default)", c.PerHost)
 	}
+	switch c.PerHostMode {
+	case "", PerHostFixed, PerHostAdaptive:
+	default:
+		bad("PerHostMode %q is unknown; allowed are %s and %s (empty for the default %s)", c.PerHostMode, PerHostFixed, PerHostAdaptive, DefaultPerHostMode)
+	}
+	mode := c.PerHostMode
+	if mode == "" {
+		mode = DefaultPerHostMode
+	}
+	switch {
+	case c.MinPerHost < 0:
+		bad("MinPerHost is %d; it must be positive (0 for the default %d)", c.MinPerHost, DefaultMinPerHost)
+	case c.MinPerHost > 0 && mode != PerHostAdaptive:
+		bad("MinPerHost is the floor of the adaptive limit: it needs PerHostMode %s", PerHostAdaptive)
+	case c.MinPerHost > 0 && c.PerHost > 0 && c.MinPerHost > c.PerHost:
+		bad("MinPerHost %d is above PerHost %d: the floor of the adaptive limit must not exceed its ceiling", c.MinPerHost, c.PerHost)
+	}
 	if c.QueueDepth < 0 {
 		bad("QueueDepth is %d; it must be positive (0 for the default)", c.QueueDepth)
 	}
@@ -151,7 +212,22 @@ func (c Config) Validate() error {
 	if c.PageSize < 0 || c.PageSize > math.MaxInt32 {
 		bad("PageSize is %d; it must be 1..%d (0 for the default %d)", c.PageSize, math.MaxInt32, DefaultPageSize)
 	}
+	if c.PartitionSplitRows < 0 {
+		bad("PartitionSplitRows is %d; it must be positive (0 for the default, twice PageSize)", c.PartitionSplitRows)
+	}
 	return errors.Join(errs...)
+}
+
+// perHost is PerHost in effect for a scan over hosts hosts, once the
+// defaults are set.
+func (c Config) perHost(hosts int) int {
+	switch {
+	case c.PerHost > 0:
+		return c.PerHost
+	case c.PerHostMode == PerHostAdaptive:
+		return c.Concurrency
+	}
+	return DefaultPerHost(c.Concurrency, hosts)
 }
 
 // DefaultPerHost is the per-host cap when Config.PerHost is 0: twice an

@@ -60,9 +60,11 @@ func explain(kind string, err error) error {
 
 // RangeError reports a subrange that could not be read.
 type RangeError struct {
-	// ID and Range identify the subrange.
+	// ID and Range identify the subrange; Piece is set for a piece of a
+	// split partition.
 	ID    int
 	Range ring.Range
+	Piece *Piece
 	// Attempts is the number of page requests tried for the failing page.
 	Attempts int
 	// Rows were handed to the sink before the failure; Cursor is where to

@@ -217,7 +217,8 @@ func rowID(r fakeRow) []byte {
 }
 
 // Trim drops the rows after end; see worker.Trimmer.
-func (f *fakeFetcher) Trim(b *sink.Batch, end ring.Token, _ *worker.Position) (*worker.Position, bool) {
+func (f *fakeFetcher) Trim(b *sink.Batch, lim worker.Limit, _ *worker.Position) (*worker.Position, bool) {
+	end := lim.Token
 	n := b.Len()
 	keep := n
 	var last *worker.Position
@@ -321,9 +322,11 @@ func (s *collectSink) WritePage(ctx context.Context, rangeID int, b *sink.Batch,
 	return nil
 }
 
-func (s *collectSink) Split(parent int, child ring.Subrange) {
+func (s *collectSink) Split(sp worker.Split) {
 	if s.split != nil {
-		s.split(parent, child)
+		for _, c := range sp.Children {
+			s.split(sp.Parent.Subrange.ID, c.Subrange)
+		}
 	}
 }
 

@@ -14,4 +14,8 @@ type Hooks struct {
 	Retry func(rangeID int, host, kind string, err error)
 	// RangeDone follows the end of every subrange, done or failed.
 	RangeDone func(st RangeStats)
+	// HostLimit tells a host's cap on requests in flight when the host is
+	// first used (LimitFixed or LimitInitial) and, with PerHostAdaptive,
+	// every time it changes, and why. Calls for one host come in order.
+	HostLimit func(host string, limit int, reason LimitReason)
 }

@@ -3,37 +3,174 @@ package worker
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/ringscan/ringscan/ring"
 )
 
-// hostLimits caps the page requests in flight to each host.
+// hostLimits caps the page requests in flight to each host: at a fixed
+// limit (PerHostFixed), or at one that adapts to the host's latency
+// (PerHostAdaptive, see vegas). Goroutines waiting for a slot on a host
+// get it first come, first served.
 type hostLimits struct {
-	sems map[string]chan struct{}
+	mu    sync.Mutex
+	hosts map[string]*hostLimit // by host id
+	new   func(addr string) *hostLimit
+	hook  func(host string, limit int, reason LimitReason)
 }
 
-func newHostLimits(ids map[string]bool, perHost int) *hostLimits {
-	h := &hostLimits{sems: make(map[string]chan struct{}, len(ids))}
+// hostLimit is one host's limit and the requests in flight to it.
+type hostLimit struct {
+	mu        sync.Mutex
+	addr      string
+	limit     int
+	inflight  int
+	waiting   []chan struct{} // closed when the waiter has its slot
+	ctl       *vegas          // nil: a fixed limit
+	announced bool
+}
+
+// slot is a page request's place under its host's limit.
+type slot struct {
+	h     *hostLimit
+	epoch int64
+}
+
+// newHostLimits makes the limits of cfg (after defaults, PerHost worked
+// out) for the hosts ids; hook, if not nil, is told every host's limit
+// when it is first used and whenever it changes.
+func newHostLimits(ids map[string]bool, cfg Config, hook func(host string, limit int, reason LimitReason)) *hostLimits {
+	h := &hostLimits{hosts: make(map[string]*hostLimit, len(ids)), hook: hook}
+	h.new = func(addr string) *hostLimit {
+		l := &hostLimit{addr: addr, limit: cfg.PerHost}
+		if cfg.PerHostMode == PerHostAdaptive {
+			ceiling := min(cfg.PerHost, cfg.Concurrency)
+			l.ctl = newVegas(min(cfg.MinPerHost, ceiling), ceiling)
+			l.limit = l.ctl.limit
+		}
+		return l
+	}
 	for id := range ids {
-		h.sems[id] = make(chan struct{}, perHost)
+		h.hosts[id] = h.new("")
 	}
 	return h
 }
 
-// acquire waits for a request slot on host id.
-func (h *hostLimits) acquire(ctx context.Context, id string) error {
+func (h *hostLimits) get(host ring.Host) *hostLimit {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.hosts[host.ID]
+	if l == nil {
+		l = h.new(host.Address)
+		h.hosts[host.ID] = l
+	}
+	return l
+}
+
+// acquire waits for a request slot on host.
+func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) {
+	l := h.get(host)
+	l.mu.Lock()
+	if !l.announced {
+		l.announced, l.addr = true, host.Address
+		reason := LimitFixed
+		if l.ctl != nil {
+			reason = LimitInitial
+		}
+		h.report(l, l.limit, reason)
+	}
+	if l.inflight < l.limit && len(l.waiting) == 0 {
+		return l.take(), nil // unlocks
+	}
+	ready := make(chan struct{})
+	l.waiting = append(l.waiting, ready)
+	l.mu.Unlock()
 	select {
-	case h.sems[id] <- struct{}{}:
-		return nil
+	case <-ready:
+		l.mu.Lock()
+		l.inflight-- // counted by dispatch; take counts it again
+		return l.take(), nil
 	case <-ctx.Done():
-		return context.Cause(ctx)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		select {
+		case <-ready: // the slot came as the context ended: hand it on
+			l.inflight--
+			l.dispatch()
+		default:
+			l.waiting = slices.DeleteFunc(l.waiting, func(c chan struct{}) bool { return c == ready })
+		}
+		return slot{}, context.Cause(ctx)
 	}
 }
 
-func (h *hostLimits) release(id string) { <-h.sems[id] }
+// take counts a request in flight and unlocks l.
+func (l *hostLimit) take() slot {
+	l.inflight++
+	s := slot{h: l}
+	if l.ctl != nil {
+		s.epoch = l.ctl.issue(l.inflight)
+	}
+	l.mu.Unlock()
+	return s
+}
 
-// load is the number of requests in flight to host id.
-func (h *hostLimits) load(id string) int { return len(h.sems[id]) }
+// dispatch hands free slots to the goroutines waiting longest; l.mu is
+// held.
+func (l *hostLimit) dispatch() {
+	for len(l.waiting) > 0 && l.inflight < l.limit {
+		close(l.waiting[0])
+		l.waiting = l.waiting[1:]
+		l.inflight++
+	}
+}
+
+// release ends the request of s: its latency, rows and error feed the
+// host's adaptive limit.
+func (h *hostLimits) release(s slot, latency time.Duration, rows int, err error) {
+	l := s.h
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	if l.ctl != nil {
+		if n, reason, changed := l.ctl.complete(s.epoch, outcomeOf(err), latency, rows); changed {
+			l.limit = n
+			h.report(l, n, reason)
+		}
+	}
+	l.dispatch()
+}
+
+// report tells the hook of a limit; l.mu is held, so that the changes of
+// one host are told in order.
+func (h *hostLimits) report(l *hostLimit, limit int, reason LimitReason) {
+	if h.hook != nil {
+		h.hook(l.addr, limit, reason)
+	}
+}
+
+// load is how busy host is, for choosing among replicas: the requests in
+// flight and waiting, in 1/1024ths of its limit, so that a host with a
+// lower limit counts as busier.
+func (h *hostLimits) load(host ring.Host) int {
+	l := h.get(host)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return (l.inflight + len(l.waiting)) * 1024 / max(l.limit, 1)
+}
+
+// limit is host's current limit.
+func (h *hostLimits) limit(host ring.Host) int {
+	l := h.get(host)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit
+}
 
 // throttle caps the rows read per second: a token bucket of one second of
 // rows. A request first takes its page size from the bucket, so that rows

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -36,13 +37,17 @@ type pool struct {
 	pages   chan item
 	batches sync.Pool
 
-	mu       sync.Mutex
-	failed   []*RangeError
-	retries  map[string]int64
-	perRange []RangeStats
-	done     atomic.Int64
-	splits   atomic.Int64
-	ntasks   int
+	mu      sync.Mutex
+	failed  []*RangeError
+	retries map[string]int64
+	// splitFailures counts the failed queries of partition splits.
+	splitFailures map[string]int64
+	perRange      []RangeStats
+	done          atomic.Int64
+	splits        atomic.Int64
+	// partitions counts the partitions split, pieces the pieces made.
+	partitions, pieces atomic.Int64
+	ntasks             int
 
 	// Scheduling: a goroutine whose subrange is done helps the running
 	// ones (splitter.take) once no subrange waits to start, until every
@@ -74,21 +79,23 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 			hostIDs[h.ID] = true
 		}
 	}
-	if cfg.PerHost == 0 {
-		cfg.PerHost = DefaultPerHost(cfg.Concurrency, len(hostIDs))
-	}
+	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
-		hosts: newHostLimits(hostIDs, cfg.PerHost), rate: newThrottle(cfg.RowsPerSecond),
-		retries: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
-	if cfg.Limits != nil { // shared caps (Limits, in shared.go)
-		if err := cfg.Limits.check(tasks); err != nil {
-			return Stats{}, err
-		}
+		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
+		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
+	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
 		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
 	}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
-		p.split = newSplitter(t, cfg.PageSize, maxID)
+		p.split = newSplitter(t, cfg.PageSize, cfg.PartitionSplitRows, cfg.Concurrency, maxID)
+		p.split.record, p.split.query = p.recordSplit, p.splitQuery
+		if parts, ok := f.(Partitions); ok && !cfg.NoPartitionSplit {
+			if _, ok := f.(cutComparer); ok {
+				p.split.parts = parts
+			}
+		}
 	}
+	pairTasks(tasks)
 	if len(tasks) == 0 {
 		close(p.idle)
 	}
@@ -164,9 +171,9 @@ func (p *pool) write(ctx context.Context, cancel context.CancelCauseFunc) error 
 	return err
 }
 
-// rangeRun is the state of one subrange's read.
+// rangeRun is the state of one task's read.
 type rangeRun struct {
-	sr       ring.Subrange
+	t        Task // with its current end
 	cur      Cursor
 	st       RangeStats
 	attempts int      // failed attempts of the current page
@@ -174,19 +181,23 @@ type rangeRun struct {
 	avoid    map[string]bool
 	host     string        // the replica that served the last page
 	latency  time.Duration // the last page's request time
+	limit    int           // host's limit after the last page
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
 // let the splitter take part of what is left.
 func (p *pool) runRange(ctx context.Context, t *Task) error {
-	r := &rangeRun{sr: t.Subrange, cur: t.Cursor, avoid: map[string]bool{}}
-	r.st = RangeStats{ID: r.sr.ID, Range: r.sr.Range}
+	r := &rangeRun{t: *t, cur: t.Cursor, avoid: map[string]bool{}}
+	r.st = RangeStats{ID: t.Subrange.ID, Range: t.Subrange.Range, Piece: t.Piece}
 	start := time.Now()
-	lv := p.split.track(r.sr, r.cur)
+	lv := p.split.track(*t, t.pair)
 	defer p.split.untrack(lv)
 	defer func() {
 		r.st.Duration = time.Since(start)
-		r.st.Range = r.sr.Range
+		r.st.Range = r.t.Subrange.Range
+		if r.t.Piece != nil {
+			r.st.Piece = r.t.Piece
+		}
 		p.mu.Lock()
 		p.perRange = append(p.perRange, r.st)
 		p.mu.Unlock()
@@ -195,13 +206,13 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		}
 	}()
 	for !r.cur.Done {
-		lv.pickUp(&r.sr)
+		lv.pickUp(&r.t)
 		if r.cur.PageState == nil || r.cur.End == (ring.Token{}) {
 			// A new statement ends where the subrange now ends; so does one
 			// whose end was not recorded.
-			r.cur.End = r.sr.Range.End
+			r.cur.End = r.t.Subrange.Range.End
 		}
-		b, next, err := p.fetchPage(ctx, r)
+		b, page, next, err := p.fetchPage(ctx, r)
 		if errors.Is(err, errSkipRange) {
 			return nil
 		}
@@ -211,10 +222,10 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		if b == nil {
 			continue // retried
 		}
-		next = p.split.afterPage(lv, &r.sr, r.cur.Last, next, b)
+		next = p.split.afterPage(lv, &r.t, r.cur.Last, next, b, page)
 		p.counted(r, b, next)
 		select {
-		case p.pages <- item{b: b, rangeID: r.sr.ID, cur: next}:
+		case p.pages <- item{b: b, rangeID: r.t.Subrange.ID, cur: next}:
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
@@ -231,15 +242,16 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 // (after the backoff); a request that fails the subrange returns its
 // error, nil when the failure policy lets the scan go on (the subrange is
 // then finished as failed).
-func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor, error) {
-	host, ok := p.pick(r.sr, r.attempts, r.avoid)
+func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, Cursor, error) {
+	sr := r.t.Subrange
+	host, ok := p.pick(sr, r.attempts, r.avoid)
 	if !ok {
-		return nil, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(r.sr.Replicas)))
+		return nil, Page{}, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 	}
-	req := Request{Subrange: r.sr, Host: host, Start: r.sr.Range.Start, End: r.cur.End, After: r.cur.After,
-		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize)}
+	req := Request{Subrange: sr, Host: host, Start: sr.Range.Start, End: r.cur.End, After: r.cur.After,
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize), Piece: r.t.Piece}
 	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
-		return nil, r.cur, err
+		return nil, Page{}, r.cur, err
 	}
 	b := p.batches.Get().(*sink.Batch)
 	page, latency, err := p.fetch(ctx, req, b)
@@ -248,9 +260,9 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor,
 		b.Reset()
 		p.batches.Put(b)
 		if ctx.Err() != nil {
-			return nil, r.cur, context.Cause(ctx)
+			return nil, Page{}, r.cur, context.Cause(ctx)
 		}
-		return nil, r.cur, p.retry(ctx, r, host, err)
+		return nil, Page{}, r.cur, p.retry(ctx, r, host, err)
 	}
 	p.rate.refund(req.PageSize - b.Len())
 	r.attempts, r.tried = 0, r.tried[:0]
@@ -259,15 +271,15 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Cursor,
 	if page.Last != nil {
 		next.Last = page.Last
 	}
-	r.host, r.latency = host.Address, latency
-	b.RangeID, b.Host = r.sr.ID, host.Address
-	return b, next, nil
+	r.host, r.latency, r.limit = host.Address, latency, p.hosts.limit(host)
+	b.RangeID, b.Host = sr.ID, host.Address
+	return b, page, next, nil
 }
 
 // counted records a page handed on in r's statistics and the hooks.
 func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 	rows := b.Len()
-	r.st.Host = r.host
+	r.st.Host, r.st.Limit = r.host, r.limit
 	r.st.Pages++
 	r.st.Rows += int64(rows)
 	r.st.Bytes += int64(b.Bytes())
@@ -275,7 +287,7 @@ func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 		r.st.Empty++
 	}
 	if p.hooks.PageRead != nil {
-		p.hooks.PageRead(r.sr.ID, r.host, rows, b.Bytes(), r.latency)
+		p.hooks.PageRead(r.t.Subrange.ID, r.host, rows, b.Bytes(), r.latency)
 	}
 }
 
@@ -299,9 +311,9 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 	p.retries[kind]++
 	p.mu.Unlock()
 	if p.hooks.Retry != nil {
-		p.hooks.Retry(r.sr.ID, host.Address, kind, err)
+		p.hooks.Retry(r.t.Subrange.ID, host.Address, kind, err)
 	}
-	p.cfg.Logger.Debug("page request failed; retrying", zap.Int("range", r.sr.ID), zap.String("host", host.Address),
+	p.cfg.Logger.Debug("page request failed; retrying", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
 		zap.String("kind", kind), zap.Int("attempt", r.attempts), zap.Error(err))
 	if class == refusedState {
 		r.cur = r.cur.restartAfterLast()
@@ -318,10 +330,10 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 // *RangeError when the failure policy aborts the scan, else nil after
 // marking the subrange finished.
 func (p *pool) fail(r *rangeRun, err error) error {
-	rerr := &RangeError{ID: r.sr.ID, Range: r.sr.Range, Attempts: r.attempts, Rows: r.st.Rows, Cursor: r.cur,
-		Hosts: slices.Clone(r.tried), Err: err}
+	rerr := &RangeError{ID: r.t.Subrange.ID, Range: r.t.Subrange.Range, Piece: r.t.Piece, Attempts: r.attempts, Rows: r.st.Rows,
+		Cursor: r.cur, Hosts: slices.Clone(r.tried), Err: err}
 	r.st.Err = rerr
-	p.cfg.Logger.Warn("range failed", zap.Int("range", r.sr.ID), zap.Stringer("bounds", r.sr.Range),
+	p.cfg.Logger.Warn("range failed", zap.Int("range", r.t.Subrange.ID), zap.Stringer("bounds", r.t.Subrange.Range),
 		zap.Int("attempts", r.attempts), zap.Strings("hosts", r.tried), zap.Error(err))
 	p.mu.Lock()
 	p.failed = append(p.failed, rerr)
@@ -353,7 +365,7 @@ func (p *pool) help(ctx context.Context) error {
 	for p.split != nil && p.dispatched.Load() {
 		var child *Task
 		ok := false
-		if child, ok = p.split.take(p.recordSplit); ok {
+		if child, ok = p.split.take(ctx); ok {
 			err := p.runRange(ctx, child)
 			p.finished()
 			if err != nil {
@@ -374,20 +386,94 @@ func (p *pool) help(ctx context.Context) error {
 
 // recordSplit hands a split to the output, under the parent's lock (see
 // splitter.take).
-func (p *pool) recordSplit(parent int, child ring.Subrange) {
-	p.active.Add(1) // before any subrange can finish and close idle
-	p.splits.Add(1)
-	p.out.Split(parent, child)
-	p.cfg.Logger.Debug("split a running range", zap.Int("range", parent), zap.Int("new", child.ID),
-		zap.Stringer("bounds", child.Range))
+func (p *pool) recordSplit(s Split) {
+	p.active.Add(int64(len(s.Children))) // before any task can finish and close idle
+	p.splits.Add(int64(len(s.Children)))
+	for _, c := range s.Children {
+		if c.Piece != nil {
+			p.pieces.Add(1)
+		}
+	}
+	if s.Partition {
+		p.partitions.Add(1)
+	}
+	p.out.Split(s)
+	for _, c := range s.Children {
+		p.cfg.Logger.Debug("split a running range", zap.Int("range", s.Parent.Subrange.ID), zap.Int("new", c.Subrange.ID),
+			zap.Stringer("bounds", c.Subrange.Range), zap.Bool("piece", c.Piece != nil))
+	}
 }
 
-// fetch makes one page request under the host cap and the request timeout.
-func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, time.Duration, error) {
-	if err := p.hosts.acquire(ctx, req.Host.ID); err != nil {
+// splitQuery runs a split's queries on the replica of sr with the fewest
+// requests in flight, under the host cap and the request timeout. They
+// are not retried: a split that fails is not made.
+func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.Context, ring.Host) error) error {
+	host, ok := p.pick(sr, 0, nil)
+	if !ok {
+		return errors.New("no replica")
+	}
+	sl, err := p.hosts.acquire(ctx, host)
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	err = f(rctx, host)
+	// The host's limit learns from these requests too (a row each).
+	p.hosts.release(sl, time.Since(start), 1, err)
+	if err != nil && ctx.Err() == nil {
+		_, kind := classify(err)
+		p.mu.Lock()
+		p.splitFailures[kind]++
+		p.mu.Unlock()
+		p.cfg.Logger.Debug("a partition split's query failed; the partition is not split", zap.Int("range", sr.ID),
+			zap.String("host", host.Address), zap.String("kind", kind), zap.Error(err))
+	}
+	return err
+}
+
+// pairTasks joins the tasks of partitions read from both ends, as a
+// resumed scan's checkpoint recorded them: each reverse piece with the
+// task reading up that it meets. A reverse piece whose partner is not
+// among the tasks (it finished) keeps its recorded lower bound.
+func pairTasks(tasks []Task) {
+	byID := map[int]*Task{}
+	for i := range tasks {
+		byID[tasks[i].Subrange.ID] = &tasks[i]
+	}
+	for i := range tasks {
+		rev := &tasks[i]
+		if !rev.Paired || rev.Piece == nil || !rev.Piece.Reverse || rev.pair != nil {
+			continue
+		}
+		fwd := byID[rev.Partner]
+		if fwd == nil || fwd.pair != nil {
+			rev.Paired = false
+			continue
+		}
+		pr := &pair{revFrom: rev.Piece.From, fwd: *fwd}
+		switch {
+		case fwd.Piece != nil:
+			pr.fwdEnd = fwd.Piece.To
+		case fwd.Stop != nil:
+			pr.fwdEnd = fwd.Stop.At
+		}
+		if last := fwd.Cursor.Last; last != nil && len(last.Key) > len(rev.Piece.PK) {
+			pr.revFrom = Cut{CK: last.Key[len(rev.Piece.PK):], After: true}
+		}
+		rev.pair, fwd.pair = pr, pr
+	}
+}
+
+// fetch makes one page request under the host cap and the request timeout;
+// its latency, rows and error feed the host's limit.
+func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (page Page, latency time.Duration, err error) {
+	s, err := p.hosts.acquire(ctx, req.Host)
+	if err != nil {
 		return Page{}, 0, err
 	}
-	defer p.hosts.release(req.Host.ID)
+	defer func() { p.hosts.release(s, latency, b.Len(), err) }()
 	if p.hooks.RequestStart != nil {
 		p.hooks.RequestStart(req.Host.Address)
 	}
@@ -397,7 +483,7 @@ func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (Page, tim
 	rctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
 	defer cancel()
 	start := time.Now()
-	page, err := p.f.Fetch(rctx, req, b)
+	page, err = p.f.Fetch(rctx, req, b)
 	return page, time.Since(start), err
 }
 
@@ -417,7 +503,7 @@ func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring
 		if avoid[h.ID] && len(avoid) < n {
 			continue
 		}
-		load := p.hosts.load(h.ID)
+		load := p.hosts.load(h)
 		if best < 0 || load < bestLoad {
 			best, bestLoad = i, load
 		}
@@ -453,7 +539,13 @@ func (p *pool) stats(elapsed time.Duration) Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := Stats{Ranges: p.ntasks + int(p.splits.Load()), Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
-		RetriesByKind: map[string]int64{}}
+		RetriesByKind: map[string]int64{}, PartitionsSplit: int(p.partitions.Load()), Pieces: int(p.pieces.Load())}
+	if p.split != nil {
+		st.SplitQueries = p.split.queries.Load()
+	}
+	if len(p.splitFailures) > 0 {
+		st.SplitFailures = maps.Clone(p.splitFailures)
+	}
 	slices.SortFunc(p.perRange, func(a, b RangeStats) int { return a.ID - b.ID })
 	for k, v := range p.retries {
 		st.RetriesByKind[k] = v

@@ -1,57 +1,45 @@
 package worker
 
-import (
-	"fmt"
-	"math"
-)
-
-// Limits are a per-host cap on page requests in flight and a cap on the
-// rows read per second, shared by several Runs. A Run has its own caps
-// (Config.PerHost, Config.RowsPerSecond), which hold for that Run alone; a
-// program that reads many subranges with a Run each, as
-// scanner.RangeReader does for a Beam source, gives all its Runs one
-// Limits (Config.Limits) so that the caps hold for the process. Each Run
-// then also prefers, among a subrange's replicas, the one with the fewest
-// requests in flight from the whole process.
-//
-// The hosts are fixed when the Limits are made: every replica of a Run's
-// tasks must be one of them, else Run refuses to start. Limits are safe
-// for concurrent use.
+// Limits are the per-host caps on page requests in flight and the cap on
+// the rows read per second, shared by several Runs. A Run has its own
+// caps (Config.PerHost, PerHostMode, MinPerHost, RowsPerSecond), which
+// hold for that Run alone; a program that reads many subranges with a Run
+// each, as scanner.RangeReader does for a Beam source, gives all its Runs
+// one Limits (Config.Limits) so that the caps hold for the process. The
+// Runs then take their requests' slots from the same hosts' limits, fixed
+// or adaptive (an adaptive limit then learns from every Run's pages), and
+// each Run prefers, among a subrange's replicas, the one with the fewest
+// requests in flight from the whole process. Limits are safe for
+// concurrent use.
 type Limits struct {
-	hosts *hostLimits
-	rate  *throttle
+	hosts   *hostLimits
+	rate    *throttle
+	perHost int
 }
 
-// NewLimits returns limits over the hosts with the given IDs: at most
-// perHost page requests in flight to each (at least 1), and at most
-// rowsPerSecond rows read per second in all (0: no cap).
-func NewLimits(hostIDs []string, perHost int, rowsPerSecond float64) (*Limits, error) {
-	if perHost < 1 {
-		return nil, fmt.Errorf("%w: Limits: perHost is %d; it must be at least 1", ErrInvalidConfig, perHost)
-	}
-	if rowsPerSecond < 0 || math.IsNaN(rowsPerSecond) || math.IsInf(rowsPerSecond, 0) {
-		return nil, fmt.Errorf("%w: Limits: rowsPerSecond is %v; it must be 0 (no cap) or a positive number", ErrInvalidConfig, rowsPerSecond)
+// NewLimits returns the limits a Run with cfg would make for itself over
+// the hosts with the given IDs: cfg's PerHost (0: worked out over those
+// hosts, DefaultPerHost), PerHostMode, MinPerHost, Concurrency (the
+// adaptive limit's ceiling) and RowsPerSecond; its other fields do not
+// matter. A host not among hostIDs gets a limit of its own when first
+// used. hostLimit, if not nil, is told each host's limit as
+// Hooks.HostLimit is.
+func NewLimits(cfg Config, hostIDs []string, hostLimit func(host string, limit int, reason LimitReason)) (*Limits, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	ids := make(map[string]bool, len(hostIDs))
 	for _, id := range hostIDs {
 		ids[id] = true
 	}
-	return &Limits{hosts: newHostLimits(ids, perHost), rate: newThrottle(rowsPerSecond)}, nil
+	cfg = cfg.EnsureDefaults()
+	cfg.PerHost = cfg.perHost(len(ids))
+	return &Limits{hosts: newHostLimits(ids, cfg, hostLimit), rate: newThrottle(cfg.RowsPerSecond), perHost: cfg.PerHost}, nil
 }
 
-// check reports a replica of tasks that is not among l's hosts: a request
-// to it could never take a slot.
-func (l *Limits) check(tasks []Task) error {
-	for _, t := range tasks {
-		for _, h := range t.Subrange.Replicas {
-			if _, ok := l.hosts.sems[h.ID]; !ok {
-				return fmt.Errorf("%w: replica %s (%s) of range %d is not one of the hosts of Config.Limits",
-					ErrInvalidConfig, h.ID, h.Address, t.Subrange.ID)
-			}
-		}
-	}
-	return nil
-}
+// PerHost is the per-host cap in effect: Config.PerHost or its default;
+// with PerHostAdaptive, the adaptive limit's ceiling.
+func (l *Limits) PerHost() int { return l.perHost }
 
 // CursorAfter returns the cursor that reads a subrange from just after
 // the row at last, with no paging state: the statement starts again at

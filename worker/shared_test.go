@@ -54,7 +54,7 @@ func TestSharedPerHostCap(t *testing.T) {
 			once.Do(func() { close(f.gate) })
 		}
 	}
-	lim, err := worker.NewLimits(hostIDs(), perHost, 0)
+	lim, err := worker.NewLimits(worker.Config{PerHost: perHost}, hostIDs(), nil)
 	require.NoError(t, err)
 	got := runEach(t, worker.Config{Concurrency: 1, Limits: lim}, tasks, f)
 	assertRows(t, wantRows(rows), got)
@@ -74,7 +74,7 @@ func TestSharedRate(t *testing.T) {
 	tasks, rows := table(4, 150, 1, 3)
 	const rate = 500
 	m := &meteredFetcher{fakeFetcher: newFake(rows, 1000), rate: rate, start: time.Now()}
-	lim, err := worker.NewLimits(hostIDs(), 8, rate)
+	lim, err := worker.NewLimits(worker.Config{PerHost: 8, RowsPerSecond: rate}, hostIDs(), nil)
 	require.NoError(t, err)
 	got := runEach(t, worker.Config{Concurrency: 1, PageSize: 2000, Limits: lim}, tasks, m)
 	assertRows(t, wantRows(rows), got)
@@ -84,27 +84,58 @@ func TestSharedRate(t *testing.T) {
 	}
 }
 
-// TestSharedLimitsUnknownReplica: a replica the Limits do not know could
-// never take a slot; Run refuses to start instead of waiting for ever.
-func TestSharedLimitsUnknownReplica(t *testing.T) {
-	tasks, rows := table(2, 5, 1, 3)
-	lim, err := worker.NewLimits([]string{"h1", "h2"}, 4, 0)
+// TestSharedAdaptive: Runs sharing adaptive Limits share each host's
+// controller: every host's limit is announced once for all of them (a
+// limit per Run would be announced by each), and no host ever has more
+// requests in flight than the ceiling.
+func TestSharedAdaptive(t *testing.T) {
+	const ceiling = 3
+	tasks, rows := table(12, 30, 1, 3)
+	f := newFake(rows, 5)
+	f.latency = time.Millisecond
+	var mu sync.Mutex
+	initial := map[string]int{}
+	lim, err := worker.NewLimits(worker.Config{PerHostMode: worker.PerHostAdaptive, PerHost: ceiling}, hostIDs(),
+		func(host string, _ int, reason worker.LimitReason) {
+			if reason == worker.LimitInitial {
+				mu.Lock()
+				initial[host]++
+				mu.Unlock()
+			}
+		})
 	require.NoError(t, err)
-	_, err = worker.Run(context.Background(), worker.Config{Limits: lim}, tasks, newFake(rows, 5), newCollectSink(), worker.Hooks{})
-	require.ErrorIs(t, err, worker.ErrInvalidConfig)
-	assert.ErrorContains(t, err, "replica h3 (10.0.0.3) of range 0 is not one of the hosts of Config.Limits")
+	got := runEach(t, worker.Config{Concurrency: 1, Limits: lim}, tasks, f)
+	assertRows(t, wantRows(rows), got)
+	for _, h := range hosts {
+		assert.LessOrEqual(t, f.maxHost[h.ID], ceiling, "requests in flight to %s from all the Runs", h.ID)
+		assert.Equal(t, 1, initial[h.Address], "host %s's limit announced once for all the Runs", h.ID)
+	}
+}
+
+// TestSharedLimitsOtherHost: a replica the Limits were not made for gets
+// a limit of its own when first used, shared from then on.
+func TestSharedLimitsOtherHost(t *testing.T) {
+	tasks, rows := table(6, 20, 1, 3)
+	f := newFake(rows, 5)
+	lim, err := worker.NewLimits(worker.Config{PerHost: 1}, []string{"h1"}, nil)
+	require.NoError(t, err)
+	got := runEach(t, worker.Config{Concurrency: 1, Limits: lim}, tasks, f)
+	assertRows(t, wantRows(rows), got)
+	for _, h := range hosts {
+		assert.LessOrEqual(t, f.maxHost[h.ID], 1, "requests in flight to %s", h.ID)
+	}
 }
 
 func TestNewLimitsValidates(t *testing.T) {
 	for _, tt := range []struct {
-		perHost int
-		rate    float64
-		err     string
+		cfg worker.Config
+		err string
 	}{
-		{0, 0, "perHost is 0; it must be at least 1"},
-		{1, -1, "rowsPerSecond is -1; it must be 0 (no cap) or a positive number"},
+		{worker.Config{PerHost: -1}, "PerHost is -1"},
+		{worker.Config{RowsPerSecond: -1}, "RowsPerSecond is -1; it must be 0 (no cap) or a positive number"},
+		{worker.Config{PerHostMode: "auto"}, `PerHostMode "auto" is unknown`},
 	} {
-		_, err := worker.NewLimits(hostIDs(), tt.perHost, tt.rate)
+		_, err := worker.NewLimits(tt.cfg, hostIDs(), nil)
 		require.ErrorIs(t, err, worker.ErrInvalidConfig)
 		assert.ErrorContains(t, err, tt.err)
 	}

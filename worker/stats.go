@@ -8,9 +8,14 @@ import (
 
 // RangeStats are the figures of one subrange.
 type RangeStats struct {
-	ID      int
-	Range   ring.Range
-	Host    string // the replica that served the last page
+	ID    int
+	Range ring.Range
+	// Piece is set for a piece of a split partition: the part read.
+	Piece *Piece
+	Host  string // the replica that served the last page
+	// Limit is Host's cap on requests in flight after the last page: fixed,
+	// or where its adaptive limit stood.
+	Limit   int
 	Rows    int64
 	Pages   int64
 	Empty   int64 // pages that held no row while more followed
@@ -33,6 +38,16 @@ type Stats struct {
 	Ranges, Done, Failed int
 	// Elapsed is the scan's wall time.
 	Elapsed time.Duration
+	// PartitionsSplit counts the partitions split by clustering range and
+	// Pieces the pieces they were read in, the first of each aside (the
+	// task that was reading the partition).
+	PartitionsSplit, Pieces int
+	// SplitQueries counts the requests made to split partitions (a
+	// partition's last row, the partitions sharing its token), on top of
+	// Pages; SplitFailures those that failed, by error kind (a split
+	// whose queries fail is not made; they are not retried).
+	SplitQueries  int64
+	SplitFailures map[string]int64
 	// RetriesByKind counts retries by error kind (read_timeout,
 	// unavailable, overloaded, connection, ...).
 	RetriesByKind map[string]int64

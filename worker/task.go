@@ -63,9 +63,38 @@ func (c Cursor) restartAfterLast() Cursor {
 // Task is one subrange to read, from Cursor on. Subrange.Range.End is the
 // subrange's current end: lower than planned for a subrange a running scan
 // split.
+//
+// A task with a Piece reads that part of one partition instead; its
+// Subrange names its id and replicas (those of the partition's token), and
+// its Range is empty at the partition's token. A task with a Stop ends
+// inside the partition of its last token.
 type Task struct {
 	Subrange ring.Subrange
 	Cursor   Cursor
+	Piece    *Piece
+	Stop     *Stop
+	// Partner, with Paired, is the id of the task a reverse piece meets:
+	// the one reading the same rows up, whose progress is the piece's
+	// lower bound. Unpaired, a reverse piece ends at Piece.From.
+	Partner int
+	Paired  bool
+
+	// Set by the splitter for the tasks it makes.
+	hint *splitHint
+	pair *pair
+}
+
+// limit is where t's rows end now, in its reading direction.
+func (t *Task) limit() Limit {
+	switch {
+	case t.Piece != nil && t.Piece.Reverse:
+		return Limit{Token: t.Piece.Token, PK: t.Piece.PK, Cut: t.Piece.From, Reverse: true}
+	case t.Piece != nil:
+		return Limit{Token: t.Piece.Token, PK: t.Piece.PK, Cut: t.Piece.To}
+	case t.Stop != nil:
+		return Limit{Token: t.Subrange.Range.End, PK: t.Stop.PK, Cut: t.Stop.At}
+	}
+	return Limit{Token: t.Subrange.Range.End}
 }
 
 // Request is one page request: the statement reads the rows of
@@ -88,6 +117,13 @@ type Request struct {
 	PageState []byte
 	// PageSize is the number of rows to ask for.
 	PageSize int
+	// Piece, when set, is the part of a partition to read instead of the
+	// token range: from Piece.From up (Piece.To down when Reverse), or
+	// from After on, exclusive, in the reading direction. The statement
+	// has no bound at its far end (the pool drops the rows past the
+	// piece's end), so that splits and the reader coming the other way can
+	// move that end while it is paged.
+	Piece *Piece
 }
 
 // Page is what a Fetcher read: where the statement goes on, and the
@@ -97,6 +133,12 @@ type Page struct {
 	PageState []byte
 	// Last is the position of the last row appended, nil if none was.
 	Last *Position
+	// TailRows is the number of rows at the end of the page that are in
+	// Last's partition, and TailFirst the position of the first of them
+	// (Fetchers that are Partitions): they tell the pool when a subrange's
+	// reading stays inside one partition.
+	TailRows  int
+	TailFirst *Position
 }
 
 // ErrPageStateRefused is returned by a Fetcher when the server refuses a
@@ -118,11 +160,11 @@ type Fetcher interface {
 // Trimmer is implemented by Fetchers that know each row's token. The pool
 // then splits running subranges for idle goroutines (see Config.NoSplit).
 type Trimmer interface {
-	// Trim drops the rows of b whose token is after end. It reports
-	// whether it dropped any and returns the position of the last row
-	// kept (nil if none); prev is the position of the row before b's
-	// first, if any.
-	Trim(b *sink.Batch, end ring.Token, prev *Position) (last *Position, dropped bool)
+	// Trim drops the rows of b past lim (rows are in reading order: the
+	// rows of a reverse piece come down). It reports whether it dropped
+	// any and returns the position of the last row kept (nil if none);
+	// prev is the position of the row before b's first, if any.
+	Trim(b *sink.Batch, lim Limit, prev *Position) (last *Position, dropped bool)
 }
 
 // Output takes the pages a scan read, from the pool's single writer
@@ -133,9 +175,28 @@ type Output interface {
 	// or the last page of a subrange); it must not be kept. An error ends
 	// the scan.
 	WritePage(ctx context.Context, rangeID int, b *sink.Batch, cur Cursor) error
-	// Split records that child was split off the running subrange parent,
-	// which now ends at child.Range.Start. It is called from the goroutine
-	// that split, before any page of child is written, and must be quick.
-	// Pages of parent written afterwards hold no row past the split.
-	Split(parent int, child ring.Subrange)
+	// Split records a split of a running task. It is called from the
+	// goroutine that split, under the parent's lock, before any page of a
+	// child is written and before the parent's owner sees its new end, and
+	// must be quick. Pages of the parent written afterwards hold no row
+	// past its new end.
+	Split(s Split)
+}
+
+// Split is what a split changed: the running task Parent now ends earlier,
+// and Children read what it no longer does.
+type Split struct {
+	// Parent is the task split, as it now ends: Subrange.Range.End (a
+	// token split), Stop (a token subrange ending inside a split
+	// partition) or Piece.To. Its Cursor is not set. For a task read from
+	// both ends, a Split with no children follows every page of the
+	// reader coming down: the parent's end is where that page ended.
+	Parent Task
+	// Children are the tasks split off, with no Cursor: the second half of
+	// a token range; or, when a partition is split, the piece after the
+	// cut (or the reverse reader), the rest of the parent's token range
+	// and the partitions of the same token after the split one.
+	Children []Task
+	// Partition is set on the first split of a partition.
+	Partition bool
 }

@@ -737,6 +737,11 @@ func TestConfigValidate(t *testing.T) {
 		{name: "negative timeout", cfg: worker.Config{RequestTimeout: -1}, field: "RequestTimeout"},
 		{name: "failed ranges below -1", cfg: worker.Config{MaxFailedRanges: -2}, field: "MaxFailedRanges"},
 		{name: "negative rate", cfg: worker.Config{RowsPerSecond: -1}, field: "RowsPerSecond"},
+		{name: "adaptive", cfg: worker.Config{PerHostMode: worker.PerHostAdaptive, MinPerHost: 2, PerHost: 16}},
+		{name: "unknown per-host mode", cfg: worker.Config{PerHostMode: "auto"}, field: "PerHostMode"},
+		{name: "negative floor", cfg: worker.Config{PerHostMode: worker.PerHostAdaptive, MinPerHost: -1}, field: "MinPerHost"},
+		{name: "floor of a fixed cap", cfg: worker.Config{MinPerHost: 2}, field: "MinPerHost"},
+		{name: "floor above ceiling", cfg: worker.Config{PerHostMode: worker.PerHostAdaptive, MinPerHost: 9, PerHost: 8}, field: "MinPerHost"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The IANA time zone database, for --time-zone on machines without
+	// zoneinfo (containers from scratch, Windows); it adds about 400 KB
+	// (1.3%) to the binary.
+	_ "time/tzdata"
 
 	"github.com/ringscan/ringscan/internal/cli"
 )

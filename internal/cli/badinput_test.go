@@ -40,39 +40,57 @@ func TestBadFlagValues(t *testing.T) {
 	t.Parallel()
 	conn := []string{"--hosts", "127.0.0.1", "--port", strconv.Itoa(closedPort(t)), "-k", "ks", "-t", "tbl"}
 	out := filepath.Join(t.TempDir(), "never")
-	cases := []struct {
+	type flagCase struct {
 		name  string
 		args  []string // after the command and conn
 		parts []string
-	}{
-		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`"abc"`, "--page-size"}},
-		{name: "page size negative", args: []string{"--page-size", "-1"}, parts: []string{"--page-size -1", "positive integer"}},
+	}
+	// Flags of every command that reaches a cluster.
+	connCases := []flagCase{
 		{name: "timeout without unit", args: []string{"--timeout", "5"}, parts: []string{`"5"`, "--timeout", "missing unit"}},
 		{name: "timeout zero", args: []string{"--timeout", "0s"}, parts: []string{"--timeout 0s", "positive duration"}},
 		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},
 		{name: "concurrency zero", args: []string{"--concurrency", "0"}, parts: []string{"--concurrency 0", "positive integer"}},
-		{name: "per host negative", args: []string{"--per-host", "-1"}, parts: []string{"--per-host -1", "positive integer"}},
 		{name: "splits negative", args: []string{"--splits", "-4"}, parts: []string{"--splits -4", "positive integer"}},
-		{name: "rate negative", args: []string{"--rate", "-5"}, parts: []string{"--rate -5", "rows per second"}},
-		{name: "retries negative", args: []string{"--retries", "-1"}, parts: []string{"--retries -1", "0 or more"}},
-		{name: "max failed ranges", args: []string{"--max-failed-ranges", "-2"}, parts: []string{"--max-failed-ranges -2", "-1, 0 or a positive integer"}},
 		{name: "shard out of range", args: []string{"--shard", "3/3"}, parts: []string{`--shard "3/3"`, "0 <= i < N"}},
 		{name: "shard text", args: []string{"--shard", "first"}, parts: []string{`--shard "first"`, "i/N"}},
 		{name: "shard of zero", args: []string{"--shard", "0/0"}, parts: []string{`--shard "0/0"`}},
+		{name: "several at once", args: []string{"--splits", "-1", "--concurrency", "0"}, parts: []string{"--splits -1", "--concurrency 0"}},
+		{name: "empty host", args: []string{"--hosts", "127.0.0.1,,127.0.0.2"}, parts: []string{"--hosts", "entry 3 is empty"}}, // after conn's --hosts
+		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
+		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
+		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
+	}
+	// Flags of the commands that read rows.
+	readCases := []flagCase{
+		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`"abc"`, "--page-size"}},
+		{name: "page size negative", args: []string{"--page-size", "-1"}, parts: []string{"--page-size -1", "positive integer"}},
+		{name: "per host negative", args: []string{"--per-host", "-1"}, parts: []string{"--per-host -1", "positive integer"}},
+		{name: "per host text", args: []string{"--per-host", "auto"}, parts: []string{`"auto"`, "--per-host", "adaptive:MIN-MAX"}},
+		{name: "per host adaptive ceiling", args: []string{"--per-host", "adaptive:0"}, parts: []string{`"adaptive:0"`, "--per-host", "adaptive:MAX"}},
+		{name: "per host adaptive floor", args: []string{"--per-host", "adaptive:9-8"}, parts: []string{`"adaptive:9-8"`, "--per-host", "no larger than MAX"}},
+		{name: "per host adaptive junk", args: []string{"--per-host", "adaptively"}, parts: []string{`"adaptively"`, "--per-host"}},
+		{name: "rate negative", args: []string{"--rate", "-5"}, parts: []string{"--rate -5", "rows per second"}},
+		{name: "retries negative", args: []string{"--retries", "-1"}, parts: []string{`"-1"`, "--retries", "a positive number, or none"}},
+		{name: "retries zero", args: []string{"--retries", "0"}, parts: []string{`"0"`, "use --retries none to turn retries off"}},
+		{name: "retries text", args: []string{"--retries", "many"}, parts: []string{`"many"`, "--retries", "a positive number, or none"}},
+		{name: "max failed ranges", args: []string{"--max-failed-ranges", "-2"}, parts: []string{"--max-failed-ranges -2", "-1, 0 or a positive integer"}},
 		{name: "consistency", args: []string{"--consistency", "MOST"}, parts: []string{`--consistency "MOST"`, "LOCAL_QUORUM"}},
-		{name: "several at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
+		{name: "read flags at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
 		{name: "page size over an int", args: []string{"--page-size", "2147483648"}, parts: []string{"--page-size 2147483648", "at most 2147483647"}},
 		{name: "rate NaN", args: []string{"--rate", "NaN"}, parts: []string{"--rate NaN", "rows per second"}},
 		{name: "rate infinite", args: []string{"--rate", "+Inf"}, parts: []string{"--rate +Inf", "rows per second"}},
 		{name: "consistency SERIAL", args: []string{"--consistency", "SERIAL"}, parts: []string{"--consistency SERIAL", "cannot be used for reads"}},
 		{name: "consistency LOCAL_SERIAL", args: []string{"--consistency", "LOCAL_SERIAL"}, parts: []string{"--consistency LOCAL_SERIAL", "cannot be used for reads"}},
 		{name: "consistency ANY", args: []string{"--consistency", "ANY"}, parts: []string{"--consistency ANY", "cannot be used for reads"}},
-		{name: "empty host", args: []string{"--hosts", "127.0.0.1,,127.0.0.2"}, parts: []string{"--hosts", "entry 3 is empty"}}, // after conn's --hosts
-		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
-		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
-		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
 	}
-	for _, cmd := range []string{"scan", "count", "ring"} {
+	// ring reads no rows: the read flags are unknown to it.
+	var ringCases []flagCase
+	for _, f := range []string{"--page-size", "--retries", "--rate", "--consistency", "--per-host", "--max-failed-ranges", "--columns", "--checkpoint", "--format"} {
+		ringCases = append(ringCases, flagCase{name: "no " + f, args: []string{f, "1"}, parts: []string{"unknown flag: " + f}})
+	}
+	for cmd, cases := range map[string][]flagCase{"scan": append(connCases, readCases...), "count": append(connCases, readCases...),
+		"ring": append(connCases, ringCases...)} {
 		for _, tc := range cases {
 			t.Run(cmd+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -108,7 +126,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "parquet to stdout", args: []string{"--out", "-", "--format", "parquet"}, parts: []string{"parquet needs --out DIR"}},
 		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},
 		{name: "no out", args: nil, parts: []string{"--out is required"}},
-		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no comma"}},
+		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no delimiter ','"}},
 	}
 	for _, tc := range scanCases {
 		t.Run("scan/"+tc.name, func(t *testing.T) {
@@ -145,8 +163,8 @@ func TestUnknownNames(t *testing.T) {
 	}{
 		{name: "keyspace", cmds: all, args: []string{"-k", "shop", "-t", "events"}, parts: []string{`keyspace "shop" does not exist`, "keyspaces are: ringscan_demo, system, system_schema"}},
 		{name: "table", cmds: all, args: []string{"-k", "ringscan_demo", "-t", "orders"}, parts: []string{`table "orders" does not exist in keyspace "ringscan_demo"`, "tables are: events"}},
-		// count takes no --columns.
-		{name: "column", cmds: []string{"scan", "ring"}, args: []string{"-k", "ringscan_demo", "-t", "events", "--columns", "tenant,price"}, parts: []string{`column "price" does not exist in table ringscan_demo.events`, "columns are: " + strings.Join(demoColumns, ", ")}},
+		// count and ring take no --columns.
+		{name: "column", cmds: []string{"scan"}, args: []string{"-k", "ringscan_demo", "-t", "events", "--columns", "tenant,price"}, parts: []string{`column "price" does not exist in table ringscan_demo.events`, "columns are: " + strings.Join(demoColumns, ", ")}},
 	}
 	for _, tc := range cases {
 		for _, cmd := range tc.cmds {

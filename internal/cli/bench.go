@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 		username string
 		timeout  time.Duration
 		repeats  int
+		render   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -49,21 +51,40 @@ settings). Every strategy runs in a child process of its own, so that its CPU
 time and peak RSS are its own. Every run's rows are checked: a lost, duplicated
 or unknown row fails the benchmark (exit 1).
 
-It writes results.md (Markdown tables), results.json and SVG charts (rows/s
-by concurrency, by latency, by page size) into --out, and prints the tables.`,
+It writes results.md (Markdown tables), results.json and charts (rows/s by
+concurrency, by latency, by page size; SVG with the fonts embedded, and a PNG
+copy of each) into --out, and prints the tables. --render draws the charts
+of --out's results.json again without running anything.`,
 		Example: `  ringscan bench --quick --out bench-out
   ringscan bench --out bench-full
-  ringscan bench --hosts 10.0.0.1,10.0.0.2 -k ks -t events --out bench-prod`,
+  ringscan bench --hosts 10.0.0.1,10.0.0.2 -k ks -t events --out bench-prod
+  ringscan bench --render --out docs/benchmarks`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			profiles := map[string]func() []bench.Scenario{"full": bench.Full, "quick": bench.Quick, "cpu": bench.CPU, "startup": bench.Startup}
+			if render {
+				for _, f := range []string{"quick", "profile", "scenario", "hosts", "port", "keyspace", "table", "username", "timeout", "repeats"} {
+					if cmd.Flags().Changed(f) {
+						return badInput(fmt.Errorf("--render runs nothing: --%s does not apply", f))
+					}
+				}
+				files, err := bench.RenderCharts(out)
+				if err != nil {
+					return badInput(fmt.Errorf("--render: %w", err))
+				}
+				for _, f := range files {
+					fmt.Fprintf(stderr, "wrote %s and %s\n", filepath.Join(out, f), filepath.Join(out, bench.ChartPNG(f)))
+				}
+				return nil
+			}
+			profiles := map[string]func() []bench.Scenario{"full": bench.Full, "quick": bench.Quick, "cpu": bench.CPU, "startup": bench.Startup,
+				"capacity": bench.Capacity}
 			if quick {
 				profile = "quick"
 			}
 			mk, ok := profiles[profile]
 			if !ok {
-				return badInput(fmt.Errorf("invalid --profile %q: allowed are full, quick, cpu, startup", profile))
+				return badInput(fmt.Errorf("invalid --profile %q: allowed are full, quick, cpu, startup, capacity", profile))
 			}
 			scenarios := mk()
 			if only != "" {
@@ -137,7 +158,7 @@ by concurrency, by latency, by page size) into --out, and prints the tables.`,
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&quick, "quick", false, "run the quick profile (under 2 minutes on 2 cores) instead of the full one (as --profile quick)")
-	fs.StringVar(&profile, "profile", "full", "scenarios to run: full, quick, cpu (client and server CPU per row, no latency) or startup (time to the first page request)")
+	fs.StringVar(&profile, "profile", "full", "scenarios to run: full, quick, cpu (client and server CPU per row, no latency), startup (time to the first page request) or capacity (nodes of bounded capacity: adaptive against fixed per-host limits)")
 	fs.StringVar(&out, "out", "bench-results", "directory for results.md, results.json and the charts")
 	fs.StringVar(&only, "scenario", "", "run only the scenarios whose name matches this regular expression")
 	fs.StringSliceVar(&hosts, "hosts", nil, "read this real cluster instead of cqlsim (contact points, comma separated)")
@@ -146,6 +167,7 @@ by concurrency, by latency, by page size) into --out, and prints the tables.`,
 	fs.StringVarP(&table, "table", "t", "", "table to read, with --hosts (default events)")
 	fs.StringVar(&username, "username", "", "user for PasswordAuthenticator, with --hosts; the password comes from $RINGSCAN_PASSWORD")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of one page request")
+	fs.BoolVar(&render, "render", false, "only draw the charts of --out's results.json again (after a change to how charts look)")
 	fs.IntVar(&repeats, "repeats", 0, "runs of each strategy, stopping early after 5 s of runs; the median is reported (default 3, 1 with --quick)")
 	return cmd
 }

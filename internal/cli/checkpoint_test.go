@@ -88,7 +88,7 @@ func TestResumeRefused(t *testing.T) {
 			{name: "empty", content: "", parts: []string{"corrupt checkpoint"}},
 			{name: "truncated", content: string(good[:len(good)/2]), parts: []string{"corrupt checkpoint", "is not a ringscan checkpoint"}},
 			{name: "edited", content: edited, parts: []string{"corrupt checkpoint", "fails its checksum"}},
-			{name: "other version", content: strings.Replace(string(good), `"version": 2`, `"version": 7`, 1), parts: []string{"corrupt checkpoint", "format version 7"}},
+			{name: "other version", content: strings.Replace(string(good), `"version": 3`, `"version": 7`, 1), parts: []string{"corrupt checkpoint", "format version 7"}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

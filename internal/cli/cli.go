@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,26 +32,32 @@ func (e *exitError) Unwrap() error { return e.err }
 // badInput marks err as bad input (exit 3).
 func badInput(err error) error { return &exitError{code: ExitBadInput, err: err} }
 
-// Run executes the command line args and returns the exit code.
+// Run executes the command line args and returns the exit code. Flags
+// not given in args take their value from the environment
+// ($RINGSCAN_<FLAG>) or the --config file.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(stdout, stderr)
+	root := newRoot(stdout, stderr, os.LookupEnv)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "ringscan: "+oneLine(err.Error()))
 	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
+	code := ExitBadInput // cobra's own errors: unknown commands and flags, bad flag values
+	switch {
+	case errors.As(err, &ee):
+		code = ee.code
+	case ctx.Err() != nil:
+		code = ExitInterrupted
 	}
-	if ctx.Err() != nil {
-		return ExitInterrupted
+	msg := oneLine(err.Error())
+	if code == ExitBadInput {
+		msg = noteSources(msg, cmd)
 	}
-	// cobra's own errors: unknown commands and flags, bad flag values.
-	return ExitBadInput
+	fmt.Fprintln(stderr, "ringscan: "+msg)
+	return code
 }
 
 // oneLine folds a multi-line error into one line.
@@ -58,7 +65,7 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ringscan",
 		Short: "Read whole Cassandra and ScyllaDB tables fast",
@@ -79,5 +86,22 @@ many errors; 3 bad input, configuration, authentication or connection;
 	root.AddCommand(newDemoCmd(stdout, stderr), newScanCmd(stdout, stderr), newCountCmd(stdout, stderr),
 		newRingCmd(stdout, stderr), newSimCmd(stdout, stderr), newBenchCmd(stdout, stderr), newBenchRunCmd(stdout),
 		newVersionCmd(stdout))
+	// Every visible command with flags reads them from the environment and
+	// --config too (the hidden child of bench takes its task from its
+	// parent alone).
+	for _, c := range root.Commands() {
+		if !c.Hidden && c.Flags().HasFlags() {
+			registerConfig(c.Flags())
+		}
+	}
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Hidden {
+			return nil
+		}
+		if err := applySettings(cmd, lookupEnv); err != nil {
+			return badInput(err)
+		}
+		return nil
+	}
 	return root
 }

@@ -12,14 +12,17 @@ import (
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/apache/cassandra-gocql-driver/v2/gocqlzap"
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/ringscan/ringscan/scanner"
 )
 
-// connFlags are the connection and tuning flags every command shares.
+// connFlags are the connection, plan and read flags of scan, count and
+// ring. Each command registers the groups it uses (registerConn,
+// registerPlan, registerRead, registerColumns), so that its --help lists
+// only flags that do something; a flag not registered keeps its default.
 type connFlags struct {
 	hosts          []string
 	port           int
@@ -30,11 +33,11 @@ type connFlags struct {
 	consistency    string
 	pageSize       int
 	concurrency    int
-	perHost        int
+	perHost        perHost
 	splits         int
 	rate           float64
 	timeout        time.Duration
-	retries        int
+	retries        retries
 	connectTimeout time.Duration
 	maxFailed      int
 	sizeEstimates  bool
@@ -47,26 +50,22 @@ type connFlags struct {
 	tlsInsecure    bool
 }
 
-func (f *connFlags) register(cmd *cobra.Command) {
-	fs := cmd.Flags()
-	fs.StringSliceVar(&f.hosts, "hosts", []string{"127.0.0.1"}, "contact points, comma separated (host or host:port)")
-	fs.IntVar(&f.port, "port", 9042, "native protocol port")
+// newConnFlags returns the flags with their defaults, for a command that
+// does not register every group.
+func newConnFlags() *connFlags {
+	return &connFlags{hosts: []string{"127.0.0.1"}, port: 9042, consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize,
+		concurrency: scanner.DefaultConcurrency, timeout: 30 * time.Second, retries: scanner.DefaultRetries, connectTimeout: 10 * time.Second}
+}
+
+// registerConn registers the flags that reach the cluster and name the
+// table.
+func (f *connFlags) registerConn(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.hosts, "hosts", f.hosts, "contact points, comma separated (host or host:port)")
+	fs.IntVar(&f.port, "port", f.port, "native protocol port")
 	fs.StringVarP(&f.keyspace, "keyspace", "k", "", "keyspace of the table")
 	fs.StringVarP(&f.table, "table", "t", "", "table to read")
-	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
-	fs.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
-	fs.StringVar(&f.consistency, "consistency", "LOCAL_ONE", "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
-	fs.IntVar(&f.pageSize, "page-size", scanner.DefaultPageSize, "rows per page (a hint to the server)")
-	fs.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "subranges read at once")
-	fs.IntVar(&f.perHost, "per-host", 0, "page requests in flight per host at most (default 2 x concurrency / hosts, at least 8)")
-	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
-	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "timeout of one page request")
-	fs.IntVar(&f.retries, "retries", 8, "retries of a failing page, each on the next replica (0: none)")
-	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "time allowed to connect to the cluster")
-	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
-	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
-	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
+	fs.DurationVar(&f.timeout, "timeout", f.timeout, "timeout of one request")
+	fs.DurationVar(&f.connectTimeout, "connect-timeout", f.connectTimeout, "time allowed to connect to the cluster")
 	fs.StringVar(&f.username, "username", "", "user for PasswordAuthenticator; the password comes from $RINGSCAN_PASSWORD or --password-file")
 	fs.StringVar(&f.passwordFile, "password-file", "", "file holding the password (first line)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate file (PEM); turns TLS on")
@@ -74,6 +73,125 @@ func (f *connFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key file (PEM), with --tls-cert")
 	fs.BoolVar(&f.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify the server's certificate and host name")
 }
+
+// registerPlan registers the flags that shape the split plan. concurrency
+// tells how --concurrency is described: the subranges read at once
+// (scan, count), or only the default of --splits (ring, which reads
+// nothing).
+func (f *connFlags) registerPlan(fs *pflag.FlagSet, reads bool) {
+	fs.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
+	if reads {
+		fs.IntVar(&f.concurrency, "concurrency", f.concurrency, "subranges read at once")
+	} else {
+		fs.IntVar(&f.concurrency, "concurrency", f.concurrency, "the --concurrency of the scan to plan: the default of --splits")
+	}
+	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
+	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
+	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
+}
+
+// registerRead registers the flags of the page requests.
+func (f *connFlags) registerRead(fs *pflag.FlagSet) {
+	fs.StringVar(&f.consistency, "consistency", f.consistency, "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
+	fs.IntVar(&f.pageSize, "page-size", f.pageSize, "rows per page (a hint to the server)")
+	fs.Var(&f.perHost, "per-host", "page requests in flight per host at most: a number (default 2 x concurrency / hosts, at least 8), or adaptive[:[MIN-]MAX], a limit per host that follows its latency, between MIN (default 1) and MAX (default --concurrency)")
+	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
+	fs.Var(&f.retries, "retries", "retries of a failing page, each on the next replica: a positive number, or none")
+	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
+}
+
+// registerColumns registers --columns.
+func (f *connFlags) registerColumns(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
+}
+
+// retries is the value of --retries: a positive number, or none (the
+// library's NoRetries). 0 is refused: it means none here but the default
+// in scanner.Config, so neither meaning is guessed.
+type retries int
+
+func (r *retries) String() string {
+	if *r == scanner.NoRetries {
+		return "none"
+	}
+	return strconv.Itoa(int(*r))
+}
+
+func (r *retries) Set(s string) error {
+	if strings.EqualFold(s, "none") {
+		*r = scanner.NoRetries
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case err == nil && n == 0:
+		return errors.New("use --retries none to turn retries off")
+	case err != nil || n < 0:
+		return errors.New("want a positive number, or none")
+	}
+	*r = retries(n)
+	return nil
+}
+
+func (r *retries) Type() string { return "n|none" }
+
+// perHost is the value of --per-host: a fixed cap (n, 0 for the default),
+// or adaptive, with an optional floor and ceiling.
+type perHost struct {
+	mode   scanner.PerHostMode // "" for the default
+	n, min int
+}
+
+func (p *perHost) String() string {
+	switch {
+	case p.mode != scanner.PerHostAdaptive && p.n == 0:
+		return "auto"
+	case p.mode != scanner.PerHostAdaptive:
+		return strconv.Itoa(p.n)
+	case p.min > 0:
+		return fmt.Sprintf("adaptive:%d-%d", p.min, p.n)
+	case p.n > 0:
+		return fmt.Sprintf("adaptive:%d", p.n)
+	}
+	return "adaptive"
+}
+
+func (p *perHost) Set(s string) error {
+	const want = "want a positive number, or adaptive, adaptive:MAX or adaptive:MIN-MAX (e.g. adaptive:2-16)"
+	rest, adaptive := strings.CutPrefix(s, "adaptive")
+	if !adaptive {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return errors.New(want)
+		}
+		*p = perHost{mode: scanner.PerHostFixed, n: n} // checked with the other flags
+		return nil
+	}
+	v := perHost{mode: scanner.PerHostAdaptive}
+	if rest != "" {
+		bounds, ok := strings.CutPrefix(rest, ":")
+		if !ok {
+			return errors.New(want)
+		}
+		lo, hi, ranged := strings.Cut(bounds, "-")
+		if !ranged {
+			lo, hi = "", bounds
+		}
+		var err error
+		if v.n, err = strconv.Atoi(hi); err != nil || v.n < 1 {
+			return errors.New(want)
+		}
+		if ranged {
+			if v.min, err = strconv.Atoi(lo); err != nil || v.min < 1 || v.min > v.n {
+				return errors.New("the floor MIN must be a positive number no larger than MAX, e.g. adaptive:2-16")
+			}
+		}
+	}
+	*p = v
+	return nil
+}
+
+func (p *perHost) Type() string { return "n|adaptive[:[min-]max]" }
 
 // parseShard parses "i/N".
 func parseShard(s string) (i, n int, err error) {
@@ -125,8 +243,8 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		errs = append(errs, fmt.Errorf("invalid --page-size %d: at most %d (the protocol's page size is an int)", f.pageSize, math.MaxInt32))
 	}
 	positive("concurrency", f.concurrency)
-	if f.perHost < 0 {
-		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer", f.perHost))
+	if f.perHost.n < 0 {
+		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer, or adaptive[:[MIN-]MAX]", f.perHost.n))
 	}
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
@@ -140,9 +258,6 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.connectTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("invalid --connect-timeout %v: want a positive duration such as 10s", f.connectTimeout))
 	}
-	if f.retries < 0 {
-		errs = append(errs, fmt.Errorf("invalid --retries %d: want 0 or more", f.retries))
-	}
 	if f.maxFailed < -1 {
 		errs = append(errs, fmt.Errorf("invalid --max-failed-ranges %d: want -1, 0 or a positive integer", f.maxFailed))
 	}
@@ -153,14 +268,10 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if len(errs) > 0 {
 		return scanner.Config{}, errors.Join(errs...)
 	}
-	retries := f.retries
-	if retries == 0 {
-		retries = -1 // the flag's 0 means none; the library's 0 means default
-	}
 	cfg := scanner.Config{
 		Keyspace: f.keyspace, Table: f.table, Columns: f.columns, PageSize: f.pageSize,
-		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost, Consistency: cl,
-		Retries: retries, RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
+		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost.n, PerHostMode: f.perHost.mode, MinPerHost: f.perHost.min, Consistency: cl,
+		Retries: int(f.retries), RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
 	}
 	return cfg, cfg.Validate()
@@ -265,22 +376,23 @@ func connectError(hosts []string, port int, err error) error {
 }
 
 // driverLogger is the driver's logger, named "gocql", with the driver's
-// warnings logged at info level. They are its routine (reconnections,
-// pools being filled, nodes going down and up), which ringscan reports
-// itself where it matters to a scan (a failed range). And a session
-// closed while its pools still connect warns about the cancelled dials
-// after the command failed, so that a bad keyspace or checkpoint, exit 3,
-// would print more than its one-line error.
+// warnings and errors logged at info level. They are its routine
+// (reconnections, pools being filled, nodes going down and up, a control
+// connection that cannot be made), which ringscan reports itself where it
+// matters to a scan (a failed range, a session that cannot be made). And
+// a session closed while its pools still connect warns about the
+// cancelled dials after the command failed, so that a bad keyspace or
+// checkpoint, exit 3, would print more than its one-line error.
 func driverLogger(log *zap.Logger) gocql.StructuredLogger {
 	return gocqlzap.NewUnnamedZapLogger(log.Named("gocql").WithOptions(
 		zap.WrapCore(func(c zapcore.Core) zapcore.Core { return demoteWarnings{c} })))
 }
 
-// demoteWarnings is a core that logs warnings at info level.
+// demoteWarnings is a core that logs warnings and errors at info level.
 type demoteWarnings struct{ zapcore.Core }
 
 func demote(l zapcore.Level) zapcore.Level {
-	if l == zapcore.WarnLevel {
+	if l == zapcore.WarnLevel || l == zapcore.ErrorLevel {
 		return zapcore.InfoLevel
 	}
 	return l

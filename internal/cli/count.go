@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,35 +24,72 @@ import (
 )
 
 func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
-	var cf connFlags
+	cf := newConnFlags()
 	var jf jobFlags
-	var by string
+	var by []string
 	var top int
 	cmd := &cobra.Command{
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
-		Long: `count reads every row of a table in parallel, reading only each row's token
-(the partition key columns with --by partition), and writes the total alone
-on stdout; details and progress go to
-stderr. --by range, --by host and --by partition add per-range, per-host or
-top-N-partition counts (on stderr), like dsbulk's count modes. With
+		Long: `count reads every row of a table in parallel, reading as little of each
+row as it can (its token alone, or its key where partitions are split), and
+writes the total alone on stdout; details and progress go to stderr. --by
+range, host and partition (one or several, comma separated) add per-range,
+per-host or top-N-partition counts with their share of the rows (on
+stderr), like dsbulk's count modes; ranges are listed in token order. With
 --checkpoint the count resumes after a crash without counting a row twice.`,
 		Example: `  ringscan count -k shop -t orders
-  ringscan count -k shop -t orders --by partition --top 20`,
+  ringscan count -k shop -t orders --by host,partition --top 20`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCount(cmd.Context(), &cf, &jf, by, top, stdout, stderr)
+			return runCount(cmd.Context(), cf, &jf, by, top, stdout, stderr)
 		},
 	}
-	cf.register(cmd)
+	fs := cmd.Flags()
+	cf.registerConn(fs)
+	cf.registerPlan(fs, true)
+	cf.registerRead(fs)
+	cf.registerColumns(fs) // hidden: refused with a message saying why
 	jf.register(cmd)
-	cmd.Flags().StringVar(&by, "by", "", "also count by range, host or partition (top --top partitions)")
+	cmd.Flags().StringSliceVar(&by, "by", nil, "also count by range, host and/or partition (the --top largest), comma separated")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
 	_ = cmd.Flags().MarkHidden("columns") // count reads the partition key only
 	return cmd
 }
 
-func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top int, stdout, stderr io.Writer) error {
+// Modes of --by.
+const (
+	byRange     = "range"
+	byHost      = "host"
+	byPartition = "partition"
+)
+
+// parseBy reads the --by modes, in the order given, once each; dsbulk's
+// plural names (ranges, hosts, partitions) and global (the total, always
+// printed) are taken too.
+func parseBy(list []string) ([]string, error) {
+	var modes []string
+	for _, m := range list {
+		m = strings.ToLower(strings.TrimSpace(m))
+		switch m {
+		case "ranges", "hosts", "partitions":
+			m = strings.TrimSuffix(m, "s")
+		case "global":
+			continue
+		}
+		switch m {
+		case byRange, byHost, byPartition:
+		default:
+			return nil, fmt.Errorf("invalid --by %q: allowed are range, host, partition, comma separated", strings.Join(list, ","))
+		}
+		if !slices.Contains(modes, m) {
+			modes = append(modes, m)
+		}
+	}
+	return modes, nil
+}
+
+func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string, top int, stdout, stderr io.Writer) error {
 	cfg, err := cf.scannerConfig()
 	if err != nil {
 		return badInput(err)
@@ -57,42 +97,42 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 	if err := jf.validate(); err != nil {
 		return badInput(err)
 	}
-	switch by {
-	case "", "range", "host", "partition":
-	default:
-		return badInput(fmt.Errorf("invalid --by %q: allowed are range, host, partition", by))
+	by, err := parseBy(byFlag)
+	if err != nil {
+		return badInput(err)
 	}
 	if top < 1 {
 		return badInput(fmt.Errorf("invalid --top %d: want a positive number", top))
 	}
-	if jf.resume && (by == "host" || by == "partition") {
-		return badInput(errors.New("--by host and --by partition cannot resume: a checkpoint keeps counts per range only; use --by range"))
+	for _, m := range by {
+		if jf.resume && (m == byHost || m == byPartition) {
+			return badInput(fmt.Errorf("--by %s cannot resume: a checkpoint keeps counts per range only; use --by range", m))
+		}
 	}
 	if len(cfg.Columns) > 0 {
-		return badInput(errors.New("--columns does not apply to count: it reads the partition key only"))
+		return badInput(errors.New("--columns does not apply to count: it reads each row's token or partition key only"))
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
-	if err := checkPaths("", [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}); err != nil {
+	if err := checkPaths("", jf.files()); err != nil {
 		return badInput(err)
 	}
-	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
+	l, err := newLogs(jf, stderr)
 	if err != nil {
 		return badInput(err)
 	}
-	defer func() { _ = log.Sync() }()
-	j := newJob(*cf, *jf, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, *jf, l, stderr)
 	defer j.close()
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	// Count reads the partition key only.
-	// Count reads each row's token only; --by partition reads the
-	// partition key.
+	// Count reads each row's token only, or its primary key where large
+	// partitions may be split; --by partition reads the partition key.
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
-		if by == "partition" {
+		if slices.Contains(by, byPartition) {
 			return p.Project(p.PartitionKey)
 		}
-		return p.TokensOnly(), nil
+		return p.CountOnly(), nil
 	}
 	if err := j.connect(ctx, cfg, project); err != nil {
 		return err
@@ -124,6 +164,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 		}
 		c.report(stderr, j)
 	}
+	res.obs.linger(ctx)
 	return exit
 }
 
@@ -132,21 +173,29 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, by string, top i
 // checkpoint state, which also counts resumed rows.
 type counter struct {
 	sink.Count
-	by  string
+	by  []string
 	top int
 
 	// For --by partition: the partition each subrange is in (its key
 	// values, framed as [bytes]) and its rows, and the largest partitions
 	// seen. Write is never called concurrently (the sink contract).
-	cols    []sink.Column
-	current map[int]*partCount
-	key     []byte
-	largest partHeap
+	partitions bool // --by partition
+	cols       []sink.Column
+	current    map[int]*partCount
+	key        []byte
+	largest    partHeap
+
+	// A partition the scan split (read in pieces, see
+	// scanner.Config.NoPartitionSplit) spans several subranges: its runs
+	// of rows are added up in spread, by key, and offered at Close.
+	spread map[string]int64
 
 	// parent maps a piece split off a running subrange to that subrange,
-	// for --by range: earlier runs' pieces and this run's.
+	// for --by range: earlier runs' pieces and this run's; pieces are the
+	// pieces of split partitions.
 	mu     sync.Mutex
 	parent map[int]int
+	pieces map[int]bool
 }
 
 type partCount struct {
@@ -167,8 +216,9 @@ func (h *partHeap) Pop() any {
 	return x
 }
 
-func newCounter(by string, top int) *counter {
-	return &counter{by: by, top: top, current: map[int]*partCount{}, parent: map[int]int{}}
+func newCounter(by []string, top int) *counter {
+	return &counter{by: by, top: top, partitions: slices.Contains(by, byPartition), current: map[int]*partCount{},
+		spread: map[string]int64{}, parent: map[int]int{}, pieces: map[int]bool{}}
 }
 
 // split records a piece split off a running subrange.
@@ -176,6 +226,15 @@ func (c *counter) split(parent int, child ring.Subrange) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.parent[child.ID] = parent
+	if child.Range.Start == child.Range.End {
+		c.pieces[child.ID] = true // a piece of a split partition
+	}
+}
+
+func (c *counter) isPiece(id int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pieces[id]
 }
 
 // root is the planned subrange a subrange was split off, or id.
@@ -192,15 +251,16 @@ func (c *counter) root(id int) int {
 	return id
 }
 
-// Write counts a page. Pages of one subrange arrive in token order and a
-// partition never spans two subranges, so a partition's rows are
-// consecutive in its subrange's pages. Keys are compared as raw bytes; they
-// are decoded only for the partitions listed.
+// Write counts a page. Pages of one subrange arrive in token order, so a
+// partition's rows are consecutive in its subrange's pages; a partition
+// the scan split also has rows in its pieces, added up by key. Keys are
+// compared as raw bytes; they are decoded only for the partitions listed.
 func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
-	if err := c.Count.Write(ctx, b); err != nil || c.by != "partition" {
+	if err := c.Count.Write(ctx, b); err != nil || !c.partitions {
 		return err
 	}
 	c.cols = b.Columns
+	piece := c.isPiece(b.RangeID)
 	for i := 0; i < b.Len(); i++ {
 		c.key = c.key[:0]
 		for col := range b.Columns {
@@ -213,6 +273,9 @@ func (c *counter) Write(ctx context.Context, b *sink.Batch) error {
 		}
 		if cur != nil {
 			c.offer(*cur)
+		}
+		if _, ok := c.spread[string(c.key)]; piece && !ok {
+			c.spread[string(c.key)] = 0
 		}
 		c.current[b.RangeID] = &partCount{key: string(c.key), rows: 1}
 	}
@@ -240,7 +303,17 @@ func (c *counter) keyText(key string) string {
 	return strings.Join(parts, ", ")
 }
 
+// offer puts a run of a partition's rows among the largest, or adds it to
+// the partition's total if the partition was split.
 func (c *counter) offer(p partCount) {
+	if _, ok := c.spread[p.key]; ok {
+		c.spread[p.key] += p.rows
+		return
+	}
+	c.rank(p)
+}
+
+func (c *counter) rank(p partCount) {
 	if len(c.largest) < c.top {
 		heap.Push(&c.largest, p)
 		return
@@ -251,48 +324,69 @@ func (c *counter) offer(p partCount) {
 	}
 }
 
-// Close flushes the partitions still open.
+// Close flushes the partitions still open, then the split ones' totals.
 func (c *counter) Close(ctx context.Context) error {
 	for id, cur := range c.current {
 		c.offer(*cur)
 		delete(c.current, id)
 	}
+	for key, rows := range c.spread {
+		c.rank(partCount{key: key, rows: rows})
+		delete(c.spread, key)
+	}
 	return c.Count.Close(ctx)
 }
 
-// report writes the breakdown.
+// report writes the breakdown of each --by mode, a table each, blank
+// lines between: rows, their percentage of the total, and what they are
+// the rows of. Hosts and partitions are listed largest first, ranges in
+// token order.
 func (c *counter) report(w io.Writer, j *job) {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	defer tw.Flush()
-	switch c.by {
-	case "host":
-		fmt.Fprintln(tw, "rows\thost\t")
-		byHost := c.Hosts()
-		hosts := make([]string, 0, len(byHost))
-		for h := range byHost {
-			hosts = append(hosts, h)
+	total := c.Rows()
+	pct := func(n int64) string {
+		if total == 0 {
+			return "0.00%"
 		}
-		sort.Slice(hosts, func(a, b int) bool { return byHost[hosts[a]].Rows > byHost[hosts[b]].Rows })
-		for _, h := range hosts {
-			fmt.Fprintf(tw, "%d\t%s\t\n", byHost[h].Rows, h)
+		return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(total))
+	}
+	for i, mode := range c.by {
+		if i > 0 {
+			fmt.Fprintln(w)
 		}
-	case "range":
-		fmt.Fprintln(tw, "rows\trange\tstart\tend\t")
-		// The counts cover every run (a Count restores its earlier runs'
-		// counts); pieces split off a running subrange count for it.
-		byRoot := map[int]int64{}
-		for id, n := range c.Ranges() {
-			byRoot[c.root(id)] += n.Rows
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+		switch mode {
+		case byHost:
+			fmt.Fprintln(tw, "rows\tpercent\thost\t")
+			byHost := c.Hosts()
+			hosts := slices.Collect(maps.Keys(byHost))
+			slices.SortFunc(hosts, func(a, b string) int {
+				return cmp.Or(cmp.Compare(byHost[b].Rows, byHost[a].Rows), strings.Compare(a, b))
+			})
+			for _, h := range hosts {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t\n", byHost[h].Rows, pct(byHost[h].Rows), h)
+			}
+		case byRange:
+			fmt.Fprintln(tw, "rows\tpercent\trange\tstart\tend\t")
+			// The counts cover every run (a Count restores its earlier
+			// runs' counts); pieces split off a running subrange count for
+			// it.
+			byRoot := map[int]int64{}
+			for id, n := range c.Ranges() {
+				byRoot[c.root(id)] += n.Rows
+			}
+			ranges := slices.Clone(j.plan.Subranges)
+			slices.SortFunc(ranges, func(a, b ring.Subrange) int { return a.Range.Start.Compare(b.Range.Start) })
+			for _, sr := range ranges {
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t\n", byRoot[sr.ID], pct(byRoot[sr.ID]), sr.ID, sr.Range.Start, sr.Range.End)
+			}
+		case byPartition:
+			fmt.Fprintln(tw, "rows\tpercent\tpartition\t")
+			parts := append(partHeap(nil), c.largest...)
+			sort.Slice(parts, func(a, b int) bool { return parts[a].rows > parts[b].rows })
+			for _, p := range parts {
+				fmt.Fprintf(tw, "%d\t%s\t(%s)\t\n", p.rows, pct(p.rows), c.keyText(p.key))
+			}
 		}
-		for _, sr := range j.plan.Subranges {
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t\n", byRoot[sr.ID], sr.ID, sr.Range.Start, sr.Range.End)
-		}
-	case "partition":
-		fmt.Fprintln(tw, "rows\tpartition\t")
-		parts := append(partHeap(nil), c.largest...)
-		sort.Slice(parts, func(a, b int) bool { return parts[a].rows > parts[b].rows })
-		for _, p := range parts {
-			fmt.Fprintf(tw, "%d\t(%s)\t\n", p.rows, c.keyText(p.key))
-		}
+		tw.Flush()
 	}
 }

@@ -19,18 +19,31 @@ import (
 	"github.com/ringscan/ringscan/scanner"
 )
 
-// breakdown parses the table count prints on stderr with --by: a header
-// row, then rows whose first field is a count. It returns the rows' fields.
-func breakdown(t *testing.T, stderr string, header ...string) [][]string {
+// breakdown parses the table count prints on stderr with one --by mode:
+// a header row, then rows whose first field is a count and whose second
+// is its percentage of total, which it checks. It returns the rows'
+// fields without the percentage.
+func breakdown(t *testing.T, stderr string, total int64, header ...string) [][]string {
 	t.Helper()
 	lines := splitLines([]byte(stderr))
 	require.NotEmpty(t, lines)
-	require.Equal(t, header, strings.Fields(lines[0]))
+	require.Equal(t, append(header[:1:1], append([]string{"percent"}, header[1:]...)...), strings.Fields(lines[0]))
 	out := make([][]string, 0, len(lines)-1)
 	for _, l := range lines[1:] {
-		out = append(out, strings.Fields(l))
+		f := strings.Fields(l)
+		require.GreaterOrEqual(t, len(f), 2, l)
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		require.NoError(t, err, l)
+		assert.Equal(t, fmt.Sprintf("%.2f%%", 100*float64(n)/float64(total)), f[1], l)
+		out = append(out, append(f[:1:1], f[2:]...))
 	}
 	return out
+}
+
+// breakdowns splits what count prints with several --by modes into one
+// table each.
+func breakdowns(stderr string) []string {
+	return strings.Split(strings.TrimSuffix(stderr, "\n"), "\n\n")
 }
 
 func sumFirst(t *testing.T, rows [][]string) int64 {
@@ -84,7 +97,7 @@ func TestCount(t *testing.T) {
 		r := run(t, s.args("count", "-q", "--by", "range", "--splits", "150")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
-		ranges := breakdown(t, r.stderr, "rows", "range", "start", "end")
+		ranges := breakdown(t, r.stderr, rows, "rows", "range", "start", "end")
 		assert.GreaterOrEqual(t, len(ranges), 150)
 		ids := map[string]bool{}
 		for _, rr := range ranges {
@@ -107,6 +120,27 @@ func TestCount(t *testing.T) {
 			}
 			assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
 		}
+		// In token order: each range starts where the one before ends.
+		for i := 1; i < len(ranges); i++ {
+			assert.Equal(t, ranges[i-1][3], ranges[i][2], "range %s follows range %s", ranges[i][1], ranges[i-1][1])
+		}
+		first, last := ranges[0][2], ranges[len(ranges)-1][3]
+		if first != last { // else the last range wraps around to the first
+			assert.Equal(t, []string{"-9223372036854775808", "9223372036854775807"}, []string{first, last}, "the ranges span the ring")
+		}
+	})
+
+	t.Run("by several", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, s.args("count", "-q", "--by", "partition,range", "--by", "hosts", "--top", "2")...)
+		requireOK(t, r)
+		assert.Equal(t, total, r.stdout)
+		tables := breakdowns(r.stderr)
+		require.Len(t, tables, 3, r.stderr)
+		parts := breakdown(t, tables[0], rows, "rows", "partition")
+		assert.Len(t, parts, 2)
+		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, tables[1], rows, "rows", "range", "start", "end")))
+		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, tables[2], rows, "rows", "host")))
 	})
 
 	t.Run("by host", func(t *testing.T) {
@@ -114,7 +148,7 @@ func TestCount(t *testing.T) {
 		r := run(t, s.args("count", "-q", "--by", "host")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
-		hosts := breakdown(t, r.stderr, "rows", "host")
+		hosts := breakdown(t, r.stderr, rows, "rows", "host")
 		require.NotEmpty(t, hosts)
 		assert.LessOrEqual(t, len(hosts), 3)
 		for _, h := range hosts {
@@ -130,7 +164,7 @@ func TestCount(t *testing.T) {
 		r := run(t, s.args("count", "-q", "--by", "partition", "--top", "3", "--page-size", "50")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
-		parts := breakdown(t, r.stderr, "rows", "partition")
+		parts := breakdown(t, r.stderr, rows, "rows", "partition")
 		require.Len(t, parts, 3)
 		// Every partition listed has its true row count, and they are the
 		// largest ones.
@@ -168,7 +202,7 @@ func TestCount(t *testing.T) {
 		r = run(t, s.args("count", "-q", "--checkpoint", ckpt, "--resume", "--by", "range")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
-		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, r.stderr, "rows", "range", "start", "end")))
+		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, r.stderr, rows, "rows", "range", "start", "end")))
 		for _, by := range []string{"host", "partition"} {
 			r = run(t, s.args("count", "-q", "--checkpoint", ckpt, "--resume", "--by", by)...)
 			requireOneLineError(t, r, cli.ExitBadInput, "--by "+by, "cannot resume", "--by range")
@@ -182,6 +216,8 @@ func TestCount(t *testing.T) {
 			parts []string
 		}{
 			{name: "by", flags: []string{"--by", "dc"}, parts: []string{`--by "dc"`, "range, host, partition"}},
+			{name: "by list", flags: []string{"--by", "range,dc"}, parts: []string{`--by "range,dc"`, "range, host, partition, comma separated"}},
+			{name: "by several resumed", flags: []string{"--by", "range,host", "--resume", "--checkpoint", filepath.Join(t.TempDir(), "none")}, parts: []string{"--by host cannot resume"}},
 			{name: "top", flags: []string{"--by", "partition", "--top", "0"}, parts: []string{"--top 0", "positive"}},
 			{name: "columns", flags: []string{"--columns", "tenant"}, parts: []string{"--columns", "partition key"}},
 			{name: "resume without checkpoint", flags: []string{"--resume"}, parts: []string{"--resume needs --checkpoint"}},

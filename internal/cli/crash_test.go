@@ -189,7 +189,7 @@ func TestCrashInjection(t *testing.T) {
 			if o.count {
 				lines := splitLines([]byte(r.stdout))
 				require.Equal(t, []string{strconv.FormatInt(total, 10)}, lines, "the count")
-				assert.Equal(t, total, sumFirst(t, breakdown(t, r.stderr, "rows", "range", "start", "end")), "the counts by range")
+				assert.Equal(t, total, sumFirst(t, breakdown(t, r.stderr, total, "rows", "range", "start", "end")), "the counts by range")
 				return
 			}
 			files := readDir(t, out)

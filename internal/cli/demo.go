@@ -13,7 +13,6 @@ import (
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/internal/rowsum"
-	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
 
@@ -85,7 +84,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 		out = dir
 	}
 	dir, err := output.Open(output.Config{Dir: out, Prefix: cqlsim.DemoTable, Format: output.FormatJSONL,
-		MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+		MaxRowsPerFile: 250_000, Encoder: (&scanFlags{format: output.FormatJSONL}).encoderFunc()})
 	if err != nil {
 		return badInput(err)
 	}
@@ -120,7 +119,7 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	for _, other := range info.Others {
 		sub := filepath.Join(out, other.Table)
 		odir, err := output.Open(output.Config{Dir: sub, Prefix: other.Table, Format: output.FormatJSONL,
-			MaxRowsPerFile: 250_000, Encoder: encoderFunc(output.FormatJSONL, &scanFlags{})})
+			MaxRowsPerFile: 250_000, Encoder: (&scanFlags{format: output.FormatJSONL}).encoderFunc()})
 		if err != nil {
 			return badInput(err)
 		}
@@ -140,18 +139,20 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 // files of dir (at out) and checks the rows' count and checksum against
 // the generator's.
 func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo, dir *output.Dir, out string, quiet bool, stdout, stderr io.Writer) error {
-	cf := connFlags{hosts: c.Hosts(), port: c.Port(), keyspace: info.Keyspace, table: info.Table,
-		consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, concurrency: scanner.DefaultConcurrency,
-		timeout: 30 * time.Second, retries: 8, connectTimeout: 10 * time.Second}
+	cf := newConnFlags()
+	cf.hosts, cf.port, cf.keyspace, cf.table = c.Hosts(), c.Port(), info.Keyspace, info.Table
 	cfg, err := cf.scannerConfig()
 	if err != nil {
 		return err
 	}
-	log, err := newLogger("warn", "console", stderr)
+	jf := jobFlags{quiet: quiet, checkpointEvery: time.Hour, logLevel: "warn", logFormat: "console"}
+	l, err := newLogs(&jf, stderr)
 	if err != nil {
 		return err
 	}
-	j := newJob(cf, jobFlags{quiet: quiet, checkpointEvery: time.Hour}, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, jf, l, stderr)
+	j.output = out
 	defer j.close()
 	if err := j.connect(ctx, cfg, nil); err != nil {
 		return err

@@ -95,7 +95,7 @@ func TestExitCodesFailedRanges(t *testing.T) {
 	t.Run("no manifest for a partial output", func(t *testing.T) {
 		t.Parallel()
 		out := filepath.Join(t.TempDir(), "out")
-		r := run(t, s.args("scan", "--out", out, "-q", "--retries", "0", "--max-failed-ranges", "-1")...)
+		r := run(t, s.args("scan", "--out", out, "-q", "--retries", "none", "--max-failed-ranges", "-1")...)
 		require.Equal(t, cli.ExitPartial, r.code, r.stderr)
 		requireSubset(t, want, allLines(readDir(t, out)))
 		_, err := os.Stat(filepath.Join(out, "manifest.json"))
@@ -104,7 +104,7 @@ func TestExitCodesFailedRanges(t *testing.T) {
 
 	t.Run("count prints the rows read", func(t *testing.T) {
 		t.Parallel()
-		r := run(t, s.args("count", "-q", "--retries", "0", "--max-failed-ranges", "-1")...)
+		r := run(t, s.args("count", "-q", "--retries", "none", "--max-failed-ranges", "-1")...)
 		require.Equal(t, cli.ExitPartial, r.code, r.stderr)
 		// The total of a partial count is marked, never passed off as
 		// complete.
@@ -116,6 +116,16 @@ func TestExitCodesFailedRanges(t *testing.T) {
 		assert.Less(t, n, len(want))
 		assert.Positive(t, n)
 	})
+
+	// --retries takes none or a positive number: the attempts of the
+	// failing page are one more than the retries.
+	for _, tc := range []struct{ retries, attempts string }{{"none", "1"}, {"3", "4"}} {
+		t.Run("retries "+tc.retries, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, s.args("count", "-q", "--retries", tc.retries, "--log-level", "error")...)
+			requireOneLineError(t, r, cli.ExitAborted, "scan aborted", "failed after "+tc.attempts+" attempts")
+		})
+	}
 
 	for _, limit := range []string{"0", "1"} {
 		t.Run("aborted with limit "+limit, func(t *testing.T) {

@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,11 +14,13 @@ import (
 	"github.com/ringscan/ringscan/internal/cli"
 )
 
-// connFlags are the connection and tuning flags of scan, count and ring.
-var connFlags = []string{"--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--columns", "--local-dc", "--consistency",
-	"--page-size", "--concurrency", "--per-host", "--splits", "--rate", "--timeout", "--retries", "--connect-timeout",
-	"--max-failed-ranges", "--size-estimates", "--shard", "--username", "--password-file", "--tls-ca", "--tls-cert", "--tls-key",
-	"--tls-insecure-skip-verify"}
+// connFlags are the connection and plan flags of scan, count and ring.
+var connFlags = []string{"--config", "--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--local-dc", "--concurrency", "--splits",
+	"--timeout", "--connect-timeout", "--size-estimates", "--shard", "--username", "--password-file", "--tls-ca", "--tls-cert",
+	"--tls-key", "--tls-insecure-skip-verify"}
+
+// readFlags are the flags of the commands that read rows (scan, count).
+var readFlags = []string{"--consistency", "--page-size", "--per-host", "--rate", "--retries", "--max-failed-ranges"}
 
 // jobFlags are the flags of the commands that run a scan.
 var jobFlags = []string{"--checkpoint", "--resume", "--checkpoint-every", "--quiet", "-q,", "--report", "--metrics-addr",
@@ -32,16 +37,17 @@ func TestHelp(t *testing.T) {
 		{name: "root", args: []string{"--help"}, wants: []string{"scan", "count", "ring", "demo", "sim", "version", "Exit codes"}},
 		{name: "root short", args: []string{"-h"}, wants: []string{"scan", "count", "ring", "demo", "sim", "version"}},
 		{name: "scan", args: []string{"scan", "--help"}, wants: append(append([]string{"--format", "--out", "--max-rows-per-file", "--compress",
-			"--overwrite", "--csv-null", "--csv-no-header", "jsonl, csv or parquet", "none, gzip or zstd", "manifest.json"}, connFlags...), jobFlags...)},
-		{name: "count", args: []string{"count", "--help"}, wants: append(append([]string{"--by", "--top", "range, host or partition"}, without(connFlags, "--columns")...), jobFlags...),
+			"--overwrite", "--csv-null", "--csv-no-header", "jsonl (or json), csv or parquet", "none, gzip or zstd", "manifest.json", "--columns", "a positive number, or none"}, connFlags...), append(readFlags, jobFlags...)...)},
+		{name: "count", args: []string{"count", "--help"}, wants: append(append([]string{"--by", "--top", "range, host and/or partition", "comma separated"}, connFlags...), append(readFlags, jobFlags...)...),
 			absent: []string{"--columns"}},
-		{name: "ring", args: []string{"ring", "--help"}, wants: append([]string{"--json", "--log-level"}, connFlags...)},
-		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet"}},
+		{name: "ring", args: []string{"ring", "--help"}, wants: append([]string{"--json", "--log-level"}, connFlags...),
+			absent: append([]string{"--columns", "--checkpoint", "--metrics-addr", "--log-format", "--quiet"}, readFlags...)},
+		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet", "--config"}},
 		{name: "sim", args: []string{"sim", "--help"}, wants: []string{"--nodes", "--address", "--port", "--dcs", "--vnodes", "--seed",
 			"--partitioner", "--latency", "--jitter", "--non-replica-latency", "--faults", "--username", "--rows", "--rows-per-partition",
 			"--large-partition-rows", "--deleted-rows", "--tombstone-mode", "--tombstone-budget", "--tombstone-warn-threshold",
-			"--tombstone-failure-threshold", "scylla", "cassandra"}},
-		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}},
+			"--tombstone-failure-threshold", "scylla", "cassandra", "--config"}},
+		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}, absent: []string{"--config"}},
 		{name: "help command", args: []string{"help", "count"}, wants: []string{"--by", "--top"}},
 	}
 	noPasswordFlag := regexp.MustCompile(`--password\b[^-]`)
@@ -60,16 +66,6 @@ func TestHelp(t *testing.T) {
 			assert.NotRegexp(t, noPasswordFlag, r.stdout, "passwords are never flags")
 		})
 	}
-}
-
-func without(flags []string, drop string) []string {
-	var out []string
-	for _, f := range flags {
-		if f != drop {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func TestVersion(t *testing.T) {
@@ -96,4 +92,46 @@ func TestVersion(t *testing.T) {
 		r = runProc(t, nil, "version", "extra")
 		requireOneLineError(t, r, cli.ExitBadInput, "extra")
 	})
+}
+
+// flagLine matches a long flag of a --help output.
+var flagLine = regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9-]+)`)
+
+// TestREADMEFlags checks that README's reference names every flag each
+// command's --help shows, so that the two do not drift apart.
+func TestREADMEFlags(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	var missing []string
+	for _, cmd := range []string{"scan", "count", "ring", "demo", "bench", "sim"} {
+		r := run(t, cmd, "--help")
+		requireOK(t, r)
+		flags := flagLine.FindAllStringSubmatch(r.stdout, -1)
+		require.NotEmpty(t, flags, cmd)
+		for _, f := range flags {
+			if f[1] != "help" && !strings.Contains(string(readme), "`--"+f[1]) {
+				missing = append(missing, cmd+" --"+f[1])
+			}
+		}
+	}
+	assert.Empty(t, missing, "flags that README does not document")
+}
+
+// TestREADMEConfigExample runs count with README's example config file:
+// it parses, and the command gets as far as connecting (to a closed port
+// given on the command line, which wins over the file).
+func TestREADMEConfigExample(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(readme)
+	require.NotNil(t, m, "README has a YAML example")
+	path := filepath.Join(t.TempDir(), "prod.yaml")
+	require.NoError(t, os.WriteFile(path, m[1], 0o600))
+	port := strconv.Itoa(closedPort(t))
+	for _, cmd := range []string{"count", "ring"} {
+		r := runProc(t, []string{"RINGSCAN_PASSWORD=x"}, cmd, "--config", path, "--hosts", "127.0.0.1", "--port", port, "--connect-timeout", "2s")
+		requireOneLineError(t, r, cli.ExitBadInput, "cannot connect to 127.0.0.1 (port "+port+")")
+	}
 }

@@ -7,8 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,6 +95,132 @@ func TestScanMetricsEndpoint(t *testing.T) {
 	assert.Error(t, err, "metrics still served after the scan")
 }
 
+// signalWriter is a concurrency-safe buffer that closes seen once what
+// was written holds want.
+type signalWriter struct {
+	syncBuffer
+	want string
+	once sync.Once
+	seen chan struct{}
+}
+
+func newSignalWriter(want string) *signalWriter {
+	return &signalWriter{want: want, seen: make(chan struct{})}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	n, err := w.syncBuffer.Write(p)
+	if strings.Contains(w.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
+}
+
+// scrape reads the metrics of the endpoint at addr.
+func scrape(t *testing.T, addr string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	return mfs
+}
+
+// value is the value of the one series of a gauge or counter family.
+func value(t *testing.T, mfs map[string]*dto.MetricFamily, name string) float64 {
+	t.Helper()
+	mf, ok := mfs[name]
+	require.True(t, ok, "no %s", name)
+	require.Len(t, mf.GetMetric(), 1, name)
+	m := mf.GetMetric()[0]
+	if m.GetGauge() != nil {
+		return m.GetGauge().GetValue()
+	}
+	return m.GetCounter().GetValue()
+}
+
+// TestMetricsLinger runs a short scan with --metrics-linger: after the
+// scan, the endpoint serves its final figures (progress gauges, host
+// labels, process and build metrics) until the linger ends or, here, an
+// interrupt, which does not change the exit code.
+func TestMetricsLinger(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 1000})
+	addr := freePort(t)
+	stderr := newSignalWriter("serving the final metrics")
+	var stdout syncBuffer
+	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+	defer cancel()
+	code := make(chan int, 1)
+	go func() {
+		code <- cli.Run(ctx, s.args("count", "--metrics-addr", addr, "--metrics-linger", "1h"), &stdout, stderr)
+	}()
+	select {
+	case <-stderr.seen:
+	case c := <-code:
+		t.Fatalf("count ended (exit %d) without lingering: %s", c, stderr.String())
+	}
+	assert.Equal(t, "1000\n", stdout.String(), "the total is out before the linger")
+	mfs := scrape(t, addr)
+	assert.Equal(t, 1000.0, value(t, mfs, "ringscan_rows_read"))
+	assert.Equal(t, 1000.0, value(t, mfs, "ringscan_rows_total"))
+	assert.Equal(t, 1.0, value(t, mfs, "ringscan_progress_ratio"))
+	assert.Equal(t, 1.0, value(t, mfs, "ringscan_build_info"))
+	for _, n := range []string{"go_goroutines", "process_cpu_seconds_total"} {
+		assert.Contains(t, mfs, n)
+	}
+	hosts := map[string]bool{}
+	for _, m := range mfs["ringscan_page_latency_seconds"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "host" {
+				hosts[l.GetValue()] = true
+			}
+		}
+	}
+	assert.Len(t, hosts, len(s.hosts), "page latency by host")
+	for h := range hosts {
+		assert.Contains(t, s.hosts, h)
+	}
+	cancel()
+	assert.Equal(t, cli.ExitOK, <-code, "an interrupt while lingering: the count was done; stderr:\n%s", stderr.String())
+	_, err := http.Get("http://" + addr + "/metrics")
+	assert.Error(t, err, "the endpoint stops after the linger")
+}
+
+// TestMetricsFile checks --metrics-file: written when the scan ends, in
+// the Prometheus text format, with ringscan's metrics only.
+func TestMetricsFile(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 700})
+	for _, cmd := range []string{"scan", "count"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			path := filepath.Join(dir, "ringscan.prom")
+			args := s.args(cmd, "-q", "--metrics-file", path)
+			if cmd == "scan" {
+				args = append(args, "--out", filepath.Join(dir, "out"))
+			}
+			requireOK(t, run(t, args...))
+			f, err := os.Open(path)
+			require.NoError(t, err)
+			defer f.Close()
+			p := expfmt.NewTextParser(model.LegacyValidation)
+			mfs, err := p.TextToMetricFamilies(f)
+			require.NoError(t, err)
+			assert.Equal(t, 700.0, value(t, mfs, "ringscan_rows_read"))
+			assert.Equal(t, 1.0, value(t, mfs, "ringscan_progress_ratio"))
+			assert.Equal(t, value(t, mfs, "ringscan_ranges_planned"), value(t, mfs, "ringscan_ranges_done"))
+			for name := range mfs {
+				assert.True(t, strings.HasPrefix(name, "ringscan_"), "%s: node_exporter has its own process and Go metrics", name)
+			}
+		})
+	}
+}
+
 func TestBadObservabilityFlags(t *testing.T) {
 	t.Parallel()
 	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 100})
@@ -108,6 +239,10 @@ func TestBadObservabilityFlags(t *testing.T) {
 		{name: "metrics addr no port", flags: []string{"--metrics-addr", "localhost"}, parts: []string{"--metrics-addr", "localhost"}},
 		{name: "metrics addr in use", flags: []string{"--metrics-addr", busy.Addr().String()}, parts: []string{"--metrics-addr", busy.Addr().String()}, late: true},
 		{name: "log level", flags: []string{"--log-level", "loud"}, parts: []string{`"loud"`, "debug, info, warn or error"}},
+		{name: "linger without endpoint", flags: []string{"--metrics-linger", "1m"}, parts: []string{"--metrics-linger needs --metrics-addr"}},
+		{name: "linger negative", flags: []string{"--metrics-addr", "127.0.0.1:0", "--metrics-linger", "-1s"}, parts: []string{"invalid --metrics-linger -1s"}},
+		{name: "metrics file in no directory", flags: []string{"--metrics-file", filepath.Join(os.DevNull, "x.prom")}, parts: []string{"invalid --metrics-file", "not writable"}},
+		{name: "metrics file is the checkpoint", flags: []string{"--metrics-file", "SAME"}, parts: []string{"--checkpoint and --metrics-file name the same file"}},
 		{name: "log format", flags: []string{"--log-format", "xml"}, parts: []string{`"xml"`, "json or console"}},
 	}
 	for _, tc := range cases {
@@ -117,6 +252,11 @@ func TestBadObservabilityFlags(t *testing.T) {
 				dir := t.TempDir()
 				out, ckpt := filepath.Join(dir, "out"), filepath.Join(dir, "ckpt")
 				flags := append([]string{"--checkpoint", ckpt}, tc.flags...)
+				for i, f := range flags {
+					if f == "SAME" {
+						flags[i] = ckpt
+					}
+				}
 				if cmd == "scan" {
 					flags = append(flags, "--out", out)
 				}

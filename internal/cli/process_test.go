@@ -97,7 +97,7 @@ func TestProcesses(t *testing.T) {
 		r = runProc(t, nil, s.args("count", append(flags, "--resume", "--by", "range")...)...)
 		requireOK(t, r)
 		assert.Equal(t, strconv.FormatInt(total, 10)+"\n", r.stdout)
-		assert.Equal(t, total, sumFirst(t, breakdown(t, r.stderr, "rows", "range", "start", "end")))
+		assert.Equal(t, total, sumFirst(t, breakdown(t, r.stderr, total, "rows", "range", "start", "end")))
 	})
 
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {

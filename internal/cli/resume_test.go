@@ -180,6 +180,11 @@ func TestResumeCases(t *testing.T) {
 			{[]string{"--format", "csv", "--csv-null", "NULL", "--csv-no-header"}, []string{`--csv-no-header is "false" in the checkpoint but "true" now`}},
 			{[]string{"--format", "csv", "--csv-null", "NULL", "--compress", "gzip"}, []string{`--compress is "none" in the checkpoint but "gzip" now`}},
 			{[]string{"--format", "jsonl"}, []string{`--format is "csv" in the checkpoint but "jsonl" now`}},
+			{[]string{"--format", "csv", "--csv-null", "NULL", "--delimiter", ";"}, []string{`--delimiter is "," in the checkpoint but ";" now`}},
+			{[]string{"--format", "csv", "--csv-null", "NULL", "--crlf"}, []string{`--crlf is "false" in the checkpoint but "true" now`}},
+			{[]string{"--format", "csv", "--csv-null", "NULL", "--timestamp-format", "2006-01-02"}, []string{`--timestamp-format is "rfc3339" in the checkpoint but "2006-01-02" now`}},
+			{[]string{"--format", "csv", "--csv-null", "NULL", "--time-zone", "Europe/Paris"}, []string{`--time-zone is "UTC" in the checkpoint but "Europe/Paris" now`}},
+			{[]string{"--format", "csv", "--csv-null", "NULL", "--blob-format", "base64"}, []string{`--blob-format is "hex" in the checkpoint but "base64" now`}},
 		} {
 			r := runProc(t, nil, scanFlags(out, ckpt, append(tc.flags, "--resume")...)...)
 			requireOneLineError(t, r, cli.ExitBadInput, append(tc.parts, "cannot resume from "+ckpt)...)
@@ -199,6 +204,48 @@ func TestResumeCases(t *testing.T) {
 		assert.Len(t, slices.Compact(slices.Sorted(slices.Values(recs))), int(total), "no row twice")
 	})
 
+	// The options of jsonl and parquet outputs are part of the checkpoint
+	// too; --format json is jsonl.
+	for _, tc := range []struct {
+		format  string
+		changed [][]string // flags, then the message
+		same    []string   // other flags that make the same output
+	}{
+		{format: "jsonl", changed: [][]string{
+			{"--json-numbers-as-strings", `--json-numbers-as-strings is "false" in the checkpoint but "true" now`},
+			{"--timestamp-format", "2006-01-02", `--timestamp-format is "rfc3339" in the checkpoint but "2006-01-02" now`},
+			{"--time-zone", "Asia/Tokyo", `--time-zone is "UTC" in the checkpoint but "Asia/Tokyo" now`},
+			{"--blob-format", "base64", `--blob-format is "hex" in the checkpoint but "base64" now`},
+		}, same: []string{"--format", "json", "--time-zone", "UTC"}},
+		{format: "parquet", changed: [][]string{
+			{"--parquet-uuid", "uuid", `--parquet-uuid is "string" in the checkpoint but "uuid" now`},
+			{"--parquet-decimal", "string", `--parquet-decimal is "decimal(38, 18)" in the checkpoint but "string" now`},
+			{"--parquet-varint", "decimal(20)", `--parquet-varint is "decimal(38)" in the checkpoint but "decimal(20)" now`},
+			{"--parquet-compression", "zstd", `--parquet-compression is "snappy" in the checkpoint but "zstd" now`},
+		}, same: []string{"--format", "parquet", "--parquet-compression", "snappy"}},
+	} {
+		t.Run("changed "+tc.format+" options refused", func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out, ckpt := filepath.Join(dir, "out"), filepath.Join(dir, "c.ckpt")
+			format := []string{"--format", tc.format}
+			crash(t, crashpoint.Page, 30, scanFlags(out, ckpt, append(format, "--checkpoint-every", "1ms")...)...)
+			before := dirDigest(t, dir)
+			for _, c := range tc.changed {
+				flags, msg := c[:len(c)-1], c[len(c)-1]
+				r := runProc(t, nil, scanFlags(out, ckpt, append(append(format, flags...), "--resume")...)...)
+				requireOneLineError(t, r, cli.ExitBadInput, msg, "cannot resume from "+ckpt)
+				assert.Equal(t, before, dirDigest(t, dir), "nothing was changed by %v", flags)
+			}
+			requireOK(t, runProc(t, nil, scanFlags(out, ckpt, append(tc.same, "--resume")...)...))
+			if tc.format == "jsonl" {
+				requireComplete(t, out)
+			} else {
+				assert.Equal(t, total, readManifest(t, out).Rows)
+			}
+		})
+	}
+
 	t.Run("path collisions", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
@@ -213,6 +260,8 @@ func TestResumeCases(t *testing.T) {
 			{"report is the checkpoint's lock", s.args("count", "--checkpoint", f, "--report", f+".lock"), []string{"--checkpoint's lock file and --report name the same file"}},
 			{"checkpoint inside out", s.args("scan", "--out", out, "--checkpoint", filepath.Join(out, "c.ckpt")), []string{"--checkpoint", "is inside --out", "keep it outside"}},
 			{"report inside out", s.args("scan", "--out", out, "--report", filepath.Join(out, "r.json")), []string{"--report", "is inside --out"}},
+			{"metrics file inside out", s.args("scan", "--out", out, "--metrics-file", filepath.Join(out, "m.prom")), []string{"--metrics-file", "is inside --out"}},
+			{"metrics file is the report", s.args("count", "--report", f, "--metrics-file", f), []string{"--report and --metrics-file name the same file"}},
 			{"same file by another path", s.args("count", "--checkpoint", f, "--report", filepath.Join(dir, ".", "x", "..", "f")), []string{"name the same file"}},
 		}
 		for _, tc := range cases {

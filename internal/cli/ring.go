@@ -44,7 +44,7 @@ type ringOut struct {
 }
 
 func newRingCmd(stdout, stderr io.Writer) *cobra.Command {
-	var cf connFlags
+	cf := newConnFlags()
 	var asJSON bool
 	var logLevel string
 	cmd := &cobra.Command{
@@ -110,7 +110,8 @@ size estimate (from system.size_estimates). The plan honours --splits,
 			return writeRingTable(stdout, out)
 		},
 	}
-	cf.register(cmd)
+	cf.registerConn(cmd.Flags())
+	cf.registerPlan(cmd.Flags(), false)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
 	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	return cmd

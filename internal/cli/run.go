@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -27,6 +28,8 @@ type jobFlags struct {
 	quiet           bool
 	report          string
 	metricsAddr     string
+	metricsLinger   time.Duration
+	metricsFile     string
 	logLevel        string
 	logFormat       string
 }
@@ -39,6 +42,8 @@ func (f *jobFlags) register(cmd *cobra.Command) {
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
 	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")
+	fs.DurationVar(&f.metricsLinger, "metrics-linger", 0, "with --metrics-addr, keep serving the final metrics this long after the scan, e.g. 1m, so that a short scan is scraped")
+	fs.StringVar(&f.metricsFile, "metrics-file", "", "write the ringscan_* metrics to this file in the Prometheus text format (atomically, every 10s and at the end), e.g. for node_exporter's textfile collector (name it *.prom)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "log format: json or console")
 }
@@ -55,7 +60,19 @@ func (f *jobFlags) validate() error {
 			return fmt.Errorf("invalid --metrics-addr %q: want host:port or :port, e.g. :9100 or 127.0.0.1:9100", f.metricsAddr)
 		}
 	}
+	switch {
+	case f.metricsLinger < 0:
+		return fmt.Errorf("invalid --metrics-linger %v: want a positive duration such as 1m, or 0 for none", f.metricsLinger)
+	case f.metricsLinger > 0 && f.metricsAddr == "":
+		return errors.New("--metrics-linger needs --metrics-addr: it keeps that endpoint up after the scan")
+	}
 	return nil
+}
+
+// files are the files a job writes besides its output, by flag, for
+// checkPaths.
+func (f *jobFlags) files() [][2]string {
+	return [][2]string{{"--checkpoint", f.checkpoint}, {"--report", f.report}, {"--metrics-file", f.metricsFile}}
 }
 
 // checkPaths refuses files that collide: two flags naming the same file
@@ -105,19 +122,19 @@ func checkPaths(out string, files [][2]string) error {
 	return errors.Join(errs...)
 }
 
-// probeReport fails at start, with a clear message, when --report cannot
-// be written: the directory must exist and be writable, and an existing
-// report must be a regular file.
-func probeReport(path string) error {
+// probeFile fails at start, with a clear message, when a file written at
+// the end (--report, --metrics-file) cannot be: the directory must exist
+// and be writable, and an existing file must be a regular file.
+func probeFile(flag, path string) error {
 	if path == "" {
 		return nil
 	}
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("invalid --report %s: not a regular file", path)
+		return fmt.Errorf("invalid %s %s: not a regular file", flag, path)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".ringscan-probe-*")
 	if err != nil {
-		return fmt.Errorf("invalid --report %s: its directory is not writable: %w", path, err)
+		return fmt.Errorf("invalid %s %s: its directory is not writable: %w", flag, path, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
@@ -127,9 +144,13 @@ func probeReport(path string) error {
 type job struct {
 	conn   connFlags
 	flags  jobFlags
-	log    *zap.Logger
 	stderr io.Writer
 	runID  string
+	// log and events carry the run id; dropped counts the log lines
+	// sampling dropped.
+	log, events *zap.Logger
+	dropped     *atomic.Int64
+	output      string // where the rows go, for the start event; "" for none
 
 	metricsLn net.Listener        // bound at start, served by the observer
 	store     *scanner.FileStore  // nil without --checkpoint
@@ -137,18 +158,38 @@ type job struct {
 	session   *gocql.Session
 	sc        *scanner.Scanner
 	plan      *scanner.Plan
+	obs       *observer // once run
 }
 
-func newJob(cf connFlags, jf jobFlags, log *zap.Logger, stderr io.Writer) *job {
-	return &job{conn: cf, flags: jf, log: log, stderr: stderr, runID: scanner.NewRunID()}
+func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
+	j := &job{conn: cf, flags: jf, stderr: stderr, runID: scanner.NewRunID(), dropped: l.dropped}
+	j.log = l.log.With(zap.String("run_id", j.runID))
+	if l.events != nil {
+		j.events = l.events.With(zap.String("run_id", j.runID))
+	}
+	return j
+}
+
+// runs lists the ids of the scan's runs, this one last; nil without a
+// checkpoint, which is what records them.
+func (j *job) runs() []string {
+	switch {
+	case j.store == nil:
+		return nil
+	case j.prior != nil:
+		return append(j.prior.RunIDs(), j.runID)
+	}
+	return []string{j.runID}
 }
 
 // start takes, before anything is created or deleted, everything that may
 // refuse the run: the metrics address, the report path, and the
 // checkpoint, locked for the run, whose existence must match --resume.
 func (j *job) start(ctx context.Context) error {
-	if err := probeReport(j.flags.report); err != nil {
-		return badInput(err)
+	for _, f := range [][2]string{{"--report", j.flags.report}, {"--metrics-file", j.flags.metricsFile}} {
+		if err := probeFile(f[0], f[1]); err != nil {
+			return badInput(err)
+		}
 	}
 	if j.flags.metricsAddr != "" {
 		ln, err := net.Listen("tcp", j.flags.metricsAddr)
@@ -207,6 +248,9 @@ func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*sca
 }
 
 func (j *job) close() {
+	if j.obs != nil {
+		j.obs.shutdown()
+	}
 	if j.session != nil {
 		j.session.Close()
 	}
@@ -245,6 +289,7 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 		opts = append(opts, scanner.WithCheckpoint(j.store))
 	}
 	res := scanResult{obs: obs}
+	j.started(j.output)
 	res.stats, res.err = j.sc.RunPlan(ctx, j.plan, sk, opts...)
 	obs.stop()
 	if errors.Is(res.err, scanner.ErrCannotResume) {

@@ -2,14 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/spf13/cobra"
 
 	"github.com/ringscan/ringscan/internal/crashpoint"
@@ -17,32 +18,8 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
-// scanFlags are the output flags of "ringscan scan".
-type scanFlags struct {
-	format      string
-	out         string
-	maxRows     int64
-	compress    string
-	overwrite   bool
-	csvNull     string
-	csvNoHeader bool
-}
-
-// encoderFunc returns the encoder factory for a format.
-func encoderFunc(format string, f *scanFlags) output.EncoderFunc {
-	switch format {
-	case output.FormatCSV:
-		return func(w io.Writer, first bool, _ []sink.Column) (sink.Sink, error) {
-			return sink.NewCSV(w, sink.CSVConfig{NoHeader: !first || f.csvNoHeader, Null: f.csvNull})
-		}
-	case output.FormatParquet:
-		return newParquetEncoder
-	}
-	return func(w io.Writer, _ bool, _ []sink.Column) (sink.Sink, error) { return sink.NewJSONLines(w), nil }
-}
-
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
-	var cf connFlags
+	cf := newConnFlags()
 	var jf jobFlags
 	var sf scanFlags
 	cmd := &cobra.Command{
@@ -59,19 +36,17 @@ duplicating a row.`,
   ringscan scan -k shop -t orders --out ./orders --checkpoint orders.ckpt      # later: add --resume`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runScan(cmd.Context(), &cf, &jf, &sf, stdout, stderr)
+			sf.set = func(name string) bool { return fromCommandLine(cmd.Flags(), name) }
+			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
-	cf.register(cmd)
-	jf.register(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&sf.format, "format", "jsonl", "output format: jsonl, csv or parquet")
-	fs.StringVar(&sf.out, "out", "", "output directory, created if missing, or - for stdout (required)")
-	fs.Int64Var(&sf.maxRows, "max-rows-per-file", 0, "start a new file after this many rows (0: one file)")
-	fs.StringVar(&sf.compress, "compress", "none", "compression of jsonl and csv files: none, gzip or zstd")
-	fs.BoolVar(&sf.overwrite, "overwrite", false, "replace the ringscan files of a non-empty --out directory")
-	fs.StringVar(&sf.csvNull, "csv-null", "", "text written for a null in csv (default empty)")
-	fs.BoolVar(&sf.csvNoHeader, "csv-no-header", false, "no header row in csv files")
+	cf.registerConn(fs)
+	cf.registerPlan(fs, true)
+	cf.registerRead(fs)
+	cf.registerColumns(fs)
+	jf.register(cmd)
+	sf.register(fs)
 	return cmd
 }
 
@@ -84,6 +59,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		return badInput(err)
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
+	sf.normalize()
 	if err := output.ValidateFormat(sf.format, sf.compress); err != nil {
 		return badInput(err)
 	}
@@ -105,21 +81,17 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if sf.maxRows < 0 {
 		errs = append(errs, fmt.Errorf("invalid --max-rows-per-file %d: want 0 (one file) or a positive number", sf.maxRows))
 	}
-	if sf.format == output.FormatCSV {
-		if err := (sink.CSVConfig{Null: sf.csvNull}).Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("invalid --csv-null %q: want text that needs no CSV quotes (no comma, '\"', line break or leading space)", sf.csvNull))
-		}
-	}
-	errs = append(errs, checkPaths(sf.out, [][2]string{{"--checkpoint", jf.checkpoint}, {"--report", jf.report}}))
+	errs = append(errs, sf.validateCodec()...)
+	errs = append(errs, checkPaths(sf.out, jf.files()))
 	if err := errors.Join(errs...); err != nil {
 		return badInput(err)
 	}
-	log, err := newLogger(jf.logLevel, jf.logFormat, stderr)
+	l, err := newLogs(jf, stderr)
 	if err != nil {
 		return badInput(err)
 	}
-	defer func() { _ = log.Sync() }()
-	j := newJob(*cf, *jf, log, stderr)
+	defer l.sync()
+	j := newJob(*cf, *jf, l, stderr)
 	defer j.close()
 	if err := j.start(ctx); err != nil {
 		return err
@@ -129,7 +101,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		// Locked before anything in it is touched; emptied (--overwrite)
 		// only once the cluster and the table are known to be there.
 		dir, err = output.Open(output.Config{Dir: sf.out, Prefix: cfg.Table, Format: sf.format, Compress: sf.compress,
-			MaxRowsPerFile: sf.maxRows, Encoder: encoderFunc(sf.format, sf), Options: sf.options()})
+			MaxRowsPerFile: sf.maxRows, Encoder: sf.encoderFunc(), Options: sf.options()})
 		if err != nil {
 			return badInput(err)
 		}
@@ -148,12 +120,14 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		}
 		sk = dir
 	} else {
-		bw := bufio.NewWriterSize(stdout, 256<<10)
-		e, err := encoderFunc(sf.format, sf)(bw, true, j.plan.Columns)
+		sk, err = stdoutSink(stdout, sf, j.plan.Columns)
 		if err != nil {
 			return badInput(err)
 		}
-		sk = flushOnClose{Sink: e, w: bw}
+	}
+	j.output = "stdout"
+	if dir != nil {
+		j.output, _ = filepath.Abs(sf.out)
 	}
 	res, err := j.run(ctx, sk)
 	if err != nil {
@@ -175,32 +149,58 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 			runErr = fmt.Errorf("write manifest: %w", err)
 		}
 	}
-	where := "stdout"
-	if dir != nil {
-		abs, _ := filepath.Abs(sf.out)
-		where = abs
-	}
-	res.obs.finish(res.stats, res.total, runErr, where)
+	res.obs.finish(res.stats, res.total, runErr, j.output)
+	res.obs.linger(ctx)
 	return exitFor(ctx, runErr, j.resumeHint(sf.out))
 }
 
-// options are the settings of the output that shape its bytes, for the
-// checkpoint: a resume with other values is refused.
-func (sf *scanFlags) options() map[string]string {
-	if sf.format != output.FormatCSV {
-		return nil
+// stdoutSink is the encoder of --out -: buffered and, with --compress,
+// compressed as one gzip member or zstd frame, so that
+// "ringscan scan --out - --compress zstd > t.jsonl.zst" is the file
+// "--out DIR" would write.
+func stdoutSink(stdout io.Writer, sf *scanFlags, cols []sink.Column) (sink.Sink, error) {
+	bw := bufio.NewWriterSize(stdout, 256<<10)
+	var w io.Writer = bw
+	var comp io.WriteCloser
+	switch sf.compress {
+	case output.CompressGzip:
+		comp = gzip.NewWriter(bw)
+	case output.CompressZstd:
+		zw, err := zstd.NewWriter(bw)
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		comp = zw
 	}
-	return map[string]string{"--csv-null": sf.csvNull, "--csv-no-header": strconv.FormatBool(sf.csvNoHeader)}
+	if comp != nil {
+		w = comp
+	}
+	e, err := sf.encoderFunc()(w, true, cols)
+	if err != nil {
+		if comp != nil {
+			_ = comp.Close()
+		}
+		return nil, err
+	}
+	return flushOnClose{Sink: e, comp: comp, w: bw}, nil
 }
 
-// flushOnClose flushes a buffered writer when the encoder closes.
+// flushOnClose ends the compression and flushes the buffered writer when
+// the encoder closes.
 type flushOnClose struct {
 	sink.Sink
-	w *bufio.Writer
+	comp io.WriteCloser // nil without compression
+	w    *bufio.Writer
 }
 
 func (f flushOnClose) Close(ctx context.Context) error {
-	if err := f.Sink.Close(ctx); err != nil {
+	err := f.Sink.Close(ctx)
+	if f.comp != nil {
+		if cerr := f.comp.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
 		return err
 	}
 	return f.w.Flush()

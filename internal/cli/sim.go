@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/observe"
 )
 
 // simFlags are the flags of "ringscan sim" (and of the embedded cluster of
@@ -42,6 +43,14 @@ type simFlags struct {
 	release     string
 	estRefresh  time.Duration
 	estSkew     string
+	capacity    string
+	queueLimit  int
+	queueWait   time.Duration
+	rowCost     time.Duration
+	kibCost     time.Duration
+	knee        int
+	kneeCost    float64
+	metricsAddr string
 }
 
 func (f *simFlags) register(cmd *cobra.Command) {
@@ -72,6 +81,56 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.DurationVar(&f.estRefresh, "size-estimates-refresh", 0, "refresh system.size_estimates every interval, e.g. 5m as Cassandra does (0: exact, computed when read)")
 	fs.StringVar(&f.estSkew, "size-estimates-skew", "", "multiply each node's size estimates by a factor, comma separated in node order, e.g. 10,1,0.1")
 	fs.StringVar(&f.release, "release-version", "4.1.3", "Cassandra release to report and follow: 4.1.x or 4.0.x (system.peers_v2, DESCRIBE) or 3.11.x (neither)")
+	fs.StringVar(&f.capacity, "capacity", "", "reads each node serves at once, more wait in its queue: one number for every node, or one per node in node order, e.g. 2,4,4 (default no limit)")
+	fs.IntVar(&f.queueLimit, "queue-limit", 0, "reads that may wait on a node past --capacity; one more is answered Overloaded at once (0: no limit; -1: none may wait)")
+	fs.DurationVar(&f.queueWait, "queue-timeout", 0, "a read that waited this long for its turn is answered ReadTimeout (0: it waits as long as it takes)")
+	fs.DurationVar(&f.rowCost, "cost-per-row", 0, "service time a read pays per row it returns, on top of --latency, e.g. 50us")
+	fs.DurationVar(&f.kibCost, "cost-per-kib", 0, "service time a read pays per KiB of its result, on top of --latency")
+	fs.IntVar(&f.knee, "knee", 0, "reads in a node (served or waiting) past which every read costs more, by --knee-cost for each read beyond (0: no knee)")
+	fs.Float64Var(&f.kneeCost, "knee-cost", 0, "with --knee: a read's service time grows by this fraction for each read in the node beyond the knee, e.g. 0.25")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve the nodes' load (reads served, waiting, Overloaded, queue wait and service time) as Prometheus metrics at http://ADDR/metrics; an empty host is the first node's address, e.g. :0")
+}
+
+// capacities parses --capacity and the other capacity flags into every
+// node's capacity and the per-node capacities.
+func (f *simFlags) capacities() (cqlsim.Capacity, []cqlsim.Capacity, error) {
+	c := cqlsim.Capacity{QueueLimit: f.queueLimit, QueueTimeout: f.queueWait, PerRow: f.rowCost, PerKiB: f.kibCost,
+		Knee: f.knee, KneeCost: f.kneeCost}
+	switch {
+	case f.queueLimit < cqlsim.NoQueue:
+		return c, nil, fmt.Errorf("invalid --queue-limit %d: want a positive number, 0 for no limit or -1 for none", f.queueLimit)
+	case f.queueWait < 0, f.rowCost < 0, f.kibCost < 0:
+		return c, nil, fmt.Errorf("invalid --queue-timeout, --cost-per-row or --cost-per-kib: durations must not be negative")
+	case f.knee < 0:
+		return c, nil, fmt.Errorf("invalid --knee %d: want a positive number of reads (0: no knee)", f.knee)
+	case (f.knee > 0) != (f.kneeCost > 0):
+		return c, nil, fmt.Errorf("--knee and --knee-cost go together: give both, e.g. --knee 8 --knee-cost 0.25")
+	}
+	if strings.TrimSpace(f.capacity) == "" {
+		if f.queueLimit != 0 || f.queueWait != 0 {
+			return c, nil, fmt.Errorf("--queue-limit and --queue-timeout need --capacity: without a limit no read waits")
+		}
+		return c, nil, nil
+	}
+	var per []int
+	for _, item := range strings.Split(f.capacity, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(item))
+		if err != nil || n < 1 {
+			return c, nil, fmt.Errorf("invalid --capacity item %q: want a positive number of reads, or one per node in node order, e.g. 2,4,4", item)
+		}
+		per = append(per, n)
+	}
+	if len(per) == 1 {
+		c.Concurrent = per[0]
+		return c, nil, nil
+	}
+	// Every node has its own capacity, with the other flags' settings.
+	nodes := make([]cqlsim.Capacity, len(per))
+	for i, n := range per {
+		nodes[i] = c
+		nodes[i].Concurrent = n
+	}
+	return cqlsim.Capacity{}, nodes, nil
 }
 
 // parseFaults parses kind:rate and kind@N items.
@@ -166,6 +225,12 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, fmt.Errorf("invalid --tombstone-failure-threshold %d: want a positive number (0 for the default 100000)", f.tombFail)
 	}
 	cfg.TombstoneWarnThreshold, cfg.TombstoneFailureThreshold = f.tombWarn, f.tombFail
+	if cfg.Capacity, cfg.NodeCapacity, err = f.capacities(); err != nil {
+		return cfg, err
+	}
+	if n := len(cfg.NodeCapacity); n > 0 && n != total(cfg) {
+		return cfg, fmt.Errorf("invalid --capacity %q: %d values for %d nodes; give one for every node, or one for all", f.capacity, n, total(cfg))
+	}
 	if f.slowNodes < 0 {
 		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 or more", f.slowNodes)
 	}
@@ -179,6 +244,18 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		}
 	}
 	return cfg, cfg.Validate()
+}
+
+// total is the number of nodes of cfg's layout.
+func total(cfg cqlsim.Config) int {
+	if len(cfg.DCs) == 0 {
+		return cfg.Nodes
+	}
+	n := 0
+	for _, dc := range cfg.DCs {
+		n += dc.Nodes
+	}
+	return n
 }
 
 // slowDown multiplies the latency of the first --slow-nodes nodes by
@@ -218,7 +295,8 @@ cqlsim is not Cassandra: writes are not replicated between nodes (the data
 lives once, shared), consistency levels are accepted but not simulated, and
 there are no SSTables or compaction.`,
 		Example: `  ringscan sim --rows 100000
-  ringscan sim --dcs dc1:3,dc2:3 --vnodes 256 --latency 5ms --faults overloaded:0.05`,
+  ringscan sim --dcs dc1:3,dc2:3 --vnodes 256 --latency 5ms --faults overloaded:0.05
+  ringscan sim --rows 200000 --latency 10ms --cost-per-row 100us --capacity 4 --queue-limit 8 --metrics-addr :9101`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -236,6 +314,13 @@ there are no SSTables or compaction.`,
 			}
 			defer c.Close()
 			f.slowDown(c)
+			var metrics *observe.MetricsServer
+			if f.metricsAddr != "" {
+				if metrics, err = listenSimMetrics(f.metricsAddr, c); err != nil {
+					return badInput(err)
+				}
+				go func() { _ = metrics.Serve(ctx) }()
+			}
 			layout := []string{}
 			for _, n := range c.Nodes() {
 				layout = append(layout, n.Addr()+" ("+n.DC()+"/"+n.Rack()+")")
@@ -256,6 +341,10 @@ there are no SSTables or compaction.`,
 				}
 				fmt.Fprintf(stdout, "demo data: %s.%s, %d rows in %d partitions, %d tombstones, checksum %016x (loaded in %v)\n",
 					info.Keyspace, info.Table, info.Rows, info.Partitions, info.Deleted, info.Checksum, time.Since(start).Round(time.Millisecond))
+			}
+			if metrics != nil {
+				// Before the contact points, the line simproc waits for.
+				fmt.Fprintf(stdout, "metrics: http://%s/metrics\n", metrics.Addr())
 			}
 			fmt.Fprintf(stdout, "contact points: %s\n", strings.Join(c.ContactPoints(), ","))
 			fmt.Fprintf(stderr, "running; press Ctrl-C to stop\n")

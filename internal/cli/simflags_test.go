@@ -1,13 +1,20 @@
 package cli
 
 import (
+	"context"
+	"net"
+	"net/http"
 	"testing"
+	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // TestSimTombstoneFlags checks that the tombstone flags of ringscan sim
@@ -47,5 +54,98 @@ func TestSimTombstoneFlags(t *testing.T) {
 			assert.Equal(t, tt.want.TombstoneWarnThreshold, cfg.TombstoneWarnThreshold)
 			assert.Equal(t, tt.want.TombstoneFailureThreshold, cfg.TombstoneFailureThreshold)
 		})
+	}
+}
+
+// TestSimCapacityFlags checks that the capacity flags of ringscan sim reach
+// cqlsim.Config, one capacity for every node or one per node, and that bad
+// values are refused by name.
+func TestSimCapacityFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		all   cqlsim.Capacity
+		nodes []cqlsim.Capacity
+		err   string
+	}{
+		{name: "none"},
+		{name: "every node", args: []string{"--capacity", "4", "--queue-limit", "8", "--cost-per-row", "100us", "--queue-timeout", "5s"},
+			all: cqlsim.Capacity{Concurrent: 4, QueueLimit: 8, PerRow: 100 * time.Microsecond, QueueTimeout: 5 * time.Second}},
+		{name: "per node", args: []string{"--capacity", "2,4,4", "--queue-limit", "-1", "--knee", "6", "--knee-cost", "0.5", "--cost-per-kib", "1ms"},
+			nodes: []cqlsim.Capacity{
+				{Concurrent: 2, QueueLimit: cqlsim.NoQueue, Knee: 6, KneeCost: 0.5, PerKiB: time.Millisecond},
+				{Concurrent: 4, QueueLimit: cqlsim.NoQueue, Knee: 6, KneeCost: 0.5, PerKiB: time.Millisecond},
+				{Concurrent: 4, QueueLimit: cqlsim.NoQueue, Knee: 6, KneeCost: 0.5, PerKiB: time.Millisecond},
+			}},
+		{name: "a count per node for too few nodes", args: []string{"--capacity", "2,4"}, err: `invalid --capacity "2,4": 2 values for 3 nodes`},
+		{name: "not a number", args: []string{"--capacity", "four"}, err: `invalid --capacity item "four"`},
+		{name: "zero", args: []string{"--capacity", "0"}, err: `invalid --capacity item "0"`},
+		{name: "queue without capacity", args: []string{"--queue-limit", "3"}, err: "--queue-limit and --queue-timeout need --capacity"},
+		{name: "bad queue limit", args: []string{"--capacity", "1", "--queue-limit", "-2"}, err: "invalid --queue-limit -2"},
+		{name: "knee alone", args: []string{"--knee", "4"}, err: "--knee and --knee-cost go together"},
+		{name: "negative cost", args: []string{"--cost-per-row", "-1ms"}, err: "durations must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var f simFlags
+			cmd := &cobra.Command{}
+			f.register(cmd)
+			require.NoError(t, cmd.Flags().Parse(tt.args))
+			cfg, err := f.config()
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.all, cfg.Capacity)
+			assert.Equal(t, tt.nodes, cfg.NodeCapacity)
+		})
+	}
+}
+
+// TestSimMetrics scrapes the metrics of ringscan sim --metrics-addr: every
+// node's reads, queue and Overloaded answers, labelled by its address.
+func TestSimMetrics(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 2, Capacity: cqlsim.Capacity{Concurrent: 3, QueueLimit: 5}})
+	s := testutil.Session(t, c)
+	require.NoError(t, s.Query("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}").Exec())
+	require.NoError(t, s.Query("CREATE TABLE ks.t (k int PRIMARY KEY)").Exec())
+	for range 4 {
+		require.NoError(t, s.Query("SELECT k FROM ks.t").Exec())
+	}
+	srv, err := listenSimMetrics(":0", c)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	assert.Equal(t, c.Hosts()[0], srv.Addr().(*net.TCPAddr).IP.String(), "an empty host is the first node's address")
+
+	resp, err := http.Get("http://" + srv.Addr().String() + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(resp.Body)
+	require.NoError(t, err)
+	for _, name := range []string{"cqlsim_reads_serving", "cqlsim_reads_waiting", "cqlsim_read_capacity", "cqlsim_reads_total",
+		"cqlsim_reads_overloaded_total", "cqlsim_reads_timed_out_total", "cqlsim_read_queue_wait_seconds", "cqlsim_read_service_seconds"} {
+		require.Contains(t, mfs, name)
+		assert.Len(t, mfs[name].GetMetric(), 2, "%s has one series per node", name)
+	}
+	var reads float64
+	for _, m := range mfs["cqlsim_reads_total"].GetMetric() {
+		reads += m.GetCounter().GetValue()
+	}
+	assert.Equal(t, float64(4), reads, "the four reads of ks.t (system reads are not counted)")
+	var waits uint64
+	for _, m := range mfs["cqlsim_read_queue_wait_seconds"].GetMetric() {
+		waits += m.GetHistogram().GetSampleCount()
+	}
+	assert.Equal(t, uint64(4), waits)
+	for _, m := range mfs["cqlsim_read_capacity"].GetMetric() {
+		assert.Equal(t, float64(3), m.GetGauge().GetValue())
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ringscan/ringscan/internal/observe"
 )
 
 func newVersionCmd(stdout io.Writer) *cobra.Command {
@@ -15,19 +17,26 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print the ringscan version and build information",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			version, driver := "(devel)", "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				if bi.Main.Version != "" {
-					version = bi.Main.Version
-				}
-				for _, d := range bi.Deps {
-					if d.Path == "github.com/apache/cassandra-gocql-driver/v2" {
-						driver = d.Version
-					}
-				}
-			}
-			_, err := fmt.Fprintf(stdout, "ringscan %s\ngo %s %s/%s\ngocql driver %s\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, driver)
+			bi := buildInfo()
+			_, err := fmt.Fprintf(stdout, "ringscan %s\ngo %s %s/%s\ngocql driver %s\n", bi.Version, bi.GoVersion, runtime.GOOS, runtime.GOARCH, bi.Driver)
 			return err
 		},
 	}
+}
+
+// buildInfo tells what this binary is: ringscan's version ("(devel)"
+// when built from a work tree), the Go release and the driver's version.
+func buildInfo() observe.BuildInfo {
+	out := observe.BuildInfo{Version: "(devel)", GoVersion: runtime.Version(), Driver: "unknown"}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			out.Version = bi.Main.Version
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/apache/cassandra-gocql-driver/v2" {
+				out.Driver = d.Version
+			}
+		}
+	}
+	return out
 }

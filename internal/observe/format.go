@@ -96,3 +96,21 @@ func plural(n int64, one, many string) string {
 	}
 	return strconv.FormatInt(n, 10) + " " + many
 }
+
+// byteRate formats bytes per second with an SI suffix: 512B/s, 12.3MB/s.
+func byteRate(bps float64) string { return siCount(bps) + "B/s" }
+
+// latency formats a page latency: 850µs, 45ms, 1.2s; "-" for none.
+func latency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
+}

@@ -3,6 +3,7 @@ package observe
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"regexp"
 	"strings"
@@ -20,12 +21,16 @@ func TestStatusLine(t *testing.T) {
 		s    Snapshot
 		want string
 	}{
-		{"running", Snapshot{Rows: 1234567, RowsPerSecond: 41234.4, Progress: .375, WholeRing: true, ETA: 130 * time.Second, Retries: 3},
-			"ringscan: 1234567 rows, 41234 rows/s, 37.5% of ring, ETA 2m10s, 3 retries"},
+		{"running", Snapshot{Rows: 1234567, RowsPerSecond: 41234.4, BytesPerSecond: 12.34e6, P99Latency: 45200 * time.Microsecond,
+			Progress: .375, WholeRing: true, ETA: 130 * time.Second, Retries: 3},
+			"ringscan: 1234567 rows, 41234 rows/s, 12.3MB/s, p99 45ms, 37.5% of ring, ETA 2m10s, 3 retries"},
 		{"start", Snapshot{WholeRing: true, ETA: -1},
-			"ringscan: 0 rows, 0 rows/s, 0.0% of ring, ETA ?, 0 retries"},
-		{"shard with failures", Snapshot{Rows: 10, RowsPerSecond: 1, Progress: 1, ETA: 0, Retries: 1, RangesFailed: 2},
-			"ringscan: 10 rows, 1 rows/s, 100.0% of shard, ETA 0s, 1 retry, 2 failed ranges"},
+			"ringscan: 0 rows, 0 rows/s, 0B/s, p99 -, 0.0% of ring, ETA ?, 0 retries"},
+		{"shard with failures", Snapshot{Rows: 10, RowsPerSecond: 1, BytesPerSecond: 2500, P99Latency: 1234 * time.Microsecond,
+			Progress: 1, ETA: 0, Retries: 1, RangesFailed: 2},
+			"ringscan: 10 rows, 1 rows/s, 2.50kB/s, p99 1.2ms, 100.0% of shard, ETA 0s, 1 retry, 2 failed ranges"},
+		{"backing off", Snapshot{WholeRing: true, ETA: -1, BackingOff: []BackOff{{"10.0.0.2", 3, "overloaded"}, {"10.0.0.3", 5, "latency"}}},
+			"ringscan: 0 rows, 0 rows/s, 0B/s, p99 -, 0.0% of ring, ETA ?, 0 retries, backing off 10.0.0.2 (limit 3, overloaded), 10.0.0.3 (limit 5, latency)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,29 +40,30 @@ func TestStatusLine(t *testing.T) {
 }
 
 func TestBarLine(t *testing.T) {
-	s := Snapshot{Rows: 1234567, RowsPerSecond: 41234, Progress: .375, WholeRing: true, ETA: 130 * time.Second, Retries: 3}
+	s := Snapshot{Rows: 1234567, RowsPerSecond: 41234, BytesPerSecond: 12.34e6, P99Latency: 45200 * time.Microsecond,
+		Progress: .375, WholeRing: true, ETA: 130 * time.Second, Retries: 3}
 	tests := []struct {
 		name  string
 		s     Snapshot
 		width int
 		want  string
 	}{
-		{"wide", s, 100,
-			"ringscan  37.5% [===========>                      ] 1.23M rows  41.2k rows/s  ETA 2m10s  3 retries"},
-		{"no bar", s, 70,
-			"ringscan  37.5% 1.23M rows  41.2k rows/s  ETA 2m10s  3 retries"},
+		{"wide", s, 120,
+			"ringscan  37.5% [===========>                      ] 1.23M rows  41.2k rows/s  12.3MB/s  p99 45ms  ETA 2m10s  3 retries"},
+		{"no bar", s, 90,
+			"ringscan  37.5% 1.23M rows  41.2k rows/s  12.3MB/s  p99 45ms  ETA 2m10s  3 retries"},
 		{"cut", s, 21,
 			"ringscan  37.5% 1.23"},
-		{"done, failed", Snapshot{Rows: 999, Progress: 1, ETA: 0, RangesFailed: 1}, 80,
-			"ringscan 100.0% [=============] 999 rows  0 rows/s  ETA 0s  0 retries  1 failed"},
-		{"empty bar", Snapshot{ETA: -1}, 70,
-			"ringscan   0.0% [                ] 0 rows  0 rows/s  ETA ?  0 retries"},
+		{"done, failed", Snapshot{Rows: 999, Progress: 1, ETA: 0, RangesFailed: 1}, 100,
+			"ringscan 100.0% [====================] 999 rows  0 rows/s  0B/s  p99 -  ETA 0s  0 retries  1 failed"},
+		{"empty bar", Snapshot{ETA: -1}, 90,
+			"ringscan   0.0% [                       ] 0 rows  0 rows/s  0B/s  p99 -  ETA ?  0 retries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := BarLine("ringscan", tt.s, tt.width)
-			assert.Len(t, got, tt.width-1, "padded to overwrite the previous line")
-			assert.Equal(t, tt.want, strings.TrimRight(got, " "))
+			assert.LessOrEqual(t, len(got), tt.width-1, "never the terminal's last column")
+			assert.Equal(t, tt.want, got, "not padded: RunProgress erases the rest of the line")
 		})
 	}
 }
@@ -99,7 +105,7 @@ func runProgress(w io.Writer, tr *Tracker, o ProgressOptions) (stop func() error
 	}
 }
 
-var statusRE = regexp.MustCompile(`^ringscan: \d+ rows, \d+ rows/s, \d+\.\d% of ring, ETA \S+, \d+ retr(y|ies)$`)
+var statusRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d{4}) ringscan: \d+ rows, \d+ rows/s, \S+B/s, p99 \S+, \d+\.\d% of ring, ETA \S+, \d+ retr(y|ies)$`)
 
 func TestRunProgressStatusLines(t *testing.T) {
 	tr := NewTracker(quarters(), Prior{})
@@ -130,12 +136,12 @@ func TestRunProgressTicks(t *testing.T) {
 		want     string
 	}{
 		{"not a terminal", false,
-			"run: 0 rows, 0 rows/s, 0.0% of ring, ETA ?, 0 retries\n" +
-				"run: 0 rows, 0 rows/s, 25.0% of ring, ETA 3s, 0 retries\n"},
+			"2025-05-01T10:00:00.000Z run: 0 rows, 0 rows/s, 0B/s, p99 -, 0.0% of ring, ETA ?, 0 retries\n" +
+				"2025-05-01T10:00:01.000Z run: 300 rows, 300 rows/s, 30.0kB/s, p99 20ms, 25.0% of ring, ETA 3s, 0 retries\n"},
 		{"terminal", true,
-			"\rrun   0.0% [            ] 0 rows  0 rows/s  ETA ?  0 retries" +
-				"\rrun  25.0% [=>         ] 0 rows  0 rows/s  ETA 3s  0 retries" +
-				"\rrun  25.0% [=>         ] 0 rows  0 rows/s  ETA 3s  0 retries\n"},
+			"\rrun   0.0% [                              ] 0 rows  0 rows/s  0B/s  p99 -  ETA ?  0 retries\x1b[K" +
+				"\rrun  25.0% [===>              ] 300 rows  300 rows/s  30.0kB/s  p99 20ms  ETA 3s  0 retries\x1b[K" +
+				"\rrun  25.0% [===>              ] 300 rows  300 rows/s  30.0kB/s  p99 20ms  ETA 3s  0 retries\x1b[K\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,7 +153,8 @@ func TestRunProgressTicks(t *testing.T) {
 				Prefix:     "run",
 				Tick:       tick,
 				IsTerminal: func(io.Writer) bool { return tt.terminal },
-				Width:      func(io.Writer) int { return 61 },
+				Width:      func(io.Writer) int { return 92 },
+				Now:        c.now,
 			})
 			tick <- time.Time{}
 			select {
@@ -156,12 +163,46 @@ func TestRunProgressTicks(t *testing.T) {
 				t.Fatal("nothing written within 10s")
 			}
 			c.advance(time.Second)
+			// Three pages of 100 rows (10 kB each): 20ms is their p99.
+			for _, lat := range []time.Duration{5, 20, 10} {
+				tr.Hooks().PageRead(0, "h", 100, 10000, lat*time.Millisecond)
+			}
 			tr.Hooks().PageWritten(0, doneCursor, 0)
 			tick <- time.Time{} // its line is written before RunProgress looks at ctx again
 			require.NoError(t, stop())
 			assert.Equal(t, tt.want, w.String())
 		})
 	}
+}
+
+// TestRunProgressEvents checks --log-format json's progress: a JSON
+// "progress" event per tick, no bar even on a terminal.
+func TestRunProgressEvents(t *testing.T) {
+	c := newFakeClock()
+	tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
+	w := newLineWriter()
+	tick := make(chan time.Time)
+	stop := runProgress(w, tr, ProgressOptions{Tick: tick, IsTerminal: func(io.Writer) bool { return true }, Events: NewEventLogger(w)})
+	c.advance(time.Second)
+	tr.Hooks().PageRead(0, "h", 300, 30000, 20*time.Millisecond)
+	tr.Hooks().PageWritten(0, doneCursor, 300)
+	tick <- time.Time{}
+	select {
+	case <-w.writes:
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing written within 10s")
+	}
+	require.NoError(t, stop())
+	out := w.String()
+	assert.NotContains(t, out, "\r")
+	var ev map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(out)), &ev), out)
+	for k, v := range map[string]any{"msg": "progress", "rows": 300.0, "rows_per_second": 300.0, "bytes": 30000.0,
+		"bytes_per_second": 30000.0, "progress": .25, "of": "ring", "eta_ms": 3000.0, "ranges": 4.0, "ranges_done": 1.0,
+		"ranges_failed": 0.0, "retries": 0.0, "elapsed_ms": 1000.0} {
+		assert.Equal(t, v, ev[k], k)
+	}
+	assert.InEpsilon(t, 20, ev["p99_page_latency_ms"], .15)
 }
 
 func TestRunProgressWriteError(t *testing.T) {

@@ -25,6 +25,10 @@ type ReportMeta struct {
 	Plan string
 	// Err is the scan's error, if it did not read everything.
 	Err error
+	// RunID names this run, as its log lines do; Runs lists every run of
+	// the scan, first first, this one included (from the checkpoint).
+	RunID string
+	Runs  []string
 }
 
 // Report is the per-range JSON report of a scan; docs/report.md describes
@@ -36,6 +40,8 @@ type Report struct {
 	Started   time.Time     `json:"started"`
 	ElapsedMS int64         `json:"elapsed_ms"`
 	Plan      string        `json:"plan,omitempty"`
+	RunID     string        `json:"run_id,omitempty"`
+	Runs      []string      `json:"runs,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Totals    ReportTotals  `json:"totals"`
 	Ranges    []RangeReport `json:"ranges"`
@@ -64,6 +70,7 @@ type RangeReport struct {
 	End        string  `json:"end"`
 	Share      float64 `json:"share"`
 	Host       string  `json:"host"`
+	HostLimit  int     `json:"host_limit,omitempty"`
 	Rows       int64   `json:"rows"`
 	Bytes      int64   `json:"bytes"`
 	Pages      int64   `json:"pages"`
@@ -82,6 +89,8 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 		Started:   meta.Started,
 		ElapsedMS: st.Elapsed.Milliseconds(),
 		Plan:      meta.Plan,
+		RunID:     meta.RunID,
+		Runs:      meta.Runs,
 		Totals: ReportTotals{
 			Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
 			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),
@@ -98,7 +107,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 	for _, s := range st.PerRange {
 		rr := RangeReport{
 			ID: s.ID, Start: s.Range.Start.String(), End: s.Range.End.String(), Share: s.Range.Share(),
-			Host: s.Host, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.EmptyPages,
+			Host: s.Host, HostLimit: s.Limit, Rows: s.Rows, Bytes: s.Bytes, Pages: s.Pages, EmptyPages: s.EmptyPages,
 			Retries: s.Retries, DurationMS: s.Duration.Milliseconds(),
 		}
 		if s.Err != nil {

@@ -22,11 +22,14 @@ func TestWriteReport(t *testing.T) {
 	st := sampleStats()
 	scanErr := &scanner.PartialError{Failed: []*scanner.RangeError{st.PerRange[1].Err}}
 
-	require.NoError(t, WriteReport(path, st, ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr}))
+	meta := ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr, RunID: "r2", Runs: []string{"r1", "r2"}}
+	require.NoError(t, WriteReport(path, st, meta))
 
 	got, err := ReadReport(path)
 	require.NoError(t, err)
-	assert.Equal(t, NewReport(st, ReportMeta{Keyspace: "ks", Table: "t", Started: started, Plan: "abc", Err: scanErr}), got)
+	assert.Equal(t, NewReport(st, meta), got)
+	assert.Equal(t, "r2", got.RunID)
+	assert.Equal(t, []string{"r1", "r2"}, got.Runs)
 	assert.Equal(t, ReportTotals{Rows: 1234567, Pages: 250, EmptyPages: 3, Bytes: 1234567890, Retries: 11,
 		RetriesByKind: map[string]int64{"read_timeout": 10, "overloaded": 1}, RowsPerSecond: 1234567.0 / 30,
 		Ranges: 4, Done: 3, Failed: 1}, got.Totals)
@@ -35,7 +38,7 @@ func TestWriteReport(t *testing.T) {
 		assert.Equal(t, i, r.ID, "ranges in id order")
 	}
 	assert.Equal(t, RangeReport{ID: 0, Start: "-9223372036854775808", End: "-4611686018427387904", Share: .25,
-		Host: "10.0.0.1:9042", Rows: 300000, Bytes: 300000000, Pages: 60, EmptyPages: 3, DurationMS: 12000}, got.Ranges[0])
+		Host: "10.0.0.1:9042", HostLimit: 7, Rows: 300000, Bytes: 300000000, Pages: 60, EmptyPages: 3, DurationMS: 12000}, got.Ranges[0])
 	assert.Equal(t, "read timeout (after 9 attempts on 10.0.0.1:9042, 10.0.0.2:9042)", got.Ranges[1].Error)
 	assert.Contains(t, got.Error, "1 ranges failed (1)")
 
@@ -46,9 +49,10 @@ func TestWriteReport(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &m))
 	assert.Equal(t, "2025-05-01T10:00:00.000000123Z", m["started"])
 	assert.EqualValues(t, 30000, m["elapsed_ms"])
+	assert.Equal(t, "r2", m["run_id"])
 	r0 := m["ranges"].([]any)[0].(map[string]any)
 	assert.NotContains(t, r0, "error", "no error field for a range read")
-	for _, k := range []string{"id", "start", "end", "share", "host", "rows", "bytes", "pages", "empty_pages", "retries", "duration_ms"} {
+	for _, k := range []string{"id", "start", "end", "share", "host", "host_limit", "rows", "bytes", "pages", "empty_pages", "retries", "duration_ms"} {
 		assert.Contains(t, r0, k)
 	}
 	entries, err := os.ReadDir(dir)

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,7 +28,7 @@ func sampleStats() scanner.Stats {
 		PerRange: []scanner.RangeStats{ // in scan order
 			{ID: 2, Range: q[2].Range, Host: "10.0.0.2:9042", Rows: 600000, Pages: 120, Bytes: 600000000, Duration: 20 * time.Second},
 			{ID: 1, Range: q[1].Range, Host: "10.0.0.1:9042", Rows: 34567, Pages: 10, Retries: 11, Duration: 29 * time.Second, Err: rerr},
-			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Rows: 300000, Pages: 60, EmptyPages: 3, Bytes: 300000000, Duration: 12 * time.Second},
+			{ID: 0, Range: q[0].Range, Host: "10.0.0.1:9042", Limit: 7, Rows: 300000, Pages: 60, EmptyPages: 3, Bytes: 300000000, Duration: 12 * time.Second},
 			{ID: 3, Range: q[3].Range, Host: "10.0.0.3:9042", Rows: 300000, Pages: 60, Bytes: 334567890, Duration: 1500 * time.Millisecond},
 		},
 	}
@@ -67,6 +68,19 @@ failed ranges:
   retries   0
   ranges    8 of 8 done (6 before this run), 0 failed
 `},
+		{"run, output, dropped log lines", scanner.Stats{Rows: 5, Pages: 1, Bytes: 50, Ranges: 1, Done: 1, Elapsed: time.Second},
+			SummaryInfo{Keyspace: "ks", Table: "t", RunID: "6f1c2d3e4a5b6c7d", Output: "/data/t", DroppedLogLines: 1234}, `ringscan: scan of ks.t complete
+  rows      5
+  pages     1 (0 empty)
+  bytes     50 B
+  elapsed   1s
+  rate      5 rows/s
+  retries   0
+  ranges    1 of 1 done, 0 failed
+  run       6f1c2d3e4a5b6c7d
+  output    /data/t
+  logs      1234 lines dropped by sampling (the first 10 a second of each message are kept)
+`},
 		{"failures cut", failedMany, SummaryInfo{Table: "t", MaxFailedListed: 2}, `ringscan: scan of t incomplete
   rows      0
   pages     0 (0 empty)
@@ -101,8 +115,35 @@ func TestFormatters(t *testing.T) {
 		{duration(1234 * time.Microsecond), "1ms"}, {duration(12345 * time.Millisecond), "12.3s"},
 		{duration(130*time.Second + 400*time.Millisecond), "2m10s"},
 		{eta(-1), "?"}, {eta(0), "0s"}, {eta(3723 * time.Second), "1h2m3s"},
+		{byteRate(0), "0B/s"}, {byteRate(999), "999B/s"}, {byteRate(12.34e6), "12.3MB/s"},
+		{latency(0), "-"}, {latency(850 * time.Microsecond), "850µs"}, {latency(1234 * time.Microsecond), "1.2ms"},
+		{latency(45200 * time.Microsecond), "45ms"}, {latency(1234 * time.Millisecond), "1.2s"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.got)
+	}
+}
+
+func TestLogSummary(t *testing.T) {
+	var buf strings.Builder
+	log := NewEventLogger(&buf)
+	LogSummary(log, sampleStats(), SummaryInfo{Keyspace: "ks", Table: "t", Skipped: 2, PriorRows: 100, RunID: "r1",
+		Output: "stdout", DroppedLogLines: 7, MaxFailedListed: -1}, errors.New("1 ranges failed"))
+	require.NoError(t, log.Sync())
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	require.Len(t, lines, 1)
+	var ev map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &ev))
+	assert.Equal(t, "summary", ev["msg"])
+	assert.Equal(t, "info", ev["level"])
+	want := map[string]any{"status": "incomplete", "keyspace": "ks", "table": "t", "rows": 1234667.0, "rows_this_run": 1234567.0,
+		"pages": 250.0, "empty_pages": 3.0, "bytes": 1234567890.0, "elapsed_ms": 30000.0, "rows_per_second": 41152.2,
+		"retries": 11.0, "retries_by_kind": map[string]any{"read_timeout": 10.0, "overloaded": 1.0},
+		"ranges": 6.0, "ranges_done": 5.0, "ranges_before": 2.0, "ranges_failed": 1.0, "failed_ranges_not_listed": 0.0,
+		"output": "stdout", "log_lines_dropped": 7.0, "error": "1 ranges failed",
+		"failed_ranges": []any{map[string]any{"id": 1.0, "start": "-4611686018427387904", "end": "0",
+			"error": "read timeout (after 9 attempts on 10.0.0.1:9042, 10.0.0.2:9042)"}}}
+	for k, v := range want {
+		assert.Equal(t, v, ev[k], k)
 	}
 }

@@ -2,9 +2,15 @@ package observe
 
 import (
 	"maps"
+	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
@@ -83,13 +89,47 @@ type Tracker struct {
 	pieces  []int
 	ownDone []bool
 	samples []sample // guarded by mu; samples[0] is the window's base
+
+	// limits holds each host's limit and its last back-off (guarded by
+	// mu).
+	limits map[string]hostLimit
+
+	// latency holds the page latencies, for the p99 over the window: a
+	// Prometheus histogram used as a lock-free bucket counter, never
+	// registered.
+	latency prometheus.Histogram
+}
+
+// hostLimit is a host's cap on requests in flight, and when and why it was
+// last lowered for congestion.
+type hostLimit struct {
+	limit    int
+	backedAt time.Time
+	reason   string
+}
+
+// BackOff is a host being backed off: its limit was lowered for congestion
+// within the last Window.
+type BackOff struct {
+	Host   string
+	Limit  int
+	Reason string // "latency", "overloaded" or "timeout"
 }
 
 type sample struct {
 	at    time.Time
 	rows  int64
+	bytes int64
 	units int64
+	// latency are the latency histogram's cumulative bucket counts, the
+	// last one for +Inf.
+	latency []uint64
 }
+
+// latencyBounds are the upper bounds of the tracker's latency buckets, in
+// seconds: 100µs to 60s, each 15% above the one before, so that a
+// quantile interpolated in its bucket is within a few percent.
+func latencyBounds() []float64 { return prometheus.ExponentialBucketsRange(1e-4, 60, 96) }
 
 // NewTracker returns a tracker for a scan of subranges: the whole plan,
 // including the subranges a resumed scan skips, which prior describes.
@@ -106,9 +146,11 @@ func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *
 		partial:   make([]atomic.Int64, len(subranges)),
 		priorRows: prior.Rows,
 		byKind:    map[string]int64{},
+		limits:    map[string]hostLimit{},
 		root:      map[int]int{},
 		pieces:    make([]int, len(subranges)),
 		ownDone:   make([]bool, len(subranges)),
+		latency:   prometheus.NewHistogram(prometheus.HistogramOpts{Name: "page_latency", Buckets: latencyBounds()}),
 	}
 	var share float64
 	for i, sr := range subranges {
@@ -136,7 +178,7 @@ func NewTracker(subranges []ring.Subrange, prior Prior, opts ...TrackerOption) *
 	}
 	t.startUnits = t.progressUnits()
 	t.start = t.now()
-	t.samples = []sample{{at: t.start, units: t.startUnits}}
+	t.samples = []sample{{at: t.start, units: t.startUnits, latency: t.latencyCounts()}}
 	return t
 }
 
@@ -207,10 +249,11 @@ func (t *Tracker) pieceDone(id int) {
 // every piece split off it are done.
 func (t *Tracker) Hooks() scanner.Hooks {
 	return scanner.Hooks{
-		PageRead: func(_ int, _ string, rows, bytes int, _ time.Duration) {
+		PageRead: func(_ int, _ string, rows, bytes int, latency time.Duration) {
 			t.pages.Add(1)
 			t.rows.Add(int64(rows))
 			t.bytes.Add(int64(bytes))
+			t.latency.Observe(latency.Seconds())
 		},
 		RequestStart: func(string) { t.inflight.Add(1) },
 		RequestEnd:   func(string) { t.inflight.Add(-1) },
@@ -258,6 +301,16 @@ func (t *Tracker) Hooks() scanner.Hooks {
 				t.pieces[r]++
 			}
 		},
+		HostLimit: func(host string, limit int, reason string) {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			l := t.limits[host]
+			l.limit = limit
+			if scanner.LimitBacksOff(reason) {
+				l.backedAt, l.reason = t.now(), reason
+			}
+			t.limits[host] = l
+		},
 		RangeDone: func(st scanner.RangeStats) {
 			if st.Err == nil {
 				return
@@ -267,6 +320,19 @@ func (t *Tracker) Hooks() scanner.Hooks {
 			}
 		},
 	}
+}
+
+// TotalRows returns the rows read, including Prior.Rows: Snapshot's Rows,
+// cheaply.
+func (t *Tracker) TotalRows() int64 { return t.priorRows + t.rows.Load() }
+
+// Progress returns the fraction of the planned work done: Snapshot's
+// Progress, cheaply.
+func (t *Tracker) Progress() float64 {
+	if t.total == 0 {
+		return 1
+	}
+	return float64(t.progressUnits()) / float64(t.total)
 }
 
 // Snapshot is where a scan stands.
@@ -281,6 +347,12 @@ type Snapshot struct {
 	// RowsPerSecond is the rate over the last Window; MeanRowsPerSecond
 	// over the whole run.
 	RowsPerSecond, MeanRowsPerSecond float64
+	// BytesPerSecond is the rate of row data read over the last Window.
+	BytesPerSecond float64
+	// P99Latency is the 99th percentile of the page requests' latency over
+	// the last Window (interpolated in buckets 15% wide); 0 when no page
+	// was read in it.
+	P99Latency time.Duration
 	// Progress is the fraction of the planned work done, in [0, 1]: the
 	// shares of the done subranges plus, for running ones, the share up to
 	// their last written row, over the plan's share.
@@ -296,6 +368,10 @@ type Snapshot struct {
 	Ranges, RangesDone, RangesFailed int
 	// InFlight is the number of page requests under way.
 	InFlight int64
+	// BackingOff lists the hosts whose limit was lowered for congestion
+	// (rising latency, Overloaded, timeouts) within the last Window, by
+	// host.
+	BackingOff []BackOff
 }
 
 // minSampleGap keeps the window's samples apart, bounding them to about
@@ -332,10 +408,17 @@ func (t *Tracker) Snapshot() Snapshot {
 		s.MeanRowsPerSecond = float64(rows) / sec
 	}
 
+	lat := t.latencyCounts()
 	t.mu.Lock()
 	s.RetriesByKind = maps.Clone(t.byKind)
+	for host, l := range t.limits {
+		if !l.backedAt.IsZero() && now.Sub(l.backedAt) < Window {
+			s.BackingOff = append(s.BackingOff, BackOff{Host: host, Limit: l.limit, Reason: l.reason})
+		}
+	}
+	slices.SortFunc(s.BackingOff, func(a, b BackOff) int { return strings.Compare(a.Host, b.Host) })
 	if last := t.samples[len(t.samples)-1]; now.Sub(last.at) >= minSampleGap {
-		t.samples = append(t.samples, sample{at: now, rows: rows, units: units})
+		t.samples = append(t.samples, sample{at: now, rows: rows, bytes: s.Bytes, units: units, latency: lat})
 	}
 	for len(t.samples) > 2 && !t.samples[1].at.After(now.Add(-Window)) {
 		t.samples = t.samples[1:]
@@ -343,8 +426,10 @@ func (t *Tracker) Snapshot() Snapshot {
 	base := t.samples[0]
 	t.mu.Unlock()
 
+	s.P99Latency = quantile(0.99, latencyBounds(), base.latency, lat)
 	if dt := now.Sub(base.at).Seconds(); dt > 0 {
 		s.RowsPerSecond = float64(rows-base.rows) / dt
+		s.BytesPerSecond = float64(s.Bytes-base.bytes) / dt
 		rate := float64(units-base.units) / dt // units per second
 		switch {
 		case units >= t.total:
@@ -358,4 +443,54 @@ func (t *Tracker) Snapshot() Snapshot {
 		s.ETA = 0
 	}
 	return s
+}
+
+// latencyCounts returns the latency histogram's cumulative bucket counts,
+// +Inf last.
+func (t *Tracker) latencyCounts() []uint64 {
+	var m dto.Metric
+	if err := t.latency.Write(&m); err != nil {
+		return nil
+	}
+	h := m.GetHistogram()
+	out := make([]uint64, 0, len(h.GetBucket())+1)
+	for _, b := range h.GetBucket() {
+		out = append(out, b.GetCumulativeCount())
+	}
+	return append(out, h.GetSampleCount())
+}
+
+// quantile returns the q-quantile of the observations counted between two
+// readings of cumulative bucket counts (bounds' buckets, then +Inf),
+// interpolated linearly inside its bucket as Prometheus'
+// histogram_quantile does; 0 when there are none. A quantile in the +Inf
+// bucket is the last bound.
+func quantile(q float64, bounds []float64, from, to []uint64) time.Duration {
+	if len(to) != len(bounds)+1 || len(from) != len(to) {
+		return 0
+	}
+	n := to[len(to)-1] - from[len(from)-1]
+	if n == 0 {
+		return 0
+	}
+	rank := q * float64(n)
+	var below uint64
+	for i := range bounds {
+		c := to[i] - from[i]
+		if float64(c) >= rank {
+			lo := 0.0
+			if i > 0 {
+				lo = bounds[i-1]
+			}
+			in := c - below
+			frac := 1.0
+			if in > 0 {
+				frac = (rank - float64(below)) / float64(in)
+			}
+			sec := lo + (bounds[i]-lo)*math.Max(frac, 0)
+			return time.Duration(sec * float64(time.Second))
+		}
+		below = c
+	}
+	return time.Duration(bounds[len(bounds)-1] * float64(time.Second))
 }

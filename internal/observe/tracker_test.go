@@ -165,12 +165,74 @@ func TestTrackerCounters(t *testing.T) {
 	h.Retry(1, "b", "overloaded", errors.New("x"))
 
 	s := tr.Snapshot()
+	// Both pages took 1ms: the p99 is in 1ms's bucket, at most 15% above.
+	assert.InEpsilon(t, float64(time.Millisecond), float64(s.P99Latency), .15)
+	assert.GreaterOrEqual(t, s.P99Latency, time.Millisecond)
+	s.P99Latency = 0
 	assert.Equal(t, Snapshot{
 		Elapsed: time.Second, Rows: 10, Pages: 2, EmptyPages: 1, Bytes: 1000, Retries: 3,
 		RetriesByKind: map[string]int64{"read_timeout": 2, "overloaded": 1},
-		RowsPerSecond: 10, MeanRowsPerSecond: 10, Progress: .25, WholeRing: true, ETA: 3 * time.Second,
+		RowsPerSecond: 10, MeanRowsPerSecond: 10, BytesPerSecond: 1000, Progress: .25, WholeRing: true, ETA: 3 * time.Second,
 		Ranges: 4, RangesDone: 1, InFlight: 1,
 	}, s)
+}
+
+// TestTrackerLatencyWindow checks the p99 page latency and the byte rate
+// over the last Window: they follow the recent pages and forget older ones.
+func TestTrackerLatencyWindow(t *testing.T) {
+	c := newFakeClock()
+	tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
+	h := tr.Hooks()
+	s := tr.Snapshot()
+	assert.Zero(t, s.P99Latency, "no page yet")
+	// 98 pages of 10ms and 2 of 1s: the 99th percentile is a slow one.
+	c.advance(time.Second)
+	for i := range 100 {
+		lat := 10 * time.Millisecond
+		if i%50 == 0 {
+			lat = time.Second
+		}
+		h.PageRead(0, "h", 1, 1000, lat)
+	}
+	s = tr.Snapshot()
+	assert.InEpsilon(t, float64(time.Second), float64(s.P99Latency), .15)
+	assert.InDelta(t, 100000, s.BytesPerSecond, 1e-6)
+	// Then 1000 pages of 10ms: the slow ones are 0.2% of the window.
+	c.advance(time.Second)
+	for range 1000 {
+		h.PageRead(0, "h", 1, 1000, 10*time.Millisecond)
+	}
+	s = tr.Snapshot()
+	assert.InEpsilon(t, float64(10*time.Millisecond), float64(s.P99Latency), .15)
+	// A whole window later with no page: no latency to tell.
+	c.advance(Window)
+	tr.Snapshot()
+	c.advance(time.Second)
+	s = tr.Snapshot()
+	assert.Zero(t, s.P99Latency)
+	assert.Zero(t, s.BytesPerSecond)
+}
+
+func TestQuantile(t *testing.T) {
+	bounds := []float64{1, 2, 4}
+	tests := []struct {
+		name     string
+		q        float64
+		from, to []uint64
+		want     time.Duration
+	}{
+		{"none", .99, []uint64{0, 0, 0, 0}, []uint64{0, 0, 0, 0}, 0},
+		{"all in the first bucket", .5, []uint64{0, 0, 0, 0}, []uint64{10, 10, 10, 10}, 500 * time.Millisecond},
+		{"interpolated in the second", .75, []uint64{0, 0, 0, 0}, []uint64{5, 15, 15, 15}, 1625 * time.Millisecond}, // rank 11.25: 6.25 of the 10 in (1, 2]
+		{"a window's difference", .5, []uint64{10, 10, 10, 10}, []uint64{10, 10, 20, 20}, 3 * time.Second},
+		{"beyond the last bound", .99, []uint64{0, 0, 0, 0}, []uint64{0, 0, 0, 5}, 4 * time.Second},
+		{"mismatched readings", .5, []uint64{0}, []uint64{1, 1, 1, 1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, quantile(tt.q, bounds, tt.from, tt.to))
+		})
+	}
 }
 
 func TestTrackerWindowRate(t *testing.T) {
@@ -260,4 +322,29 @@ func TestTrackerConcurrentHooks(t *testing.T) {
 	assert.Equal(t, int64(n*10*3), s.Rows)
 	assert.Equal(t, int64(0), s.InFlight)
 	require.Equal(t, int64(0), tr.partialUnits.Load())
+}
+
+// TestTrackerBackingOff checks which hosts the snapshot says are being
+// backed off: those whose limit was lowered for congestion within the
+// last Window, with their current limit and the reason; growth and probes
+// are no back-off, and an old back-off is forgotten.
+func TestTrackerBackingOff(t *testing.T) {
+	c := newFakeClock()
+	tr := NewTracker(quarters(), Prior{}, WithClock(c.now))
+	h := tr.Hooks()
+	h.HostLimit("10.0.0.1", 2, "initial")
+	h.HostLimit("10.0.0.2", 2, "initial")
+	h.HostLimit("10.0.0.3", 2, "initial")
+	assert.Empty(t, tr.Snapshot().BackingOff)
+	h.HostLimit("10.0.0.2", 4, "grow")
+	h.HostLimit("10.0.0.3", 6, "overloaded")
+	h.HostLimit("10.0.0.1", 1, "probe")
+	c.advance(Window / 2)
+	h.HostLimit("10.0.0.2", 3, "latency")
+	h.HostLimit("10.0.0.3", 5, "grow")
+	assert.Equal(t, []BackOff{{"10.0.0.2", 3, "latency"}, {"10.0.0.3", 5, "overloaded"}}, tr.Snapshot().BackingOff)
+	c.advance(Window/2 + time.Millisecond)
+	assert.Equal(t, []BackOff{{"10.0.0.2", 3, "latency"}}, tr.Snapshot().BackingOff, "10.0.0.3's back-off is older than the window")
+	c.advance(Window)
+	assert.Empty(t, tr.Snapshot().BackingOff)
 }

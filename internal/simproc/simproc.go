@@ -36,6 +36,9 @@ type Proc struct {
 	// Checksum is the demo data's checksum, 0 without demo data.
 	Checksum uint64
 	Rows     int64
+	// MetricsURL is where the simulator serves its nodes' load as
+	// Prometheus metrics, when it was started with --metrics-addr.
+	MetricsURL string
 
 	stop sync.Once
 	err  error
@@ -126,6 +129,9 @@ func StartBinary(ctx context.Context, bin string, flags ...string) (*Proc, error
 			if strings.HasPrefix(line, "demo data:") {
 				p.Demo = line
 				p.parseDemo(line)
+			}
+			if u, ok := strings.CutPrefix(line, "metrics: "); ok {
+				p.MetricsURL = u
 			}
 			if cps, ok := strings.CutPrefix(line, "contact points: "); ok && !sent {
 				ready <- p.parseContactPoints(cps)

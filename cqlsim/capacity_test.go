@@ -1,0 +1,175 @@
+package cqlsim_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
+)
+
+// capacityCluster is a one-node cluster with a table of 30 rows in one
+// partition, and a session on it.
+func capacityCluster(t *testing.T) (*cqlsim.Node, *gocql.Session) {
+	t.Helper()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
+	for i := range 30 {
+		require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (0, ?, 'x')`, i).Exec())
+	}
+	return c.Nodes()[0], s
+}
+
+// readAsync sends reads that wait until ctx ends, their errors on errs.
+func readAsync(ctx context.Context, s *gocql.Session, n int, errs chan<- error) {
+	for range n {
+		go func() { errs <- s.Query(`SELECT v FROM ks.t WHERE k = 0`).WithContext(ctx).Exec() }()
+	}
+}
+
+// TestCapacityQueue fills a node of capacity 2 with a queue of 2 (reads
+// of an hour, the cost of their rows): two
+// reads are served, two wait, and the rest are answered Overloaded at
+// once, the error the driver classifies as Overloaded (0x1001). A higher
+// capacity set at run time lets a waiting read in.
+func TestCapacityQueue(t *testing.T) {
+	t.Parallel()
+	n, s := capacityCluster(t)
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{Concurrent: 2, QueueLimit: 2, PerRow: time.Hour}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 6)
+	readAsync(ctx, s, 6, errs)
+	for range 2 {
+		select {
+		case err := <-errs:
+			var oe *gocql.RequestErrOverloaded
+			require.ErrorAs(t, err, &oe)
+			assert.Equal(t, gocql.ErrCodeOverloaded, oe.Code())
+		case <-time.After(10 * time.Second):
+			t.Fatal("no read was refused")
+		}
+	}
+	load := n.Load()
+	assert.Equal(t, 2, load.Serving)
+	assert.Equal(t, 2, load.Waiting)
+	assert.Equal(t, int64(2), load.Overloaded)
+	assert.Equal(t, 2, load.PeakServing, "never more than Concurrent served at once")
+
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{Concurrent: 3, QueueLimit: 2, PerRow: time.Hour}))
+	load = n.Load()
+	assert.Equal(t, 3, load.Serving, "a waiting read had its turn as soon as the capacity grew")
+	assert.Equal(t, 1, load.Waiting)
+	cancel()
+	for range 4 {
+		assert.ErrorIs(t, <-errs, context.Canceled)
+	}
+}
+
+// TestCapacityQueueTimeout checks that a read that waits past
+// QueueTimeout is answered ReadTimeout, as Cassandra answers a read its
+// replica dropped, and that NoQueue refuses every read past the limit.
+func TestCapacityQueueTimeout(t *testing.T) {
+	t.Parallel()
+	n, s := capacityCluster(t)
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{Concurrent: 1, QueueTimeout: 20 * time.Millisecond, PerRow: time.Hour}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 1)
+	readAsync(ctx, s, 1, errs)
+	require.Eventually(t, func() bool { return n.Load().Serving == 1 }, 10*time.Second, time.Millisecond)
+
+	var rt *gocql.RequestErrReadTimeout
+	require.ErrorAs(t, s.Query(`SELECT v FROM ks.t WHERE k = 0`).Consistency(gocql.One).Exec(), &rt)
+	assert.Equal(t, gocql.One, rt.Consistency)
+	assert.Equal(t, int64(1), n.Load().TimedOut)
+
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{Concurrent: 1, QueueLimit: cqlsim.NoQueue, PerRow: time.Hour}))
+	var oe *gocql.RequestErrOverloaded
+	require.ErrorAs(t, s.Query(`SELECT v FROM ks.t WHERE k = 0`).Exec(), &oe)
+	// Writes are not queued behind the reads.
+	require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (1, 1, 'w')`).Exec())
+	cancel()
+	assert.ErrorIs(t, <-errs, context.Canceled)
+}
+
+// TestCapacityRowCost checks that a read pays PerRow for each row it
+// returns: a page of 25 rows at 2 ms a row takes at least 50 ms, on top of
+// no latency. (A lower bound only: a loaded machine makes it slower,
+// never faster.)
+func TestCapacityRowCost(t *testing.T) {
+	t.Parallel()
+	n, s := capacityCluster(t)
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 2 * time.Millisecond}))
+	before := n.Load()
+	start := time.Now()
+	it := s.Query(`SELECT v FROM ks.t WHERE k = 0`).PageSize(25).Iter()
+	var v string
+	rows := 0
+	for rows < 25 && it.Scan(&v) {
+		rows++
+	}
+	took := time.Since(start)
+	require.NoError(t, it.Close())
+	assert.Equal(t, 25, rows)
+	assert.GreaterOrEqual(t, took, 50*time.Millisecond, "25 rows at 2 ms a row")
+	after := n.Load()
+	assert.GreaterOrEqual(t, after.Service.Sum-before.Service.Sum, 50*time.Millisecond)
+	assert.Greater(t, after.Reads, before.Reads)
+}
+
+// TestCapacityConfig checks the validation of capacities, in Config and
+// at run time: every problem at once, each wrapping ErrInvalidConfig.
+func TestCapacityConfig(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   cqlsim.Config
+		parts []string
+	}{
+		{name: "valid", cfg: cqlsim.Config{Capacity: cqlsim.Capacity{Concurrent: 4, QueueLimit: 8, QueueTimeout: time.Second,
+			PerRow: time.Microsecond, PerKiB: time.Microsecond, Knee: 8, KneeCost: 0.25},
+			NodeCapacity: []cqlsim.Capacity{{Concurrent: 2}}}},
+		{name: "negative", cfg: cqlsim.Config{Capacity: cqlsim.Capacity{Concurrent: -1, QueueLimit: -2, PerRow: -1, Knee: -1, KneeCost: -1}},
+			parts: []string{"Capacity: Concurrent is -1", "Capacity: QueueLimit is -2", "PerRow", "Knee is -1", "KneeCost is -1"}},
+		{name: "queue without a limit", cfg: cqlsim.Config{Capacity: cqlsim.Capacity{QueueLimit: 3}},
+			parts: []string{"QueueLimit and QueueTimeout need Concurrent"}},
+		{name: "knee without its cost", cfg: cqlsim.Config{Capacity: cqlsim.Capacity{Knee: 3}},
+			parts: []string{"Knee and KneeCost go together"}},
+		{name: "per node", cfg: cqlsim.Config{Nodes: 2, NodeCapacity: []cqlsim.Capacity{{}, {QueueLimit: 4}, {}}},
+			parts: []string{"NodeCapacity has 3 entries for 2 nodes", "NodeCapacity[1]: QueueLimit and QueueTimeout need Concurrent"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if len(tt.parts) == 0 {
+				assert.NoError(t, err)
+				return
+			}
+			assert.True(t, errors.Is(err, cqlsim.ErrInvalidConfig), "%v", err)
+			for _, p := range tt.parts {
+				assert.ErrorContains(t, err, p)
+			}
+		})
+	}
+}
+
+// TestNodeCapacity checks that each node starts with its own capacity:
+// NodeCapacity over Capacity, field by field.
+func TestNodeCapacity(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, Capacity: cqlsim.Capacity{Concurrent: 4, QueueLimit: 8},
+		NodeCapacity: []cqlsim.Capacity{{Concurrent: 2}}})
+	nodes := c.Nodes()
+	assert.Equal(t, cqlsim.Capacity{Concurrent: 2, QueueLimit: 8}, nodes[0].Capacity())
+	assert.Equal(t, cqlsim.Capacity{Concurrent: 4, QueueLimit: 8}, nodes[1].Capacity())
+	assert.Equal(t, cqlsim.Capacity{Concurrent: 4, QueueLimit: 8}, nodes[2].Capacity())
+	assert.ErrorIs(t, nodes[0].SetCapacity(cqlsim.Capacity{Concurrent: -3}), cqlsim.ErrInvalidConfig)
+}

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"testing"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/scanner"
+)
+
+// TestPerHostFlag checks that --per-host reaches scanner.Config: a fixed
+// cap, or adaptive with its optional floor and ceiling.
+func TestPerHostFlag(t *testing.T) {
+	tests := []struct {
+		arg       string
+		mode      scanner.PerHostMode
+		n, min    int
+		formatted string
+	}{
+		{arg: "", formatted: "auto"},
+		{arg: "12", mode: scanner.PerHostFixed, n: 12, formatted: "12"},
+		{arg: "adaptive", mode: scanner.PerHostAdaptive, formatted: "adaptive"},
+		{arg: "adaptive:16", mode: scanner.PerHostAdaptive, n: 16, formatted: "adaptive:16"},
+		{arg: "adaptive:2-16", mode: scanner.PerHostAdaptive, n: 16, min: 2, formatted: "adaptive:2-16"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			f := newConnFlags()
+			fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+			f.registerConn(fs)
+			f.registerRead(fs)
+			args := []string{"-k", "ks", "-t", "t"}
+			if tt.arg != "" {
+				args = append(args, "--per-host", tt.arg)
+			}
+			require.NoError(t, fs.Parse(args))
+			cfg, err := f.scannerConfig()
+			require.NoError(t, err)
+			assert.Equal(t, tt.mode, cfg.PerHostMode)
+			assert.Equal(t, tt.n, cfg.PerHost)
+			assert.Equal(t, tt.min, cfg.MinPerHost)
+			assert.Equal(t, tt.formatted, f.perHost.String())
+		})
+	}
+}

@@ -1,0 +1,291 @@
+package worker
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+	"time"
+)
+
+// The adaptive limit is TCP Vegas's congestion avoidance (L. Brakmo and L.
+// Peterson, "TCP Vegas: End to End Congestion Avoidance on a Global
+// Internet", IEEE JSAC 13(8), 1995) applied to the requests in flight to
+// one host, as Netflix's concurrency-limits library applies it to a
+// server's (VegasLimit): a host's limit plays the congestion window, a page
+// request's latency the round-trip time. Vegas estimates the requests
+// queued at the host from how much slower requests are than when the host
+// is unloaded:
+//
+//	queue = limit × (1 − unloaded latency / latency)
+//
+// and keeps it between vegasAlpha and vegasBeta: one more request in
+// flight while the queue is shorter, one fewer while it is longer. It
+// starts with slow start (the limit doubles every window while no queue is
+// seen, and falls to the estimated capacity + 1 once one is), and, as
+// every TCP since Jacobson's, cuts the limit by dropFactor on a loss: a
+// page answered Overloaded or timing out, at most once per window.
+//
+// Parameters, in one place (docs/design.md explains them).
+const (
+	// DefaultMinPerHost is the adaptive limit's floor when
+	// Config.MinPerHost is 0.
+	DefaultMinPerHost = 1
+	// initialLimit is where a host's adaptive limit starts (at most the
+	// ceiling): low, so that the first window's latencies are unloaded
+	// ones on any node that can serve two reads at once.
+	initialLimit = 2
+	// vegasAlpha and vegasBeta bound the queue Vegas aims at, in requests
+	// (Linux's tcp_vegas defaults); vegasGamma ends slow start.
+	vegasAlpha, vegasBeta, vegasGamma = 2.0, 4.0, 1.0
+	// dropFactor multiplies the limit on an Overloaded answer or a timeout.
+	dropFactor = 0.75
+	// minWindow is the fewest samples a window closes with.
+	minWindow = 2
+	// probeEvery is the number of windows between two probes of the
+	// unloaded latency: for one window the limit is halved, and that
+	// window's latencies replace the baselines, so that a host that became
+	// slower for good is measured anew (as Envoy's adaptive concurrency
+	// filter pins its concurrency to measure its minimum RTT, and BBR
+	// enters ProbeRTT).
+	probeEvery = 200
+)
+
+// LimitReason says why a host's limit changed (Hooks.HostLimit).
+type LimitReason string
+
+// Reasons of limit changes.
+const (
+	// LimitFixed announces a fixed limit (Config.PerHostMode fixed), once
+	// per host.
+	LimitFixed LimitReason = "fixed"
+	// LimitInitial announces an adaptive limit's start, once per host.
+	LimitInitial LimitReason = "initial"
+	// LimitGrow: the host answered at its unloaded speed with every slot
+	// in use (slow start doubles, congestion avoidance adds one).
+	LimitGrow LimitReason = "grow"
+	// LimitLatency: the host's latency rose (a queue built up).
+	LimitLatency LimitReason = "latency"
+	// LimitOverloaded and LimitTimeout: a page request was answered
+	// Overloaded, or timed out.
+	LimitOverloaded LimitReason = "overloaded"
+	LimitTimeout    LimitReason = "timeout"
+	// LimitProbe halves the limit for one window, to measure the host's
+	// unloaded latency anew; LimitProbed restores it.
+	LimitProbe  LimitReason = "probe"
+	LimitProbed LimitReason = "probed"
+)
+
+// BacksOff reports whether r lowered a limit because the host was
+// congested: latency, Overloaded or timeouts (not a probe).
+func (r LimitReason) BacksOff() bool {
+	return r == LimitLatency || r == LimitOverloaded || r == LimitTimeout
+}
+
+// outcome is what a page request tells the controller.
+type outcome int
+
+const (
+	// ignored: no signal (a refused paging state, a bad statement, a
+	// cancelled scan, a node down).
+	ignored outcome = iota
+	succeeded
+	overloaded
+	timedOut
+)
+
+// outcomeOf sorts a page request's error for the controller.
+func outcomeOf(err error) outcome {
+	if err == nil {
+		return succeeded
+	}
+	switch _, kind := classify(err); kind {
+	case "overloaded":
+		return overloaded
+	case "read_timeout", "timeout":
+		return timedOut
+	}
+	return ignored
+}
+
+// sample is one page request's latency and size.
+type sample struct {
+	latency time.Duration
+	class   int
+}
+
+// sizeClass groups pages of about the same number of rows: the latency of
+// a page is compared only with the unloaded latency of pages of its class.
+// Up to 16 rows each count is a class; above, classes are an eighth of an
+// octave wide (rows within 9% of each other).
+func sizeClass(rows int) int {
+	if rows < 16 {
+		return rows
+	}
+	n := bits.Len(uint(rows)) // rows in [2^(n-1), 2^n)
+	frac := (rows >> (n - 4)) & 7
+	return 16 + (n-5)*8 + frac
+}
+
+// vegas is one host's adaptive limit. It is not safe for concurrent use:
+// hostLimit calls it under its lock. It knows no clock: a window is a
+// number of samples, so that the same samples always give the same limits.
+type vegas struct {
+	min, max int
+	limit    int
+	slow     bool // slow start
+	// epoch numbers the windows; a request is tagged with the epoch it was
+	// issued in, and only requests issued in the current window count in
+	// it: those issued before a change saw the old limit.
+	epoch int64
+	// cutEpoch is the epoch of the last cut for a loss: losses of requests
+	// issued before it were already answered for.
+	cutEpoch  int64
+	samples   []sample
+	saturated bool // a request of the window was issued with every slot in use
+	// baseline is each size class's unloaded latency: the lowest median of
+	// a window since the last probe, learnt in the first window and in
+	// probes (see ratio).
+	baseline map[int]time.Duration
+	windows  int  // windows since the last probe
+	probing  bool // this window is a probe
+	restore  int  // the limit to restore after the probe
+}
+
+func newVegas(lo, hi int) *vegas {
+	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, baseline: map[int]time.Duration{}}
+}
+
+// issue tags a request issued with inflight requests in flight, itself
+// included.
+func (v *vegas) issue(inflight int) int64 {
+	if inflight >= v.limit {
+		v.saturated = true
+	}
+	return v.epoch
+}
+
+// complete takes the outcome of a request issued in epoch tag, and returns
+// the new limit and why it changed, if it did.
+func (v *vegas) complete(tag int64, o outcome, latency time.Duration, rows int) (int, LimitReason, bool) {
+	switch o {
+	case overloaded, timedOut:
+		if tag < v.cutEpoch || v.probing {
+			return v.limit, "", false
+		}
+		reason := LimitOverloaded
+		if o == timedOut {
+			reason = LimitTimeout
+		}
+		v.slow = false
+		return v.set(int(float64(v.limit)*dropFactor), reason, true)
+	case succeeded:
+		if tag != v.epoch {
+			return v.limit, "", false
+		}
+		v.samples = append(v.samples, sample{latency: latency, class: sizeClass(rows)})
+		if len(v.samples) >= max(v.limit, minWindow) {
+			return v.closeWindow()
+		}
+	}
+	return v.limit, "", false
+}
+
+// set moves the limit to n (within the bounds), starts a new window and
+// reports the change; cut marks a cut for a loss.
+func (v *vegas) set(n int, reason LimitReason, cut bool) (int, LimitReason, bool) {
+	n = min(max(n, v.min), v.max)
+	changed := n != v.limit
+	v.limit = n
+	v.epoch++
+	if cut {
+		v.cutEpoch = v.epoch
+	}
+	v.samples, v.saturated = v.samples[:0], false
+	return n, reason, changed
+}
+
+// closeWindow ends a window: it updates the baselines and moves the limit
+// as Vegas does.
+func (v *vegas) closeWindow() (int, LimitReason, bool) {
+	ratio, known := v.ratio()
+	saturated := v.saturated
+	if v.probing {
+		v.probing, v.windows = false, 0
+		return v.set(v.restore, LimitProbed, false)
+	}
+	v.windows++
+	if v.windows >= probeEvery || !known {
+		// Time to measure the unloaded latency anew, or the window's pages
+		// are of sizes never measured unloaded.
+		v.probing, v.restore = true, v.limit
+		clear(v.baseline)
+		return v.set((v.limit+1)/2, LimitProbe, false)
+	}
+	queue := float64(v.limit) * (1 - 1/ratio)
+	next, reason := v.limit, LimitReason("")
+	switch {
+	case v.slow && queue < vegasGamma:
+		if saturated {
+			next, reason = 2*v.limit, LimitGrow
+		}
+	case v.slow:
+		// The capacity the window showed (limit / ratio), plus one.
+		v.slow = false
+		next, reason = min(v.limit, int(math.Ceil(float64(v.limit)/ratio))+1), LimitLatency
+	case queue > vegasBeta:
+		next, reason = v.limit-1, LimitLatency
+	case queue < vegasAlpha && saturated:
+		next, reason = v.limit+1, LimitGrow
+	}
+	if next == v.limit {
+		v.samples, v.saturated = v.samples[:0], false
+		return v.limit, "", false // same window length, same epoch
+	}
+	return v.set(next, reason, false)
+}
+
+// ratio is the window's latency over the unloaded latency: for each size
+// class, the median latency of the window over the class's baseline,
+// averaged with the classes' sample counts as weights. Baselines are
+// learnt only in windows whose latencies are unloaded ones: the first
+// (at the initial limit) and the probes, where every class seen sets its
+// baseline (the lowest median so far); in the other windows a class
+// without a baseline is left out, as its first latency may well be a
+// loaded one. known is false when no sample of the window could be
+// compared.
+func (v *vegas) ratio() (ratio float64, known bool) {
+	learn := v.probing || len(v.baseline) == 0
+	slices.SortFunc(v.samples, func(a, b sample) int {
+		if a.class != b.class {
+			return a.class - b.class
+		}
+		return cmp.Compare(a.latency, b.latency)
+	})
+	var sum float64
+	n := 0
+	for i := 0; i < len(v.samples); {
+		j := i
+		for j < len(v.samples) && v.samples[j].class == v.samples[i].class {
+			j++
+		}
+		k := v.samples[i].class
+		median := (v.samples[i+(j-i-1)/2].latency + v.samples[i+(j-i)/2].latency) / 2
+		base, ok := v.baseline[k]
+		switch {
+		case ok && median < base, !ok && learn:
+			base = max(median, time.Microsecond)
+			v.baseline[k] = base
+		case !ok:
+			i = j
+			continue
+		}
+		sum += float64(j-i) * float64(median) / float64(base)
+		n += j - i
+		i = j
+	}
+	if n == 0 {
+		return 1, false
+	}
+	return max(sum/float64(n), 1), true
+}

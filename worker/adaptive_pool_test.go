@@ -1,0 +1,115 @@
+package worker_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/worker"
+)
+
+// limitLog records the HostLimit hook's calls.
+type limitLog struct {
+	mu      sync.Mutex
+	changes map[string][]worker.LimitReason
+	max     map[string]int
+}
+
+func (l *limitLog) hook(host string, limit int, reason worker.LimitReason) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.changes == nil {
+		l.changes, l.max = map[string][]worker.LimitReason{}, map[string]int{}
+	}
+	l.changes[host] = append(l.changes[host], reason)
+	l.max[host] = max(l.max[host], limit)
+}
+
+// TestAdaptiveCeiling scans with adaptive per-host limits on hosts that
+// are never slow: the limits grow, but never past PerHost, nor past
+// Concurrency when PerHost is unset, as the fake and the hooks count the
+// requests in flight; every row is read once.
+func TestAdaptiveCeiling(t *testing.T) {
+	tests := []struct {
+		name                 string
+		perHost, concurrency int
+		ceiling              int
+	}{
+		{name: "per-host ceiling", perHost: 3, concurrency: 16, ceiling: 3},
+		{name: "concurrency ceiling", concurrency: 2, ceiling: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tasks, rows := table(40, 30, 1, 3)
+			f := newFake(rows, 3)
+			var log limitLog
+			s := newCollectSink()
+			cfg := worker.Config{Concurrency: tt.concurrency, PerHost: tt.perHost, PerHostMode: worker.PerHostAdaptive, NoSplit: true}
+			st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{HostLimit: log.hook})
+			require.NoError(t, err)
+			assertRows(t, wantRows(rows), s.got())
+			for _, h := range hosts {
+				assert.LessOrEqual(t, f.maxHost[h.ID], tt.ceiling, "requests in flight to %s", h.ID)
+				assert.LessOrEqual(t, log.max[h.Address], tt.ceiling, "limit of %s", h.Address)
+				require.NotEmpty(t, log.changes[h.Address])
+				assert.Equal(t, worker.LimitInitial, log.changes[h.Address][0], "a host's limit is told when first used")
+			}
+			for _, r := range st.PerRange {
+				assert.True(t, r.Limit >= 1 && r.Limit <= tt.ceiling, "range %d: limit %d", r.ID, r.Limit)
+			}
+		})
+	}
+}
+
+// TestAdaptiveOverloaded answers one host's first requests with
+// Overloaded: its limit is cut (the hook tells why), the pages are read
+// from the other replicas, and every row comes back once.
+func TestAdaptiveOverloaded(t *testing.T) {
+	tasks, rows := table(30, 20, 1, 3)
+	f := newFake(rows, 5)
+	var mu sync.Mutex
+	refused := 0
+	f.fail = func(r request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.host == hosts[0].ID && refused < 10 {
+			refused++
+			return requestErr{gocql.ErrCodeOverloaded}
+		}
+		return nil
+	}
+	var log limitLog
+	s := newCollectSink()
+	cfg := worker.Config{Concurrency: 8, PerHostMode: worker.PerHostAdaptive, BackoffBase: time.Millisecond, BackoffMax: time.Millisecond}
+	st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{HostLimit: log.hook})
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	assert.Equal(t, int64(10), st.RetriesByKind["overloaded"])
+	assert.Contains(t, log.changes[hosts[0].Address], worker.LimitOverloaded, "Overloaded cut the host's limit")
+	for _, h := range hosts[1:] {
+		assert.NotContains(t, log.changes[h.Address], worker.LimitOverloaded, "the other hosts were not cut")
+	}
+}
+
+// TestFixedLimitReported checks that a fixed per-host cap is told once per
+// host, and kept in the range statistics.
+func TestFixedLimitReported(t *testing.T) {
+	tasks, rows := table(10, 10, 1, 3)
+	var log limitLog
+	st, err := worker.Run(context.Background(), worker.Config{Concurrency: 4, PerHost: 5}, tasks, newFake(rows, 4), newCollectSink(),
+		worker.Hooks{HostLimit: log.hook})
+	require.NoError(t, err)
+	for _, h := range hosts {
+		assert.Equal(t, []worker.LimitReason{worker.LimitFixed}, log.changes[h.Address])
+		assert.Equal(t, 5, log.max[h.Address])
+	}
+	for _, r := range st.PerRange {
+		assert.Equal(t, 5, r.Limit)
+	}
+}

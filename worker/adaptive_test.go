@@ -1,0 +1,429 @@
+package worker
+
+import (
+	"container/heap"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// simHost is a node of the simulation: capacity reads served at once (0:
+// no limit), at most queueLimit waiting (0: no limit, NoQueue-like -1:
+// none), each read costing service(rows).
+type simHost struct {
+	capacity, queueLimit int
+	service              func(rows int) time.Duration
+}
+
+// limitPoint is a host's limit from a moment of the simulation on.
+type limitPoint struct {
+	at     time.Duration
+	host   int
+	limit  int
+	reason LimitReason
+}
+
+type simResult struct {
+	points     []limitPoint
+	requests   int
+	overloaded int
+	waits      []time.Duration // every read's wait in its host's queue
+	elapsed    time.Duration
+	maxLimit   []int
+}
+
+// event is something that happens at a moment of the simulation.
+type event struct {
+	at  time.Duration
+	seq int
+	do  func()
+}
+
+type events []*event
+
+func (e events) Len() int { return len(e) }
+func (e events) Less(i, j int) bool {
+	if e[i].at != e[j].at {
+		return e[i].at < e[j].at
+	}
+	return e[i].seq < e[j].seq
+}
+func (e events) Swap(i, j int) { e[i], e[j] = e[j], e[i] }
+func (e *events) Push(x any)   { *e = append(*e, x.(*event)) }
+func (e *events) Pop() any {
+	old := *e
+	x := old[len(old)-1]
+	*e = old[:len(old)-1]
+	return x
+}
+
+// simulate reads pages pages with clients goroutines over hosts, in virtual
+// time, every host a replica of every page (as with RF = nodes): each
+// client picks the host the pool would (fewest requests in flight and
+// waiting for its limit), waits for a slot first come first served, and
+// after an Overloaded answer tries again 50 ms later. The limits are the
+// real controller's, fed with the simulated latencies: the same inputs
+// always give the same limits.
+func simulate(hosts []simHost, clients, pages int, rows func(page int) int, lo, hi int) simResult {
+	var (
+		q   events
+		seq int
+		now time.Duration
+		res = simResult{maxLimit: make([]int, len(hosts))}
+	)
+	at := func(t time.Duration, do func()) {
+		seq++
+		heap.Push(&q, &event{at: t, seq: seq, do: do})
+	}
+	type clientWait struct{ c, page int }
+	type hostState struct {
+		ctl      *vegas
+		inflight int
+		waiting  []clientWait // clients waiting for a slot
+		busy     int
+		queue    []func() // reads waiting at the server
+	}
+	hs := make([]*hostState, len(hosts))
+	for i := range hs {
+		hs[i] = &hostState{ctl: newVegas(lo, hi)}
+		res.points = append(res.points, limitPoint{host: i, limit: hs[i].ctl.limit, reason: LimitInitial})
+		res.maxLimit[i] = hs[i].ctl.limit
+	}
+	next := 0 // the next page to read
+	var ready func(c, page int)
+	var issue func(h, c, page int)
+	serve := func(h, c, page int, issued time.Duration, tag int64) {
+		host, st := hosts[h], hs[h]
+		finish := func(o outcome) {
+			st.inflight--
+			n, reason, changed := st.ctl.complete(tag, o, now-issued, rows(page))
+			if changed {
+				res.points = append(res.points, limitPoint{at: now, host: h, limit: n, reason: reason})
+				res.maxLimit[h] = max(res.maxLimit[h], n)
+			}
+			for len(st.waiting) > 0 && st.inflight < st.ctl.limit {
+				w := st.waiting[0]
+				st.waiting = st.waiting[1:]
+				issue(h, w.c, w.page)
+			}
+			if o == overloaded {
+				res.overloaded++
+				at(now+50*time.Millisecond, func() { ready(c, page) })
+				return
+			}
+			ready(c, -1)
+		}
+		start := func(arrived time.Duration) {
+			res.waits = append(res.waits, now-arrived)
+			at(now+host.service(rows(page)), func() {
+				st.busy--
+				if len(st.queue) > 0 {
+					f := st.queue[0]
+					st.queue = st.queue[1:]
+					f()
+				}
+				finish(succeeded)
+			})
+		}
+		switch {
+		case host.capacity == 0 || st.busy < host.capacity:
+			st.busy++
+			start(now)
+		case host.queueLimit < 0 || (host.queueLimit > 0 && len(st.queue) >= host.queueLimit):
+			at(now+time.Microsecond, func() { finish(overloaded) })
+		default:
+			arrived := now
+			st.queue = append(st.queue, func() { st.busy++; start(arrived) })
+		}
+	}
+	issue = func(h, c, page int) {
+		st := hs[h]
+		st.inflight++
+		res.requests++
+		tag := st.ctl.issue(st.inflight)
+		serve(h, c, page, now, tag)
+	}
+	ready = func(c, page int) {
+		if page < 0 {
+			if next >= pages {
+				return
+			}
+			page = next
+			next++
+		}
+		best, bestLoad := -1, 0
+		for k := range hosts {
+			h := (c + k) % len(hosts)
+			st := hs[h]
+			load := (st.inflight + len(st.waiting)) * 1024 / st.ctl.limit
+			if best < 0 || load < bestLoad {
+				best, bestLoad = h, load
+			}
+		}
+		st := hs[best]
+		if st.inflight < st.ctl.limit && len(st.waiting) == 0 {
+			issue(best, c, page)
+			return
+		}
+		st.waiting = append(st.waiting, clientWait{c, page})
+	}
+	for c := range clients {
+		at(0, func() { ready(c, -1) })
+	}
+	for q.Len() > 0 {
+		e := heap.Pop(&q).(*event)
+		now = e.at
+		e.do()
+	}
+	res.elapsed = now
+	return res
+}
+
+// limitsAfter returns host's limits from t on: the one in force at t and
+// every later one.
+func (r simResult) limitsAfter(host int, t time.Duration) []int {
+	var out []int
+	for _, p := range r.points {
+		switch {
+		case p.host != host:
+		case p.at <= t:
+			out = []int{p.limit}
+		default:
+			out = append(out, p.limit)
+		}
+	}
+	return out
+}
+
+// meanLimit is host's time-weighted mean limit from t to the end.
+func (r simResult) meanLimit(host int, t time.Duration) float64 {
+	var sum float64
+	cur, from := 0, t
+	for _, p := range r.points {
+		if p.host != host {
+			continue
+		}
+		if p.at > t {
+			sum += float64(cur) * float64(p.at-from)
+			from = p.at
+		}
+		cur = p.limit
+	}
+	sum += float64(cur) * float64(r.elapsed-from)
+	return sum / float64(r.elapsed-t)
+}
+
+func p99(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)*99/100]
+}
+
+// pageCost is the capacity scenario's service time: 10 ms, plus 100 µs a
+// row.
+func pageCost(rows int) time.Duration {
+	return 10*time.Millisecond + time.Duration(rows)*100*time.Microsecond
+}
+
+func fullPages(int) int { return 1000 }
+
+// TestAdaptiveCapacity runs the capacity scenario in virtual time: 3
+// nodes serving 4 reads at once with 8 waiting, 128 goroutines. After the
+// first tenth of the pages, every limit stays between the capacity (the
+// nodes are kept busy) and capacity + queue (no Overloaded), moving by a
+// few requests at most; the scan is within 10% of the ideal (every slot
+// busy all the time), fewer than 1% of the requests are refused, and the
+// p99 wait in a node's queue is under twice the service time.
+func TestAdaptiveCapacity(t *testing.T) {
+	hosts := []simHost{{4, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
+	const pages = 2000
+	r := simulate(hosts, 128, pages, fullPages, 1, 128)
+	ideal := time.Duration(pages/12) * pageCost(1000)
+	warm := r.elapsed / 10
+	for h := range hosts {
+		after := r.limitsAfter(h, warm)
+		assert.GreaterOrEqual(t, slices.Min(after), 4, "host %d keeps its 4 slots busy: %v", h, after)
+		assert.LessOrEqual(t, slices.Max(after), 12, "host %d never queues past its queue limit: %v", h, after)
+		assert.LessOrEqual(t, slices.Max(after)-slices.Min(after), 3, "host %d does not oscillate: %v", h, after)
+	}
+	assert.Less(t, float64(r.elapsed), 1.1*float64(ideal), "within 10%% of the ideal %v", ideal)
+	assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+	assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
+}
+
+// TestAdaptiveHalfCapacity checks that a node with half the capacity of
+// the others settles at a lower limit, and that its pages go to the
+// others: the scan is still within 15% of its ideal.
+func TestAdaptiveHalfCapacity(t *testing.T) {
+	hosts := []simHost{{2, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
+	const pages = 2000
+	r := simulate(hosts, 128, pages, fullPages, 1, 128)
+	warm := r.elapsed / 10
+	slow := r.meanLimit(0, warm)
+	for h := 1; h < len(hosts); h++ {
+		assert.Less(t, slow, r.meanLimit(h, warm), "the half-capacity node's mean limit is below node %d's", h)
+	}
+	assert.LessOrEqual(t, slices.Max(r.limitsAfter(0, warm)), 2+8, "the slow node never queues past its limit")
+	ideal := time.Duration(pages/10) * pageCost(1000)
+	assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
+}
+
+// TestAdaptiveBounds checks the ceiling and the floor: on nodes without a
+// limit the adaptive limit grows to the ceiling and never past it; on a
+// node that refuses every read past one it never goes below the floor.
+func TestAdaptiveBounds(t *testing.T) {
+	free := []simHost{{0, 0, pageCost}, {0, 0, pageCost}}
+	r := simulate(free, 64, 3000, fullPages, 1, 16)
+	for h := range free {
+		assert.Equal(t, 16, r.maxLimit[h], "host %d reaches its ceiling and stays at it", h)
+		assert.Equal(t, 16, r.limitsAfter(h, r.elapsed)[0])
+	}
+	hostile := []simHost{{1, -1, pageCost}}
+	r = simulate(hostile, 16, 200, fullPages, 3, 16)
+	for _, p := range r.points {
+		assert.GreaterOrEqual(t, p.limit, 3, "never below the floor")
+	}
+	assert.Positive(t, r.overloaded)
+}
+
+// TestAdaptiveMixedPages checks the normalisation by page size: on nodes
+// without a limit, pages that get longer (short pages first, as at the
+// ends of subranges, full pages after) never make the limit fall, as each
+// page is compared with pages of its own size.
+func TestAdaptiveMixedPages(t *testing.T) {
+	hosts := []simHost{{0, 0, pageCost}, {0, 0, pageCost}, {0, 0, pageCost}}
+	rows := func(page int) int {
+		if page%10 != 0 && page < 1500 {
+			return 10 + page%7
+		}
+		return 1000
+	}
+	r := simulate(hosts, 96, 3000, rows, 1, 32)
+	for _, p := range r.points {
+		assert.False(t, p.reason.BacksOff(), "host %d backed off at %v to %d for %s", p.host, p.at, p.limit, p.reason)
+	}
+	for h := range hosts {
+		assert.Equal(t, 32, r.maxLimit[h])
+	}
+}
+
+// TestVegasSignals feeds the controller directly: latencies at the
+// unloaded level grow the limit (slow start doubles, then one at a time),
+// rising latency shrinks it, an Overloaded answer or a timeout cuts it by
+// a quarter once per window, and requests issued before a change do not
+// count in the next window.
+func TestVegasSignals(t *testing.T) {
+	v := newVegas(1, 100)
+	require.Equal(t, initialLimit, v.limit)
+	window := func(latency time.Duration) (int, LimitReason, bool) {
+		tags := make([]int64, v.limit)
+		for i := range tags {
+			tags[i] = v.issue(i + 1)
+		}
+		var n int
+		var reason LimitReason
+		var changed bool
+		for _, tag := range tags {
+			if n2, r2, c2 := v.complete(tag, succeeded, latency, 100); c2 {
+				n, reason, changed = n2, r2, c2
+			}
+		}
+		return n, reason, changed
+	}
+	const s = 10 * time.Millisecond
+	n, reason, changed := window(s)
+	assert.Equal(t, []any{4, LimitGrow, true}, []any{n, reason, changed}, "slow start doubles")
+	n, _, _ = window(s)
+	assert.Equal(t, 8, n)
+	// Twice as slow at 8: a capacity of 4, so slow start ends at 4 + 1.
+	n, reason, _ = window(2 * s)
+	assert.Equal(t, []any{5, LimitLatency}, []any{n, reason}, "slow start ends at the capacity seen, plus one")
+	n, reason, _ = window(s)
+	assert.Equal(t, []any{6, LimitGrow}, []any{n, reason}, "no queue: one more")
+	_, _, changed = window(6 * s / 4)
+	assert.False(t, changed, "a queue of 2 (6 in flight, 4 served) is where Vegas stays")
+	n, reason, _ = window(4 * s)
+	assert.Equal(t, []any{5, LimitLatency}, []any{n, reason}, "a queue of 4 and more: one fewer")
+
+	old := v.issue(1)
+	v.issue(2)
+	n, reason, changed = v.complete(v.issue(3), overloaded, time.Millisecond, 0)
+	assert.Equal(t, []any{3, LimitOverloaded, true}, []any{n, reason, changed}, "Overloaded cuts 5 to 3 (a quarter, rounded down)")
+	_, _, changed = v.complete(old, overloaded, time.Millisecond, 0)
+	assert.False(t, changed, "a loss of a request issued before the cut was already answered for")
+	_, _, changed = v.complete(old, succeeded, 50*time.Millisecond, 100)
+	assert.False(t, changed)
+	assert.Empty(t, v.samples, "a request issued before the change does not count in the new window")
+	n, reason, _ = v.complete(v.issue(1), timedOut, time.Second, 0)
+	assert.Equal(t, []any{2, LimitTimeout}, []any{n, reason}, "a timeout cuts too")
+	n, _, _ = v.complete(v.issue(1), timedOut, time.Second, 0)
+	assert.Equal(t, 1, n)
+	_, _, changed = v.complete(v.issue(1), timedOut, time.Second, 0)
+	assert.False(t, changed, "never below the floor")
+	v2 := newVegas(1, 100)
+	_, _, changed = v2.complete(v2.issue(1), ignored, time.Hour, 0)
+	assert.False(t, changed, "an error that says nothing of the host's load")
+}
+
+// TestVegasProbe checks that every probeEvery windows the limit is halved
+// for one window whose latencies become the new baselines: a node that
+// became slower for good is then not taken for a congested one.
+func TestVegasProbe(t *testing.T) {
+	v := newVegas(1, 8)
+	v.slow = false
+	v.limit = 8
+	feed := func(latency time.Duration) []LimitReason {
+		var rs []LimitReason
+		tags := make([]int64, v.limit)
+		for i := range tags {
+			tags[i] = v.issue(i + 1)
+		}
+		for _, tag := range tags {
+			if _, r, c := v.complete(tag, succeeded, latency, 100); c {
+				rs = append(rs, r)
+			}
+		}
+		return rs
+	}
+	for range probeEvery - 1 {
+		require.Empty(t, feed(10*time.Millisecond))
+	}
+	assert.Equal(t, []LimitReason{LimitProbe}, feed(10*time.Millisecond))
+	assert.Equal(t, 4, v.limit)
+	assert.Equal(t, []LimitReason{LimitProbed}, feed(30*time.Millisecond), "the probe's window measures the node anew")
+	assert.Equal(t, 8, v.limit)
+	// Three times slower than before the probe, but no slower than the
+	// probe measured: no queue, no backing off.
+	for range 10 {
+		for _, r := range feed(30 * time.Millisecond) {
+			assert.False(t, r.BacksOff())
+		}
+	}
+	assert.Equal(t, 8, v.limit)
+}
+
+// TestSizeClass checks that size classes grow with the rows and stay
+// within 9% of each other.
+func TestSizeClass(t *testing.T) {
+	prev := -1
+	for rows := range 100_000 {
+		c := sizeClass(rows)
+		require.GreaterOrEqual(t, c, prev, "classes grow with rows")
+		prev = c
+	}
+	for _, rows := range []int{16, 100, 1000, 5000, 65536} {
+		lo := rows
+		for lo > 0 && sizeClass(lo-1) == sizeClass(rows) {
+			lo--
+		}
+		hi := rows
+		for sizeClass(hi+1) == sizeClass(rows) {
+			hi++
+		}
+		assert.LessOrEqual(t, float64(hi)/float64(lo), 1.13, "class of %d rows: %d..%d", rows, lo, hi)
+	}
+	assert.NotEqual(t, sizeClass(1000), sizeClass(900))
+}
