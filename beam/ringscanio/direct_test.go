@@ -18,8 +18,9 @@ type splitFunc func(t *testing.T, rt *sdf.LockRTracker, n int) any
 
 // runDirect reads the restrictions as Beam workers would, without Beam:
 // the DoFn's own loop (process) on a tracker each, with split called
-// after every row; every residual is queued and read the same way, as a
-// runner hands it to another worker. Tests that use it set the package's
+// after every row; every residual (a checkpoint's too) is encoded and
+// decoded by the restriction coder, queued and read the same way, as a
+// runner hands it to another worker or resumes it later. Tests that use it set the package's
 // test hook, so they do not run in parallel.
 func runDirect(t *testing.T, cfg Config, queue []Restriction, split splitFunc) (rows []Row, residuals int) {
 	t.Helper()
@@ -32,7 +33,13 @@ func runDirect(t *testing.T, cfg Config, queue []Restriction, split splitFunc) (
 			return nil
 		}
 		if res := split(t, rt, n); res != nil {
-			queue = append(queue, res.(Restriction))
+			// The residual crosses the runner as its coder's bytes, as a
+			// checkpoint is stored and resumed elsewhere.
+			b, err := encodeRestriction(res.(Restriction))
+			require.NoError(t, err)
+			back, err := decodeRestriction(b)
+			require.NoError(t, err)
+			queue = append(queue, back)
 			residuals++
 		}
 		return nil

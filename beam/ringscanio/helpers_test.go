@@ -3,6 +3,7 @@ package ringscanio
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -26,6 +27,8 @@ import (
 // tests set testHookAfterRow. No goroutine leak check: prism and the Beam
 // harness keep goroutines for the process's lifetime.
 func TestMain(m *testing.M) {
+	// Prism logs every job at info level.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	code := ptest.MainRet(m)
 	sessions.closeIdle()
 	os.Exit(code)

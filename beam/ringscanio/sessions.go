@@ -36,8 +36,10 @@ var sessions = newSessionCache(sessionIdle)
 // that has finished reading lets the cluster go.
 type sessionCache struct {
 	idle time.Duration
-	// opened counts the sessions opened, for tests.
-	opened atomic.Int64
+	// opened counts the sessions opened, for tests; onClose, if set, is
+	// called after a session is closed.
+	opened  atomic.Int64
+	onClose func()
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
@@ -137,6 +139,9 @@ func (c *sessionCache) closeIf(key string, e *cacheEntry) {
 	delete(c.entries, key)
 	c.mu.Unlock()
 	e.sess.s.Close()
+	if c.onClose != nil {
+		c.onClose()
+	}
 }
 
 // closeIdle closes every session without references now.
