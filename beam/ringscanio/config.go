@@ -60,6 +60,15 @@ type Config struct {
 	// cluster's budget by N. Default: what one ringscan process allows,
 	// twice an even share of 32 over the ring's hosts, at least 8.
 	PerHost int
+	// PerHostMode is "fixed" (PerHost is the cap) or "adaptive": each
+	// host's cap follows its latency, Overloaded answers and timeouts
+	// between MinPerHost and PerHost (ringscan's --per-host adaptive, see
+	// docs/design.md), learnt from all the restrictions a worker process
+	// reads at once. Each worker adapts on its own; N adaptive workers
+	// back off together when a node slows down. Default "fixed".
+	PerHostMode string
+	// MinPerHost is the adaptive cap's floor. Default 1.
+	MinPerHost int
 	// RowsPerSecond caps the rows one worker process reads per second; N
 	// workers read up to N times as many. Default 0: no cap.
 	RowsPerSecond float64
@@ -165,7 +174,8 @@ func (c Config) scannerConfig() (scanner.Config, error) {
 	return scanner.Config{
 		Keyspace: c.Keyspace, Table: c.Table, Columns: c.Columns, Where: c.Where, AllowFiltering: c.AllowFiltering,
 		BeginToken: c.BeginToken, EndToken: c.EndToken, LocalDC: c.LocalDC, Consistency: cl, PageSize: c.PageSize,
-		Splits: splits, UseSizeEstimates: c.UseSizeEstimates, PerHost: c.PerHost, RowsPerSecond: c.RowsPerSecond,
+		Splits: splits, UseSizeEstimates: c.UseSizeEstimates, PerHost: c.PerHost, PerHostMode: scanner.PerHostMode(c.PerHostMode),
+		MinPerHost: c.MinPerHost, RowsPerSecond: c.RowsPerSecond,
 		Retries: c.Retries, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax, RequestTimeout: c.RequestTimeout,
 	}, err
 }

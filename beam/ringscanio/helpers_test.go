@@ -3,7 +3,6 @@ package ringscanio
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/stretchr/testify/require"
@@ -27,8 +27,9 @@ import (
 // tests set testHookAfterRow. No goroutine leak check: prism and the Beam
 // harness keep goroutines for the process's lifetime.
 func TestMain(m *testing.M) {
-	// Prism logs every job at info level.
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	// Prism logs every job's steps at info level; beam.Init, which
+	// ptest.MainRet calls, sets slog up at this level.
+	beamlog.LogLevel = "warn"
 	code := ptest.MainRet(m)
 	sessions.closeIdle()
 	os.Exit(code)

@@ -159,12 +159,15 @@ func TestReadWithFaults(t *testing.T) {
 	}
 	cfg := tb.config(c)
 	cfg.PageSize, cfg.Retries = 50, 20
-	before := injected(c)
-	rows, _ := runRead(t, cfg)
-	if d := tb.rows.Diff(tb.multiset(t, rows)); d != "" {
-		t.Fatalf("rows differ from the table: %s", d)
+	for _, mode := range []string{"fixed", "adaptive"} {
+		cfg.PerHostMode = mode
+		before := injected(c)
+		rows, _ := runRead(t, cfg)
+		if d := tb.rows.Diff(tb.multiset(t, rows)); d != "" {
+			t.Fatalf("per-host %s: rows differ from the table: %s", mode, d)
+		}
+		require.Greater(t, injected(c), before+10, "errors were injected into the read")
 	}
-	require.Greater(t, injected(c), before+10, "errors were injected into the read")
 
 	for _, n := range c.Nodes() {
 		require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.Unavailable, Rate: 1}))
@@ -235,7 +238,7 @@ func TestDynamicSplitOnPrism(t *testing.T) {
 // built, every problem named at once.
 func TestReadConfigErrors(t *testing.T) {
 	_, s := beam.NewPipelineWithRoot()
-	_, err := TryRead(s, Config{Port: 70000, Consistency: "SERIAL", PageSize: -1, Username: "", PasswordEnv: "X", TLSCertFile: "c.pem"})
+	_, err := TryRead(s, Config{Port: 70000, Consistency: "SERIAL", PageSize: -1, Username: "", PasswordEnv: "X", TLSCertFile: "c.pem", PerHostMode: "auto"})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	for _, want := range []string{
 		"Hosts is empty",
@@ -246,6 +249,7 @@ func TestReadConfigErrors(t *testing.T) {
 		"Keyspace is required",
 		"Table is required",
 		"PageSize is -1",
+		`PerHostMode "auto" is unknown`,
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
