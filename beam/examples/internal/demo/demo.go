@@ -21,10 +21,10 @@ import (
 // Flags are the read's flags, registered on the command line by
 // Register.
 type Flags struct {
-	hosts, keyspace, table, localDC, perHostMode string
-	port, pageSize, splits, perHost              int
-	simRows, simNodes                            int
-	simAddress                                   string
+	hosts, keyspace, table, columns, localDC, perHostMode string
+	port, pageSize, splits, perHost                       int
+	simRows, simNodes                                     int
+	simAddress                                            string
 }
 
 // Register registers the flags on flag.CommandLine, where beam.Init
@@ -38,6 +38,7 @@ func Register() *Flags {
 	flag.IntVar(&f.port, "port", 9042, "native protocol port")
 	flag.StringVar(&f.keyspace, "keyspace", cqlsim.DemoKeyspace, "keyspace of the table")
 	flag.StringVar(&f.table, "table", cqlsim.DemoTable, "table to read")
+	flag.StringVar(&f.columns, "columns", "", "comma-separated columns to read (empty: all)")
 	flag.StringVar(&f.localDC, "local-dc", "", "keep every request in this data center")
 	flag.IntVar(&f.pageSize, "page-size", 0, "rows per page (0: ringscan's default, 5000)")
 	flag.IntVar(&f.splits, "splits", 0, "subranges of the plan, the initial restrictions (0: 32)")
@@ -57,6 +58,9 @@ func Register() *Flags {
 func (f *Flags) Config(ctx context.Context) (ringscanio.Config, func(), error) {
 	cfg := ringscanio.Config{Port: f.port, Keyspace: f.keyspace, Table: f.table, LocalDC: f.localDC,
 		PageSize: f.pageSize, Splits: f.splits, PerHost: f.perHost, PerHostMode: f.perHostMode}
+	if f.columns != "" {
+		cfg.Columns = strings.Split(f.columns, ",")
+	}
 	if f.hosts != "" {
 		cfg.Hosts = strings.Split(f.hosts, ",")
 		return cfg, nil, cfg.Validate()
