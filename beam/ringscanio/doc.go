@@ -39,6 +39,11 @@
 // checkpoint (TrySplit(0)) hands on the cursor after the last row
 // claimed. Both halves are restrictions like any other.
 //
+// Splits cut at token boundaries only: unlike ringscan's scanner, the
+// source does not split inside one large partition. The partition being
+// read stays whole in the primary, read page by page with a cursor after
+// each row, so its rows are read exactly once, by one worker.
+//
 // # Sessions
 //
 // A worker process opens one driver session per Config and shares it,
@@ -52,8 +57,9 @@
 // across bundles and drops one whose bundle failed; and portable
 // runners, prism among them, need not call Teardown, so a session owned
 // by a DoFn would multiply or leak. The range reader of a cached session
-// is what makes Config.PerHost and Config.RowsPerSecond caps per worker
-// process.
+// is what makes Config.PerHost (fixed or adaptive, Config.PerHostMode) and
+// Config.RowsPerSecond caps per worker process: N workers allow N times
+// as much (docs/beam.md).
 //
 // Beam also wants its DoFns, emitters and coders registered in init,
 // before beam.Init, which ringscan's conventions otherwise forbid: the
