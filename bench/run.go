@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/simproc"
 )
 
@@ -149,6 +150,14 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 		target = Target{Hosts: p.Hosts, Port: p.Port}
 		simPid, metricsURL = p.Pid(), p.MetricsURL
 		want = &Expected{Rows: p.Rows, Checksum: p.Checksum}
+		if sc.Table != "" {
+			t, ok := p.Tables[cqlsim.DemoKeyspace+"."+sc.Table]
+			if !ok {
+				return nil, fmt.Errorf("scenario %s: cqlsim loaded no table %s.%s", sc.Name, cqlsim.DemoKeyspace, sc.Table)
+			}
+			target.Keyspace, target.Table = cqlsim.DemoKeyspace, sc.Table
+			want = &Expected{Rows: t.Rows, Checksum: t.Checksum}
+		}
 		fmt.Fprintf(progress, "%s: cqlsim with %d rows ready in %v (%s)\n", sc.Name, p.Rows, time.Since(start).Round(time.Millisecond), sc.Description)
 	}
 	repeats, budget := max(cfg.Repeats, 1), cfg.RepeatBudget
