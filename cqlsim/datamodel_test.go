@@ -2,10 +2,10 @@ package cqlsim_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"slices"
 	"testing"
 	"time"
 
@@ -851,12 +851,12 @@ func TestDemoHotTables(t *testing.T) {
 		// the loader kept the clustering order.
 		var fwd, rev []string
 		var ck []byte
-		it = s.Query(`SELECT c FROM ringscan_demo.`+hi.Table+` WHERE k = 0`).PageSize(250).Iter()
+		it = s.Query(`SELECT c FROM ringscan_demo.` + hi.Table + ` WHERE k = 0`).PageSize(250).Iter()
 		for it.Scan(rawCell{&ck}) {
 			fwd = append(fwd, string(ck))
 		}
 		require.NoError(t, it.Close())
-		it = s.Query(`SELECT c FROM ringscan_demo.`+hi.Table+` WHERE k = 0 ORDER BY c DESC`).PageSize(250).Iter()
+		it = s.Query(`SELECT c FROM ringscan_demo.` + hi.Table + ` WHERE k = 0 ORDER BY c DESC`).PageSize(250).Iter()
 		for it.Scan(rawCell{&ck}) {
 			rev = append(rev, string(ck))
 		}
