@@ -50,6 +50,7 @@ type connFlags struct {
 	tlsCert        string
 	tlsKey         string
 	tlsInsecure    bool
+	shape          shapeFlags // registered by the commands that take them
 }
 
 // newConnFlags returns the flags with their defaults, for a command that
@@ -106,7 +107,7 @@ func (f *connFlags) registerRead(fs *pflag.FlagSet) {
 
 // registerColumns registers --columns.
 func (f *connFlags) registerColumns(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
+	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all); writetime(c) and ttl(c) read a column's write time (microseconds) and TTL (seconds left), named so in the output as dsbulk names them")
 }
 
 // retries is the value of --retries: a positive number, or none (the
@@ -272,6 +273,8 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	var shaped scanner.Config
+	errs = append(errs, f.shape.apply(&shaped)...)
 	if len(errs) > 0 {
 		return scanner.Config{}, errors.Join(errs...)
 	}
@@ -282,6 +285,7 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
 		NoPartitionSplit: f.noPartSplit, PartitionSplitRows: f.partSplitRows,
 	}
+	cfg.Where, cfg.AllowFiltering, cfg.BeginToken, cfg.EndToken = shaped.Where, shaped.AllowFiltering, shaped.BeginToken, shaped.EndToken
 	return cfg, cfg.Validate()
 }
 
