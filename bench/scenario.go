@@ -251,6 +251,9 @@ func latencyScenarios(rows int, latencies []time.Duration) []Scenario {
 				named(equalSlices(32), "equal-slices-c32"), named(ringscanAt(32), "ringscan-c32"), ringscanSplit(32),
 				named(equalSlices(128), "equal-slices-c128"), ringscanSplit(128),
 				ringscanDefault(),
+				// Adaptive per-host limits on nodes without a capacity
+				// limit: what growing towards the ceiling costs.
+				{Name: "ringscan-adaptive", Kind: Ringscan, Adaptive: true},
 			},
 			Sweep: SweepLatency,
 		}
