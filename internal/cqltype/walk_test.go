@@ -71,6 +71,7 @@ func TestFields(t *testing.T) {
 	tup := TupleOf(Native(Int), Native(Varchar), Native(Boolean))
 	it := ReadFields(&tup, mustHex(t, "ffffffff 00000001 78"))
 	assert.Equal(t, 3, it.Len())
+	assert.False(t, it.Exhausted(), "nothing read yet")
 	var got [][]byte
 	for range it.Len() {
 		e, err := it.Next()
@@ -78,6 +79,7 @@ func TestFields(t *testing.T) {
 		got = append(got, e)
 	}
 	assert.Equal(t, [][]byte{nil, []byte("x"), nil}, got, "a null, a value, a missing field")
+	assert.True(t, it.Exhausted(), "every byte read")
 	require.NoError(t, it.End())
 	_, err := it.Next()
 	assert.ErrorIs(t, err, ErrInvalidValue, "past the last field")
@@ -109,6 +111,34 @@ func TestFields(t *testing.T) {
 			assert.EqualError(t, err, tc.err)
 		})
 	}
+}
+
+func TestAppendCollection(t *testing.T) {
+	i := func(n int32) []byte { return mustEncode(t, Native(Int), n) }
+	for _, tc := range []struct {
+		name  string
+		t     Type
+		elems [][]byte
+		want  any
+	}{
+		{"list as given", ListOf(Native(Int)), [][]byte{i(3), i(1), i(3)}, []any{int32(3), int32(1), int32(3)}},
+		{"set sorted, duplicates dropped", SetOf(Native(Int)), [][]byte{i(3), i(-1), i(3), i(2)}, []any{int32(-1), int32(2), int32(3)}},
+		{"map sorted by key, the last of a key kept", MapOf(Native(Int), Native(Int)),
+			[][]byte{i(2), i(20), i(1), i(10), i(2), i(21)}, []KV{{int32(1), int32(10)}, {int32(2), int32(21)}}},
+		{"empty map", MapOf(Native(Int), Native(Int)), nil, []KV{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := AppendCollection([]byte("x"), tc.t, tc.elems)
+			require.Equal(t, byte('x'), b[0], "appends")
+			require.NoError(t, Validate(tc.t, b[1:]))
+			got, err := Decode(tc.t, b[1:])
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	in := [][]byte{i(2), i(1)}
+	AppendCollection(nil, SetOf(Native(Int)), in)
+	assert.Equal(t, [][]byte{i(2), i(1)}, in, "the caller's slice is left as it was")
 }
 
 func TestReadDuration(t *testing.T) {
