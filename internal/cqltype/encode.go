@@ -181,7 +181,8 @@ func encode(t Type, v any, depth int) ([]byte, error) {
 		case Date:
 			d = x
 		case time.Time:
-			days := daysOf(x.UTC())
+			u := x.UTC()
+			days := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 			if days < math.MinInt32 || days > math.MaxInt32 {
 				return nil, fmt.Errorf("date %v out of range", x)
 			}
