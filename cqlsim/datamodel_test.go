@@ -433,6 +433,29 @@ func TestUserDefinedTypes(t *testing.T) {
 
 // TestCounters covers counter tables: increments and decrements, and the
 // statements Cassandra refuses on them, with its messages.
+// TestCollectionLiterals checks how collection literals are stored, as
+// serialized bytes (a driver decoding a map into a Go map would hide a
+// duplicate key): a list as written, a set sorted without duplicates, a
+// map sorted by key with one entry per key. Cassandra keeps one entry of
+// a key written twice (Maps.DelayedValue.bind puts every entry in a
+// TreeMap); cqlsim keeps the last.
+func TestCollectionLiterals(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "cl", 1)
+	mustExec(t, s,
+		`CREATE TABLE cl.t (k int PRIMARY KEY, l list<int>, st set<int>, m map<int, text>)`,
+		`INSERT INTO cl.t (k, l, st, m) VALUES (1, [3, 1, 3], {3, 1, 3}, {2: 'b', 1: 'a', 2: 'c'})`)
+	var l, st, m []byte
+	require.NoError(t, s.Query(`SELECT l, st, m FROM cl.t WHERE k = 1`).Scan(rawCell{&l}, rawCell{&st}, rawCell{&m}))
+	i := func(n byte) string { return "00000004000000" + fmt.Sprintf("%02x", n) }
+	txt := func(c byte) string { return fmt.Sprintf("00000001%02x", c) }
+	assert.Equal(t, "00000003"+i(3)+i(1)+i(3), fmt.Sprintf("%x", l), "a list as written")
+	assert.Equal(t, "00000002"+i(1)+i(3), fmt.Sprintf("%x", st), "a set sorted, without duplicates")
+	assert.Equal(t, "00000002"+i(1)+txt('a')+i(2)+txt('c'), fmt.Sprintf("%x", m), "a map sorted by key, one entry per key")
+}
+
 func TestCounters(t *testing.T) {
 	t.Parallel()
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})

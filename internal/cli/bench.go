@@ -182,7 +182,7 @@ func newBenchRunCmd(stdout io.Writer) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var t bench.Task
+			var t bench.Job
 			dec := json.NewDecoder(strings.NewReader(task))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&t); err != nil {
