@@ -42,8 +42,8 @@ func (t Target) withDefaults() Target {
 	return t
 }
 
-// Task is what one child process runs: one strategy over one table.
-type Task struct {
+// Job is what one child process runs: one strategy over one table.
+type Job struct {
 	Target   Target
 	Strategy Strategy
 	// PageSize is the scenario's page size (Strategy.PageSize overrides it).
@@ -93,7 +93,7 @@ type Measurement struct {
 // with the strategy, and measures. It is what "ringscan bench-run" does in
 // a child process; running it in-process mixes the caller's CPU and memory
 // into the figures.
-func Exec(ctx context.Context, t Task) (Measurement, error) {
+func Exec(ctx context.Context, t Job) (Measurement, error) {
 	if err := t.Strategy.Validate(); err != nil {
 		return Measurement{}, err
 	}
@@ -181,7 +181,7 @@ func (o *observer) ObserveQuery(_ context.Context, q gocql.ObservedQuery) {
 	}
 }
 
-func connect(t Task, obs *observer) (*gocql.Session, error) {
+func connect(t Job, obs *observer) (*gocql.Session, error) {
 	if len(t.Target.Hosts) == 0 {
 		return nil, fmt.Errorf("%w: no hosts to connect to", ErrInvalidConfig)
 	}
@@ -263,11 +263,11 @@ func readIter(it *gocql.Iter, c *collector, mode Mode) error {
 	return it.Close()
 }
 
-func selectAll(t Task) string {
+func selectAll(t Job) string {
 	return "SELECT * FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
 }
 
-func readSingleStream(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
+func readSingleStream(ctx context.Context, s *gocql.Session, t Job, first *firstRequest) (Measurement, collector, error) {
 	var c collector
 	start := time.Now()
 	first.mark()
@@ -279,7 +279,7 @@ func readSingleStream(ctx context.Context, s *gocql.Session, t Task, first *firs
 	return Measurement{Elapsed: time.Since(start), Concurrency: 1}, c, nil
 }
 
-func readEqualSlices(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
+func readEqualSlices(ctx context.Context, s *gocql.Session, t Job, first *firstRequest) (Measurement, collector, error) {
 	start := time.Now() // reading the metadata is part of the scan, as for ringscan
 	ks, err := s.KeyspaceMetadata(t.Target.Keyspace)
 	if err != nil {
@@ -350,7 +350,7 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Task, first *first
 	return Measurement{Elapsed: elapsed, Work: time.Duration(work.Load()), Concurrency: conc}, c, nil
 }
 
-func readRingscan(ctx context.Context, s *gocql.Session, t Task, first *firstRequest) (Measurement, collector, error) {
+func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequest) (Measurement, collector, error) {
 	cfg := t.Strategy.scannerConfig(t.Target.Keyspace, t.Target.Table, t.PageSize)
 	cfg.RequestTimeout = t.Timeout
 	var (

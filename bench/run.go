@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/simproc"
 )
 
@@ -149,6 +150,14 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 		target = Target{Hosts: p.Hosts, Port: p.Port}
 		simPid, metricsURL = p.Pid(), p.MetricsURL
 		want = &Expected{Rows: p.Rows, Checksum: p.Checksum}
+		if sc.Table != "" {
+			t, ok := p.Tables[cqlsim.DemoKeyspace+"."+sc.Table]
+			if !ok {
+				return nil, fmt.Errorf("scenario %s: cqlsim loaded no table %s.%s", sc.Name, cqlsim.DemoKeyspace, sc.Table)
+			}
+			target.Keyspace, target.Table = cqlsim.DemoKeyspace, sc.Table
+			want = &Expected{Rows: t.Rows, Checksum: t.Checksum}
+		}
 		fmt.Fprintf(progress, "%s: cqlsim with %d rows ready in %v (%s)\n", sc.Name, p.Rows, time.Since(start).Round(time.Millisecond), sc.Description)
 	}
 	repeats, budget := max(cfg.Repeats, 1), cfg.RepeatBudget
@@ -171,7 +180,7 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 			if failed[i] || (n > 0 && spent[i] >= budget) {
 				continue
 			}
-			task := Task{Target: target, Strategy: st, PageSize: sc.PageSize, Timeout: cfg.Timeout}
+			task := Job{Target: target, Strategy: st, PageSize: sc.PageSize, Timeout: cfg.Timeout}
 			t0 := time.Now()
 			simCPU0, simOK := procCPUSeconds(simPid)
 			var load0 nodeMetrics
@@ -239,14 +248,14 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 	return rs, nil
 }
 
-// ChildCommand is the hidden ringscan subcommand that runs one Task and
+// ChildCommand is the hidden ringscan subcommand that runs one Job and
 // prints its Measurement as JSON.
 const ChildCommand = "bench-run"
 
 // runChild runs "ringscan bench-run --task JSON" and decodes what it
 // prints. A child still running after timeout is sent SIGQUIT, so that
 // the Go runtime prints its goroutines, kept in a file named in the error.
-func runChild(ctx context.Context, bin string, t Task, timeout time.Duration) (Measurement, error) {
+func runChild(ctx context.Context, bin string, t Job, timeout time.Duration) (Measurement, error) {
 	task, err := json.Marshal(t)
 	if err != nil {
 		return Measurement{}, err

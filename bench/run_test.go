@@ -58,6 +58,34 @@ func TestRunEndToEnd(t *testing.T) {
 	assert.Contains(t, string(md), "Every run read exactly the table's rows")
 }
 
+// TestRunHotTable runs a scenario on a hot table: the strategies read the
+// scenario's table, not the demo's, and are checked against that table's
+// rows and checksum, as "ringscan sim" prints them; ringscan splits the
+// hot partition.
+func TestRunHotTable(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := bench.Scenario{
+		Name: "tiny-hot", Sim: bench.SimConfig{Rows: 50, HotRows: 2000, Latency: time.Millisecond}, Table: "hot_uuid", PageSize: 50,
+		Strategies: []bench.Strategy{
+			{Kind: bench.SingleStream},
+			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4},
+		},
+	}
+	var progress strings.Builder
+	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Progress: &progress})
+	require.NoError(t, err, progress.String())
+	require.Len(t, rs, 2)
+	for _, r := range rs {
+		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
+		assert.EqualValues(t, 2000, r.Rows, r.Strategy)
+		assert.Equal(t, rs[0].Digest, r.Digest, "%s read the same rows as single-stream", r.Strategy)
+	}
+}
+
 // TestRunFailsOnBadTarget checks that a strategy that cannot read fails
 // the run with a CheckError naming it.
 func TestRunFailsOnBadTarget(t *testing.T) {

@@ -3,9 +3,22 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/ringscan/ringscan/cqlsim"
 )
+
+// hotTables are the tables of the hot-partition scenarios.
+func hotTables() []string {
+	var out []string
+	for _, typ := range cqlsim.HotClusterings {
+		out = append(out, cqlsim.HotTable(typ))
+	}
+	return out
+}
 
 // SimConfig is the simulated cluster and data of a scenario: the flags of
 // "ringscan sim". Zero fields mean none or cqlsim's defaults, as noted.
@@ -41,6 +54,10 @@ type SimConfig struct {
 	Capacity   string        `json:",omitempty"`
 	QueueLimit int           `json:",omitempty"`
 	PerRow     time.Duration `json:",omitempty"`
+	// HotRows loads the hot tables (ringscan_demo.hot_int, hot_timestamp,
+	// hot_uuid) with this many rows each, a quarter of them in one
+	// partition ("ringscan sim --hot-rows"). Default 0: none.
+	HotRows int `json:",omitempty"`
 }
 
 // Flags returns the "ringscan sim" flags for c.
@@ -89,6 +106,9 @@ func (c SimConfig) Flags() []string {
 	if c.PerRow > 0 {
 		f = append(f, "--cost-per-row", c.PerRow.String())
 	}
+	if c.HotRows > 0 {
+		f = append(f, "--hot-rows", strconv.Itoa(c.HotRows))
+	}
 	if c.Capacity != "" {
 		// The nodes' load, scraped around every run (NodeLoad).
 		f = append(f, "--metrics-addr", ":0")
@@ -122,6 +142,9 @@ type Scenario struct {
 	Description string
 	// Sim is the simulated cluster and its data.
 	Sim SimConfig
+	// Table is the demo keyspace's table the strategies read. Default
+	// events, the demo table.
+	Table string `json:",omitempty"`
 	// PageSize is the page size of every strategy that does not set one.
 	PageSize int
 	// Strategies are run in order on the same data.
@@ -151,6 +174,12 @@ func (s Scenario) Validate() error {
 	}
 	if s.PageSize < 1 {
 		bad("PageSize is %d; want at least 1", s.PageSize)
+	}
+	if s.Table != "" && !slices.Contains(hotTables(), s.Table) {
+		bad("Table %q is not a demo table; allowed are the default (events) and %s", s.Table, strings.Join(hotTables(), ", "))
+	}
+	if s.Table != "" && s.Sim.HotRows == 0 {
+		bad("Table %s needs Sim.HotRows", s.Table)
 	}
 	if len(s.Strategies) == 0 {
 		bad("no strategies")
@@ -222,6 +251,9 @@ func latencyScenarios(rows int, latencies []time.Duration) []Scenario {
 				named(equalSlices(32), "equal-slices-c32"), named(ringscanAt(32), "ringscan-c32"), ringscanSplit(32),
 				named(equalSlices(128), "equal-slices-c128"), ringscanSplit(128),
 				ringscanDefault(),
+				// Adaptive per-host limits on nodes without a capacity
+				// limit: what growing towards the ceiling costs.
+				{Name: "ringscan-adaptive", Kind: Ringscan, Adaptive: true},
 			},
 			Sweep: SweepLatency,
 		}
@@ -379,7 +411,39 @@ func Full() []Scenario {
 			PageSize:    100,
 			Strategies:  compare4(Strategy{Concurrency: 32, PerHost: 32, BackoffBase: 10 * time.Millisecond, BackoffMax: 500 * time.Millisecond}),
 		},
-	), capacityScenarios()...)
+	), append(capacityScenarios(), Hot()...)...)
+}
+
+// Hot is the hot-partition profile: in each of the hot tables one
+// partition holds a quarter of 200k rows, clustered by int, timestamp
+// (cut by value) or uuid (no midpoint: read from both ends); 5 ms per
+// request, page size 100, 32 at once. Equal slices and ringscan with
+// partition splitting off read the hot partition page after page on one
+// goroutine; ringscan splits it in the scan's tail.
+func Hot() []Scenario {
+	const rows = 200_000
+	var out []Scenario
+	for _, typ := range cqlsim.HotClusterings {
+		how := "cut by value"
+		if typ == "uuid" {
+			how = "no midpoint: read from both ends"
+		}
+		out = append(out, Scenario{
+			Name:        "hot-" + typ,
+			Description: fmt.Sprintf("one partition holds 25%% of %dk rows, clustered by %s (%s); 5 ms per request, page size 100", rows/1000, typ, how),
+			Sim:         SimConfig{Rows: 1000, HotRows: rows, Latency: 5 * time.Millisecond},
+			Table:       cqlsim.HotTable(typ),
+			PageSize:    100,
+			Strategies: []Strategy{
+				singleStream(),
+				equalSlices(32),
+				{Name: "ringscan-no-partition-split", Kind: Ringscan, Concurrency: 32, PerHost: 32, NoPartitionSplit: true},
+				ringscanAt(32),
+				ringscanDefault(),
+			},
+		})
+	}
+	return out
 }
 
 // CPU is the cpu profile: a cluster with no added latency, where the

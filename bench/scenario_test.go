@@ -33,7 +33,7 @@ func TestProfilesAreValid(t *testing.T) {
 	for _, s := range Full() {
 		full[s.Name] = true
 	}
-	for _, want := range []string{"latency-5ms", "page-size", "skew", "tombstones", "slow-node", "faults"} {
+	for _, want := range []string{"latency-5ms", "page-size", "skew", "tombstones", "slow-node", "faults", "hot-int", "hot-timestamp", "hot-uuid"} {
 		assert.True(t, full[want], "full profile has %s", want)
 	}
 }

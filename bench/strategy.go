@@ -83,6 +83,9 @@ type Strategy struct {
 	PageSize int `json:",omitempty"`
 	// Mode is what the strategy does with the rows. Default Verify.
 	Mode Mode `json:",omitempty"`
+	// NoPartitionSplit turns ringscan's splitting of large partitions off
+	// (scanner.Config.NoPartitionSplit). Default: on.
+	NoPartitionSplit bool `json:",omitempty"`
 	// TokenOnly makes equal slices select token(pk) alone, as ScyllaDB's
 	// full-scan sample does to count. Default: every column.
 	TokenOnly bool `json:",omitempty"`
@@ -142,6 +145,9 @@ func (s Strategy) Settings(pageSize int) string {
 		if s.BackoffBase > 0 {
 			parts = append(parts, fmt.Sprintf("backoff=%v", s.BackoffBase))
 		}
+		if s.NoPartitionSplit {
+			parts = append(parts, "no-partition-split")
+		}
 	}
 	parts = append(parts, fmt.Sprintf("page=%d", pageSize))
 	if s.TokenOnly {
@@ -190,6 +196,9 @@ func (s Strategy) Validate() error {
 	if s.Adaptive && s.Kind != Ringscan {
 		bad("Adaptive is ringscan's only")
 	}
+	if s.NoPartitionSplit && s.Kind != Ringscan {
+		bad("NoPartitionSplit is ringscan's only")
+	}
 	if s.BackoffBase < 0 || s.BackoffMax < 0 || (s.BackoffMax > 0 && s.BackoffBase > s.BackoffMax) {
 		bad("BackoffBase %v and BackoffMax %v must be positive and BackoffBase <= BackoffMax", s.BackoffBase, s.BackoffMax)
 	}
@@ -202,6 +211,7 @@ func (s Strategy) scannerConfig(keyspace, table string, pageSize int) scanner.Co
 		Keyspace: keyspace, Table: table, PageSize: pageSize,
 		Concurrency: s.Concurrency, PerHost: s.PerHost, Splits: s.Splits,
 		BackoffBase: s.BackoffBase, BackoffMax: s.BackoffMax, PerHostMode: perHostMode(s.Adaptive),
+		NoPartitionSplit: s.NoPartitionSplit,
 	}
 }
 

@@ -70,7 +70,7 @@ func build(cfg Config) (*Cluster, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.EnsureDefaults()
 	rel, err := parseRelease(cfg.ReleaseVersion)
 	if err != nil { // Validate checked it
 		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)

@@ -171,8 +171,10 @@ type SizeEstimates struct {
 // Cluster.RefreshSizeEstimates.
 const Manual time.Duration = -1
 
-// withDefaults returns c with zero fields set to their defaults.
-func (c Config) withDefaults() Config {
+// EnsureDefaults returns c with every zero field set to its default: the
+// configuration Start runs a cluster with (the data centers spelt out, the
+// partitioner without its package prefix).
+func (c Config) EnsureDefaults() Config {
 	if c.Nodes == 0 {
 		c.Nodes = 3
 	}
@@ -236,7 +238,7 @@ func (c Config) withDefaults() Config {
 
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
-	c = c.withDefaults()
+	c = c.EnsureDefaults()
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))

@@ -42,3 +42,26 @@ func TestConfigTombstones(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, cqlsim.TombstonesCassandra, m)
 }
+
+// TestConfigEnsureDefaults checks the effective configuration: the
+// defaults documented on Config's fields in its zero fields, the fields
+// set kept.
+func TestConfigEnsureDefaults(t *testing.T) {
+	d := cqlsim.Config{}.EnsureDefaults()
+	assert.Equal(t, []cqlsim.DC{{Name: "datacenter1", Nodes: 3, Racks: 1}}, d.DCs)
+	assert.Equal(t, "127.0.0.1", d.Address)
+	assert.Equal(t, 9042, d.Port)
+	assert.Equal(t, 16, d.VNodes)
+	assert.Equal(t, "Murmur3Partitioner", d.Partitioner)
+	assert.Equal(t, "4.1.3", d.ReleaseVersion)
+	assert.Equal(t, cqlsim.TombstonesScylla, d.TombstoneMode)
+	assert.Equal(t, 1000, d.TombstoneBudget)
+	assert.NotNil(t, d.Clock)
+	assert.NotNil(t, d.Logger)
+
+	set := cqlsim.Config{DCs: []cqlsim.DC{{Name: "dc1", Nodes: 2}}, VNodes: 4, Partitioner: "org.apache.cassandra.dht.RandomPartitioner"}.EnsureDefaults()
+	assert.Equal(t, []cqlsim.DC{{Name: "dc1", Nodes: 2, Racks: 1}}, set.DCs, "a DC's racks default to 1")
+	assert.Equal(t, 4, set.VNodes)
+	assert.Equal(t, "RandomPartitioner", set.Partitioner, "without its package")
+	assert.NoError(t, set.Validate())
+}

@@ -2,6 +2,7 @@ package cqlsim_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -432,6 +433,29 @@ func TestUserDefinedTypes(t *testing.T) {
 
 // TestCounters covers counter tables: increments and decrements, and the
 // statements Cassandra refuses on them, with its messages.
+// TestCollectionLiterals checks how collection literals are stored, as
+// serialized bytes (a driver decoding a map into a Go map would hide a
+// duplicate key): a list as written, a set sorted without duplicates, a
+// map sorted by key with one entry per key. Cassandra keeps one entry of
+// a key written twice (Maps.DelayedValue.bind puts every entry in a
+// TreeMap); cqlsim keeps the last.
+func TestCollectionLiterals(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "cl", 1)
+	mustExec(t, s,
+		`CREATE TABLE cl.t (k int PRIMARY KEY, l list<int>, st set<int>, m map<int, text>)`,
+		`INSERT INTO cl.t (k, l, st, m) VALUES (1, [3, 1, 3], {3, 1, 3}, {2: 'b', 1: 'a', 2: 'c'})`)
+	var l, st, m []byte
+	require.NoError(t, s.Query(`SELECT l, st, m FROM cl.t WHERE k = 1`).Scan(rawCell{&l}, rawCell{&st}, rawCell{&m}))
+	i := func(n byte) string { return "00000004000000" + fmt.Sprintf("%02x", n) }
+	txt := func(c byte) string { return fmt.Sprintf("00000001%02x", c) }
+	assert.Equal(t, "00000003"+i(3)+i(1)+i(3), fmt.Sprintf("%x", l), "a list as written")
+	assert.Equal(t, "00000002"+i(1)+i(3), fmt.Sprintf("%x", st), "a set sorted, without duplicates")
+	assert.Equal(t, "00000002"+i(1)+txt('a')+i(2)+txt('c'), fmt.Sprintf("%x", m), "a map sorted by key, one entry per key")
+}
+
 func TestCounters(t *testing.T) {
 	t.Parallel()
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
@@ -808,4 +832,59 @@ func TestDemoProfiles(t *testing.T) {
 
 	km := waitMetadata(t, s, cqlsim.DemoKeyspace, func(km *gocql.KeyspaceMetadata) bool { return km.UserTypes["address"] != nil })
 	assert.Equal(t, []string{"street", "city", "zip", "tags"}, km.UserTypes["address"].FieldNames)
+}
+
+// TestDemoHotTables reads the hot tables through gocql: every row in
+// Cassandra's SELECT * order with the checksum LoadDemo reports, HotShare
+// of them in partition k = 0, clustered in the type's order (uuids by
+// Cassandra's UUIDType order, which the loader sorts by).
+func TestDemoHotTables(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	info, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 100, ProfileRows: -1, HotRows: 2000, HotShare: 0.3})
+	require.NoError(t, err)
+	require.Len(t, info.Others, len(cqlsim.HotClusterings))
+	s := connect(t, c)
+	for i, typ := range cqlsim.HotClusterings {
+		hi := info.Others[i]
+		assert.Equal(t, cqlsim.HotTable(typ), hi.Table)
+		assert.EqualValues(t, 2000, hi.Rows)
+		it := s.Query(`SELECT * FROM ringscan_demo.` + hi.Table).PageSize(97).Iter()
+		cols := columnNames(t, it)
+		assert.Equal(t, []string{"k", "c", "n", "v"}, cols)
+		vals := make([][]byte, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = rawCell{&vals[i]}
+		}
+		var sum rowsum.Sum
+		hot := 0
+		for it.Scan(dest...) {
+			sum.Add(vals)
+			if string(vals[0]) == "\x00\x00\x00\x00" {
+				hot++
+			}
+		}
+		require.NoError(t, it.Close())
+		assert.EqualValues(t, hi.Rows, sum.Rows, typ)
+		assert.Equal(t, hi.Checksum, sum.Hash, typ)
+		assert.Equal(t, 600, hot, "%s: HotShare of the rows in k = 0", typ)
+
+		// The hot partition read backwards is the same rows in reverse:
+		// the loader kept the clustering order.
+		var fwd, rev []string
+		var ck []byte
+		it = s.Query(`SELECT c FROM ringscan_demo.` + hi.Table + ` WHERE k = 0`).PageSize(250).Iter()
+		for it.Scan(rawCell{&ck}) {
+			fwd = append(fwd, string(ck))
+		}
+		require.NoError(t, it.Close())
+		it = s.Query(`SELECT c FROM ringscan_demo.` + hi.Table + ` WHERE k = 0 ORDER BY c DESC`).PageSize(250).Iter()
+		for it.Scan(rawCell{&ck}) {
+			rev = append(rev, string(ck))
+		}
+		require.NoError(t, it.Close())
+		slices.Reverse(rev)
+		assert.Equal(t, fwd, rev, typ)
+	}
 }

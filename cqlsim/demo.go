@@ -81,6 +81,13 @@ type DemoConfig struct {
 	// returns, a partition with static values only counting as one.
 	// Default Rows/20; -1 means no profiles table.
 	ProfileRows int
+	// HotRows, when positive, loads the hot tables ringscan_demo.hot_int,
+	// hot_timestamp and hot_uuid (HotClusterings), HotRows rows each, with
+	// HotShare of them in one partition (k = 0): a skew that only the
+	// splitting of partitions by clustering range spreads. Default 0: no
+	// hot tables; HotShare default 0.25.
+	HotRows  int
+	HotShare float64
 }
 
 // DemoInfo describes loaded demo data, so that a scan can be verified.
@@ -120,6 +127,9 @@ func (d DemoConfig) withDefaults(seed int64) DemoConfig {
 	case d.DeletedRows < 0:
 		d.DeletedRows = 0
 	}
+	if d.HotShare == 0 {
+		d.HotShare = 0.25
+	}
 	switch {
 	case d.ProfileRows == 0:
 		d.ProfileRows = d.Rows / 20
@@ -146,6 +156,12 @@ func (d DemoConfig) Validate() error {
 	}
 	if d.ProfileRows < -1 {
 		errs = append(errs, fmt.Errorf("%w: demo ProfileRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.ProfileRows))
+	}
+	if d.HotRows < 0 {
+		errs = append(errs, fmt.Errorf("%w: demo HotRows is %d; it must be 0 (no hot tables) or more", ErrInvalidConfig, d.HotRows))
+	}
+	if d.HotShare < 0 || d.HotShare > 1 || d.HotShare != d.HotShare {
+		errs = append(errs, fmt.Errorf("%w: demo HotShare is %v; it must be between 0 (default 0.25) and 1", ErrInvalidConfig, d.HotShare))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -294,6 +310,15 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 			return DemoInfo{}, err
 		}
 		info.Others = append(info.Others, profiles)
+	}
+	if cfg.HotRows > 0 {
+		st.mu.Unlock()
+		hot, err := c.loadHot(ctx, cfg)
+		st.mu.Lock() // for the deferred Unlock
+		if err != nil {
+			return DemoInfo{}, err
+		}
+		info.Others = append(info.Others, hot...)
 	}
 	return info, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
+	"github.com/ringscan/ringscan/internal/cqlident"
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
@@ -239,12 +240,12 @@ func (c *Cluster) typeElements(ks *keyspace) []schemaElement {
 func typeElement(udt cqltype.Type) schemaElement {
 	return schemaElement{keyspace: udt.Keyspace, kind: "type", name: udt.Name, cql: func(bool) string {
 		var b strings.Builder
-		b.WriteString("CREATE TYPE " + cqlparse.QuoteIdent(udt.Keyspace) + "." + cqlparse.QuoteIdent(udt.Name) + " (\n")
+		b.WriteString("CREATE TYPE " + cqlident.Quote(udt.Keyspace) + "." + cqlident.Quote(udt.Name) + " (\n")
 		for i, f := range udt.Fields {
 			if i > 0 {
 				b.WriteString(",\n")
 			}
-			b.WriteString("    " + cqlparse.QuoteIdent(f) + " " + udt.Elems[i].String())
+			b.WriteString("    " + cqlident.Quote(f) + " " + udt.Elems[i].String())
 		}
 		b.WriteString("\n);")
 		return b.String()
@@ -261,7 +262,7 @@ func (c *Cluster) tableElements(ks *keyspace) []schemaElement {
 
 func (c *Cluster) keyspaceElement(ks *keyspace) schemaElement {
 	return schemaElement{keyspace: ks.name, kind: "keyspace", name: ks.name, cql: func(bool) string {
-		q := cqlparse.QuoteIdent(ks.name)
+		q := cqlident.Quote(ks.name)
 		if isVirtualKeyspace(ks) {
 			return "/*\nWarning: Keyspace " + q + " is a virtual keyspace and cannot be recreated with CQL.\n" +
 				"Structure, for reference:\nVIRTUAL KEYSPACE " + q + ";\n*/"
@@ -288,7 +289,7 @@ func (c *Cluster) tableElement(ks *keyspace, t *table) schemaElement {
 	return schemaElement{keyspace: ks.name, kind: "table", name: t.name, cql: func(internals bool) string {
 		const indent = "    "
 		virtual := isVirtualKeyspace(ks)
-		name := cqlparse.QuoteIdent(t.keyspace) + "." + cqlparse.QuoteIdent(t.name)
+		name := cqlident.Quote(t.keyspace) + "." + cqlident.Quote(t.name)
 		var b strings.Builder
 		create := "CREATE"
 		if virtual {
@@ -298,7 +299,7 @@ func (c *Cluster) tableElement(ks *keyspace, t *table) schemaElement {
 		b.WriteString(create + " TABLE " + name + " (\n")
 		single := len(t.pk) == 1 && len(t.ck) == 0
 		for i, col := range t.columns {
-			b.WriteString(indent + cqlparse.QuoteIdent(col.name) + " " + col.typ.String())
+			b.WriteString(indent + cqlident.Quote(col.name) + " " + col.typ.String())
 			if col.kind == kindStatic {
 				b.WriteString(" static")
 			}
@@ -313,7 +314,7 @@ func (c *Cluster) tableElement(ks *keyspace, t *table) schemaElement {
 		names := func(cols []*column) string {
 			out := make([]string, len(cols))
 			for i, col := range cols {
-				out[i] = cqlparse.QuoteIdent(col.name)
+				out[i] = cqlident.Quote(col.name)
 			}
 			return strings.Join(out, ", ")
 		}
@@ -337,9 +338,9 @@ func (c *Cluster) tableElement(ks *keyspace, t *table) schemaElement {
 		if len(t.ck) > 0 {
 			order := make([]string, len(t.ck))
 			for i, col := range t.ck {
-				order[i] = cqlparse.QuoteIdent(col.name) + " ASC"
+				order[i] = cqlident.Quote(col.name) + " ASC"
 				if col.desc {
-					order[i] = cqlparse.QuoteIdent(col.name) + " DESC"
+					order[i] = cqlident.Quote(col.name) + " DESC"
 				}
 			}
 			opts = append(opts, "CLUSTERING ORDER BY ("+strings.Join(order, ", ")+")")
@@ -463,7 +464,7 @@ func (c *Cluster) runDescribe(sessionKS string, d *cqlparse.Describe, params *cq
 		rows = append(rows, r.cluster)
 	}
 	for _, e := range r.elements {
-		row := [][]byte{[]byte(cqlparse.QuoteIdent(e.keyspace)), []byte(e.kind), []byte(cqlparse.QuoteIdent(e.name))}
+		row := [][]byte{[]byte(cqlident.Quote(e.keyspace)), []byte(e.kind), []byte(cqlident.Quote(e.name))}
 		if len(r.specs) == len(describeElementSpecs) {
 			row = append(row, []byte(e.cql(d.Internals)))
 		}

@@ -542,6 +542,7 @@ type boundFilter struct {
 	op    cqlparse.Op
 	vals  [][]byte // the value (a tuple's elements for multi-column), or the IN candidates
 	in    bool
+	tuple cqltype.Type // multi-column: the type of the tuple of cols
 }
 
 // match checks a row.
@@ -550,7 +551,7 @@ func (f *boundFilter) match(rc rowCells) bool {
 	if f.multi {
 		if f.in {
 			for _, cand := range f.vals {
-				parts := splitTuple(cand, len(f.cols))
+				parts := splitTuple(f.tuple, cand)
 				if parts != nil && compareTuple(f.cols, cell, parts) == 0 {
 					return true
 				}
@@ -599,16 +600,20 @@ func tupleTypeOf(cols []*column) cqltype.Type {
 	return tt
 }
 
-// splitTuple splits n [bytes] values; nil if b is truncated.
-func splitTuple(b []byte, n int) [][]byte {
-	out := make([][]byte, 0, n)
-	for range n {
-		v, rest, ok := cqltype.ReadValue(b)
-		if !ok {
+// splitTuple splits the serialized tuple v of type t into its fields; nil
+// if v is malformed or holds fewer fields than t.
+func splitTuple(t cqltype.Type, v []byte) [][]byte {
+	it := cqltype.ReadFields(&t, v)
+	out := make([][]byte, it.Len())
+	for i := range out {
+		if it.Exhausted() {
 			return nil
 		}
-		out = append(out, v)
-		b = rest
+		f, err := it.Next()
+		if err != nil {
+			return nil
+		}
+		out[i] = f
 	}
 	return out
 }
@@ -634,20 +639,23 @@ func (c *Cluster) bindFilters(p *selectPlan, vals [][]byte) ([]boundFilter, erro
 	out := make([]boundFilter, 0, len(p.filters))
 	for _, f := range p.filters {
 		bf := boundFilter{cols: f.cols, multi: f.multi, op: f.op, in: f.op == cqlparse.OpIn}
+		if f.multi {
+			bf.tuple = tupleTypeOf(f.cols)
+		}
 		col := f.cols[0]
 		switch {
 		case f.multi && bf.in:
-			cands, err := c.inCandidates(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
+			cands, err := c.inCandidates(f.term, "("+col.name+",...)", bf.tuple, vals)
 			if err != nil {
 				return nil, err
 			}
 			bf.vals = cands
 		case f.multi:
-			v, err := c.eval(f.term, "("+col.name+",...)", tupleTypeOf(f.cols), vals)
+			v, err := c.eval(f.term, "("+col.name+",...)", bf.tuple, vals)
 			if err != nil {
 				return nil, err
 			}
-			bf.vals = splitTuple(v, len(f.cols))
+			bf.vals = splitTuple(bf.tuple, v)
 			if bf.vals == nil {
 				return nil, invalidf("Invalid tuple value for %s", col.name)
 			}
@@ -685,15 +693,26 @@ func (c *Cluster) inCandidates(term cqlparse.Term, name string, typ cqltype.Type
 		}
 		return out, nil
 	}
-	v, err := c.eval(term, "in("+name+")", cqltype.ListOf(typ), vals)
+	lt := cqltype.ListOf(typ)
+	v, err := c.eval(term, "in("+name+")", lt, vals)
 	if err != nil {
 		return nil, err
 	}
 	if v == nil {
 		return nil, invalidf("Invalid null value for IN restriction on %s", name)
 	}
-	n := int(binary.BigEndian.Uint32(v))
-	return splitTuple(v[4:], n), nil
+	// v is a valid list: eval validated it.
+	it, err := cqltype.ReadCollection(&lt, v)
+	if err != nil {
+		return nil, invalidf("Invalid value for IN restriction on %s: %v", name, err)
+	}
+	out := make([][]byte, it.Len())
+	for i := range out {
+		if out[i], err = it.Next(); err != nil {
+			return nil, invalidf("Invalid value for IN restriction on %s: %v", name, err)
+		}
+	}
+	return out, nil
 }
 
 // pageState is a decoded paging state.

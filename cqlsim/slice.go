@@ -282,7 +282,7 @@ func (f *boundFilter) prefixValues() ([][][]byte, error) {
 		}
 	default:
 		for _, v := range f.vals {
-			parts := splitTuple(v, len(f.cols))
+			parts := splitTuple(f.tuple, v)
 			if parts == nil {
 				return nil, invalidf("Invalid tuple value for %s", f.cols[0].name)
 			}

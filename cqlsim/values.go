@@ -138,8 +138,9 @@ func literal(l *cqlparse.Literal, name string, typ cqltype.Type) ([]byte, error)
 	return b, nil
 }
 
-// collection serializes a list, set or map literal (v4 format), sorting
-// sets and maps as Cassandra stores them.
+// collection serializes a list, set or map literal (v4 format), sorted
+// and without duplicate set elements or map keys, as Cassandra stores
+// them (cqltype.AppendCollection).
 func (c *Cluster) collection(v *cqlparse.CollectionLit, name string, typ cqltype.Type, vals [][]byte) ([]byte, error) {
 	switch {
 	case typ.Kind == cqltype.Map && v.Kind == cqlparse.CollSet && len(v.Values) == 0:
@@ -151,8 +152,7 @@ func (c *Cluster) collection(v *cqlparse.CollectionLit, name string, typ cqltype
 	if k, ok := want[typ.Kind]; !ok || k != v.Kind {
 		return nil, invalidf("Invalid collection literal for %s of type %s", name, typ)
 	}
-	type entry struct{ k, v []byte }
-	entries := make([]entry, 0, len(v.Values))
+	elems := make([][]byte, 0, len(v.Values)*2)
 	for i, e := range v.Values {
 		ev, err := c.eval(e, name, elemType(typ, false), vals)
 		if err != nil {
@@ -161,32 +161,19 @@ func (c *Cluster) collection(v *cqlparse.CollectionLit, name string, typ cqltype
 		if ev == nil {
 			return nil, invalidf("null is not supported inside collections")
 		}
-		var kv []byte
 		if typ.Kind == cqltype.Map {
-			if kv, err = c.eval(v.Keys[i], name, typ.Elems[0], vals); err != nil {
+			kv, err := c.eval(v.Keys[i], name, typ.Elems[0], vals)
+			if err != nil {
 				return nil, err
 			}
 			if kv == nil {
 				return nil, invalidf("null is not supported inside collections")
 			}
+			elems = append(elems, kv)
 		}
-		entries = append(entries, entry{kv, ev})
+		elems = append(elems, ev)
 	}
-	switch typ.Kind {
-	case cqltype.Set:
-		slices.SortStableFunc(entries, func(a, b entry) int { return cqltype.Compare(typ.Elems[0], a.v, b.v) })
-		entries = slices.CompactFunc(entries, func(a, b entry) bool { return cqltype.Compare(typ.Elems[0], a.v, b.v) == 0 })
-	case cqltype.Map:
-		slices.SortStableFunc(entries, func(a, b entry) int { return cqltype.Compare(typ.Elems[0], a.k, b.k) })
-	}
-	out := binary.BigEndian.AppendUint32(nil, uint32(len(entries)))
-	for _, e := range entries {
-		if typ.Kind == cqltype.Map {
-			out = cqltype.AppendValue(out, e.k)
-		}
-		out = cqltype.AppendValue(out, e.v)
-	}
-	return out, nil
+	return cqltype.AppendCollection(nil, typ, elems), nil
 }
 
 // call evaluates the few functions drivers and tests use.

@@ -473,26 +473,14 @@ func (c *Cluster) evalValue(term cqlparse.Term, col *column, vals [][]byte) ([]b
 		}
 		return v, nil
 	}
-	for _, f := range splitTuple(v, countFields(v)) {
-		if f != nil {
+	// v is valid: eval validated it.
+	fields := cqltype.ReadFields(&col.typ, v)
+	for range fields.Len() {
+		if f, err := fields.Next(); err != nil || f != nil {
 			return v, nil
 		}
 	}
 	return nil, nil
-}
-
-// countFields counts the [bytes] of a serialized tuple or UDT value.
-func countFields(v []byte) int {
-	n := 0
-	for len(v) > 0 {
-		_, rest, ok := cqltype.ReadValue(v)
-		if !ok {
-			break
-		}
-		v = rest
-		n++
-	}
-	return n
 }
 
 // liveStar returns the SELECT * cells of the live row ck of p (or of its
@@ -652,7 +640,7 @@ func (c *Cluster) applyUpdate(w *writePlan, wt writeTime, filters []boundFilter,
 				cells, _, _ := p.rows[ri].view(len(t.ck), len(t.regular), now)
 				cur = unpackCells(cells, len(t.ck)+len(t.regular))[a.col.cell]
 			}
-			cw := cellWrite{idx: a.col.value(t), val: setField(cur, len(a.col.typ.Fields), a.field, fieldVals[i])}
+			cw := cellWrite{idx: a.col.value(t), val: setField(a.col.typ, cur, a.field, fieldVals[i])}
 			if a.col.kind == kindStatic {
 				sm.cells = append(sm.cells, cw)
 			} else {
@@ -669,12 +657,16 @@ func (c *Cluster) applyUpdate(w *writePlan, wt writeTime, filters []boundFilter,
 	return nil
 }
 
-// setField returns the UDT value cur (null: no field set) of n fields with
+// setField returns the UDT value cur (null: no field set) of type udt with
 // field i set to v; null when no field is left set.
-func setField(cur []byte, n, i int, v []byte) []byte {
-	fields := make([][]byte, n)
+func setField(udt cqltype.Type, cur []byte, i int, v []byte) []byte {
+	fields := make([][]byte, len(udt.Elems))
 	if cur != nil {
-		copy(fields, splitTuple(cur, min(n, countFields(cur))))
+		// cur is a stored value, valid for udt: a missing field is null.
+		it := cqltype.ReadFields(&udt, cur)
+		for k := range fields {
+			fields[k], _ = it.Next()
+		}
 	}
 	fields[i] = v
 	last := -1

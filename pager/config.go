@@ -55,7 +55,9 @@ type Config struct {
 	Consistency gocql.Consistency
 }
 
-func (c Config) withDefaults() Config {
+// EnsureDefaults returns c with every zero field set to its default: the
+// configuration a Pager made with c works with.
+func (c Config) EnsureDefaults() Config {
 	if c.DefaultPageSize == 0 {
 		c.DefaultPageSize = DefaultPageSize
 	}
@@ -78,7 +80,7 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
 	}
-	d := c.withDefaults()
+	d := c.EnsureDefaults()
 	if c.DefaultPageSize < 0 {
 		bad("DefaultPageSize is %d; it must be positive (0 for the default %d)", c.DefaultPageSize, DefaultPageSize)
 	}

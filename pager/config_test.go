@@ -51,6 +51,28 @@ func TestConfigValidate(t *testing.T) {
 	assert.ErrorIs(t, err, pager.ErrInvalidConfig)
 }
 
+// TestConfigEnsureDefaults checks that the effective configuration has
+// the documented defaults in its zero fields and keeps the fields set.
+func TestConfigEnsureDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cfg, want pager.Config
+	}{
+		{name: "zero value", want: pager.Config{
+			DefaultPageSize: pager.DefaultPageSize, MaxPageSize: pager.DefaultMaxPageSize,
+			MaxOffsetPage: pager.DefaultMaxOffsetPage, Prefetch: pager.DefaultPrefetch,
+		}},
+		{name: "fields set are kept",
+			cfg:  pager.Config{DefaultPageSize: 10, MaxPageSize: 20, MaxOffsetPage: 5, Prefetch: -1, Consistency: gocql.One},
+			want: pager.Config{DefaultPageSize: 10, MaxPageSize: 20, MaxOffsetPage: 5, Prefetch: -1, Consistency: gocql.One}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.cfg.EnsureDefaults())
+		})
+	}
+	assert.Equal(t, 100, pager.Config{}.EnsureDefaults().DefaultPageSize, "the default documented on the field")
+}
+
 func TestRowDecoding(t *testing.T) {
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	require.NoError(t, c.ExecDDL(`CREATE KEYSPACE rowtest WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`))

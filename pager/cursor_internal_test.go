@@ -12,8 +12,8 @@ import (
 // wraps ErrInvalidCursor, and that cursors round-trip.
 func FuzzDecodeCursor(f *testing.F) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	signed := &Pager{cfg: Config{Key: key}.withDefaults()}
-	plain := &Pager{cfg: Config{}.withDefaults()}
+	signed := &Pager{cfg: Config{Key: key}.EnsureDefaults()}
+	plain := &Pager{cfg: Config{}.EnsureDefaults()}
 	fp := fingerprint{1, 2, 3}
 	for _, p := range []*Pager{signed, plain} {
 		f.Add(string(p.encodeCursor(kindStatement, fp, []byte("state"))), []byte("state"))

@@ -57,4 +57,18 @@
 // A Row keeps its values as the bytes the server sent and decodes them
 // when asked, with gocql's rules: Row.Scan like database/sql, Row.Map into
 // a map. Rows are independent of the page or iterator they came from.
+//
+// The scan engine (package scanner) has a Row of its own, and the two
+// differ on purpose. pager serves application code that pages any
+// statement and already holds gocql's types: Row.Scan takes the
+// destinations gocql's Iter.Scan takes (*string, *time.Time, gocql.UUID,
+// a gocql.Unmarshaler), Column carries gocql's TypeInfo, and a Row is an
+// independent value that outlives its page, as a page handed to a web
+// response must. scanner.Row is a view of one row of the page a whole-table
+// scan is reading, valid until the iteration moves on, whose values are
+// those its sinks see (sink.Batch.Decode, types of package sink/cqlvalue),
+// so that a scan's rows read the same through a Sink and through
+// Scanner.All. One model for both would either make every scanned row a
+// copy decoded by gocql's reflection, or hand paging applications values
+// their gocql code does not know.
 package pager

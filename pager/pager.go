@@ -58,7 +58,7 @@ func New(session *gocql.Session, cfg Config, opts ...Option) (*Pager, error) {
 	if session == nil {
 		return nil, fmt.Errorf("%w: the session is nil", ErrInvalidConfig)
 	}
-	p := &Pager{session: session, cfg: cfg.withDefaults()}
+	p := &Pager{session: session, cfg: cfg.EnsureDefaults()}
 	for _, o := range opts {
 		o.apply(p)
 	}

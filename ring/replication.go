@@ -13,13 +13,14 @@ import (
 // Replication.Validate.
 var ErrInvalidReplication = errors.New("invalid replication")
 
-// Strategy is a keyspace replication strategy. The zero value is not a
-// strategy: a Replication must say which one it uses.
-type Strategy uint8
+// ReplicationStrategy is a keyspace replication strategy (Cassandra's
+// replication class). The zero value is not a strategy: a Replication must
+// say which one it uses.
+type ReplicationStrategy uint8
 
 // The understood replication strategies.
 const (
-	_ Strategy = iota
+	_ ReplicationStrategy = iota
 	// SimpleStrategy places a range's replicas on the next Factor distinct
 	// hosts clockwise from the range's end, ignoring data centers and racks.
 	SimpleStrategy
@@ -35,7 +36,7 @@ const (
 	EverywhereStrategy
 )
 
-func (s Strategy) String() string {
+func (s ReplicationStrategy) String() string {
 	switch s {
 	case SimpleStrategy:
 		return "SimpleStrategy"
@@ -51,7 +52,7 @@ func (s Strategy) String() string {
 
 // Replication is a keyspace's replication setting.
 type Replication struct {
-	Strategy Strategy
+	Strategy ReplicationStrategy
 	// Factor is SimpleStrategy's replication factor. For
 	// NetworkTopologyStrategy it is the factor of every data center that DCs
 	// does not list (a "replication_factor" option; Cassandra expands it at

@@ -288,7 +288,7 @@ func TestReplicasNetworkTopologyStrategy(t *testing.T) {
 
 func TestReplicasEverywhere(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, host("A", "dc1", "r1", 10), host("B", "dc2", "r1", 20), host("C", "dc1", "r2", 30))
-	for _, s := range []Strategy{EverywhereStrategy, LocalStrategy} {
+	for _, s := range []ReplicationStrategy{EverywhereStrategy, LocalStrategy} {
 		got, err := r.Replicas(Replication{Strategy: s}, Murmur3Token(15))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"B", "C", "A"}, ids(got), "%v", s)

@@ -11,7 +11,7 @@ import (
 
 // ErrInvalidConfig is wrapped by the errors of SplitConfig.Validate and of
 // Split for a configuration that does not fit the ring.
-var ErrInvalidConfig = errors.New("invalid config")
+var ErrInvalidConfig = errors.New("invalid ring config")
 
 // ErrNoReplica is wrapped by Split's error when a range has no replica to
 // route to (a NetworkTopologyStrategy naming none of the ring's DCs, or

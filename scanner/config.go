@@ -205,7 +205,7 @@ func (c Config) Validate() error {
 		}
 		seen[col] = true
 	}
-	if err := checkWhere(c.Where); err != nil {
+	if err := CheckWhere(c.Where); err != nil {
 		bad("Where %q: %v", c.Where, err)
 	}
 	if c.AllowFiltering && strings.TrimSpace(c.Where) == "" {

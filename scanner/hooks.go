@@ -29,6 +29,12 @@ type Hooks struct {
 	// range and the partitions of the same token. It is called before any
 	// page of child is written.
 	RangeSplit func(parent int, child ring.Subrange)
+	// PartitionSplit follows every split of a large partition by
+	// clustering range (after the RangeSplit calls of its children):
+	// pieces is the number of pieces of the partition split off parent,
+	// and first is set for the partition's first split (the one that
+	// ends a token subrange inside it), not for a piece split again.
+	PartitionSplit func(parent int, pieces int, first bool)
 	// RangeDone follows the end of every subrange, done or failed.
 	RangeDone func(st RangeStats)
 	// CheckpointSaved follows every checkpoint save, with the rows it
@@ -126,6 +132,14 @@ func (l hookList) pageWritten(id int, cur worker.Cursor, rows int) {
 	for _, x := range l {
 		if x.PageWritten != nil {
 			x.PageWritten(id, Cursor{c: cur}, rows)
+		}
+	}
+}
+
+func (l hookList) partitionSplit(parent, pieces int, first bool) {
+	for _, x := range l {
+		if x.PartitionSplit != nil {
+			x.PartitionSplit(parent, pieces, first)
 		}
 	}
 }

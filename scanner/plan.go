@@ -127,13 +127,18 @@ func (p *Plan) tokenBounds() ([]ring.Range, error) {
 	var err error
 	if p.cfg.BeginToken != "" {
 		if begin, err = part.ParseToken(p.cfg.BeginToken); err != nil {
-			return nil, fmt.Errorf("%w: BeginToken: %w", ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: BeginToken (--begin-token): %w", ErrInvalidConfig, err)
 		}
 	}
 	if p.cfg.EndToken != "" {
 		if end, err = part.ParseToken(p.cfg.EndToken); err != nil {
-			return nil, fmt.Errorf("%w: EndToken: %w", ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: EndToken (--end-token): %w", ErrInvalidConfig, err)
 		}
+	}
+	// Written differently ("5", "+5", "05") but the same token: (t, t]
+	// holds none, though the two halves below would make it the ring.
+	if p.cfg.BeginToken != "" && p.cfg.EndToken != "" && begin.Compare(end) == 0 {
+		return nil, fmt.Errorf("%w: BeginToken and EndToken are both %v: the range (t, t] holds no token", ErrInvalidConfig, begin)
 	}
 	if begin.Compare(end) < 0 {
 		return []ring.Range{{Start: begin, End: end}}, nil

@@ -270,8 +270,15 @@ func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worke
 func (o *output) Split(sp worker.Split) {
 	o.cp.split(sp)
 	crashpoint.Hit(crashpoint.Split)
+	pieces := 0
 	for _, child := range sp.Children {
 		o.hooks.rangeSplit(sp.Parent.Subrange.ID, child.Subrange)
+		if child.Piece != nil && !child.Piece.From.Open() {
+			pieces++ // not a partition of the same token, read whole
+		}
+	}
+	if pieces > 0 {
+		o.hooks.partitionSplit(sp.Parent.Subrange.ID, pieces, sp.Partition)
 	}
 }
 

@@ -120,6 +120,11 @@ func (s *Scanner) RunPlan(ctx context.Context, p *Plan, sk sink.Sink, opts ...Op
 }
 
 // Row is one row of a scan. It is valid until the iteration moves on.
+//
+// A Row is a view of one row of the sink.Batch being read: its values are
+// the ones a Sink sees, decoded by Get and Map as sink.Batch.Decode does,
+// so that All and Run give the same values. Package pager's Row is another
+// model on purpose; see its documentation.
 type Row struct {
 	b *sink.Batch
 	i int

@@ -50,6 +50,9 @@ type PartitionPiece struct {
 	// meet the one reading up (a partition whose clustering values have no
 	// midpoint is read from both ends).
 	Reverse bool
+	// Whole is set for a partition read whole on its own, not a piece of
+	// one: a partition of the same token as a split partition, after it.
+	Whole bool
 }
 
 // Stats are a scan's totals and per-subrange figures, for this run (a
@@ -160,7 +163,7 @@ func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 	out := RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Limit: st.Limit, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
 		Bytes: st.Bytes, Retries: st.Retries, Duration: st.Duration, Done: st.Done, Err: rerr}
 	if p := st.Piece; p != nil {
-		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse}
+		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse, Whole: p.From.Open() && p.To.Open() && !p.Reverse}
 		if f != nil {
 			out.Piece.Partition, out.Piece.Bounds = f.describe(p)
 		}

@@ -8,13 +8,15 @@ import (
 	"unicode"
 )
 
-// checkWhere refuses a Where condition that would change what a subrange's
-// statement means: a clause other than its relations (LIMIT, ORDER BY,
-// GROUP BY, PER PARTITION LIMIT, ALLOW FILTERING), a token() relation of
-// its own, or a second statement. Quoted text and names are skipped.
-// Whether the relations fit the table is for the server to say, when the
-// scan is planned.
-func checkWhere(where string) error {
+// CheckWhere refuses a Config.Where condition that would change what a
+// subrange's statement means: a clause other than its relations (LIMIT,
+// ORDER BY, GROUP BY, PER PARTITION LIMIT, ALLOW FILTERING), a token()
+// relation of its own, or a second statement. Quoted text and names are
+// skipped. Whether the relations fit the table is for the server to say,
+// when the scan is planned (Scanner.Plan). Config.Validate calls it; it is
+// exported for programs that check a condition before they build a
+// Config, as the ringscan command does for --where.
+func CheckWhere(where string) error {
 	words, _, err := scanWhere(where)
 	if err != nil {
 		return err
@@ -33,9 +35,12 @@ func checkWhere(where string) error {
 			if w != "limit" {
 				clause += " " + strings.ToUpper(next)
 			}
-			return fmt.Errorf("%s is not allowed: the condition is ANDed to each subrange's WHERE (AllowFiltering adds ALLOW FILTERING)", clause)
+			if clause == "ALLOW FILTERING" {
+				return errors.New("ALLOW FILTERING is not allowed in the condition: set AllowFiltering (--allow-filtering) instead")
+			}
+			return fmt.Errorf("%s is not allowed: the condition is ANDed to each subrange's WHERE", clause)
 		case w == "token":
-			return errors.New("token() is not allowed: BeginToken and EndToken restrict the tokens")
+			return errors.New("token() is not allowed: BeginToken and EndToken (--begin-token, --end-token) restrict the tokens")
 		}
 	}
 	return nil

@@ -6,21 +6,23 @@ import (
 	"unsafe"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // Value types returned by Batch.Decode for the CQL types that have no
-// natural Go type.
+// natural Go type. They are the types of package cqlvalue, which documents
+// their methods and text forms; these names save an import.
 type (
-	// UUID is a uuid or timeuuid value.
-	UUID = cqltype.UUID
-	// Decimal is an exact decimal: Unscaled × 10^-Scale.
-	Decimal = cqltype.Decimal
-	// Date is a date: days since 1970-01-01.
-	Date = cqltype.Date
-	// Duration is a CQL duration.
-	Duration = cqltype.Duration
-	// KV is one entry of a map, in the map's key order.
-	KV = cqltype.KV
+	// UUID is a uuid or timeuuid value: cqlvalue.UUID.
+	UUID = cqlvalue.UUID
+	// Decimal is an exact decimal, Unscaled × 10^-Scale: cqlvalue.Decimal.
+	Decimal = cqlvalue.Decimal
+	// Date is a date, days since 1970-01-01: cqlvalue.Date.
+	Date = cqlvalue.Date
+	// Duration is a CQL duration: cqlvalue.Duration.
+	Duration = cqlvalue.Duration
+	// KV is one entry of a map, in the map's key order: cqlvalue.KV.
+	KV = cqlvalue.KV
 )
 
 // Column describes one column of the rows of a Batch.

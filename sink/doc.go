@@ -13,6 +13,12 @@
 // [Column] names its CQL type as text (Type) and, in full, as the native
 // protocol describes it ([Column.WireType]).
 //
+// The Go types of the values that have no natural Go type ([UUID],
+// [Decimal], [Date], [Duration], [KV]) are those of package sink/cqlvalue,
+// which documents their methods; this package names them too. Its Append
+// functions write the text forms the built-in sinks write, for a sink
+// that renders [Batch.Value]'s bytes itself.
+//
 // # Concurrency contract
 //
 // The scanner calls Write from one goroutine at a time, never

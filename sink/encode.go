@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // This file renders serialized CQL values (protocol v4, as kept in a Batch)
@@ -24,9 +25,9 @@ import (
 // value; an encoder is not safe for concurrent use.
 type encoder struct {
 	opts   textOptions
-	digits cqltype.Digits // varints and decimals
-	key    []byte         // a map key rendered as JSON before it is quoted
-	text   []byte         // a timestamp in a layout, before it is escaped
+	digits cqlvalue.Digits // varints and decimals
+	key    []byte          // a map key rendered as JSON before it is quoted
+	text   []byte          // a timestamp in a layout, before it is escaped
 }
 
 // malformed returns the error for bytes that are not a value of t.
@@ -78,7 +79,7 @@ func (e *encoder) appendQuotedScalar(dst []byte, t *cqltype.Type, v []byte) ([]b
 func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:
-		return cqltype.AppendUTF8(dst, v), nil
+		return cqlvalue.AppendUTF8(dst, v), nil
 	case cqltype.List, cqltype.Set, cqltype.Map, cqltype.Tuple, cqltype.UDT:
 		return e.appendJSON(dst, t, v)
 	}
@@ -163,7 +164,7 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		}
 		return appendFloat(dst, float64(math.Float32frombits(binary.BigEndian.Uint32(v))), 32), nil
 	case cqltype.KindUUID, cqltype.Timeuuid:
-		if out, ok := cqltype.AppendUUID(dst, v); ok {
+		if out, ok := cqlvalue.AppendUUID(dst, v); ok {
 			return out, nil
 		}
 	case cqltype.Timestamp:
@@ -176,7 +177,7 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 			break
 		}
 		// 2^31 is the epoch: flipping the top bit gives days since it.
-		return cqltype.Date(int32(binary.BigEndian.Uint32(v) ^ 1<<31)).AppendText(dst)
+		return cqlvalue.Date(int32(binary.BigEndian.Uint32(v) ^ 1<<31)).AppendText(dst)
 	case cqltype.Time:
 		if len(v) != 8 {
 			break
@@ -185,9 +186,9 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 		if ns >= 86400e9 {
 			break
 		}
-		return cqltype.AppendTime(dst, ns), nil
+		return cqlvalue.AppendTime(dst, ns), nil
 	case cqltype.Inet:
-		if out, ok := cqltype.AppendInet(dst, v); ok {
+		if out, ok := cqlvalue.AppendInet(dst, v); ok {
 			return out, nil
 		}
 	case cqltype.KindDuration:
@@ -332,7 +333,7 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 // the zone, or in a Go layout.
 func (e *encoder) appendTimestamp(dst []byte, ms int64) []byte {
 	if e.opts.layout == "" && e.opts.loc == nil {
-		return cqltype.AppendTimestamp(dst, ms)
+		return cqlvalue.AppendTimestamp(dst, ms)
 	}
 	loc := e.opts.loc
 	if loc == nil {
@@ -343,7 +344,7 @@ func (e *encoder) appendTimestamp(dst []byte, ms int64) []byte {
 		return t.AppendFormat(dst, e.opts.layout)
 	}
 	_, off := t.Zone()
-	dst = cqltype.AppendDateTime(dst, ms, off)
+	dst = cqlvalue.AppendDateTime(dst, ms, off)
 	return appendOffset(dst, off)
 }
 

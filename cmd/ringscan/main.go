@@ -1,5 +1,3 @@
-// Command ringscan reads whole Cassandra and ScyllaDB tables fast. See
-// "ringscan --help".
 package main
 
 import (

@@ -74,6 +74,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "retries negative", args: []string{"--retries", "-1"}, parts: []string{`"-1"`, "--retries", "a positive number, or none"}},
 		{name: "retries zero", args: []string{"--retries", "0"}, parts: []string{`"0"`, "use --retries none to turn retries off"}},
 		{name: "retries text", args: []string{"--retries", "many"}, parts: []string{`"many"`, "--retries", "a positive number, or none"}},
+		{name: "partition split rows negative", args: []string{"--partition-split-rows", "-1"}, parts: []string{"--partition-split-rows -1", "positive integer"}},
 		{name: "max failed ranges", args: []string{"--max-failed-ranges", "-2"}, parts: []string{"--max-failed-ranges -2", "-1, 0 or a positive integer"}},
 		{name: "consistency", args: []string{"--consistency", "MOST"}, parts: []string{`--consistency "MOST"`, "LOCAL_QUORUM"}},
 		{name: "read flags at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
@@ -86,7 +87,7 @@ func TestBadFlagValues(t *testing.T) {
 	}
 	// ring reads no rows: the read flags are unknown to it.
 	var ringCases []flagCase
-	for _, f := range []string{"--page-size", "--retries", "--rate", "--consistency", "--per-host", "--max-failed-ranges", "--columns", "--checkpoint", "--format"} {
+	for _, f := range []string{"--page-size", "--retries", "--rate", "--consistency", "--per-host", "--max-failed-ranges", "--partition-split-rows", "--columns", "--checkpoint", "--format"} {
 		ringCases = append(ringCases, flagCase{name: "no " + f, args: []string{f, "1"}, parts: []string{"unknown flag: " + f}})
 	}
 	for cmd, cases := range map[string][]flagCase{"scan": append(connCases, readCases...), "count": append(connCases, readCases...),

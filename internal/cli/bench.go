@@ -77,14 +77,14 @@ of --out's results.json again without running anything.`,
 				}
 				return nil
 			}
-			profiles := map[string]func() []bench.Scenario{"full": bench.Full, "quick": bench.Quick, "cpu": bench.CPU, "startup": bench.Startup,
+			profiles := map[string]func() []bench.Scenario{"full": bench.Full, "quick": bench.Quick, "cpu": bench.CPU, "startup": bench.Startup, "hot": bench.Hot,
 				"capacity": bench.Capacity}
 			if quick {
 				profile = "quick"
 			}
 			mk, ok := profiles[profile]
 			if !ok {
-				return badInput(fmt.Errorf("invalid --profile %q: allowed are full, quick, cpu, startup, capacity", profile))
+				return badInput(fmt.Errorf("invalid --profile %q: allowed are full, quick, cpu, startup, capacity, hot", profile))
 			}
 			scenarios := mk()
 			if only != "" {
@@ -158,7 +158,7 @@ of --out's results.json again without running anything.`,
 	}
 	fs := cmd.Flags()
 	fs.BoolVar(&quick, "quick", false, "run the quick profile (under 2 minutes on 2 cores) instead of the full one (as --profile quick)")
-	fs.StringVar(&profile, "profile", "full", "scenarios to run: full, quick, cpu (client and server CPU per row, no latency), startup (time to the first page request) or capacity (nodes of bounded capacity: adaptive against fixed per-host limits)")
+	fs.StringVar(&profile, "profile", "full", "scenarios to run: full, quick, cpu (client and server CPU per row, no latency), startup (time to the first page request), capacity (nodes of bounded capacity: adaptive against fixed per-host limits) or hot (one partition holds a quarter of the rows: partition splitting)")
 	fs.StringVar(&out, "out", "bench-results", "directory for results.md, results.json and the charts")
 	fs.StringVar(&only, "scenario", "", "run only the scenarios whose name matches this regular expression")
 	fs.StringSliceVar(&hosts, "hosts", nil, "read this real cluster instead of cqlsim (contact points, comma separated)")
@@ -182,7 +182,7 @@ func newBenchRunCmd(stdout io.Writer) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var t bench.Task
+			var t bench.Job
 			dec := json.NewDecoder(strings.NewReader(task))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&t); err != nil {

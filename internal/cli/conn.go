@@ -41,6 +41,8 @@ type connFlags struct {
 	connectTimeout time.Duration
 	maxFailed      int
 	sizeEstimates  bool
+	noPartSplit    bool
+	partSplitRows  int
 	shard          string
 	username       string
 	passwordFile   string
@@ -48,6 +50,7 @@ type connFlags struct {
 	tlsCert        string
 	tlsKey         string
 	tlsInsecure    bool
+	shape          shapeFlags // registered by the commands that take them
 }
 
 // newConnFlags returns the flags with their defaults, for a command that
@@ -98,11 +101,13 @@ func (f *connFlags) registerRead(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
 	fs.Var(&f.retries, "retries", "retries of a failing page, each on the next replica: a positive number, or none")
 	fs.IntVar(&f.maxFailed, "max-failed-ranges", 0, "go on until more than this many subranges failed (0: stop at the first; -1: never stop)")
+	fs.BoolVar(&f.noPartSplit, "no-partition-split", false, "never split a large partition by clustering range in the scan's tail")
+	fs.IntVar(&f.partSplitRows, "partition-split-rows", 0, "rows a partition must have left, by estimate, to be split (default 2 x --page-size)")
 }
 
 // registerColumns registers --columns.
 func (f *connFlags) registerColumns(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all)")
+	fs.StringSliceVar(&f.columns, "columns", nil, "columns to read, comma separated (default all); writetime(c) and ttl(c) read a column's write time (microseconds) and TTL (seconds left), named so in the output as dsbulk names them")
 }
 
 // retries is the value of --retries: a positive number, or none (the
@@ -246,6 +251,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.perHost.n < 0 {
 		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer, or adaptive[:[MIN-]MAX]", f.perHost.n))
 	}
+	if f.partSplitRows < 0 {
+		errs = append(errs, fmt.Errorf("invalid --partition-split-rows %d: want 0 (default: twice --page-size) or a positive integer", f.partSplitRows))
+	}
 	if f.splits < 0 {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
 	}
@@ -265,6 +273,8 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	var shaped scanner.Config
+	errs = append(errs, f.shape.apply(&shaped)...)
 	if len(errs) > 0 {
 		return scanner.Config{}, errors.Join(errs...)
 	}
@@ -273,7 +283,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost.n, PerHostMode: f.perHost.mode, MinPerHost: f.perHost.min, Consistency: cl,
 		Retries: int(f.retries), RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
+		NoPartitionSplit: f.noPartSplit, PartitionSplitRows: f.partSplitRows,
 	}
+	cfg.Where, cfg.AllowFiltering, cfg.BeginToken, cfg.EndToken = shaped.Where, shaped.AllowFiltering, shaped.BeginToken, shaped.EndToken
 	return cfg, cfg.Validate()
 }
 

@@ -50,6 +50,8 @@ stderr), like dsbulk's count modes; ranges are listed in token order. With
 	cf.registerPlan(fs, true)
 	cf.registerRead(fs)
 	cf.registerColumns(fs) // hidden: refused with a message saying why
+	cf.shape.registerWhere(fs)
+	cf.shape.registerTokens(fs)
 	jf.register(cmd)
 	cmd.Flags().StringSliceVar(&by, "by", nil, "also count by range, host and/or partition (the --top largest), comma separated")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")

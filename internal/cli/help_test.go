@@ -17,10 +17,10 @@ import (
 // connFlags are the connection and plan flags of scan, count and ring.
 var connFlags = []string{"--config", "--hosts", "--port", "--keyspace", "-k,", "--table", "-t,", "--local-dc", "--concurrency", "--splits",
 	"--timeout", "--connect-timeout", "--size-estimates", "--shard", "--username", "--password-file", "--tls-ca", "--tls-cert",
-	"--tls-key", "--tls-insecure-skip-verify"}
+	"--tls-key", "--tls-insecure-skip-verify", "--begin-token", "--end-token"}
 
 // readFlags are the flags of the commands that read rows (scan, count).
-var readFlags = []string{"--consistency", "--page-size", "--per-host", "--rate", "--retries", "--max-failed-ranges"}
+var readFlags = []string{"--consistency", "--page-size", "--per-host", "--rate", "--retries", "--max-failed-ranges", "--where", "--allow-filtering"}
 
 // jobFlags are the flags of the commands that run a scan.
 var jobFlags = []string{"--checkpoint", "--resume", "--checkpoint-every", "--quiet", "-q,", "--report", "--metrics-addr",

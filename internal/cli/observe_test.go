@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/cli"
+	"github.com/ringscan/ringscan/internal/observe"
 	"github.com/ringscan/ringscan/scanner"
 )
 
@@ -217,6 +220,74 @@ func TestMetricsFile(t *testing.T) {
 			for name := range mfs {
 				assert.True(t, strings.HasPrefix(name, "ringscan_"), "%s: node_exporter has its own process and Go metrics", name)
 			}
+		})
+	}
+}
+
+// TestSplitPartitionsVisible checks that a scan that split the demo's
+// large partition says so: the report's split_partitions and piece
+// ranges, the totals and the metrics agree, and --no-partition-split and
+// --partition-split-rows turn it off. A little latency keeps the large
+// partition the scan's tail, as in the scanner's own tests.
+func TestSplitPartitionsVisible(t *testing.T) {
+	t.Parallel()
+	const rows = 6000 // the large partition holds 600
+	s := startSim(t, cqlsim.Config{Latency: cqlsim.Latency{Fixed: time.Millisecond}}, cqlsim.DemoConfig{Rows: rows})
+	total := strconv.Itoa(rows) + "\n"
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		split bool
+	}{
+		{name: "default", split: true},
+		{name: "off", flags: []string{"--no-partition-split"}},
+		{name: "threshold", flags: []string{"--partition-split-rows", "100000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			report, prom := filepath.Join(dir, "report.json"), filepath.Join(dir, "ringscan.prom")
+			r := run(t, s.args("count", append([]string{"-q", "--page-size", "20", "--report", report, "--metrics-file", prom}, tc.flags...)...)...)
+			requireOK(t, r)
+			assert.Equal(t, total, r.stdout)
+			rep, err := observe.ReadReport(report)
+			require.NoError(t, err)
+			f, err := os.Open(prom)
+			require.NoError(t, err)
+			defer f.Close()
+			p := expfmt.NewTextParser(model.LegacyValidation)
+			mfs, err := p.TextToMetricFamilies(f)
+			require.NoError(t, err)
+
+			var pieces int
+			var pieceRows int64
+			for _, rr := range rep.Ranges {
+				if rr.Piece != nil {
+					pieces++
+					pieceRows += rr.Rows
+					assert.Equal(t, rr.Start, rr.End, "a piece's range is its partition's token")
+				}
+			}
+			if !tc.split {
+				assert.Zero(t, pieces)
+				assert.Empty(t, rep.SplitPartitions)
+				assert.Zero(t, rep.Totals.PartitionsSplit)
+				assert.Zero(t, value(t, mfs, "ringscan_partitions_split_total"))
+				return
+			}
+			require.Len(t, rep.SplitPartitions, 1, "the demo has one large partition")
+			sp := rep.SplitPartitions[0]
+			assert.Equal(t, "tenant='tenant-0', bucket=0", sp.Partition)
+			assert.Equal(t, pieces, sp.Pieces)
+			assert.Equal(t, pieceRows, sp.Rows)
+			assert.Positive(t, sp.Rows)
+			assert.Less(t, sp.Rows, int64(600), "the subrange read the partition's first page before the split")
+			assert.Equal(t, 1, rep.Totals.PartitionsSplit)
+			assert.Equal(t, pieces, rep.Totals.Pieces)
+			assert.Positive(t, rep.Totals.SplitQueries)
+			assert.Equal(t, 1.0, value(t, mfs, "ringscan_partitions_split_total"))
+			assert.Equal(t, float64(pieces), value(t, mfs, "ringscan_partition_pieces_total"))
+			assert.Equal(t, float64(pieceRows), value(t, mfs, "ringscan_partition_piece_rows_total"))
 		})
 	}
 }

@@ -54,7 +54,8 @@ func newRingCmd(stdout, stderr io.Writer) *cobra.Command {
 rack, token count) and the split plan a scan of the table would use: each
 subrange's bounds, replicas, share of the ring and, with --size-estimates,
 size estimate (from system.size_estimates). The plan honours --splits,
---local-dc, --shard and --size-estimates, as scan and count do.`,
+--local-dc, --shard, --size-estimates, --begin-token and --end-token, as
+scan and count do.`,
 		Example: `  ringscan ring -k shop -t orders
   ringscan ring -k shop -t orders --splits 512 --json | jq '.ranges | length'`,
 		Args: cobra.NoArgs,
@@ -112,6 +113,7 @@ size estimate (from system.size_estimates). The plan honours --splits,
 	}
 	cf.registerConn(cmd.Flags())
 	cf.registerPlan(cmd.Flags(), false)
+	cf.shape.registerTokens(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
 	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	return cmd

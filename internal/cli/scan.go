@@ -45,6 +45,8 @@ duplicating a row.`,
 	cf.registerPlan(fs, true)
 	cf.registerRead(fs)
 	cf.registerColumns(fs)
+	cf.shape.registerWhere(fs)
+	cf.shape.registerTokens(fs)
 	jf.register(cmd)
 	sf.register(fs)
 	return cmd

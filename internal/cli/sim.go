@@ -34,6 +34,8 @@ type simFlags struct {
 	largeRows   int
 	deletedRows int
 	profileRows int
+	hotRows     int
+	hotShare    float64
 	tombstones  int
 	tombMode    string
 	tombWarn    int
@@ -71,6 +73,8 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
 	fs.IntVar(&f.largeRows, "large-partition-rows", 0, "rows of the one very large demo partition (default rows/10, at most 100000; -1 for none)")
 	fs.IntVar(&f.deletedRows, "deleted-rows", 0, "extra demo rows written then deleted, leaving tombstones (default rows/10; -1 for none)")
+	fs.IntVar(&f.hotRows, "hot-rows", 0, "load the hot tables ringscan_demo.hot_int, hot_timestamp and hot_uuid with this many rows each, --hot-share of them in one partition (default 0: none)")
+	fs.Float64Var(&f.hotShare, "hot-share", 0.25, "share of each hot table's rows in its one hot partition, 0 to 1")
 	fs.IntVar(&f.profileRows, "profile-rows", 0, "rows of the second demo table ringscan_demo.profiles, with static columns and a user-defined type (default rows/20; -1 for none)")
 	fs.StringVar(&f.tombMode, "tombstone-mode", "scylla", "how reads meet tombstones: scylla (a page ends early, possibly empty, after --tombstone-budget deleted rows) or cassandra (pages scan through, warn and fail as Cassandra 4.1)")
 	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "scylla mode: deleted rows one page may step over before it returns early, possibly empty (default 1000)")
@@ -275,7 +279,7 @@ func (f *simFlags) slowDown(c *cqlsim.Cluster) {
 
 func (f *simFlags) demoConfig() cqlsim.DemoConfig {
 	return cqlsim.DemoConfig{Rows: f.rows, Seed: f.seed, MeanPartitionRows: f.meanRows, LargePartitionRows: f.largeRows,
-		DeletedRows: f.deletedRows, ProfileRows: f.profileRows}
+		DeletedRows: f.deletedRows, ProfileRows: f.profileRows, HotRows: f.hotRows, HotShare: f.hotShare}
 }
 
 func newSimCmd(stdout, stderr io.Writer) *cobra.Command {

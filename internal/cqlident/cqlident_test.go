@@ -61,6 +61,14 @@ func TestQuote(t *testing.T) {
 		{`say "hi"`, `"say ""hi"""`}, // quotes doubled
 		{"é", `"é"`},                 // not ASCII
 		{"", `""`},                   // empty
+		// DESCRIBE's identifiers in cqlsim, as Cassandra prints them
+		// (ColumnIdentifier.maybeQuote); they were cqlparse's TestQuoteIdent.
+		{"orders", "orders"},
+		{"t_1", "t_1"},
+		{"Orders", `"Orders"`},
+		{"1t", `"1t"`},
+		{`a"b`, `"a""b"`},
+		{"with space", `"with space"`},
 	} {
 		assert.Equal(t, tc.want, Quote(tc.in), "%q", tc.in)
 		assert.Equal(t, tc.want != tc.in, NeedsQuotes(tc.in), "%q", tc.in)

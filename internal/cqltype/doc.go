@@ -44,22 +44,21 @@
 //
 // # Text
 //
-// The Append functions and the AppendText methods write the text forms of
-// values, straight from the bytes and without allocating once the
-// destination has grown: uuids in 8-4-4-4-12 form, timestamps as RFC 3339
-// in UTC with milliseconds, dates as yyyy-mm-dd (years outside 0 to 9999
-// signed, as ISO 8601 and Java write them), times with nine fraction
-// digits, inet addresses, durations in Cassandra's unit form (1h30m),
-// varints and decimals in plain notation (Digits; a decimal that would
-// need more than MaxPlainZeros zeros gets an exponent). The String methods
-// of the value types are these appenders.
+// The text forms of values (uuids, timestamps, dates, times, inet
+// addresses, durations, varints and decimals, as cqlsh prints them) are
+// written by package sink/cqlvalue, public so that users' sinks can write
+// them too; FromString reads them back.
 //
 // # Go values
 //
 // Encode and Decode convert between bytes and Go values; see Decode for the
-// Go type of each CQL type. Encode accepts those and a few more (any Go
-// integer, time.Time for dates, typed slices and maps) and stores sets and
-// maps sorted by Compare, as Cassandra does. FromString parses the text of
+// Go type of each CQL type. The value types UUID, Decimal, Date, Duration
+// and KV are package sink/cqlvalue's, named here by aliases: they are
+// public because sink.Batch.Decode and scanner.Row hand them to users.
+// Encode accepts those and a few more (any Go integer, time.Time for
+// dates, typed slices and maps) and stores sets and maps sorted by
+// Compare, as Cassandra does (AppendCollection, which cqlsim's collection
+// literals use too). FromString parses the text of
 // a scalar literal the way Cassandra's fromString does, for literals in
 // statements and for the text forms tools print.
 package cqltype

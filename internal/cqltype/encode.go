@@ -181,7 +181,8 @@ func encode(t Type, v any, depth int) ([]byte, error) {
 		case Date:
 			d = x
 		case time.Time:
-			days := daysOf(x.UTC())
+			u := x.UTC()
+			days := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
 			if days < math.MinInt32 || days > math.MaxInt32 {
 				return nil, fmt.Errorf("date %v out of range", x)
 			}
@@ -369,15 +370,7 @@ func encodeListOrSet(t Type, v any, depth int) ([]byte, error) {
 		}
 		elems = append(elems, b)
 	}
-	if t.Kind == Set {
-		slices.SortStableFunc(elems, func(a, b []byte) int { return Compare(et, a, b) })
-		elems = slices.CompactFunc(elems, func(a, b []byte) bool { return Compare(et, a, b) == 0 })
-	}
-	out := binary.BigEndian.AppendUint32(nil, uint32(len(elems)))
-	for _, e := range elems {
-		out = AppendValue(out, e)
-	}
-	return out, nil
+	return AppendCollection(nil, t, elems), nil
 }
 
 func encodeMap(t Type, v any, depth int) ([]byte, error) {
@@ -396,8 +389,7 @@ func encodeMap(t Type, v any, depth int) ([]byte, error) {
 		}
 	}
 	et := elemTypes(t)
-	type pair struct{ k, v []byte }
-	pairs := make([]pair, 0, len(entries))
+	elems := make([][]byte, 0, 2*len(entries))
 	for _, e := range entries {
 		k, err := encodeElem(et[0], e.Key, depth)
 		if err != nil {
@@ -407,23 +399,48 @@ func encodeMap(t Type, v any, depth int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		pairs = append(pairs, pair{k, val})
+		elems = append(elems, k, val)
 	}
-	slices.SortStableFunc(pairs, func(a, b pair) int { return Compare(et[0], a.k, b.k) })
-	// Of equal keys keep the last.
-	kept := pairs[:0]
-	for i, p := range pairs {
-		if i+1 < len(pairs) && Compare(et[0], p.k, pairs[i+1].k) == 0 {
-			continue
+	return AppendCollection(nil, t, elems), nil
+}
+
+// AppendCollection appends the serialized list, set or map of type t whose
+// elements are elems (for a map, its keys and values in turn), none of
+// them null, stored as Cassandra stores collections: a set sorted by
+// Compare without duplicates, a map sorted by key with one entry per key,
+// the last one given; a list as it is.
+func AppendCollection(dst []byte, t Type, elems [][]byte) []byte {
+	et := elemTypes(t)[0]
+	switch t.Kind {
+	case Set:
+		elems = slices.Clone(elems)
+		slices.SortStableFunc(elems, func(a, b []byte) int { return Compare(et, a, b) })
+		elems = slices.CompactFunc(elems, func(a, b []byte) bool { return Compare(et, a, b) == 0 })
+	case Map:
+		type pair struct{ k, v []byte }
+		pairs := make([]pair, len(elems)/2)
+		for i := range pairs {
+			pairs[i] = pair{elems[2*i], elems[2*i+1]}
 		}
-		kept = append(kept, p)
+		slices.SortStableFunc(pairs, func(a, b pair) int { return Compare(et, a.k, b.k) })
+		elems = make([][]byte, 0, len(elems))
+		for i, p := range pairs {
+			// Of equal keys keep the last.
+			if i+1 < len(pairs) && Compare(et, p.k, pairs[i+1].k) == 0 {
+				continue
+			}
+			elems = append(elems, p.k, p.v)
+		}
 	}
-	out := binary.BigEndian.AppendUint32(nil, uint32(len(kept)))
-	for _, p := range kept {
-		out = AppendValue(out, p.k)
-		out = AppendValue(out, p.v)
+	n := len(elems)
+	if t.Kind == Map {
+		n /= 2
 	}
-	return out, nil
+	dst = binary.BigEndian.AppendUint32(dst, uint32(n))
+	for _, e := range elems {
+		dst = AppendValue(dst, e)
+	}
+	return dst
 }
 
 func encodeTuple(t Type, v any, depth int) ([]byte, error) {

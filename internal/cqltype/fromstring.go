@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // FromString serializes the textual form s of a scalar CQL value of type t,
@@ -94,7 +96,7 @@ func FromString(t Type, s string) ([]byte, error) {
 		}
 		return nil, invalidf("Unable to make boolean from '%s'", s)
 	case KindUUID, Timeuuid:
-		u, err := ParseUUID(s)
+		u, err := cqlvalue.ParseUUID(s)
 		if err != nil {
 			return nil, invalidf("Unable to make UUID from '%s'", s)
 		}

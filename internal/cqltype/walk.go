@@ -124,6 +124,11 @@ func (f *Fields) Next() ([]byte, error) {
 	return v, nil
 }
 
+// Exhausted reports whether every byte of the value has been read: the
+// fields not read yet are missing from the value, and Next returns them as
+// null.
+func (f *Fields) Exhausted() bool { return len(f.rest) == 0 }
+
 // End reports an error if bytes follow the fields read.
 func (f *Fields) End() error {
 	if len(f.rest) != 0 {

@@ -34,6 +34,7 @@ type Metrics struct {
 	limit                                 *prometheus.GaugeVec
 	latency                               *prometheus.HistogramVec
 	rangesTotal, rangesDone, rangesFailed prometheus.Gauge
+	partsSplit, pieces, pieceRows         prometheus.Counter
 }
 
 // MetricsPrefix starts the name of every ringscan metric.
@@ -68,11 +69,14 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		rangesTotal:  gauge("ringscan_ranges_planned", "Subranges in the plan (a gauge, so not named _total)."),
 		rangesDone:   gauge("ringscan_ranges_done", "Subranges read and written to the end, including those done before a resume."),
 		rangesFailed: gauge("ringscan_ranges_failed", "Subranges that failed."),
+		partsSplit:   counter("ringscan_partitions_split_total", "Large partitions split by clustering range."),
+		pieces:       counter("ringscan_partition_pieces_total", "Pieces split off large partitions (a piece split again adds its new pieces)."),
+		pieceRows:    counter("ringscan_partition_piece_rows_total", "Rows read by the pieces of split partitions, counted when a piece ends."),
 	}
 	if reg != nil {
 		var errs []error
 		for _, c := range []prometheus.Collector{m.rows, m.pages, m.bytes, m.empty, m.retries, m.inflight, m.limit,
-			m.latency, m.rangesTotal, m.rangesDone, m.rangesFailed} {
+			m.latency, m.rangesTotal, m.rangesDone, m.rangesFailed, m.partsSplit, m.pieces, m.pieceRows} {
 			if err := reg.Register(c); err != nil {
 				errs = append(errs, err)
 			}
@@ -168,9 +172,18 @@ func (m *Metrics) Hooks() scanner.Hooks {
 				m.empty.Inc()
 			}
 		},
+		PartitionSplit: func(_, pieces int, first bool) {
+			if first {
+				m.partsSplit.Inc()
+			}
+			m.pieces.Add(float64(pieces))
+		},
 		RangeDone: func(st scanner.RangeStats) {
 			if st.Err != nil {
 				m.rangesFailed.Inc()
+			}
+			if st.Piece != nil {
+				m.pieceRows.Add(float64(st.Rows))
 			}
 		},
 	}

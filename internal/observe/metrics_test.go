@@ -47,6 +47,11 @@ func TestMetricsHooks(t *testing.T) {
 	h.HostLimit("b", 4, "grow")
 	h.RangeDone(scanner.RangeStats{ID: 0})
 	h.RangeDone(scanner.RangeStats{ID: 1, Err: &scanner.RangeError{ID: 4, Err: errors.New("failed")}})
+	h.PartitionSplit(5, 3, true)
+	h.PartitionSplit(11, 2, false) // a piece split again: not another partition
+	h.RangeDone(scanner.RangeStats{ID: 11, Rows: 700, Piece: &scanner.PartitionPiece{}})
+	h.RangeDone(scanner.RangeStats{ID: 12, Rows: 300, Piece: &scanner.PartitionPiece{}})
+	h.RangeDone(scanner.RangeStats{ID: 5, Rows: 9000}) // the subrange: not a piece
 
 	tests := []struct {
 		c    prometheus.Collector
@@ -56,6 +61,7 @@ func TestMetricsHooks(t *testing.T) {
 		{m.rangesTotal, 10}, {m.rangesDone, 3}, {m.rangesFailed, 1},
 		{m.inflight.WithLabelValues("a"), 1}, {m.inflight.WithLabelValues("b"), 1},
 		{m.limit.WithLabelValues("a"), 8}, {m.limit.WithLabelValues("b"), 4},
+		{m.partsSplit, 1}, {m.pieces, 5}, {m.pieceRows, 1000},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, testutil.ToFloat64(tt.c))
@@ -106,7 +112,7 @@ ringscan_page_latency_seconds_count{host="b"} 1
 `)))
 	n, err := testutil.GatherAndCount(reg)
 	require.NoError(t, err)
-	assert.Equal(t, 15, n, "7 metrics, 2 retry series, 2 latency, 2 in-flight and 2 limit hosts")
+	assert.Equal(t, 18, n, "10 metrics, 2 retry series, 2 latency, 2 in-flight and 2 limit hosts")
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	assert.Empty(t, problems)

@@ -45,6 +45,29 @@ type Report struct {
 	Error     string        `json:"error,omitempty"`
 	Totals    ReportTotals  `json:"totals"`
 	Ranges    []RangeReport `json:"ranges"`
+	// SplitPartitions are the partitions this run split by clustering
+	// range, most rows first.
+	SplitPartitions []SplitPartition `json:"split_partitions,omitempty"`
+}
+
+// SplitPartition is a large partition that a run split by clustering
+// range: its pieces and the rows they read (not counting the rows the
+// subrange that found the partition read of it before the first split).
+type SplitPartition struct {
+	Token     string `json:"token"`
+	Partition string `json:"partition"`
+	Pieces    int    `json:"pieces"`
+	Rows      int64  `json:"rows"`
+}
+
+// PieceReport is the part of a partition that a range of the report read:
+// set for the pieces of split partitions.
+type PieceReport struct {
+	Token     string `json:"token"`
+	Partition string `json:"partition"`
+	Bounds    string `json:"bounds"`
+	Reverse   bool   `json:"reverse,omitempty"`
+	Whole     bool   `json:"whole,omitempty"`
 }
 
 // ReportTotals are a scan's totals.
@@ -59,6 +82,11 @@ type ReportTotals struct {
 	Ranges        int              `json:"ranges"`
 	Done          int              `json:"done"`
 	Failed        int              `json:"failed"`
+	// Partition splitting (docs/design.md, "Large partitions").
+	PartitionsSplit int              `json:"partitions_split,omitempty"`
+	Pieces          int              `json:"pieces,omitempty"`
+	SplitQueries    int64            `json:"split_queries,omitempty"`
+	SplitFailures   map[string]int64 `json:"split_failures,omitempty"`
 }
 
 // RangeReport is one subrange's line of a report.
@@ -78,6 +106,9 @@ type RangeReport struct {
 	Retries    int64   `json:"retries"`
 	DurationMS int64   `json:"duration_ms"`
 	Error      string  `json:"error,omitempty"`
+	// Piece is set for a piece of a split partition (Start and End are
+	// then both the partition's token).
+	Piece *PieceReport `json:"piece,omitempty"`
 }
 
 // NewReport builds the report of a scan: its ranges in id order.
@@ -95,6 +126,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 			Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
 			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),
 			Ranges: st.Ranges, Done: st.Done, Failed: st.Failed,
+			PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures,
 		},
 		Ranges: make([]RangeReport, 0, len(st.PerRange)),
 	}
@@ -104,6 +136,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 	if meta.Err != nil {
 		r.Error = oneLine(meta.Err.Error())
 	}
+	split := map[string]*SplitPartition{}
 	for _, s := range st.PerRange {
 		rr := RangeReport{
 			ID: s.ID, Start: s.Range.Start.String(), End: s.Range.End.String(), Share: s.Range.Share(),
@@ -113,9 +146,28 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 		if s.Err != nil {
 			rr.Error = oneLine(rangeError(s.Err))
 		}
+		if p := s.Piece; p != nil {
+			rr.Piece = &PieceReport{Token: p.Token.String(), Partition: p.Partition, Bounds: p.Bounds, Reverse: p.Reverse, Whole: p.Whole}
+			if !p.Whole {
+				key := rr.Piece.Token + " " + p.Partition
+				sp, ok := split[key]
+				if !ok {
+					sp = &SplitPartition{Token: rr.Piece.Token, Partition: p.Partition}
+					split[key] = sp
+				}
+				sp.Pieces++
+				sp.Rows += s.Rows
+			}
+		}
 		r.Ranges = append(r.Ranges, rr)
 	}
 	slices.SortFunc(r.Ranges, func(a, b RangeReport) int { return cmp.Compare(a.ID, b.ID) })
+	for _, sp := range split {
+		r.SplitPartitions = append(r.SplitPartitions, *sp)
+	}
+	slices.SortFunc(r.SplitPartitions, func(a, b SplitPartition) int {
+		return cmp.Or(cmp.Compare(b.Rows, a.Rows), cmp.Compare(a.Token, b.Token), cmp.Compare(a.Partition, b.Partition))
+	})
 	return r
 }
 

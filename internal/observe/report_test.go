@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 )
 
@@ -61,6 +62,48 @@ func TestWriteReport(t *testing.T) {
 	info, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "a report names partition key ranges and hosts: readable by its owner only")
+}
+
+// TestReportSplitPartitions checks the report of a scan that split large
+// partitions: each piece's range names it, and split_partitions sums the
+// pieces of each partition (a partition of the same token read whole is
+// not one), most rows first.
+func TestReportSplitPartitions(t *testing.T) {
+	tok := ring.Murmur3Token(42)
+	piece := func(id int, key, bounds string, rows int64, reverse, whole bool) scanner.RangeStats {
+		return scanner.RangeStats{ID: id, Range: ring.Range{Start: tok, End: tok}, Rows: rows, Done: true,
+			Piece: &scanner.PartitionPiece{Token: tok, Partition: key, Bounds: bounds, Reverse: reverse, Whole: whole}}
+	}
+	st := scanner.Stats{Rows: 2700, Ranges: 5, Done: 5, PartitionsSplit: 2, Pieces: 4, SplitQueries: 3,
+		SplitFailures: map[string]int64{"read_timeout": 1},
+		PerRange: []scanner.RangeStats{
+			{ID: 0, Range: ring.Range{Start: ring.Murmur3Token(0), End: tok}, Rows: 100, Done: true},
+			piece(7, "k=1", "[ck = 10 .. before ck = 20)", 500, false, false),
+			piece(6, "k=1", "[ck = 20 .. end)", 700, false, false),
+			piece(9, "k=2", "(after ck = 3 .. end)", 1300, true, false),
+			piece(8, "k=3", "(start .. end)", 100, false, true),
+		}}
+	r := NewReport(st, ReportMeta{Keyspace: "ks", Table: "t"})
+	assert.Equal(t, []SplitPartition{
+		{Token: "42", Partition: "k=2", Pieces: 1, Rows: 1300},
+		{Token: "42", Partition: "k=1", Pieces: 2, Rows: 1200},
+	}, r.SplitPartitions, "by rows, then token and key")
+	assert.Equal(t, 2, r.Totals.PartitionsSplit)
+	assert.Equal(t, 4, r.Totals.Pieces)
+	assert.Equal(t, int64(3), r.Totals.SplitQueries)
+	assert.Equal(t, map[string]int64{"read_timeout": 1}, r.Totals.SplitFailures)
+	require.Len(t, r.Ranges, 5)
+	assert.Nil(t, r.Ranges[0].Piece)
+	assert.Equal(t, &PieceReport{Token: "42", Partition: "k=1", Bounds: "[ck = 20 .. end)"}, r.Ranges[1].Piece, "id 6")
+	assert.Equal(t, &PieceReport{Token: "42", Partition: "k=3", Bounds: "(start .. end)", Whole: true}, r.Ranges[3].Piece, "id 8")
+	assert.True(t, r.Ranges[4].Piece.Reverse)
+
+	// A scan that split nothing has none of these fields.
+	raw, err := json.Marshal(NewReport(sampleStats(), ReportMeta{}))
+	require.NoError(t, err)
+	for _, k := range []string{"split_partitions", "partitions_split", "pieces", "piece"} {
+		assert.NotContains(t, string(raw), `"`+k+`"`)
+	}
 }
 
 func TestWriteReportEmpty(t *testing.T) {

@@ -1,6 +1,3 @@
-// Package simproc runs cqlsim in a child process ("ringscan sim"), for
-// benchmarks that must measure the scanning side alone: its heap, its CPU
-// time.
 package simproc
 
 import (
@@ -36,6 +33,9 @@ type Proc struct {
 	// Checksum is the demo data's checksum, 0 without demo data.
 	Checksum uint64
 	Rows     int64
+	// Tables are the other demo tables' rows and checksums (the "demo
+	// table:" lines), by "keyspace.table".
+	Tables map[string]Table
 	// MetricsURL is where the simulator serves its nodes' load as
 	// Prometheus metrics, when it was started with --metrics-addr.
 	MetricsURL string
@@ -128,7 +128,17 @@ func StartBinary(ctx context.Context, bin string, flags ...string) (*Proc, error
 			line := sc.Text()
 			if strings.HasPrefix(line, "demo data:") {
 				p.Demo = line
-				p.parseDemo(line)
+				p.Rows, p.Checksum = parseTable(line)
+			}
+			if strings.HasPrefix(line, "demo table:") {
+				if name, _, ok := strings.Cut(strings.TrimPrefix(line, "demo table: "), ","); ok {
+					t := Table{}
+					t.Rows, t.Checksum = parseTable(line)
+					if p.Tables == nil {
+						p.Tables = map[string]Table{}
+					}
+					p.Tables[name] = t
+				}
 			}
 			if u, ok := strings.CutPrefix(line, "metrics: "); ok {
 				p.MetricsURL = u
@@ -171,18 +181,26 @@ func (p *Proc) parseContactPoints(s string) error {
 	return nil
 }
 
-// parseDemo reads "demo data: ks.t, N rows in P partitions, D tombstones,
-// checksum HEX (loaded in ...)".
-func (p *Proc) parseDemo(line string) {
+// Table is a demo table's row count and rowsum checksum.
+type Table struct {
+	Rows     int64
+	Checksum uint64
+}
+
+// parseTable reads the rows and checksum of a "demo data: ks.t, N rows in
+// P partitions, D tombstones, checksum HEX (loaded in ...)" or "demo
+// table: ks.t, N rows in P partitions (...), checksum HEX" line.
+func parseTable(line string) (rows int64, checksum uint64) {
 	f := strings.Fields(line)
 	for i, w := range f {
 		switch {
 		case w == "rows" && i > 0:
-			p.Rows, _ = strconv.ParseInt(f[i-1], 10, 64)
+			rows, _ = strconv.ParseInt(f[i-1], 10, 64)
 		case w == "checksum" && i+1 < len(f):
-			p.Checksum, _ = strconv.ParseUint(strings.TrimSuffix(f[i+1], ","), 16, 64)
+			checksum, _ = strconv.ParseUint(strings.TrimSuffix(f[i+1], ","), 16, 64)
 		}
 	}
+	return rows, checksum
 }
 
 // Pid is the simulator's process id.

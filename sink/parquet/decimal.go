@@ -11,6 +11,7 @@ import (
 	parquetgo "github.com/parquet-go/parquet-go"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // maxPrecision is the largest DECIMAL precision allowed: the largest
@@ -228,7 +229,7 @@ func (c *decimals) value(d decimalSpec, scratch *[]byte) parquetgo.Value {
 func (c *decimals) decimal(t *cqltype.Type, d decimalSpec, v []byte, scratch *[]byte) (parquetgo.Value, error) {
 	c.setVarint(v[4:])
 	if why := c.rescale(int64(int32(binary.BigEndian.Uint32(v))), d); why != "" {
-		var text cqltype.Digits
+		var text cqlvalue.Digits
 		s, _ := text.AppendDecimal(nil, v)
 		return parquetgo.Value{}, fitError(t, s, d, why, "Decimal")
 	}
@@ -239,7 +240,7 @@ func (c *decimals) decimal(t *cqltype.Type, d decimalSpec, v []byte, scratch *[]
 func (c *decimals) varint(t *cqltype.Type, d decimalSpec, v []byte, scratch *[]byte) (parquetgo.Value, error) {
 	c.setVarint(v)
 	if why := c.rescale(0, d); why != "" {
-		var text cqltype.Digits
+		var text cqlvalue.Digits
 		return parquetgo.Value{}, fitError(t, text.AppendVarint(nil, v), d, why, "Varint")
 	}
 	return c.value(d, scratch), nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 	"github.com/ringscan/ringscan/sink/internal/sinktest"
 	"github.com/ringscan/ringscan/sink/parquet"
 )
@@ -226,7 +227,7 @@ func writeParquet(t *testing.T, cfg parquet.Config, batches ...*sink.Batch) []by
 }
 
 func mustUUID(s string) sink.UUID {
-	u, err := cqltype.ParseUUID(s)
+	u, err := cqlvalue.ParseUUID(s)
 	if err != nil {
 		panic(err)
 	}

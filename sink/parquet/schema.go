@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // This file maps CQL types to a Parquet schema and turns serialized CQL
@@ -319,7 +320,7 @@ type field struct {
 // into scratch, others into the batch, so a chunk is valid until the next
 // reset and as long as its batch.
 type rowBuilder struct {
-	digits   cqltype.Digits
+	digits   cqlvalue.Digits
 	decimals decimals
 	vals     []parquetgo.Value   // the values of the chunk's rows, row after row
 	ends     []int               // ends[i] is the end of row i in vals
@@ -413,7 +414,7 @@ func (p *rowBuilder) emit(n *planNode, v []byte, r int) error {
 			pv = parquetgo.ByteArrayValue(v)
 		} else {
 			start := len(p.scratch)
-			p.scratch = cqltype.AppendUTF8(p.scratch, v)
+			p.scratch = cqlvalue.AppendUTF8(p.scratch, v)
 			pv = p.text(start)
 		}
 	case opBytes:
@@ -493,7 +494,7 @@ func (p *rowBuilder) emit(n *planNode, v []byte, r int) error {
 	case opUUIDText:
 		start := len(p.scratch)
 		var ok bool
-		if p.scratch, ok = cqltype.AppendUUID(p.scratch, v); !ok {
+		if p.scratch, ok = cqlvalue.AppendUUID(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)
@@ -507,7 +508,7 @@ func (p *rowBuilder) emit(n *planNode, v []byte, r int) error {
 	case opInet:
 		start := len(p.scratch)
 		var ok bool
-		if p.scratch, ok = cqltype.AppendInet(p.scratch, v); !ok {
+		if p.scratch, ok = cqlvalue.AppendInet(p.scratch, v); !ok {
 			return malformed(n.t, v)
 		}
 		pv = p.text(start)

@@ -1,7 +1,5 @@
 package cqlparse
 
-import "strings"
-
 // DescribeKind is what a DESCRIBE statement describes.
 type DescribeKind int
 
@@ -126,19 +124,4 @@ func (p *parser) describeStmt() (Statement, error) {
 		d.Internals = true
 	}
 	return d, nil
-}
-
-// QuoteIdent returns name as Cassandra prints an identifier
-// (ColumnIdentifier.maybeQuote): bare when it is a lower-case name that is
-// not a reserved keyword, else double-quoted with " doubled.
-func QuoteIdent(name string) string {
-	plain := name != "" && name[0] >= 'a' && name[0] <= 'z' && !isReserved(name)
-	for i := 0; plain && i < len(name); i++ {
-		c := name[i]
-		plain = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
-	}
-	if plain {
-		return name
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

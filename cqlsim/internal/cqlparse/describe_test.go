@@ -44,12 +44,3 @@ func TestParseDescribe(t *testing.T) {
 		assert.ErrorAs(t, err, &se, q)
 	}
 }
-
-func TestQuoteIdent(t *testing.T) {
-	for in, want := range map[string]string{
-		"orders": "orders", "t_1": "t_1", "Orders": `"Orders"`, "1t": `"1t"`, "select": `"select"`,
-		`a"b`: `"a""b"`, "": `""`, "with space": `"with space"`,
-	} {
-		assert.Equal(t, want, QuoteIdent(in), in)
-	}
-}

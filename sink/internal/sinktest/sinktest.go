@@ -10,6 +10,7 @@ import (
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // Raw is a serialized value, passed to a batch as is; an empty Raw is the
@@ -84,8 +85,8 @@ func BigInt(s string) *big.Int {
 }
 
 // Dec returns unscaled × 10^-scale.
-func Dec(unscaled string, scale int32) cqltype.Decimal {
-	return cqltype.Decimal{Unscaled: BigInt(unscaled), Scale: scale}
+func Dec(unscaled string, scale int32) cqlvalue.Decimal {
+	return cqlvalue.Decimal{Unscaled: BigInt(unscaled), Scale: scale}
 }
 
 // RealisticPage returns a page of rows rows of a typical table: text, int,

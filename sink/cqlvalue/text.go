@@ -1,4 +1,4 @@
-package cqltype
+package cqlvalue
 
 import (
 	"encoding/hex"
@@ -9,9 +9,10 @@ import (
 )
 
 // This file writes the text forms of values, straight from their
-// serialized bytes where it can: the forms cqlsh and dsbulk print and
-// FromString reads back. The appenders allocate nothing once their
-// destination has grown; the sinks build their JSON and CSV on them.
+// serialized bytes where it can: the forms cqlsh and dsbulk print, and
+// that the module's literal parser (internal/cqltype.FromString) reads
+// back. The appenders allocate nothing once their destination has grown;
+// the sinks build their JSON, CSV and Parquet text on them.
 
 // MaxPlainZeros bounds the zeros that plain notation adds to the digits of
 // a decimal. A decimal that would need more is written with an exponent,

@@ -1,0 +1,131 @@
+package cqlvalue_test
+
+import (
+	"encoding/hex"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
+)
+
+// The serialized values these tests render are made by cqltype.Encode, the
+// module's one encoder of Go values.
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	require.NoError(t, err, "bad hex %q", s)
+	return b
+}
+
+func mustEncode(t testing.TB, typ cqltype.Type, v any) []byte {
+	t.Helper()
+	b, err := cqltype.Encode(typ, v)
+	require.NoError(t, err, "Encode(%s, %#v)", typ, v)
+	return b
+}
+
+func bigInt(s string) *big.Int {
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		panic("bad big.Int " + s)
+	}
+	return n
+}
+
+func TestValueStrings(t *testing.T) {
+	tests := []struct {
+		got, want string
+	}{
+		{cqlvalue.Decimal{Unscaled: big.NewInt(125), Scale: 2}.String(), "1.25"},
+		{cqlvalue.Decimal{Unscaled: big.NewInt(-5), Scale: 3}.String(), "-0.005"},
+		{cqlvalue.Decimal{Unscaled: big.NewInt(12), Scale: -2}.String(), "1200"},
+		{cqlvalue.Decimal{Unscaled: big.NewInt(0), Scale: -2}.String(), "0"},
+		{cqlvalue.Decimal{Unscaled: big.NewInt(0), Scale: 2}.String(), "0.00"},
+		{cqlvalue.Decimal{}.String(), "0"},
+		{cqlvalue.Decimal{Unscaled: big.NewInt(-7)}.String(), "-7"},
+		{cqlvalue.UUID{0x55, 0x0e, 0x84, 0x00, 0xe2, 0x9b, 0x41, 0xd4, 0xa7, 0x16, 0x44, 0x66, 0x55, 0x44, 0x00, 0x00}.String(),
+			"550e8400-e29b-41d4-a716-446655440000"},
+		{cqlvalue.Date(0).String(), "1970-01-01"},
+		{cqlvalue.Date(-1).String(), "1969-12-31"},
+		{cqlvalue.Date(19359).String(), "2023-01-02"},
+		{cqlvalue.Date(19359).Time().Format(time.RFC3339), "2023-01-02T00:00:00Z"},
+		{cqlvalue.Duration{Months: 14, Days: 3, Nanos: int64(time.Hour + 2*time.Millisecond + 5)}.String(), "1y2mo3d1h2ms5ns"},
+		{cqlvalue.Duration{Nanos: -90 * int64(time.Second)}.String(), "-1m30s"},
+		{cqlvalue.Duration{}.String(), "0s"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, tt.got)
+	}
+	_, err := cqlvalue.ParseUUID("550e8400-e29b-41d4-a716-44665544000g")
+	assert.Error(t, err, "bad digit")
+	assert.Equal(t, cqlvalue.Date(19359), cqlvalue.DateOf(time.Date(2023, 1, 2, 23, 0, 0, 0, time.FixedZone("x", -5*3600))),
+		"cqlvalue.DateOf uses the time's own zone")
+}
+
+func TestTextForms(t *testing.T) {
+	var d cqlvalue.Digits
+	text := func(b []byte, ok bool) string {
+		require.True(t, ok)
+		return string(b)
+	}
+	dec := func(unscaled string, scale int32) []byte {
+		return mustEncode(t, cqltype.Native(cqltype.KindDecimal), cqlvalue.Decimal{Unscaled: bigInt(unscaled), Scale: scale})
+	}
+	for _, tc := range []struct{ got, want string }{
+		{string(d.AppendVarint(nil, mustEncode(t, cqltype.Native(cqltype.Varint), bigInt("-18446744073709551617")))), "-18446744073709551617"},
+		{string(d.AppendVarint([]byte("x"), nil)), "x0"},
+		{text(d.AppendDecimal(nil, dec("1250", 3))), "1.250"},
+		{text(d.AppendDecimal(nil, dec("-5", 3))), "-0.005"},
+		{text(d.AppendDecimal(nil, dec("12", -2))), "1200"},
+		{text(d.AppendDecimal(nil, dec("1", -101))), "1E+101"},
+		{text(d.AppendDecimal(nil, dec("-123456789012345678901234567890", 101+30))), "-123456789012345678901234567890E-131"},
+		{text(cqlvalue.AppendUUID(nil, mustHex(t, "550e8400e29b41d4a716446655440000"))), "550e8400-e29b-41d4-a716-446655440000"},
+		{text(cqlvalue.AppendInet(nil, []byte{10, 0, 0, 1})), "10.0.0.1"},
+		{string(cqlvalue.AppendTimestamp(nil, -1)), "1969-12-31T23:59:59.999Z"},
+		{string(cqlvalue.AppendTimestamp(nil, -62167219200001)), "-0001-12-31T23:59:59.999Z"},
+		{string(cqlvalue.AppendTimestamp(nil, 253402300800000)), "+10000-01-01T00:00:00.000Z"},
+		{string(cqlvalue.AppendTime(nil, uint64(12*time.Hour+5))), "12:00:00.000000005"},
+		{string(cqlvalue.AppendUTF8(nil, []byte{'a', 0xff, 'b'})), "a\uFFFDb"},
+		{cqlvalue.Date(-719529).String(), "-0001-12-31"},
+		{cqlvalue.Date(2932897).String(), "+10000-01-01"},
+		// One formatter: String is AppendText.
+		{cqlvalue.Decimal{Unscaled: big.NewInt(1), Scale: -2147483648}.String(), "1E+2147483648"},
+		{cqlvalue.Duration{Months: -14, Days: -3, Nanos: -5}.String(), "-1y2mo3d5ns"},
+	} {
+		assert.Equal(t, tc.want, tc.got)
+	}
+	_, ok := d.AppendDecimal(nil, []byte{0, 0, 1})
+	assert.False(t, ok, "a decimal of 3 bytes")
+	_, ok = cqlvalue.AppendUUID(nil, make([]byte, 15))
+	assert.False(t, ok)
+	_, ok = cqlvalue.AppendInet(nil, make([]byte, 5))
+	assert.False(t, ok)
+}
+
+func TestTextFormsDoNotAllocate(t *testing.T) {
+	var d cqlvalue.Digits
+	buf := make([]byte, 0, 256)
+	// Unscaled values of more than 8 bytes go through math/big, whose
+	// Append allocates.
+	big := mustEncode(t, cqltype.Native(cqltype.KindDecimal), cqlvalue.Decimal{Unscaled: bigInt("-1234567890123456789"), Scale: 7})
+	dur := mustEncode(t, cqltype.Native(cqltype.KindDuration), cqlvalue.Duration{Months: 14, Days: 3, Nanos: 5})
+	uuid := mustHex(t, "550e8400e29b41d4a716446655440000")
+	_, _ = d.AppendDecimal(buf, big) // grow the scratch space
+	allocs := testing.AllocsPerRun(50, func() {
+		b, _ := d.AppendDecimal(buf[:0], big)
+		b = d.AppendVarint(b, big[4:])
+		b, _ = cqlvalue.AppendUUID(b, uuid)
+		b = cqlvalue.AppendTimestamp(b, 1767268800123)
+		dv, _ := cqltype.ReadDuration(dur)
+		b, _ = dv.AppendText(b)
+		_, _ = cqlvalue.Date(20454).AppendText(b)
+	})
+	assert.Zero(t, allocs)
+}
