@@ -117,6 +117,7 @@ func TestSharedAdaptive(t *testing.T) {
 func TestSharedLimitsOtherHost(t *testing.T) {
 	tasks, rows := table(6, 20, 1, 3)
 	f := newFake(rows, 5)
+	f.latency = 5 * time.Millisecond // requests overlap: six Runs of their own caps would pile up
 	lim, err := worker.NewLimits(worker.Config{PerHost: 1}, []string{"h1"}, nil)
 	require.NoError(t, err)
 	got := runEach(t, worker.Config{Concurrency: 1, Limits: lim}, tasks, f)
