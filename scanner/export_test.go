@@ -1,5 +1,10 @@
 package scanner
 
+import (
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
 // CheckpointFromCursors returns the checkpoint a scan of p would hold with
 // the subranges at the given cursors (missing ones not started): for tests
 // that resume from chosen positions.
@@ -9,4 +14,31 @@ func CheckpointFromCursors(p *Plan, cursors map[int]Cursor) *Checkpoint {
 		cp.update(id, cur.c, 0)
 	}
 	return cp
+}
+
+// PageTokens returns the token of every row of a page of p, whatever the
+// page's shape (by token only, or by key inside a count's large
+// partitions), and whether the page was read by key.
+func PageTokens(p *Plan, b *sink.Batch) ([]ring.Token, bool, error) {
+	f := p.fetcher
+	keyed := true
+	if p.count != nil && b.Width() == p.count.tok.width {
+		f, keyed = p.count.tok, false
+	} else if f.keyless {
+		keyed = false
+	}
+	out := make([]ring.Token, b.Len())
+	for i := range out {
+		tk, err := f.tokenAt(b, i)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = tk
+	}
+	return out, keyed, nil
+}
+
+// CursorKeyed reports whether a cursor reads on by key.
+func CursorKeyed(c Cursor) bool {
+	return c.c.Last != nil && c.c.Last.Key != nil && !c.c.Done
 }
