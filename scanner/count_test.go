@@ -284,7 +284,9 @@ func (s *switchStore) Save(ctx context.Context, data []byte) error {
 // TestCountOnlyResume crashes counts right after a reader switched to keys
 // in the large partition, and in the middle of its keyed part (the last
 // checkpoint holds the keyed cursor; the pages after it are lost), then
-// resumes them from the checkpoint: every token has its rows once.
+// resumes them from the checkpoint, with its paging states and with
+// paging states the server refuses (each subrange then restarts after its
+// last row, by key or by ordinal): every token has its rows once.
 func TestCountOnlyResume(t *testing.T) {
 	t.Parallel()
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency})
@@ -295,8 +297,12 @@ func TestCountOnlyResume(t *testing.T) {
 	require.NoError(t, err)
 	s := testutil.Session(t, c)
 	for _, table := range []string{cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
-		for _, keep := range []int64{1, 2, 6} {
-			t.Run(fmt.Sprintf("%s/%d saves after the switch", table, keep), func(t *testing.T) {
+		for _, tc := range []struct {
+			keep    int64
+			refused bool
+		}{{1, false}, {2, false}, {6, false}, {1, true}, {6, true}} {
+			keep := tc.keep
+			t.Run(fmt.Sprintf("%s/%d saves after the switch, paging states refused %v", table, keep, tc.refused), func(t *testing.T) {
 				t.Parallel()
 				// Pages above the small partitions' 39 rows: only the large
 				// one is read by key.
@@ -339,9 +345,21 @@ func TestCountOnlyResume(t *testing.T) {
 				}
 				cp := string(store.Bytes())
 				require.True(t, strings.Contains(cp, `"key"`), "the checkpoint holds a keyed position: %s", cp)
-				_, err = sc.RunPlan(t.Context(), count, out, scanner.WithCheckpoint(&store.MemoryStore))
+				resume := &store.MemoryStore
+				if tc.refused {
+					// Every subrange restarts from its last row: by key
+					// in the large partition.
+					data, err := scanner.CorruptPageStates(store.Bytes())
+					require.NoError(t, err)
+					resume = &scanner.MemoryStore{}
+					require.NoError(t, resume.Save(t.Context(), data))
+				}
+				st, err := sc.RunPlan(t.Context(), count, out, scanner.WithCheckpoint(resume))
 				require.NoError(t, err)
 				assert.Equal(t, want, out.counts(), "every token's rows once after the crash")
+				if tc.refused {
+					assert.Positive(t, st.RetriesByKind["paging_state_refused"])
+				}
 			})
 		}
 	}

@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"bytes"
+
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -41,4 +43,22 @@ func PageTokens(p *Plan, b *sink.Batch) ([]ring.Token, bool, error) {
 // CursorKeyed reports whether a cursor reads on by key.
 func CursorKeyed(c Cursor) bool {
 	return c.c.Last != nil && c.c.Last.Key != nil && !c.c.Done
+}
+
+// CorruptPageStates returns the checkpoint data with every cursor's paging
+// state broken (its last byte flipped), so that the server refuses them
+// all on resume.
+func CorruptPageStates(data []byte) ([]byte, error) {
+	var cp Checkpoint
+	if err := cp.UnmarshalJSON(data); err != nil {
+		return nil, err
+	}
+	for _, r := range cp.doc.Ranges {
+		if r.Cursor != nil && len(r.Cursor.c.PageState) > 0 {
+			ps := bytes.Clone(r.Cursor.c.PageState)
+			ps[len(ps)-1] ^= 0xff
+			r.Cursor.c.PageState = ps
+		}
+	}
+	return cp.MarshalJSON()
 }
