@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
 )
@@ -18,15 +19,17 @@ import (
 // partition holds a page of rows:
 //
 //   - A tokens-only page that ends with a page's worth of rows of one token
-//     (its last row's ordinal reaches the page size) is inside a large
-//     partition. The reader then reads the primary keys of that token's
-//     first rows, as many as it has handed on (m, under two pages), with
-//     the keyed statement from the token on (token(pk) >= t, the statement
-//     a keyed reader resumes after a row with), page by page until the
-//     m-th row: its key names the position, and the statement's paging
-//     state goes on right after it. These rows are not handed on again.
-//   - From then on the subrange is read with keys (worker.Page.After): the
-//     pool's splitter may split the partition like any other.
+//     (its last row's ordinal m reaches the page size) is inside a large
+//     partition. The page is handed on as it is; the reader's next
+//     statement reads keys (worker.Page.After, a keysAt position).
+//   - That statement is the keyed one from the token on (token(pk) >= t,
+//     the statement a keyed reader resumes after a row with), asked for m
+//     rows more than a page: its first m rows, which were handed on by
+//     token, are skipped (the m-th names the position by key), the rest
+//     are the page. Its paging state goes on from there, so the switch
+//     costs no request of its own and reads the m rows' keys once.
+//   - From then on the subrange is read with keys: the pool's splitter may
+//     split the partition like any other.
 //   - A keyed page whose last token's rows start inside it (a row of an
 //     earlier token precedes them) has left the large partition: the
 //     reader goes back to tokens only from that row, named by its ordinal
@@ -51,6 +54,18 @@ var (
 // keyed ones.
 func (c *countFetcher) NewBatch() *sink.Batch { return c.tok.NewBatch() }
 
+// keysAt is the cursor position of a reader switching to keys after the
+// m-th row of token t: the position by ordinal, with a key of no values,
+// which no row has, marking the switch. A checkpoint records it as the
+// position by ordinal (an empty key is left out), so a resume reads on by
+// token, and switches again.
+func keysAt(t ring.Token, m int64) *worker.Position {
+	return &worker.Position{Token: t, Ordinal: m, Key: [][]byte{}}
+}
+
+// switching reports whether pos is a keysAt position.
+func switching(pos *worker.Position) bool { return pos != nil && pos.Key != nil && len(pos.Key) == 0 }
+
 // keyed reports whether req continues, or starts, a statement reading
 // keys: one that reads from a keyed position on, or continues with a
 // paging state after one (as scans of an earlier version read counts).
@@ -59,12 +74,18 @@ func keyed(req worker.Request) bool {
 	if pos == nil && req.PageState != nil {
 		pos = req.Last
 	}
-	return pos != nil && pos.Key != nil
+	return pos != nil && len(pos.Key) > 0
 }
 
 // Fetch reads one page, by token or by key; see the type's comment.
 func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
-	if req.Piece != nil || keyed(req) {
+	switch {
+	case req.Piece == nil && switching(req.After):
+		if err := shape(b, c.width); err != nil {
+			return worker.Page{}, err
+		}
+		return c.enter(ctx, req, b)
+	case req.Piece != nil || keyed(req):
 		if err := shape(b, c.width); err != nil {
 			return worker.Page{}, err
 		}
@@ -72,33 +93,20 @@ func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Ba
 		if err != nil || req.Piece != nil || page.PageState == nil {
 			return page, err
 		}
-		back, err := c.left(b, req)
-		if err != nil {
-			b.TruncateRows(0)
-			return worker.Page{}, err
-		}
-		if back == nil {
-			return page, nil
-		}
-		return worker.Page{Last: back, After: back}, nil
+		return c.leave(req, b, page)
 	}
 	if err := shape(b, c.tok.width); err != nil {
 		return worker.Page{}, err
 	}
-	first := b.Len()
 	page, err := c.tok.Fetch(ctx, req, b)
 	if err != nil || page.PageState == nil || page.Last == nil || page.Last.Ordinal < int64(req.PageSize) {
 		return page, err
 	}
-	sw, err := c.enter(ctx, req, page.Last)
-	if err != nil {
-		b.TruncateRows(first)
-		return worker.Page{}, err
+	if a := req.After; a != nil && a.Token == page.Last.Token && a.Ordinal > page.Last.Ordinal {
+		return page, nil // still skipping rows handed on before: not the reader's position
 	}
-	if sw == nil {
-		return page, nil
-	}
-	return *sw, nil
+	// Inside a large partition: read on by key.
+	return worker.Page{Last: page.Last, After: keysAt(page.Last.Token, page.Last.Ordinal)}, nil
 }
 
 // shape makes b hold rows of width values: an empty batch is reshaped.
@@ -113,64 +121,121 @@ func shape(b *sink.Batch, width int) error {
 	return nil
 }
 
-// enter switches a tokens-only reader at last (token t, its m-th row) to
-// keys: it reads the keys of t's first m rows with the keyed statement of
-// req's end, on req's host, and returns the page that goes on after the
-// m-th with that statement. It returns nil when t no longer has m rows (the
-// reader then stays by token).
-func (c *countFetcher) enter(ctx context.Context, req worker.Request, last *worker.Position) (*worker.Page, error) {
+// enter reads the first page by key of a reader switching to keys after
+// the m-th row of token t (req.After, a keysAt position): the keyed
+// statement from t on, skipping its first m rows. If t no longer has m
+// rows, the reader reads on by token after them.
+func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
 	k := c.fetcher
-	m := int(last.Ordinal)
-	tb := sink.NewBatch(nil, k.width)
-	dest := k.dest(tb)
-	lo, hi := last.Token.BindValue(), req.End.BindValue()
+	t, m := req.After.Token, int(req.After.Ordinal)
+	first := b.Len()
+	dest := k.dest(b)
+	lo, hi := t.BindValue(), req.End.BindValue()
 	var state []byte
-	for tb.Len() < m {
+	var at, runFirst *worker.Position // the m-th row; the first of its partition's run
+	var runPK []byte
+	var buf [256]byte
+	skipped, run := 0, 0
+	for {
 		iter := k.session.Query(k.after, lo, hi).Consistency(k.cfg.Consistency).
-			PageSize(m - tb.Len()).PageState(state).SetHostID(req.Host.ID).
+			PageSize(m-skipped+req.PageSize).PageState(state).SetHostID(req.Host.ID).
 			Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
-		for tb.Len() < m {
-			row := tb.Len()
+		for {
+			row := b.Len()
 			if !iter.Scan(dest...) {
-				tb.TruncateRows(row)
+				b.TruncateRows(row)
 				break
 			}
+			if skipped == m {
+				continue
+			}
+			skipped++
+			pk := k.compositeKey(buf[:0], b, row)
+			var err error
+			if runPK == nil || !bytes.Equal(pk, runPK) {
+				runPK, run = bytes.Clone(pk), 0
+				if runFirst, err = k.position(b, row); err != nil {
+					_ = iter.Close()
+					b.TruncateRows(first)
+					return worker.Page{}, err
+				}
+			}
+			run++
+			if skipped == m {
+				if at, err = k.position(b, row); err != nil {
+					_ = iter.Close()
+					b.TruncateRows(first)
+					return worker.Page{}, err
+				}
+			}
+			b.TruncateRows(row)
 		}
 		state = bytes.Clone(iter.PageState())
 		if err := iter.Close(); err != nil {
-			return nil, fmt.Errorf("read the keys of a large partition's first %d rows: %w", m, err)
+			b.TruncateRows(first)
+			return worker.Page{}, err
 		}
-		if len(state) == 0 {
+		if skipped == m || len(state) == 0 {
 			break
 		}
 	}
-	if tb.Len() < m {
-		return nil, nil
+	if at == nil || at.Token != t {
+		// Rows of t were deleted since: by token after its m-th row.
+		b.TruncateRows(first)
+		byToken := &worker.Position{Token: t, Ordinal: int64(m)}
+		return worker.Page{Last: byToken, After: byToken}, nil
 	}
-	tk, err := k.tokenAt(tb, m-1)
-	if err != nil || tk != last.Token {
-		return nil, err
+	page := worker.Page{PageState: state, After: at}
+	if len(state) == 0 {
+		// The statement read the subrange to its end.
+		page.PageState, page.After = nil, nil
 	}
-	pos, err := k.position(tb, m-1)
-	if err != nil {
-		return nil, err
+	if err := k.tail(b, first, &page); err != nil {
+		b.TruncateRows(first)
+		return worker.Page{}, err
 	}
-	// The rows of the m-th row's partition so far: a run the splitter
-	// counts on.
-	i := m - 1
-	for i > 0 && k.samePK(tb, i-1, m-1) {
-		i--
+	kw := len(k.pkIdx)
+	switch n := b.Len() - first; {
+	case n == 0:
+		page.Last, page.TailFirst, page.TailRows = at, runFirst, run
+	case page.TailRows == n && samePartitionKey(page.TailFirst, at, kw):
+		// The page is inside the partition: its run goes on from the rows
+		// handed on by token.
+		page.TailFirst, page.TailRows = runFirst, run+n
 	}
-	page := &worker.Page{PageState: state, Last: pos, After: pos, TailRows: m - i, TailFirst: pos}
-	if i < m-1 {
-		if page.TailFirst, err = k.position(tb, i); err != nil {
-			return nil, err
+	if page.PageState == nil {
+		return page, nil
+	}
+	return c.leave(req, b, page)
+}
+
+// samePartitionKey reports whether two keyed positions are of one
+// partition.
+func samePartitionKey(a, b *worker.Position, kw int) bool {
+	if a == nil || b == nil || a.Token != b.Token || len(a.Key) < kw || len(b.Key) < kw {
+		return false
+	}
+	for i := range kw {
+		if !bytes.Equal(a.Key[i], b.Key[i]) {
+			return false
 		}
 	}
-	if len(state) == 0 {
-		page.PageState = nil
+	return true
+}
+
+// leave returns the keyed page read for req, or, when the page has left
+// the large partition (see left), the same page marked to go back to
+// tokens only.
+func (c *countFetcher) leave(req worker.Request, b *sink.Batch, page worker.Page) (worker.Page, error) {
+	back, err := c.left(b, req)
+	if err != nil {
+		b.TruncateRows(0)
+		return worker.Page{}, err
 	}
-	return page, nil
+	if back == nil {
+		return page, nil
+	}
+	return worker.Page{Last: back, After: back}, nil
 }
 
 // left returns where a keyed reader goes back to tokens only after the

@@ -281,8 +281,10 @@ func (s *switchStore) Save(ctx context.Context, data []byte) error {
 	return s.MemoryStore.Save(ctx, data)
 }
 
-// TestCountOnlyResume crashes counts right after a reader switched to keys
-// in the large partition, and in the middle of its keyed part (the last
+// TestCountOnlyResume crashes counts right when a reader switches to keys
+// in the large partition (its checkpoint reads on by token: the resume
+// switches again), right after its first page by key, and in the middle
+// of its keyed part (the last
 // checkpoint holds the keyed cursor; the pages after it are lost), then
 // resumes them from the checkpoint, with its paging states and with
 // paging states the server refuses (each subrange then restarts after its
@@ -298,11 +300,14 @@ func TestCountOnlyResume(t *testing.T) {
 	s := testutil.Session(t, c)
 	for _, table := range []string{cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
 		for _, tc := range []struct {
+			// at arms the crash: on the page that switches (the cursor's
+			// next statement reads keys) or on the first read by key.
+			at      string
 			keep    int64
 			refused bool
-		}{{1, false}, {2, false}, {6, false}, {1, true}, {6, true}} {
+		}{{"switch", 1, false}, {"keyed", 1, false}, {"keyed", 2, false}, {"keyed", 6, false}, {"keyed", 1, true}, {"keyed", 6, true}} {
 			keep := tc.keep
-			t.Run(fmt.Sprintf("%s/%d saves after the switch, paging states refused %v", table, keep, tc.refused), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%d saves after the %s page, paging states refused %v", table, keep, tc.at, tc.refused), func(t *testing.T) {
 				t.Parallel()
 				// Pages above the small partitions' 39 rows: only the large
 				// one is read by key.
@@ -322,7 +327,7 @@ func TestCountOnlyResume(t *testing.T) {
 				go func() {
 					_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
 						PageWritten: func(_ int, cur scanner.Cursor, _ int) {
-							if scanner.CursorKeyed(cur) {
+							if tc.at == "switch" && scanner.CursorSwitching(cur) || tc.at == "keyed" && scanner.CursorKeyed(cur) {
 								store.armed.Store(true)
 							}
 						},
@@ -343,8 +348,10 @@ func TestCountOnlyResume(t *testing.T) {
 				case <-time.After(deadline):
 					t.Fatal("the crashed run did not stop")
 				}
-				cp := string(store.Bytes())
-				require.True(t, strings.Contains(cp, `"key"`), "the checkpoint holds a keyed position: %s", cp)
+				if cp := string(store.Bytes()); tc.at == "keyed" {
+					require.True(t, strings.Contains(cp, `"key"`), "the checkpoint holds a keyed position: %s", cp)
+				}
+				durable := string(store.Bytes())
 				resume := &store.MemoryStore
 				if tc.refused {
 					// Every subrange restarts from its last row: by key
@@ -356,7 +363,7 @@ func TestCountOnlyResume(t *testing.T) {
 				}
 				st, err := sc.RunPlan(t.Context(), count, out, scanner.WithCheckpoint(resume))
 				require.NoError(t, err)
-				assert.Equal(t, want, out.counts(), "every token's rows once after the crash")
+				assert.Equal(t, want, out.counts(), "every token's rows once after the crash (from %s)", durable)
 				if tc.refused {
 					assert.Positive(t, st.RetriesByKind["paging_state_refused"])
 				}

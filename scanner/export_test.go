@@ -62,3 +62,7 @@ func CorruptPageStates(data []byte) ([]byte, error) {
 	}
 	return cp.MarshalJSON()
 }
+
+// CursorSwitching reports whether a count's cursor is about to read on by
+// key, from a position by ordinal (its next statement switches).
+func CursorSwitching(c Cursor) bool { return switching(c.c.After) }

@@ -282,10 +282,10 @@ func (s *splitter) afterPage(lv *running, t *Task, last *Position, next Cursor, 
 			rows = -1 // the run's figures no longer hold
 		}
 	}
-	if page.After != nil && !next.Done {
+	if page.After != nil && page.Last != nil && !next.Done {
 		// Nothing was dropped: the last row is the page's, named as the
-		// Fetcher reads on (Page.After), which Trim's may not be.
-		next.Last = page.After
+		// Fetcher reads on after this page, which Trim's may not be.
+		next.Last = page.Last
 	}
 	if next.Last != nil && b.Len() > 0 {
 		lv.last = next.Last

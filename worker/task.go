@@ -142,10 +142,10 @@ type Page struct {
 	TailRows  int
 	TailFirst *Position
 	// After, when set, changes how the subrange is read from this page
-	// on: it is the cursor's After from now (Cursor.After), the start of
-	// the statement PageState continues or, with no PageState, the row a
-	// new statement reads on after; the subrange is not done. It is the
-	// page's last row (Last), named as the new statement names rows: a
+	// on: it becomes the cursor's After (Cursor.After), the start of the
+	// statement PageState continues or, with no PageState, the position a
+	// new statement reads on after; the subrange is not done. Last names
+	// the page's last row as the statement after the page reads rows. A
 	// count that reads tokens only switches so to reading keys inside a
 	// large partition, which can then be split, and back to tokens after
 	// it. A page that ends its task (rows dropped past a split's end)
