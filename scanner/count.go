@@ -138,7 +138,7 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 	skipped, run := 0, 0
 	for {
 		iter := k.session.Query(k.after, lo, hi).Consistency(k.cfg.Consistency).
-			PageSize(m-skipped+req.PageSize).PageState(state).SetHostID(req.Host.ID).
+			PageSize(m - skipped + req.PageSize).PageState(state).SetHostID(req.Host.ID).
 			Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
 		for {
 			row := b.Len()
