@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
@@ -282,4 +284,43 @@ func (c *countFetcher) Trim(b *sink.Batch, lim worker.Limit, prev *worker.Positi
 		return c.tok.Trim(b, lim, prev)
 	}
 	return c.fetcher.Trim(b, lim, prev)
+}
+
+// prepareSwitch has every replica of the tasks prepare the statements a
+// count switches to (the keyed one from a token on, and the tokens-only
+// one from a position by ordinal) while the scan starts, by running them
+// over no token: the driver prepares a statement on each host the first
+// time it runs there, and a PREPARE round trip at the switch would delay
+// the reader of a large partition, the scan's tail, by as much. It is a
+// best effort: errors are left to the statements' real runs. The returned
+// function cancels what is left and waits for it. Other plans prepare
+// nothing.
+func (p *Plan) prepareSwitch(ctx context.Context, tasks []worker.Task) (wait func()) {
+	c := p.count
+	if c == nil {
+		return func() {}
+	}
+	hosts := map[string]bool{}
+	for _, t := range tasks {
+		for _, h := range t.Subrange.Replicas {
+			hosts[h.ID] = true
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var g errgroup.Group
+	// token >= max AND token <= min: no token.
+	lo, hi := c.p.Max().BindValue(), c.p.Min().BindValue()
+	for id := range hosts {
+		for _, stmt := range []string{c.after, c.tok.after} {
+			g.Go(func() error {
+				_ = c.session.Query(stmt, lo, hi).Consistency(c.cfg.Consistency).PageSize(1).SetHostID(id).
+					Idempotent(true).RetryPolicy(noRetry).IterContext(ctx).Close()
+				return nil
+			})
+		}
+	}
+	return func() {
+		cancel()
+		_ = g.Wait()
+	}
 }

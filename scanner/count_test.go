@@ -230,10 +230,12 @@ func TestCountOnlyPageBoundaries(t *testing.T) {
 }
 
 // TestCountOnlyTokensOnly: on a table with no partition of a page, a
-// count reads tokens only, with as many requests as TokensOnly makes.
+// count reads tokens only: the rows TokensOnly reads, with as many page
+// requests, and two more per node that read no row (the statements a
+// switch to keys would run, prepared on every replica as the scan starts).
 func TestCountOnlyTokensOnly(t *testing.T) {
 	t.Parallel()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
 	require.NoError(t, c.ExecDDL("CREATE KEYSPACE cs WITH replication = "+simple(1)))
 	s := testutil.Session(t, c)
 	const page = 10
@@ -247,19 +249,21 @@ func TestCountOnlyTokensOnly(t *testing.T) {
 	require.NoError(t, err)
 	plan, err := sc.Plan(t.Context())
 	require.NoError(t, err)
-	requests := func(p *scanner.Plan) (int64, *tokenLog) {
-		before := c.Served()["cs.small"].Requests
+	served := func(p *scanner.Plan) (cqlsim.Served, *tokenLog) {
+		before := c.Served()["cs.small"]
 		got := &tokenLog{plan: p}
 		_, err := sc.RunPlan(t.Context(), p, got)
 		require.NoError(t, err)
-		return c.Served()["cs.small"].Requests - before, got
+		after := c.Served()["cs.small"]
+		return cqlsim.Served{Requests: after.Requests - before.Requests, RowsExamined: after.RowsExamined - before.RowsExamined}, got
 	}
-	tokensOnly, ref := requests(plan.TokensOnly())
-	count, got := requests(plan.CountOnly())
+	tokensOnly, ref := served(plan.TokensOnly())
+	count, got := served(plan.CountOnly())
 	assert.Equal(t, ref.counts(), got.counts())
 	assert.Zero(t, got.keyed, "no page read by key")
-	assert.Equal(t, tokensOnly, count, "no other request")
-	assert.Positive(t, count)
+	assert.Equal(t, tokensOnly.Requests+2*int64(len(plan.Ring.Hosts())), count.Requests, "no other request")
+	assert.Equal(t, tokensOnly.RowsExamined, count.RowsExamined, "no other row read")
+	assert.Positive(t, tokensOnly.Requests)
 }
 
 // switchStore keeps every save until armed (a page was read by key), then
