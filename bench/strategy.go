@@ -38,8 +38,8 @@ const (
 	// read exactly once. The default.
 	Verify Mode = ""
 	// CountRows counts rows and reads as little as the strategy can:
-	// ringscan what ringscan count reads (Plan.CountOnly: tokens only, or
-	// the primary key where large partitions may be split), equal slices
+	// ringscan what ringscan count reads (Plan.CountOnly: tokens only, and
+	// the primary key inside large partitions, to split them), equal slices
 	// "SELECT token(pk)" (with TokenOnly).
 	CountRows Mode = "count"
 	// Discard reads every column and drops it.

@@ -1,5 +1,12 @@
 package scanner
 
+import (
+	"bytes"
+
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
+)
+
 // CheckpointFromCursors returns the checkpoint a scan of p would hold with
 // the subranges at the given cursors (missing ones not started): for tests
 // that resume from chosen positions.
@@ -10,3 +17,52 @@ func CheckpointFromCursors(p *Plan, cursors map[int]Cursor) *Checkpoint {
 	}
 	return cp
 }
+
+// PageTokens returns the token of every row of a page of p, whatever the
+// page's shape (by token only, or by key inside a count's large
+// partitions), and whether the page was read by key.
+func PageTokens(p *Plan, b *sink.Batch) ([]ring.Token, bool, error) {
+	f := p.fetcher
+	keyed := true
+	if p.count != nil && b.Width() == p.count.tok.width {
+		f, keyed = p.count.tok, false
+	} else if f.keyless {
+		keyed = false
+	}
+	out := make([]ring.Token, b.Len())
+	for i := range out {
+		tk, err := f.tokenAt(b, i)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = tk
+	}
+	return out, keyed, nil
+}
+
+// CursorKeyed reports whether a cursor reads on by key.
+func CursorKeyed(c Cursor) bool {
+	return c.c.Last != nil && c.c.Last.Key != nil && !c.c.Done
+}
+
+// CorruptPageStates returns the checkpoint data with every cursor's paging
+// state broken (its last byte flipped), so that the server refuses them
+// all on resume.
+func CorruptPageStates(data []byte) ([]byte, error) {
+	var cp Checkpoint
+	if err := cp.UnmarshalJSON(data); err != nil {
+		return nil, err
+	}
+	for _, r := range cp.doc.Ranges {
+		if r.Cursor != nil && len(r.Cursor.c.PageState) > 0 {
+			ps := bytes.Clone(r.Cursor.c.PageState)
+			ps[len(ps)-1] ^= 0xff
+			r.Cursor.c.PageState = ps
+		}
+	}
+	return cp.MarshalJSON()
+}
+
+// CursorSwitching reports whether a count's cursor is about to read on by
+// key, from a position by ordinal (its next statement switches).
+func CursorSwitching(c Cursor) bool { return switching(c.c.After) }

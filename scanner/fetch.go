@@ -208,17 +208,23 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	first := b.Len()
 	// Resuming after a row: skip the rows up to it. They come first, maybe
 	// over several pages (inside a large partition); once a row after it
-	// was handed on (Last is past After), there is nothing left to skip.
-	skipping := req.After != nil && (req.Last == nil || f.comparePositions(req.Last, req.After) < 0 ||
+	// was handed on (Last is past After), there is nothing left to skip. A
+	// new statement from After (no paging state) starts with them.
+	fresh := req.After != nil && req.PageState == nil
+	skipping := req.After != nil && (fresh || req.Last == nil || f.comparePositions(req.Last, req.After) < 0 ||
 		!f.keyless && f.comparePositions(req.Last, req.After) == 0)
 	var afterPK []byte
 	if skipping && !f.keyless {
 		afterPK = partitioner.CompositeKey(req.After.Key[:len(f.pkIdx)])
 	}
 	// Tokens only: each row's ordinal within its token, counted on from
-	// the last row seen.
+	// the last row seen; a new statement from After counts After's token
+	// from its first row.
 	var ord ordinal
-	if f.keyless && req.Last != nil {
+	switch {
+	case f.keyless && fresh:
+		ord = ordinal{tok: req.After.Token, set: true}
+	case f.keyless && req.Last != nil:
 		ord = ordinal{tok: req.Last.Token, n: req.Last.Ordinal, set: true}
 	}
 	var lastSeen *worker.Position

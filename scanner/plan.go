@@ -13,6 +13,7 @@ import (
 
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
 )
 
 // Plan is a scan's split plan with what it reads.
@@ -37,6 +38,17 @@ type Plan struct {
 	whole   *ring.Plan       // Full before the token bounds cut it
 	cfg     Config
 	fetcher *fetcher
+	// count, when set, reads the rows instead of fetcher (CountOnly); the
+	// fetcher is then its keyed reader.
+	count *countFetcher
+}
+
+// source is what reads the plan's pages.
+func (p *Plan) source() worker.Fetcher {
+	if p.count != nil {
+		return p.count
+	}
+	return p.fetcher
 }
 
 // Plan resolves the table and the ring and builds the split plan. Unknown
@@ -173,7 +185,7 @@ func (p *Plan) Project(columns []string) (*Plan, error) {
 	}
 	q := *p
 	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols, false)
-	q.Columns = q.fetcher.out
+	q.Columns, q.count = q.fetcher.out, nil
 	return &q, nil
 }
 
@@ -188,26 +200,29 @@ func (p *Plan) TokensOnly() *Plan {
 	f := p.fetcher
 	q := *p
 	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, nil, true)
-	q.Columns = nil
+	q.Columns, q.count = nil, nil
 	return &q
 }
 
 // CountOnly returns the plan reading as little of each row as a count
-// needs: its token alone (TokensOnly), or, when large partitions may be
-// split (the table has clustering columns, Config.NoPartitionSplit is not
-// set, the Where condition restricts no clustering column), its primary
-// key, which a split needs to know where a reader stands in a partition.
-// Its batches have no Columns, only their rows (Batch.Len).
+// needs: its token alone (TokensOnly), switching to its primary key inside
+// large partitions when they may be split (the table has clustering
+// columns, Config.NoPartitionSplit is not set, the Where condition
+// restricts no clustering column): a reader whose page ends with a page of
+// rows of one token reads the keys of those rows once, reads the rest of
+// the partition by key, which a split needs to know where a reader stands
+// in it, and goes back to tokens only after it. Its batches have no
+// Columns, only their rows (Batch.Len). Positions by token are exact as
+// TokensOnly says.
 func (p *Plan) CountOnly() *Plan {
 	f := p.fetcher
-	probe := newFetcher(f.session, f.cfg, f.p, f.t, nil, false)
-	if !probe.splits {
-		return p.TokensOnly()
+	keys := newFetcher(f.session, f.cfg, f.p, f.t, nil, false)
+	q := p.TokensOnly()
+	if keys.splits {
+		q.count = &countFetcher{fetcher: keys, tok: q.fetcher}
+		q.fetcher = keys
 	}
-	q := *p
-	q.fetcher = probe
-	q.Columns = nil
-	return &q
+	return q
 }
 
 // topology records the ring and replication the plan was made on.

@@ -64,7 +64,9 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	wc := s.cfg.workerConfig()
 	wc.Logger = o.log
 	wc.MinSplitID = cp.maxID(p)
-	wst, err := worker.Run(ctx, wc, tasks, p.fetcher, out, hooks.worker(p.fetcher))
+	stopPrepare := p.prepareSwitch(ctx, tasks)
+	wst, err := worker.Run(ctx, wc, tasks, p.source(), out, hooks.worker(p.fetcher))
+	stopPrepare()
 	if o.store != nil && !out.failed {
 		if serr := out.save(context.WithoutCancel(ctx)); serr != nil && err == nil {
 			err = fmt.Errorf("final checkpoint: %w", serr)

@@ -240,6 +240,15 @@ func (b *Batch) Reset() {
 	b.RangeID, b.Host = 0, ""
 }
 
+// ResetWidth empties the batch, as Reset, and makes it hold width values
+// per row from now on (at least len(Columns)): for producers whose pages
+// differ in their hidden values, e.g. a count reading tokens only, or the
+// primary key inside a large partition.
+func (b *Batch) ResetWidth(width int) {
+	b.Reset()
+	b.width = max(width, len(b.Columns))
+}
+
 // Rows returns a batch holding rows [from, to) of b, sharing b's memory; it
 // is valid as long as b is. For sinks that split a page, e.g. across files.
 func (b *Batch) Rows(from, to int) *Batch {

@@ -267,9 +267,13 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 	p.rate.refund(req.PageSize - b.Len())
 	r.attempts, r.tried = 0, r.tried[:0]
 	clear(r.avoid)
-	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last, Done: page.PageState == nil}
+	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last,
+		Done: page.PageState == nil && page.After == nil}
 	if page.Last != nil {
 		next.Last = page.Last
+	}
+	if page.After != nil {
+		next.After = page.After
 	}
 	r.host, r.latency, r.limit = host.Address, latency, p.hosts.limit(host)
 	b.RangeID, b.Host = sr.ID, host.Address

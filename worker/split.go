@@ -282,6 +282,11 @@ func (s *splitter) afterPage(lv *running, t *Task, last *Position, next Cursor, 
 			rows = -1 // the run's figures no longer hold
 		}
 	}
+	if page.After != nil && page.Last != nil && !next.Done {
+		// Nothing was dropped: the last row is the page's, named as the
+		// Fetcher reads on after this page, which Trim's may not be.
+		next.Last = page.Last
+	}
 	if next.Last != nil && b.Len() > 0 {
 		lv.last = next.Last
 		lv.noteRun(b.Len(), rows, page, s.parts)
@@ -389,6 +394,8 @@ func (lv *running) splitFrom(minRows int) *Position {
 	switch {
 	case p != nil && p.Reverse, lv.failed:
 		return nil
+	case lv.last != nil && lv.last.Key == nil:
+		return nil // read by token only (see Page.After): no position in a partition
 	case lv.last != nil && (p != nil || lv.run.rows >= int64(minRows)):
 		return lv.last
 	case p != nil && lv.last == nil && !p.From.Open() && !p.From.After && lv.lastRow != nil:

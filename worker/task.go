@@ -136,9 +136,22 @@ type Page struct {
 	// TailRows is the number of rows at the end of the page that are in
 	// Last's partition, and TailFirst the position of the first of them
 	// (Fetchers that are Partitions): they tell the pool when a subrange's
-	// reading stays inside one partition.
+	// reading stays inside one partition. A Fetcher that knows of rows of
+	// that partition before the page (one that changed how it reads, with
+	// After) may count them in: TailFirst is then before the page.
 	TailRows  int
 	TailFirst *Position
+	// After, when set, changes how the subrange is read from this page
+	// on: it becomes the cursor's After (Cursor.After), the start of the
+	// statement PageState continues or, with no PageState, the position a
+	// new statement reads on after; the subrange is not done. Last names
+	// the page's last row as the statement after the page reads rows. A
+	// count that reads tokens only switches so to reading keys inside a
+	// large partition, which can then be split, and back to tokens after
+	// it. A page that ends its task (rows dropped past a split's end)
+	// changes nothing. Pieces are read by key only: a Fetcher does not set
+	// After for them.
+	After *Position
 }
 
 // ErrPageStateRefused is returned by a Fetcher when the server refuses a

@@ -32,7 +32,7 @@ func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
 		Long: `count reads every row of a table in parallel, reading as little of each
-row as it can (its token alone, or its key where partitions are split), and
+row as it can (its token alone; its key inside a large partition, to split it), and
 writes the total alone on stdout; details and progress go to stderr. --by
 range, host and partition (one or several, comma separated) add per-range,
 per-host or top-N-partition counts with their share of the rows (on
@@ -128,8 +128,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	// Count reads each row's token only, or its primary key where large
-	// partitions may be split; --by partition reads the partition key.
+	// Count reads each row's token only, and its primary key inside large
+	// partitions, which can then be split; --by partition reads the
+	// partition key.
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
 		if slices.Contains(by, byPartition) {
 			return p.Project(p.PartitionKey)

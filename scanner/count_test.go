@@ -1,0 +1,377 @@
+package scanner_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// tokenLog is a committing sink that keeps the token of every row it is
+// given (a count's pages carry no values, only tokens or keys), and counts
+// the pages read by key. Restore cuts the log back to a commit, as a crash
+// truncates a file to its last fsync.
+type tokenLog struct {
+	plan  *scanner.Plan
+	mu    sync.Mutex
+	log   []ring.Token
+	keyed int
+}
+
+var _ sink.Committer = (*tokenLog)(nil)
+
+func (s *tokenLog) Write(_ context.Context, b *sink.Batch) error {
+	toks, keyed, err := scanner.PageTokens(s.plan, b)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = append(s.log, toks...)
+	if keyed {
+		s.keyed++
+	}
+	return nil
+}
+
+func (s *tokenLog) Commit(context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return json.Marshal(map[string]int{"rows": len(s.log)})
+}
+
+func (s *tokenLog) Restore(_ context.Context, state []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if state != nil {
+		var st map[string]int
+		if err := json.Unmarshal(state, &st); err != nil {
+			return err
+		}
+		n = st["rows"]
+	}
+	if n > len(s.log) {
+		return fmt.Errorf("state says %d rows, the log has %d", n, len(s.log))
+	}
+	s.log = s.log[:n]
+	return nil
+}
+
+func (s *tokenLog) Close(context.Context) error { return nil }
+
+// counts is the number of rows of each token.
+func (s *tokenLog) counts() map[ring.Token]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[ring.Token]int{}
+	for _, tk := range s.log {
+		out[tk]++
+	}
+	return out
+}
+
+// tokenCounts reads the rows' tokens with keys (their partition key), the
+// reference a count's rows per token are compared with.
+func tokenCounts(t *testing.T, sc *scanner.Scanner, plan *scanner.Plan) map[ring.Token]int {
+	t.Helper()
+	keyed, err := plan.Project(plan.PartitionKey)
+	require.NoError(t, err)
+	ref := &tokenLog{plan: keyed}
+	_, err = sc.RunPlan(t.Context(), keyed, ref)
+	require.NoError(t, err)
+	return ref.counts()
+}
+
+// countRun counts a table with CountOnly and returns the rows per token
+// and the statistics.
+func countRun(t *testing.T, s *gocql.Session, cfg scanner.Config) (got *tokenLog, want map[ring.Token]int, st scanner.Stats) {
+	t.Helper()
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	count := plan.CountOnly()
+	require.Empty(t, count.Columns)
+	got = &tokenLog{plan: count}
+	st, err = sc.RunPlan(t.Context(), count, got)
+	require.NoError(t, err)
+	return got, tokenCounts(t, sc, plan), st
+}
+
+func sumCounts(m map[ring.Token]int) int64 {
+	n := int64(0)
+	for _, v := range m {
+		n += int64(v)
+	}
+	return n
+}
+
+// TestCountOnly counts the hot tables (one partition holding a quarter of
+// the rows; int and timestamp clustering cut by value, uuid read from
+// both ends) and the demo table (a large partition, runs of tombstones)
+// with CountOnly: every token has exactly its rows, the large partitions
+// were read by key and split, and with NoPartitionSplit everything is read
+// by token only.
+func TestCountOnly(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
+	require.NoError(t, err)
+	rows := map[string]int64{info.Table: info.Rows}
+	for _, o := range info.Others {
+		rows[o.Table] = o.Rows
+	}
+	s := testutil.Session(t, c)
+	for _, tc := range []struct {
+		name, table string
+		cfg         func(*scanner.Config)
+		split       bool // the large partition is read by key and split
+	}{
+		{name: "hot_int", table: cqlsim.HotTable("int"), split: true},
+		{name: "hot_timestamp", table: cqlsim.HotTable("timestamp"), split: true},
+		{name: "hot_uuid", table: cqlsim.HotTable("uuid"), split: true},
+		{name: "demo", table: cqlsim.DemoTable, split: true},
+		{name: "hot_int NoPartitionSplit", table: cqlsim.HotTable("int"), cfg: func(c *scanner.Config) { c.NoPartitionSplit = true }},
+		{name: "hot_int Where on a regular column", table: cqlsim.HotTable("int"), split: true,
+			cfg: func(c *scanner.Config) { c.Where, c.AllowFiltering = "n > 0", true }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: tc.table, PageSize: 20, Concurrency: 8, Splits: 1}
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			got, want, st := countRun(t, s, cfg)
+			assert.Equal(t, want, got.counts(), "every token's rows once")
+			if cfg.Where == "" {
+				assert.Equal(t, rows[tc.table], sumCounts(want), "the reference holds the table")
+			} else {
+				assert.Less(t, sumCounts(want), rows[tc.table], "the Where condition drops rows")
+			}
+			assert.Equal(t, sumCounts(want), st.Rows)
+			if tc.split {
+				assert.Positive(t, got.keyed, "pages read by key")
+				assert.Positive(t, st.PartitionsSplit, "the large partition was split")
+			} else {
+				assert.Zero(t, got.keyed, "no page read by key")
+				assert.Zero(t, st.PartitionsSplit)
+				assert.Zero(t, st.SplitQueries)
+			}
+		})
+	}
+}
+
+// partitionsTable creates table ks.name (k int, c int) with partitions of
+// the given sizes, k = 0, 1, ...
+func partitionsTable(t *testing.T, c *cqlsim.Cluster, s *gocql.Session, ks, name string, sizes []int) {
+	t.Helper()
+	require.NoError(t, c.ExecDDL(fmt.Sprintf("CREATE TABLE %s.%s (k int, c int, v int, PRIMARY KEY (k, c))", ks, name)))
+	g, gctx := errgroup.WithContext(t.Context())
+	g.SetLimit(32)
+	stmt := fmt.Sprintf("INSERT INTO %s.%s (k, c, v) VALUES (?, ?, ?)", ks, name)
+	for k, n := range sizes {
+		for i := range n {
+			g.Go(func() error { return s.Query(stmt, k, i, k*i).WithContext(gctx).Exec() })
+		}
+	}
+	require.NoError(t, g.Wait())
+}
+
+// TestCountOnlyPageBoundaries counts tables whose partitions are exactly a
+// page (each tokens-only page then ends at a partition's end, and the
+// reader switches to keys with nothing of the partition left), or around
+// a page and its multiples, with one goroutine (no split: the pages fall
+// where the sizes say) and with several: every token has its rows once.
+func TestCountOnlyPageBoundaries(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 1})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE cb WITH replication = "+simple(1)))
+	s := testutil.Session(t, c)
+	const page = 10
+	exact := make([]int, 30)
+	for i := range exact {
+		exact[i] = page
+	}
+	var mixed []int
+	for i := range 40 {
+		mixed = append(mixed, []int{page, 2 * page, page - 1, page + 1, 1, 3 * page, 2*page - 1, 2*page + 1}[i%8])
+	}
+	partitionsTable(t, c, s, "cb", "exact", exact)
+	partitionsTable(t, c, s, "cb", "mixed", mixed)
+	for _, table := range []string{"exact", "mixed"} {
+		for _, conc := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s/concurrency %d", table, conc), func(t *testing.T) {
+				got, want, st := countRun(t, s, scanner.Config{Keyspace: "cb", Table: table, PageSize: page, Concurrency: conc, Splits: 1})
+				assert.Equal(t, want, got.counts(), "every token's rows once")
+				assert.Equal(t, sumCounts(want), st.Rows)
+				assert.Positive(t, got.keyed, "pages read by key")
+			})
+		}
+	}
+}
+
+// TestCountOnlyTokensOnly: on a table with no partition of a page, a
+// count reads tokens only: the rows TokensOnly reads, with as many page
+// requests, and two more per node that read no row (the statements a
+// switch to keys would run, prepared on every replica as the scan starts).
+func TestCountOnlyTokensOnly(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE cs WITH replication = "+simple(1)))
+	s := testutil.Session(t, c)
+	const page = 10
+	var sizes []int
+	for i := range 200 {
+		sizes = append(sizes, 1+i%(page-1))
+	}
+	partitionsTable(t, c, s, "cs", "small", sizes)
+	cfg := scanner.Config{Keyspace: "cs", Table: "small", PageSize: page, Concurrency: 1}
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	served := func(p *scanner.Plan) (cqlsim.Served, *tokenLog) {
+		before := c.Served()["cs.small"]
+		got := &tokenLog{plan: p}
+		_, err := sc.RunPlan(t.Context(), p, got)
+		require.NoError(t, err)
+		after := c.Served()["cs.small"]
+		return cqlsim.Served{Requests: after.Requests - before.Requests, RowsExamined: after.RowsExamined - before.RowsExamined}, got
+	}
+	tokensOnly, ref := served(plan.TokensOnly())
+	count, got := served(plan.CountOnly())
+	assert.Equal(t, ref.counts(), got.counts())
+	assert.Zero(t, got.keyed, "no page read by key")
+	assert.Equal(t, tokensOnly.Requests+2*int64(len(plan.Ring.Hosts())), count.Requests, "no other request")
+	assert.Equal(t, tokensOnly.RowsExamined, count.RowsExamined, "no other row read")
+	assert.Positive(t, tokensOnly.Requests)
+}
+
+// switchStore keeps every save until armed (a page was read by key), then
+// keep more, and drops the rest: the process "dies" there.
+type switchStore struct {
+	scanner.MemoryStore
+	armed   atomic.Bool
+	keep    int64
+	saves   atomic.Int64
+	crashed chan struct{}
+	once    sync.Once
+}
+
+func (s *switchStore) Save(ctx context.Context, data []byte) error {
+	if s.armed.Load() && s.saves.Add(1) > s.keep {
+		s.once.Do(func() { close(s.crashed) })
+		return nil
+	}
+	return s.MemoryStore.Save(ctx, data)
+}
+
+// TestCountOnlyResume crashes counts right when a reader switches to keys
+// in the large partition (its checkpoint reads on by token: the resume
+// switches again), right after its first page by key, and in the middle
+// of its keyed part (the last
+// checkpoint holds the keyed cursor; the pages after it are lost), then
+// resumes them from the checkpoint, with its paging states and with
+// paging states the server refuses (each subrange then restarts after its
+// last row, by key or by ordinal): every token has its rows once.
+func TestCountOnlyResume(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 500, HotRows: 2000})
+	require.NoError(t, err)
+	s := testutil.Session(t, c)
+	for _, table := range []string{cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
+		for _, tc := range []struct {
+			// at arms the crash: on the page that switches (the cursor's
+			// next statement reads keys) or on the first read by key.
+			at      string
+			keep    int64
+			refused bool
+		}{{"switch", 1, false}, {"keyed", 1, false}, {"keyed", 2, false}, {"keyed", 6, false}, {"keyed", 1, true}, {"keyed", 6, true}} {
+			keep := tc.keep
+			t.Run(fmt.Sprintf("%s/%d saves after the %s page, paging states refused %v", table, keep, tc.at, tc.refused), func(t *testing.T) {
+				t.Parallel()
+				// Pages above the small partitions' 39 rows: only the large
+				// one is read by key.
+				cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 40, Concurrency: 4, Splits: 1,
+					CheckpointEvery: time.Nanosecond}
+				sc, err := scanner.New(s, cfg)
+				require.NoError(t, err)
+				plan, err := sc.Plan(t.Context())
+				require.NoError(t, err)
+				want := tokenCounts(t, sc, plan)
+				count := plan.CountOnly()
+				out := &tokenLog{plan: count}
+				store := &switchStore{keep: keep, crashed: make(chan struct{})}
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				done := make(chan error, 1)
+				go func() {
+					_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
+						PageWritten: func(_ int, cur scanner.Cursor, _ int) {
+							if tc.at == "switch" && scanner.CursorSwitching(cur) || tc.at == "keyed" && scanner.CursorKeyed(cur) {
+								store.armed.Store(true)
+							}
+						},
+					}))
+					done <- err
+				}()
+				select {
+				case <-store.crashed:
+					cancel()
+				case err := <-done:
+					require.NoError(t, err)
+					t.Fatal("the count ended before its crash")
+				case <-time.After(deadline):
+					t.Fatal("no crash")
+				}
+				select {
+				case <-done:
+				case <-time.After(deadline):
+					t.Fatal("the crashed run did not stop")
+				}
+				if cp := string(store.Bytes()); tc.at == "keyed" {
+					require.True(t, strings.Contains(cp, `"key"`), "the checkpoint holds a keyed position: %s", cp)
+				}
+				durable := string(store.Bytes())
+				resume := &store.MemoryStore
+				if tc.refused {
+					// Every subrange restarts from its last row: by key
+					// in the large partition.
+					data, err := scanner.CorruptPageStates(store.Bytes())
+					require.NoError(t, err)
+					resume = &scanner.MemoryStore{}
+					require.NoError(t, resume.Save(t.Context(), data))
+				}
+				st, err := sc.RunPlan(t.Context(), count, out, scanner.WithCheckpoint(resume))
+				require.NoError(t, err)
+				assert.Equal(t, want, out.counts(), "every token's rows once after the crash (from %s)", durable)
+				if tc.refused {
+					assert.Positive(t, st.RetriesByKind["paging_state_refused"])
+				}
+			})
+		}
+	}
+}
