@@ -79,8 +79,9 @@ type Measurement struct {
 	CPUSeconds float64
 	MaxRSSKiB  int64
 	// Startup is the time from the start of Exec (before connecting) to
-	// the first page request; Total the time from then to the last row:
-	// what a whole process of the strategy takes, but for its own start.
+	// the first page request; Total the time from the start of Exec to
+	// the last row, startup included: what a whole process of the
+	// strategy takes, but for its own launch.
 	Startup, Total time.Duration
 	// Hashed says whether every row was hashed (Mode Verify): else only
 	// the rows were counted, and Distinct and the sums are not known.

@@ -86,7 +86,7 @@ func WriteMarkdown(w io.Writer, rs []Result, meta Meta, charts []string) error {
 		"CPU: the scanning process's CPU seconds per million rows; cqlsim CPU: the simulator's, the work the strategy's requests cost the cluster. RSS: the scanning process's peak resident set. " +
 		"makespan: scan time over the ideal (sum of per-range times / concurrency). pages: pages received, i.e. requests needed (retries excluded). " +
 		"lost, dup: rows missed and rows read twice; both must be 0 (checked row by row, or by count alone for the count, discard and jsonl modes). " +
-		"startup: from the child's start of work (before it connects) to its first page request; total: from then to its last row. " +
+		"startup: from the child's start of work (before it connects) to its first page request; total: from the same start to its last row, startup included: the whole process but for its own launch. " +
 		"With several runs of a strategy (runs), the figures are the median run's by rows/s.\n")
 	desc := map[string]string{}
 	capacity := map[string]bool{}
