@@ -427,9 +427,17 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 	// The host's limit learns from these requests too (a row each).
 	p.hosts.release(sl, time.Since(start), 1, err)
 	if err != nil && ctx.Err() == nil {
-		_, kind := classify(err)
+		// f's queries ran side by side: each failed one counts.
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		var kind string
 		p.mu.Lock()
-		p.splitFailures[kind]++
+		for _, e := range errs {
+			_, kind = classify(e)
+			p.splitFailures[kind]++
+		}
 		p.mu.Unlock()
 		p.cfg.Logger.Debug("a partition split's query failed; the partition is not split", zap.Int("range", sr.ID),
 			zap.String("host", host.Address), zap.String("kind", kind), zap.Error(err))

@@ -2,12 +2,11 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/bits"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
@@ -540,22 +539,20 @@ func (s *splitter) splitPartition(ctx context.Context, lv *running, from *Positi
 	var err error
 	if last == nil || first {
 		err = s.query(ctx, t.Subrange, func(ctx context.Context, h ring.Host) error {
-			g, gctx := errgroup.WithContext(ctx)
+			// Both queries run to their end, so that each failure is
+			// counted (errors.Join of both).
+			var wg sync.WaitGroup
+			var lastErr, othersErr error
 			if last == nil {
 				s.queries.Add(1)
-				g.Go(func() (err error) {
-					last, err = s.parts.LastRow(gctx, h, span)
-					return err
-				})
+				wg.Go(func() { last, lastErr = s.parts.LastRow(ctx, h, span) })
 			}
 			if first {
 				s.queries.Add(1)
-				g.Go(func() (err error) {
-					others, err = s.parts.SameToken(gctx, h, span.Token, span.PK)
-					return err
-				})
+				wg.Go(func() { others, othersErr = s.parts.SameToken(ctx, h, span.Token, span.PK) })
 			}
-			return g.Wait()
+			wg.Wait()
+			return errors.Join(lastErr, othersErr)
 		})
 	}
 
