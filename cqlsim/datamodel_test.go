@@ -1,6 +1,7 @@
 package cqlsim_test
 
 import (
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -454,7 +455,28 @@ func TestCollectionLiterals(t *testing.T) {
 	assert.Equal(t, "00000003"+i(3)+i(1)+i(3), fmt.Sprintf("%x", l), "a list as written")
 	assert.Equal(t, "00000002"+i(1)+i(3), fmt.Sprintf("%x", st), "a set sorted, without duplicates")
 	assert.Equal(t, "00000002"+i(1)+txt('a')+i(2)+txt('c'), fmt.Sprintf("%x", m), "a map sorted by key, one entry per key")
+
+	// Bound values, as a driver may send them: unsorted, a repeated set
+	// element and map key. Cassandra reads a bound set or map into a
+	// sorted one (Sets.Value.fromSerialized, Maps.Value.fromSerialized).
+	hexVal := func(h string) rawBound {
+		b, err := hex.DecodeString(h)
+		require.NoError(t, err)
+		return rawBound(b)
+	}
+	require.NoError(t, s.Query(`INSERT INTO cl.t (k, l, st, m) VALUES (2, ?, ?, ?)`,
+		hexVal("00000003"+i(3)+i(1)+i(3)), hexVal("00000003"+i(3)+i(1)+i(3)),
+		hexVal("00000003"+i(2)+txt('b')+i(1)+txt('a')+i(2)+txt('c'))).Exec())
+	require.NoError(t, s.Query(`SELECT l, st, m FROM cl.t WHERE k = 2`).Scan(rawCell{&l}, rawCell{&st}, rawCell{&m}))
+	assert.Equal(t, "00000003"+i(3)+i(1)+i(3), fmt.Sprintf("%x", l), "a bound list as sent")
+	assert.Equal(t, "00000002"+i(1)+i(3), fmt.Sprintf("%x", st), "a bound set sorted, without duplicates")
+	assert.Equal(t, "00000002"+i(1)+txt('a')+i(2)+txt('c'), fmt.Sprintf("%x", m), "a bound map sorted by key, one entry per key")
 }
+
+// rawBound is a bound value sent as these bytes, whatever the column's type.
+type rawBound []byte
+
+func (r rawBound) MarshalCQL(gocql.TypeInfo) ([]byte, error) { return r, nil }
 
 func TestCounters(t *testing.T) {
 	t.Parallel()

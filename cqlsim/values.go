@@ -31,7 +31,7 @@ func (c *Cluster) eval(term cqlparse.Term, name string, typ cqltype.Type, vals [
 		if err := cqltype.Validate(typ, b); err != nil {
 			return nil, invalidf("Invalid value for %s of type %s: %v", name, typ, err)
 		}
-		return b, nil
+		return canonicalCollection(typ, b), nil
 	case *cqlparse.Literal:
 		return literal(v, name, typ)
 	case *cqlparse.CollectionLit:
@@ -55,6 +55,34 @@ func (c *Cluster) eval(term cqlparse.Term, name string, typ cqltype.Type, vals [
 		return c.call(v, name, typ, vals)
 	}
 	return nil, invalidf("unsupported term for %s", name)
+}
+
+// canonicalCollection returns a bound set or map value as Cassandra
+// stores it: its elements (keys) in the type's order, each once, the last
+// value of a repeated map key kept (Sets.Value and Maps.Value.fromSerialized
+// read a bound value into a sorted set or map). A driver may send them in
+// any order; lists and other types are kept as sent. b was validated.
+func canonicalCollection(typ cqltype.Type, b []byte) []byte {
+	if b == nil || (typ.Kind != cqltype.Set && typ.Kind != cqltype.Map) {
+		return b
+	}
+	e, err := cqltype.ReadCollection(&typ, b)
+	if err != nil {
+		return b
+	}
+	n := e.Len()
+	if typ.Kind == cqltype.Map {
+		n *= 2
+	}
+	elems := make([][]byte, 0, n)
+	for range n {
+		v, err := e.Next()
+		if err != nil {
+			return b
+		}
+		elems = append(elems, v)
+	}
+	return cqltype.AppendCollection(nil, typ, elems)
 }
 
 // udtLiteral serializes {field: term, ...} for a UDT receiver: every field

@@ -138,8 +138,8 @@ func uniformTable(t *testing.T, c *cqlsim.Cluster, s *gocql.Session, ks string, 
 				for c := range k%4 + 1 {
 					var tags []string
 					if c%2 == 0 {
-						// Sorted: cqlsim keeps a bound set as sent (a
-						// real node sorts it), and the oracle reads it back.
+						// A set, which cqlsim stores sorted as a real
+						// node does; the oracle reads it back.
 						tags = []string{fmt.Sprint(k % 7), "a"}
 					}
 					b.Query(fmt.Sprintf(`INSERT INTO %s.uniform (k, c, v, n, tags) VALUES (?, ?, ?, ?, ?)`, ks), k, c, fmt.Sprintf("row %d.%d", k, c), int64(k)*1e12+int64(c), tags)
