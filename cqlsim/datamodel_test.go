@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/internal/rowsum"
 	"github.com/ringscan/ringscan/internal/testutil"
 )
@@ -908,5 +909,10 @@ func TestDemoHotTables(t *testing.T) {
 		require.NoError(t, it.Close())
 		slices.Reverse(rev)
 		assert.Equal(t, fwd, rev, typ)
+		ct, err := cqltype.Parse(typ)
+		require.NoError(t, err)
+		for i := 1; i < len(fwd); i++ {
+			require.Negative(t, cqltype.Compare(ct, []byte(fwd[i-1]), []byte(fwd[i])), "%s: the hot partition in ascending clustering order, row %d", typ, i)
+		}
 	}
 }

@@ -215,7 +215,6 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 	}
 	g := &demoGen{c: c, t: t, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xdead)), base: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), types: map[string]cqltype.Type{}}
 	info := DemoInfo{Keyspace: DemoKeyspace, Table: DemoTable}
-	var sum rowsum.Sum
 
 	// Partition sizes: the large one first, then ordinary ones.
 	var sizes []int
@@ -286,17 +285,8 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 		}
 	}
 	// Count and checksum what is live, as a scan will see it.
-	st.tree.Ascend(func(p *partition) bool {
-		pk := unpackCells(p.pk, len(t.pk))
-		for _, r := range p.rows {
-			if r.dead {
-				info.Deleted++
-				continue
-			}
-			sum.Add(append(append([][]byte{}, pk...), unpackCells(r.cells, len(t.ck)+len(t.regular))...))
-		}
-		return true
-	})
+	sum, dead := t.demoSum()
+	info.Deleted = dead
 	info.Rows = int64(sum.Rows)
 	info.Checksum = sum.Hash
 	if info.Rows != int64(cfg.Rows) {
@@ -321,6 +311,24 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 		info.Others = append(info.Others, hot...)
 	}
 	return info, nil
+}
+
+// demoSum is the rowsum checksum of t's live rows, as SELECT * returns
+// them (a table without static columns), and the count of its deleted
+// rows. The store's lock is held.
+func (t *table) demoSum() (sum rowsum.Sum, deleted int64) {
+	t.store.tree.Ascend(func(p *partition) bool {
+		pk := unpackCells(p.pk, len(t.pk))
+		for _, r := range p.rows {
+			if r.dead {
+				deleted++
+				continue
+			}
+			sum.Add(append(append([][]byte{}, pk...), unpackCells(r.cells, len(t.ck)+len(t.regular))...))
+		}
+		return true
+	})
+	return sum, deleted
 }
 
 // loadProfiles creates and fills ringscan_demo.profiles: partitions of 1

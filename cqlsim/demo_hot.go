@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/ringscan/ringscan/internal/rowsum"
 )
 
 // HotClusterings are the clustering types of the hot tables, one table
@@ -78,9 +76,7 @@ func (c *Cluster) loadHot(ctx context.Context, cfg DemoConfig) ([]DemoInfo, erro
 				}
 			}
 			// In clustering order, so that every row is appended.
-			slices.SortFunc(cks, func(a, b []byte) int {
-				return t.compareCK(packCells(nil, [][]byte{a}), packCells(nil, [][]byte{b}))
-			})
+			slices.SortFunc(cks, func(a, b []byte) int { return compareCell(t.ck[0], a, b) })
 			cks = slices.CompactFunc(cks, func(a, b []byte) bool { return string(a) == string(b) })
 			for j, ck := range cks {
 				reg := map[int][]byte{}
@@ -96,14 +92,7 @@ func (c *Cluster) loadHot(ctx context.Context, cfg DemoConfig) ([]DemoInfo, erro
 			}
 			info.Partitions++
 		}
-		var sum rowsum.Sum
-		st.tree.Ascend(func(p *partition) bool {
-			pk := unpackCells(p.pk, len(t.pk))
-			for _, r := range p.rows {
-				sum.Add(append(append([][]byte{}, pk...), unpackCells(r.cells, len(t.ck)+len(t.regular))...))
-			}
-			return true
-		})
+		sum, _ := t.demoSum()
 		st.mu.Unlock()
 		info.Rows, info.Checksum = int64(sum.Rows), sum.Hash
 		if info.Rows != int64(cfg.HotRows) {

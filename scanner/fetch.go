@@ -258,6 +258,28 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 			}
 		}
 	}
+	page, err := closePage(iter, req, b, first)
+	if err != nil {
+		return worker.Page{}, err
+	}
+	switch n := b.Len(); {
+	case f.keyless && ord.set && (n > first || lastSeen != nil):
+		// The last row seen, kept or skipped: ordinals count on from it.
+		page.Last = &worker.Position{Token: ord.tok, Ordinal: ord.n}
+	case !f.keyless:
+		if err := f.tail(b, first, &page); err != nil {
+			b.TruncateRows(first)
+			return worker.Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// closePage ends a page request: it closes iter and returns the page with
+// its paging state; on an error it drops the page's rows (those of b from
+// first on), and a paging state the server refused is told apart
+// (worker.ErrPageStateRefused), for the pool to restart by position.
+func closePage(iter *gocql.Iter, req worker.Request, b *sink.Batch, first int) (worker.Page, error) {
 	state := iter.PageState()
 	if err := iter.Close(); err != nil {
 		b.TruncateRows(first)
@@ -269,16 +291,6 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	var page worker.Page
 	if len(state) > 0 {
 		page.PageState = bytes.Clone(state)
-	}
-	switch n := b.Len(); {
-	case f.keyless && ord.set && (n > first || lastSeen != nil):
-		// The last row seen, kept or skipped: ordinals count on from it.
-		page.Last = &worker.Position{Token: ord.tok, Ordinal: ord.n}
-	case !f.keyless:
-		if err := f.tail(b, first, &page); err != nil {
-			b.TruncateRows(first)
-			return worker.Page{}, err
-		}
 	}
 	return page, nil
 }

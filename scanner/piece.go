@@ -203,17 +203,9 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 			}
 		}
 	}
-	state := iter.PageState()
-	if err := iter.Close(); err != nil {
-		b.TruncateRows(first)
-		if pagingStateRefused(err) && req.PageState != nil {
-			return worker.Page{}, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
-		}
+	page, err := closePage(iter, req, b, first)
+	if err != nil {
 		return worker.Page{}, err
-	}
-	var page worker.Page
-	if len(state) > 0 {
-		page.PageState = bytes.Clone(state)
 	}
 	if err := f.tail(b, first, &page); err != nil {
 		b.TruncateRows(first)

@@ -275,7 +275,7 @@ func (o *output) Split(sp worker.Split) {
 	pieces := 0
 	for _, child := range sp.Children {
 		o.hooks.rangeSplit(sp.Parent.Subrange.ID, child.Subrange)
-		if child.Piece != nil && !child.Piece.From.Open() {
+		if child.Piece != nil && !child.Piece.Whole() {
 			pieces++ // not a partition of the same token, read whole
 		}
 	}

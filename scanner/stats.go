@@ -163,7 +163,7 @@ func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 	out := RangeStats{ID: st.ID, Range: st.Range, Host: st.Host, Limit: st.Limit, Rows: st.Rows, Pages: st.Pages, EmptyPages: st.Empty,
 		Bytes: st.Bytes, Retries: st.Retries, Duration: st.Duration, Done: st.Done, Err: rerr}
 	if p := st.Piece; p != nil {
-		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse, Whole: p.From.Open() && p.To.Open() && !p.Reverse}
+		out.Piece = &PartitionPiece{Token: p.Token, Key: p.PK, Reverse: p.Reverse, Whole: p.Whole()}
 		if f != nil {
 			out.Piece.Partition, out.Piece.Bounds = f.describe(p)
 		}
