@@ -3,11 +3,7 @@ package cqlsim_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/npmtest"
 	"github.com/ringscan/ringscan/internal/testutil"
 )
 
@@ -133,18 +130,13 @@ func (t nodeTable) columnTypes() map[string]string {
 // and writes. It needs node and npm (and the npm registry once, to install
 // the pinned driver into the user cache); set RINGSCAN_SKIP_NODE=1 to skip it.
 func TestNodeDriverCompat(t *testing.T) {
-	if os.Getenv("RINGSCAN_SKIP_NODE") == "1" {
-		t.Skip("RINGSCAN_SKIP_NODE=1: skipping the Node.js driver compatibility test")
-	}
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not on PATH: skipping the Node.js driver compatibility test (install Node.js 20+ and npm to run it)", tool)
-		}
-	}
+	npmtest.SkipUnlessNode(t)
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	dir := nodeModulesDir(ctx, t)
+	// testdata/nodejs itself when .ci/run installed the pinned driver
+	// there, else an install cached per lock file, with compat.js beside it.
+	dir := npmtest.Dir(ctx, t, nodeCompatDir, "cassandra-driver", "compat.js")
 
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
 	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
@@ -295,99 +287,4 @@ func runCompat(ctx context.Context, t *testing.T, dir string, c *cqlsim.Cluster,
 	var got nodeSummary
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got), "compat.js output:\n%s", stdout.String())
 	return got
-}
-
-// nodeModulesDir returns a directory holding compat.js and the pinned
-// packages installed. It uses testdata/nodejs itself when its node_modules
-// has the pinned driver (.ci/run installs it there with npm ci); otherwise
-// it installs the packages once per lock file into the user cache directory
-// and copies compat.js next to them.
-func nodeModulesDir(ctx context.Context, t *testing.T) string {
-	t.Helper()
-	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(nodeCompatDir, name))
-		require.NoError(t, err)
-		return b
-	}
-	want := lockedDriverVersion(t, read("package-lock.json"))
-	if installedDriverVersion(nodeCompatDir) == want {
-		abs, err := filepath.Abs(nodeCompatDir)
-		require.NoError(t, err)
-		return abs
-	}
-
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	h := sha256.New()
-	h.Write(read("package.json"))
-	h.Write(read("package-lock.json"))
-	root := filepath.Join(cache, "ringscan", "nodejs-compat")
-	dir := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
-	require.NoError(t, os.MkdirAll(root, 0o755))
-	if installedDriverVersion(dir) != want {
-		npmInstall(ctx, t, root, dir, want, read)
-	}
-	// Replace compat.js atomically: another test run may be using it.
-	f, err := os.CreateTemp(dir, "compat-*.js")
-	require.NoError(t, err)
-	_, err = f.Write(read("compat.js"))
-	require.NoError(t, errors.Join(err, f.Close()))
-	require.NoError(t, os.Rename(f.Name(), filepath.Join(dir, "compat.js")))
-	return dir
-}
-
-// npmInstall runs npm ci in a fresh directory under root and renames it to
-// dir, so that a failed or concurrent install never leaves a half-filled
-// directory behind.
-func npmInstall(ctx context.Context, t *testing.T, root, dir, want string, read func(string) []byte) {
-	t.Helper()
-	tmp, err := os.MkdirTemp(root, "install-")
-	require.NoError(t, err)
-	defer os.RemoveAll(tmp)
-	for _, name := range []string{"package.json", "package-lock.json"} {
-		require.NoError(t, os.WriteFile(filepath.Join(tmp, name), read(name), 0o644))
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = tmp
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "npm ci in %s (set RINGSCAN_SKIP_NODE=1 to skip this test offline):\n%s", tmp, out)
-	require.Equal(t, want, installedDriverVersion(tmp), "npm ci did not install the pinned cassandra-driver")
-	// A concurrent run may have renamed its install into place first.
-	if err := os.Rename(tmp, dir); err != nil && installedDriverVersion(dir) != want {
-		require.NoError(t, err, "move the installed packages into the cache (remove %s if it is a broken install)", dir)
-	}
-}
-
-// lockedDriverVersion is the cassandra-driver version package-lock.json pins.
-func lockedDriverVersion(t *testing.T, lock []byte) string {
-	t.Helper()
-	var l struct {
-		Packages map[string]struct {
-			Version string `json:"version"`
-		} `json:"packages"`
-	}
-	require.NoError(t, json.Unmarshal(lock, &l), "parse package-lock.json")
-	v := l.Packages["node_modules/cassandra-driver"].Version
-	require.NotEmpty(t, v, "package-lock.json pins no cassandra-driver")
-	return v
-}
-
-// installedDriverVersion is the version of cassandra-driver installed under
-// dir, or "" if there is none.
-func installedDriverVersion(dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, "node_modules", "cassandra-driver", "package.json"))
-	if err != nil {
-		return ""
-	}
-	var p struct {
-		Version string `json:"version"`
-	}
-	if json.Unmarshal(b, &p) != nil {
-		return ""
-	}
-	return p.Version
 }
