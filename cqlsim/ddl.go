@@ -121,7 +121,7 @@ func (c *Cluster) runDDL(sessionKS string, s cqlparse.Statement) ([]byte, error)
 		if t.store == nil {
 			return nil, &reqError{code: cqlproto.ErrUnauthorized, msg: "Cannot TRUNCATE system table " + t.qualified()}
 		}
-		t.store.mu.Lock()
+		t.store.lockWrite()
 		fresh := newStore(0)
 		t.store.tree, t.store.byKey = fresh.tree, fresh.byKey
 		t.store.mu.Unlock()

@@ -232,7 +232,7 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 	deleted := cfg.DeletedRows
 	run := deleted / 2 // a long run of tombstones inside one partition
 	st := t.store
-	st.mu.Lock()
+	st.lockWrite()
 	defer st.mu.Unlock()
 	for pi, n := range sizes {
 		if pi%1024 == 0 {
@@ -295,7 +295,7 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 	if cfg.ProfileRows > 0 {
 		st.mu.Unlock()
 		profiles, err := c.loadProfiles(ctx, cfg)
-		st.mu.Lock() // for the deferred Unlock
+		st.lockWrite() // for the deferred Unlock
 		if err != nil {
 			return DemoInfo{}, err
 		}
@@ -304,7 +304,7 @@ func (c *Cluster) LoadDemo(ctx context.Context, cfg DemoConfig) (DemoInfo, error
 	if cfg.HotRows > 0 {
 		st.mu.Unlock()
 		hot, err := c.loadHot(ctx, cfg)
-		st.mu.Lock() // for the deferred Unlock
+		st.lockWrite() // for the deferred Unlock
 		if err != nil {
 			return DemoInfo{}, err
 		}
@@ -373,7 +373,7 @@ func (c *Cluster) loadProfiles(ctx context.Context, cfg DemoConfig) (DemoInfo, e
 	}
 	info := DemoInfo{Keyspace: DemoKeyspace, Table: DemoProfilesTable}
 	st := t.store
-	st.mu.Lock()
+	st.lockWrite()
 	defer st.mu.Unlock()
 	left := cfg.ProfileRows
 	for pi := 0; left > 0; pi++ {

@@ -49,7 +49,7 @@ func (c *Cluster) loadHot(ctx context.Context, cfg DemoConfig) ([]DemoInfo, erro
 		}
 		info := DemoInfo{Keyspace: DemoKeyspace, Table: HotTable(typ)}
 		st := t.store
-		st.mu.Lock()
+		st.lockWrite()
 		for pi, n := range sizes {
 			if pi%1024 == 0 {
 				if err := ctx.Err(); err != nil {

@@ -79,6 +79,34 @@ func TestSizeEstimatesOptions(t *testing.T) {
 			return sum == 50
 		}, 10*time.Second, 5*time.Millisecond, "a refresh counts the rows")
 	})
+	t.Run("exact estimates follow writes", func(t *testing.T) {
+		// Without snapshots they are computed from the data, and kept
+		// only while it is unchanged: every write, DELETE and TRUNCATE
+		// shows at the next read.
+		t.Parallel()
+		c := testutil.StartSim(t, cqlsim.Config{Nodes: 2, VNodes: 4})
+		s := connect(t, c)
+		createKeyspace(t, s, "ks", 1)
+		mustExec(t, s, `CREATE TABLE ks.t (k int PRIMARY KEY)`)
+		total := func() int64 {
+			var sum int64
+			for _, n := range c.Nodes() {
+				v, _ := estimatedPartitions(t, s, n)
+				sum += v
+			}
+			return sum
+		}
+		assert.Zero(t, total())
+		loadEstimateTable(t, s, 0, 40)
+		assert.Equal(t, int64(40), total())
+		assert.Equal(t, int64(40), total(), "read again, unchanged")
+		loadEstimateTable(t, s, 40, 50)
+		assert.Equal(t, int64(50), total())
+		mustExec(t, s, `DELETE FROM ks.t WHERE k = 3`)
+		assert.Equal(t, int64(49), total())
+		mustExec(t, s, `TRUNCATE ks.t`)
+		assert.Zero(t, total())
+	})
 	t.Run("skew", func(t *testing.T) {
 		t.Parallel()
 		exact := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})

@@ -38,6 +38,9 @@ type Node struct {
 	// estimates is the snapshot of size estimates, with
 	// Config.SizeEstimates.Refresh.
 	estimates atomic.Pointer[[]map[string]any]
+	// computed are the size estimates last computed from the data, for
+	// as long as it is unchanged (without Config.SizeEstimates.Refresh).
+	computed atomic.Pointer[estimatesAt]
 }
 
 // Addr is the node's host:port.

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/btree"
 
@@ -156,6 +157,15 @@ type store struct {
 	// baseTS is the write timestamp (microseconds) of rows without a
 	// history: those the demo loader writes.
 	baseTS int64
+	// gen counts the writes (lockWrite): what was computed from the data
+	// at one count holds until the next write.
+	gen atomic.Uint64
+}
+
+// lockWrite locks the store for a write, which changes its generation.
+func (s *store) lockWrite() {
+	s.mu.Lock()
+	s.gen.Add(1)
 }
 
 func newStore(baseTS int64) *store {

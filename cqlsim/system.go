@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -316,12 +317,50 @@ func sortedTables(ks *keyspace) []*table {
 // or its last snapshot (Config.SizeEstimates.Refresh).
 func (c *Cluster) sizeEstimates(n *Node) []map[string]any {
 	if c.cfg.SizeEstimates.Refresh == 0 {
-		return c.computeSizeEstimates(n)
+		// Computed from the data, once per state of it: Cassandra reads
+		// them from a table it refreshes in the background, a read that
+		// costs next to nothing, as a cached one does here.
+		key := c.dataVersion()
+		if e := n.computed.Load(); e != nil && slices.Equal(e.key, key) {
+			return e.rows
+		}
+		rows := c.computeSizeEstimates(n)
+		n.computed.Store(&estimatesAt{key: key, rows: rows})
+		return rows
 	}
 	if rows := n.estimates.Load(); rows != nil {
 		return *rows
 	}
 	return nil
+}
+
+// estimatesAt are size estimates computed at one state of the data.
+type estimatesAt struct {
+	key  []storeGen
+	rows []map[string]any
+}
+
+// storeGen is a table's store at a count of writes to it.
+type storeGen struct {
+	s   *store
+	gen uint64
+}
+
+// dataVersion is the state of the user tables' data: every table's store
+// with the count of writes to it. TTL expiries are left out: estimates
+// computed before a row expires hold until the next write, as Cassandra's
+// hold until its next refresh.
+func (c *Cluster) dataVersion() []storeGen {
+	var v []storeGen
+	for _, ks := range c.schema.snapshot() {
+		if ks.system {
+			continue
+		}
+		for _, t := range sortedTables(ks) {
+			v = append(v, storeGen{t.store, t.store.gen.Load()})
+		}
+	}
+	return v
 }
 
 // RefreshSizeEstimates takes a new snapshot of every node's size estimates,

@@ -416,7 +416,7 @@ func (c *Cluster) runWrite(w *writePlan, vals [][]byte, clientTS int64, existing
 			return false, errEmptyKey
 		}
 		st := t.store
-		st.mu.Lock()
+		st.lockWrite()
 		defer st.mu.Unlock()
 		now := c.nowSec()
 		if w.ifNotExists {
@@ -620,7 +620,7 @@ func (c *Cluster) applyUpdate(w *writePlan, wt writeTime, filters []boundFilter,
 		fieldVals[i] = v
 	}
 	st := t.store
-	st.mu.Lock()
+	st.lockWrite()
 	defer st.mu.Unlock()
 	now := c.nowSec()
 	for _, cand := range cands {
@@ -704,7 +704,7 @@ func (c *Cluster) applyDelete(w *writePlan, wt writeTime, filters []boundFilter,
 		}
 	}
 	st := t.store
-	st.mu.Lock()
+	st.lockWrite()
 	defer st.mu.Unlock()
 	for _, cand := range cands {
 		p := st.byKey[string(cand.key)]

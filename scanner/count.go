@@ -131,7 +131,6 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 	k := c.fetcher
 	t, m := req.After.Token, int(req.After.Ordinal)
 	first := b.Len()
-	dest := k.dest(b)
 	lo, hi := t.BindValue(), req.End.BindValue()
 	var state []byte
 	var at, runFirst *worker.Position // the m-th row; the first of its partition's run
@@ -142,10 +141,14 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 		iter := k.session.Query(k.after, lo, hi).Consistency(k.cfg.Consistency).
 			PageSize(m - skipped + req.PageSize).PageState(state).SetHostID(req.Host.ID).
 			Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+		rows := k.pageRows(iter, b)
 		for {
 			row := b.Len()
-			if !iter.Scan(dest...) {
-				b.TruncateRows(row)
+			if ok, err := rows.next(); err != nil {
+				_ = iter.Close()
+				b.TruncateRows(first)
+				return worker.Page{}, err
+			} else if !ok {
 				break
 			}
 			if skipped == m {

@@ -204,7 +204,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
 		Idempotent(true).RetryPolicy(noRetry)
 	iter := q.IterContext(ctx)
-	dest := f.dest(b)
+	rows := f.pageRows(iter, b)
 	first := b.Len()
 	// Resuming after a row: skip the rows up to it. They come first, maybe
 	// over several pages (inside a large partition); once a row after it
@@ -230,12 +230,19 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	var lastSeen *worker.Position
 	for {
 		row := b.Len()
-		if !iter.Scan(dest...) {
-			b.TruncateRows(row)
+		if ok, err := rows.next(); err != nil {
+			b.TruncateRows(first)
+			_ = iter.Close()
+			return worker.Page{}, err
+		} else if !ok {
 			break
 		}
 		if f.keyless {
-			tk, err := f.tokenAt(b, row)
+			v, ok := rows.value(f.tokenIdx)
+			if !ok {
+				v = b.Value(row, f.tokenIdx)
+			}
+			tk, err := f.tokenValue(v)
 			if err != nil {
 				b.TruncateRows(first)
 				_ = iter.Close()
@@ -325,18 +332,22 @@ func pagingStateRefused(err error) bool {
 // only, else its partition key hashed as the cluster's partitioner does.
 func (f *fetcher) tokenAt(b *sink.Batch, i int) (ring.Token, error) {
 	if f.keyless {
-		v := b.Value(i, f.tokenIdx)
-		if f.p == ring.Murmur3Partitioner && len(v) == 8 {
-			return ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))), nil
-		}
-		tv, err := cqltype.Decode(tokenType(f.p), v)
-		if err != nil {
-			return ring.Token{}, fmt.Errorf("decode token: %w", err)
-		}
-		return f.p.TokenOf(tv)
+		return f.tokenValue(b.Value(i, f.tokenIdx))
 	}
 	var buf [256]byte
 	return f.keyToken(f.rowKey(buf[:0], b, i))
+}
+
+// tokenValue decodes a token(pk) value.
+func (f *fetcher) tokenValue(v []byte) (ring.Token, error) {
+	if f.p == ring.Murmur3Partitioner && len(v) == 8 {
+		return ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))), nil
+	}
+	tv, err := cqltype.Decode(tokenType(f.p), v)
+	if err != nil {
+		return ring.Token{}, fmt.Errorf("decode token: %w", err)
+	}
+	return f.p.TokenOf(tv)
 }
 
 // rowKey appends row i's serialized partition key (composite when the key

@@ -168,7 +168,7 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 	iter := f.session.Query(stmt, vals...).Consistency(f.cfg.Consistency).
 		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
 		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
-	dest := f.dest(b)
+	rows := f.pageRows(iter, b)
 	first := b.Len()
 	// The rows a piece holds lie past its start (strictly past a row to
 	// read on after); a statement that reads a superset (mixed orders) or
@@ -184,8 +184,11 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 	whole := p.Whole() && req.After == nil
 	for {
 		row := b.Len()
-		if !iter.Scan(dest...) {
-			b.TruncateRows(row)
+		if ok, err := rows.next(); err != nil {
+			b.TruncateRows(first)
+			_ = iter.Close()
+			return worker.Page{}, err
+		} else if !ok {
 			break
 		}
 		if whole {
