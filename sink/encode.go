@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -43,6 +42,37 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:
 		return appendJSONString(dst, v), nil
+	// The common scalars in their default forms, in one step; the others,
+	// and these with options or malformed, take the general path below.
+	case cqltype.Int:
+		if len(v) == 4 {
+			return strconv.AppendInt(dst, int64(int32(binary.BigEndian.Uint32(v))), 10), nil
+		}
+	case cqltype.Bigint:
+		if len(v) == 8 && !e.opts.numStrings {
+			return strconv.AppendInt(dst, int64(binary.BigEndian.Uint64(v)), 10), nil
+		}
+	case cqltype.Timestamp:
+		if len(v) == 8 && e.opts.layout == "" && e.opts.loc == nil {
+			dst = cqlvalue.AppendTimestamp(append(dst, '"'), int64(binary.BigEndian.Uint64(v)))
+			return append(dst, '"'), nil
+		}
+	case cqltype.KindUUID, cqltype.Timeuuid:
+		if len(v) == 16 {
+			dst, _ = cqlvalue.AppendUUID(append(dst, '"'), v)
+			return append(dst, '"'), nil
+		}
+	case cqltype.Blob:
+		if !e.opts.base64 {
+			dst = cqlvalue.AppendHex(append(dst, '"', '0', 'x'), v)
+			return append(dst, '"'), nil
+		}
+	case cqltype.Double:
+		if len(v) == 8 {
+			if f := math.Float64frombits(binary.BigEndian.Uint64(v)); !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return appendFloat(dst, f, 64), nil
+			}
+		}
 	case cqltype.List, cqltype.Set:
 		return e.appendList(dst, t, v)
 	case cqltype.Map:
@@ -118,7 +148,7 @@ func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, e
 			return base64.StdEncoding.AppendEncode(dst, v), nil
 		}
 		dst = append(dst, '0', 'x')
-		return hex.AppendEncode(dst, v), nil
+		return cqlvalue.AppendHex(dst, v), nil
 	case cqltype.Boolean:
 		if len(v) != 1 {
 			break
@@ -399,6 +429,13 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// lsbs and msbs have the lowest and the highest bit of every byte of a
+// word set, for tests on eight bytes at once.
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // does with HTML escaping off: quote, backslash and control characters,
 // U+2028 and U+2029 escaped, invalid UTF-8 replaced by \ufffd.
@@ -406,6 +443,20 @@ func appendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look: none is a
+		// control character, a quote, a backslash or past ASCII. The
+		// tests flag a byte for sure when one matches (and maybe bytes
+		// after it), never when none does.
+		for ; i+8 <= len(s); i += 8 {
+			x := binary.LittleEndian.Uint64(s[i:])
+			q, b := x^(lsbs*'"'), x^(lsbs*'\\')
+			if ((x-lsbs*0x20)|(q-lsbs)&^q|(b-lsbs)&^b|x)&msbs != 0 {
+				break
+			}
+		}
+		if i >= len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
 				i++

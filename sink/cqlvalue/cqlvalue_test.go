@@ -3,6 +3,8 @@ package cqlvalue_test
 import (
 	"encoding/hex"
 	"math/big"
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +130,53 @@ func TestTextFormsDoNotAllocate(t *testing.T) {
 		_, _ = cqlvalue.Date(20454).AppendText(b)
 	})
 	assert.Zero(t, allocs)
+}
+
+// TestFastFormsMatchTheStandardLibrary checks the hand-written fast paths
+// (fixed-width timestamps, digit and hex pairs, dotted IPv4) against the
+// standard library's formatting over random and edge values: a digit pair
+// table off by one, a month or a millisecond written in the wrong place,
+// or an IPv4 byte of 0, 9, 10, 99 or 100 written with the wrong digits
+// fails it.
+func TestFastFormsMatchTheStandardLibrary(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	// Years 0 to 9999, the fixed-width path, and a little past either end.
+	lo, hi := time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(10005, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	edges := []int64{0, -1, 1, 999, 1000, 86399999, 86400000, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
+		time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli()}
+	for i := range 20000 {
+		ms := lo + r.Int64N(hi-lo)
+		if i < len(edges) {
+			ms = edges[i]
+		}
+		tm := time.UnixMilli(ms).UTC()
+		if tm.Year() < 0 || tm.Year() > 9999 {
+			continue // signed years: the general path, checked in TestTextForms
+		}
+		want := tm.Format("2006-01-02T15:04:05.000Z")
+		require.Equal(t, want, string(cqlvalue.AppendTimestamp([]byte("x"), ms))[1:], "ms %d", ms)
+	}
+	for range 2000 {
+		v := make([]byte, r.IntN(70))
+		for i := range v {
+			v[i] = byte(r.Uint32())
+		}
+		require.Equal(t, hex.EncodeToString(v), string(cqlvalue.AppendHex(nil, v)))
+		if len(v) >= 16 {
+			u, ok := cqlvalue.AppendUUID(nil, v[:16])
+			require.True(t, ok)
+			h := hex.EncodeToString(v[:16])
+			require.Equal(t, h[:8]+"-"+h[8:12]+"-"+h[12:16]+"-"+h[16:20]+"-"+h[20:], string(u))
+		}
+	}
+	for _, v := range [][4]byte{{0, 9, 10, 99}, {100, 199, 200, 255}, {1, 2, 3, 4}} {
+		got, ok := cqlvalue.AppendInet(nil, v[:])
+		require.True(t, ok)
+		require.Equal(t, netip.AddrFrom4(v).String(), string(got))
+	}
+	for range 2000 {
+		v := [4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())}
+		got, _ := cqlvalue.AppendInet(nil, v[:])
+		require.Equal(t, netip.AddrFrom4(v).String(), string(got))
+	}
 }

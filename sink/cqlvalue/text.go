@@ -1,9 +1,10 @@
 package cqlvalue
 
 import (
-	"encoding/hex"
+	"encoding/binary"
 	"math/big"
 	"net/netip"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -162,15 +163,46 @@ func (d Decimal) AppendText(dst []byte) ([]byte, error) {
 func (u UUID) AppendText(dst []byte) ([]byte, error) { return appendUUID(dst, u[:]), nil }
 
 func appendUUID(dst, u []byte) []byte {
-	dst = hex.AppendEncode(dst, u[0:4])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[4:6])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[6:8])
-	dst = append(dst, '-')
-	dst = hex.AppendEncode(dst, u[8:10])
-	dst = append(dst, '-')
-	return hex.AppendEncode(dst, u[10:16])
+	var b [36]byte
+	j := 0
+	for i, x := range u[:16] {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexPairs[2*int(x)], hexPairs[2*int(x)+1]
+		j += 2
+	}
+	return append(dst, b[:]...)
+}
+
+// hexPairs holds the two lower-case hex digits of every byte, in order.
+const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+
+// decimalPairs holds the two decimal digits of 0 to 99, in order.
+const decimalPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// AppendHex appends the lower-case hex digits of v, two per byte, as
+// encoding/hex does: four bytes at a time, their nibbles spread to a byte
+// each and turned into digits at once, then the bytes left one by one.
+func AppendHex(dst, v []byte) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(v))[:n+2*len(v)]
+	out := dst[n:]
+	for len(v) >= 4 {
+		t := uint64(binary.BigEndian.Uint32(v))
+		t = (t | t<<16) & 0x0000FFFF0000FFFF
+		t = (t | t<<8) & 0x00FF00FF00FF00FF
+		t = (t | t<<4) & 0x0F0F0F0F0F0F0F0F
+		// '0' + nibble, and 'a' - '0' - 10 more where the nibble is 10 to 15.
+		letters := (t + 0x0606060606060606) >> 4 & 0x0101010101010101
+		binary.BigEndian.PutUint64(out, t+0x3030303030303030+letters*0x27)
+		v, out = v[4:], out[8:]
+	}
+	for i, x := range v {
+		out[2*i], out[2*i+1] = hexPairs[2*int(x)], hexPairs[2*int(x)+1]
+	}
+	return dst
 }
 
 // AppendUUID appends the 16 bytes of a serialized uuid or timeuuid in the
@@ -269,9 +301,31 @@ func AppendDateTime(dst []byte, ms int64, offset int) []byte {
 		rem -= 86400000
 	}
 	y, m, d := civil(days)
-	dst = appendYMD(dst, y, m, d)
-	dst = append(dst, 'T')
-	return appendClock(dst, uint64(rem/1000), uint64(rem%1000), 3)
+	if y < 0 || y > 9999 {
+		dst = appendYMD(dst, y, m, d)
+		dst = append(dst, 'T')
+		return appendClock(dst, uint64(rem/1000), uint64(rem%1000), 3)
+	}
+	// The common case, of fixed width: yyyy-mm-ddThh:mm:ss.fff.
+	secs, frac := rem/1000, rem%1000
+	pair := func(x int64) (byte, byte) { return decimalPairs[2*x], decimalPairs[2*x+1] }
+	var b [23]byte
+	b[0], b[1] = pair(y / 100)
+	b[2], b[3] = pair(y % 100)
+	b[4] = '-'
+	b[5], b[6] = pair(m)
+	b[7] = '-'
+	b[8], b[9] = pair(d)
+	b[10] = 'T'
+	b[11], b[12] = pair(secs / 3600)
+	b[13] = ':'
+	b[14], b[15] = pair(secs / 60 % 60)
+	b[16] = ':'
+	b[17], b[18] = pair(secs % 60)
+	b[19] = '.'
+	b[20] = byte('0' + frac/100)
+	b[21], b[22] = pair(frac % 100)
+	return append(dst, b[:]...)
 }
 
 // AppendTimestamp appends a timestamp, milliseconds since the epoch, in
@@ -286,7 +340,21 @@ func AppendTimestamp(dst []byte, ms int64) []byte {
 func AppendInet(dst, v []byte) ([]byte, bool) {
 	switch len(v) {
 	case 4:
-		return netip.AddrFrom4([4]byte(v)).AppendTo(dst), true
+		for i, x := range v {
+			if i > 0 {
+				dst = append(dst, '.')
+			}
+			switch {
+			case x >= 100:
+				lo := x % 100
+				dst = append(dst, '0'+x/100, decimalPairs[2*int(lo)], decimalPairs[2*int(lo)+1])
+			case x >= 10:
+				dst = append(dst, decimalPairs[2*int(x)], decimalPairs[2*int(x)+1])
+			default:
+				dst = append(dst, '0'+x)
+			}
+		}
+		return dst, true
 	case 16:
 		return netip.AddrFrom16([16]byte(v)).AppendTo(dst), true
 	}
@@ -295,6 +363,16 @@ func AppendInet(dst, v []byte) ([]byte, bool) {
 
 // appendPadded appends x in decimal with at least width digits.
 func appendPadded(dst []byte, x uint64, width int) []byte {
+	switch {
+	case width == 2 && x < 100:
+		return append(dst, decimalPairs[2*x], decimalPairs[2*x+1])
+	case width == 3 && x < 1000:
+		lo := x % 100
+		return append(dst, byte('0'+x/100), decimalPairs[2*lo], decimalPairs[2*lo+1])
+	case width == 4 && x < 10000:
+		hi, lo := x/100, x%100
+		return append(dst, decimalPairs[2*hi], decimalPairs[2*hi+1], decimalPairs[2*lo], decimalPairs[2*lo+1])
+	}
 	var buf [20]byte
 	i := len(buf)
 	for x >= 10 || len(buf)-i < width-1 {
