@@ -255,6 +255,9 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 				continue
 			}
 			skipping = false
+			if f.p == ring.Murmur3Partitioner {
+				rows.murmurTokens(&ord)
+			}
 			continue
 		}
 		if skipping {
