@@ -143,9 +143,9 @@ type vegas struct {
 	cutEpoch  int64
 	samples   []sample
 	saturated bool // a request of the window was issued with every slot in use
-	// baseline is each size class's unloaded latency: the lowest median of
-	// a window since the last probe, learnt in the first window and in
-	// probes (see ratio).
+	// baseline is each size class's unloaded latency: the lowest latency
+	// seen since the last probe (Vegas's BaseRTT), learnt in the first
+	// window and in probes (see ratio).
 	baseline map[int]time.Duration
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
@@ -247,13 +247,16 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 
 // ratio is the window's latency over the unloaded latency: for each size
 // class, the median latency of the window over the class's baseline,
-// averaged with the classes' sample counts as weights. Baselines are
-// learnt only in windows whose latencies are unloaded ones: the first
-// (at the initial limit) and the probes, where every class seen sets its
-// baseline (the lowest median so far); in the other windows a class
-// without a baseline is left out, as its first latency may well be a
-// loaded one. known is false when no sample of the window could be
-// compared.
+// averaged with the classes' sample counts as weights. A class's baseline
+// is the lowest latency seen of it, as Vegas's BaseRTT is the lowest RTT:
+// a window's median would keep a first window slowed by cold starts (the
+// statements' first runs) as the unloaded speed, and hide the queue of the
+// next. Baselines are learnt only in windows whose latencies are unloaded
+// ones: the first (at the initial limit) and the probes, where every class
+// seen sets its baseline; later windows can only lower a known class's. In
+// the other windows a class without a baseline is left out, as its first
+// latency may well be a loaded one. known is false when no sample of the
+// window could be compared.
 func (v *vegas) ratio() (ratio float64, known bool) {
 	learn := v.probing || len(v.baseline) == 0
 	slices.SortFunc(v.samples, func(a, b sample) int {
@@ -271,10 +274,11 @@ func (v *vegas) ratio() (ratio float64, known bool) {
 		}
 		k := v.samples[i].class
 		median := (v.samples[i+(j-i-1)/2].latency + v.samples[i+(j-i)/2].latency) / 2
+		lowest := v.samples[i].latency
 		base, ok := v.baseline[k]
 		switch {
-		case ok && median < base, !ok && learn:
-			base = max(median, time.Microsecond)
+		case ok && lowest < base, !ok && learn:
+			base = max(lowest, time.Microsecond)
 			v.baseline[k] = base
 		case !ok:
 			i = j

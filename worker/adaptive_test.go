@@ -368,6 +368,35 @@ func TestVegasSignals(t *testing.T) {
 	assert.False(t, changed, "an error that says nothing of the host's load")
 }
 
+// TestVegasSlowStartOnAHalfNode replays the windows the bench's
+// capacity-half run gave the node serving 2 reads at once (page latencies
+// in ms, from a debug trace): the first window, at the initial limit 2,
+// is slower than the node's unloaded speed (the statements' first runs),
+// and the window at 4 has two unqueued pages and two that waited a whole
+// page. Its median over the first window's is 1.31: taken as the
+// baseline, the queue looked like 0.95 requests, under slow start's
+// threshold of 1, and slow start doubled the limit to 8, a queue of 6 on
+// that node. The unloaded latency is the lowest seen (as Vegas's BaseRTT):
+// 111 ms, so the window at 4 shows a queue and slow start ends there.
+func TestVegasSlowStartOnAHalfNode(t *testing.T) {
+	v := newVegas(1, 64)
+	window := func(ms ...int) int {
+		require.Len(t, ms, v.limit)
+		tags := make([]int64, v.limit)
+		for i := range tags {
+			tags[i] = v.issue(i + 1)
+		}
+		for i, tag := range tags {
+			v.complete(tag, succeeded, time.Duration(ms[i])*time.Millisecond, 1000)
+		}
+		return v.limit
+	}
+	require.Equal(t, 4, window(127, 128), "no queue at 2: slow start doubles")
+	n := window(111, 113, 220, 222)
+	assert.LessOrEqual(t, n, 4, "a queue at 4 ends slow start")
+	assert.False(t, v.slow)
+}
+
 // TestVegasProbe checks that every probeEvery windows the limit is halved
 // for one window whose latencies become the new baselines: a node that
 // became slower for good is then not taken for a congested one.
