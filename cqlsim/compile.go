@@ -55,6 +55,9 @@ func (st *statement) stale(s *schema) bool {
 type prepared struct {
 	id   []byte
 	stmt *statement
+	// keyspace is the connection's keyspace when it was prepared
+	// (system.prepared_statements' logged_keyspace), "" for none.
+	keyspace string
 }
 
 // compile parses query and resolves it in the session keyspace ks.

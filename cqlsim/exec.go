@@ -150,7 +150,7 @@ func (c *conn) prepare(query string) (result, error) {
 		return result{}, err
 	}
 	id := preparedID(ks, query)
-	c.node.storePrepared(&prepared{id: id, stmt: st})
+	c.node.storePrepared(&prepared{id: id, stmt: st, keyspace: ks})
 	body := cqlproto.AppendInt(nil, 4)
 	body = cqlproto.AppendShortBytes(body, id)
 	body = appendPreparedMetadata(body, st)

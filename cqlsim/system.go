@@ -114,6 +114,11 @@ func newSchema(c *Cluster) *schema {
 		{"keyspace_name", "text"}, {"table_name", "text"}, {"range_start", "text"}, {"range_end", "text"},
 		{"mean_partition_size", "bigint"}, {"partitions_count", "bigint"},
 	}, c.sizeEstimates)
+	// The statements prepared on the node, as Cassandra keeps them (since
+	// 3.10) to prepare them again at start-up.
+	addVirtual(sys, "prepared_statements", []string{"prepared_id"}, nil, []colDef{
+		{"prepared_id", "blob"}, {"logged_keyspace", "text"}, {"query_string", "text"},
+	}, preparedStatements)
 
 	c.addSchemaTables(sch, s)
 	for _, name := range []string{"keyspaces", "tables", "columns"} {
@@ -311,6 +316,21 @@ func sortedTables(ks *keyspace) []*table {
 		out = append(out, ks.tables[name])
 	}
 	return out
+}
+
+// preparedStatements are node n's rows of system.prepared_statements.
+func preparedStatements(n *Node) []map[string]any {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	rows := make([]map[string]any, 0, len(n.prepared))
+	for _, p := range n.prepared {
+		row := map[string]any{"prepared_id": p.id, "query_string": p.stmt.query}
+		if p.keyspace != "" {
+			row["logged_keyspace"] = p.keyspace
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 // sizeEstimates are node n's rows of system.size_estimates: computed now,

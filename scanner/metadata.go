@@ -124,8 +124,8 @@ func sizeEstimates(ctx context.Context, s *gocql.Session, r *ring.Ring, ks, tabl
 	var wg sync.WaitGroup
 	for i, h := range hosts {
 		wg.Go(func() {
-			iter := s.Query(`SELECT range_start, range_end, partitions_count, mean_partition_size FROM system.size_estimates WHERE keyspace_name = ` +
-				cqlident.Literal(ks) + ` AND table_name = ` + cqlident.Literal(table)).SetHostID(h.ID).IterContext(ctx)
+			iter := s.Query(schema.Unprepared(`SELECT range_start, range_end, partitions_count, mean_partition_size FROM system.size_estimates WHERE keyspace_name = ` +
+				cqlident.Literal(ks) + ` AND table_name = ` + cqlident.Literal(table))).SetHostID(h.ID).IterContext(ctx)
 			var start, end string
 			var count, mean int64
 			for iter.Scan(&start, &end, &count, &mean) {

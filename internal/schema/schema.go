@@ -158,7 +158,7 @@ func userTypes(km *gocql.KeyspaceMetadata) cqltype.Resolver {
 
 // keyspaceNames lists the keyspaces, for error messages.
 func keyspaceNames(ctx context.Context, s *gocql.Session) ([]string, error) {
-	iter := s.Query(`SELECT keyspace_name FROM system_schema.keyspaces`).IterContext(ctx)
+	iter := s.Query(Unprepared(`SELECT keyspace_name FROM system_schema.keyspaces`)).IterContext(ctx)
 	var names []string
 	var n string
 	for iter.Scan(&n) {

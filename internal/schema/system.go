@@ -15,12 +15,26 @@ import (
 	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
+// Unprepared marks a one-off statement (its values written in it as
+// literals) for the driver to send as it is, in one QUERY round trip.
+// gocql prepares every statement that starts with SELECT, INSERT, UPDATE,
+// DELETE or BATCH before it runs it, on each host (a PREPARE round trip,
+// then EXECUTE), which pays off for page requests, run thousands of times,
+// but doubles the cost of a metadata query run once per host. A leading
+// comment, which CQL reads as white space (Cassandra's and ScyllaDB's
+// lexers skip it), is not one of those words. (A session with a
+// token-aware host policy still prepares the statements it routes, to
+// learn their partition key; the command line's sessions use gocql's
+// default round robin, and the scanner routes every page itself.)
+// TestPlanPreparesNoMetadataQuery pins it on the driver and cqlsim.
+func Unprepared(stmt string) string { return "/* ringscan */ " + stmt }
+
 // LoadSystem reads the schema of keyspace.table from the system_schema
 // tables, with three queries sent at once (the keyspace's replication, the
 // table's columns, the keyspace's user types): one round trip, whatever
 // the session's metadata cache mode, and nothing of the other keyspaces.
-// The statements carry their names as literals, so that the driver sends
-// them without preparing them first. Types come from the columns' CQL text,
+// The statements carry their names as literals and are sent unprepared
+// (Unprepared). Types come from the columns' CQL text,
 // exact as Cassandra writes it (frozen collections included). Unknown
 // keyspaces and tables get errors listing what exists.
 func LoadSystem(ctx context.Context, s *gocql.Session, keyspace, table string) (*Table, error) {
@@ -33,13 +47,13 @@ func LoadSystem(ctx context.Context, s *gocql.Session, keyspace, table string) (
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		it := s.Query("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = " + ks).IterContext(gctx)
+		it := s.Query(Unprepared("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = " + ks)).IterContext(gctx)
 		ksFound = it.Scan(&replication)
 		return it.Close()
 	})
 	g.Go(func() error {
-		it := s.Query("SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns WHERE keyspace_name = " +
-			ks + " AND table_name = " + tbl).IterContext(gctx)
+		it := s.Query(Unprepared("SELECT column_name, kind, position, clustering_order, type FROM system_schema.columns WHERE keyspace_name = " +
+			ks + " AND table_name = " + tbl)).IterContext(gctx)
 		var c systemColumn
 		for it.Scan(&c.name, &c.kind, &c.position, &c.order, &c.typ) {
 			columns = append(columns, c)
@@ -47,7 +61,7 @@ func LoadSystem(ctx context.Context, s *gocql.Session, keyspace, table string) (
 		return it.Close()
 	})
 	g.Go(func() error {
-		it := s.Query("SELECT type_name, field_names, field_types FROM system_schema.types WHERE keyspace_name = " + ks).IterContext(gctx)
+		it := s.Query(Unprepared("SELECT type_name, field_names, field_types FROM system_schema.types WHERE keyspace_name = " + ks)).IterContext(gctx)
 		var t systemType
 		for it.Scan(&t.name, &t.fields, &t.types) {
 			types[t.name] = t
@@ -171,7 +185,7 @@ func systemResolver(keyspace string, types map[string]systemType) cqltype.Resolv
 // tableMissing says that keyspace.table does not exist, listing the
 // keyspace's tables.
 func tableMissing(ctx context.Context, s *gocql.Session, keyspace, table string) error {
-	it := s.Query("SELECT table_name FROM system_schema.tables WHERE keyspace_name = " + cqlident.Literal(keyspace)).IterContext(ctx)
+	it := s.Query(Unprepared("SELECT table_name FROM system_schema.tables WHERE keyspace_name = " + cqlident.Literal(keyspace))).IterContext(ctx)
 	var names []string
 	var n string
 	for it.Scan(&n) {
