@@ -150,6 +150,10 @@ type vegas struct {
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
 	restore  int  // the limit to restore after the probe
+	// settling is set in slow start for the window after a doubling: its
+	// requests were issued while the new ones queued behind the old, so
+	// it may end slow start but not double again (see closeWindow).
+	settling bool
 }
 
 func newVegas(lo, hi int) *vegas {
@@ -225,13 +229,26 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 	queue := float64(v.limit) * (1 - 1/ratio)
 	next, reason := v.limit, LimitReason("")
 	switch {
+	case v.slow && queue < vegasGamma && v.settling:
+		// Vegas doubles only every other round trip, "so that a valid
+		// comparison of the expected and actual rates can be made": the
+		// window right after a doubling mixes requests that found a free
+		// slot with requests queued behind the old ones, and its median
+		// can look unloaded on a node already full (a trace of the
+		// capacity sweep at c=64 had 4 of 7 pages at the unloaded latency
+		// and doubled 8 to 16 on a node serving 4). Hold the limit for a
+		// window measured at it.
+		v.settling = false
+		v.samples, v.saturated = v.samples[:0], false
+		return v.set(v.limit, "", false)
 	case v.slow && queue < vegasGamma:
 		if saturated {
 			next, reason = 2*v.limit, LimitGrow
+			v.settling = true
 		}
 	case v.slow:
 		// The capacity the window showed (limit / ratio), plus one.
-		v.slow = false
+		v.slow, v.settling = false, false
 		next, reason = min(v.limit, int(math.Ceil(float64(v.limit)/ratio))+1), LimitLatency
 	case queue > vegasBeta:
 		next, reason = v.limit-1, LimitLatency

@@ -336,6 +336,9 @@ func TestVegasSignals(t *testing.T) {
 	const s = 10 * time.Millisecond
 	n, reason, changed := window(s)
 	assert.Equal(t, []any{4, LimitGrow, true}, []any{n, reason, changed}, "slow start doubles")
+	n, _, changed = window(s)
+	assert.Equal(t, []any{0, false}, []any{n, changed}, "the window after a doubling holds the limit: Vegas doubles every other round trip")
+	assert.Equal(t, 4, v.limit)
 	n, _, _ = window(s)
 	assert.Equal(t, 8, n)
 	// Twice as slow at 8: a capacity of 4, so slow start ends at 4 + 1.
@@ -394,6 +397,46 @@ func TestVegasSlowStartOnAHalfNode(t *testing.T) {
 	require.Equal(t, 4, window(127, 128), "no queue at 2: slow start doubles")
 	n := window(111, 113, 220, 222)
 	assert.LessOrEqual(t, n, 4, "a queue at 4 ends slow start")
+	assert.False(t, v.slow)
+}
+
+// TestVegasSlowStartSettles replays the windows the capacity sweep at
+// c=64 gave a node serving 4 reads at once (page latencies in ms, from a
+// debug trace): after slow start doubled 4 to 8, the next window held 4
+// pages that found a slot as old requests ended and 4 queued behind them.
+// Its median looked unloaded (a queue of 0.9), slow start doubled again to
+// 16, and the node answered Overloaded at once. Vegas doubles every other
+// round trip: the window after a doubling holds the limit, the next one,
+// all queued, ends slow start.
+func TestVegasSlowStartSettles(t *testing.T) {
+	v := newVegas(1, 64)
+	// window feeds one window of pages of 1000 rows, and one of 600
+	// rows (a subrange's last page, of a size never measured) first
+	// when short is set.
+	window := func(short bool, ms ...int) int {
+		n := len(ms)
+		if short {
+			n++
+		}
+		require.Equal(t, v.limit, n)
+		tags := make([]int64, v.limit)
+		for i := range tags {
+			tags[i] = v.issue(i + 1)
+		}
+		if short {
+			v.complete(tags[0], succeeded, 177*time.Millisecond, 600)
+			tags = tags[1:]
+		}
+		for i, tag := range tags {
+			v.complete(tag, succeeded, time.Duration(ms[i])*time.Millisecond, 1000)
+		}
+		return v.limit
+	}
+	require.Equal(t, 4, window(false, 112, 114))
+	require.Equal(t, 4, window(false, 113, 116, 120, 126), "the window after a doubling")
+	require.Equal(t, 8, window(false, 112, 115, 118, 121), "no queue at 4 of 4: double")
+	assert.Equal(t, 8, window(true, 124, 126, 126, 127, 223, 226, 230), "the window after a doubling holds, whatever its median")
+	assert.Equal(t, 6, window(false, 220, 221, 222, 223, 224, 225, 226, 230), "a queue at 8 ends slow start at the capacity seen (8 / 1.99, rounded up), plus one")
 	assert.False(t, v.slow)
 }
 
