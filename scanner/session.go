@@ -11,9 +11,13 @@ import (
 //   - Protocol v4, which every Cassandra since 2.2 and every ScyllaDB
 //     serves: no probe of a newer version that a server may refuse first.
 //   - No schema metadata cache (gocql.Disabled): the scanner reads the one
-//     table it scans itself (three system_schema queries sent at once),
-//     instead of the driver reading every keyspace's schema at connect and
-//     again on every schema change. Token ownership (system.local and
+//     table it scans itself (three system_schema queries sent at once,
+//     unprepared: one round trip), instead of the driver reading every
+//     keyspace's schema at connect and again on every schema change.
+//   - gocql's default host selection (round robin): a token-aware policy
+//     would prepare every statement it routes, the one-off metadata
+//     queries included, to learn their partition key; the scanner sets
+//     the host of every page request itself. Token ownership (system.local and
 //     system.peers) is read as usual; requests are routed by the scanner.
 //   - No write coalescing: gocql's default holds every request up to
 //     200 µs, which a chain of page requests pays on every page.
