@@ -144,11 +144,7 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 		rows := k.pageRows(iter, b)
 		for {
 			row := b.Len()
-			if ok, err := rows.next(); err != nil {
-				_ = iter.Close()
-				b.TruncateRows(first)
-				return worker.Page{}, err
-			} else if !ok {
+			if !rows.next() {
 				break
 			}
 			if skipped == m {
@@ -176,7 +172,7 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 			b.TruncateRows(row)
 		}
 		state = bytes.Clone(iter.PageState())
-		if err := iter.Close(); err != nil {
+		if err := rows.close(); err != nil {
 			b.TruncateRows(first)
 			return worker.Page{}, err
 		}

@@ -230,19 +230,11 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	var lastSeen *worker.Position
 	for {
 		row := b.Len()
-		if ok, err := rows.next(); err != nil {
-			b.TruncateRows(first)
-			_ = iter.Close()
-			return worker.Page{}, err
-		} else if !ok {
+		if !rows.next() {
 			break
 		}
 		if f.keyless {
-			v, ok := rows.value(f.tokenIdx)
-			if !ok {
-				v = b.Value(row, f.tokenIdx)
-			}
-			tk, err := f.tokenValue(v)
+			tk, err := f.tokenValue(rows.value(row, f.tokenIdx))
 			if err != nil {
 				b.TruncateRows(first)
 				_ = iter.Close()
@@ -268,7 +260,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 			}
 		}
 	}
-	page, err := closePage(iter, req, b, first)
+	page, err := closePage(rows, req, b, first)
 	if err != nil {
 		return worker.Page{}, err
 	}
@@ -285,13 +277,14 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	return page, nil
 }
 
-// closePage ends a page request: it closes iter and returns the page with
-// its paging state; on an error it drops the page's rows (those of b from
-// first on), and a paging state the server refused is told apart
-// (worker.ErrPageStateRefused), for the pool to restart by position.
-func closePage(iter *gocql.Iter, req worker.Request, b *sink.Batch, first int) (worker.Page, error) {
-	state := iter.PageState()
-	if err := iter.Close(); err != nil {
+// closePage ends a page request: it closes the page's iterator and returns
+// the page with its paging state; on an error it drops the page's rows
+// (those of b from first on), and a paging state the server refused is
+// told apart (worker.ErrPageStateRefused), for the pool to restart by
+// position.
+func closePage(rows *pageReader, req worker.Request, b *sink.Batch, first int) (worker.Page, error) {
+	state := rows.iter.PageState()
+	if err := rows.close(); err != nil {
 		b.TruncateRows(first)
 		if pagingStateRefused(err) && req.PageState != nil {
 			return worker.Page{}, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)

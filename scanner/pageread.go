@@ -44,7 +44,8 @@ type pageReader struct {
 	// the frame from the next row on while walking, nil while scanning.
 	rows, read int
 	rest       []byte
-	walk       bool // the page may be walked
+	walk       bool  // the page may be walked
+	err        error // errPageLayout once a walk ran out of frame
 }
 
 // errPageLayout reports a page whose frame ran out before its rows did:
@@ -72,37 +73,37 @@ func (f *fetcher) pageRows(iter *gocql.Iter, b *sink.Batch) *pageReader {
 }
 
 // next appends the page's next row to b and reports whether there was
-// one. On false, b holds no part of a row; err is a page whose frame ran
-// out (errPageLayout), else the driver's error is left to the
-// iterator's Close.
-func (r *pageReader) next() (bool, error) {
+// one. On false, b holds no part of a row, and the page has ended: at its
+// end, on the driver's error (left to the iterator's Close), or on a walk
+// that ran out of frame (err).
+func (r *pageReader) next() bool {
 	row := r.b.Len()
 	if r.rest != nil {
 		if r.read == r.rows {
-			return false, nil
+			return false
 		}
 		rest := r.rest
 		for i := range r.cur {
 			v, more, ok := cqltype.ReadValue(rest)
 			if !ok {
 				r.b.TruncateRows(row)
-				r.rest, r.read = nil, r.rows
-				return false, errPageLayout
+				r.rest, r.read, r.err = nil, r.rows, errPageLayout
+				return false
 			}
 			r.b.AppendShared(v)
 			r.cur[i], rest = v, more
 		}
 		r.rest = rest
 		r.read++
-		return true, nil
+		return true
 	}
 	if !r.iter.Scan(r.full...) {
 		r.b.TruncateRows(row)
-		return false, nil
+		return false
 	}
 	r.read++
 	if !r.walk {
-		return true, nil
+		return true
 	}
 	switch r.read {
 	case 1:
@@ -112,11 +113,21 @@ func (r *pageReader) next() (bool, error) {
 		// finds it.
 		if rest, ok := r.walkMatches(end(r.cur)); ok && len(rest) > 0 {
 			r.rest, r.cur = rest, r.seen
-			return true, nil
+			return true
 		}
 		r.walk = false
 	}
-	return true, nil
+	return true
+}
+
+// close ends the page: it closes the iterator and returns the walk's
+// error, else the driver's.
+func (r *pageReader) close() error {
+	err := r.iter.Close()
+	if r.err != nil {
+		return r.err
+	}
+	return err
 }
 
 // end returns the frame after a row of values vs noted from the driver,
@@ -181,13 +192,13 @@ func (r *pageReader) murmurTokens(ord *ordinal) {
 	r.rest = rest
 }
 
-// value returns value i of the row last read, nil when the reader does not
-// keep it (the page is scanned by the driver): read it from the batch.
-func (r *pageReader) value(i int) ([]byte, bool) {
+// value returns value i of the row last read, the batch's row row: as the
+// walk found it, or from the batch when the page is scanned by the driver.
+func (r *pageReader) value(row, i int) []byte {
 	if !r.walk {
-		return nil, false
+		return r.b.Value(row, i)
 	}
-	return r.cur[i], true
+	return r.cur[i]
 }
 
 // notedValue is a full Scan destination: it appends the value to the

@@ -80,18 +80,13 @@ func TestPageReaderWalksFrames(t *testing.T) {
 					b := f.NewBatch()
 					it := s.Query(stmt).PageSize(size).PageState(state).Iter()
 					r := f.pageRows(it, b)
-					for {
-						ok, err := r.next()
-						require.NoError(t, err, label)
-						if !ok {
-							break
-						}
+					for r.next() {
 						if r.rest != nil {
 							walked++
 						}
 					}
 					next := bytes.Clone(it.PageState())
-					require.NoError(t, it.Close())
+					require.NoError(t, r.close(), label)
 					// The same page, scanned by the driver row by row.
 					ref := s.Query(stmt).PageSize(size).PageState(state).Iter()
 					var want [][]byte
@@ -125,6 +120,20 @@ func TestPageReaderWalksFrames(t *testing.T) {
 					state = next
 				}
 				assert.Equal(t, 60, rows, label)
+				if table == "w" && size >= 3 {
+					// A walk that runs out of frame ends the page with
+					// errPageLayout and leaves no part of a row.
+					b := f.NewBatch()
+					it := s.Query(stmt).PageSize(size).Iter()
+					r := f.pageRows(it, b)
+					require.True(t, r.next())
+					require.True(t, r.next())
+					require.NotNil(t, r.rest, label)
+					r.rest = r.rest[:3]
+					assert.False(t, r.next())
+					assert.Equal(t, 2, b.Len())
+					assert.ErrorIs(t, r.close(), errPageLayout, label)
+				}
 				if table == "w" && size >= 3 {
 					assert.Positive(t, walked, "%s: pages of three rows or more are walked", label)
 				} else {

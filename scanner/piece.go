@@ -184,11 +184,7 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 	whole := p.Whole() && req.After == nil
 	for {
 		row := b.Len()
-		if ok, err := rows.next(); err != nil {
-			b.TruncateRows(first)
-			_ = iter.Close()
-			return worker.Page{}, err
-		} else if !ok {
+		if !rows.next() {
 			break
 		}
 		if whole {
@@ -206,7 +202,7 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 			}
 		}
 	}
-	page, err := closePage(iter, req, b, first)
+	page, err := closePage(rows, req, b, first)
 	if err != nil {
 		return worker.Page{}, err
 	}
