@@ -42,37 +42,6 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:
 		return appendJSONString(dst, v), nil
-	// The common scalars in their default forms, in one step; the others,
-	// and these with options or malformed, take the general path below.
-	case cqltype.Int:
-		if len(v) == 4 {
-			return strconv.AppendInt(dst, int64(int32(binary.BigEndian.Uint32(v))), 10), nil
-		}
-	case cqltype.Bigint:
-		if len(v) == 8 && !e.opts.numStrings {
-			return strconv.AppendInt(dst, int64(binary.BigEndian.Uint64(v)), 10), nil
-		}
-	case cqltype.Timestamp:
-		if len(v) == 8 && e.opts.layout == "" && e.opts.loc == nil {
-			dst = cqlvalue.AppendTimestamp(append(dst, '"'), int64(binary.BigEndian.Uint64(v)))
-			return append(dst, '"'), nil
-		}
-	case cqltype.KindUUID, cqltype.Timeuuid:
-		if len(v) == 16 {
-			dst, _ = cqlvalue.AppendUUID(append(dst, '"'), v)
-			return append(dst, '"'), nil
-		}
-	case cqltype.Blob:
-		if !e.opts.base64 {
-			dst = cqlvalue.AppendHex(append(dst, '"', '0', 'x'), v)
-			return append(dst, '"'), nil
-		}
-	case cqltype.Double:
-		if len(v) == 8 {
-			if f := math.Float64frombits(binary.BigEndian.Uint64(v)); !math.IsNaN(f) && !math.IsInf(f, 0) {
-				return appendFloat(dst, f, 64), nil
-			}
-		}
 	case cqltype.List, cqltype.Set:
 		return e.appendList(dst, t, v)
 	case cqltype.Map:
