@@ -2,7 +2,6 @@ package scanner_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,12 +23,10 @@ import (
 
 // tokenLog is a committing sink that keeps the token of every row it is
 // given (a count's pages carry no values, only tokens or keys), and counts
-// the pages read by key. Restore cuts the log back to a commit, as a crash
-// truncates a file to its last fsync.
+// the pages read by key.
 type tokenLog struct {
+	committedLog[ring.Token]
 	plan  *scanner.Plan
-	mu    sync.Mutex
-	log   []ring.Token
 	keyed int
 }
 
@@ -48,32 +45,6 @@ func (s *tokenLog) Write(_ context.Context, b *sink.Batch) error {
 	}
 	return nil
 }
-
-func (s *tokenLog) Commit(context.Context) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return json.Marshal(map[string]int{"rows": len(s.log)})
-}
-
-func (s *tokenLog) Restore(_ context.Context, state []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	if state != nil {
-		var st map[string]int
-		if err := json.Unmarshal(state, &st); err != nil {
-			return err
-		}
-		n = st["rows"]
-	}
-	if n > len(s.log) {
-		return fmt.Errorf("state says %d rows, the log has %d", n, len(s.log))
-	}
-	s.log = s.log[:n]
-	return nil
-}
-
-func (s *tokenLog) Close(context.Context) error { return nil }
 
 // counts is the number of rows of each token.
 func (s *tokenLog) counts() map[ring.Token]int {

@@ -20,14 +20,48 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
-// logSink is a committing sink over an in-memory row log: what it commits
-// is "durable"; Restore cuts the log back to a commit. It models a file a
-// crash truncates to its last fsync.
-type logSink struct {
+// committedLog is the durable part of the tests' committing sinks: an
+// in-memory log of T, of which what a Commit counted is "durable", and
+// Restore cuts the log back to a commit, as a crash truncates a file to
+// its last fsync.
+type committedLog[T any] struct {
 	mu       sync.Mutex
-	log      []string // one canonical row each
-	restored []int    // the lengths Restore cut the log to
+	log      []T
+	restored []int // the lengths Restore cut the log to
 	commits  int
+}
+
+func (s *committedLog[T]) Commit(context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits++
+	return json.Marshal(map[string]int{"rows": len(s.log)})
+}
+
+func (s *committedLog[T]) Restore(_ context.Context, state []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	if state != nil {
+		var st map[string]int
+		if err := json.Unmarshal(state, &st); err != nil {
+			return err
+		}
+		n = st["rows"]
+	}
+	if n > len(s.log) {
+		return fmt.Errorf("state says %d rows, the log has %d", n, len(s.log))
+	}
+	s.log = s.log[:n]
+	s.restored = append(s.restored, n)
+	return nil
+}
+
+func (s *committedLog[T]) Close(context.Context) error { return nil }
+
+// logSink is a committing sink that logs one canonical row per row.
+type logSink struct {
+	committedLog[string]
 }
 
 var _ sink.Committer = (*logSink)(nil)
@@ -48,34 +82,6 @@ func (s *logSink) Write(_ context.Context, b *sink.Batch) error {
 	}
 	return nil
 }
-
-func (s *logSink) Commit(context.Context) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.commits++
-	return json.Marshal(map[string]int{"rows": len(s.log)})
-}
-
-func (s *logSink) Restore(_ context.Context, state []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	if state != nil {
-		var st map[string]int
-		if err := json.Unmarshal(state, &st); err != nil {
-			return err
-		}
-		n = st["rows"]
-	}
-	if n > len(s.log) {
-		return fmt.Errorf("state says %d rows, the log has %d", n, len(s.log))
-	}
-	s.log = s.log[:n]
-	s.restored = append(s.restored, n)
-	return nil
-}
-
-func (s *logSink) Close(context.Context) error { return nil }
 
 func (s *logSink) rows() testutil.Multiset {
 	s.mu.Lock()

@@ -239,7 +239,6 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		// and doubled 8 to 16 on a node serving 4). Hold the limit for a
 		// window measured at it.
 		v.settling = false
-		v.samples, v.saturated = v.samples[:0], false
 		return v.set(v.limit, "", false)
 	case v.slow && queue < vegasGamma:
 		if saturated {

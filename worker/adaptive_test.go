@@ -383,21 +383,35 @@ func TestVegasSignals(t *testing.T) {
 // 111 ms, so the window at 4 shows a queue and slow start ends there.
 func TestVegasSlowStartOnAHalfNode(t *testing.T) {
 	v := newVegas(1, 64)
-	window := func(ms ...int) int {
-		require.Len(t, ms, v.limit)
-		tags := make([]int64, v.limit)
-		for i := range tags {
-			tags[i] = v.issue(i + 1)
-		}
-		for i, tag := range tags {
-			v.complete(tag, succeeded, time.Duration(ms[i])*time.Millisecond, 1000)
-		}
-		return v.limit
-	}
-	require.Equal(t, 4, window(127, 128), "no queue at 2: slow start doubles")
-	n := window(111, 113, 220, 222)
+	require.Equal(t, 4, replayWindow(t, v, false, 127, 128), "no queue at 2: slow start doubles")
+	n := replayWindow(t, v, false, 111, 113, 220, 222)
 	assert.LessOrEqual(t, n, 4, "a queue at 4 ends slow start")
 	assert.False(t, v.slow)
+}
+
+// replayWindow feeds v one window of page latencies in ms, of pages of
+// 1000 rows, after one of 600 rows (a subrange's last page, of a size
+// never measured) at 177 ms when short is set; it returns the limit after
+// the window.
+func replayWindow(t *testing.T, v *vegas, short bool, ms ...int) int {
+	t.Helper()
+	n := len(ms)
+	if short {
+		n++
+	}
+	require.Equal(t, v.limit, n, "a window is as many pages as the limit")
+	tags := make([]int64, v.limit)
+	for i := range tags {
+		tags[i] = v.issue(i + 1)
+	}
+	if short {
+		v.complete(tags[0], succeeded, 177*time.Millisecond, 600)
+		tags = tags[1:]
+	}
+	for i, tag := range tags {
+		v.complete(tag, succeeded, time.Duration(ms[i])*time.Millisecond, 1000)
+	}
+	return v.limit
 }
 
 // TestVegasSlowStartSettles replays the windows the capacity sweep at
@@ -410,28 +424,7 @@ func TestVegasSlowStartOnAHalfNode(t *testing.T) {
 // all queued, ends slow start.
 func TestVegasSlowStartSettles(t *testing.T) {
 	v := newVegas(1, 64)
-	// window feeds one window of pages of 1000 rows, and one of 600
-	// rows (a subrange's last page, of a size never measured) first
-	// when short is set.
-	window := func(short bool, ms ...int) int {
-		n := len(ms)
-		if short {
-			n++
-		}
-		require.Equal(t, v.limit, n)
-		tags := make([]int64, v.limit)
-		for i := range tags {
-			tags[i] = v.issue(i + 1)
-		}
-		if short {
-			v.complete(tags[0], succeeded, 177*time.Millisecond, 600)
-			tags = tags[1:]
-		}
-		for i, tag := range tags {
-			v.complete(tag, succeeded, time.Duration(ms[i])*time.Millisecond, 1000)
-		}
-		return v.limit
-	}
+	window := func(short bool, ms ...int) int { return replayWindow(t, v, short, ms...) }
 	require.Equal(t, 4, window(false, 112, 114))
 	require.Equal(t, 4, window(false, 113, 116, 120, 126), "the window after a doubling")
 	require.Equal(t, 8, window(false, 112, 115, 118, 121), "no queue at 4 of 4: double")
