@@ -14,12 +14,15 @@ import (
 
 // scan builds one page of a SELECT.
 type scan struct {
-	c         *Cluster
-	p         *selectPlan
-	filters   []boundFilter
-	pageSize  int   // 0: no paging
-	remaining int32 // LIMIT left, -1 for none
-	now       int64 // the read's time in seconds: what has expired
+	c       *Cluster
+	p       *selectPlan
+	filters []boundFilter
+	// rowFilters are the filters every row is checked against: those the
+	// clustering slices do not stand for (clusteringSlices).
+	rowFilters []boundFilter
+	pageSize   int   // 0: no paging
+	remaining  int32 // LIMIT left, -1 for none
+	now        int64 // the read's time in seconds: what has expired
 
 	w       rowsWriter
 	more    bool
@@ -246,7 +249,7 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	} else if tr, err = s.tokenRange(vals); err != nil {
 		return err
 	}
-	if s.slices, err = t.clusteringSlices(s.filters); err != nil {
+	if s.slices, s.rowFilters, err = t.clusteringSlices(s.filters); err != nil {
 		return err
 	}
 	st.mu.RLock()
@@ -536,7 +539,7 @@ func (s *scan) row(part *partition, r *row, rc rowCells, statics []byte) bool {
 		}
 		return true
 	}
-	if len(s.filters) > 0 || !s.p.wholeRow {
+	if len(s.rowFilters) > 0 || !s.p.wholeRow {
 		s.cellBuf = unpackInto(s.cellBuf, cells, len(t.ck)+nvals)
 		rc.cells = s.cellBuf
 	}
@@ -606,7 +609,7 @@ func (s *scan) readText() string {
 // for a partition's static row; statics are the packed static cells (nil
 // without static row).
 func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, statics []byte) bool {
-	if len(s.filters) > 0 && !matchAll(s.filters, rc) {
+	if len(s.rowFilters) > 0 && !matchAll(s.rowFilters, rc) {
 		return true
 	}
 	if s.p.count {

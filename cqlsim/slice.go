@@ -13,9 +13,9 @@ import (
 // restrictions on a clustering prefix (equalities and IN, then at most one
 // slice) become slices of the clustering order, each found by binary search
 // and left at its end. Restrictions past that prefix (allowed with ALLOW
-// FILTERING) stay row filters. Every clustering restriction is still
-// checked row by row, so the slices only decide which rows are looked at,
-// never which are returned.
+// FILTERING) stay row filters. As in Cassandra, the rows of the slices are
+// not checked again against the restrictions the slices stand for: a read
+// of a clustering range costs a row what a read of a token range does.
 
 // ckPoint is a position between rows in clustering order: just before
 // (after false) or just after (after true) every row whose clustering
@@ -192,11 +192,21 @@ func (t *table) intersectSlices(a, b []ckSlice) []ckSlice {
 // not restricted ends it too. It returns nil, the whole partition, when no
 // clustering restriction starts at the first clustering column, and an
 // empty list when the restrictions select nothing (an empty IN, a null
-// bound, bounds that cross).
-func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
+// bound, bounds that cross). rest are the filters the slices do not stand
+// for, which rows must still pass: those past the prefix, and those on
+// other columns.
+func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []boundFilter, err error) {
 	if !slices.ContainsFunc(filters, func(f boundFilter) bool { return f.cols[0].kind == kindClustering }) {
-		return nil, nil
+		return nil, filters, nil
 	}
+	used := map[*boundFilter]bool{}
+	defer func() {
+		for i := range filters {
+			if !used[&filters[i]] {
+				rest = append(rest, filters[i])
+			}
+		}
+	}()
 	byPos := map[int][]*boundFilter{}
 	for i := range filters {
 		f := &filters[i]
@@ -215,12 +225,16 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 		f := fs[0]
 		if f.op != cqlparse.OpEq && f.op != cqlparse.OpIn {
 			slice = fs
+			for _, f := range fs {
+				used[f] = true
+			}
 			break
 		}
 		values, err := f.prefixValues()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		used[f] = true
 		next := make([][][]byte, 0, len(prefixes)*len(values))
 		for _, p := range prefixes {
 			for _, v := range values {
@@ -231,7 +245,7 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 		pos += len(f.cols)
 	}
 	if pos == 0 && slice == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// The prefixes in clustering order, once each, as Cassandra's
 	// MultiCBuilder builds a sorted set of them.
@@ -242,7 +256,7 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 	prefixes = slices.CompactFunc(prefixes, func(a, b [][]byte) bool { return cmpPrefix(a, b) == 0 })
 	// Non-nil even when empty: no slice selects no row (nil would be the
 	// whole partition).
-	out := make([]ckSlice, 0, len(prefixes))
+	out = make([]ckSlice, 0, len(prefixes))
 	for _, p := range prefixes {
 		whole := []ckSlice{{from: ckPoint{prefix: p}, to: ckPoint{prefix: p, after: true}}}
 		if slice == nil {
@@ -253,7 +267,7 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 		for _, f := range slice {
 			if i := slices.IndexFunc(f.vals, func(v []byte) bool { return v == nil }); i >= 0 {
 				if f.multi {
-					return nil, invalidf("Invalid null value in condition for column %s", f.cols[i].name)
+					return nil, nil, invalidf("Invalid null value in condition for column %s", f.cols[i].name)
 				}
 				// A null bound selects nothing, as the row filter
 				// compares nothing with null.
@@ -266,7 +280,7 @@ func (t *table) clusteringSlices(filters []boundFilter) ([]ckSlice, error) {
 		}
 		out = append(out, got...)
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // prefixValues are the clustering values an equality or IN filter fixes:
