@@ -39,7 +39,7 @@ type pageReader struct {
 	b    *sink.Batch
 	full []any    // Scan destinations that append a row's values to b and note them
 	seen [][]byte // the values of the row last scanned in full, as the driver gave them
-	cur  [][]byte // the values of the row last read (walking)
+	cur  [][]byte // the first row's values, then the second's (walking)
 	// rows is the page's row count and read the rows read so far; rest is
 	// the frame from the next row on while walking, nil while scanning.
 	rows, read int
@@ -82,16 +82,10 @@ func (r *pageReader) next() bool {
 		if r.read == r.rows {
 			return false
 		}
-		rest := r.rest
-		for i := range r.cur {
-			v, more, ok := cqltype.ReadValue(rest)
-			if !ok {
-				r.b.TruncateRows(row)
-				r.rest, r.read, r.err = nil, r.rows, errPageLayout
-				return false
-			}
-			r.b.AppendShared(v)
-			r.cur[i], rest = v, more
+		rest, ok := r.b.AppendSharedRow(r.rest, len(r.cur))
+		if !ok {
+			r.rest, r.read, r.err = nil, r.rows, errPageLayout
+			return false
 		}
 		r.rest = rest
 		r.read++
@@ -186,20 +180,14 @@ func (r *pageReader) murmurTokens(ord *ordinal) {
 		v := rest[4:12:12]
 		r.b.AppendShared(v)
 		ord.next(ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))))
-		r.cur[0], rest = v, rest[12:]
+		rest = rest[12:]
 		r.read++
 	}
 	r.rest = rest
 }
 
-// value returns value i of the row last read, the batch's row row: as the
-// walk found it, or from the batch when the page is scanned by the driver.
-func (r *pageReader) value(row, i int) []byte {
-	if !r.walk {
-		return r.b.Value(row, i)
-	}
-	return r.cur[i]
-}
+// value returns value i of the row last read, the batch's row row.
+func (r *pageReader) value(row, i int) []byte { return r.b.Value(row, i) }
 
 // notedValue is a full Scan destination: it appends the value to the
 // batch, as rawValue does, and notes it for pageReader.

@@ -3,6 +3,7 @@ package sink
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -146,7 +147,16 @@ func (b *Batch) Width() int { return b.width }
 // null. The slice aliases the batch's buffer. col may address a hidden
 // value (len(Columns) <= col < Width()).
 func (b *Batch) Value(row, col int) []byte {
-	c := b.cells[row*b.width+col]
+	return b.cellValue(b.cells[row*b.width+col])
+}
+
+// rowCells returns the cells of row row's visible columns.
+func (b *Batch) rowCells(row int) []cell {
+	return b.cells[row*b.width : row*b.width+len(b.Columns)]
+}
+
+// cellValue returns the value c locates, as Value does.
+func (b *Batch) cellValue(c cell) []byte {
 	if c.n < 0 {
 		return nil
 	}
@@ -208,6 +218,39 @@ func (b *Batch) AppendShared(v []byte) {
 	}
 	b.cells = append(b.cells, cell{off: ^int32(d), n: int32(len(v))})
 	b.size += len(v)
+}
+
+// AppendSharedRow appends the n values serialized at the start of frame,
+// each a protocol [bytes] (section 1 of the native protocol: a 4-byte
+// length, negative for null, then the value), as AppendShared appends
+// each of them, and returns the frame after them. It reports false, having
+// appended nothing, when frame does not lie in the memory the batch
+// borrows or holds fewer than n whole values. For producers that walk a
+// response frame row by row.
+func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
+	d := uintptr(unsafe.Pointer(unsafe.SliceData(frame))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
+	if b.shared == nil || len(b.shared) >= math.MaxInt32 || d > uintptr(len(b.shared)) || uintptr(len(frame)) > uintptr(len(b.shared))-d {
+		return frame, false
+	}
+	start, size := len(b.cells), b.size
+	b.cells = slices.Grow(b.cells, n)
+	rest := frame
+	for range n {
+		v, more, ok := cqltype.ReadValue(rest)
+		if !ok {
+			b.cells, b.size = b.cells[:start], size
+			return frame, false
+		}
+		if v == nil {
+			b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: -1})
+		} else {
+			off := int32(uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared))))
+			b.cells = append(b.cells, cell{off: ^off, n: int32(len(v))})
+			b.size += len(v)
+		}
+		rest = more
+	}
+	return rest, true
 }
 
 // TruncateRows drops the rows from n on; for producers that discard a

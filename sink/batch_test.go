@@ -1,6 +1,9 @@
 package sink_test
 
 import (
+	"encoding/binary"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,4 +111,45 @@ func TestAppendShared(t *testing.T) {
 	assert.Zero(t, b.Bytes())
 	b.AppendShared(other[1:3])
 	assert.Equal(t, []byte("op"), b.Value(0, 0), "a reset batch borrows anew")
+}
+
+// TestAppendSharedRow lands a row of values walked from a frame in the
+// batch where they lie: a value, a null, an empty value, then the frame
+// after them; a frame outside the borrowed memory, or too short for the
+// row, appends nothing. A length misread, a null taken for an empty value
+// or a failed row left half appended fails it.
+func TestAppendSharedRow(t *testing.T) {
+	value := func(v []byte) []byte {
+		if v == nil {
+			return binary.BigEndian.AppendUint32(nil, math.MaxUint32) // -1
+		}
+		return append(binary.BigEndian.AppendUint32(nil, uint32(len(v))), v...)
+	}
+	frame := slices.Concat([]byte("first"), value([]byte("abc")), value(nil), value([]byte{}), value([]byte("tail")), []byte("after"))
+	cols := []sink.Column{{Name: "a", Type: "blob"}, {Name: "b", Type: "blob"}, {Name: "c", Type: "blob"}, {Name: "d", Type: "blob"}}
+	b := sink.NewBatch(cols, 0)
+
+	_, ok := b.AppendSharedRow(frame[5:], 4)
+	assert.False(t, ok, "nothing borrowed yet")
+	b.AppendShared(frame[:5]) // borrows the frame from here on
+	b.AppendValue(nil)
+	b.AppendValue(nil)
+	b.AppendValue(nil)
+	rest, ok := b.AppendSharedRow(frame[5:], 4)
+	require.True(t, ok)
+	assert.Equal(t, []byte("after"), rest)
+	require.Equal(t, 2, b.Len())
+	assert.Equal(t, []byte("abc"), b.Value(1, 0))
+	assert.Same(t, &frame[9], &b.Value(1, 0)[0], "not copied")
+	assert.Nil(t, b.Value(1, 1))
+	assert.Equal(t, []byte{}, b.Value(1, 2))
+	assert.Equal(t, []byte("tail"), b.Value(1, 3))
+	assert.Equal(t, 5+3+4, b.Bytes())
+
+	_, ok = b.AppendSharedRow(frame[5:len(frame)-9], 4) // "tail" cut short
+	assert.False(t, ok)
+	_, ok = b.AppendSharedRow([]byte("\x00\x00\x00\x01x\x00\x00\x00\x01y\x00\x00\x00\x01z\x00\x00\x00\x01w"), 4)
+	assert.False(t, ok, "another buffer")
+	assert.Equal(t, 2, b.Len(), "a failed row appends nothing")
+	assert.Equal(t, 5+3+4, b.Bytes())
 }
