@@ -72,7 +72,6 @@ type CSV struct {
 	cfg    CSVConfig
 	delim  []byte
 	eol    []byte
-	enc    encoder
 	header bool // written or not wanted
 	closed bool
 }
@@ -89,11 +88,10 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if cfg.Delimiter == 0 {
 		cfg.Delimiter = ','
 	}
-	s := &CSV{textOut: textOut{w: w, what: "csv"}, cfg: cfg, delim: utf8.AppendRune(nil, cfg.Delimiter), eol: []byte("\n"), header: cfg.NoHeader}
+	s := &CSV{textOut: newTextOut(w, "csv", opts, cfg.Workers), cfg: cfg, delim: utf8.AppendRune(nil, cfg.Delimiter), eol: []byte("\n"), header: cfg.NoHeader}
 	if cfg.CRLF {
 		s.eol = []byte("\r\n")
 	}
-	s.enc.opts = opts
 	return s, nil
 }
 
@@ -106,33 +104,36 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 		return s.err
 	}
 	s.buf = s.appendHeader(s.buf[:0], b.Columns)
-	return s.writeRows(b.Len(), func(buf []byte, row int) ([]byte, error) {
-		for col := range b.Columns {
-			if col > 0 {
-				buf = append(buf, s.delim...)
-			}
-			t := &b.Columns[col].typ
-			v := b.Value(row, col)
-			if cqltype.IsNull(t.Kind, v) {
-				buf = append(buf, s.cfg.Null...)
-				continue
-			}
-			fieldStart := len(buf)
-			var err error
-			buf, err = s.enc.appendText(buf, t, v)
-			if err != nil {
-				return buf, fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
-			}
-			if len(buf) == fieldStart {
-				// Only text and blobs have empty values (blobs render as 0x
-				// in hex, as nothing in base64): an empty value, not a null.
-				buf = append(buf, '"', '"')
-			} else if csvNeedsQuotes(buf[fieldStart:], s.delim) {
-				buf = csvQuote(buf, fieldStart)
-			}
+	return s.writeRows(b, s)
+}
+
+// renderRow appends row row of b as a CSV row.
+func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, error) {
+	for col := range b.Columns {
+		if col > 0 {
+			buf = append(buf, s.delim...)
 		}
-		return append(buf, s.eol...), nil
-	})
+		t := &b.Columns[col].typ
+		v := b.Value(row, col)
+		if cqltype.IsNull(t.Kind, v) {
+			buf = append(buf, s.cfg.Null...)
+			continue
+		}
+		fieldStart := len(buf)
+		var err error
+		buf, err = e.appendText(buf, t, v)
+		if err != nil {
+			return buf, fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
+		}
+		if len(buf) == fieldStart {
+			// Only text and blobs have empty values (blobs render as 0x
+			// in hex, as nothing in base64): an empty value, not a null.
+			buf = append(buf, '"', '"')
+		} else if csvNeedsQuotes(buf[fieldStart:], s.delim) {
+			buf = csvQuote(buf, fieldStart)
+		}
+	}
+	return append(buf, s.eol...), nil
 }
 
 // WriteHeader writes the header row of cols now if it is due (not

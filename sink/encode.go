@@ -27,6 +27,7 @@ type encoder struct {
 	digits cqlvalue.Digits // varints and decimals
 	key    []byte          // a map key rendered as JSON before it is quoted
 	text   []byte          // a timestamp in a layout, before it is escaped
+	stamps cqlvalue.Timestamps
 }
 
 // malformed returns the error for bytes that are not a value of t.
@@ -43,9 +44,9 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	case cqltype.Ascii, cqltype.Varchar:
 		return appendJSONString(dst, v), nil
 	case cqltype.List, cqltype.Set:
-		return e.appendList(dst, t, v)
+		return e.appendList(dst, t, v, (*encoder).appendJSON)
 	case cqltype.Map:
-		return e.appendMap(dst, t, v)
+		return e.appendMap(dst, t, v, (*encoder).appendKey, (*encoder).appendJSON)
 	case cqltype.Tuple:
 		return e.appendTuple(dst, t, v)
 	case cqltype.UDT:
@@ -111,94 +112,175 @@ func (e *encoder) jsonQuoted(k cqltype.Kind, v []byte) bool {
 // appendScalar appends the plain text of a non-null value of a type that is
 // neither text nor a collection, tuple or UDT.
 func (e *encoder) appendScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	switch t.Kind {
-	case cqltype.Blob, cqltype.Custom:
-		if e.opts.base64 {
-			return base64.StdEncoding.AppendEncode(dst, v), nil
-		}
-		dst = append(dst, '0', 'x')
-		return cqlvalue.AppendHex(dst, v), nil
-	case cqltype.Boolean:
-		if len(v) != 1 {
-			break
-		}
-		if v[0] != 0 {
-			return append(dst, "true"...), nil
-		}
-		return append(dst, "false"...), nil
-	case cqltype.Tinyint:
-		if len(v) != 1 {
-			break
-		}
-		return strconv.AppendInt(dst, int64(int8(v[0])), 10), nil
-	case cqltype.Smallint:
-		if len(v) != 2 {
-			break
-		}
-		return strconv.AppendInt(dst, int64(int16(binary.BigEndian.Uint16(v))), 10), nil
-	case cqltype.Int:
-		if len(v) != 4 {
-			break
-		}
-		return strconv.AppendInt(dst, int64(int32(binary.BigEndian.Uint32(v))), 10), nil
-	case cqltype.Bigint, cqltype.Counter:
-		if len(v) != 8 {
-			break
-		}
-		return strconv.AppendInt(dst, int64(binary.BigEndian.Uint64(v)), 10), nil
-	case cqltype.Varint:
-		return e.digits.AppendVarint(dst, v), nil
-	case cqltype.KindDecimal:
-		if out, ok := e.digits.AppendDecimal(dst, v); ok {
+	if f := scalarFormatOf(t.Kind); f != nil {
+		if out, ok := f(e, dst, v); ok {
 			return out, nil
-		}
-	case cqltype.Double:
-		if len(v) != 8 {
-			break
-		}
-		return appendFloat(dst, math.Float64frombits(binary.BigEndian.Uint64(v)), 64), nil
-	case cqltype.Float:
-		if len(v) != 4 {
-			break
-		}
-		return appendFloat(dst, float64(math.Float32frombits(binary.BigEndian.Uint32(v))), 32), nil
-	case cqltype.KindUUID, cqltype.Timeuuid:
-		if out, ok := cqlvalue.AppendUUID(dst, v); ok {
-			return out, nil
-		}
-	case cqltype.Timestamp:
-		if len(v) != 8 {
-			break
-		}
-		return e.appendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), nil
-	case cqltype.KindDate:
-		if len(v) != 4 {
-			break
-		}
-		// 2^31 is the epoch: flipping the top bit gives days since it.
-		return cqlvalue.Date(int32(binary.BigEndian.Uint32(v) ^ 1<<31)).AppendText(dst)
-	case cqltype.Time:
-		if len(v) != 8 {
-			break
-		}
-		ns := binary.BigEndian.Uint64(v)
-		if ns >= 86400e9 {
-			break
-		}
-		return cqlvalue.AppendTime(dst, ns), nil
-	case cqltype.Inet:
-		if out, ok := cqlvalue.AppendInet(dst, v); ok {
-			return out, nil
-		}
-	case cqltype.KindDuration:
-		if d, err := cqltype.ReadDuration(v); err == nil {
-			return d.AppendText(dst)
 		}
 	}
 	return dst, malformed(t, v)
 }
 
-func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+// scalarFormat appends the plain text of a non-null value of one scalar
+// kind, or reports false for bytes that are not a value of that kind.
+type scalarFormat func(e *encoder, dst, v []byte) ([]byte, bool)
+
+// scalarFormatOf returns the format of the scalar kind k, nil for text,
+// collections, tuples and UDTs. It is the one place where each kind's text
+// is made: appendScalar calls it for every value, a JSON Lines column once
+// (jsonWriter).
+func scalarFormatOf(k cqltype.Kind) scalarFormat {
+	switch k {
+	case cqltype.Blob, cqltype.Custom:
+		return (*encoder).formatBlob
+	case cqltype.Boolean:
+		return formatBoolean
+	case cqltype.Tinyint:
+		return formatTinyint
+	case cqltype.Smallint:
+		return formatSmallint
+	case cqltype.Int:
+		return formatInt
+	case cqltype.Bigint, cqltype.Counter:
+		return formatBigint
+	case cqltype.Varint:
+		return (*encoder).formatVarint
+	case cqltype.KindDecimal:
+		return (*encoder).formatDecimal
+	case cqltype.Double:
+		return formatDouble
+	case cqltype.Float:
+		return formatFloat
+	case cqltype.KindUUID, cqltype.Timeuuid:
+		return formatUUID
+	case cqltype.Timestamp:
+		return (*encoder).formatTimestamp
+	case cqltype.KindDate:
+		return formatDate
+	case cqltype.Time:
+		return formatTime
+	case cqltype.Inet:
+		return formatInet
+	case cqltype.KindDuration:
+		return formatDuration
+	}
+	return nil
+}
+
+func (e *encoder) formatBlob(dst, v []byte) ([]byte, bool) {
+	if e.opts.base64 {
+		return base64.StdEncoding.AppendEncode(dst, v), true
+	}
+	dst = append(dst, '0', 'x')
+	return cqlvalue.AppendHex(dst, v), true
+}
+
+func formatBoolean(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 1 {
+		return dst, false
+	}
+	if v[0] != 0 {
+		return append(dst, "true"...), true
+	}
+	return append(dst, "false"...), true
+}
+
+func formatTinyint(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 1 {
+		return dst, false
+	}
+	return cqlvalue.AppendInt(dst, int64(int8(v[0]))), true
+}
+
+func formatSmallint(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 2 {
+		return dst, false
+	}
+	return cqlvalue.AppendInt(dst, int64(int16(binary.BigEndian.Uint16(v)))), true
+}
+
+func formatInt(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 4 {
+		return dst, false
+	}
+	return cqlvalue.AppendInt(dst, int64(int32(binary.BigEndian.Uint32(v)))), true
+}
+
+func formatBigint(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 8 {
+		return dst, false
+	}
+	return cqlvalue.AppendInt(dst, int64(binary.BigEndian.Uint64(v))), true
+}
+
+func (e *encoder) formatVarint(dst, v []byte) ([]byte, bool) {
+	return e.digits.AppendVarint(dst, v), true
+}
+
+func (e *encoder) formatDecimal(dst, v []byte) ([]byte, bool) {
+	return e.digits.AppendDecimal(dst, v)
+}
+
+func formatDouble(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 8 {
+		return dst, false
+	}
+	return appendFloat(dst, math.Float64frombits(binary.BigEndian.Uint64(v)), 64), true
+}
+
+func formatFloat(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 4 {
+		return dst, false
+	}
+	return appendFloat(dst, float64(math.Float32frombits(binary.BigEndian.Uint32(v))), 32), true
+}
+
+func formatUUID(_ *encoder, dst, v []byte) ([]byte, bool) {
+	return cqlvalue.AppendUUID(dst, v)
+}
+
+func (e *encoder) formatTimestamp(dst, v []byte) ([]byte, bool) {
+	if len(v) != 8 {
+		return dst, false
+	}
+	return e.appendTimestamp(dst, int64(binary.BigEndian.Uint64(v))), true
+}
+
+func formatDate(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 4 {
+		return dst, false
+	}
+	// 2^31 is the epoch: flipping the top bit gives days since it.
+	out, err := cqlvalue.Date(int32(binary.BigEndian.Uint32(v) ^ 1<<31)).AppendText(dst)
+	return out, err == nil
+}
+
+func formatTime(_ *encoder, dst, v []byte) ([]byte, bool) {
+	if len(v) != 8 {
+		return dst, false
+	}
+	ns := binary.BigEndian.Uint64(v)
+	if ns >= 86400e9 {
+		return dst, false
+	}
+	return cqlvalue.AppendTime(dst, ns), true
+}
+
+func formatInet(_ *encoder, dst, v []byte) ([]byte, bool) {
+	return cqlvalue.AppendInet(dst, v)
+}
+
+func formatDuration(_ *encoder, dst, v []byte) ([]byte, bool) {
+	d, err := cqltype.ReadDuration(v)
+	if err != nil {
+		return dst, false
+	}
+	out, err := d.AppendText(dst)
+	return out, err == nil
+}
+
+// appendList appends a list or set as an array, each element written by
+// elem: appendJSON, or the element type's jsonWriter.
+func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte, elem valueWriter) ([]byte, error) {
 	it, err := cqltype.ReadCollection(t, v)
 	if err != nil || len(t.Elems) < 1 {
 		return dst, malformed(t, v)
@@ -209,11 +291,11 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		elem, err := it.Next()
+		ev, err := it.Next()
 		if err != nil {
 			return dst, malformed(t, v)
 		}
-		if dst, err = e.appendJSON(dst, et, elem); err != nil {
+		if dst, err = elem(e, dst, et, ev); err != nil {
 			return dst, err
 		}
 	}
@@ -223,7 +305,9 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	return append(dst, ']'), nil
 }
 
-func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+// appendMap appends a map as an object, its keys written by key (appendKey
+// or a faster writer of the same text) and its values by val.
+func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, key, val valueWriter) ([]byte, error) {
 	it, err := cqltype.ReadCollection(t, v)
 	if err != nil || len(t.Elems) < 2 {
 		return dst, malformed(t, v)
@@ -234,19 +318,19 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte) ([]byte, erro
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		key, err := it.Next()
+		k, err := it.Next()
 		if err != nil {
 			return dst, malformed(t, v)
 		}
-		val, err := it.Next()
+		ev, err := it.Next()
 		if err != nil {
 			return dst, malformed(t, v)
 		}
-		if dst, err = e.appendKey(dst, kt, key); err != nil {
+		if dst, err = key(e, dst, kt, k); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ':')
-		if dst, err = e.appendJSON(dst, vt, val); err != nil {
+		if dst, err = val(e, dst, vt, ev); err != nil {
 			return dst, err
 		}
 	}
@@ -332,7 +416,7 @@ func (e *encoder) appendFields(dst []byte, t *cqltype.Type, v []byte, named bool
 // the zone, or in a Go layout.
 func (e *encoder) appendTimestamp(dst []byte, ms int64) []byte {
 	if e.opts.layout == "" && e.opts.loc == nil {
-		return cqlvalue.AppendTimestamp(dst, ms)
+		return e.stamps.Append(dst, ms)
 	}
 	loc := e.opts.loc
 	if loc == nil {
@@ -377,6 +461,11 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(dst, "-Infinity"...)
 	}
+	if bits == 64 {
+		if out, ok := appendShortDecimal(dst, f); ok {
+			return out
+		}
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 {
@@ -396,6 +485,47 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 	return dst
 }
 
+// appendShortDecimal appends f when it is the double nearest to a decimal
+// n/10^k with k at most 3 and |n| below 10^15, as prices, scores and
+// measurements often are, and reports whether it was: that decimal is
+// then the shortest that reads back as f (any two decimals of at most 15
+// significant digits are different doubles), so the text is
+// strconv.AppendFloat's, made without its search for the shortest digits.
+// The smallest such k is taken, so the fraction has no trailing zero.
+func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
+	if f == 0 || math.Abs(f) >= 1e12 {
+		return dst, false // ±0 (strconv writes -0), and numbers of 13 digits or more before the point
+	}
+	for k, p := range [...]float64{1, 10, 100, 1000} {
+		m := math.Round(f * p)
+		if m/p != f {
+			continue
+		}
+		n := int64(m)
+		if k == 0 {
+			return cqlvalue.AppendInt(dst, n), true
+		}
+		if n < 0 {
+			dst, n = append(dst, '-'), -n
+		}
+		start := len(dst)
+		dst = cqlvalue.AppendInt(dst, n)
+		// Pad to k+1 digits (0.005 is 5 and k 3), then put the point
+		// before the last k.
+		for len(dst)-start <= k {
+			dst = append(dst, 0)
+			copy(dst[start+1:], dst[start:])
+			dst[start] = '0'
+		}
+		dst = append(dst, 0)
+		end := len(dst) - 1
+		copy(dst[end-k+1:], dst[end-k:end])
+		dst[end-k] = '.'
+		return dst, true
+	}
+	return dst, false
+}
+
 const hexDigits = "0123456789abcdef"
 
 // lsbs and msbs have the lowest and the highest bit of every byte of a
@@ -404,6 +534,15 @@ const (
 	lsbs = 0x0101010101010101
 	msbs = 0x8080808080808080
 )
+
+// jsonPlain says which bytes a JSON string takes as they are: ASCII but
+// for control characters, the quote and the backslash.
+var jsonPlain = func() (plain [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return plain
+}()
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // does with HTML escaping off: quote, backslash and control characters,
@@ -423,14 +562,13 @@ func appendJSONString(dst, s []byte) []byte {
 				break
 			}
 		}
+		for i < len(s) && jsonPlain[s[i]] {
+			i++
+		}
 		if i >= len(s) {
 			break
 		}
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':

@@ -1,14 +1,19 @@
 package sink
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
 // flushAt is the size of rendered text from which Write passes it on to its
-// writer before it renders more rows. It bounds a sink's buffer to about
+// writer before it renders more rows, and the size of a worker's share of a
+// page. It bounds each of a sink's buffers (one per worker) to about
 // flushAt plus one row, whatever the size of a page.
 const flushAt = 256 << 10
 
@@ -22,6 +27,12 @@ const flushAt = 256 << 10
 // calls. The caller owns the writer: Close does not close it, and a
 // buffered writer such as a *bufio.Writer must be flushed by the caller.
 //
+// A page of 256 rows or more is rendered by several goroutines at once
+// (TextConfig.Workers, default GOMAXPROCS), each share of about 256 KiB
+// into a buffer of its own; the shares are written in row order, from the
+// goroutine that called Write, so the text is the same as one goroutine's.
+// Write returns when its page is written.
+//
 // Write renders the rows of the batch in order. If a value is malformed it
 // returns an error wrapping ErrInvalidValue that names the row and column,
 // having written the rows before it. An error of the writer is returned
@@ -30,10 +41,17 @@ const flushAt = 256 << 10
 // cannot be interrupted anyway.
 type JSONLines struct {
 	textOut
-	enc    encoder
-	keys   []byte // `"name":` of each column, the later ones after ','
-	keyEnd []int  // keys[keyEnd[i-1]:keyEnd[i]] belongs to column i
+	cols   []jsonColumn // how to write each column of the columns of sig
+	sig    []byte       // columnsSignature of the columns cols was made for
+	newSig []byte       // scratch for the signature of a batch's columns
 	closed bool
+}
+
+// jsonColumn is how JSONLines writes one column: its key, with the comma
+// before it from the second column on, and the writer of its type.
+type jsonColumn struct {
+	key   []byte // `"name":`, after ',' from the second column on
+	write valueWriter
 }
 
 var _ Sink = (*JSONLines)(nil)
@@ -41,7 +59,7 @@ var _ Sink = (*JSONLines)(nil)
 // NewJSONLines returns a sink that writes JSON Lines to w, with the
 // default JSONConfig.
 func NewJSONLines(w io.Writer) *JSONLines {
-	return &JSONLines{textOut: textOut{w: w, what: "json lines"}}
+	return &JSONLines{textOut: newTextOut(w, "json lines", textOptions{}, 0)}
 }
 
 // NewJSONLinesConfig returns a sink that writes JSON Lines to w as cfg
@@ -53,9 +71,7 @@ func NewJSONLinesConfig(w io.Writer, cfg JSONConfig) (*JSONLines, error) {
 		return nil, errors.Join(errs...)
 	}
 	opts.numStrings = cfg.NumbersAsStrings
-	s := NewJSONLines(w)
-	s.enc.opts = opts
-	return s, nil
+	return &JSONLines{textOut: newTextOut(w, "json lines", opts, cfg.Workers)}, nil
 }
 
 // Write writes one line per row of b.
@@ -66,35 +82,65 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	s.prepareKeys(b.Columns)
+	s.columns(b.Columns)
 	s.buf = s.buf[:0]
-	return s.writeRows(b.Len(), func(buf []byte, row int) ([]byte, error) {
-		buf = append(buf, '{')
-		prev := 0
-		for col := range b.Columns {
-			buf = append(buf, s.keys[prev:s.keyEnd[col]]...)
-			prev = s.keyEnd[col]
-			var err error
-			buf, err = s.enc.appendJSON(buf, &b.Columns[col].typ, b.Value(row, col))
-			if err != nil {
-				return buf, fmt.Errorf("json lines: row %d column %s: %w", row, b.Columns[col].Name, err)
-			}
-		}
-		return append(buf, '}', '\n'), nil
-	})
+	return s.writeRows(b, s)
 }
 
-// prepareKeys renders the object keys of cols.
-func (s *JSONLines) prepareKeys(cols []Column) {
-	s.keys, s.keyEnd = s.keys[:0], s.keyEnd[:0]
-	for i, c := range cols {
-		if i > 0 {
-			s.keys = append(s.keys, ',')
+// renderRow appends row row of b as a line.
+func (s *JSONLines) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, error) {
+	cells := b.rowCells(row)
+	cols := s.cols[:len(cells)]
+	buf = append(buf, '{')
+	for i := range cols {
+		c := &cols[i]
+		buf = append(buf, c.key...)
+		var err error
+		if buf, err = c.write(e, buf, &b.Columns[i].typ, b.cellValue(cells[i])); err != nil {
+			return buf, fmt.Errorf("json lines: row %d column %s: %w", row, b.Columns[i].Name, err)
 		}
-		s.keys = appendJSONStringOf(s.keys, c.Name)
-		s.keys = append(s.keys, ':')
-		s.keyEnd = append(s.keyEnd, len(s.keys))
 	}
+	return append(buf, '}', '\n'), nil
+}
+
+// columns returns how to write cols, made again when their names or
+// types differ from the last batch's.
+func (s *JSONLines) columns(cols []Column) []jsonColumn {
+	s.newSig = appendColumnsSignature(s.newSig[:0], cols)
+	if s.sig != nil && bytes.Equal(s.sig, s.newSig) {
+		return s.cols
+	}
+	s.sig, s.newSig = s.newSig, s.sig
+	s.cols = s.cols[:0]
+	for i := range cols {
+		var key []byte
+		if i > 0 {
+			key = append(key, ',')
+		}
+		key = appendJSONStringOf(key, cols[i].Name)
+		key = append(key, ':')
+		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ)})
+	}
+	return s.cols
+}
+
+// appendColumnsSignature appends what a column's key and writer depend on:
+// its name and the kinds of its type and of the types in it.
+func appendColumnsSignature(dst []byte, cols []Column) []byte {
+	for i := range cols {
+		dst = binary.AppendUvarint(dst, uint64(len(cols[i].Name)))
+		dst = append(dst, cols[i].Name...)
+		dst = appendKinds(dst, &cols[i].typ)
+	}
+	return dst
+}
+
+func appendKinds(dst []byte, t *cqltype.Type) []byte {
+	dst = append(dst, byte(t.Kind), byte(len(t.Elems)))
+	for i := range t.Elems {
+		dst = appendKinds(dst, &t.Elems[i])
+	}
+	return dst
 }
 
 // Close marks the sink closed; every Write has already passed its text to

@@ -192,6 +192,12 @@ func TestStringsLikeEncodingJSON(t *testing.T) {
 	assert.Equal(t, want, renderOne(t, "text", values...))
 }
 
+// TestFloatsLikeEncodingJSON compares doubles and floats with
+// encoding/json's text: random bits, short decimals of every magnitude,
+// and decimals of up to 3 places and 15 digits (appendShortDecimal's
+// fast path), with the edges of that path. A point put one place off, a
+// zero not padded (0.005) or a fast path taken for a number of 16 digits
+// fails it.
 func TestFloatsLikeEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var doubles, floats [][]byte
@@ -201,8 +207,13 @@ func TestFloatsLikeEncodingJSON(t *testing.T) {
 		if math.IsNaN(d) || math.IsInf(d, 0) {
 			continue
 		}
-		if r.IntN(2) == 0 { // also short decimals of every magnitude
+		switch r.IntN(4) {
+		case 0: // short decimals of every magnitude
 			d = float64(r.IntN(1000)) * math.Pow10(r.IntN(50)-25)
+		case 1: // up to 3 decimals and 15 digits, appendShortDecimal's
+			d = float64(r.Int64N(2e15)-1e15) / math.Pow10(r.IntN(4))
+		case 2: // and 16 to 18 digits, past it
+			d = float64(r.Int64N(2e18)-1e18) / math.Pow10(r.IntN(7))
 		}
 		doubles = append(doubles, binary.BigEndian.AppendUint64(nil, math.Float64bits(d)))
 		wantDoubles = append(wantDoubles, jsonOf(t, d))
@@ -212,6 +223,10 @@ func TestFloatsLikeEncodingJSON(t *testing.T) {
 		}
 		floats = append(floats, binary.BigEndian.AppendUint32(nil, math.Float32bits(f)))
 		wantFloats = append(wantFloats, jsonOf(t, f))
+	}
+	for _, d := range []float64{0.001, -0.001, 0.5, 0.05, 0.005, 1e12 - 0.001, 1e12, 999999999999.999, -999999999999.999, 123456789012.345, 1e11 + 0.1, 9007199254740993} {
+		doubles = append(doubles, binary.BigEndian.AppendUint64(nil, math.Float64bits(d)))
+		wantDoubles = append(wantDoubles, jsonOf(t, d))
 	}
 	assert.Equal(t, wantDoubles, renderOne(t, "double", doubles...))
 	assert.Equal(t, wantFloats, renderOne(t, "float", floats...))

@@ -13,7 +13,7 @@ const (
 )
 
 // TextConfig holds the options that JSONLines and CSV share: how
-// timestamps and blobs are written. The zero value is the default of each
+// timestamps and blobs are written, and by how many goroutines. The zero value is the default of each
 // field.
 type TextConfig struct {
 	// TimestampFormat is how timestamp values are written: "" for RFC 3339
@@ -34,6 +34,13 @@ type TextConfig struct {
 	// base64 with padding (RFC 4648: yv4=), as BigQuery and Spark read
 	// binary JSON and CSV fields. Default BlobHex.
 	BlobFormat string
+	// Workers is how many goroutines render the rows of one page at once,
+	// each into a buffer of its own of about 256 KiB, written in row
+	// order: the text is the same whatever the number. A page of fewer
+	// than 256 rows is rendered by the calling goroutine alone. At least
+	// 0. Default 0: GOMAXPROCS, the cores Go uses (set $GOMAXPROCS to
+	// use fewer).
+	Workers int
 }
 
 // textOptions is a TextConfig ready for an encoder.
@@ -78,6 +85,9 @@ func (c TextConfig) options(prefix string) (textOptions, []error) {
 			bad("TimeZone %q: %v; want an IANA zone name such as Europe/Paris, or UTC", c.TimeZone, err)
 		}
 		o.loc = loc
+	}
+	if c.Workers < 0 {
+		bad("Workers %d: must be 0 (GOMAXPROCS) or more", c.Workers)
 	}
 	switch c.BlobFormat {
 	case "", BlobHex:

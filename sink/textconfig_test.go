@@ -134,11 +134,12 @@ func TestZonedTimestampsLikeTimePackage(t *testing.T) {
 }
 
 func TestTextConfigValidate(t *testing.T) {
-	bad := sink.TextConfig{TimestampFormat: "yyyy-MM-dd HH:mm:ss", TimeZone: "Mars/Olympus", BlobFormat: "base32"}
+	bad := sink.TextConfig{TimestampFormat: "yyyy-MM-dd HH:mm:ss", TimeZone: "Mars/Olympus", BlobFormat: "base32", Workers: -1}
 	want := []string{
 		`TimestampFormat "yyyy-MM-dd HH:mm:ss": not a Go time layout`,
 		`TimeZone "Mars/Olympus"`, "want an IANA zone name",
 		`BlobFormat "base32": allowed are hex, base64`,
+		"Workers -1: must be 0 (GOMAXPROCS) or more",
 	}
 	jerr := sink.JSONConfig{TextConfig: bad}.Validate()
 	_, nerr := sink.NewJSONLinesConfig(&bytes.Buffer{}, sink.JSONConfig{TextConfig: bad})

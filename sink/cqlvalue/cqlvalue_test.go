@@ -2,9 +2,11 @@ package cqlvalue_test
 
 import (
 	"encoding/hex"
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,25 +138,37 @@ func TestTextFormsDoNotAllocate(t *testing.T) {
 // (fixed-width timestamps, digit and hex pairs, dotted IPv4) against the
 // standard library's formatting over random and edge values: a digit pair
 // table off by one, a month or a millisecond written in the wrong place,
-// or an IPv4 byte of 0, 9, 10, 99 or 100 written with the wrong digits
-// fails it.
+// an IPv4 byte of 0, 9, 10, 99 or 100 written with the wrong digits, an
+// integer's digit count off at a power of ten, or a Timestamps keeping a
+// date past its day fails it.
 func TestFastFormsMatchTheStandardLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	// Years 0 to 9999, the fixed-width path, and a little past either end.
 	lo, hi := time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Date(10005, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	edges := []int64{0, -1, 1, 999, 1000, 86399999, 86400000, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
 		time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC).UnixMilli()}
+	// Timestamps keeps the last date: runs of one day, steps to the next
+	// and the day before, and jumps to signed years and back.
+	var stamps cqlvalue.Timestamps
+	var ms int64
 	for i := range 20000 {
-		ms := lo + r.Int64N(hi-lo)
-		if i < len(edges) {
+		switch {
+		case i < len(edges):
 			ms = edges[i]
+		case i%3 == 0:
+			ms = lo + r.Int64N(hi-lo)
+		default:
+			ms += r.Int64N(2*86400000) - 86400000
 		}
 		tm := time.UnixMilli(ms).UTC()
+		got := string(stamps.Append([]byte("x"), ms))[1:]
+		assert.Equal(t, string(cqlvalue.AppendTimestamp(nil, ms)), got, "Timestamps, ms %d", ms)
 		if tm.Year() < 0 || tm.Year() > 9999 {
 			continue // signed years: the general path, checked in TestTextForms
 		}
 		want := tm.Format("2006-01-02T15:04:05.000Z")
 		require.Equal(t, want, string(cqlvalue.AppendTimestamp([]byte("x"), ms))[1:], "ms %d", ms)
+		require.Equal(t, want, got, "Timestamps, ms %d", ms)
 	}
 	for range 2000 {
 		v := make([]byte, r.IntN(70))
@@ -178,5 +192,17 @@ func TestFastFormsMatchTheStandardLibrary(t *testing.T) {
 		v := [4]byte{byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32())}
 		got, _ := cqlvalue.AppendInet(nil, v[:])
 		require.Equal(t, netip.AddrFrom4(v).String(), string(got))
+	}
+	// Integers: every power of ten and its neighbours (where the digit
+	// count changes), both extremes, and random values of every length.
+	ints := []int64{math.MinInt64, math.MaxInt64, math.MinInt64 + 1}
+	for p := int64(1); p > 0 && p <= math.MaxInt64/10; p *= 10 {
+		ints = append(ints, p-1, p, p+1, -p+1, -p, -p-1, 10*p-1)
+	}
+	for range 20000 {
+		ints = append(ints, r.Int64()>>r.UintN(64))
+	}
+	for _, x := range ints {
+		require.Equal(t, strconv.FormatInt(x, 10), string(cqlvalue.AppendInt([]byte("x"), x))[1:])
 	}
 }

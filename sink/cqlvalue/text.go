@@ -3,6 +3,7 @@ package cqlvalue
 import (
 	"encoding/binary"
 	"math/big"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -163,17 +164,34 @@ func (d Decimal) AppendText(dst []byte) ([]byte, error) {
 func (u UUID) AppendText(dst []byte) ([]byte, error) { return appendUUID(dst, u[:]), nil }
 
 func appendUUID(dst, u []byte) []byte {
-	var b [36]byte
-	j := 0
-	for i, x := range u[:16] {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
-		}
-		b[j], b[j+1] = hexPairs[2*int(x)], hexPairs[2*int(x)+1]
-		j += 2
-	}
-	return append(dst, b[:]...)
+	u = u[:16]
+	n := len(dst)
+	dst = slices.Grow(dst, 36)[:n+36]
+	out := dst[n : n+36]
+	// 8-4-4-4-12 digits: bytes 0-3, 4-5, 6-7, 8-9 and 10-15.
+	binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(u)))
+	h := hex4(binary.BigEndian.Uint32(u[4:]))
+	binary.BigEndian.PutUint32(out[9:], uint32(h>>32))
+	binary.BigEndian.PutUint32(out[14:], uint32(h))
+	h = hex4(binary.BigEndian.Uint32(u[8:]))
+	binary.BigEndian.PutUint32(out[19:], uint32(h>>32))
+	binary.BigEndian.PutUint32(out[24:], uint32(h))
+	binary.BigEndian.PutUint64(out[28:], hex4(binary.BigEndian.Uint32(u[12:])))
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return dst
+}
+
+// hex4 returns the eight lower-case hex digits of x, the first in the
+// highest byte: its nibbles spread to a byte each and turned into digits
+// at once.
+func hex4(x uint32) uint64 {
+	t := uint64(x)
+	t = (t | t<<16) & 0x0000FFFF0000FFFF
+	t = (t | t<<8) & 0x00FF00FF00FF00FF
+	t = (t | t<<4) & 0x0F0F0F0F0F0F0F0F
+	// '0' + nibble, and 'a' - '0' - 10 more where the nibble is 10 to 15.
+	letters := (t + 0x0606060606060606) >> 4 & 0x0101010101010101
+	return t + 0x3030303030303030 + letters*0x27
 }
 
 // hexPairs holds the two lower-case hex digits of every byte, in order.
@@ -183,20 +201,14 @@ const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e
 const decimalPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
 // AppendHex appends the lower-case hex digits of v, two per byte, as
-// encoding/hex does: four bytes at a time, their nibbles spread to a byte
-// each and turned into digits at once, then the bytes left one by one.
+// encoding/hex does: four bytes at a time (hex4), then the bytes left one
+// by one.
 func AppendHex(dst, v []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(v))[:n+2*len(v)]
 	out := dst[n:]
 	for len(v) >= 4 {
-		t := uint64(binary.BigEndian.Uint32(v))
-		t = (t | t<<16) & 0x0000FFFF0000FFFF
-		t = (t | t<<8) & 0x00FF00FF00FF00FF
-		t = (t | t<<4) & 0x0F0F0F0F0F0F0F0F
-		// '0' + nibble, and 'a' - '0' - 10 more where the nibble is 10 to 15.
-		letters := (t + 0x0606060606060606) >> 4 & 0x0101010101010101
-		binary.BigEndian.PutUint64(out, t+0x3030303030303030+letters*0x27)
+		binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(v)))
 		v, out = v[4:], out[8:]
 	}
 	for i, x := range v {
@@ -290,15 +302,13 @@ func AppendTime(dst []byte, ns uint64) []byte {
 // day either way), as yyyy-mm-ddThh:mm:ss.fff without a zone; years as in
 // Date.AppendText. No ms overflows.
 func AppendDateTime(dst []byte, ms int64, offset int) []byte {
-	days := ms / 86400000
-	rem := ms%86400000 + int64(offset)*1000
-	for rem < 0 {
-		days--
-		rem += 86400000
-	}
-	for rem >= 86400000 {
-		days++
-		rem -= 86400000
+	// The offset is added after the split: ms + offset can overflow.
+	days, rem := splitDay(ms)
+	rem += int64(offset) * 1000
+	if rem < 0 {
+		days, rem = days-1, rem+86400000
+	} else if rem >= 86400000 {
+		days, rem = days+1, rem-86400000
 	}
 	y, m, d := civil(days)
 	if y < 0 || y > 9999 {
@@ -307,25 +317,48 @@ func AppendDateTime(dst []byte, ms int64, offset int) []byte {
 		return appendClock(dst, uint64(rem/1000), uint64(rem%1000), 3)
 	}
 	// The common case, of fixed width: yyyy-mm-ddThh:mm:ss.fff.
-	secs, frac := rem/1000, rem%1000
-	pair := func(x int64) (byte, byte) { return decimalPairs[2*x], decimalPairs[2*x+1] }
 	var b [23]byte
-	b[0], b[1] = pair(y / 100)
-	b[2], b[3] = pair(y % 100)
-	b[4] = '-'
-	b[5], b[6] = pair(m)
-	b[7] = '-'
-	b[8], b[9] = pair(d)
-	b[10] = 'T'
-	b[11], b[12] = pair(secs / 3600)
-	b[13] = ':'
-	b[14], b[15] = pair(secs / 60 % 60)
-	b[16] = ':'
-	b[17], b[18] = pair(secs % 60)
-	b[19] = '.'
-	b[20] = byte('0' + frac/100)
-	b[21], b[22] = pair(frac % 100)
+	putDate(b[:11], y, m, d)
+	putTimeOfDay(b[11:], rem)
 	return append(dst, b[:]...)
+}
+
+// splitDay splits ms milliseconds since the epoch into days since it and
+// milliseconds into the day, both rounded down.
+func splitDay(ms int64) (days, rem int64) {
+	days, rem = ms/86400000, ms%86400000
+	if rem < 0 {
+		days, rem = days-1, rem+86400000
+	}
+	return days, rem
+}
+
+// putDate writes yyyy-mm-ddT, a year of 0 to 9999, to b[:11].
+func putDate(b []byte, y, m, d int64) {
+	b = b[:11]
+	b[0], b[1] = decimalPairs[2*(y/100)], decimalPairs[2*(y/100)+1]
+	b[2], b[3] = decimalPairs[2*(y%100)], decimalPairs[2*(y%100)+1]
+	b[4] = '-'
+	b[5], b[6] = decimalPairs[2*m], decimalPairs[2*m+1]
+	b[7] = '-'
+	b[8], b[9] = decimalPairs[2*d], decimalPairs[2*d+1]
+	b[10] = 'T'
+}
+
+// putTimeOfDay writes hh:mm:ss.fff, rem milliseconds into a day, to
+// b[:12].
+func putTimeOfDay(b []byte, rem int64) {
+	b = b[:12]
+	secs, frac := rem/1000, rem%1000
+	h, m, s := secs/3600, secs/60%60, secs%60
+	b[0], b[1] = decimalPairs[2*h], decimalPairs[2*h+1]
+	b[2] = ':'
+	b[3], b[4] = decimalPairs[2*m], decimalPairs[2*m+1]
+	b[5] = ':'
+	b[6], b[7] = decimalPairs[2*s], decimalPairs[2*s+1]
+	b[8] = '.'
+	b[9] = byte('0' + frac/100)
+	b[10], b[11] = decimalPairs[2*(frac%100)], decimalPairs[2*(frac%100)+1]
 }
 
 // AppendTimestamp appends a timestamp, milliseconds since the epoch, in
@@ -334,27 +367,58 @@ func AppendTimestamp(dst []byte, ms int64) []byte {
 	return append(AppendDateTime(dst, ms, 0), 'Z')
 }
 
+// Timestamps appends timestamps as AppendTimestamp does, keeping the date
+// of the last one it wrote: the timestamps of one day, as a page's often
+// are, then cost only their time of day. The zero value is ready to use;
+// a Timestamps is not safe for concurrent use.
+type Timestamps struct {
+	day  int64
+	date [11]byte // yyyy-mm-ddT of day
+	ok   bool     // date holds day's date
+}
+
+// Append appends ms, milliseconds since the epoch, as AppendTimestamp.
+func (w *Timestamps) Append(dst []byte, ms int64) []byte {
+	days, rem := splitDay(ms)
+	if !w.ok || days != w.day {
+		y, m, d := civil(days)
+		if y < 0 || y > 9999 {
+			return AppendTimestamp(dst, ms)
+		}
+		putDate(w.date[:], y, m, d)
+		w.day, w.ok = days, true
+	}
+	var b [24]byte
+	copy(b[:11], w.date[:])
+	putTimeOfDay(b[11:], rem)
+	b[23] = 'Z'
+	return append(dst, b[:]...)
+}
+
 // AppendInet appends a serialized inet address in its text form:
 // 10.0.0.1, ::1. It reports false for bytes that are neither an IPv4 nor
 // an IPv6 address.
 func AppendInet(dst, v []byte) ([]byte, bool) {
 	switch len(v) {
 	case 4:
-		for i, x := range v {
-			if i > 0 {
-				dst = append(dst, '.')
+		// Each byte's digits and a dot, four bytes at once, the next
+		// byte's written over what this one did not use: 16 bytes
+		// written, 15 at most kept.
+		n := len(dst)
+		dst = slices.Grow(dst, 16)
+		out := dst[n : n+16]
+		j := 0
+		for _, x := range v {
+			binary.LittleEndian.PutUint32(out[j&15:], octetText[x])
+			j += 2
+			if x >= 10 {
+				j++
 			}
-			switch {
-			case x >= 100:
-				lo := x % 100
-				dst = append(dst, '0'+x/100, decimalPairs[2*int(lo)], decimalPairs[2*int(lo)+1])
-			case x >= 10:
-				dst = append(dst, decimalPairs[2*int(x)], decimalPairs[2*int(x)+1])
-			default:
-				dst = append(dst, '0'+x)
+			if x >= 100 {
+				j++
 			}
 		}
-		return dst, true
+		return dst[:n+j-1], true // without the last dot
 	case 16:
 		return netip.AddrFrom16([16]byte(v)).AppendTo(dst), true
 	}
@@ -445,3 +509,54 @@ func AppendUTF8(dst, s []byte) []byte {
 	}
 	return dst
 }
+
+// AppendInt appends x in decimal, as strconv.AppendInt(dst, x, 10) does:
+// its digit count first, then the digits two at a time from the end, in
+// place.
+func AppendInt(dst []byte, x int64) []byte {
+	u := uint64(x)
+	if x < 0 {
+		dst = append(dst, '-')
+		u = -u
+	}
+	if u < 10 {
+		return append(dst, byte('0'+u))
+	}
+	n := (bits.Len64(u) * 1233) >> 12 // log10(2) is about 1233/4096
+	if n < len(pow10) && u >= pow10[n] {
+		n++
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, n)[:start+n]
+	out := dst[start:]
+	i := n
+	for u >= 100 {
+		q := u / 100
+		r := (u - q*100) * 2
+		i -= 2
+		out[i], out[i+1] = decimalPairs[r], decimalPairs[r+1]
+		u = q
+	}
+	if u >= 10 {
+		out[0], out[1] = decimalPairs[2*u], decimalPairs[2*u+1]
+	} else {
+		out[0] = byte('0' + u)
+	}
+	return dst
+}
+
+// octetText holds, for every byte, its decimal digits followed by a dot,
+// little-endian: the four bytes to write for it.
+var octetText = func() (t [256]uint32) {
+	for x := range t {
+		s := strconv.Itoa(x) + "."
+		for i := len(s) - 1; i >= 0; i-- {
+			t[x] = t[x]<<8 | uint32(s[i])
+		}
+	}
+	return t
+}()
+
+// pow10 holds 10^0 to 10^19.
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}

@@ -1,0 +1,118 @@
+package sink
+
+import (
+	"github.com/ringscan/ringscan/internal/cqltype"
+)
+
+// valueWriter appends the JSON text of a value v of type t, as appendJSON
+// does. (*encoder).appendJSON is one; jsonWriter returns faster ones for
+// the common types.
+type valueWriter func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error)
+
+// jsonWriter returns a writer of values of type t that makes the choices
+// appendJSON makes for every value (null or not, quoted or not, how the
+// kind is formatted) once, for a column: JSON Lines picks one per column
+// when the columns change. The text is appendJSON's, made by the same
+// functions (scalarFormatOf, jsonQuoted, appendJSONString, appendList,
+// appendMap); tuples, UDTs and timestamps in a layout go to appendJSON.
+func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
+	switch k := t.Kind; k {
+	case cqltype.Ascii, cqltype.Varchar:
+		return writeJSONText
+	case cqltype.List, cqltype.Set:
+		if len(t.Elems) < 1 {
+			break
+		}
+		elem := e.jsonWriter(&t.Elems[0])
+		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+			if cqltype.IsNull(k, v) {
+				return append(dst, "null"...), nil
+			}
+			return e.appendList(dst, t, v, elem)
+		}
+	case cqltype.Map:
+		if len(t.Elems) < 2 {
+			break
+		}
+		key := (*encoder).appendKey
+		if kk := t.Elems[0].Kind; kk == cqltype.Ascii || kk == cqltype.Varchar {
+			key = writeJSONKeyText
+		}
+		val := e.jsonWriter(&t.Elems[1])
+		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+			if cqltype.IsNull(k, v) {
+				return append(dst, "null"...), nil
+			}
+			return e.appendMap(dst, t, v, key, val)
+		}
+	case cqltype.Double, cqltype.Float:
+		// Quoted or not by value: NaN and the infinities are strings.
+		f := scalarFormatOf(k)
+		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+			if cqltype.IsNull(k, v) {
+				return append(dst, "null"...), nil
+			}
+			if e.jsonQuoted(k, v) {
+				return e.appendQuotedScalar(dst, t, v)
+			}
+			if out, ok := f(e, dst, v); ok {
+				return out, nil
+			}
+			return dst, malformed(t, v)
+		}
+	case cqltype.Timestamp:
+		if e.opts.layout != "" {
+			break // a layout's text may need escaping
+		}
+		return e.scalarWriter(k)
+	default:
+		if scalarFormatOf(k) != nil {
+			return e.scalarWriter(k)
+		}
+	}
+	return (*encoder).appendJSON
+}
+
+// scalarWriter writes the values of a scalar kind whose JSON text is, for
+// every value, a string or, for every value, not.
+func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
+	f := scalarFormatOf(k)
+	if e.jsonQuoted(k, nil) {
+		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+			if cqltype.IsNull(k, v) {
+				return append(dst, "null"...), nil
+			}
+			start := len(dst)
+			dst = append(dst, '"')
+			if out, ok := f(e, dst, v); ok {
+				return append(out, '"'), nil
+			}
+			return dst[:start], malformed(t, v)
+		}
+	}
+	return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
+		if cqltype.IsNull(k, v) {
+			return append(dst, "null"...), nil
+		}
+		if out, ok := f(e, dst, v); ok {
+			return out, nil
+		}
+		return dst, malformed(t, v)
+	}
+}
+
+// writeJSONText writes a text value: null, or the string.
+func writeJSONText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, error) {
+	if v == nil {
+		return append(dst, "null"...), nil
+	}
+	return appendJSONString(dst, v), nil
+}
+
+// writeJSONKeyText writes a text map key as appendKey does.
+func writeJSONKeyText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, error) {
+	if v == nil {
+		return append(dst, `"null"`...), nil
+	}
+	return appendJSONString(dst, v), nil
+}
