@@ -24,13 +24,16 @@ func textSinks(t *testing.T, w *chunks, workers int) map[string]sink.Sink {
 }
 
 // TestWorkersWriteTheSameText renders pages of 1 to 5000 rows with 1 to 8
-// goroutines: the text, and so the order of the rows, is the same as one
-// goroutine's, and every chunk handed to the writer stays near 256 KiB. A
-// share written out of order, a row rendered twice or skipped at a share's
-// edge, or a share of the whole page fails it.
+// goroutines, then pages of rows of 1.5 KiB (shares of about 170 rows) and
+// of 20 KiB (too large to share): the text, and so the order of the rows,
+// is the same as one goroutine's, and every chunk handed to the writer
+// stays near 256 KiB. A share written out of order, a row rendered twice
+// or skipped at a share's edge, a share of the whole page, or shares of
+// 128 large rows fail it.
 func TestWorkersWriteTheSameText(t *testing.T) {
 	ctx := context.Background()
-	pages := []*sink.Batch{realisticPage(t, 1), realisticPage(t, 255), realisticPage(t, 256), realisticPage(t, 1000), realisticPage(t, 5000)}
+	pages := []*sink.Batch{realisticPage(t, 1), realisticPage(t, 255), realisticPage(t, 256), realisticPage(t, 1000), realisticPage(t, 5000),
+		textPage(t, 1000, 1500), textPage(t, 1000, 20<<10)}
 	for _, name := range []string{"json", "csv"} {
 		var want chunks
 		one := textSinks(t, &want, 1)[name]
@@ -134,4 +137,14 @@ func TestWorkersAllocatePerPageNotPerRow(t *testing.T) {
 		})
 		assert.LessOrEqual(t, allocs, 40.0, "%s: allocations per page of %d rows", name, b.Len())
 	}
+}
+
+// textPage returns a page of rows rows of (n int, s text), s of size bytes.
+func textPage(t *testing.T, rows, size int) *sink.Batch {
+	b := page(t, []col{{"n", "int"}, {"s", "text"}})
+	for i := range rows {
+		b.AppendValue(wire(t, cqltype.Native(cqltype.Int), i))
+		b.AppendValue(bytes.Repeat([]byte{byte('a' + i%26)}, size))
+	}
+	return b
 }
