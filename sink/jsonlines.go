@@ -42,7 +42,7 @@ const flushAt = 256 << 10
 type JSONLines struct {
 	textOut
 	cols   []jsonColumn // how to write each column of the columns of sig
-	sig    []byte       // columnsSignature of the columns cols was made for
+	sig    []byte       // appendColumnsSignature of the columns cols was made for
 	newSig []byte       // scratch for the signature of a batch's columns
 	closed bool
 }
@@ -82,7 +82,7 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	s.columns(b.Columns)
+	s.prepareColumns(b.Columns)
 	s.buf = s.buf[:0]
 	return s.writeRows(b, s)
 }
@@ -103,12 +103,12 @@ func (s *JSONLines) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte
 	return append(buf, '}', '\n'), nil
 }
 
-// columns returns how to write cols, made again when their names or
+// prepareColumns makes s.cols for cols, again only when their names or
 // types differ from the last batch's.
-func (s *JSONLines) columns(cols []Column) []jsonColumn {
+func (s *JSONLines) prepareColumns(cols []Column) {
 	s.newSig = appendColumnsSignature(s.newSig[:0], cols)
 	if s.sig != nil && bytes.Equal(s.sig, s.newSig) {
-		return s.cols
+		return
 	}
 	s.sig, s.newSig = s.newSig, s.sig
 	s.cols = s.cols[:0]
@@ -121,7 +121,6 @@ func (s *JSONLines) columns(cols []Column) []jsonColumn {
 		key = append(key, ':')
 		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ)})
 	}
-	return s.cols
 }
 
 // appendColumnsSignature appends what a column's key and writer depend on:
@@ -136,7 +135,8 @@ func appendColumnsSignature(dst []byte, cols []Column) []byte {
 }
 
 func appendKinds(dst []byte, t *cqltype.Type) []byte {
-	dst = append(dst, byte(t.Kind), byte(len(t.Elems)))
+	dst = binary.AppendUvarint(dst, uint64(t.Kind))
+	dst = binary.AppendUvarint(dst, uint64(len(t.Elems)))
 	for i := range t.Elems {
 		dst = appendKinds(dst, &t.Elems[i])
 	}

@@ -42,6 +42,36 @@ func TestJSONLinesRows(t *testing.T) {
 `, out.String())
 }
 
+// TestJSONLinesColumnsChange writes batches of different columns to one
+// sink: the same names with other types, other names, the same type text
+// as a Column literal (read as custom, written as bytes), nested kinds
+// that differ, and the first columns again. Every line is written with its
+// own batch's names and types: a writer or key kept from an earlier batch
+// fails it.
+func TestJSONLinesColumnsChange(t *testing.T) {
+	ctx := context.Background()
+	var out bytes.Buffer
+	s := sink.NewJSONLines(&out)
+	write := func(b *sink.Batch) { require.NoError(t, s.Write(ctx, b)) }
+	write(page(t, []col{{"a", "int"}, {"b", "text"}}, []any{1, "x"}))
+	write(page(t, []col{{"a", "text"}, {"b", "int"}}, []any{"y", 2}))
+	write(page(t, []col{{"c", "text"}, {"b", "int"}}, []any{"z", 3}))
+	lit := sink.NewBatch([]sink.Column{{Name: "a", Type: "int"}}, 0)
+	lit.AppendValue([]byte{0, 0, 0, 4})
+	write(lit)
+	write(page(t, []col{{"a", "list<int>"}}, []any{[]int32{5}}))
+	write(page(t, []col{{"a", "list<text>"}}, []any{[]string{"6"}}))
+	write(page(t, []col{{"a", "int"}, {"b", "text"}}, []any{7, "w"}))
+	assert.Equal(t, `{"a":1,"b":"x"}
+{"a":"y","b":2}
+{"c":"z","b":3}
+{"a":"0x00000004"}
+{"a":[5]}
+{"a":["6"]}
+{"a":7,"b":"w"}
+`, out.String())
+}
+
 func TestJSONLinesHiddenValues(t *testing.T) {
 	c, err := sink.NewColumn("v", "int")
 	require.NoError(t, err)
