@@ -107,6 +107,19 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 	return s.writeRows(b, s)
 }
 
+// renderRows appends rows [from, to) of b as CSV rows, stopping at the
+// first that fails.
+func (s *CSV) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
+	for i := from; i < to; i++ {
+		start := len(buf)
+		var err error
+		if buf, err = s.renderRow(e, buf, b, i); err != nil {
+			return buf[:start], err
+		}
+	}
+	return buf, nil
+}
+
 // renderRow appends row row of b as a CSV row.
 func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, error) {
 	for col := range b.Columns {

@@ -28,6 +28,8 @@ type encoder struct {
 	key    []byte          // a map key rendered as JSON before it is quoted
 	text   []byte          // a timestamp in a layout, before it is escaped
 	stamps cqlvalue.Timestamps
+	// columns is JSON Lines' scratch for rendering rows column by column.
+	columns columnText
 }
 
 // malformed returns the error for bytes that are not a value of t.

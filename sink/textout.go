@@ -41,13 +41,15 @@ type textWorker struct {
 	err error
 }
 
-// rowRenderer appends row i of b to buf with the encoder e and returns buf,
-// extended, even with an error. Rendering rows of one batch with different
-// encoders at once must be safe: renderRow reads the batch and the
-// renderer and writes only buf and e. (An interface, not a func: a
-// closure handed to other goroutines would be allocated on every Write.)
+// rowRenderer renders rows of a batch. renderRows appends rows [from, to)
+// of b to buf with the encoder e and returns buf, extended, stopping at the
+// first row that fails: buf then ends with the row before it. Rendering
+// rows of one batch with different encoders at once must be safe:
+// renderRows reads the batch and the renderer and writes only buf and e.
+// (An interface, not a func: a closure handed to other goroutines would be
+// allocated on every Write.)
 type rowRenderer interface {
-	renderRow(e *encoder, buf []byte, b *Batch, i int) ([]byte, error)
+	renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error)
 }
 
 // minRowsPerWorker keeps small pages on the calling goroutine, where
@@ -173,10 +175,10 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 		var wg sync.WaitGroup
 		for j := 1; j < k; j++ {
 			w, sh := &o.par[j-1], shares[j]
-			wg.Go(func() { w.buf, w.err = renderRows(&w.enc, w.buf[:0], b, sh.from, sh.to, r) })
+			wg.Go(func() { w.buf, w.err = r.renderRows(&w.enc, w.buf[:0], b, sh.from, sh.to) })
 		}
 		var err error
-		o.buf, err = renderRows(&o.enc, o.buf[:0], b, shares[0].from, shares[0].to, r)
+		o.buf, err = r.renderRows(&o.enc, o.buf[:0], b, shares[0].from, shares[0].to)
 		wg.Wait()
 		// Written in row order, up to the first failed row.
 		if err != nil {
@@ -205,23 +207,49 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 	return nil
 }
 
-// renderRows appends rows [from, to) to buf with e, stopping at the first
-// that fails: buf then ends with the row before it.
-func renderRows(e *encoder, buf []byte, b *Batch, from, to int, r rowRenderer) ([]byte, error) {
-	for i := from; i < to; i++ {
-		start := len(buf)
-		var err error
-		if buf, err = r.renderRow(e, buf, b, i); err != nil {
-			return buf[:start], err
-		}
-	}
-	return buf, nil
+// singleRowRenderer is a rowRenderer that renders one row at a time as
+// cheaply (CSV): writeSerial renders its rows one by one, flushing at
+// flushAt, without estimating their size.
+type singleRowRenderer interface {
+	rowRenderer
+	renderRow(e *encoder, buf []byte, b *Batch, i int) ([]byte, error)
 }
 
 // writeSerial renders rows [from, to) of b on this goroutine, writing them
-// whenever buf reaches flushAt. It notes the size of their text when the
-// sink may share pages out.
+// whenever buf reaches flushAt: row by row for a singleRowRenderer, else in
+// runs of about flushAt of text (estimated as for shares; before there is
+// an estimate, a quarter of flushAt of values). It notes the size of their
+// text when the sink may share pages out.
 func (o *textOut) writeSerial(b *Batch, r rowRenderer, from, to int) error {
+	if one, ok := r.(singleRowRenderer); ok {
+		return o.writeEach(b, one, from, to)
+	}
+	budget := int64(flushAt / 4)
+	if o.text > 0 {
+		budget = int64(flushAt) * o.wire / o.text
+	}
+	for i := from; i < to; {
+		end := min(to, shareEnd(b, i, budget))
+		start := len(o.buf)
+		var err error
+		o.buf, err = r.renderRows(&o.enc, o.buf, b, i, end)
+		if o.workers > 1 && err == nil {
+			o.noteText(b, i, end, len(o.buf)-start)
+		}
+		if werr := o.flush(); werr != nil {
+			return werr
+		}
+		if err != nil {
+			return err
+		}
+		i = end
+	}
+	return o.flush()
+}
+
+// writeEach renders rows [from, to) of b one by one, writing them whenever
+// buf reaches flushAt.
+func (o *textOut) writeEach(b *Batch, r singleRowRenderer, from, to int) error {
 	buf := o.buf
 	text, i := 0, from
 	defer func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,4 +148,55 @@ func textPage(t *testing.T, rows, size int) *sink.Batch {
 		b.AppendValue(bytes.Repeat([]byte{byte('a' + i%26)}, size))
 	}
 	return b
+}
+
+// TestJSONLinesStopsAtTheFirstBadRow renders pages with malformed ints in
+// several columns and rows, column by column as JSON Lines does, on 1 and
+// 4 goroutines: the lines stop right before the first row with a bad
+// value, and the error names that row and its first bad column, as a
+// row-by-row rendering would. Taking the first bad column's row, or the
+// last column's, fails it.
+func TestJSONLinesStopsAtTheFirstBadRow(t *testing.T) {
+	ctx := context.Background()
+	cols := []col{{"a", "int"}, {"b", "int"}, {"c", "int"}}
+	const rows = 600
+	for _, bad := range [][][2]int{ // {column, row}
+		{{1, 5}, {0, 7}},
+		{{2, 3}, {0, 3}, {1, 3}},
+		{{0, 400}, {2, 399}},
+		{{1, 0}},
+		{{2, rows - 1}, {0, rows - 1}},
+	} {
+		isBad := map[[2]int]bool{}
+		first := [2]int{len(cols), rows} // column, row
+		for _, cr := range bad {
+			isBad[cr] = true
+			if cr[1] < first[1] || cr[1] == first[1] && cr[0] < first[0] {
+				first = cr
+			}
+		}
+		b := page(t, cols)
+		var want strings.Builder
+		for r := range rows {
+			for c := range cols {
+				v := wire(t, cqltype.Native(cqltype.Int), r*10+c)
+				if isBad[[2]int{c, r}] {
+					v = v[:3]
+				}
+				b.AppendValue(v)
+			}
+			if r < first[1] {
+				fmt.Fprintf(&want, `{"a":%d,"b":%d,"c":%d}`+"\n", r*10, r*10+1, r*10+2)
+			}
+		}
+		for _, workers := range []int{1, 4} {
+			var out bytes.Buffer
+			s, err := sink.NewJSONLinesConfig(&out, sink.JSONConfig{TextConfig: sink.TextConfig{Workers: workers}})
+			require.NoError(t, err)
+			err = s.Write(ctx, b)
+			require.ErrorIs(t, err, sink.ErrInvalidValue)
+			assert.Contains(t, err.Error(), fmt.Sprintf("row %d column %s:", first[1], cols[first[0]][0]), "bad %v, %d workers", bad, workers)
+			assert.Equal(t, want.String(), out.String(), "bad %v, %d workers", bad, workers)
+		}
+	}
 }
