@@ -211,11 +211,11 @@ func (b *Batch) AppendShared(v []byte) {
 	if b.shared == nil {
 		b.shared = v[:cap(v)]
 	}
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
-	if d > uintptr(len(b.shared)) || uintptr(len(v)) > uintptr(len(b.shared))-d || d >= math.MaxInt32 {
+	if !b.borrows(v) {
 		b.AppendValue(v) // elsewhere: copied
 		return
 	}
+	d := uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
 	b.cells = append(b.cells, cell{off: ^int32(d), n: int32(len(v))})
 	b.size += len(v)
 }
@@ -223,27 +223,29 @@ func (b *Batch) AppendShared(v []byte) {
 // AppendSharedRow appends the n values serialized at the start of frame,
 // each a protocol [bytes] (section 1 of the native protocol: a 4-byte
 // length, negative for null, then the value), as AppendShared appends
-// each of them, and returns the frame after them. It reports false, having
-// appended nothing, when frame does not lie in the memory the batch
-// borrows or holds fewer than n whole values. For producers that walk a
-// response frame row by row.
+// each of them, and returns the frame after them: where frame lies in the
+// memory the batch borrows, in one pass without per-value checks; else
+// value by value, copying what lies elsewhere. It reports false, having
+// appended nothing, when frame holds fewer than n whole values. For
+// producers that walk a response frame row by row.
 func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(frame))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
-	if b.shared == nil || len(b.shared) >= math.MaxInt32 || d > uintptr(len(b.shared)) || uintptr(len(frame)) > uintptr(len(b.shared))-d {
-		return frame, false
-	}
-	start, size := len(b.cells), b.size
-	b.cells = slices.Grow(b.cells, n)
+	start, size, bufLen, shared := len(b.cells), b.size, len(b.buf), b.shared
 	rest := frame
+	inside := b.borrows(frame)
+	if inside {
+		b.cells = slices.Grow(b.cells, n)
+	}
 	for range n {
 		v, more, ok := cqltype.ReadValue(rest)
-		if !ok {
-			b.cells, b.size = b.cells[:start], size
+		switch {
+		case !ok:
+			b.cells, b.size, b.buf, b.shared = b.cells[:start], size, b.buf[:bufLen], shared
 			return frame, false
-		}
-		if v == nil {
+		case !inside:
+			b.AppendShared(v)
+		case v == nil:
 			b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: -1})
-		} else {
+		default:
 			off := int32(uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared))))
 			b.cells = append(b.cells, cell{off: ^off, n: int32(len(v))})
 			b.size += len(v)
@@ -251,6 +253,12 @@ func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
 		rest = more
 	}
 	return rest, true
+}
+
+// borrows reports whether p lies in the memory the batch borrows.
+func (b *Batch) borrows(p []byte) bool {
+	d := uintptr(unsafe.Pointer(unsafe.SliceData(p))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
+	return b.shared != nil && len(b.shared) < math.MaxInt32 && d <= uintptr(len(b.shared)) && uintptr(len(p)) <= uintptr(len(b.shared))-d
 }
 
 // TruncateRows drops the rows from n on; for producers that discard a

@@ -115,9 +115,11 @@ func TestAppendShared(t *testing.T) {
 
 // TestAppendSharedRow lands a row of values walked from a frame in the
 // batch where they lie: a value, a null, an empty value, then the frame
-// after them; a frame outside the borrowed memory, or too short for the
-// row, appends nothing. A length misread, a null taken for an empty value
-// or a failed row left half appended fails it.
+// after them. A row from another buffer (the next response of a page read
+// in several requests) is copied, as AppendShared copies such values; a
+// frame too short for the row appends nothing. A length misread, a null
+// taken for an empty value, a row from elsewhere refused or kept where it
+// lies, or a failed row left half appended fails it.
 func TestAppendSharedRow(t *testing.T) {
 	value := func(v []byte) []byte {
 		if v == nil {
@@ -129,8 +131,6 @@ func TestAppendSharedRow(t *testing.T) {
 	cols := []sink.Column{{Name: "a", Type: "blob"}, {Name: "b", Type: "blob"}, {Name: "c", Type: "blob"}, {Name: "d", Type: "blob"}}
 	b := sink.NewBatch(cols, 0)
 
-	_, ok := b.AppendSharedRow(frame[5:], 4)
-	assert.False(t, ok, "nothing borrowed yet")
 	b.AppendShared(frame[:5]) // borrows the frame from here on
 	b.AppendValue(nil)
 	b.AppendValue(nil)
@@ -148,8 +148,25 @@ func TestAppendSharedRow(t *testing.T) {
 
 	_, ok = b.AppendSharedRow(frame[5:len(frame)-9], 4) // "tail" cut short
 	assert.False(t, ok)
-	_, ok = b.AppendSharedRow([]byte("\x00\x00\x00\x01x\x00\x00\x00\x01y\x00\x00\x00\x01z\x00\x00\x00\x01w"), 4)
-	assert.False(t, ok, "another buffer")
 	assert.Equal(t, 2, b.Len(), "a failed row appends nothing")
 	assert.Equal(t, 5+3+4, b.Bytes())
+
+	other := slices.Concat(value([]byte("x")), value(nil), value([]byte("yz")), value([]byte{}), []byte("next"))
+	rest, ok = b.AppendSharedRow(other, 4)
+	require.True(t, ok, "another buffer")
+	assert.Equal(t, []byte("next"), rest)
+	require.Equal(t, 3, b.Len())
+	assert.Equal(t, [][]byte{[]byte("x"), nil, []byte("yz"), {}}, [][]byte{b.Value(2, 0), b.Value(2, 1), b.Value(2, 2), b.Value(2, 3)})
+	other[4] = 'X'
+	assert.Equal(t, []byte("x"), b.Value(2, 0), "a row from another buffer is copied")
+	assert.Equal(t, []byte("abc"), b.Value(1, 0), "the borrowed memory stays the first frame")
+
+	fresh := sink.NewBatch(cols, 0)
+	rest, ok = fresh.AppendSharedRow(frame[5:], 4)
+	require.True(t, ok, "nothing borrowed yet: the row starts the borrowed memory")
+	assert.Equal(t, []byte("after"), rest)
+	assert.Same(t, &frame[9], &fresh.Value(0, 0)[0])
+	_, ok = fresh.AppendSharedRow(frame[5:len(frame)-9], 4)
+	assert.False(t, ok)
+	assert.Equal(t, 1, fresh.Len())
 }
