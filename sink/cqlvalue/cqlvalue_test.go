@@ -134,6 +134,19 @@ func TestTextFormsDoNotAllocate(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
+// TestDateTimeOffsets writes instants with offsets of any size, a day
+// and more either way included, as the time package does: a day's
+// correction applied once, or a digit pair looked up past its table,
+// fails it (the package never panics).
+func TestDateTimeOffsets(t *testing.T) {
+	for _, ms := range []int64{0, -1, 86399999, time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC).UnixMilli()} {
+		for _, off := range []int{0, 3600, -3600, 86399, -86399, 86400, 3 * 86400, -10 * 86400, 40 * 86400} {
+			want := time.UnixMilli(ms).UTC().Add(time.Duration(off) * time.Second).Format("2006-01-02T15:04:05.000")
+			require.Equal(t, want, string(cqlvalue.AppendDateTime(nil, ms, off)), "ms %d offset %d", ms, off)
+		}
+	}
+}
+
 // TestFastFormsMatchTheStandardLibrary checks the hand-written fast paths
 // (fixed-width timestamps, digit and hex pairs, dotted IPv4) against the
 // standard library's formatting over random and edge values: a digit pair

@@ -298,18 +298,14 @@ func AppendTime(dst []byte, ns uint64) []byte {
 }
 
 // AppendDateTime appends the civil date and time of ms milliseconds since
-// the epoch, moved by offset seconds (a zone's offset from UTC, less than a
-// day either way), as yyyy-mm-ddThh:mm:ss.fff without a zone; years as in
+// the epoch, moved by offset seconds (a zone's offset from UTC; any offset
+// is taken), as yyyy-mm-ddThh:mm:ss.fff without a zone; years as in
 // Date.AppendText. No ms overflows.
 func AppendDateTime(dst []byte, ms int64, offset int) []byte {
 	// The offset is added after the split: ms + offset can overflow.
 	days, rem := splitDay(ms)
-	rem += int64(offset) * 1000
-	if rem < 0 {
-		days, rem = days-1, rem+86400000
-	} else if rem >= 86400000 {
-		days, rem = days+1, rem-86400000
-	}
+	d, rem := splitDay(rem + int64(offset)*1000)
+	days += d
 	y, m, d := civil(days)
 	if y < 0 || y > 9999 {
 		dst = appendYMD(dst, y, m, d)
