@@ -147,16 +147,7 @@ func (b *Batch) Width() int { return b.width }
 // null. The slice aliases the batch's buffer. col may address a hidden
 // value (len(Columns) <= col < Width()).
 func (b *Batch) Value(row, col int) []byte {
-	return b.cellValue(b.cells[row*b.width+col])
-}
-
-// rowCells returns the cells of row row's visible columns.
-func (b *Batch) rowCells(row int) []cell {
-	return b.cells[row*b.width : row*b.width+len(b.Columns)]
-}
-
-// cellValue returns the value c locates, as Value does.
-func (b *Batch) cellValue(c cell) []byte {
+	c := b.cells[row*b.width+col]
 	if c.n < 0 {
 		return nil
 	}
@@ -169,6 +160,11 @@ func (b *Batch) cellValue(c cell) []byte {
 		return b.shared[off : off+c.n : off+c.n]
 	}
 	return b.buf[c.off : c.off+c.n : c.off+c.n]
+}
+
+// rowCells returns the cells of row row's visible columns.
+func (b *Batch) rowCells(row int) []cell {
+	return b.cells[row*b.width : row*b.width+len(b.Columns)]
 }
 
 // Decode returns column col of row row as a Go value: nil for null; string

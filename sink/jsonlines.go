@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
-// flushAt is the size of rendered text from which Write passes it on to its
-// writer before it renders more rows, and the size of a worker's share of a
-// page. It bounds each of a sink's buffers (one per worker) to about
-// flushAt plus one row, whatever the size of a page.
+// flushAt is about the size of the text a sink passes to its writer at
+// once, and of a worker's share of a page: runs and shares are cut by the
+// estimated text of their rows, so that a buffer holds about flushAt plus
+// one row, whatever the size of a page.
 const flushAt = 256 << 10
 
 // JSONLines writes rows as JSON Lines: one JSON object per row, its keys the
@@ -107,7 +105,7 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 			start := len(text)
 			text = append(text, c.key...)
 			var err error
-			if text, err = c.write(e, text, t, b.cellValue(b.cells[r*b.width+j])); err != nil {
+			if text, err = c.write(e, text, t, b.Value(r, j)); err != nil {
 				text = text[:start]
 				failRow, failCol, failErr = r, j, err
 				break
@@ -169,21 +167,12 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 }
 
 // appendColumnsSignature appends what a column's key and writer depend on:
-// its name and the kinds of its type and of the types in it.
+// its name and its whole type (as the protocol's [option] spells it).
 func appendColumnsSignature(dst []byte, cols []Column) []byte {
 	for i := range cols {
 		dst = binary.AppendUvarint(dst, uint64(len(cols[i].Name)))
 		dst = append(dst, cols[i].Name...)
-		dst = appendKinds(dst, &cols[i].typ)
-	}
-	return dst
-}
-
-func appendKinds(dst []byte, t *cqltype.Type) []byte {
-	dst = binary.AppendUvarint(dst, uint64(t.Kind))
-	dst = binary.AppendUvarint(dst, uint64(len(t.Elems)))
-	for i := range t.Elems {
-		dst = appendKinds(dst, &t.Elems[i])
+		dst = cols[i].typ.AppendOption(dst)
 	}
 	return dst
 }

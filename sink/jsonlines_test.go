@@ -144,16 +144,24 @@ func TestWriterErrorIsSticky(t *testing.T) {
 	}
 }
 
-// chunks records the size of each Write.
+// chunks records the size of each Write, and of each group of them from
+// one mark to the next (the chunks of one sink Write).
 type chunks struct {
 	bytes.Buffer
-	sizes []int
+	sizes  []int
+	writes [][]int
 }
 
 func (c *chunks) Write(p []byte) (int, error) {
 	c.sizes = append(c.sizes, len(p))
+	if len(c.writes) > 0 {
+		c.writes[len(c.writes)-1] = append(c.writes[len(c.writes)-1], len(p))
+	}
 	return c.Buffer.Write(p)
 }
+
+// mark starts a new group of writes.
+func (c *chunks) mark() { c.writes = append(c.writes, nil) }
 
 func TestJSONLinesLargeBatchIsChunked(t *testing.T) {
 	rows := make([][]any, 3000)

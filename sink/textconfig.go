@@ -35,11 +35,14 @@ type TextConfig struct {
 	// binary JSON and CSV fields. Default BlobHex.
 	BlobFormat string
 	// Workers is how many goroutines render the rows of one page at once,
-	// each into a buffer of its own of about 256 KiB, written in row
-	// order: the text is the same whatever the number. A page of fewer
-	// than 256 rows is rendered by the calling goroutine alone. At least
-	// 0. Default 0: GOMAXPROCS, the cores Go uses (set $GOMAXPROCS to
-	// use fewer).
+	// each a share of about 256 KiB of text into a buffer of its own,
+	// written in row order: the text is the same whatever the number. A
+	// page of fewer than 256 rows is rendered by the calling goroutine
+	// alone. Memory: each goroutine keeps, between Writes, buffers of
+	// about twice its share (JSON Lines renders a share column by column,
+	// then the lines), more for a row larger than a share. At least 0.
+	// Default 0: GOMAXPROCS, the cores Go uses (set $GOMAXPROCS to use
+	// fewer).
 	Workers int
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -27,8 +28,10 @@ type textOut struct {
 	shares  []share
 	// text and wire are the bytes of text rendered so far and the size of
 	// the rows they came from (rowWire): their ratio estimates a row's
-	// text from its values, to cut shares.
+	// text from its values, to cut shares and runs. cum holds the rowWire
+	// prefix sums of the batch being written (measure).
 	text, wire int64
+	cum        []int64
 }
 
 // share is rows [from, to) of a page, rendered by one goroutine.
@@ -96,74 +99,88 @@ func rowWire(b *Batch, i int) int64 {
 	return n
 }
 
-// noteText adds text bytes rendered from rows [from, to) of b to the
-// estimate of text per row size.
-func (o *textOut) noteText(b *Batch, from, to, text int) {
-	for i := from; i < to; i++ {
-		o.wire += rowWire(b, i)
+// measure fills o.cum for b's rows, once per Write: cum[i] is the rowWire
+// of rows [0, i).
+func (o *textOut) measure(b *Batch) {
+	n := b.Len()
+	o.cum = append(o.cum[:0], 0)
+	for i := range n {
+		o.cum = append(o.cum, o.cum[i]+rowWire(b, i))
 	}
+}
+
+// noteText adds text bytes rendered from rows [from, to) (of the measured
+// batch) to the estimate of text per rowWire.
+func (o *textOut) noteText(from, to, text int) {
+	o.wire += o.cum[to] - o.cum[from]
 	o.text += int64(text)
 	if o.text > 1<<40 {
 		o.text, o.wire = o.text/2, o.wire/2 // the recent rows weigh more; no overflow
 	}
 }
 
-// shareEnd returns the end of a share of rows from from: the rows whose
-// size (rowWire) fits in budget, and at least one.
-func shareEnd(b *Batch, from int, budget int64) int {
-	n := b.Len()
-	end, size := from+1, rowWire(b, from)
-	for end < n {
-		next := rowWire(b, end)
-		if size+next > budget {
-			break
-		}
-		end, size = end+1, size+next
+// budget is the rowWire of about flushAt of text, as estimated; before
+// there is an estimate, a quarter of flushAt.
+func (o *textOut) budget() int64 {
+	if o.text == 0 {
+		return flushAt / 4
 	}
-	return end
+	return max(1, int64(flushAt)*o.wire/o.text)
+}
+
+// runEnd returns the end of a run of rows from from whose rowWire adds up
+// to about size: at least one row, at most to.
+func (o *textOut) runEnd(from, to int, size int64) int {
+	target := o.cum[from] + size
+	end, _ := slices.BinarySearch(o.cum[from+1:to+1], target+1) // rows while cum stays <= target
+	return max(from+1, from+end)
 }
 
 // writeRows renders the rows of b with r and writes them, after whatever
-// buf already holds, in flushAt-sized chunks. When a row fails, the rows
-// before it are written and its error is returned, unless a write fails
-// first; the failed row and those after it are not written.
+// buf already holds, in chunks of about flushAt. When a row fails, the
+// rows before it are written and its error is returned, unless a write
+// fails first; the failed row and those after it are not written.
 //
-// Shares end where the estimated text of their rows reaches flushAt, so
-// that a buffer holds about flushAt whatever the size of the rows: the
-// estimate is the ratio of text to value bytes seen so far, learnt from a
-// sink's first rows, rendered on this goroutine.
+// A page is shared out in rounds of up to workers shares of about flushAt
+// of text each, the rows cut by their estimated text: the size of their
+// values times the ratio of text to that size seen so far (learnt from a
+// sink's first rows, rendered on this goroutine), so that a buffer holds
+// about flushAt whatever the size of the rows. The rounds a page needs
+// are even, so that no round is a small tail.
 func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 	n := b.Len()
+	if _, one := r.(singleRowRenderer); one && o.workers <= 1 {
+		return o.writeSerial(b, r, 0, n)
+	}
+	o.measure(b)
 	if o.workers <= 1 || n < 2*minRowsPerWorker {
 		return o.writeSerial(b, r, 0, n)
 	}
 	lo := 0
 	if o.text == 0 {
+		// A sink's first rows, here, to learn the size of their text;
+		// kept in buf for the first chunk.
 		lo = minRowsPerWorker
-		if err := o.writeSerial(b, r, 0, lo); err != nil {
+		start := len(o.buf)
+		var err error
+		if o.buf, err = r.renderRows(&o.enc, o.buf, b, 0, lo); err != nil {
+			if werr := o.flush(); werr != nil {
+				return werr
+			}
 			return err
 		}
+		o.noteText(0, lo, len(o.buf)-start)
 	}
-	if err := o.flush(); err != nil {
-		return err
-	}
-	for lo < n {
-		// Up to workers shares, the first on this goroutine, each of
-		// about flushAt of text, or the rest of the page in even shares.
-		budget := int64(flushAt) * o.wire / max(1, o.text) // in rowWire units
-		var rest int64
-		for i := lo; i < n && rest <= budget*int64(o.workers); i++ {
-			rest += rowWire(b, i)
-		}
-		even := rest <= budget*int64(o.workers)
-		if even {
-			budget = (rest + int64(o.workers) - 1) / int64(o.workers)
-		}
+	full := o.budget() * int64(o.workers) // the rowWire of a round of full shares
+	rounds := max(1, (o.cum[n]-o.cum[lo]+full-1)/full)
+	for ; lo < n; rounds = max(1, rounds-1) {
+		// This round's shares: an even part of what is left.
+		per := max(1, (o.cum[n]-o.cum[lo])/rounds/int64(o.workers))
 		shares := o.shares[:0]
 		for a := lo; a < n && len(shares) < o.workers; a = shares[len(shares)-1].to {
-			end := shareEnd(b, a, budget)
-			if even && len(shares) == o.workers-1 {
-				end = n // the last even share takes what rounding left
+			end := o.runEnd(a, n, per)
+			if rounds == 1 && len(shares) == o.workers-1 {
+				end = n // the last share of the last round takes what rounding left
 			}
 			shares = append(shares, share{a, end})
 		}
@@ -177,8 +194,11 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 			w, sh := &o.par[j-1], shares[j]
 			wg.Go(func() { w.buf, w.err = r.renderRows(&w.enc, w.buf[:0], b, sh.from, sh.to) })
 		}
+		// The first share after what buf holds (a CSV header, the rows
+		// that measured the text), so that the first chunk is not small.
+		start := len(o.buf)
 		var err error
-		o.buf, err = r.renderRows(&o.enc, o.buf[:0], b, shares[0].from, shares[0].to)
+		o.buf, err = r.renderRows(&o.enc, o.buf, b, shares[0].from, shares[0].to)
 		wg.Wait()
 		// Written in row order, up to the first failed row.
 		if err != nil {
@@ -187,7 +207,7 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 			}
 			return err
 		}
-		size := len(o.buf)
+		size := len(o.buf) - start
 		if err := o.flush(); err != nil {
 			return err
 		}
@@ -201,40 +221,35 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 				return w.err
 			}
 		}
-		o.noteText(b, lo, shares[k-1].to, size)
+		o.noteText(lo, shares[k-1].to, size)
 		lo = shares[k-1].to
 	}
 	return nil
 }
 
 // singleRowRenderer is a rowRenderer that renders one row at a time as
-// cheaply (CSV): writeSerial renders its rows one by one, flushing at
-// flushAt, without estimating their size.
+// cheaply (CSV): on one goroutine, writeSerial renders its rows one by one,
+// flushing at flushAt.
 type singleRowRenderer interface {
 	rowRenderer
 	renderRow(e *encoder, buf []byte, b *Batch, i int) ([]byte, error)
 }
 
 // writeSerial renders rows [from, to) of b on this goroutine, writing them
-// whenever buf reaches flushAt: row by row for a singleRowRenderer, else in
-// runs of about flushAt of text (estimated as for shares; before there is
-// an estimate, a quarter of flushAt of values). It notes the size of their
-// text when the sink may share pages out.
+// whenever buf reaches flushAt: row by row for a singleRowRenderer on a
+// sink of one worker, else in runs of about flushAt of text (the batch
+// measured), noting the size of their text.
 func (o *textOut) writeSerial(b *Batch, r rowRenderer, from, to int) error {
-	if one, ok := r.(singleRowRenderer); ok {
+	if one, ok := r.(singleRowRenderer); ok && o.workers <= 1 {
 		return o.writeEach(b, one, from, to)
 	}
-	budget := int64(flushAt / 4)
-	if o.text > 0 {
-		budget = int64(flushAt) * o.wire / o.text
-	}
 	for i := from; i < to; {
-		end := min(to, shareEnd(b, i, budget))
+		end := o.runEnd(i, to, o.budget())
 		start := len(o.buf)
 		var err error
 		o.buf, err = r.renderRows(&o.enc, o.buf, b, i, end)
-		if o.workers > 1 && err == nil {
-			o.noteText(b, i, end, len(o.buf)-start)
+		if err == nil {
+			o.noteText(i, end, len(o.buf)-start)
 		}
 		if werr := o.flush(); werr != nil {
 			return werr
@@ -244,20 +259,14 @@ func (o *textOut) writeSerial(b *Batch, r rowRenderer, from, to int) error {
 		}
 		i = end
 	}
-	return o.flush()
+	return o.flush() // a page without rows: what buf holds (a CSV header)
 }
 
 // writeEach renders rows [from, to) of b one by one, writing them whenever
 // buf reaches flushAt.
 func (o *textOut) writeEach(b *Batch, r singleRowRenderer, from, to int) error {
 	buf := o.buf
-	text, i := 0, from
-	defer func() {
-		if o.workers > 1 {
-			o.noteText(b, from, i, text)
-		}
-	}()
-	for ; i < to; i++ {
+	for i := from; i < to; i++ {
 		start := len(buf)
 		var err error
 		if buf, err = r.renderRow(&o.enc, buf, b, i); err != nil {
@@ -267,7 +276,6 @@ func (o *textOut) writeEach(b *Batch, r singleRowRenderer, from, to int) error {
 			}
 			return err
 		}
-		text += len(buf) - start
 		if len(buf) >= flushAt {
 			o.buf = buf
 			if err := o.flush(); err != nil {

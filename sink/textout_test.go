@@ -3,7 +3,9 @@ package sink_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -15,106 +17,178 @@ import (
 )
 
 // textSinks returns a JSON Lines and a CSV sink writing to w with workers
-// goroutines.
-func textSinks(t *testing.T, w *chunks, workers int) map[string]sink.Sink {
-	j, err := sink.NewJSONLinesConfig(w, sink.JSONConfig{TextConfig: sink.TextConfig{Workers: workers}})
+// goroutines and the text options text (every option the encoder has).
+func textSinks(t *testing.T, w io.Writer, workers int, text sink.TextConfig, numStrings bool) map[string]sink.Sink {
+	text.Workers = workers
+	j, err := sink.NewJSONLinesConfig(w, sink.JSONConfig{TextConfig: text, NumbersAsStrings: numStrings})
 	require.NoError(t, err)
-	c, err := sink.NewCSV(w, sink.CSVConfig{TextConfig: sink.TextConfig{Workers: workers}})
+	c, err := sink.NewCSV(w, sink.CSVConfig{TextConfig: text})
 	require.NoError(t, err)
 	return map[string]sink.Sink{"json": j, "csv": c}
 }
 
+// textOptions are the option sets the parallel tests render with: the
+// defaults, and every option the encoders take.
+var textOptions = map[string]struct {
+	text       sink.TextConfig
+	numStrings bool
+}{
+	"defaults": {},
+	"options":  {sink.TextConfig{TimeZone: "Europe/Paris", TimestampFormat: `2006-01-02 "15:04:05.000" MST`, BlobFormat: sink.BlobBase64}, true},
+}
+
 // TestWorkersWriteTheSameText renders pages of 1 to 5000 rows with 1 to 8
-// goroutines, then pages of rows of 1.5 KiB (shares of about 170 rows) and
-// of 20 KiB (too large to share): the text, and so the order of the rows,
-// is the same as one goroutine's, and every chunk handed to the writer
-// stays near 256 KiB. A share written out of order, a row rendered twice
-// or skipped at a share's edge, a share of the whole page, or shares of
-// 128 large rows fail it.
+// goroutines, with the default options and with every option, then pages
+// of rows of 1.5 KiB (shares of about 170 rows), of 20 KiB (about 12 a
+// share) and of 1 MiB among small ones (larger than a share): the text,
+// and so the order of the rows, is the same as one goroutine's, and every
+// chunk handed to the writer stays under 300 KiB (but for a row of 1 MiB,
+// which is a chunk of its own) and, on one goroutine, fills to above 128
+// KiB but for each Write's last. A share written out of order, a row rendered twice
+// or skipped at a share's edge, an option lost by the other goroutines'
+// encoders, or shares cut by a row count whatever the rows' size fail it.
 func TestWorkersWriteTheSameText(t *testing.T) {
 	ctx := context.Background()
+	huge := mixedPage(t, 300, map[int]int{0: 1 << 20, 150: 1 << 20, 151: 1 << 20, 299: 1 << 20})
 	pages := []*sink.Batch{realisticPage(t, 1), realisticPage(t, 255), realisticPage(t, 256), realisticPage(t, 1000), realisticPage(t, 5000),
-		textPage(t, 1000, 1500), textPage(t, 1000, 20<<10)}
+		textPage(t, 1000, 1500), textPage(t, 1000, 20<<10), huge}
 	for _, name := range []string{"json", "csv"} {
-		var want chunks
-		one := textSinks(t, &want, 1)[name]
-		for _, p := range pages {
-			require.NoError(t, one.Write(ctx, p))
-		}
-		for _, workers := range []int{2, 3, 8} {
-			t.Run(fmt.Sprintf("%s/%d", name, workers), func(t *testing.T) {
-				var got chunks
-				s := textSinks(t, &got, workers)[name]
-				for _, p := range pages {
-					require.NoError(t, s.Write(ctx, p))
-				}
-				require.Equal(t, want.String(), got.String())
-				for _, n := range got.sizes {
-					assert.Less(t, n, 300<<10, "chunks stay near 256 KiB")
-				}
-			})
+		for optName, opt := range textOptions {
+			var want chunks
+			one := textSinks(t, &want, 1, opt.text, opt.numStrings)[name]
+			for _, p := range pages {
+				require.NoError(t, one.Write(ctx, p))
+			}
+			for _, workers := range []int{1, 2, 3, 8} {
+				t.Run(fmt.Sprintf("%s/%s/%d", name, optName, workers), func(t *testing.T) {
+					var got chunks
+					s := textSinks(t, &got, workers, opt.text, opt.numStrings)[name]
+					for _, p := range pages {
+						got.mark()
+						require.NoError(t, s.Write(ctx, p))
+					}
+					require.Equal(t, want.String(), got.String())
+					for pi, w := range got.writes {
+						for i, n := range w {
+							if n < 1<<20 {
+								assert.Less(t, n, 300<<10, "chunks stay near 256 KiB")
+							}
+							// On one goroutine, chunks fill up to 256 KiB;
+							// shares are smaller when a page has less text
+							// than a full share for every goroutine.
+							if workers == 1 && pages[pi] != huge && i < len(w)-1 {
+								assert.Greater(t, n, 128<<10, "chunks fill up: %v", w)
+							}
+						}
+					}
+				})
+			}
 		}
 	}
 }
 
+// mixedPage returns a page of rows rows of (n int, s text), s of 20 bytes
+// but for the rows of big, of the size it gives.
+func mixedPage(t *testing.T, rows int, big map[int]int) *sink.Batch {
+	b := page(t, []col{{"n", "int"}, {"s", "text"}})
+	for i := range rows {
+		size, ok := big[i]
+		if !ok {
+			size = 20
+		}
+		b.AppendValue(wire(t, cqltype.Native(cqltype.Int), i))
+		b.AppendValue(bytes.Repeat([]byte{byte('a' + i%26)}, size))
+	}
+	return b
+}
+
 // TestWorkersStopAtTheBadRow puts a malformed value in row bad of a page
-// of 2000 rows rendered by 4 goroutines, in the first share, on the edges
-// of shares and in the last one: the rows before it are written, nothing
-// after, and the error names the row, as with one goroutine.
+// of 2000 rows, for many rows, and renders it on 4 goroutines and on one:
+// with a fresh sink (its first rows measured on the calling goroutine,
+// then even shares) and with a sink that wrote a page before (shares cut
+// by the estimate from the start). The rows before the bad one are
+// written, nothing after, and the error names the row, as with one
+// goroutine: a share's edge off by one, or a later share written after a
+// failed one, fails it.
 func TestWorkersStopAtTheBadRow(t *testing.T) {
 	ctx := context.Background()
+	const minRows = 128 // textOut's minRowsPerWorker
 	const rows = 2000
 	cols := []col{{"n", "int"}, {"s", "text"}}
-	for _, bad := range []int{0, 1, 127, 128, 499, 500, 501, 1024, rows - 1} {
+	warm := withBadInt(t, cols, rows, -1)
+	// Every row of the first measured ones and a share after them, then
+	// every seventh: a share's edge off by one changes the text before
+	// every bad row past it.
+	var bads []int
+	for bad := range rows {
+		if bad <= 2*minRows || bad%7 == 0 || bad == rows-1 {
+			bads = append(bads, bad)
+		}
+	}
+	for _, bad := range bads {
 		b := withBadInt(t, cols, rows, bad)
 		for _, name := range []string{"json", "csv"} {
-			var want, got chunks
-			errOne := textSinks(t, &want, 1)[name].Write(ctx, b)
-			errPar := textSinks(t, &got, 4)[name].Write(ctx, b)
-			require.ErrorIs(t, errPar, sink.ErrInvalidValue, "%s, bad row %d", name, bad)
-			assert.Contains(t, errPar.Error(), fmt.Sprintf("row %d column n", bad))
-			assert.Equal(t, errOne.Error(), errPar.Error())
-			assert.Equal(t, want.String(), got.String(), "%s, bad row %d: the rows before it", name, bad)
-			assert.Equal(t, bad+map[string]int{"json": 0, "csv": 1}[name], bytes.Count(got.Bytes(), []byte("\n")), "%s: lines", name)
+			var want chunks
+			errOne := textSinks(t, &want, 1, sink.TextConfig{}, false)[name].Write(ctx, b)
+			for _, warmed := range []bool{false, true} {
+				var got chunks
+				s := textSinks(t, &got, 4, sink.TextConfig{}, false)[name]
+				wantText := want.String()
+				if warmed {
+					require.NoError(t, s.Write(ctx, warm))
+					got.Reset()
+					wantText = strings.TrimPrefix(wantText, "n,s\n") // the CSV header came with the first page
+				}
+				errPar := s.Write(ctx, b)
+				require.ErrorIs(t, errPar, sink.ErrInvalidValue, "%s, bad row %d", name, bad)
+				require.Equal(t, errOne.Error(), errPar.Error())
+				require.Contains(t, errPar.Error(), fmt.Sprintf("row %d column n", bad))
+				require.Equal(t, wantText, got.String(), "%s, bad row %d, warmed %v: the rows before it", name, bad, warmed)
+			}
 		}
 	}
 }
 
 // withBadInt returns a page of rows rows of (n int, s text) whose row bad
-// has an int of three bytes.
+// has an int of three bytes (none for bad < 0).
 func withBadInt(t *testing.T, cols []col, rows, bad int) *sink.Batch {
 	b := page(t, cols)
+	var v [4]byte
 	for i := range rows {
-		v := wire(t, cqltype.Native(cqltype.Int), i)
+		binary.BigEndian.PutUint32(v[:], uint32(i))
 		if i == bad {
-			v = v[:3]
+			b.AppendValue(v[:3])
+		} else {
+			b.AppendValue(v[:])
 		}
-		b.AppendValue(v)
-		b.AppendValue([]byte(fmt.Sprint("row ", i)))
+		b.AppendValue(fmt.Appendf(nil, "row %d", i))
 	}
 	return b
 }
 
-// TestWorkersStopAtAWriteError fails the writer on its second chunk of a
-// page that takes several: the error sticks and nothing more is written.
+// TestWorkersStopAtAWriteError fails the writer at each chunk of a page
+// that takes several, on 4 goroutines: the text written is what one
+// goroutine writes, cut at a row's end, the error sticks, and the writer
+// is not called again. A share written after a failed write, or a write
+// error lost, fails it.
 func TestWorkersStopAtAWriteError(t *testing.T) {
 	ctx := context.Background()
 	b := realisticPage(t, 5000)
 	for _, name := range []string{"json", "csv"} {
-		w := &failWriter{n: 1}
-		var s sink.Sink
-		if name == "json" {
-			j, err := sink.NewJSONLinesConfig(w, sink.JSONConfig{TextConfig: sink.TextConfig{Workers: 4}})
-			require.NoError(t, err)
-			s = j
-		} else {
-			c, err := sink.NewCSV(w, sink.CSVConfig{TextConfig: sink.TextConfig{Workers: 4}})
-			require.NoError(t, err)
-			s = c
+		var all chunks
+		require.NoError(t, textSinks(t, &all, 1, sink.TextConfig{}, false)[name].Write(ctx, b))
+		require.Greater(t, len(all.sizes), 3)
+		for failAt := range len(all.sizes) {
+			w := &failWriter{n: failAt}
+			s := textSinks(t, w, 4, sink.TextConfig{}, false)[name]
+			require.ErrorIs(t, s.Write(ctx, b), errDiskFull, "%s, failing write %d", name, failAt)
+			assert.Equal(t, -1, w.n, "%s: the writer is not called after it failed", name)
+			require.ErrorIs(t, s.Write(ctx, b), errDiskFull, name)
+			assert.Equal(t, -1, w.n, "%s: nor by a later Write", name)
+			got := w.buf.String()
+			assert.True(t, strings.HasPrefix(all.String(), got), "%s, failing write %d: one goroutine's text", name, failAt)
+			assert.True(t, got == "" || strings.HasSuffix(got, "\n"), "%s: cut at a row's end", name)
 		}
-		require.ErrorIs(t, s.Write(ctx, b), errDiskFull, name)
-		assert.Equal(t, -1, w.n, "%s: the writer is not called after it failed", name)
-		require.ErrorIs(t, s.Write(ctx, b), errDiskFull, name)
 	}
 }
 
@@ -127,7 +201,7 @@ func TestWorkersAllocatePerPageNotPerRow(t *testing.T) {
 	ctx := context.Background()
 	b := realisticPage(t, 5000)
 	var out chunks
-	for name, s := range textSinks(t, &out, 4) {
+	for name, s := range textSinks(t, &out, 4, sink.TextConfig{}, false) {
 		require.NoError(t, s.Write(ctx, b))
 		allocs := testing.AllocsPerRun(10, func() {
 			out.Reset()
