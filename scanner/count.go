@@ -171,11 +171,11 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 			}
 			b.TruncateRows(row)
 		}
-		state = bytes.Clone(iter.PageState())
-		if err := rows.close(); err != nil {
-			b.TruncateRows(first)
+		page, err := closePage(rows, req, b, first)
+		if err != nil {
 			return worker.Page{}, err
 		}
+		state = page.PageState
 		if skipped == m || len(state) == 0 {
 			break
 		}

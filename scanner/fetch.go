@@ -53,6 +53,9 @@ type fetcher struct {
 	// the table has clustering columns and the Where condition does not
 	// restrict them.
 	splits bool
+	// walkable is set when pages may be walked (pageReader): no column is
+	// a tuple, which the driver hands over element by element.
+	walkable bool
 }
 
 func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, cols []column, keyless bool) *fetcher {
@@ -86,6 +89,7 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?" + f.where + f.allow
 	f.list, f.from = list, t.schema.From()
 	f.splits = !keyless && len(t.ck) > 0 && !cfg.NoPartitionSplit && !mentionsAny(cfg.Where, t.ck)
+	f.walkable = !slices.ContainsFunc(f.arity, func(n int) bool { return n > 0 }) // no tuple column
 	return f
 }
 
@@ -234,7 +238,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 			break
 		}
 		if f.keyless {
-			tk, err := f.tokenValue(rows.value(row, f.tokenIdx))
+			tk, err := f.tokenAt(b, row)
 			if err != nil {
 				b.TruncateRows(first)
 				_ = iter.Close()

@@ -3,7 +3,6 @@ package scanner
 import (
 	"encoding/binary"
 	"errors"
-	"slices"
 	"unsafe"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -39,7 +38,9 @@ type pageReader struct {
 	b    *sink.Batch
 	full []any    // Scan destinations that append a row's values to b and note them
 	seen [][]byte // the values of the row last scanned in full, as the driver gave them
-	cur  [][]byte // the first row's values, then the second's (walking)
+	// after1 is the frame after the first row, where the second must lie
+	// for the page to be walked.
+	after1 []byte
 	// rows is the page's row count and read the rows read so far; rest is
 	// the frame from the next row on while walking, nil while scanning.
 	rows, read int
@@ -54,12 +55,7 @@ var errPageLayout = errors.New("the driver's page does not have the layout of a 
 
 // pageRows returns a reader of the page iter has read, into b.
 func (f *fetcher) pageRows(iter *gocql.Iter, b *sink.Batch) *pageReader {
-	r := &pageReader{iter: iter, b: b, rows: iter.NumRows(), walk: iter.NumRows() > 2}
-	for _, n := range f.arity {
-		if n > 0 {
-			r.walk = false
-		}
-	}
+	r := &pageReader{iter: iter, b: b, rows: iter.NumRows(), walk: f.walkable && iter.NumRows() > 2}
 	if !r.walk {
 		r.full = f.dest(b)
 		return r
@@ -78,11 +74,14 @@ func (f *fetcher) pageRows(iter *gocql.Iter, b *sink.Batch) *pageReader {
 // that ran out of frame (err).
 func (r *pageReader) next() bool {
 	row := r.b.Len()
+	if r.err != nil {
+		return false
+	}
 	if r.rest != nil {
 		if r.read == r.rows {
 			return false
 		}
-		rest, ok := r.b.AppendSharedRow(r.rest, len(r.cur))
+		rest, ok := r.b.AppendSharedRow(r.rest, len(r.seen))
 		if !ok {
 			r.rest, r.read, r.err = nil, r.rows, errPageLayout
 			return false
@@ -101,12 +100,14 @@ func (r *pageReader) next() bool {
 	}
 	switch r.read {
 	case 1:
-		r.cur = slices.Clone(r.seen)
+		if r.after1 = end(r.seen); r.after1 == nil {
+			r.walk = false // nothing to find the frame by
+		}
 	case 2:
 		// Walk on if the second row is where the walk from the first
 		// finds it.
-		if rest, ok := r.walkMatches(end(r.cur)); ok && len(rest) > 0 {
-			r.rest, r.cur = rest, r.seen
+		if rest, ok := r.walkMatches(r.after1); ok && len(rest) > 0 {
+			r.rest = rest
 			return true
 		}
 		r.walk = false
@@ -172,7 +173,7 @@ func (r *pageReader) walkMatches(rest []byte) ([]byte, bool) {
 // of another size stops it, for next to read. It does nothing on a page
 // not walked.
 func (r *pageReader) murmurTokens(ord *ordinal) {
-	if r.rest == nil || len(r.cur) != 1 {
+	if r.rest == nil || len(r.seen) != 1 {
 		return
 	}
 	rest := r.rest
@@ -185,9 +186,6 @@ func (r *pageReader) murmurTokens(ord *ordinal) {
 	}
 	r.rest = rest
 }
-
-// value returns value i of the row last read, the batch's row row.
-func (r *pageReader) value(row, i int) []byte { return r.b.Value(row, i) }
 
 // notedValue is a full Scan destination: it appends the value to the
 // batch, as rawValue does, and notes it for pageReader.

@@ -74,11 +74,7 @@ func (s *logSink) Write(_ context.Context, b *sink.Batch) error {
 		for j := range vals {
 			vals[j] = b.Value(i, j)
 		}
-		m := testutil.Multiset{}
-		m.AddRow(vals)
-		for k := range m {
-			s.log = append(s.log, k)
-		}
+		s.log = append(s.log, testutil.RowKey(vals))
 	}
 	return nil
 }
