@@ -181,8 +181,8 @@
 // system.size_estimates holds each node's primary ranges (those ending at
 // its tokens), computed from the data: exact by default, and computed once
 // per state of the data (every write, DELETE and TRUNCATE makes a new
-// one; TTL expiries do not), since reading them costs Cassandra next to
-// nothing. As
+// one; rows are counted as written, expired TTLs included), since reading
+// them costs Cassandra next to nothing. As
 // Cassandra's are approximations (counted from SSTables, refreshed every 5
 // minutes), Config.SizeEstimates can make them snapshots, refreshed
 // periodically or by Cluster.RefreshSizeEstimates, and skew each node's
@@ -190,7 +190,8 @@
 //
 // system.prepared_statements lists the statements prepared on the node
 // (prepared_id, logged_keyspace, query_string), as Cassandra keeps them
-// since 3.10.
+// since 3.10; unlike Cassandra, which prepares them again at start-up, a
+// restarted node (Node.Up) forgets them.
 //
 // # Data model
 //

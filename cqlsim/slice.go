@@ -199,34 +199,25 @@ func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []b
 	if !slices.ContainsFunc(filters, func(f boundFilter) bool { return f.cols[0].kind == kindClustering }) {
 		return nil, filters, nil
 	}
-	used := map[*boundFilter]bool{}
-	defer func() {
-		for i := range filters {
-			if !used[&filters[i]] {
-				rest = append(rest, filters[i])
-			}
-		}
-	}()
-	byPos := map[int][]*boundFilter{}
-	for i := range filters {
-		f := &filters[i]
+	byPos := map[int][]int{} // indexes in filters
+	for i, f := range filters {
 		if f.cols[0].kind == kindClustering {
-			byPos[f.cols[0].pos] = append(byPos[f.cols[0].pos], f)
+			byPos[f.cols[0].pos] = append(byPos[f.cols[0].pos], i)
 		}
 	}
+	used := make([]bool, len(filters)) // the filters the slices stand for
 	prefixes := [][][]byte{nil}
 	pos := 0
 	var slice []*boundFilter
 	for pos < len(t.ck) {
-		fs := byPos[pos]
-		if len(fs) == 0 {
+		at := byPos[pos]
+		if len(at) == 0 {
 			break
 		}
-		f := fs[0]
+		f := &filters[at[0]]
 		if f.op != cqlparse.OpEq && f.op != cqlparse.OpIn {
-			slice = fs
-			for _, f := range fs {
-				used[f] = true
+			for _, i := range at {
+				slice, used[i] = append(slice, &filters[i]), true
 			}
 			break
 		}
@@ -234,7 +225,7 @@ func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []b
 		if err != nil {
 			return nil, nil, err
 		}
-		used[f] = true
+		used[at[0]] = true
 		next := make([][][]byte, 0, len(prefixes)*len(values))
 		for _, p := range prefixes {
 			for _, v := range values {
@@ -244,8 +235,13 @@ func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []b
 		prefixes = next
 		pos += len(f.cols)
 	}
+	for i, f := range filters {
+		if !used[i] {
+			rest = append(rest, f)
+		}
+	}
 	if pos == 0 && slice == nil {
-		return nil, nil, nil
+		return nil, rest, nil
 	}
 	// The prefixes in clustering order, once each, as Cassandra's
 	// MultiCBuilder builds a sorted set of them.
@@ -280,7 +276,7 @@ func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []b
 		}
 		out = append(out, got...)
 	}
-	return out, nil, nil
+	return out, rest, nil
 }
 
 // prefixValues are the clustering values an equality or IN filter fixes:

@@ -114,8 +114,9 @@ func newSchema(c *Cluster) *schema {
 		{"keyspace_name", "text"}, {"table_name", "text"}, {"range_start", "text"}, {"range_end", "text"},
 		{"mean_partition_size", "bigint"}, {"partitions_count", "bigint"},
 	}, c.sizeEstimates)
-	// The statements prepared on the node, as Cassandra keeps them (since
-	// 3.10) to prepare them again at start-up.
+	// The statements prepared on the node, in the shape Cassandra keeps
+	// them in (since 3.10), to prepare them again at start-up; cqlsim's
+	// node forgets them when it restarts (Node.Up) instead.
 	addVirtual(sys, "prepared_statements", []string{"prepared_id"}, nil, []colDef{
 		{"prepared_id", "blob"}, {"logged_keyspace", "text"}, {"query_string", "text"},
 	}, preparedStatements)
@@ -367,9 +368,8 @@ type storeGen struct {
 }
 
 // dataVersion is the state of the user tables' data: every table's store
-// with the count of writes to it. TTL expiries are left out: estimates
-// computed before a row expires hold until the next write, as Cassandra's
-// hold until its next refresh.
+// with the count of writes to it. (The estimates count rows as written,
+// whether a TTL has expired since or not, cached or not.)
 func (c *Cluster) dataVersion() []storeGen {
 	var v []storeGen
 	for _, ks := range c.schema.snapshot() {

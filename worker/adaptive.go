@@ -21,8 +21,8 @@ import (
 //
 // and keeps it between vegasAlpha and vegasBeta: one more request in
 // flight while the queue is shorter, one fewer while it is longer. It
-// starts with slow start (the limit doubles every window while no queue is
-// seen, and falls to the estimated capacity + 1 once one is), and, as
+// starts with slow start (the limit doubles every other window while no
+// queue is seen, and falls to the estimated capacity + 1 once one is), and, as
 // every TCP since Jacobson's, cuts the limit by dropFactor on a loss: a
 // page answered Overloaded or timing out, at most once per window.
 //
