@@ -48,7 +48,7 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	case cqltype.List, cqltype.Set:
 		return e.appendList(dst, t, v, (*encoder).appendJSON)
 	case cqltype.Map:
-		return e.appendMap(dst, t, v, (*encoder).appendKey, (*encoder).appendJSON)
+		return e.appendMap(dst, t, v, (*encoder).appendJSON)
 	case cqltype.Tuple:
 		return e.appendTuple(dst, t, v)
 	case cqltype.UDT:
@@ -307,9 +307,9 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte, elem valueWr
 	return append(dst, ']'), nil
 }
 
-// appendMap appends a map as an object, its keys written by key (appendKey
-// or a faster writer of the same text) and its values by val.
-func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, key, val valueWriter) ([]byte, error) {
+// appendMap appends a map as an object, its keys written by appendKey and
+// its values by val (appendJSON, or the value type's jsonWriter).
+func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, val valueWriter) ([]byte, error) {
 	it, err := cqltype.ReadCollection(t, v)
 	if err != nil || len(t.Elems) < 2 {
 		return dst, malformed(t, v)
@@ -328,7 +328,7 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, key, val valu
 		if err != nil {
 			return dst, malformed(t, v)
 		}
-		if dst, err = key(e, dst, kt, k); err != nil {
+		if dst, err = e.appendKey(dst, kt, k); err != nil {
 			return dst, err
 		}
 		dst = append(dst, ':')

@@ -72,6 +72,27 @@ func TestJSONLinesColumnsChange(t *testing.T) {
 `, out.String())
 }
 
+// TestJSONLinesNullMapKeys writes maps whose serialized keys are null (the
+// protocol can say so; Cassandra refuses such maps, a buggy writer need
+// not): the key is "null", text key or not, in a column and nested in a
+// list, as appendKey writes it.
+func TestJSONLinesNullMapKeys(t *testing.T) {
+	nullKey := func(v int32) []byte {
+		b := binary.BigEndian.AppendUint32(nil, 1)       // one entry
+		b = binary.BigEndian.AppendUint32(b, 0xFFFFFFFF) // a null key
+		b = binary.BigEndian.AppendUint32(b, 4)          // a 4-byte value
+		return binary.BigEndian.AppendUint32(b, uint32(v))
+	}
+	list := binary.BigEndian.AppendUint32(nil, 1)
+	list = binary.BigEndian.AppendUint32(list, uint32(len(nullKey(3))))
+	list = append(list, nullKey(3)...)
+	b := page(t, []col{{"t", "map<text, int>"}, {"i", "map<int, int>"}, {"l", "list<frozen<map<text, int>>>"}},
+		[]any{raw(nullKey(1)), raw(nullKey(2)), raw(list)})
+	var out bytes.Buffer
+	require.NoError(t, sink.NewJSONLines(&out).Write(context.Background(), b))
+	assert.Equal(t, `{"t":{"null":1},"i":{"null":2},"l":[{"null":3}]}`+"\n", out.String())
+}
+
 func TestJSONLinesHiddenValues(t *testing.T) {
 	c, err := sink.NewColumn("v", "int")
 	require.NoError(t, err)

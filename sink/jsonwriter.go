@@ -34,16 +34,12 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 		if len(t.Elems) < 2 {
 			break
 		}
-		key := (*encoder).appendKey
-		if kk := t.Elems[0].Kind; kk == cqltype.Ascii || kk == cqltype.Varchar {
-			key = writeJSONKeyText
-		}
 		val := e.jsonWriter(&t.Elems[1])
 		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 			if cqltype.IsNull(k, v) {
 				return append(dst, "null"...), nil
 			}
-			return e.appendMap(dst, t, v, key, val)
+			return e.appendMap(dst, t, v, val)
 		}
 	case cqltype.Double, cqltype.Float:
 		// Quoted or not by value: NaN and the infinities are strings.
@@ -105,14 +101,6 @@ func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 func writeJSONText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, error) {
 	if v == nil {
 		return append(dst, "null"...), nil
-	}
-	return appendJSONString(dst, v), nil
-}
-
-// writeJSONKeyText writes a text map key as appendKey does.
-func writeJSONKeyText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, error) {
-	if v == nil {
-		return append(dst, `"null"`...), nil
 	}
 	return appendJSONString(dst, v), nil
 }
