@@ -20,7 +20,12 @@ import (
 //	queue = limit × (1 − unloaded latency / latency)
 //
 // and keeps it between vegasAlpha and vegasBeta: one more request in
-// flight while the queue is shorter, one fewer while it is longer. It
+// flight while the queue is shorter, one fewer while it is longer. Vegas's
+// unloaded latency, BaseRTT, is the lowest RTT seen, which a network's
+// latencies, spread little above their floor, allow; a node's page
+// latencies spread much more, so here both sides of the ratio are medians,
+// and a difference within the medians' noise is not a queue (see ratio).
+// The first window, the statements' first runs, has no verdict. It
 // starts with slow start (the limit doubles every other window while no
 // queue is seen, and falls to the estimated capacity + 1 once one is), and, as
 // every TCP since Jacobson's, cuts the limit by dropFactor on a loss: a
@@ -143,13 +148,18 @@ type vegas struct {
 	cutEpoch  int64
 	samples   []sample
 	saturated bool // a request of the window was issued with every slot in use
-	// baseline is each size class's unloaded latency: the lowest latency
-	// seen since the last probe (Vegas's BaseRTT), learnt in the first
-	// window and in probes (see ratio).
-	baseline map[int]time.Duration
+	// baseline is each size class's unloaded latency: its median, learnt in
+	// the first window and in probes, lowered by larger windows (see
+	// ratio).
+	baseline map[int]unloaded
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
 	restore  int  // the limit to restore after the probe
+	// warming is set for the first window, which closes without a
+	// verdict: its requests ran the statements' first executions on the
+	// host (a PREPARE round trip each, with gocql), and its latencies are
+	// neither loaded nor unloaded ones.
+	warming bool
 	// settling is set in slow start for the window after a doubling: its
 	// requests were issued while the new ones queued behind the old, so
 	// it may end slow start but not double again (see closeWindow).
@@ -157,7 +167,7 @@ type vegas struct {
 }
 
 func newVegas(lo, hi int) *vegas {
-	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, baseline: map[int]time.Duration{}}
+	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, warming: true, baseline: map[int]unloaded{}}
 }
 
 // issue tags a request issued with inflight requests in flight, itself
@@ -212,6 +222,10 @@ func (v *vegas) set(n int, reason LimitReason, cut bool) (int, LimitReason, bool
 // closeWindow ends a window: it updates the baselines and moves the limit
 // as Vegas does.
 func (v *vegas) closeWindow() (int, LimitReason, bool) {
+	if v.warming {
+		v.warming = false
+		return v.set(v.limit, "", false)
+	}
 	ratio, known := v.ratio()
 	saturated := v.saturated
 	if v.probing {
@@ -262,17 +276,29 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 }
 
 // ratio is the window's latency over the unloaded latency: for each size
-// class, the median latency of the window over the class's baseline,
-// averaged with the classes' sample counts as weights. A class's baseline
-// is the lowest latency seen of it, as Vegas's BaseRTT is the lowest RTT:
-// a window's median would keep a first window slowed by cold starts (the
-// statements' first runs) as the unloaded speed, and hide the queue of the
-// next. Baselines are learnt only in windows whose latencies are unloaded
-// ones: the first (at the initial limit) and the probes, where every class
-// seen sets its baseline; later windows can only lower a known class's. In
-// the other windows a class without a baseline is left out, as its first
-// latency may well be a loaded one. known is false when no sample of the
-// window could be compared.
+// class, the median latency of the window over the class's baseline, the
+// unloaded median, averaged with the classes' sample counts as weights.
+// Medians are compared with medians: a node's latencies spread even when
+// nothing waits, and the lowest of thousands of them is well below the
+// median of any window (with a lognormal spread of σ 0.2, about half of
+// it), which Vegas's BaseRTT, the lowest RTT, would take for a queue.
+//
+// A class's baseline is learnt in windows whose latencies are unloaded
+// ones: the first (at the initial limit) and the probes. A later window
+// lowers it to its own median when that is lower and stands on at least
+// as many samples (a first window slowed by cold starts, the statements'
+// first runs, is corrected by the next larger one, and a median of few
+// samples, far from the true one by chance, does not replace one of
+// many). A class without a baseline is left out, as its first latency may
+// well be a loaded one. known is false when no sample of the window could
+// be compared.
+//
+// The difference of two medians is only a queue where it exceeds their
+// noise: each class's ratio is divided by e^(2·se), se being the standard
+// error of the difference of the two medians' logarithms (1.2533·σ·√(1/n
+// + 1/m), σ estimated from the window's spread by its median absolute
+// deviation). Latencies without spread, as in cqlsim, are compared as
+// they are.
 func (v *vegas) ratio() (ratio float64, known bool) {
 	learn := v.probing || len(v.baseline) == 0
 	slices.SortFunc(v.samples, func(a, b sample) int {
@@ -288,24 +314,55 @@ func (v *vegas) ratio() (ratio float64, known bool) {
 		for j < len(v.samples) && v.samples[j].class == v.samples[i].class {
 			j++
 		}
-		k := v.samples[i].class
-		median := (v.samples[i+(j-i-1)/2].latency + v.samples[i+(j-i)/2].latency) / 2
-		lowest := v.samples[i].latency
+		k, run := v.samples[i].class, v.samples[i:j]
+		median := medianLatency(run)
 		base, ok := v.baseline[k]
 		switch {
-		case ok && lowest < base, !ok && learn:
-			base = max(lowest, time.Microsecond)
+		case !ok && learn, ok && len(run) >= base.samples && median < base.median:
+			base = unloaded{median: max(median, time.Microsecond), samples: len(run)}
 			v.baseline[k] = base
 		case !ok:
 			i = j
 			continue
 		}
-		sum += float64(j-i) * float64(median) / float64(base)
-		n += j - i
+		se := 1.2533 * logSpread(run, median) * math.Sqrt(1/float64(len(run))+1/float64(base.samples))
+		sum += float64(len(run)) * float64(median) / float64(base.median) / math.Exp(2*se)
+		n += len(run)
 		i = j
 	}
 	if n == 0 {
 		return 1, false
 	}
 	return max(sum/float64(n), 1), true
+}
+
+// unloaded is a size class's baseline: the median latency of a window
+// that measured it, and how many samples it stands on.
+type unloaded struct {
+	median  time.Duration
+	samples int
+}
+
+// medianLatency is the median of run, sorted by latency.
+func medianLatency(run []sample) time.Duration {
+	n := len(run)
+	return (run[(n-1)/2].latency + run[n/2].latency) / 2
+}
+
+// logSpread estimates the standard deviation of the logarithms of run's
+// latencies from their median absolute deviation (times 1.4826, its ratio
+// to the standard deviation of a normal distribution), which a few queued
+// samples do not inflate as they would the standard deviation.
+func logSpread(run []sample, median time.Duration) float64 {
+	if len(run) < 2 {
+		return 0
+	}
+	m := math.Log(float64(max(median, 1)))
+	devs := make([]float64, len(run))
+	for i, s := range run {
+		devs[i] = math.Abs(math.Log(float64(max(s.latency, 1))) - m)
+	}
+	slices.Sort(devs)
+	n := len(devs)
+	return 1.4826 * (devs[(n-1)/2] + devs[n/2]) / 2
 }

@@ -2,6 +2,9 @@ package worker
 
 import (
 	"container/heap"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -334,6 +337,9 @@ func TestVegasSignals(t *testing.T) {
 		return n, reason, changed
 	}
 	const s = 10 * time.Millisecond
+	_, _, changed := window(5 * s)
+	assert.False(t, changed, "the first window, the statements' first runs, has no verdict")
+	require.Equal(t, initialLimit, v.limit)
 	n, reason, changed := window(s)
 	assert.Equal(t, []any{4, LimitGrow, true}, []any{n, reason, changed}, "slow start doubles")
 	n, _, changed = window(s)
@@ -374,18 +380,22 @@ func TestVegasSignals(t *testing.T) {
 // TestVegasSlowStartOnAHalfNode replays the windows the bench's
 // capacity-half run gave the node serving 2 reads at once (page latencies
 // in ms, from a debug trace): the first window, at the initial limit 2,
-// is slower than the node's unloaded speed (the statements' first runs),
-// and the window at 4 has two unqueued pages and two that waited a whole
-// page. Its median over the first window's is 1.31: taken as the
-// baseline, the queue looked like 0.95 requests, under slow start's
+// is slower than the node's unloaded speed (the statements' first runs: a
+// PREPARE round trip each), and the window at 4 has two unqueued pages and
+// two that waited a whole page. Taken as unloaded, the first window made
+// the window at 4 look like a queue of 0.95 requests, under slow start's
 // threshold of 1, and slow start doubled the limit to 8, a queue of 6 on
-// that node. The unloaded latency is the lowest seen (as Vegas's BaseRTT):
-// 111 ms, so the window at 4 shows a queue and slow start ends there.
+// that node. The first window now has no verdict; the second, at 2 (the
+// trace's fastest pages), is the baseline; the window at 4, right after a
+// doubling, holds the limit; and the next one, every page of which waited
+// a page, ends slow start at the capacity seen, plus one.
 func TestVegasSlowStartOnAHalfNode(t *testing.T) {
 	v := newVegas(1, 64)
-	require.Equal(t, 4, replayWindow(t, v, false, 127, 128), "no queue at 2: slow start doubles")
-	n := replayWindow(t, v, false, 111, 113, 220, 222)
-	assert.Equal(t, 4, n, "a queue at 4 ends slow start at the capacity seen (4 / 1.5, rounded up), plus one, not at the floor")
+	require.Equal(t, 2, replayWindow(t, v, false, 127, 128), "the first window has no verdict")
+	require.Equal(t, 4, replayWindow(t, v, false, 111, 113), "no queue at 2: slow start doubles")
+	require.Equal(t, 4, replayWindow(t, v, false, 111, 113, 220, 222), "the window after a doubling holds the limit")
+	n := replayWindow(t, v, false, 220, 221, 223, 224)
+	assert.Equal(t, 4, n, "a queue at 4 ends slow start at the capacity seen (4 / 1.98, rounded up to 3), plus one, not at the floor")
 	assert.False(t, v.slow)
 }
 
@@ -425,6 +435,7 @@ func replayWindow(t *testing.T, v *vegas, short bool, ms ...int) int {
 func TestVegasSlowStartSettles(t *testing.T) {
 	v := newVegas(1, 64)
 	window := func(short bool, ms ...int) int { return replayWindow(t, v, short, ms...) }
+	require.Equal(t, 2, window(false, 125, 127), "the first window has no verdict")
 	require.Equal(t, 4, window(false, 112, 114))
 	require.Equal(t, 4, window(false, 113, 116, 120, 126), "the window after a doubling")
 	require.Equal(t, 8, window(false, 112, 115, 118, 121), "no queue at 4 of 4: double")
@@ -438,7 +449,7 @@ func TestVegasSlowStartSettles(t *testing.T) {
 // became slower for good is then not taken for a congested one.
 func TestVegasProbe(t *testing.T) {
 	v := newVegas(1, 8)
-	v.slow = false
+	v.slow, v.warming = false, false
 	v.limit = 8
 	feed := func(latency time.Duration) []LimitReason {
 		var rs []LimitReason
@@ -491,4 +502,65 @@ func TestSizeClass(t *testing.T) {
 		assert.LessOrEqual(t, float64(hi)/float64(lo), 1.13, "class of %d rows: %d..%d", rows, lo, hi)
 	}
 	assert.NotEqual(t, sizeClass(1000), sizeClass(900))
+}
+
+// jittered returns a service time of base(rows) times a lognormal factor
+// of median 1 and spread sigma, drawn from a seeded source: the same
+// simulation always draws the same times.
+func jittered(seed uint64, sigma float64, base func(int) time.Duration) func(int) time.Duration {
+	r := rand.New(rand.NewPCG(seed, seed))
+	return func(rows int) time.Duration {
+		return time.Duration(float64(base(rows)) * math.Exp(sigma*r.NormFloat64()))
+	}
+}
+
+// TestAdaptiveJitter checks that latency spread alone is not taken for a
+// queue: on nodes without a capacity limit whose service times spread
+// (lognormal, σ 0.1 and 0.2: a p99 1.26 and 1.6 times the median), the
+// limit climbs to near its ceiling and stays there. On the capacity
+// scenario's nodes with the same spread, it still keeps them busy without
+// queueing past their queue limit.
+func TestAdaptiveJitter(t *testing.T) {
+	for _, sigma := range []float64{0.1, 0.2} {
+		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
+			free := []simHost{{0, 0, jittered(1, sigma, pageCost)}, {0, 0, jittered(2, sigma, pageCost)}}
+			r := simulate(free, 256, 20000, fullPages, 1, 128)
+			for h := range free {
+				assert.GreaterOrEqual(t, r.meanLimit(h, r.elapsed/4), 0.75*128, "host %d: %v", h, r.limitsAfter(h, r.elapsed/4))
+			}
+			busy := []simHost{{4, 8, jittered(3, sigma, pageCost)}, {4, 8, jittered(4, sigma, pageCost)}, {4, 8, jittered(5, sigma, pageCost)}}
+			const pages = 2000
+			r = simulate(busy, 128, pages, fullPages, 1, 128)
+			ideal := time.Duration(pages/12) * pageCost(1000)
+			assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
+			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+			assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
+		})
+	}
+}
+
+// TestVegasBaseline checks how the unloaded median is learnt: the first
+// window (the statements' first runs) has no verdict and teaches nothing;
+// a baseline slowed by a cold start all the same is corrected by the next
+// window measured unloaded, so a later queue is seen at its true length;
+// a window of fewer samples does not replace a baseline that stands on
+// more.
+func TestVegasBaseline(t *testing.T) {
+	v := newVegas(1, 64)
+	window := func(ms ...int) int { return replayWindow(t, v, false, ms...) }
+	require.Equal(t, 2, window(300, 300), "the first window")
+	assert.Empty(t, v.baseline, "the first window teaches nothing")
+	require.Equal(t, 4, window(150, 150), "a slow second window, taken as unloaded: double")
+	require.Equal(t, 4, window(100, 100, 100, 100), "the window after a doubling holds")
+	assert.Equal(t, unloaded{median: 100 * time.Millisecond, samples: 4}, v.baseline[sizeClass(1000)], "the next window's lower median replaces the slow one")
+	require.Equal(t, 8, window(100, 100, 100, 100))
+	// 8 in flight on a node serving 4: every page waits one. Against the
+	// slow baseline (150 ms) this is a queue of 2 and slow start would end
+	// at 7; against the true one, a queue of 4, and it ends at 5.
+	assert.Equal(t, 5, window(200, 200, 200, 200, 200, 200, 200, 200))
+	assert.False(t, v.slow)
+
+	v.baseline[sizeClass(1000)] = unloaded{median: 100 * time.Millisecond, samples: 8}
+	window(90, 90, 90, 90, 90)
+	assert.Equal(t, unloaded{median: 100 * time.Millisecond, samples: 8}, v.baseline[sizeClass(1000)], "a median of 5 samples does not replace one of 8")
 }
