@@ -25,7 +25,8 @@ import (
 // latencies, spread little above their floor, allow; a node's page
 // latencies spread much more, so here both sides of the ratio are medians,
 // and a difference within the medians' noise is not a queue (see ratio).
-// The first window, the statements' first runs, has no verdict. It
+// The requests issued before a host's first answer, the statements' first
+// runs, are no samples. It
 // starts with slow start (the limit doubles every other window while no
 // queue is seen, and falls to the estimated capacity + 1 once one is), and, as
 // every TCP since Jacobson's, cuts the limit by dropFactor on a loss: a
@@ -155,11 +156,13 @@ type vegas struct {
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
 	restore  int  // the limit to restore after the probe
-	// warming is set for the first window, which closes without a
-	// verdict: its requests ran the statements' first executions on the
-	// host (a PREPARE round trip each, with gocql), and its latencies are
-	// neither loaded nor unloaded ones.
-	warming bool
+	// answered is set once a request to the host has been answered. The
+	// requests issued before are cold (tagged coldTag), and their
+	// latencies are no samples: they ran the statements' first
+	// executions on the host (with gocql, a PREPARE round trip first, and
+	// concurrent first runs wait for the same one), neither a loaded nor
+	// an unloaded page read.
+	answered bool
 	// settling is set in slow start for the window after a doubling: its
 	// requests were issued while the new ones queued behind the old, so
 	// it may end slow start but not double again (see closeWindow).
@@ -167,7 +170,7 @@ type vegas struct {
 }
 
 func newVegas(lo, hi int) *vegas {
-	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, warming: true, baseline: map[int]unloaded{}}
+	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, baseline: map[int]unloaded{}}
 }
 
 // issue tags a request issued with inflight requests in flight, itself
@@ -176,12 +179,23 @@ func (v *vegas) issue(inflight int) int64 {
 	if inflight >= v.limit {
 		v.saturated = true
 	}
+	if !v.answered {
+		return coldTag
+	}
 	return v.epoch
 }
+
+// coldTag tags the requests issued before the host's first answer.
+const coldTag = -1
 
 // complete takes the outcome of a request issued in epoch tag, and returns
 // the new limit and why it changed, if it did.
 func (v *vegas) complete(tag int64, o outcome, latency time.Duration, rows int) (int, LimitReason, bool) {
+	v.answered = true
+	cold := tag == coldTag
+	if cold {
+		tag = 0 // the first window's, for a loss
+	}
 	switch o {
 	case overloaded, timedOut:
 		if tag < v.cutEpoch || v.probing {
@@ -194,7 +208,7 @@ func (v *vegas) complete(tag int64, o outcome, latency time.Duration, rows int) 
 		v.slow = false
 		return v.set(int(float64(v.limit)*dropFactor), reason, true)
 	case succeeded:
-		if tag != v.epoch {
+		if cold || tag != v.epoch {
 			return v.limit, "", false
 		}
 		v.samples = append(v.samples, sample{latency: latency, class: sizeClass(rows)})
@@ -222,10 +236,6 @@ func (v *vegas) set(n int, reason LimitReason, cut bool) (int, LimitReason, bool
 // closeWindow ends a window: it updates the baselines and moves the limit
 // as Vegas does.
 func (v *vegas) closeWindow() (int, LimitReason, bool) {
-	if v.warming {
-		v.warming = false
-		return v.set(v.limit, "", false)
-	}
 	ratio, known := v.ratio()
 	saturated := v.saturated
 	if v.probing {

@@ -338,7 +338,7 @@ func TestVegasSignals(t *testing.T) {
 	}
 	const s = 10 * time.Millisecond
 	_, _, changed := window(5 * s)
-	assert.False(t, changed, "the first window, the statements' first runs, has no verdict")
+	assert.False(t, changed, "requests issued before the host's first answer (the statements' first runs) are no samples")
 	require.Equal(t, initialLimit, v.limit)
 	n, reason, changed := window(s)
 	assert.Equal(t, []any{4, LimitGrow, true}, []any{n, reason, changed}, "slow start doubles")
@@ -375,6 +375,25 @@ func TestVegasSignals(t *testing.T) {
 	v2 := newVegas(1, 100)
 	_, _, changed = v2.complete(v2.issue(1), ignored, time.Hour, 0)
 	assert.False(t, changed, "an error that says nothing of the host's load")
+
+	// Cold requests are those issued before the host's first answer,
+	// not those of a first window: a request issued after it counts at
+	// once, in the same window.
+	v3 := newVegas(1, 100)
+	a, b := v3.issue(1), v3.issue(2)
+	_, _, changed = v3.complete(a, succeeded, 5*s, 100)
+	assert.False(t, changed)
+	c := v3.issue(2)
+	_, _, changed = v3.complete(b, succeeded, 5*s, 100)
+	assert.False(t, changed)
+	d := v3.issue(2)
+	v3.complete(c, succeeded, s, 100)
+	n, reason, _ = v3.complete(d, succeeded, s, 100)
+	assert.Equal(t, []any{4, LimitGrow}, []any{n, reason}, "two warm samples close the first window")
+	v4 := newVegas(1, 100)
+	v4.limit = 8
+	n, reason, _ = v4.complete(v4.issue(1), overloaded, s, 0)
+	assert.Equal(t, []any{6, LimitOverloaded}, []any{n, reason}, "a cold request's loss counts")
 }
 
 // TestVegasSlowStartOnAHalfNode replays the windows the bench's
@@ -385,13 +404,14 @@ func TestVegasSignals(t *testing.T) {
 // two that waited a whole page. Taken as unloaded, the first window made
 // the window at 4 look like a queue of 0.95 requests, under slow start's
 // threshold of 1, and slow start doubled the limit to 8, a queue of 6 on
-// that node. The first window now has no verdict; the second, at 2 (the
+// that node. The first window's requests, issued before the node's first
+// answer, are now no samples; the second window, at 2 (the
 // trace's fastest pages), is the baseline; the window at 4, right after a
 // doubling, holds the limit; and the next one, every page of which waited
 // a page, ends slow start at the capacity seen, plus one.
 func TestVegasSlowStartOnAHalfNode(t *testing.T) {
 	v := newVegas(1, 64)
-	require.Equal(t, 2, replayWindow(t, v, false, 127, 128), "the first window has no verdict")
+	require.Equal(t, 2, replayWindow(t, v, false, 127, 128), "the first requests, issued before any answer, are no samples")
 	require.Equal(t, 4, replayWindow(t, v, false, 111, 113), "no queue at 2: slow start doubles")
 	require.Equal(t, 4, replayWindow(t, v, false, 111, 113, 220, 222), "the window after a doubling holds the limit")
 	n := replayWindow(t, v, false, 220, 221, 223, 224)
@@ -435,7 +455,7 @@ func replayWindow(t *testing.T, v *vegas, short bool, ms ...int) int {
 func TestVegasSlowStartSettles(t *testing.T) {
 	v := newVegas(1, 64)
 	window := func(short bool, ms ...int) int { return replayWindow(t, v, short, ms...) }
-	require.Equal(t, 2, window(false, 125, 127), "the first window has no verdict")
+	require.Equal(t, 2, window(false, 125, 127), "the first requests, issued before any answer, are no samples")
 	require.Equal(t, 4, window(false, 112, 114))
 	require.Equal(t, 4, window(false, 113, 116, 120, 126), "the window after a doubling")
 	require.Equal(t, 8, window(false, 112, 115, 118, 121), "no queue at 4 of 4: double")
@@ -449,7 +469,7 @@ func TestVegasSlowStartSettles(t *testing.T) {
 // became slower for good is then not taken for a congested one.
 func TestVegasProbe(t *testing.T) {
 	v := newVegas(1, 8)
-	v.slow, v.warming = false, false
+	v.slow, v.answered = false, true
 	v.limit = 8
 	feed := func(latency time.Duration) []LimitReason {
 		var rs []LimitReason
@@ -540,7 +560,8 @@ func TestAdaptiveJitter(t *testing.T) {
 }
 
 // TestVegasBaseline checks how the unloaded median is learnt: the first
-// window (the statements' first runs) has no verdict and teaches nothing;
+// requests (issued before the host's first answer: the statements' first
+// runs) teach nothing;
 // a baseline slowed by a cold start all the same is corrected by the next
 // window measured unloaded, so a later queue is seen at its true length;
 // a window of fewer samples does not replace a baseline that stands on
@@ -549,7 +570,7 @@ func TestVegasBaseline(t *testing.T) {
 	v := newVegas(1, 64)
 	window := func(ms ...int) int { return replayWindow(t, v, false, ms...) }
 	require.Equal(t, 2, window(300, 300), "the first window")
-	assert.Empty(t, v.baseline, "the first window teaches nothing")
+	assert.Empty(t, v.baseline, "cold requests teach nothing")
 	require.Equal(t, 4, window(150, 150), "a slow second window, taken as unloaded: double")
 	require.Equal(t, 4, window(100, 100, 100, 100), "the window after a doubling holds")
 	assert.Equal(t, unloaded{median: 100 * time.Millisecond, samples: 4}, v.baseline[sizeClass(1000)], "the next window's lower median replaces the slow one")
