@@ -356,8 +356,29 @@ func capacityScenarios() []Scenario {
 			PageSize:    1000,
 			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4), fixed(3)),
 		},
+		{
+			Name: "capacity-spread",
+			Description: "as capacity, with up to 50 ms more per read, uniformly at random (latencies spread over 110-160 ms a page): " +
+				"an adaptive limit must not take the spread for a queue",
+			Sim:        spreadSim(capacitySim("4")),
+			PageSize:   1000,
+			Strategies: append(baselines(), adaptive, fixed(64), fixed(4)),
+		},
+		{
+			Name:        "spread",
+			Description: "3 nodes without a capacity limit, 10 ms + up to 20 ms per request, uniformly at random, 200k rows, page size 1000, concurrency 128",
+			Sim:         SimConfig{Rows: 200_000, Latency: 10 * time.Millisecond, Jitter: 20 * time.Millisecond},
+			PageSize:    1000,
+			Strategies:  []Strategy{singleStream(), named(equalSlices(128), "equal-slices-c128"), adaptive, named(ringscanAt(128), "ringscan-per-host-128")},
+		},
 		sweep,
 	}
+}
+
+// spreadSim is sc with up to 50 ms more per read, uniformly at random.
+func spreadSim(sc SimConfig) SimConfig {
+	sc.Jitter = 50 * time.Millisecond
+	return sc
 }
 
 // Capacity is the capacity profile: the capacity scenarios alone.
