@@ -365,11 +365,15 @@ func capacityScenarios() []Scenario {
 			Strategies: append(baselines(), adaptive, fixed(64), fixed(4)),
 		},
 		{
+			// Long enough (about 30 windows of 75 ms) for the limits to
+			// reach what the scan asks of each node, light enough on CPU
+			// (page 100) that the simulator's latency is its own; no
+			// single-stream, which would take 4 minutes.
 			Name:        "spread",
-			Description: "3 nodes without a capacity limit, 10 ms + up to 20 ms per request, uniformly at random, 200k rows, page size 1000, concurrency 128",
-			Sim:         SimConfig{Rows: 200_000, Latency: 10 * time.Millisecond, Jitter: 20 * time.Millisecond},
-			PageSize:    1000,
-			Strategies:  []Strategy{singleStream(), named(equalSlices(128), "equal-slices-c128"), adaptive, named(ringscanAt(128), "ringscan-per-host-128")},
+			Description: "3 nodes without a capacity limit, 50 ms + up to 50 ms per request, uniformly at random, 300k rows, page size 100, concurrency 128",
+			Sim:         SimConfig{Rows: 300_000, Latency: 50 * time.Millisecond, Jitter: 50 * time.Millisecond},
+			PageSize:    100,
+			Strategies:  []Strategy{named(equalSlices(128), "equal-slices-c128"), adaptive, named(ringscanAt(128), "ringscan-per-host-128")},
 		},
 		sweep,
 	}
