@@ -42,7 +42,8 @@ const (
 	// ones on any node that can serve two reads at once.
 	initialLimit = 2
 	// vegasAlpha and vegasBeta bound the queue Vegas aims at, in requests
-	// (Linux's tcp_vegas defaults); vegasGamma ends slow start.
+	// (Linux's tcp_vegas defaults); vegasGamma ends slow start. Above a
+	// limit of 10 all three grow with log10 of the limit (see thresholds).
 	vegasAlpha, vegasBeta, vegasGamma = 2.0, 4.0, 1.0
 	// dropFactor multiplies the limit on an Overloaded answer or a timeout.
 	dropFactor = 0.75
@@ -251,9 +252,10 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		return v.set((v.limit+1)/2, LimitProbe, false)
 	}
 	queue := float64(v.limit) * (1 - 1/ratio)
+	alpha, beta, gamma := thresholds(v.limit)
 	next, reason := v.limit, LimitReason("")
 	switch {
-	case v.slow && queue < vegasGamma && v.settling:
+	case v.slow && queue < gamma && v.settling:
 		// Vegas doubles only every other round trip, "so that a valid
 		// comparison of the expected and actual rates can be made": the
 		// window right after a doubling mixes requests that found a free
@@ -264,7 +266,7 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		// window measured at it.
 		v.settling = false
 		return v.set(v.limit, "", false)
-	case v.slow && queue < vegasGamma:
+	case v.slow && queue < gamma:
 		if saturated {
 			next, reason = 2*v.limit, LimitGrow
 			v.settling = true
@@ -273,9 +275,15 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		// The capacity the window showed (limit / ratio), plus one.
 		v.slow, v.settling = false, false
 		next, reason = min(v.limit, int(math.Ceil(float64(v.limit)/ratio))+1), LimitLatency
-	case queue > vegasBeta:
+	case queue > beta:
 		next, reason = v.limit-1, LimitLatency
-	case queue < vegasAlpha && saturated:
+	case queue < gamma && saturated && v.limit > 10:
+		// Far from any queue: as Netflix's VegasLimit, grow by β, not
+		// by one (a slow start that ended early on noise at 16 took 2 s
+		// to grow to 19 at 75 ms a window in the bench's spread
+		// scenario).
+		next, reason = v.limit+int(beta), LimitGrow
+	case queue < alpha && saturated:
 		next, reason = v.limit+1, LimitGrow
 	}
 	if next == v.limit {
@@ -283,6 +291,18 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		return v.limit, "", false // same window length, same epoch
 	}
 	return v.set(next, reason, false)
+}
+
+// thresholds are Vegas's α, β and γ at limit: Linux's tcp_vegas defaults
+// (2, 4 and 1 requests) up to a limit of 10, growing above with log10 of
+// the limit as Netflix's VegasLimit's do (3, 6 and 1 times log10 there;
+// 2, 4 and 1 times here, to meet Linux's at 10). A fixed queue is a
+// smaller part of a larger limit, and a latency ratio's noise, times the
+// limit, a larger number of requests: at 128, 2 to 4 queued are 2-3% of
+// the latency.
+func thresholds(limit int) (alpha, beta, gamma float64) {
+	s := max(1, math.Log10(float64(limit)))
+	return vegasAlpha * s, vegasBeta * s, vegasGamma * s
 }
 
 // ratio is the window's latency over the unloaded latency: for each size

@@ -536,12 +536,14 @@ func jittered(seed uint64, sigma float64, base func(int) time.Duration) func(int
 
 // TestAdaptiveJitter checks that latency spread alone is not taken for a
 // queue: on nodes without a capacity limit whose service times spread
-// (lognormal, σ 0.1 and 0.2: a p99 1.26 and 1.6 times the median), the
-// limit climbs to near its ceiling and stays there. On the capacity
+// (lognormal, σ 0.1, 0.2 and 0.3: a p99 1.26, 1.6 and 2 times the
+// median), the limit climbs to near its ceiling and stays there (at σ 0.3
+// one node's slow start ends early on noise, and growing by β, not one,
+// from there takes it up again). On the capacity
 // scenario's nodes with the same spread, it still keeps them busy without
 // queueing past their queue limit.
 func TestAdaptiveJitter(t *testing.T) {
-	for _, sigma := range []float64{0.1, 0.2} {
+	for _, sigma := range []float64{0.1, 0.2, 0.3} {
 		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
 			free := []simHost{{0, 0, jittered(1, sigma, pageCost)}, {0, 0, jittered(2, sigma, pageCost)}}
 			r := simulate(free, 256, 20000, fullPages, 1, 128)
@@ -584,4 +586,38 @@ func TestVegasBaseline(t *testing.T) {
 	v.baseline[sizeClass(1000)] = unloaded{median: 100 * time.Millisecond, samples: 8}
 	window(90, 90, 90, 90, 90)
 	assert.Equal(t, unloaded{median: 100 * time.Millisecond, samples: 8}, v.baseline[sizeClass(1000)], "a median of 5 samples does not replace one of 8")
+}
+
+// TestVegasThresholds checks α, β and γ (Linux's up to a limit of 10,
+// growing with log10 above) and the growth by β, not one, of a limit above
+// 10 that sees no queue.
+func TestVegasThresholds(t *testing.T) {
+	for _, tt := range []struct {
+		limit              int
+		alpha, beta, gamma float64
+	}{{1, 2, 4, 1}, {6, 2, 4, 1}, {10, 2, 4, 1}, {100, 4, 8, 2}, {1000, 6, 12, 3}} {
+		a, b, g := thresholds(tt.limit)
+		assert.InDeltaSlice(t, []float64{tt.alpha, tt.beta, tt.gamma}, []float64{a, b, g}, 1e-9, "limit %d", tt.limit)
+	}
+	for _, tt := range []struct {
+		limit, next int
+		latency     time.Duration
+	}{
+		{limit: 8, next: 9, latency: 100 * time.Millisecond},   // no queue, at most 10: one more
+		{limit: 20, next: 25, latency: 100 * time.Millisecond}, // no queue above 10: β = 4 log10 20 = 5.2 more
+		{limit: 20, next: 21, latency: 109 * time.Millisecond}, // a queue of 1.7, between γ (1.3) and α (2.6): one more
+		{limit: 20, next: 20, latency: 120 * time.Millisecond}, // a queue of 3.3, between α and β (5.2): hold
+	} {
+		v := newVegas(1, 100)
+		v.slow, v.answered, v.limit = false, true, tt.limit
+		v.baseline[sizeClass(100)] = unloaded{median: 100 * time.Millisecond, samples: 100}
+		tags := make([]int64, v.limit)
+		for i := range tags {
+			tags[i] = v.issue(i + 1)
+		}
+		for _, tag := range tags {
+			v.complete(tag, succeeded, tt.latency, 100)
+		}
+		assert.Equal(t, tt.next, v.limit, "from %d at %v", tt.limit, tt.latency)
+	}
 }
