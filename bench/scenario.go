@@ -357,6 +357,16 @@ func capacityScenarios() []Scenario {
 			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4), fixed(3)),
 		},
 		{
+			// The capacity scenario five times longer: what finding the
+			// capacity costs adaptive (slow start, a page time at the
+			// initial limit) weighs a fifth as much.
+			Name:        "capacity-long",
+			Description: "as capacity, with 1M rows: the cost of finding the capacity spread over a scan five times as long",
+			Sim:         longSim(capacitySim("4")),
+			PageSize:    1000,
+			Strategies:  []Strategy{named(equalSlices(12), "equal-slices-c12"), adaptive, fixed(64), fixed(4)},
+		},
+		{
 			Name: "capacity-spread",
 			Description: "as capacity, with up to 50 ms more per read, uniformly at random (latencies spread over 110-160 ms a page): " +
 				"an adaptive limit must not take the spread for a queue",
@@ -377,6 +387,12 @@ func capacityScenarios() []Scenario {
 		},
 		sweep,
 	}
+}
+
+// longSim is sc with 1M rows.
+func longSim(sc SimConfig) SimConfig {
+	sc.Rows = 1_000_000
+	return sc
 }
 
 // spreadSim is sc with up to 50 ms more per read, uniformly at random.

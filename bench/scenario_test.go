@@ -11,7 +11,8 @@ import (
 // withoutSingleStream are the scenarios that compare with equal slices
 // only, and why.
 var withoutSingleStream = map[string]string{
-	"spread": "its 3000 pages of 75 ms would take single-stream 4 minutes",
+	"spread":        "its 3000 pages of 75 ms would take single-stream 4 minutes",
+	"capacity-long": "its 1000 pages of 110 ms would take single-stream 2 minutes",
 }
 
 func TestProfilesAreValid(t *testing.T) {
