@@ -192,7 +192,11 @@ const coldTag = -1
 // complete takes the outcome of a request issued in epoch tag, and returns
 // the new limit and why it changed, if it did.
 func (v *vegas) complete(tag int64, o outcome, latency time.Duration, rows int) (int, LimitReason, bool) {
-	v.answered = true
+	if o != ignored {
+		// The host answered (ignored outcomes include a connection
+		// refused or a cancelled request, which it never saw).
+		v.answered = true
+	}
 	cold := tag == coldTag
 	if cold {
 		tag = 0 // the first window's, for a loss
@@ -277,12 +281,6 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		next, reason = min(v.limit, int(math.Ceil(float64(v.limit)/ratio))+1), LimitLatency
 	case queue > beta:
 		next, reason = v.limit-1, LimitLatency
-	case queue < gamma && saturated && v.limit > 10:
-		// Far from any queue: as Netflix's VegasLimit, grow by β, not
-		// by one (a slow start that ended early on noise at 16 took 2 s
-		// to grow to 19 at 75 ms a window in the bench's spread
-		// scenario).
-		next, reason = v.limit+int(beta), LimitGrow
 	case queue < alpha && saturated:
 		next, reason = v.limit+1, LimitGrow
 	}
@@ -316,10 +314,10 @@ func thresholds(limit int) (alpha, beta, gamma float64) {
 // A class's baseline is learnt in windows whose latencies are unloaded
 // ones: the first (at the initial limit) and the probes. A later window
 // lowers it to its own median when that is lower and stands on at least
-// as many samples (a first window slowed by cold starts, the statements'
-// first runs, is corrected by the next larger one, and a median of few
-// samples, far from the true one by chance, does not replace one of
-// many). A class without a baseline is left out, as its first latency may
+// as many samples, and at least 2 (a baseline slowed by a cold start is
+// corrected by the next larger window; a median of few samples, far from
+// the true one by chance, does not replace one of many; and single pages
+// of a rare size do not bring back the lowest latency as the baseline). A class without a baseline is left out, as its first latency may
 // well be a loaded one. known is false when no sample of the window could
 // be compared.
 //
@@ -348,7 +346,7 @@ func (v *vegas) ratio() (ratio float64, known bool) {
 		median := medianLatency(run)
 		base, ok := v.baseline[k]
 		switch {
-		case !ok && learn, ok && len(run) >= base.samples && median < base.median:
+		case !ok && learn, ok && len(run) >= max(base.samples, 2) && median < base.median:
 			base = unloaded{median: max(median, time.Microsecond), samples: len(run)}
 			v.baseline[k] = base
 		case !ok:
@@ -376,7 +374,8 @@ type unloaded struct {
 // medianLatency is the median of run, sorted by latency.
 func medianLatency(run []sample) time.Duration {
 	n := len(run)
-	return (run[(n-1)/2].latency + run[n/2].latency) / 2
+	a, b := run[(n-1)/2].latency, run[n/2].latency
+	return a + (b-a)/2
 }
 
 // logSpread estimates the standard deviation of the logarithms of run's

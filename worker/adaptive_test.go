@@ -392,8 +392,14 @@ func TestVegasSignals(t *testing.T) {
 	assert.Equal(t, []any{4, LimitGrow}, []any{n, reason}, "two warm samples close the first window")
 	v4 := newVegas(1, 100)
 	v4.limit = 8
-	n, reason, _ = v4.complete(v4.issue(1), overloaded, s, 0)
+	c1, c2 := v4.issue(1), v4.issue(2)
+	n, reason, _ = v4.complete(c1, overloaded, s, 0)
 	assert.Equal(t, []any{6, LimitOverloaded}, []any{n, reason}, "a cold request's loss counts")
+	_, _, changed = v4.complete(c2, overloaded, s, 0)
+	assert.False(t, changed, "once: a second cold loss was issued before the cut")
+	v5 := newVegas(1, 100)
+	v5.complete(v5.issue(1), ignored, 0, 0)
+	assert.Equal(t, coldTag, int(v5.issue(1)), "an error the host never saw (a refused connection) is no answer: the next request is still cold")
 }
 
 // TestVegasSlowStartOnAHalfNode replays the windows the bench's
@@ -536,14 +542,14 @@ func jittered(seed uint64, sigma float64, base func(int) time.Duration) func(int
 
 // TestAdaptiveJitter checks that latency spread alone is not taken for a
 // queue: on nodes without a capacity limit whose service times spread
-// (lognormal, σ 0.1, 0.2 and 0.3: a p99 1.26, 1.6 and 2 times the
-// median), the limit climbs to near its ceiling and stays there (at σ 0.3
-// one node's slow start ends early on noise, and growing by β, not one,
-// from there takes it up again). On the capacity
+// (lognormal, σ 0.1 and 0.2: a p99 1.26 and 1.6 times the median), the
+// limit climbs to near its ceiling and stays there. (At σ 0.3 one node's
+// slow start ends early on noise, and congestion avoidance, one request a
+// window, takes it to 67 only: docs/design.md.) On the capacity
 // scenario's nodes with the same spread, it still keeps them busy without
 // queueing past their queue limit.
 func TestAdaptiveJitter(t *testing.T) {
-	for _, sigma := range []float64{0.1, 0.2, 0.3} {
+	for _, sigma := range []float64{0.1, 0.2} {
 		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
 			free := []simHost{{0, 0, jittered(1, sigma, pageCost)}, {0, 0, jittered(2, sigma, pageCost)}}
 			r := simulate(free, 256, 20000, fullPages, 1, 128)
@@ -588,9 +594,31 @@ func TestVegasBaseline(t *testing.T) {
 	assert.Equal(t, unloaded{median: 100 * time.Millisecond, samples: 8}, v.baseline[sizeClass(1000)], "a median of 5 samples does not replace one of 8")
 }
 
+// TestAdaptiveLargerNodes checks nodes serving 16 reads at once, 8 more
+// waiting, without and with spread: past the limit's noise the queue is
+// still seen, so that fewer than 1% of the requests are refused (slow
+// start's doubling from 16 to 32 draws a few) and the p99 wait stays under
+// a service time. A growth by β instead of one when no queue shows (as
+// Netflix's VegasLimit grows) drew 203 Overloaded answers of about 6000
+// here: a window whose pages are mostly unqueued has an unqueued median.
+func TestAdaptiveLargerNodes(t *testing.T) {
+	for _, sigma := range []float64{0, 0.1, 0.2} {
+		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
+			hosts := make([]simHost, 3)
+			for h := range hosts {
+				hosts[h] = simHost{16, 8, jittered(uint64(10+h), sigma, pageCost)}
+			}
+			r := simulate(hosts, 128, 6000, fullPages, 1, 128)
+			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+			assert.Less(t, p99(r.waits), pageCost(1000)+pageCost(1000)/5, "p99 queue wait")
+			ideal := time.Duration(6000/48) * pageCost(1000)
+			assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
+		})
+	}
+}
+
 // TestVegasThresholds checks α, β and γ (Linux's up to a limit of 10,
-// growing with log10 above) and the growth by β, not one, of a limit above
-// 10 that sees no queue.
+// growing with log10 above) and what a window does to a limit above 10.
 func TestVegasThresholds(t *testing.T) {
 	for _, tt := range []struct {
 		limit              int
@@ -604,7 +632,7 @@ func TestVegasThresholds(t *testing.T) {
 		latency     time.Duration
 	}{
 		{limit: 8, next: 9, latency: 100 * time.Millisecond},   // no queue, at most 10: one more
-		{limit: 20, next: 25, latency: 100 * time.Millisecond}, // no queue above 10: β = 4 log10 20 = 5.2 more
+		{limit: 20, next: 21, latency: 100 * time.Millisecond}, // no queue above 10: one more
 		{limit: 20, next: 21, latency: 109 * time.Millisecond}, // a queue of 1.7, between γ (1.3) and α (2.6): one more
 		{limit: 20, next: 20, latency: 120 * time.Millisecond}, // a queue of 3.3, between α and β (5.2): hold
 	} {
