@@ -31,7 +31,7 @@ const (
 
 // limitChartScenarios are the scenarios whose adaptive run's limits are
 // drawn over time, one chart each (limitChart names the file).
-var limitChartScenarios = []string{"capacity", "capacity-half", "capacity-spread", "spread"}
+var limitChartScenarios = []string{"capacity", "capacity-half", "capacity-knee", "capacity-spread", "spread"}
 
 func limitChart(scenario string) string { return "limit-per-host-" + scenario + ".svg" }
 

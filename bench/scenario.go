@@ -54,6 +54,11 @@ type SimConfig struct {
 	Capacity   string        `json:",omitempty"`
 	QueueLimit int           `json:",omitempty"`
 	PerRow     time.Duration `json:",omitempty"`
+	// Knee and KneeCost make a node pushed past Knee reads (served or
+	// waiting) serve every read more slowly, by KneeCost for each read
+	// beyond ("ringscan sim --knee --knee-cost"). Default: no knee.
+	Knee     int     `json:",omitempty"`
+	KneeCost float64 `json:",omitempty"`
 	// HotRows loads the hot tables (ringscan_demo.hot_int, hot_timestamp,
 	// hot_uuid) with this many rows each, a quarter of them in one
 	// partition ("ringscan sim --hot-rows"). Default 0: none.
@@ -105,6 +110,9 @@ func (c SimConfig) Flags() []string {
 	}
 	if c.PerRow > 0 {
 		f = append(f, "--cost-per-row", c.PerRow.String())
+	}
+	if c.Knee > 0 {
+		f = append(f, "--knee", strconv.Itoa(c.Knee), "--knee-cost", strconv.FormatFloat(c.KneeCost, 'g', -1, 64))
 	}
 	if c.HotRows > 0 {
 		f = append(f, "--hot-rows", strconv.Itoa(c.HotRows))
@@ -367,6 +375,18 @@ func capacityScenarios() []Scenario {
 			Strategies:  []Strategy{named(equalSlices(12), "equal-slices-c12"), adaptive, fixed(64), fixed(4)},
 		},
 		{
+			// Not the issue's scenario: the same nodes collapsing past
+			// 8 reads in them, as a real node's caches and compaction
+			// suffer (ScyllaDB issue 3856), so that a cap that fills the
+			// queues pays for it in the steady state, not only at the
+			// start.
+			Name:        "capacity-knee",
+			Description: "as capacity, but a node holding more than 8 reads (served or waiting) serves each 25% more slowly for every read beyond: at 12 (a full queue) twice as slowly",
+			Sim:         kneeSim(capacitySim("4")),
+			PageSize:    1000,
+			Strategies:  append(baselines(), adaptive, fixed(64), fixed(4)),
+		},
+		{
 			Name: "capacity-spread",
 			Description: "as capacity, with up to 50 ms more per read, uniformly at random (latencies spread over 110-160 ms a page): " +
 				"an adaptive limit must not take the spread for a queue",
@@ -387,6 +407,12 @@ func capacityScenarios() []Scenario {
 		},
 		sweep,
 	}
+}
+
+// kneeSim is sc collapsing past 8 reads in a node.
+func kneeSim(sc SimConfig) SimConfig {
+	sc.Knee, sc.KneeCost = 8, 0.25
+	return sc
 }
 
 // longSim is sc with 1M rows.

@@ -63,6 +63,10 @@ func TestSimFlags(t *testing.T) {
 			[]string{"--nodes", "6", "--rows", "100", "--large-partition-rows", "10", "--deleted-rows", "20",
 				"--tombstone-budget", "5", "--latency", "10ms", "--jitter", "1ms", "--non-replica-latency", "10ms",
 				"--slow-nodes", "1", "--slow-factor", "3", "--faults", "overloaded:0.05"}},
+		{"capacity", SimConfig{Rows: 10, Capacity: "2,4,4", QueueLimit: 8, PerRow: 100 * time.Microsecond, Knee: 8, KneeCost: 0.25},
+			[]string{"--nodes", "3", "--rows", "10", "--large-partition-rows", "-1", "--deleted-rows", "-1",
+				"--capacity", "2,4,4", "--queue-limit", "8", "--cost-per-row", "100µs", "--knee", "8", "--knee-cost", "0.25",
+				"--metrics-addr", ":0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
