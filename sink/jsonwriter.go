@@ -19,27 +19,22 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 	switch k := t.Kind; k {
 	case cqltype.Ascii, cqltype.Varchar:
 		return writeJSONText
-	case cqltype.List, cqltype.Set:
-		if len(t.Elems) < 1 {
+	case cqltype.List, cqltype.Set, cqltype.Map:
+		// The writer of the elements (of the values, for a map: keys
+		// are map keys, see appendKey) is chosen once too.
+		appendCollection, n := (*encoder).appendList, 1
+		if k == cqltype.Map {
+			appendCollection, n = (*encoder).appendMap, 2
+		}
+		if len(t.Elems) < n {
 			break
 		}
-		elem := e.jsonWriter(&t.Elems[0])
+		elem := e.jsonWriter(&t.Elems[n-1])
 		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 			if cqltype.IsNull(k, v) {
 				return append(dst, "null"...), nil
 			}
-			return e.appendList(dst, t, v, elem)
-		}
-	case cqltype.Map:
-		if len(t.Elems) < 2 {
-			break
-		}
-		val := e.jsonWriter(&t.Elems[1])
-		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-			if cqltype.IsNull(k, v) {
-				return append(dst, "null"...), nil
-			}
-			return e.appendMap(dst, t, v, val)
+			return appendCollection(e, dst, t, v, elem)
 		}
 	case cqltype.Double, cqltype.Float:
 		// Quoted or not by value: NaN and the infinities are strings.
