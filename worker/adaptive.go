@@ -374,9 +374,12 @@ type unloaded struct {
 // medianLatency is the median of run, sorted by latency.
 func medianLatency(run []sample) time.Duration {
 	n := len(run)
-	a, b := run[(n-1)/2].latency, run[n/2].latency
-	return a + (b-a)/2
+	return middle(run[(n-1)/2].latency, run[n/2].latency)
 }
+
+// middle is halfway from a to b, the median of a sorted run whose middle
+// elements they are (the same one for an odd length).
+func middle[T ~int64 | ~float64](a, b T) T { return a + (b-a)/2 }
 
 // logSpread estimates the standard deviation of the logarithms of run's
 // latencies from their median absolute deviation (times 1.4826, its ratio
@@ -393,5 +396,5 @@ func logSpread(run []sample, median time.Duration) float64 {
 	}
 	slices.Sort(devs)
 	n := len(devs)
-	return 1.4826 * (devs[(n-1)/2] + devs[n/2]) / 2
+	return 1.4826 * middle(devs[(n-1)/2], devs[n/2])
 }
