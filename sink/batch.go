@@ -207,13 +207,19 @@ func (b *Batch) AppendShared(v []byte) {
 	if b.shared == nil {
 		b.shared = v[:cap(v)]
 	}
-	if !b.borrows(v) {
+	off, ok := b.sharedOffset(v)
+	if !ok {
 		b.AppendValue(v) // elsewhere: copied
 		return
 	}
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
-	b.cells = append(b.cells, cell{off: ^int32(d), n: int32(len(v))})
-	b.size += len(v)
+	b.appendBorrowed(off, len(v))
+}
+
+// appendBorrowed appends a cell for the n bytes at off in the borrowed
+// memory.
+func (b *Batch) appendBorrowed(off int32, n int) {
+	b.cells = append(b.cells, cell{off: ^off, n: int32(n)})
+	b.size += n
 }
 
 // AppendSharedRow appends the n values serialized at the start of frame,
@@ -225,9 +231,9 @@ func (b *Batch) AppendShared(v []byte) {
 // appended nothing, when frame holds fewer than n whole values. For
 // producers that walk a response frame row by row.
 func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
-	start, size, bufLen, shared := len(b.cells), b.size, len(b.buf), b.shared
+	start, shared := len(b.cells), b.shared
 	rest := frame
-	inside := b.borrows(frame)
+	base, inside := b.sharedOffset(frame)
 	if inside {
 		b.cells = slices.Grow(b.cells, n)
 	}
@@ -235,36 +241,41 @@ func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
 		v, more, ok := cqltype.ReadValue(rest)
 		switch {
 		case !ok:
-			b.cells, b.size, b.buf, b.shared = b.cells[:start], size, b.buf[:bufLen], shared
+			b.truncateCells(start)
+			b.shared = shared
 			return frame, false
 		case !inside:
 			b.AppendShared(v)
 		case v == nil:
-			b.cells = append(b.cells, cell{off: int32(len(b.buf)), n: -1})
+			b.AppendValue(nil)
 		default:
-			off := int32(uintptr(unsafe.Pointer(unsafe.SliceData(v))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared))))
-			b.cells = append(b.cells, cell{off: ^off, n: int32(len(v))})
-			b.size += len(v)
+			// v lies in frame: its offset follows from frame's.
+			b.appendBorrowed(base+int32(len(frame)-len(rest))+4, len(v))
 		}
 		rest = more
 	}
 	return rest, true
 }
 
-// borrows reports whether p lies in the memory the batch borrows.
-func (b *Batch) borrows(p []byte) bool {
+// sharedOffset returns where p starts in the memory the batch borrows, or
+// false when p does not lie in it.
+func (b *Batch) sharedOffset(p []byte) (int32, bool) {
 	d := uintptr(unsafe.Pointer(unsafe.SliceData(p))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.shared)))
-	return b.shared != nil && len(b.shared) < math.MaxInt32 && d <= uintptr(len(b.shared)) && uintptr(len(p)) <= uintptr(len(b.shared))-d
+	ok := b.shared != nil && len(b.shared) < math.MaxInt32 && d <= uintptr(len(b.shared)) && uintptr(len(p)) <= uintptr(len(b.shared))-d
+	return int32(d), ok
 }
 
 // TruncateRows drops the rows from n on; for producers that discard a
 // partially read row.
-func (b *Batch) TruncateRows(n int) {
-	if n*b.width >= len(b.cells) {
+func (b *Batch) TruncateRows(n int) { b.truncateCells(n * b.width) }
+
+// truncateCells drops the values from the n-th on.
+func (b *Batch) truncateCells(n int) {
+	if n >= len(b.cells) {
 		return
 	}
 	cut := -1
-	for _, c := range b.cells[n*b.width:] {
+	for _, c := range b.cells[n:] {
 		if c.n > 0 {
 			b.size -= int(c.n)
 		}
@@ -272,7 +283,7 @@ func (b *Batch) TruncateRows(n int) {
 			cut = int(c.off)
 		}
 	}
-	b.cells = b.cells[:n*b.width]
+	b.cells = b.cells[:n]
 	if cut >= 0 {
 		b.buf = b.buf[:cut]
 	}

@@ -169,4 +169,32 @@ func TestAppendSharedRow(t *testing.T) {
 	_, ok = fresh.AppendSharedRow(frame[5:len(frame)-9], 4)
 	assert.False(t, ok)
 	assert.Equal(t, 1, fresh.Len())
+
+	// A failed first row undoes what it did: the memory it started to
+	// borrow, so that the next row, from a frame of its own, starts the
+	// borrowed memory where it lies; and, for a row from outside the
+	// borrowed memory, the values it copied.
+	undo := sink.NewBatch(cols, 0)
+	_, ok = undo.AppendSharedRow(other[:len(other)-4-4-4], 4) // "yz" and the empty value cut
+	require.False(t, ok)
+	assert.Zero(t, undo.Len())
+	assert.Zero(t, undo.Bytes())
+	rest, ok = undo.AppendSharedRow(frame[5:], 4)
+	require.True(t, ok)
+	assert.Equal(t, []byte("after"), rest)
+	assert.Same(t, &frame[9], &undo.Value(0, 0)[0], "the failed row borrowed nothing that stays")
+	copied := sink.NewBatch(cols, 0)
+	copied.AppendShared(frame[:5]) // borrows frame: other lies elsewhere
+	copied.AppendValue(nil)
+	copied.AppendValue(nil)
+	copied.AppendValue(nil)
+	_, ok = copied.AppendSharedRow(other[:len(other)-4-4-4], 4)
+	require.False(t, ok)
+	assert.Equal(t, 1, copied.Len())
+	assert.Equal(t, 5, copied.Bytes(), "the copied x is not counted")
+	rest, ok = copied.AppendSharedRow(frame[5:], 4)
+	require.True(t, ok)
+	assert.Equal(t, []byte("after"), rest)
+	assert.Equal(t, [][]byte{[]byte("abc"), nil, {}, []byte("tail")}, [][]byte{copied.Value(1, 0), copied.Value(1, 1), copied.Value(1, 2), copied.Value(1, 3)})
+	assert.Same(t, &frame[9], &copied.Value(1, 0)[0])
 }
