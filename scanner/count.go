@@ -156,7 +156,7 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 			if runPK == nil || !bytes.Equal(pk, runPK) {
 				runPK, run = bytes.Clone(pk), 0
 				if runFirst, err = k.position(b, row); err != nil {
-					_ = iter.Close()
+					_ = rows.close()
 					b.TruncateRows(first)
 					return worker.Page{}, err
 				}
@@ -164,14 +164,17 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 			run++
 			if skipped == m {
 				if at, err = k.position(b, row); err != nil {
-					_ = iter.Close()
+					_ = rows.close()
 					b.TruncateRows(first)
 					return worker.Page{}, err
 				}
 			}
 			b.TruncateRows(row)
 		}
-		page, err := closePage(rows, req, b, first)
+		// The worker's state (none: a switch starts without one), not
+		// the local one: a state this loop made and the server refused
+		// is not the worker's to restart by position from.
+		page, err := closePage(rows, req.PageState, b, first)
 		if err != nil {
 			return worker.Page{}, err
 		}

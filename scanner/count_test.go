@@ -230,6 +230,7 @@ func TestCountOnlyShortPages(t *testing.T) {
 	got, want, st := countRun(t, s, scanner.Config{Keyspace: "cs", Table: "wide", PageSize: 20, Concurrency: 1, Splits: 1})
 	assert.Equal(t, want, got.counts(), "every token's rows once")
 	assert.Equal(t, int64(500+50*3), st.Rows)
+	assert.Positive(t, got.keyed, "pages read by key: the skip into the wide partition ran")
 }
 
 // TestCountOnlyTokensOnly: on a table with no partition of a page, a

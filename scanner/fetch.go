@@ -241,7 +241,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 			tk, err := f.tokenAt(b, row)
 			if err != nil {
 				b.TruncateRows(first)
-				_ = iter.Close()
+				_ = rows.close()
 				return worker.Page{}, err
 			}
 			ord.next(tk)
@@ -264,7 +264,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 			}
 		}
 	}
-	page, err := closePage(rows, req, b, first)
+	page, err := closePage(rows, req.PageState, b, first)
 	if err != nil {
 		return worker.Page{}, err
 	}
@@ -286,11 +286,11 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 // (those of b from first on), and a paging state the server refused is
 // told apart (worker.ErrPageStateRefused), for the pool to restart by
 // position.
-func closePage(rows *pageReader, req worker.Request, b *sink.Batch, first int) (worker.Page, error) {
+func closePage(rows *pageReader, sent []byte, b *sink.Batch, first int) (worker.Page, error) {
 	state := rows.iter.PageState()
 	if err := rows.close(); err != nil {
 		b.TruncateRows(first)
-		if pagingStateRefused(err) && req.PageState != nil {
+		if pagingStateRefused(err) && sent != nil {
 			return worker.Page{}, fmt.Errorf("%w: %v", worker.ErrPageStateRefused, err)
 		}
 		return worker.Page{}, err

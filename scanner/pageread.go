@@ -73,7 +73,6 @@ func (f *fetcher) pageRows(iter *gocql.Iter, b *sink.Batch) *pageReader {
 // end, on the driver's error (left to the iterator's Close), or on a walk
 // that ran out of frame (err).
 func (r *pageReader) next() bool {
-	row := r.b.Len()
 	if r.err != nil {
 		return false
 	}
@@ -83,13 +82,14 @@ func (r *pageReader) next() bool {
 		}
 		rest, ok := r.b.AppendSharedRow(r.rest, len(r.seen))
 		if !ok {
-			r.rest, r.read, r.err = nil, r.rows, errPageLayout
+			r.err = errPageLayout // sticks: next reads no more
 			return false
 		}
 		r.rest = rest
 		r.read++
 		return true
 	}
+	row := r.b.Len()
 	if !r.iter.Scan(r.full...) {
 		r.b.TruncateRows(row)
 		return false

@@ -202,7 +202,7 @@ func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Ba
 			}
 		}
 	}
-	page, err := closePage(rows, req, b, first)
+	page, err := closePage(rows, req.PageState, b, first)
 	if err != nil {
 		return worker.Page{}, err
 	}

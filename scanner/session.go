@@ -14,11 +14,11 @@ import (
 //     table it scans itself (three system_schema queries sent at once,
 //     unprepared: one round trip), instead of the driver reading every
 //     keyspace's schema at connect and again on every schema change.
+//     Token ownership (system.local and system.peers) is read as usual.
 //   - gocql's default host selection (round robin): a token-aware policy
 //     would prepare every statement it routes, the one-off metadata
 //     queries included, to learn their partition key; the scanner sets
-//     the host of every page request itself. Token ownership (system.local and
-//     system.peers) is read as usual; requests are routed by the scanner.
+//     the host of every page request itself.
 //   - No write coalescing: gocql's default holds every request up to
 //     200 µs, which a chain of page requests pays on every page.
 //
