@@ -238,6 +238,10 @@ func TestStatements(t *testing.T) {
 			{`SELECT v FROM ` + ks + `.t WHERE k2 = ? AND c >= ? ALLOW FILTERING`, []any{2, 2}, []int{22, 23, 122, 123, 222, 223}},
 			{`SELECT v FROM ` + ks + `.t WHERE k1 = ? AND v > ? ALLOW FILTERING`, []any{0, 12}, []int{13, 20, 21, 22, 23}},
 			{`SELECT v FROM ` + ks + `.t WHERE v = ? ALLOW FILTERING`, []any{999}, nil},
+			// A clustering slice with a regular column's filter: the
+			// slice selects the rows, the filter is checked on each.
+			{`SELECT v FROM ` + ks + `.t WHERE c >= ? AND v < ? ALLOW FILTERING`, []any{2, 100}, []int{2, 3, 12, 13, 22, 23}},
+			{`SELECT v FROM ` + ks + `.t WHERE k1 = ? AND k2 = ? AND c >= ? AND v > ? ALLOW FILTERING`, []any{1, 2, 1, 121}, []int{122, 123}},
 		}
 		for _, tt := range tests {
 			for _, pageSize := range []int{2, 5000} {

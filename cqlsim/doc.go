@@ -181,7 +181,8 @@
 // system.size_estimates holds each node's primary ranges (those ending at
 // its tokens), computed from the data: exact by default, and computed once
 // per state of the data (every write, DELETE and TRUNCATE makes a new
-// one; rows are counted as written, expired TTLs included), since reading
+// one; partitions and their sizes are counted from the rows as written,
+// expired TTLs included), since reading
 // them costs Cassandra next to nothing. As
 // Cassandra's are approximations (counted from SSTables, refreshed every 5
 // minutes), Config.SizeEstimates can make them snapshots, refreshed

@@ -265,8 +265,8 @@ func (t *table) clusteringSlices(filters []boundFilter) (out []ckSlice, rest []b
 				if f.multi {
 					return nil, nil, invalidf("Invalid null value in condition for column %s", f.cols[i].name)
 				}
-				// A null bound selects nothing, as the row filter
-				// compares nothing with null.
+				// A null bound selects nothing: no value compares
+				// with null.
 				got = nil
 				break
 			}

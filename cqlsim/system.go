@@ -368,8 +368,9 @@ type storeGen struct {
 }
 
 // dataVersion is the state of the user tables' data: every table's store
-// with the count of writes to it. (The estimates count rows as written,
-// whether a TTL has expired since or not, cached or not.)
+// with the count of writes to it. (The estimates count partitions from
+// their rows as written, whether a TTL has expired since or not, cached or
+// not.)
 func (c *Cluster) dataVersion() []storeGen {
 	var v []storeGen
 	for _, ks := range c.schema.snapshot() {
