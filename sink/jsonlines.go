@@ -1,12 +1,11 @@
 package sink
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // flushAt is about the size of the text a sink passes to its writer at
@@ -39,9 +38,8 @@ const flushAt = 256 << 10
 // cannot be interrupted anyway.
 type JSONLines struct {
 	textOut
-	cols   []jsonColumn // how to write each column of the columns of sig
-	sig    []byte       // appendColumnsSignature of the columns cols was made for
-	newSig []byte       // scratch for the signature of a batch's columns
+	cols   []jsonColumn // how to write each column of last
+	last   []Column     // the columns cols was made for
 	closed bool
 }
 
@@ -149,11 +147,10 @@ func (ct *columnText) prepare(n int) {
 // prepareColumns makes s.cols for cols, again only when their names or
 // types differ from the last batch's.
 func (s *JSONLines) prepareColumns(cols []Column) {
-	s.newSig = appendColumnsSignature(s.newSig[:0], cols)
-	if s.sig != nil && bytes.Equal(s.sig, s.newSig) {
+	if s.last != nil && slices.EqualFunc(s.last, cols, sameColumn) {
 		return
 	}
-	s.sig, s.newSig = s.newSig, s.sig
+	s.last = slices.Clone(cols)
 	s.cols = s.cols[:0]
 	for i := range cols {
 		var key []byte
@@ -166,16 +163,9 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 	}
 }
 
-// appendColumnsSignature appends what a column's key and writer depend on:
-// its name and its whole type (as the protocol's [option] spells it).
-func appendColumnsSignature(dst []byte, cols []Column) []byte {
-	for i := range cols {
-		dst = binary.AppendUvarint(dst, uint64(len(cols[i].Name)))
-		dst = append(dst, cols[i].Name...)
-		dst = cols[i].typ.AppendOption(dst)
-	}
-	return dst
-}
+// sameColumn reports whether a and b have the same key and writer: the
+// same name and the same whole type.
+func sameColumn(a, b Column) bool { return a.Name == b.Name && a.typ.Equal(b.typ) }
 
 // Close marks the sink closed; every Write has already passed its text to
 // the writer. Close is idempotent and does not close the writer.
