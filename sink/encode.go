@@ -61,10 +61,9 @@ func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 }
 
 // appendQuotedScalar appends the plain text of a non-null scalar as a JSON
-// string. Only a timestamp in a layout can need escaping: the text of
-// every other scalar is made of characters JSON takes as they are.
+// string, escaped where it needs it (needsEscape).
 func (e *encoder) appendQuotedScalar(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-	if t.Kind == cqltype.Timestamp && e.opts.layout != "" {
+	if e.needsEscape(t.Kind) {
 		var err error
 		e.text, err = e.appendScalar(e.text[:0], t, v)
 		return appendJSONString(dst, e.text), err
@@ -86,6 +85,14 @@ func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 		return e.appendJSON(dst, t, v)
 	}
 	return e.appendScalar(dst, t, v)
+}
+
+// needsEscape reports whether the plain text of a scalar of kind k may
+// hold characters a JSON string escapes. Only a timestamp in a layout can:
+// the text of every other scalar is made of characters JSON takes as they
+// are.
+func (e *encoder) needsEscape(k cqltype.Kind) bool {
+	return k == cqltype.Timestamp && e.opts.layout != ""
 }
 
 // jsonQuoted reports whether the JSON text of a non-null scalar of kind k is

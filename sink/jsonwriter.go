@@ -14,7 +14,8 @@ type valueWriter func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte
 // kind is formatted) once, for a column: JSON Lines picks one per column
 // when the columns change. The text is appendJSON's, made by the same
 // functions (scalarFormatOf, jsonQuoted, appendJSONString, appendList,
-// appendMap); tuples, UDTs and timestamps in a layout go to appendJSON.
+// appendMap); tuples, UDTs and scalars whose text needs escaping
+// (needsEscape) go to appendJSON.
 func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 	switch k := t.Kind; k {
 	case cqltype.Ascii, cqltype.Varchar:
@@ -36,36 +37,18 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 			}
 			return appendCollection(e, dst, t, v, elem)
 		}
-	case cqltype.Double, cqltype.Float:
-		// Quoted or not by value: NaN and the infinities are strings.
-		f := scalarFormatOf(k)
-		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
-			if cqltype.IsNull(k, v) {
-				return append(dst, "null"...), nil
-			}
-			if e.jsonQuoted(k, v) {
-				return e.appendQuotedScalar(dst, t, v)
-			}
-			if out, ok := f(e, dst, v); ok {
-				return out, nil
-			}
-			return dst, malformed(t, v)
-		}
-	case cqltype.Timestamp:
-		if e.opts.layout != "" {
-			break // a layout's text may need escaping
-		}
-		return e.scalarWriter(k)
 	default:
-		if scalarFormatOf(k) != nil {
+		if scalarFormatOf(k) != nil && !e.needsEscape(k) {
 			return e.scalarWriter(k)
 		}
 	}
 	return (*encoder).appendJSON
 }
 
-// scalarWriter writes the values of a scalar kind whose JSON text is, for
-// every value, a string or, for every value, not.
+// scalarWriter writes the values of a scalar kind whose text needs no
+// escaping. Its JSON text is, for every value, a string or, for every
+// value, not; but for doubles and floats, quoted by value (NaN and the
+// infinities are strings).
 func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 	f := scalarFormatOf(k)
 	if e.jsonQuoted(k, nil) {
@@ -81,9 +64,13 @@ func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 			return dst[:start], malformed(t, v)
 		}
 	}
+	byValue := k == cqltype.Double || k == cqltype.Float
 	return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 		if cqltype.IsNull(k, v) {
 			return append(dst, "null"...), nil
+		}
+		if byValue && e.jsonQuoted(k, v) {
+			return e.appendQuotedScalar(dst, t, v)
 		}
 		if out, ok := f(e, dst, v); ok {
 			return out, nil
