@@ -149,12 +149,12 @@ func (o *textOut) runEnd(from, to int, size int64) int {
 // are even, so that no round is a small tail.
 func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 	n := b.Len()
-	if _, one := r.(singleRowRenderer); one && o.workers <= 1 {
-		return o.writeSerial(b, r, 0, n)
+	if one, ok := r.(singleRowRenderer); ok && o.workers <= 1 {
+		return o.writeEach(b, one)
 	}
 	o.measure(b)
 	if o.workers <= 1 || n < 2*minRowsPerWorker {
-		return o.writeSerial(b, r, 0, n)
+		return o.writeSerial(b, r)
 	}
 	lo := 0
 	if o.text == 0 {
@@ -164,10 +164,7 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 		start := len(o.buf)
 		var err error
 		if o.buf, err = r.renderRows(&o.enc, o.buf, b, 0, lo); err != nil {
-			if werr := o.flush(); werr != nil {
-				return werr
-			}
-			return err
+			return o.fail(err)
 		}
 		o.noteText(0, lo, len(o.buf)-start)
 	}
@@ -202,10 +199,7 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 		wg.Wait()
 		// Written in row order, up to the first failed row.
 		if err != nil {
-			if werr := o.flush(); werr != nil {
-				return werr
-			}
-			return err
+			return o.fail(err)
 		}
 		size := len(o.buf) - start
 		if err := o.flush(); err != nil {
@@ -227,34 +221,36 @@ func (o *textOut) writeRows(b *Batch, r rowRenderer) error {
 	return nil
 }
 
+// fail writes what buf holds (the rows before a failed one) and returns
+// err, or the writer's error if that write failed.
+func (o *textOut) fail(err error) error {
+	if werr := o.flush(); werr != nil {
+		return werr
+	}
+	return err
+}
+
 // singleRowRenderer is a rowRenderer that renders one row at a time as
-// cheaply (CSV): on one goroutine, writeSerial renders its rows one by one,
+// cheaply (CSV): on one goroutine, writeEach renders its rows one by one,
 // flushing at flushAt.
 type singleRowRenderer interface {
 	rowRenderer
 	renderRow(e *encoder, buf []byte, b *Batch, i int) ([]byte, error)
 }
 
-// writeSerial renders rows [from, to) of b on this goroutine, writing them
-// whenever buf reaches flushAt: row by row for a singleRowRenderer on a
-// sink of one worker, else in runs of about flushAt of text (the batch
-// measured), noting the size of their text.
-func (o *textOut) writeSerial(b *Batch, r rowRenderer, from, to int) error {
-	if one, ok := r.(singleRowRenderer); ok && o.workers <= 1 {
-		return o.writeEach(b, one, from, to)
-	}
-	for i := from; i < to; {
-		end := o.runEnd(i, to, o.budget())
+// writeSerial renders the rows of b on this goroutine in runs of about
+// flushAt of text (the batch measured), writing each and noting the size
+// of its text.
+func (o *textOut) writeSerial(b *Batch, r rowRenderer) error {
+	for i, n := 0, b.Len(); i < n; {
+		end := o.runEnd(i, n, o.budget())
 		start := len(o.buf)
 		var err error
-		o.buf, err = r.renderRows(&o.enc, o.buf, b, i, end)
-		if err == nil {
-			o.noteText(i, end, len(o.buf)-start)
+		if o.buf, err = r.renderRows(&o.enc, o.buf, b, i, end); err != nil {
+			return o.fail(err)
 		}
-		if werr := o.flush(); werr != nil {
-			return werr
-		}
-		if err != nil {
+		o.noteText(i, end, len(o.buf)-start)
+		if err := o.flush(); err != nil {
 			return err
 		}
 		i = end
@@ -262,19 +258,16 @@ func (o *textOut) writeSerial(b *Batch, r rowRenderer, from, to int) error {
 	return o.flush() // a page without rows: what buf holds (a CSV header)
 }
 
-// writeEach renders rows [from, to) of b one by one, writing them whenever
-// buf reaches flushAt.
-func (o *textOut) writeEach(b *Batch, r singleRowRenderer, from, to int) error {
+// writeEach renders the rows of b one by one, writing them whenever buf
+// reaches flushAt.
+func (o *textOut) writeEach(b *Batch, r singleRowRenderer) error {
 	buf := o.buf
-	for i := from; i < to; i++ {
+	for i := range b.Len() {
 		start := len(buf)
 		var err error
 		if buf, err = r.renderRow(&o.enc, buf, b, i); err != nil {
 			o.buf = buf[:start]
-			if werr := o.flush(); werr != nil {
-				return werr
-			}
-			return err
+			return o.fail(err)
 		}
 		if len(buf) >= flushAt {
 			o.buf = buf

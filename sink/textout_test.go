@@ -112,7 +112,7 @@ func mixedPage(t *testing.T, rows int, big map[int]int) *sink.Batch {
 // failed one, fails it.
 func TestWorkersStopAtTheBadRow(t *testing.T) {
 	ctx := context.Background()
-	const minRows = 128 // textOut's minRowsPerWorker
+	const minRows = sink.MinRowsPerWorker
 	const rows = 2000
 	cols := []col{{"n", "int"}, {"s", "text"}}
 	warm := withBadInt(t, cols, rows, -1)
