@@ -47,7 +47,7 @@ func (d *Digits) appendVarint(dst, v []byte, abs bool) []byte {
 		if abs && x < 0 {
 			return strconv.AppendUint(dst, uint64(-x), 10) // also right for MinInt64
 		}
-		return strconv.AppendInt(dst, x, 10)
+		return AppendInt(dst, x)
 	}
 	if v[0]&0x80 == 0 {
 		d.n.SetBytes(v)
@@ -141,7 +141,7 @@ func appendExponent(dst []byte, exp int64) []byte {
 	if exp >= 0 {
 		dst = append(dst, '+')
 	}
-	return strconv.AppendInt(dst, exp, 10)
+	return AppendInt(dst, exp)
 }
 
 // AppendText appends d as Decimal.String writes it. It implements
@@ -260,7 +260,7 @@ func appendYMD(dst []byte, y, m, d int64) []byte {
 		dst = appendPadded(dst, uint64(-y), 4)
 	case y > 9999:
 		dst = append(dst, '+')
-		dst = strconv.AppendInt(dst, y, 10)
+		dst = AppendInt(dst, y)
 	default:
 		dst = appendPadded(dst, uint64(y), 4)
 	}
