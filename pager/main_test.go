@@ -14,10 +14,10 @@ import (
 // TestMain checks that no test leaves a goroutine behind. gocql closes its
 // own goroutines asynchronously, so goleak retries for a while before it
 // reports. The tests here restart "services" between requests, closing
-// sessions quickly, which may leave a heartBeat behind (see
-// testutil.IgnoreHeartBeat).
+// sessions quickly, which may leave a heartBeat or a reconnect behind (see
+// testutil.IgnoreHeartBeat and testutil.IgnoreRefreshRing).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, testutil.IgnoreHeartBeat())
+	goleak.VerifyTestMain(m, testutil.IgnoreHeartBeat(), testutil.IgnoreRefreshRing())
 }
 
 // connect opens a session on c with one connection per host and

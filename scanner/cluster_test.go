@@ -29,11 +29,13 @@ import (
 
 // TestMain checks that no test, example included, leaves a goroutine
 // behind. gocql stops its goroutines when a Session closes (goleak retries
-// while they wind down), with one exception: tests that bring a node up
-// may leave Session.handleNodeUp's 10s sleep behind (see
-// testutil.IgnoreNodeUp).
+// while they wind down), with two exceptions: tests that bring a node up
+// may leave Session.handleNodeUp's 10s sleep behind, and tests that stop
+// a node may leave a control connection's reconnect waiting for ever for
+// a ring refresh (see testutil.IgnoreNodeUp and
+// testutil.IgnoreRefreshRing).
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, testutil.IgnoreNodeUp())
+	goleak.VerifyTestMain(m, testutil.IgnoreNodeUp(), testutil.IgnoreRefreshRing())
 }
 
 // hostsEnv names the real cluster the exactly-once suite also runs against.

@@ -17,7 +17,7 @@
 //
 // # Leak checks
 //
-// IgnoreHeartBeat and IgnoreNodeUp are goleak options for the two gocql
-// goroutines a closed session may leave behind; a package's TestMain passes
+// IgnoreHeartBeat, IgnoreRefreshRing and IgnoreNodeUp are goleak options
+// for the gocql goroutines a closed session may leave behind; a package's TestMain passes
 // the ones its tests need to goleak.VerifyTestMain.
 package testutil
