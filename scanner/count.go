@@ -291,12 +291,12 @@ func (c *countFetcher) Trim(b *sink.Batch, lim worker.Limit, prev *worker.Positi
 // prepareSwitch has every replica of the tasks prepare the statements a
 // count switches to (the keyed one from a token on, and the tokens-only
 // one from a position by ordinal) while the scan starts, by running them
-// over no token: the driver prepares a statement on each host the first
-// time it runs there, and a PREPARE round trip at the switch would delay
-// the reader of a large partition, the scan's tail, by as much. It is a
-// best effort: errors are left to the statements' real runs. The returned
-// function cancels what is left and waits for it. Other plans prepare
-// nothing.
+// over no token (runNowhere): the driver prepares a statement on each
+// host the first time it runs there, and a PREPARE round trip at the
+// switch would delay the reader of a large partition, the scan's tail, by
+// as much. It is a best effort: errors are left to the statements' real
+// runs. The returned function cancels what is left and waits for it.
+// Other plans prepare nothing.
 func (p *Plan) prepareSwitch(ctx context.Context, tasks []worker.Task) (wait func()) {
 	c := p.count
 	if c == nil {
@@ -310,19 +310,19 @@ func (p *Plan) prepareSwitch(ctx context.Context, tasks []worker.Task) (wait fun
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var g errgroup.Group
-	// token >= max AND token <= min: no token.
-	lo, hi := c.p.Max().BindValue(), c.p.Min().BindValue()
 	for id := range hosts {
-		for _, stmt := range []string{c.after, c.tok.after} {
-			g.Go(func() error {
-				_ = c.session.Query(stmt, lo, hi).Consistency(c.cfg.Consistency).PageSize(1).SetHostID(id).
-					Idempotent(true).RetryPolicy(noRetry).IterContext(ctx).Close()
-				return nil
-			})
-		}
+		g.Go(func() error {
+			_ = c.runNowhere(ctx, id, c.after, c.tok.after)
+			return nil
+		})
 	}
 	return func() {
 		cancel()
 		_ = g.Wait()
 	}
+}
+
+// Warm prepares the tokens-only statements on host; see worker.Warmer.
+func (c *countFetcher) Warm(ctx context.Context, host ring.Host) error {
+	return c.tok.runNowhere(ctx, host.ID, c.tok.stmt, c.tok.after)
 }

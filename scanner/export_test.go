@@ -2,9 +2,11 @@ package scanner
 
 import (
 	"bytes"
+	"context"
 
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
+	"github.com/ringscan/ringscan/worker"
 )
 
 // CheckpointFromCursors returns the checkpoint a scan of p would hold with
@@ -66,3 +68,9 @@ func CorruptPageStates(data []byte) ([]byte, error) {
 // CursorSwitching reports whether a count's cursor is about to read on by
 // key, from a position by ordinal (its next statement switches).
 func CursorSwitching(c Cursor) bool { return switching(c.c.After) }
+
+// Warm warms host up for p's page requests, as the worker does with
+// adaptive limits (worker.Warmer).
+func Warm(ctx context.Context, p *Plan, host ring.Host) error {
+	return p.source().(worker.Warmer).Warm(ctx, host)
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -186,6 +187,30 @@ func (e tupleElem) UnmarshalCQL(_ gocql.TypeInfo, data []byte) error {
 	}
 	t.b.AppendValue(v)
 	return nil
+}
+
+// Warm prepares the statements of first pages on host; see worker.Warmer.
+func (f *fetcher) Warm(ctx context.Context, host ring.Host) error {
+	return f.runNowhere(ctx, host.ID, f.stmt, f.after)
+}
+
+// runNowhere runs the token range statements stmts on the host of id at
+// once, over no token (token >= max AND token <= min), which reads
+// nothing: the driver prepares a statement on a host the first time it
+// runs there, so that their next runs are page reads alone. It returns
+// their errors, joined.
+func (f *fetcher) runNowhere(ctx context.Context, id string, stmts ...string) error {
+	lo, hi := f.p.Max().BindValue(), f.p.Min().BindValue()
+	errs := make([]error, len(stmts))
+	var wg sync.WaitGroup
+	for i, stmt := range stmts {
+		wg.Go(func() {
+			errs[i] = f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).PageSize(1).SetHostID(id).
+				Idempotent(true).RetryPolicy(noRetry).IterContext(ctx).Close()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // noRetry leaves retries to the worker, which moves to the next replica and

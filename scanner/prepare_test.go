@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/testutil"
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -60,4 +62,64 @@ func TestPlanPreparesNoMetadataQuery(t *testing.T) {
 		}
 	}
 	assert.Positive(t, pages, "the page statements are prepared, and listed")
+}
+
+// TestWarmPreparesFirstPages checks that warming a host up (as the worker
+// does with adaptive limits, worker.Warmer) prepares there the statements
+// that read a subrange's first page and a resumed one's (token > and
+// token >=), for a scan and for a count, reading nothing, and touches no
+// other host: its first page requests are then page reads alone.
+func TestWarmPreparesFirstPages(t *testing.T) {
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
+	ctx := context.Background()
+	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 500})
+	require.NoError(t, err)
+	s := testutil.Session(t, c, func(cl *gocql.ClusterConfig) { cl.Metadata.CacheMode = gocql.Disabled })
+	sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable})
+	require.NoError(t, err)
+	plan, err := sc.Plan(ctx)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		plan *scanner.Plan
+	}{
+		{name: "scan", plan: plan},
+		{name: "count", plan: plan.CountOnly()},
+	}
+	// Each case warms a host of its own up, so that none sees the other's
+	// statements.
+	hosts := map[string]ring.Host{}
+	for _, sr := range plan.Subranges {
+		for _, h := range sr.Replicas {
+			hosts[h.ID] = h
+		}
+	}
+	require.Len(t, hosts, 3)
+	var order []ring.Host
+	for _, n := range c.Nodes() {
+		order = append(order, hosts[n.HostID()])
+	}
+	pageStatements := func(host ring.Host) []string {
+		it := s.Query(`SELECT query_string FROM system.prepared_statements`).SetHostID(host.ID).Iter()
+		var q string
+		var page []string
+		for it.Scan(&q) {
+			if strings.Contains(q, cqlsim.DemoTable) && strings.Contains(q, "token(") {
+				page = append(page, q)
+			}
+		}
+		require.NoError(t, it.Close())
+		return page
+	}
+	for i, tt := range tests {
+		host := order[i]
+		require.Empty(t, pageStatements(host), "%s: nothing prepared before", tt.name)
+		require.NoError(t, scanner.Warm(ctx, tt.plan, host), tt.name)
+		got := pageStatements(host)
+		require.Len(t, got, 2, "%s: %q", tt.name, got)
+		slices.Sort(got)
+		assert.Regexp(t, `token\([^)]*\) > \?`, got[0], tt.name)
+		assert.Regexp(t, `token\([^)]*\) >= \?`, got[1], tt.name)
+		assert.Empty(t, pageStatements(order[2]), "%s: another host was warmed up", tt.name)
+	}
 }

@@ -157,12 +157,12 @@ type vegas struct {
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
 	restore  int  // the limit to restore after the probe
-	// answered is set once a request to the host has been answered. The
-	// requests issued before are cold (tagged coldTag), and their
-	// latencies are no samples: they ran the statements' first
-	// executions on the host (with gocql, a PREPARE round trip first, and
-	// concurrent first runs wait for the same one), neither a loaded nor
-	// an unloaded page read.
+	// answered is set once a request to the host has been answered, or
+	// the host was warmed up (Warmer). The requests issued before are
+	// cold (tagged coldTag), and their latencies are no samples: they ran
+	// the statements' first executions on the host (with gocql, a PREPARE
+	// round trip first, and concurrent first runs wait for the same one),
+	// neither a loaded nor an unloaded page read.
 	answered bool
 	// settling is set in slow start for the window after a doubling: its
 	// requests were issued while the new ones queued behind the old, so

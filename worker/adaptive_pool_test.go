@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
 )
 
@@ -111,5 +114,77 @@ func TestFixedLimitReported(t *testing.T) {
 	}
 	for _, r := range st.PerRange {
 		assert.Equal(t, 5, r.Limit)
+	}
+}
+
+// warmFetcher is a fakeFetcher that is a Warmer: it records, per host, its
+// Warm calls and whether a page request reached the host before its Warm
+// had ended; err fails every Warm.
+type warmFetcher struct {
+	*fakeFetcher
+	err error
+
+	mu     sync.Mutex
+	warms  map[string]int
+	warmed map[string]bool
+	early  map[string]bool // a page request came before the host's Warm ended
+}
+
+func (w *warmFetcher) Warm(ctx context.Context, host ring.Host) error {
+	w.mu.Lock()
+	w.warms[host.ID]++
+	w.mu.Unlock()
+	// Long enough for the host's other first requests to be waiting.
+	select {
+	case <-time.After(5 * time.Millisecond):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.mu.Lock()
+	w.warmed[host.ID] = true
+	w.mu.Unlock()
+	return w.err
+}
+
+func (w *warmFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	w.mu.Lock()
+	if !w.warmed[req.Host.ID] {
+		w.early[req.Host.ID] = true
+	}
+	w.mu.Unlock()
+	return w.fakeFetcher.Fetch(ctx, req, b)
+}
+
+// TestWarmUp checks when the pool warms hosts up (Warmer): with adaptive
+// limits, once per host, before any page request reaches it, even when
+// Warm fails; with fixed limits, never. Every row is read once either way.
+func TestWarmUp(t *testing.T) {
+	tests := []struct {
+		name  string
+		mode  worker.PerHostMode
+		err   error
+		warms int
+	}{
+		{name: "adaptive", mode: worker.PerHostAdaptive, warms: 1},
+		{name: "adaptive, warm-up fails", mode: worker.PerHostAdaptive, err: errors.New("no PREPARE"), warms: 1},
+		{name: "fixed", mode: worker.PerHostFixed, warms: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tasks, rows := table(30, 20, 1, 3)
+			f := &warmFetcher{fakeFetcher: newFake(rows, 4), err: tt.err, warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+			s := newCollectSink()
+			cfg := worker.Config{Concurrency: 8, PerHostMode: tt.mode, NoSplit: true}
+			_, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
+			require.NoError(t, err)
+			assertRows(t, wantRows(rows), s.got())
+			for _, h := range hosts {
+				assert.Equal(t, tt.warms, f.warms[h.ID], "Warm calls on %s", h.ID)
+				if tt.warms > 0 {
+					assert.False(t, f.early[h.ID], "a page request reached %s before its Warm ended", h.ID)
+				}
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/ring"
 )
 
 // simHost is a node of the simulation: capacity reads served at once (0:
@@ -647,5 +650,29 @@ func TestVegasThresholds(t *testing.T) {
 			v.complete(tag, succeeded, tt.latency, 100)
 		}
 		assert.Equal(t, tt.next, v.limit, "from %d at %v", tt.limit, tt.latency)
+	}
+}
+
+// TestWarmedHostIsMeasured checks that the first requests to a host that
+// was warmed up (Warmer) are samples of its limit, and those to a host
+// that was not are cold.
+func TestWarmedHostIsMeasured(t *testing.T) {
+	for _, warmed := range []bool{true, false} {
+		t.Run(fmt.Sprint("warmed=", warmed), func(t *testing.T) {
+			cfg := Config{Concurrency: 8, PerHost: 8, PerHostMode: PerHostAdaptive, MinPerHost: 1}
+			h := newHostLimits(map[string]bool{"a": true}, cfg, nil)
+			host := ring.Host{ID: "a", Address: "127.0.0.1"}
+			if warmed {
+				h.warmed(host)
+			}
+			s, err := h.acquire(context.Background(), host)
+			require.NoError(t, err)
+			defer h.release(s, time.Millisecond, 1, nil)
+			if warmed {
+				assert.NotEqual(t, int64(coldTag), s.epoch, "a warmed host's first request is a sample")
+			} else {
+				assert.Equal(t, int64(coldTag), s.epoch, "a cold host's first request is no sample")
+			}
+		})
 	}
 }

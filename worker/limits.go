@@ -106,6 +106,17 @@ func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) 
 	}
 }
 
+// warmed tells host's adaptive limit that the host is ready for page
+// reads (Warmer): its requests are measured from the first.
+func (h *hostLimits) warmed(host ring.Host) {
+	l := h.get(host)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ctl != nil {
+		l.ctl.answered = true
+	}
+}
+
 // take counts a request in flight and unlocks l.
 func (l *hostLimit) take() slot {
 	l.inflight++

@@ -42,9 +42,11 @@ type pool struct {
 	retries map[string]int64
 	// splitFailures counts the failed queries of partition splits.
 	splitFailures map[string]int64
-	perRange      []RangeStats
-	done          atomic.Int64
-	splits        atomic.Int64
+	// warmups holds, per host id, the end of the host's Warm (Warmer).
+	warmups  map[string]chan struct{}
+	perRange []RangeStats
+	done     atomic.Int64
+	splits   atomic.Int64
 	// partitions counts the partitions split, pieces the pieces made.
 	partitions, pieces atomic.Int64
 	ntasks             int
@@ -82,7 +84,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
 		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
-		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
+		retries: map[string]int64{}, splitFailures: map[string]int64{}, warmups: map[string]chan struct{}{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
 		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
 	}
@@ -445,6 +447,41 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 	return err
 }
 
+// warm makes host ready with the Fetcher's Warm before its first page
+// request, with adaptive limits (see Warmer): the first request to the
+// host runs it, later ones wait for it to end. It returns an error only
+// when ctx ends while waiting.
+func (p *pool) warm(ctx context.Context, host ring.Host) error {
+	w, ok := p.f.(Warmer)
+	if !ok || p.cfg.PerHostMode != PerHostAdaptive {
+		return nil
+	}
+	p.mu.Lock()
+	done, started := p.warmups[host.ID]
+	if !started {
+		done = make(chan struct{})
+		p.warmups[host.ID] = done
+	}
+	p.mu.Unlock()
+	if started {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	defer close(done)
+	wctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
+	defer cancel()
+	if err := w.Warm(wctx, host); err != nil {
+		p.cfg.Logger.Debug("warming a host up failed; its first pages are not measured", zap.String("host", host.Address), zap.Error(err))
+		return nil
+	}
+	p.hosts.warmed(host)
+	return nil
+}
+
 // pairTasks joins the tasks of partitions read from both ends, as a
 // resumed scan's checkpoint recorded them: each reverse piece with the
 // task reading up that it meets. A reverse piece whose partner is not
@@ -481,6 +518,9 @@ func pairTasks(tasks []Task) {
 // fetch makes one page request under the host cap and the request timeout;
 // its latency, rows and error feed the host's limit.
 func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (page Page, latency time.Duration, err error) {
+	if err := p.warm(ctx, req.Host); err != nil {
+		return Page{}, 0, err
+	}
 	s, err := p.hosts.acquire(ctx, req.Host)
 	if err != nil {
 		return Page{}, 0, err

@@ -170,6 +170,20 @@ type Fetcher interface {
 	Fetch(ctx context.Context, req Request, b *sink.Batch) (Page, error)
 }
 
+// Warmer is implemented by Fetchers that can make a host ready for their
+// page requests. With adaptive limits (PerHostAdaptive), Run calls Warm
+// once per host, under the request timeout, before the host's first page
+// request, and the host's requests wait for it: after a Warm that
+// succeeded, the first pages' latencies are page reads the host's limit
+// learns from. Without it, the requests issued before the host's first
+// answer are not measured, since they also paid for whatever the first
+// runs of the Fetcher's statements do there (with gocql, a PREPARE round
+// trip). A Warm that fails makes no difference but that: the pages are
+// read as they would have been.
+type Warmer interface {
+	Warm(ctx context.Context, host ring.Host) error
+}
+
 // Trimmer is implemented by Fetchers that know each row's token. The pool
 // then splits running subranges for idle goroutines (see Config.NoSplit).
 type Trimmer interface {
