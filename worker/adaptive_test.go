@@ -72,8 +72,9 @@ func (e *events) Pop() any {
 // waiting for its limit), waits for a slot first come first served, and
 // after an Overloaded answer tries again 50 ms later. The limits are the
 // real controller's, fed with the simulated latencies: the same inputs
-// always give the same limits.
-func simulate(hosts []simHost, clients, pages int, rows func(page int) int, lo, hi int) simResult {
+// always give the same limits. With warm, the hosts were warmed up
+// (Warmer): the first requests are samples; without, they are cold.
+func simulate(warm bool, hosts []simHost, clients, pages int, rows func(page int) int, lo, hi int) simResult {
 	var (
 		q   events
 		seq int
@@ -95,6 +96,7 @@ func simulate(hosts []simHost, clients, pages int, rows func(page int) int, lo, 
 	hs := make([]*hostState, len(hosts))
 	for i := range hs {
 		hs[i] = &hostState{ctl: newVegas(lo, hi)}
+		hs[i].ctl.answered = warm
 		res.points = append(res.points, limitPoint{host: i, limit: hs[i].ctl.limit, reason: LimitInitial})
 		res.maxLimit[i] = hs[i].ctl.limit
 	}
@@ -244,37 +246,45 @@ func fullPages(int) int { return 1000 }
 // busy all the time), fewer than 1% of the requests are refused, and the
 // p99 wait in a node's queue is under twice the service time.
 func TestAdaptiveCapacity(t *testing.T) {
-	hosts := []simHost{{4, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
-	const pages = 2000
-	r := simulate(hosts, 128, pages, fullPages, 1, 128)
-	ideal := time.Duration(pages/12) * pageCost(1000)
-	warm := r.elapsed / 10
-	for h := range hosts {
-		after := r.limitsAfter(h, warm)
-		assert.GreaterOrEqual(t, slices.Min(after), 4, "host %d keeps its 4 slots busy: %v", h, after)
-		assert.LessOrEqual(t, slices.Max(after), 12, "host %d never queues past its queue limit: %v", h, after)
-		assert.LessOrEqual(t, slices.Max(after)-slices.Min(after), 3, "host %d does not oscillate: %v", h, after)
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprint("warm=", warm), func(t *testing.T) {
+			hosts := []simHost{{4, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
+			const pages = 2000
+			r := simulate(warm, hosts, 128, pages, fullPages, 1, 128)
+			ideal := time.Duration(pages/12) * pageCost(1000)
+			settled := r.elapsed / 10
+			for h := range hosts {
+				after := r.limitsAfter(h, settled)
+				assert.GreaterOrEqual(t, slices.Min(after), 4, "host %d keeps its 4 slots busy: %v", h, after)
+				assert.LessOrEqual(t, slices.Max(after), 12, "host %d never queues past its queue limit: %v", h, after)
+				assert.LessOrEqual(t, slices.Max(after)-slices.Min(after), 3, "host %d does not oscillate: %v", h, after)
+			}
+			assert.Less(t, float64(r.elapsed), 1.1*float64(ideal), "within 10%% of the ideal %v", ideal)
+			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+			assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
+		})
 	}
-	assert.Less(t, float64(r.elapsed), 1.1*float64(ideal), "within 10%% of the ideal %v", ideal)
-	assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
-	assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
 }
 
 // TestAdaptiveHalfCapacity checks that a node with half the capacity of
 // the others settles at a lower limit, and that its pages go to the
 // others: the scan is still within 15% of its ideal.
 func TestAdaptiveHalfCapacity(t *testing.T) {
-	hosts := []simHost{{2, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
-	const pages = 2000
-	r := simulate(hosts, 128, pages, fullPages, 1, 128)
-	warm := r.elapsed / 10
-	slow := r.meanLimit(0, warm)
-	for h := 1; h < len(hosts); h++ {
-		assert.Less(t, slow, r.meanLimit(h, warm), "the half-capacity node's mean limit is below node %d's", h)
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprint("warm=", warm), func(t *testing.T) {
+			hosts := []simHost{{2, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
+			const pages = 2000
+			r := simulate(warm, hosts, 128, pages, fullPages, 1, 128)
+			settled := r.elapsed / 10
+			slow := r.meanLimit(0, settled)
+			for h := 1; h < len(hosts); h++ {
+				assert.Less(t, slow, r.meanLimit(h, settled), "the half-capacity node's mean limit is below node %d's", h)
+			}
+			assert.LessOrEqual(t, slices.Max(r.limitsAfter(0, settled)), 2+8, "the slow node never queues past its limit")
+			ideal := time.Duration(pages/10) * pageCost(1000)
+			assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
+		})
 	}
-	assert.LessOrEqual(t, slices.Max(r.limitsAfter(0, warm)), 2+8, "the slow node never queues past its limit")
-	ideal := time.Duration(pages/10) * pageCost(1000)
-	assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
 }
 
 // TestAdaptiveBounds checks the ceiling and the floor: on nodes without a
@@ -282,13 +292,13 @@ func TestAdaptiveHalfCapacity(t *testing.T) {
 // node that refuses every read past one it never goes below the floor.
 func TestAdaptiveBounds(t *testing.T) {
 	free := []simHost{{0, 0, pageCost}, {0, 0, pageCost}}
-	r := simulate(free, 64, 3000, fullPages, 1, 16)
+	r := simulate(false, free, 64, 3000, fullPages, 1, 16)
 	for h := range free {
 		assert.Equal(t, 16, r.maxLimit[h], "host %d reaches its ceiling and stays at it", h)
 		assert.Equal(t, 16, r.limitsAfter(h, r.elapsed)[0])
 	}
 	hostile := []simHost{{1, -1, pageCost}}
-	r = simulate(hostile, 16, 200, fullPages, 3, 16)
+	r = simulate(false, hostile, 16, 200, fullPages, 3, 16)
 	for _, p := range r.points {
 		assert.GreaterOrEqual(t, p.limit, 3, "never below the floor")
 	}
@@ -307,7 +317,7 @@ func TestAdaptiveMixedPages(t *testing.T) {
 		}
 		return 1000
 	}
-	r := simulate(hosts, 96, 3000, rows, 1, 32)
+	r := simulate(false, hosts, 96, 3000, rows, 1, 32)
 	for _, p := range r.points {
 		assert.False(t, p.reason.BacksOff(), "host %d backed off at %v to %d for %s", p.host, p.at, p.limit, p.reason)
 	}
@@ -555,17 +565,19 @@ func TestAdaptiveJitter(t *testing.T) {
 	for _, sigma := range []float64{0.1, 0.2} {
 		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
 			free := []simHost{{0, 0, jittered(1, sigma, pageCost)}, {0, 0, jittered(2, sigma, pageCost)}}
-			r := simulate(free, 256, 20000, fullPages, 1, 128)
+			r := simulate(false, free, 256, 20000, fullPages, 1, 128)
 			for h := range free {
 				assert.GreaterOrEqual(t, r.meanLimit(h, r.elapsed/4), 0.75*128, "host %d: %v", h, r.limitsAfter(h, r.elapsed/4))
 			}
-			busy := []simHost{{4, 8, jittered(3, sigma, pageCost)}, {4, 8, jittered(4, sigma, pageCost)}, {4, 8, jittered(5, sigma, pageCost)}}
-			const pages = 2000
-			r = simulate(busy, 128, pages, fullPages, 1, 128)
-			ideal := time.Duration(pages/12) * pageCost(1000)
-			assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
-			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
-			assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
+			for _, warm := range []bool{false, true} {
+				busy := []simHost{{4, 8, jittered(3, sigma, pageCost)}, {4, 8, jittered(4, sigma, pageCost)}, {4, 8, jittered(5, sigma, pageCost)}}
+				const pages = 2000
+				r = simulate(warm, busy, 128, pages, fullPages, 1, 128)
+				ideal := time.Duration(pages/12) * pageCost(1000)
+				assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "warm=%v: within 15%% of the ideal %v", warm, ideal)
+				assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "warm=%v: %d Overloaded of %d requests", warm, r.overloaded, r.requests)
+				assert.Less(t, p99(r.waits), 2*pageCost(1000), "warm=%v: p99 queue wait", warm)
+			}
 		})
 	}
 }
@@ -606,17 +618,19 @@ func TestVegasBaseline(t *testing.T) {
 // here: a window whose pages are mostly unqueued has an unqueued median.
 func TestAdaptiveLargerNodes(t *testing.T) {
 	for _, sigma := range []float64{0, 0.1, 0.2} {
-		t.Run(fmt.Sprint(sigma), func(t *testing.T) {
-			hosts := make([]simHost, 3)
-			for h := range hosts {
-				hosts[h] = simHost{16, 8, jittered(uint64(10+h), sigma, pageCost)}
-			}
-			r := simulate(hosts, 128, 6000, fullPages, 1, 128)
-			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
-			assert.Less(t, p99(r.waits), pageCost(1000)+pageCost(1000)/5, "p99 queue wait")
-			ideal := time.Duration(6000/48) * pageCost(1000)
-			assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
-		})
+		for _, warm := range []bool{false, true} {
+			t.Run(fmt.Sprint(sigma, "/warm=", warm), func(t *testing.T) {
+				hosts := make([]simHost, 3)
+				for h := range hosts {
+					hosts[h] = simHost{16, 8, jittered(uint64(10+h), sigma, pageCost)}
+				}
+				r := simulate(warm, hosts, 128, 6000, fullPages, 1, 128)
+				assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+				assert.Less(t, p99(r.waits), pageCost(1000)+pageCost(1000)/5, "p99 queue wait")
+				ideal := time.Duration(6000/48) * pageCost(1000)
+				assert.Less(t, float64(r.elapsed), 1.15*float64(ideal), "within 15%% of the ideal %v", ideal)
+			})
+		}
 	}
 }
 
