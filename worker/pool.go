@@ -27,13 +27,18 @@ type item struct {
 
 // pool runs one scan.
 type pool struct {
-	cfg     Config
-	f       Fetcher
-	out     Output
-	hooks   Hooks
-	hosts   *hostLimits
-	rate    *throttle
-	split   *splitter // nil: no splitting
+	cfg   Config
+	f     Fetcher
+	out   Output
+	hooks Hooks
+	hosts *hostLimits
+	rate  *throttle
+	split *splitter // nil: no splitting
+	// warmer warms hosts up before their first page request (adaptive
+	// limits only; nil: none); warmups holds, per host id, a channel
+	// closed when the host's Warm has ended.
+	warmer  Warmer
+	warmups sync.Map
 	pages   chan item
 	batches sync.Pool
 
@@ -42,11 +47,9 @@ type pool struct {
 	retries map[string]int64
 	// splitFailures counts the failed queries of partition splits.
 	splitFailures map[string]int64
-	// warmups holds, per host id, the end of the host's Warm (Warmer).
-	warmups  map[string]chan struct{}
-	perRange []RangeStats
-	done     atomic.Int64
-	splits   atomic.Int64
+	perRange      []RangeStats
+	done          atomic.Int64
+	splits        atomic.Int64
 	// partitions counts the partitions split, pieces the pieces made.
 	partitions, pieces atomic.Int64
 	ntasks             int
@@ -84,7 +87,10 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
 		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
-		retries: map[string]int64{}, splitFailures: map[string]int64{}, warmups: map[string]chan struct{}{}, idle: make(chan struct{}), ntasks: len(tasks)}
+		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
+	if w, ok := f.(Warmer); ok && cfg.PerHostMode == PerHostAdaptive {
+		p.warmer = w
+	}
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
 		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
 	}
@@ -452,29 +458,25 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 // host runs it, later ones wait for it to end. It returns an error only
 // when ctx ends while waiting.
 func (p *pool) warm(ctx context.Context, host ring.Host) error {
-	w, ok := p.f.(Warmer)
-	if !ok || p.cfg.PerHostMode != PerHostAdaptive {
+	if p.warmer == nil {
 		return nil
 	}
-	p.mu.Lock()
-	done, started := p.warmups[host.ID]
+	done, started := p.warmups.Load(host.ID)
 	if !started {
-		done = make(chan struct{})
-		p.warmups[host.ID] = done
+		done, started = p.warmups.LoadOrStore(host.ID, make(chan struct{}))
 	}
-	p.mu.Unlock()
 	if started {
 		select {
-		case <-done:
+		case <-done.(chan struct{}):
 			return nil
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
 	}
-	defer close(done)
+	defer close(done.(chan struct{}))
 	wctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
 	defer cancel()
-	if err := w.Warm(wctx, host); err != nil {
+	if err := p.warmer.Warm(wctx, host); err != nil {
 		p.cfg.Logger.Debug("warming a host up failed; its first pages are not measured", zap.String("host", host.Address), zap.Error(err))
 		return nil
 	}
