@@ -65,8 +65,10 @@ type Config struct {
 	// PerHostAdaptive, at a limit per host that grows while the host's
 	// page latency stays near its unloaded level and shrinks when it
 	// rises, on timeouts and on Overloaded answers (TCP Vegas; see
-	// docs/design.md), between MinPerHost and PerHost. Default
-	// DefaultPerHostMode.
+	// docs/design.md), between MinPerHost and PerHost. With
+	// PerHostAdaptive each host is first sent the page statements over no
+	// token, which prepares them there, so that its first pages measure
+	// page reads. Default DefaultPerHostMode.
 	PerHostMode PerHostMode
 	// MinPerHost is the floor of the adaptive limit (PerHostAdaptive
 	// only). Default 1.
