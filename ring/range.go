@@ -34,6 +34,19 @@ func (r Range) Bounds() (after, upTo any) {
 	return r.Start.BindValue(), r.End.BindValue()
 }
 
+// NoTokens returns bind values for "token(pk) > ? AND token(pk) <= ?" (or
+// ">= ?") that select no token at all: the partitioner's Max and the token
+// before it, a start after the end. Cassandra reads nothing for such
+// bounds (an empty read, CASSANDRA-5573) only when neither is Min, which
+// as an end bound means the end of the ring: (Max, Min] reads the ring's
+// last range, [Max, Min] also the rows at Max, and (Min, Min] the whole
+// ring. A statement is run over NoTokens to be prepared on a node, or to
+// be checked, for the cost of a round trip.
+func NoTokens(p Partitioner) (after, upTo any) {
+	before := Token{p: p, pos: p.maxPos().sub(u128{lo: 1})}
+	return p.Max().BindValue(), before.BindValue()
+}
+
 // Share returns the fraction of the ring the range covers, in [0, 1].
 func (r Range) Share() float64 {
 	if r.Empty() {

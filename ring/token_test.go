@@ -2,6 +2,7 @@ package ring
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -289,4 +290,28 @@ func mustRandom(t *testing.T, v *big.Int) Token {
 	tk, err := RandomPartitioner.TokenOf(v)
 	require.NoError(t, err)
 	return tk
+}
+
+// TestNoTokens checks the bounds that select no token: for both
+// partitioners the start is Max and the end the token right before it, so
+// that Cassandra sees a start after the end with neither bound Min (an
+// empty read), and no token lies in (start, end] nor in [start, end].
+func TestNoTokens(t *testing.T) {
+	for _, tt := range []struct {
+		p           Partitioner
+		after, upTo string
+	}{
+		{Murmur3Partitioner, "9223372036854775807", "9223372036854775806"},
+		{RandomPartitioner, "170141183460469231731687303715884105728", "170141183460469231731687303715884105727"},
+	} {
+		after, upTo := NoTokens(tt.p)
+		assert.Equal(t, tt.after, fmt.Sprint(after), tt.p.String())
+		assert.Equal(t, tt.upTo, fmt.Sprint(upTo), tt.p.String())
+		lo, err := tt.p.ParseToken(fmt.Sprint(after))
+		require.NoError(t, err)
+		hi, err := tt.p.ParseToken(fmt.Sprint(upTo))
+		require.NoError(t, err)
+		assert.Positive(t, lo.Compare(hi), "%s: the start is after the end", tt.p)
+		assert.NotEqual(t, tt.p.Min(), hi, "%s: the end is not Min, the end of the ring", tt.p)
+	}
 }

@@ -94,15 +94,18 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	return f
 }
 
-// check runs the statement once over no token, on any node, so that a
-// Where condition the table cannot take is refused when the scan is
-// planned, with what Cassandra says, instead of failing every subrange.
+// check runs the statement once over no token (ring.NoTokens), on any
+// node, so that a Where condition the table cannot take is refused when
+// the scan is planned, with what Cassandra says, instead of failing every
+// subrange. (Until the fifth session it ran over (Min, Min], which
+// Cassandra reads as the whole ring: with a filter that matched no row, the
+// check read every one.)
 func (f *fetcher) check(ctx context.Context) error {
 	if strings.TrimSpace(f.cfg.Where) == "" {
 		return nil
 	}
-	tk := f.p.Min().BindValue()
-	iter := f.session.Query(f.stmt, tk, tk).Consistency(f.cfg.Consistency).PageSize(1).
+	lo, hi := ring.NoTokens(f.p)
+	iter := f.session.Query(f.stmt, lo, hi).Consistency(f.cfg.Consistency).PageSize(1).
 		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
 	err := iter.Close()
 	var re gocql.RequestError
@@ -195,12 +198,11 @@ func (f *fetcher) Warm(ctx context.Context, host ring.Host) error {
 }
 
 // runNowhere runs the token range statements stmts on the host of id at
-// once, over no token (token >= max AND token <= min), which reads
-// nothing: the driver prepares a statement on a host the first time it
-// runs there, so that their next runs are page reads alone. It returns
-// their errors, joined.
+// once, over no token (ring.NoTokens), which reads nothing: the driver
+// prepares a statement on a host the first time it runs there, so that
+// their next runs are page reads alone. It returns their errors, joined.
 func (f *fetcher) runNowhere(ctx context.Context, id string, stmts ...string) error {
-	lo, hi := f.p.Max().BindValue(), f.p.Min().BindValue()
+	lo, hi := ring.NoTokens(f.p)
 	errs := make([]error, len(stmts))
 	var wg sync.WaitGroup
 	for i, stmt := range stmts {

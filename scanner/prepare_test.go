@@ -123,3 +123,33 @@ func TestWarmPreparesFirstPages(t *testing.T) {
 		assert.Empty(t, pageStatements(order[2]), "%s: another host was warmed up", tt.name)
 	}
 }
+
+// TestNowhereReadsNothing checks that the statements run over no token
+// read no row: the check of a Where condition when the scan is planned,
+// and a warm-up (worker.Warmer). The check ran over (Min, Min], which
+// Cassandra and cqlsim read as the whole ring: with a filter that matched
+// no row, planning examined every row of the table.
+func TestNowhereReadsNothing(t *testing.T) {
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
+	ctx := context.Background()
+	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
+	require.NoError(t, err)
+	s := testutil.Session(t, c)
+	table := cqlsim.DemoKeyspace + "." + cqlsim.DemoTable
+	sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable,
+		Where: "kind = 'no such kind'", AllowFiltering: true})
+	require.NoError(t, err)
+	before := c.Served()[table]
+	plan, err := sc.Plan(ctx)
+	require.NoError(t, err)
+	checked := c.Served()[table]
+	assert.Positive(t, checked.Reads-before.Reads, "the Where condition was checked")
+	assert.Zero(t, checked.RowsExamined-before.RowsExamined, "the check examined rows")
+	for _, h := range plan.Subranges[0].Replicas {
+		require.NoError(t, scanner.Warm(ctx, plan, h))
+	}
+	warmed := c.Served()[table]
+	assert.Equal(t, int64(2*len(plan.Subranges[0].Replicas)), warmed.Reads-checked.Reads, "two statements warmed per host")
+	assert.Zero(t, warmed.RowsExamined-checked.RowsExamined, "the warm-ups examined rows")
+	assert.Zero(t, warmed.NonReplica-checked.NonReplica, "the warm-ups read ranges their hosts do not replicate")
+}

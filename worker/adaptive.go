@@ -157,13 +157,14 @@ type vegas struct {
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
 	restore  int  // the limit to restore after the probe
-	// answered is set once a request to the host has been answered, or
-	// the host was warmed up (Warmer). The requests issued before are
-	// cold (tagged coldTag), and their latencies are no samples: they ran
-	// the statements' first executions on the host (with gocql, a PREPARE
-	// round trip first, and concurrent first runs wait for the same one),
-	// neither a loaded nor an unloaded page read.
-	answered bool
+	// answered is set once a request to the host has been answered. The
+	// requests issued before are cold (tagged coldTag), and their
+	// latencies are no samples: they ran the statements' first
+	// executions on the host (with gocql, a PREPARE round trip first, and
+	// concurrent first runs wait for the same one), neither a loaded nor
+	// an unloaded page read. But for warmed, set once the host was warmed
+	// up (Warmer): the requests it prepared for are samples from the first.
+	answered, warmed bool
 	// settling is set in slow start for the window after a doubling: its
 	// requests were issued while the new ones queued behind the old, so
 	// it may end slow start but not double again (see closeWindow).
@@ -175,12 +176,12 @@ func newVegas(lo, hi int) *vegas {
 }
 
 // issue tags a request issued with inflight requests in flight, itself
-// included.
-func (v *vegas) issue(inflight int) int64 {
+// included; warmable says whether a warm-up prepares for it (Warmer).
+func (v *vegas) issue(inflight int, warmable bool) int64 {
 	if inflight >= v.limit {
 		v.saturated = true
 	}
-	if !v.answered {
+	if !v.answered && !(v.warmed && warmable) {
 		return coldTag
 	}
 	return v.epoch

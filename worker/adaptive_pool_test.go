@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
@@ -134,9 +135,10 @@ func (w *warmFetcher) Warm(ctx context.Context, host ring.Host) error {
 	w.mu.Lock()
 	w.warms[host.ID]++
 	w.mu.Unlock()
-	// Long enough for the host's other first requests to be waiting.
+	// In synctest's bubble, the timer fires once every other goroutine is
+	// blocked: the host's other first requests are then all waiting.
 	select {
-	case <-time.After(5 * time.Millisecond):
+	case <-time.After(time.Millisecond):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -158,6 +160,9 @@ func (w *warmFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Bat
 // TestWarmUp checks when the pool warms hosts up (Warmer): with adaptive
 // limits, once per host, before any page request reaches it, even when
 // Warm fails; with fixed limits, never. Every row is read once either way.
+// It runs in a synctest bubble, so that each Warm ends only once every
+// other goroutine is blocked: a request that did not wait for it would
+// have reached the host.
 func TestWarmUp(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -171,20 +176,60 @@ func TestWarmUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tasks, rows := table(30, 20, 1, 3)
-			f := &warmFetcher{fakeFetcher: newFake(rows, 4), err: tt.err, warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
-			s := newCollectSink()
-			cfg := worker.Config{Concurrency: 8, PerHostMode: tt.mode, NoSplit: true}
-			_, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
-			require.NoError(t, err)
-			assertRows(t, wantRows(rows), s.got())
-			for _, h := range hosts {
-				assert.Equal(t, tt.warms, f.warms[h.ID], "Warm calls on %s", h.ID)
-				if tt.warms > 0 {
-					assert.False(t, f.early[h.ID], "a page request reached %s before its Warm ended", h.ID)
+			synctest.Test(t, func(t *testing.T) {
+				tasks, rows := table(30, 20, 1, 3)
+				f := &warmFetcher{fakeFetcher: newFake(rows, 4), err: tt.err, warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+				s := newCollectSink()
+				cfg := worker.Config{Concurrency: 8, PerHostMode: tt.mode, NoSplit: true}
+				_, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
+				require.NoError(t, err)
+				assertRows(t, wantRows(rows), s.got())
+				for _, h := range hosts {
+					assert.Equal(t, tt.warms, f.warms[h.ID], "Warm calls on %s", h.ID)
+					if tt.warms > 0 {
+						assert.False(t, f.early[h.ID], "a page request reached %s before its Warm ended", h.ID)
+					}
 				}
-			}
+			})
+		})
+	}
+}
+
+// TestWarmUpSharedLimits checks that Runs sharing Limits (as a
+// RangeReader's reads do) warm each host up once between them, under the
+// shared limits' mode: adaptive Limits warm hosts up for a Run that asks
+// for fixed limits, fixed Limits warm none up for a Run that asks for
+// adaptive ones. Every row is read once by each Run.
+func TestWarmUpSharedLimits(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		shared, asked worker.PerHostMode
+		warms         int
+	}{
+		{name: "adaptive limits", shared: worker.PerHostAdaptive, asked: worker.PerHostFixed, warms: 1},
+		{name: "fixed limits", shared: worker.PerHostFixed, asked: worker.PerHostAdaptive, warms: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				tasks, rows := table(30, 20, 1, 3)
+				f := &warmFetcher{fakeFetcher: newFake(rows, 4), warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+				ids := make([]string, len(hosts))
+				for i, h := range hosts {
+					ids[i] = h.ID
+				}
+				limits, err := worker.NewLimits(worker.Config{Concurrency: 8, PerHostMode: tt.shared}, ids, nil)
+				require.NoError(t, err)
+				for range 2 {
+					s := newCollectSink()
+					cfg := worker.Config{Concurrency: 8, PerHostMode: tt.asked, NoSplit: true, Limits: limits}
+					_, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
+					require.NoError(t, err)
+					assertRows(t, wantRows(rows), s.got())
+				}
+				for _, h := range hosts {
+					assert.Equal(t, tt.warms, f.warms[h.ID], "Warm calls on %s", h.ID)
+				}
+			})
 		})
 	}
 }

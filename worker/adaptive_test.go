@@ -3,6 +3,7 @@ package worker
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -96,7 +97,7 @@ func simulate(warm bool, hosts []simHost, clients, pages int, rows func(page int
 	hs := make([]*hostState, len(hosts))
 	for i := range hs {
 		hs[i] = &hostState{ctl: newVegas(lo, hi)}
-		hs[i].ctl.answered = warm
+		hs[i].ctl.warmed = warm
 		res.points = append(res.points, limitPoint{host: i, limit: hs[i].ctl.limit, reason: LimitInitial})
 		res.maxLimit[i] = hs[i].ctl.limit
 	}
@@ -151,7 +152,7 @@ func simulate(warm bool, hosts []simHost, clients, pages int, rows func(page int
 		st := hs[h]
 		st.inflight++
 		res.requests++
-		tag := st.ctl.issue(st.inflight)
+		tag := st.ctl.issue(st.inflight, true)
 		serve(h, c, page, now, tag)
 	}
 	ready = func(c, page int) {
@@ -337,7 +338,7 @@ func TestVegasSignals(t *testing.T) {
 	window := func(latency time.Duration) (int, LimitReason, bool) {
 		tags := make([]int64, v.limit)
 		for i := range tags {
-			tags[i] = v.issue(i + 1)
+			tags[i] = v.issue(i+1, true)
 		}
 		var n int
 		var reason LimitReason
@@ -370,49 +371,49 @@ func TestVegasSignals(t *testing.T) {
 	n, reason, _ = window(4 * s)
 	assert.Equal(t, []any{5, LimitLatency}, []any{n, reason}, "a queue of 4 and more: one fewer")
 
-	old := v.issue(1)
-	v.issue(2)
-	n, reason, changed = v.complete(v.issue(3), overloaded, time.Millisecond, 0)
+	old := v.issue(1, true)
+	v.issue(2, true)
+	n, reason, changed = v.complete(v.issue(3, true), overloaded, time.Millisecond, 0)
 	assert.Equal(t, []any{3, LimitOverloaded, true}, []any{n, reason, changed}, "Overloaded cuts 5 to 3 (a quarter, rounded down)")
 	_, _, changed = v.complete(old, overloaded, time.Millisecond, 0)
 	assert.False(t, changed, "a loss of a request issued before the cut was already answered for")
 	_, _, changed = v.complete(old, succeeded, 50*time.Millisecond, 100)
 	assert.False(t, changed)
 	assert.Empty(t, v.samples, "a request issued before the change does not count in the new window")
-	n, reason, _ = v.complete(v.issue(1), timedOut, time.Second, 0)
+	n, reason, _ = v.complete(v.issue(1, true), timedOut, time.Second, 0)
 	assert.Equal(t, []any{2, LimitTimeout}, []any{n, reason}, "a timeout cuts too")
-	n, _, _ = v.complete(v.issue(1), timedOut, time.Second, 0)
+	n, _, _ = v.complete(v.issue(1, true), timedOut, time.Second, 0)
 	assert.Equal(t, 1, n)
-	_, _, changed = v.complete(v.issue(1), timedOut, time.Second, 0)
+	_, _, changed = v.complete(v.issue(1, true), timedOut, time.Second, 0)
 	assert.False(t, changed, "never below the floor")
 	v2 := newVegas(1, 100)
-	_, _, changed = v2.complete(v2.issue(1), ignored, time.Hour, 0)
+	_, _, changed = v2.complete(v2.issue(1, true), ignored, time.Hour, 0)
 	assert.False(t, changed, "an error that says nothing of the host's load")
 
 	// Cold requests are those issued before the host's first answer,
 	// not those of a first window: a request issued after it counts at
 	// once, in the same window.
 	v3 := newVegas(1, 100)
-	a, b := v3.issue(1), v3.issue(2)
+	a, b := v3.issue(1, true), v3.issue(2, true)
 	_, _, changed = v3.complete(a, succeeded, 5*s, 100)
 	assert.False(t, changed)
-	c := v3.issue(2)
+	c := v3.issue(2, true)
 	_, _, changed = v3.complete(b, succeeded, 5*s, 100)
 	assert.False(t, changed)
-	d := v3.issue(2)
+	d := v3.issue(2, true)
 	v3.complete(c, succeeded, s, 100)
 	n, reason, _ = v3.complete(d, succeeded, s, 100)
 	assert.Equal(t, []any{4, LimitGrow}, []any{n, reason}, "two warm samples close the first window")
 	v4 := newVegas(1, 100)
 	v4.limit = 8
-	c1, c2 := v4.issue(1), v4.issue(2)
+	c1, c2 := v4.issue(1, true), v4.issue(2, true)
 	n, reason, _ = v4.complete(c1, overloaded, s, 0)
 	assert.Equal(t, []any{6, LimitOverloaded}, []any{n, reason}, "a cold request's loss counts")
 	_, _, changed = v4.complete(c2, overloaded, s, 0)
 	assert.False(t, changed, "once: a second cold loss was issued before the cut")
 	v5 := newVegas(1, 100)
-	v5.complete(v5.issue(1), ignored, 0, 0)
-	assert.Equal(t, coldTag, int(v5.issue(1)), "an error the host never saw (a refused connection) is no answer: the next request is still cold")
+	v5.complete(v5.issue(1, true), ignored, 0, 0)
+	assert.Equal(t, coldTag, int(v5.issue(1, true)), "an error the host never saw (a refused connection) is no answer: the next request is still cold")
 }
 
 // TestVegasSlowStartOnAHalfNode replays the windows the bench's
@@ -451,7 +452,7 @@ func replayWindow(t *testing.T, v *vegas, short bool, ms ...int) int {
 	require.Equal(t, v.limit, n, "a window is as many pages as the limit")
 	tags := make([]int64, v.limit)
 	for i := range tags {
-		tags[i] = v.issue(i + 1)
+		tags[i] = v.issue(i+1, true)
 	}
 	if short {
 		v.complete(tags[0], succeeded, 177*time.Millisecond, 600)
@@ -494,7 +495,7 @@ func TestVegasProbe(t *testing.T) {
 		var rs []LimitReason
 		tags := make([]int64, v.limit)
 		for i := range tags {
-			tags[i] = v.issue(i + 1)
+			tags[i] = v.issue(i+1, true)
 		}
 		for _, tag := range tags {
 			if _, r, c := v.complete(tag, succeeded, latency, 100); c {
@@ -658,7 +659,7 @@ func TestVegasThresholds(t *testing.T) {
 		v.baseline[sizeClass(100)] = unloaded{median: 100 * time.Millisecond, samples: 100}
 		tags := make([]int64, v.limit)
 		for i := range tags {
-			tags[i] = v.issue(i + 1)
+			tags[i] = v.issue(i+1, true)
 		}
 		for _, tag := range tags {
 			v.complete(tag, succeeded, tt.latency, 100)
@@ -667,26 +668,83 @@ func TestVegasThresholds(t *testing.T) {
 	}
 }
 
-// TestWarmedHostIsMeasured checks that the first requests to a host that
-// was warmed up (Warmer) are samples of its limit, and those to a host
-// that was not are cold.
+// warmerFunc adapts a function to Warmer.
+type warmerFunc func(ctx context.Context, host ring.Host) error
+
+func (f warmerFunc) Warm(ctx context.Context, host ring.Host) error { return f(ctx, host) }
+
+// TestWarmedHostIsMeasured checks what a warm-up (Warmer) makes of a
+// host's first requests: after one that succeeded, those it prepared for
+// (no Piece) are samples of the host's limit; those it did not, and every
+// one after a warm-up that failed or under a fixed limit, are cold, as
+// without one.
 func TestWarmedHostIsMeasured(t *testing.T) {
-	for _, warmed := range []bool{true, false} {
-		t.Run(fmt.Sprint("warmed=", warmed), func(t *testing.T) {
+	ok := warmerFunc(func(context.Context, ring.Host) error { return nil })
+	failed := warmerFunc(func(context.Context, ring.Host) error { return errors.New("no PREPARE") })
+	for _, tt := range []struct {
+		name     string
+		warmer   Warmer
+		fails    bool
+		warmable bool
+		sample   bool
+	}{
+		{name: "warmed", warmer: ok, warmable: true, sample: true},
+		{name: "warmed, a piece", warmer: ok, warmable: false, sample: false},
+		{name: "warm-up failed", warmer: failed, fails: true, warmable: true, sample: false},
+		{name: "not warmed", warmable: true, sample: false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			cfg := Config{Concurrency: 8, PerHost: 8, PerHostMode: PerHostAdaptive, MinPerHost: 1}
 			h := newHostLimits(map[string]bool{"a": true}, cfg, nil)
 			host := ring.Host{ID: "a", Address: "127.0.0.1"}
-			if warmed {
-				h.warmed(host)
+			if tt.warmer != nil {
+				err := h.warmUp(context.Background(), host, tt.warmer, time.Second)
+				assert.Equal(t, tt.fails, err != nil, "the warm-up's error comes back")
 			}
-			s, err := h.acquire(context.Background(), host)
+			s, err := h.acquire(context.Background(), host, tt.warmable)
 			require.NoError(t, err)
 			defer h.release(s, time.Millisecond, 1, nil)
-			if warmed {
-				assert.NotEqual(t, int64(coldTag), s.epoch, "a warmed host's first request is a sample")
-			} else {
-				assert.Equal(t, int64(coldTag), s.epoch, "a cold host's first request is no sample")
-			}
+			assert.Equal(t, tt.sample, s.epoch != coldTag, "the first request is a sample")
 		})
 	}
+}
+
+// TestWarmUpOnce checks hostLimits.warmUp's coordination: one Warm per
+// host, even for callers that came while it ran, who wait for it and
+// count in the host's load meanwhile; a waiter whose context ends returns
+// its cause; a fixed limit warms nothing up.
+func TestWarmUpOnce(t *testing.T) {
+	cfg := Config{Concurrency: 8, PerHost: 8, PerHostMode: PerHostAdaptive, MinPerHost: 1}
+	h := newHostLimits(map[string]bool{"a": true}, cfg, nil)
+	host := ring.Host{ID: "a", Address: "127.0.0.1"}
+	running, release := make(chan struct{}), make(chan struct{})
+	calls := 0
+	w := warmerFunc(func(ctx context.Context, _ ring.Host) error {
+		calls++
+		close(running)
+		<-release
+		return nil
+	})
+	first := make(chan error, 1)
+	go func() { first <- h.warmUp(context.Background(), host, w, time.Minute) }()
+	<-running
+	ctx, cancel := context.WithCancelCause(context.Background())
+	waiter := make(chan error, 1)
+	go func() { waiter <- h.warmUp(ctx, host, w, time.Minute) }()
+	require.Eventually(t, func() bool { return h.load(host) == 2*1024/h.limit(host) }, 10*time.Second, time.Millisecond,
+		"the warm-up's runner and its waiter count in the host's load")
+	stop := errors.New("scan cancelled")
+	cancel(stop)
+	assert.ErrorIs(t, <-waiter, stop, "a waiter whose context ended")
+	close(release)
+	require.NoError(t, <-first)
+	require.NoError(t, h.warmUp(context.Background(), host, w, time.Minute), "after the warm-up")
+	assert.Equal(t, 1, calls, "one Warm per host")
+	assert.Zero(t, h.load(host))
+
+	fixed := newHostLimits(map[string]bool{"a": true}, Config{Concurrency: 8, PerHost: 8}, nil)
+	require.NoError(t, fixed.warmUp(context.Background(), host, warmerFunc(func(context.Context, ring.Host) error {
+		t.Error("a fixed limit was warmed up")
+		return nil
+	}), time.Minute))
 }

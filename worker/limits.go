@@ -30,6 +30,11 @@ type hostLimit struct {
 	waiting   []chan struct{} // closed when the waiter has its slot
 	ctl       *vegas          // nil: a fixed limit
 	announced bool
+	// warmUp is closed when the host's warm-up (Warmer) has ended; nil
+	// before one started. warming counts the goroutines running it or
+	// waiting for it, which load counts as waiting.
+	warmUp  chan struct{}
+	warming int
 }
 
 // slot is a page request's place under its host's limit.
@@ -69,8 +74,9 @@ func (h *hostLimits) get(host ring.Host) *hostLimit {
 	return l
 }
 
-// acquire waits for a request slot on host.
-func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) {
+// acquire waits for a request slot on host, for a request a warm-up
+// prepares for (warmable) or not.
+func (h *hostLimits) acquire(ctx context.Context, host ring.Host, warmable bool) (slot, error) {
 	l := h.get(host)
 	l.mu.Lock()
 	if !l.announced {
@@ -82,7 +88,7 @@ func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) 
 		h.report(l, l.limit, reason)
 	}
 	if l.inflight < l.limit && len(l.waiting) == 0 {
-		return l.take(), nil // unlocks
+		return l.take(warmable), nil // unlocks
 	}
 	ready := make(chan struct{})
 	l.waiting = append(l.waiting, ready)
@@ -91,7 +97,7 @@ func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) 
 	case <-ready:
 		l.mu.Lock()
 		l.inflight-- // counted by dispatch; take counts it again
-		return l.take(), nil
+		return l.take(warmable), nil
 	case <-ctx.Done():
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -106,23 +112,67 @@ func (h *hostLimits) acquire(ctx context.Context, host ring.Host) (slot, error) 
 	}
 }
 
-// warmed tells host's adaptive limit that the host is ready for page
-// reads (Warmer): its requests are measured from the first.
-func (h *hostLimits) warmed(host ring.Host) {
+// warmUp warms host up with w before its first page request, once per
+// host whoever shares these limits, and only under an adaptive limit (see
+// Warmer): the first caller runs Warm under timeout, later ones wait for
+// it to end. It returns Warm's error to the caller that ran it, and ctx's
+// cause to a waiter whose ctx ended; either way the request may go on.
+func (h *hostLimits) warmUp(ctx context.Context, host ring.Host, w Warmer, timeout time.Duration) error {
 	l := h.get(host)
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.ctl != nil {
-		l.ctl.answered = true
+	done := l.warmUp
+	if l.ctl == nil || done != nil && isClosed(done) {
+		l.mu.Unlock()
+		return nil
+	}
+	first := done == nil
+	if first {
+		done = make(chan struct{})
+		l.warmUp = done
+	}
+	l.warming++
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.warming--
+		l.mu.Unlock()
+	}()
+	if !first {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	defer close(done)
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := w.Warm(wctx, host); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.ctl.warmed = true
+	l.mu.Unlock()
+	return nil
+}
+
+// isClosed reports whether ch is closed.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
 // take counts a request in flight and unlocks l.
-func (l *hostLimit) take() slot {
+func (l *hostLimit) take(warmable bool) slot {
 	l.inflight++
 	s := slot{h: l}
 	if l.ctl != nil {
-		s.epoch = l.ctl.issue(l.inflight)
+		s.epoch = l.ctl.issue(l.inflight, warmable)
 	}
 	l.mu.Unlock()
 	return s
@@ -166,13 +216,13 @@ func (h *hostLimits) report(l *hostLimit, limit int, reason LimitReason) {
 }
 
 // load is how busy host is, for choosing among replicas: the requests in
-// flight and waiting, in 1/1024ths of its limit, so that a host with a
-// lower limit counts as busier.
+// flight and waiting (for a slot, or for the host's warm-up), in 1/1024ths
+// of its limit, so that a host with a lower limit counts as busier.
 func (h *hostLimits) load(host ring.Host) int {
 	l := h.get(host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return (l.inflight + len(l.waiting)) * 1024 / max(l.limit, 1)
+	return (l.inflight + len(l.waiting) + l.warming) * 1024 / max(l.limit, 1)
 }
 
 // limit is host's current limit.

@@ -34,11 +34,9 @@ type pool struct {
 	hosts *hostLimits
 	rate  *throttle
 	split *splitter // nil: no splitting
-	// warmer warms hosts up before their first page request (adaptive
-	// limits only; nil: none); warmups holds, per host id, a channel
-	// closed when the host's Warm has ended.
+	// warmer warms hosts up before their first page request, under
+	// adaptive limits (nil: the Fetcher is no Warmer).
 	warmer  Warmer
-	warmups sync.Map
 	pages   chan item
 	batches sync.Pool
 
@@ -88,7 +86,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
 		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
 		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
-	if w, ok := f.(Warmer); ok && cfg.PerHostMode == PerHostAdaptive {
+	if w, ok := f.(Warmer); ok {
 		p.warmer = w
 	}
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
@@ -424,7 +422,7 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 	if !ok {
 		return errors.New("no replica")
 	}
-	sl, err := p.hosts.acquire(ctx, host)
+	sl, err := p.hosts.acquire(ctx, host, false)
 	if err != nil {
 		return err
 	}
@@ -454,33 +452,20 @@ func (p *pool) splitQuery(ctx context.Context, sr ring.Subrange, f func(context.
 }
 
 // warm makes host ready with the Fetcher's Warm before its first page
-// request, with adaptive limits (see Warmer): the first request to the
-// host runs it, later ones wait for it to end. It returns an error only
-// when ctx ends while waiting.
+// request, under an adaptive limit (see Warmer and hostLimits.warmUp). A
+// failed warm-up is logged and the request goes on; only a cancelled ctx
+// stops it.
 func (p *pool) warm(ctx context.Context, host ring.Host) error {
 	if p.warmer == nil {
 		return nil
 	}
-	done, started := p.warmups.Load(host.ID)
-	if !started {
-		done, started = p.warmups.LoadOrStore(host.ID, make(chan struct{}))
+	err := p.hosts.warmUp(ctx, host, p.warmer, p.cfg.RequestTimeout)
+	if err != nil && ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
-	if started {
-		select {
-		case <-done.(chan struct{}):
-			return nil
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-	}
-	defer close(done.(chan struct{}))
-	wctx, cancel := context.WithTimeout(ctx, p.cfg.RequestTimeout)
-	defer cancel()
-	if err := p.warmer.Warm(wctx, host); err != nil {
+	if err != nil {
 		p.cfg.Logger.Debug("warming a host up failed; its first pages are not measured", zap.String("host", host.Address), zap.Error(err))
-		return nil
 	}
-	p.hosts.warmed(host)
 	return nil
 }
 
@@ -523,7 +508,7 @@ func (p *pool) fetch(ctx context.Context, req Request, b *sink.Batch) (page Page
 	if err := p.warm(ctx, req.Host); err != nil {
 		return Page{}, 0, err
 	}
-	s, err := p.hosts.acquire(ctx, req.Host)
+	s, err := p.hosts.acquire(ctx, req.Host, req.Piece == nil)
 	if err != nil {
 		return Page{}, 0, err
 	}

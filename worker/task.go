@@ -171,15 +171,17 @@ type Fetcher interface {
 }
 
 // Warmer is implemented by Fetchers that can make a host ready for their
-// page requests. With adaptive limits (PerHostAdaptive), Run calls Warm
+// page requests. Under adaptive limits (PerHostAdaptive), Run calls Warm
 // once per host, under the request timeout, before the host's first page
-// request, and the host's requests wait for it: after a Warm that
-// succeeded, the first pages' latencies are page reads the host's limit
-// learns from. Without it, the requests issued before the host's first
-// answer are not measured, since they also paid for whatever the first
-// runs of the Fetcher's statements do there (with gocql, a PREPARE round
-// trip). A Warm that fails makes no difference but that: the pages are
-// read as they would have been.
+// request, and the host's requests wait for it; with Limits shared by
+// several Runs, once per host for them all (they read one table). After a
+// Warm that succeeded, the latencies of the host's requests without a
+// Piece (whose statements Warm is to prepare) are page reads the host's
+// limit learns from, from the first. Without it, the requests issued
+// before the host's first answer are not measured, since they also paid
+// for whatever the first runs of the Fetcher's statements do there (with
+// gocql, a PREPARE round trip). A Warm that fails makes no difference but
+// that. Warm must return soon after ctx is done.
 type Warmer interface {
 	Warm(ctx context.Context, host ring.Host) error
 }
