@@ -176,15 +176,16 @@ func (r *pageReader) murmurTokens(ord *ordinal) {
 	if r.rest == nil || len(r.seen) != 1 {
 		return
 	}
-	rest := r.rest
-	for r.read < r.rows && len(rest) >= 12 && binary.BigEndian.Uint32(rest) == 8 {
-		v := rest[4:12:12]
+	for r.read < r.rows {
+		v, rest, ok := cqltype.ReadValue(r.rest)
+		if !ok || len(v) != 8 {
+			return
+		}
 		r.b.AppendShared(v)
 		ord.next(ring.Murmur3Token(int64(binary.BigEndian.Uint64(v))))
-		rest = rest[12:]
+		r.rest = rest
 		r.read++
 	}
-	r.rest = rest
 }
 
 // notedValue is a full Scan destination: it appends the value to the
