@@ -191,7 +191,8 @@
 //
 // system.prepared_statements lists the statements prepared on the node
 // (prepared_id, logged_keyspace, query_string), as Cassandra keeps them
-// since 3.10; unlike Cassandra, which prepares them again at start-up, a
+// since 3.10, but for those of a table dropped since, which Cassandra
+// evicts; unlike Cassandra, which prepares them again at start-up, a
 // restarted node (Node.Up) forgets them.
 //
 // # Data model

@@ -40,3 +40,33 @@ func TestPreparedStatementsTable(t *testing.T) {
 		assert.NotContains(t, text, "not prepared")
 	}
 }
+
+// TestPreparedStatementsDropped checks that the statements of a dropped
+// table leave system.prepared_statements, as Cassandra evicts them when
+// the table is dropped, and that those of the other tables stay. Listing
+// every statement ever prepared fails it.
+func TestPreparedStatementsDropped(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
+	s := testutil.Session(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.gone (k int PRIMARY KEY)`, `CREATE TABLE ks.kept (k int PRIMARY KEY)`)
+	const gone, kept = `SELECT k FROM ks.gone WHERE k = ?`, `SELECT k FROM ks.kept WHERE k = ?`
+	require.NoError(t, s.Query(gone, 1).Exec())
+	require.NoError(t, s.Query(kept, 1).Exec())
+	listed := func() map[string]bool {
+		seen := map[string]bool{}
+		it := s.Query(`SELECT query_string FROM system.prepared_statements`).Iter()
+		var text string
+		for it.Scan(&text) {
+			seen[text] = true
+		}
+		require.NoError(t, it.Close())
+		return seen
+	}
+	require.True(t, listed()[gone])
+	mustExec(t, s, `DROP TABLE ks.gone`)
+	after := listed()
+	assert.False(t, after[gone], "a dropped table's statement is still listed")
+	assert.True(t, after[kept], "another table's statement went too")
+}

@@ -2,6 +2,7 @@ package cqlsim
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"slices"
@@ -319,12 +320,19 @@ func sortedTables(ks *keyspace) []*table {
 	return out
 }
 
-// preparedStatements are node n's rows of system.prepared_statements.
+// preparedStatements are node n's rows of system.prepared_statements:
+// not those of a table dropped since (stale), which Cassandra evicts from
+// its cache and deletes from the table when the table is dropped
+// (QueryProcessor's removal of invalid prepared statements).
 func preparedStatements(n *Node) []map[string]any {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	rows := make([]map[string]any, 0, len(n.prepared))
-	for _, p := range n.prepared {
+	prepared := slices.Collect(maps.Values(n.prepared))
+	n.mu.Unlock()
+	rows := make([]map[string]any, 0, len(prepared))
+	for _, p := range prepared {
+		if p.stmt.stale(n.cluster.schema) {
+			continue
+		}
 		row := map[string]any{"prepared_id": p.id, "query_string": p.stmt.query}
 		if p.keyspace != "" {
 			row["logged_keyspace"] = p.keyspace
