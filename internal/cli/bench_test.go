@@ -27,7 +27,8 @@ func TestBenchRender(t *testing.T) {
 	// (no results.md: nothing ran).
 	want := []string{bench.ReportJSON}
 	for _, c := range []string{bench.ChartConcurrency, bench.ChartLatency, bench.ChartPageSize, bench.ChartCapacity,
-		"limit-per-host-capacity.svg", "limit-per-host-capacity-half.svg", "limit-per-host-capacity-spread.svg", "limit-per-host-spread.svg"} {
+		"limit-per-host-capacity.svg", "limit-per-host-capacity-half.svg", "limit-per-host-capacity-knee.svg", "limit-per-host-capacity-spread.svg",
+		"limit-per-host-spread.svg"} {
 		for _, name := range []string{c, bench.ChartPNG(c)} {
 			assert.FileExists(t, filepath.Join(dir, name))
 			assert.Contains(t, r.stderr, name)
