@@ -104,10 +104,7 @@ func (f *fetcher) check(ctx context.Context) error {
 	if strings.TrimSpace(f.cfg.Where) == "" {
 		return nil
 	}
-	lo, hi := ring.NoTokens(f.p)
-	iter := f.session.Query(f.stmt, lo, hi).Consistency(f.cfg.Consistency).PageSize(1).
-		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
-	err := iter.Close()
+	err := f.runNowhere(ctx, "", f.stmt)
 	var re gocql.RequestError
 	switch {
 	case err == nil:
@@ -197,10 +194,11 @@ func (f *fetcher) Warm(ctx context.Context, host ring.Host) error {
 	return f.runNowhere(ctx, host.ID, f.stmt, f.after)
 }
 
-// runNowhere runs the token range statements stmts on the host of id at
-// once, over no token (ring.NoTokens), which reads nothing: the driver
-// prepares a statement on a host the first time it runs there, so that
-// their next runs are page reads alone. It returns their errors, joined.
+// runNowhere runs the token range statements stmts on the host of id (any
+// host for ""), at once, over no token (ring.NoTokens), which reads
+// nothing: the server checks a statement and the driver prepares it on
+// the host the first time it runs there, so that its next runs are page
+// reads alone. It returns their errors, joined.
 func (f *fetcher) runNowhere(ctx context.Context, id string, stmts ...string) error {
 	lo, hi := ring.NoTokens(f.p)
 	errs := make([]error, len(stmts))
