@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ringscan/ringscan/ring"
@@ -30,11 +31,13 @@ type hostLimit struct {
 	waiting   []chan struct{} // closed when the waiter has its slot
 	ctl       *vegas          // nil: a fixed limit
 	announced bool
-	// warmUp is closed when the host's warm-up (Warmer) has ended; nil
+	// warmUp is closed when the host's warm-up (Warmer) has ended, and
+	// warmEnded then set, so that later requests pass without a lock; nil
 	// before one started. warming counts the goroutines running it or
 	// waiting for it, which load counts as waiting.
-	warmUp  chan struct{}
-	warming int
+	warmUp    chan struct{}
+	warmEnded atomic.Bool
+	warming   int
 }
 
 // slot is a page request's place under its host's limit.
@@ -119,12 +122,11 @@ func (h *hostLimits) acquire(ctx context.Context, host ring.Host, warmable bool)
 // cause to a waiter whose ctx ended; either way the request may go on.
 func (h *hostLimits) warmUp(ctx context.Context, host ring.Host, w Warmer, timeout time.Duration) error {
 	l := h.get(host)
+	if l.ctl == nil || l.warmEnded.Load() {
+		return nil // a fixed limit, or warmed up already
+	}
 	l.mu.Lock()
 	done := l.warmUp
-	if l.ctl == nil || done != nil && isClosed(done) {
-		l.mu.Unlock()
-		return nil
-	}
 	first := done == nil
 	if first {
 		done = make(chan struct{})
@@ -145,7 +147,10 @@ func (h *hostLimits) warmUp(ctx context.Context, host ring.Host, w Warmer, timeo
 			return context.Cause(ctx)
 		}
 	}
-	defer close(done)
+	defer func() {
+		l.warmEnded.Store(true)
+		close(done)
+	}()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := w.Warm(wctx, host); err != nil {
@@ -155,16 +160,6 @@ func (h *hostLimits) warmUp(ctx context.Context, host ring.Host, w Warmer, timeo
 	l.ctl.warmed = true
 	l.mu.Unlock()
 	return nil
-}
-
-// isClosed reports whether ch is closed.
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }
 
 // take counts a request in flight and unlocks l.
