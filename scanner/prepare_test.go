@@ -17,6 +17,20 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
+// preparedOn returns the statements prepared on the host of id, as its
+// system.prepared_statements lists them.
+func preparedOn(t *testing.T, s *gocql.Session, id string) []string {
+	t.Helper()
+	it := s.Query(`SELECT query_string FROM system.prepared_statements`).SetHostID(id).Iter()
+	var all []string
+	var q string
+	for it.Scan(&q) {
+		all = append(all, q)
+	}
+	require.NoError(t, it.Close())
+	return all
+}
+
 // TestPlanPreparesNoMetadataQuery checks that planning a scan prepares
 // none of its one-off metadata queries (system_schema, size estimates):
 // each would cost a PREPARE round trip per host before it runs. Every
@@ -35,12 +49,7 @@ func TestPlanPreparesNoMetadataQuery(t *testing.T) {
 	prepared := func() []string {
 		var all []string
 		for _, n := range c.Nodes() {
-			it := s.Query(`SELECT query_string FROM system.prepared_statements`).SetHostID(n.HostID()).Iter()
-			var q string
-			for it.Scan(&q) {
-				all = append(all, q)
-			}
-			require.NoError(t, it.Close())
+			all = append(all, preparedOn(t, s, n.HostID())...)
 		}
 		return all
 	}
@@ -100,15 +109,12 @@ func TestWarmPreparesFirstPages(t *testing.T) {
 		order = append(order, hosts[n.HostID()])
 	}
 	pageStatements := func(host ring.Host) []string {
-		it := s.Query(`SELECT query_string FROM system.prepared_statements`).SetHostID(host.ID).Iter()
-		var q string
 		var page []string
-		for it.Scan(&q) {
+		for _, q := range preparedOn(t, s, host.ID) {
 			if strings.Contains(q, cqlsim.DemoTable) && strings.Contains(q, "token(") {
 				page = append(page, q)
 			}
 		}
-		require.NoError(t, it.Close())
 		return page
 	}
 	for i, tt := range tests {
