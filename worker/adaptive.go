@@ -26,11 +26,11 @@ import (
 // latencies spread much more, so here both sides of the ratio are medians,
 // and a difference within the medians' noise is not a queue (see ratio).
 // The requests issued before a host's first answer, the statements' first
-// runs, are no samples. It
-// starts with slow start (the limit doubles every other window while no
-// queue is seen, and falls to the estimated capacity + 1 once one is), and, as
-// every TCP since Jacobson's, cuts the limit by dropFactor on a loss: a
-// page answered Overloaded or timing out, at most once per window.
+// runs, are no samples, but after a warm-up (Warmer). It starts with slow
+// start (the limit doubles every other window while no queue is seen, and
+// falls to the estimated capacity + 1 once one is), and, as every TCP
+// since Jacobson's, cuts the limit by dropFactor on a loss: a page
+// answered Overloaded or timing out, at most once per window.
 //
 // Parameters, in one place (docs/design.md explains them).
 const (
@@ -318,9 +318,10 @@ func thresholds(limit int) (alpha, beta, gamma float64) {
 // as many samples, and at least 2 (a baseline slowed by a cold start is
 // corrected by the next larger window; a median of few samples, far from
 // the true one by chance, does not replace one of many; and single pages
-// of a rare size do not bring back the lowest latency as the baseline). A class without a baseline is left out, as its first latency may
-// well be a loaded one. known is false when no sample of the window could
-// be compared.
+// of a rare size do not bring back the lowest latency as the baseline). A
+// class without a baseline is left out, as its first latency may well be
+// a loaded one. known is false when no sample of the window could be
+// compared.
 //
 // The difference of two medians is only a queue where it exceeds their
 // noise: each class's ratio is divided by e^(2·se), se being the standard
