@@ -17,6 +17,17 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
+// demoWithoutSchemaCache starts 3 nodes holding the demo's rows and opens
+// a session as the command line connects (scanner.NewClusterConfig): no
+// driver schema cache, whose own queries would be prepared.
+func demoWithoutSchemaCache(t *testing.T, rows int) (*cqlsim.Cluster, *gocql.Session) {
+	t.Helper()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
+	_, err := c.LoadDemo(context.Background(), cqlsim.DemoConfig{Rows: rows})
+	require.NoError(t, err)
+	return c, testutil.Session(t, c, func(cl *gocql.ClusterConfig) { cl.Metadata.CacheMode = gocql.Disabled })
+}
+
 // preparedOn returns the statements prepared on the host of id, as its
 // system.prepared_statements lists them.
 func preparedOn(t *testing.T, s *gocql.Session, id string) []string {
@@ -39,13 +50,8 @@ func preparedOn(t *testing.T, s *gocql.Session, id string) []string {
 // check is not vacuous. A metadata query sent without schema.Unprepared's
 // mark fails it.
 func TestPlanPreparesNoMetadataQuery(t *testing.T) {
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
+	c, s := demoWithoutSchemaCache(t, 2000)
 	ctx := context.Background()
-	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 2000})
-	require.NoError(t, err)
-	// As the command line connects (scanner.NewClusterConfig): no driver
-	// schema cache, whose own queries would be prepared.
-	s := testutil.Session(t, c, func(cl *gocql.ClusterConfig) { cl.Metadata.CacheMode = gocql.Disabled })
 	prepared := func() []string {
 		var all []string
 		for _, n := range c.Nodes() {
@@ -79,11 +85,8 @@ func TestPlanPreparesNoMetadataQuery(t *testing.T) {
 // token >=), for a scan and for a count, reading nothing, and touches no
 // other host: its first page requests are then page reads alone.
 func TestWarmPreparesFirstPages(t *testing.T) {
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3})
+	c, s := demoWithoutSchemaCache(t, 500)
 	ctx := context.Background()
-	_, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 500})
-	require.NoError(t, err)
-	s := testutil.Session(t, c, func(cl *gocql.ClusterConfig) { cl.Metadata.CacheMode = gocql.Disabled })
 	sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable})
 	require.NoError(t, err)
 	plan, err := sc.Plan(ctx)
