@@ -288,7 +288,9 @@ func formatDuration(_ *encoder, dst, v []byte) ([]byte, bool) {
 }
 
 // appendList appends a list or set as an array, each element written by
-// elem: appendJSON, or the element type's jsonWriter.
+// elem: appendJSON, or the element type's jsonWriter; nil for text
+// elements, written by appendJSONText with no call through a function
+// value.
 func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte, elem valueWriter) ([]byte, error) {
 	it, err := cqltype.ReadCollection(t, v)
 	if err != nil || len(t.Elems) < 1 {
@@ -304,7 +306,9 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte, elem valueWr
 		if err != nil {
 			return dst, malformed(t, v)
 		}
-		if dst, err = elem(e, dst, et, ev); err != nil {
+		if elem == nil {
+			dst = appendJSONText(dst, ev)
+		} else if dst, err = elem(e, dst, et, ev); err != nil {
 			return dst, err
 		}
 	}
@@ -315,7 +319,8 @@ func (e *encoder) appendList(dst []byte, t *cqltype.Type, v []byte, elem valueWr
 }
 
 // appendMap appends a map as an object, its keys written by appendKey and
-// its values by val (appendJSON, or the value type's jsonWriter).
+// its values by val (appendJSON, or the value type's jsonWriter; nil for
+// text values, as appendList's elem).
 func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, val valueWriter) ([]byte, error) {
 	it, err := cqltype.ReadCollection(t, v)
 	if err != nil || len(t.Elems) < 2 {
@@ -339,7 +344,9 @@ func (e *encoder) appendMap(dst []byte, t *cqltype.Type, v []byte, val valueWrit
 			return dst, err
 		}
 		dst = append(dst, ':')
-		if dst, err = val(e, dst, vt, ev); err != nil {
+		if val == nil {
+			dst = appendJSONText(dst, ev)
+		} else if dst, err = val(e, dst, vt, ev); err != nil {
 			return dst, err
 		}
 	}
@@ -501,38 +508,44 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 // significant digits are different doubles), so the text is
 // strconv.AppendFloat's, made without its search for the shortest digits.
 // The smallest such k is taken, so the fraction has no trailing zero.
+//
+// One multiplication tells: for |f| below 10^12, f*1000 is within far less
+// than a half of an integer n' whenever f is nearest to n'/1000, so f is
+// such a decimal exactly when round(f*1000)/1000 is f; and a smaller k
+// works exactly when n' ends in zeros (n'/1000 is then n/10^k), which are
+// dropped.
 func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
 	if f == 0 || math.Abs(f) >= 1e12 {
 		return dst, false // ±0 (strconv writes -0), and numbers of 13 digits or more before the point
 	}
-	for k, p := range [...]float64{1, 10, 100, 1000} {
-		m := math.Round(f * p)
-		if m/p != f {
-			continue
-		}
-		n := int64(m)
-		if k == 0 {
-			return cqlvalue.AppendInt(dst, n), true
-		}
-		if n < 0 {
-			dst, n = append(dst, '-'), -n
-		}
-		start := len(dst)
-		dst = cqlvalue.AppendInt(dst, n)
-		// Pad to k+1 digits (0.005 is 5 and k 3), then put the point
-		// before the last k.
-		for len(dst)-start <= k {
-			dst = append(dst, 0)
-			copy(dst[start+1:], dst[start:])
-			dst[start] = '0'
-		}
-		dst = append(dst, 0)
-		end := len(dst) - 1
-		copy(dst[end-k+1:], dst[end-k:end])
-		dst[end-k] = '.'
-		return dst, true
+	m := math.Round(f * 1000)
+	if m/1000 != f {
+		return dst, false
 	}
-	return dst, false
+	n, k := int64(m), 3
+	if n < 0 {
+		dst, n = append(dst, '-'), -n
+	}
+	for k > 0 && n%10 == 0 {
+		n, k = n/10, k-1
+	}
+	if k == 0 {
+		return cqlvalue.AppendInt(dst, n), true
+	}
+	start := len(dst)
+	dst = cqlvalue.AppendInt(dst, n)
+	// Pad to k+1 digits (0.005 is 5 and k 3), then put the point before
+	// the last k.
+	for len(dst)-start <= k {
+		dst = append(dst, 0)
+		copy(dst[start+1:], dst[start:])
+		dst[start] = '0'
+	}
+	dst = append(dst, 0)
+	end := len(dst) - 1
+	copy(dst[end-k+1:], dst[end-k:end])
+	dst[end-k] = '.'
+	return dst, true
 }
 
 const hexDigits = "0123456789abcdef"

@@ -2,7 +2,11 @@ package sink
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -59,6 +63,100 @@ func TestAppendShort(t *testing.T) {
 				got := appendShort(dst, src)
 				require.Equal(t, want, got, "len %d, room in src %v, in dst %v", n, roomSrc, roomDst)
 			}
+		}
+	}
+}
+
+// TestColumnLoopsMatchWriters renders columns of every kind that has a loop
+// of its own (columnLoopOf), with every option that turns a loop off,
+// through their loops and through their writers alone (loopAny), and
+// requires the same text and the same error: valid values, nulls, empty
+// values, values of a wrong width and, for doubles, NaN and the
+// infinities, mixed so that the loops stop and start again at any row. A
+// loop that wrote a value the writer writes otherwise (a null, a NaN,
+// an empty value as a number), or lost its place in the ends after a
+// value it handed over, fails it.
+func TestColumnLoopsMatchWriters(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	word := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		return b
+	}
+	nan := binary.BigEndian.AppendUint64(nil, math.Float64bits(math.NaN()))
+	inf := binary.BigEndian.AppendUint64(nil, math.Float64bits(math.Inf(-1)))
+	kinds := []struct {
+		typ   string
+		valid func() []byte
+		odd   [][]byte // values the loop leaves to the writer, but nil and empty
+	}{
+		{"text", func() []byte { s := fmt.Sprintf("t\"%d\n", r.IntN(1000)); return []byte(s[:r.IntN(len(s)+1)]) }, nil},
+		{"ascii", func() []byte { return []byte("plain") }, nil},
+		{"int", func() []byte { return word(4) }, [][]byte{word(3), word(5)}},
+		{"bigint", func() []byte { return word(8) }, [][]byte{word(4)}},
+		{"counter", func() []byte { return word(8) }, [][]byte{word(7)}},
+		{"boolean", func() []byte { return []byte{byte(r.IntN(3))} }, [][]byte{word(2)}},
+		{"double", func() []byte {
+			return binary.BigEndian.AppendUint64(nil, math.Float64bits(float64(r.IntN(1e6))/1000))
+		}, [][]byte{nan, inf, word(4)}},
+		{"double", func() []byte { return word(8) }, [][]byte{nan}},
+		{"uuid", func() []byte { return word(16) }, [][]byte{word(15)}},
+		{"timeuuid", func() []byte { return word(16) }, [][]byte{word(17)}},
+		{"timestamp", func() []byte {
+			return binary.BigEndian.AppendUint64(nil, uint64(r.Int64N(4e12)-1e12))
+		}, [][]byte{word(8), word(3)}},
+		{"blob", func() []byte { return word(r.IntN(40)) }, nil},
+		{"inet", func() []byte { return word(4) }, [][]byte{word(16), word(5)}},
+	}
+	configs := []JSONConfig{
+		{},
+		{NumbersAsStrings: true},
+		{TextConfig: TextConfig{BlobFormat: "base64", TimeZone: "Europe/Paris"}},
+		{TextConfig: TextConfig{TimestampFormat: "2006-01-02 15:04:05.000"}},
+	}
+	for _, k := range kinds {
+		c, err := NewColumn("v", k.typ)
+		require.NoError(t, err)
+		for _, cfg := range configs {
+			// Three columns of the kind, so that a loop's place in the
+			// ends is every third.
+			b := NewBatch([]Column{c, c, c}, 0)
+			for range 300 {
+				for range 3 {
+					switch p := r.IntN(10); {
+					case p == 0:
+						b.AppendValue(nil)
+					case p == 1:
+						b.AppendValue([]byte{})
+					case p == 2 && len(k.odd) > 0:
+						b.AppendValue(k.odd[r.IntN(len(k.odd))])
+					default:
+						b.AppendValue(k.valid())
+					}
+				}
+			}
+			render := func(loops bool) (string, string) {
+				var out bytes.Buffer
+				s, err := NewJSONLinesConfig(&out, cfg)
+				require.NoError(t, err)
+				s.prepareColumns(b.Columns)
+				for i := range s.cols {
+					if !loops {
+						s.cols[i].loop = loopAny
+					}
+				}
+				msg := ""
+				if err := s.Write(context.Background(), b); err != nil {
+					msg = err.Error()
+				}
+				return out.String(), msg
+			}
+			text, msg := render(true)
+			wantText, wantMsg := render(false)
+			require.Equal(t, wantMsg, msg, "%s %+v", k.typ, cfg)
+			require.Equal(t, wantText, text, "%s %+v", k.typ, cfg)
 		}
 	}
 }

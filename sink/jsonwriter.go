@@ -30,7 +30,10 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 		if len(t.Elems) < n {
 			break
 		}
-		elem := e.jsonWriter(&t.Elems[n-1])
+		var elem valueWriter // nil for text: see appendList
+		if et := t.Elems[n-1].Kind; et != cqltype.Ascii && et != cqltype.Varchar {
+			elem = e.jsonWriter(&t.Elems[n-1])
+		}
 		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 			if cqltype.IsNull(k, v) {
 				return append(dst, "null"...), nil
@@ -81,8 +84,13 @@ func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 
 // writeJSONText writes a text value: null, or the string.
 func writeJSONText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, error) {
+	return appendJSONText(dst, v), nil
+}
+
+// appendJSONText appends a text value: null, or the string.
+func appendJSONText(dst, v []byte) []byte {
 	if v == nil {
-		return append(dst, "null"...), nil
+		return append(dst, "null"...)
 	}
-	return appendJSONString(dst, v), nil
+	return appendJSONString(dst, v)
 }

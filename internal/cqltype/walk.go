@@ -28,21 +28,20 @@ type Elements struct {
 // at least 4 bytes (8 per map entry), so that a count never makes a caller
 // allocate more than the input could hold.
 func ReadCollection(t *Type, v []byte) (Elements, error) {
-	name := t.Kind.String()
 	if len(v) < 4 {
-		return Elements{}, invalidf("Not enough bytes to read a %s", name)
+		return Elements{}, invalidf("Not enough bytes to read a %s", t.Kind)
 	}
 	n := int32(binary.BigEndian.Uint32(v))
 	v = v[4:]
 	if n < 0 {
-		return Elements{}, invalidf("Negative %s size %d", name, n)
+		return Elements{}, invalidf("Negative %s size %d", t.Kind, n)
 	}
 	per := 1
 	if t.Kind == Map {
 		per = 2
 	}
 	if int64(n) > int64(len(v)/(4*per)) {
-		return Elements{}, invalidf("Not enough bytes to read a %s", name)
+		return Elements{}, invalidf("Not enough bytes to read a %s", t.Kind)
 	}
 	return Elements{kind: t.Kind, n: int(n), left: int(n) * per, rest: v}, nil
 }
