@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -235,7 +236,31 @@ func (b *Batch) AppendSharedRow(frame []byte, n int) ([]byte, bool) {
 	rest := frame
 	base, inside := b.sharedOffset(frame)
 	if inside {
-		b.cells = slices.Grow(b.cells, n)
+		// The n cells in place, each value's length read and checked
+		// against what is left of frame.
+		grown := slices.Grow(b.cells, n)
+		cells := grown[start : start+n]
+		at, size := 0, 0
+		for k := range cells {
+			if len(frame)-at < 4 {
+				return frame, false
+			}
+			l := int32(binary.BigEndian.Uint32(frame[at:]))
+			at += 4
+			switch {
+			case l < 0:
+				cells[k] = cell{off: int32(len(b.buf)), n: -1} // AppendValue(nil)'s
+			case int(l) > len(frame)-at:
+				return frame, false
+			default:
+				cells[k] = cell{off: ^(base + int32(at)), n: l}
+				at += int(l)
+				size += int(l)
+			}
+		}
+		b.cells = grown[:start+n]
+		b.size += size
+		return frame[at:], true
 	}
 	for range n {
 		v, more, ok := cqltype.ReadValue(rest)
