@@ -858,3 +858,81 @@ func TestRateCapsReads(t *testing.T) {
 		assert.LessOrEqual(t, r.req.PageSize, rate, "a page asks for at most one burst")
 	}
 }
+
+// renderSink is a collectSink that is a PageRenderer: it keeps the rows of
+// every page RenderPage saw, and fails a page written without its
+// RenderPage, or with other rows than it saw.
+type renderSink struct {
+	*collectSink
+	mu                sync.Mutex
+	seen              map[*sink.Batch][]string
+	rendered, written atomic.Int64 // pages with rows
+}
+
+func rowIDs(b *sink.Batch) []string {
+	ids := make([]string, b.Len())
+	for i := range ids {
+		ids[i] = string(b.Value(i, 0))
+	}
+	return ids
+}
+
+func (s *renderSink) RenderPage(b *sink.Batch) {
+	s.rendered.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen[b] = rowIDs(b)
+}
+
+func (s *renderSink) WritePage(ctx context.Context, rangeID int, b *sink.Batch, cur worker.Cursor) error {
+	if b.Len() > 0 {
+		s.written.Add(1)
+		s.mu.Lock()
+		ids, ok := s.seen[b]
+		delete(s.seen, b)
+		s.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("a page of range %d was written without RenderPage", rangeID)
+		}
+		if got := rowIDs(b); !slices.Equal(ids, got) {
+			return fmt.Errorf("a page of range %d changed after RenderPage: %d rows rendered, %d written", rangeID, len(ids), len(got))
+		}
+	}
+	return s.collectSink.WritePage(ctx, rangeID, b, cur)
+}
+
+// TestRenderPageSeesThePageWritten runs a lone range that free slots
+// split while its statement goes on with the old end, so that pages are
+// trimmed to the new end: every page with rows must go through RenderPage
+// first, with the rows it is written with, and every row must be written
+// once. Rendering a page before the split trimmed it (so that a renderer
+// wrote rows past the end, which the split's child writes too), or not at
+// all, fails it.
+func TestRenderPageSeesThePageWritten(t *testing.T) {
+	tasks, rows := table(1, 5, 1, 3)
+	lo := int64(-500_000)
+	rows[0] = nil
+	for j := range 600 {
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/3)*3, key: fmt.Sprintf("k%04d", j)})
+	}
+	f := newFake(rows, 5)
+	split := make(chan struct{})
+	var once sync.Once
+	f.fail = func(r request) error {
+		if r.rangeID == 0 && r.n == 3 { // a page of range 0 read with its old end
+			select {
+			case <-split:
+			case <-time.After(deadline):
+				return errors.New("range 0 was never split")
+			}
+		}
+		return nil
+	}
+	s := &renderSink{collectSink: newCollectSink(), seen: map[*sink.Batch][]string{}}
+	s.split = func(int, ring.Subrange) { once.Do(func() { close(split) }) }
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 4, PageSize: 5}), tasks, f, s, worker.Hooks{})
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	assert.Equal(t, s.written.Load(), s.rendered.Load(), "pages with rows, each rendered once")
+	assert.Greater(t, st.Ranges, 1, "split")
+}

@@ -412,3 +412,60 @@ func TestOneWriterPerDirectory(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, d2.Unlock())
 }
+
+// TestRenderedPagesWriteTheSameFiles writes the same pages to two
+// directories, rendering each page ahead (Render, on another goroutine)
+// for one of them, and requires the same files byte for byte, for every
+// format and compression, with pages that cross file boundaries
+// (MaxRowsPerFile): their parts are written by the files' own encoders. A
+// rendered page written twice, or the text of a whole page written where
+// only part of it belongs, fails it.
+func TestRenderedPagesWriteTheSameFiles(t *testing.T) {
+	for _, fc := range formats {
+		format, comp := fc[0], fc[1]
+		t.Run(format+"-"+comp, func(t *testing.T) {
+			ctx := context.Background()
+			write := func(render bool) string {
+				dir := t.TempDir()
+				d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 25, Encoder: encoderFor(format), Columns: columns(t)})
+				require.NoError(t, err)
+				require.NoError(t, d.Prepare(false))
+				for _, p := range [][2]int{{0, 30}, {30, 40}, {40, 50}, {50, 95}} {
+					b := page(t, p[0], p[1])
+					if render {
+						done := make(chan struct{})
+						go func() { defer close(done); d.Render(b) }()
+						<-done
+					}
+					require.NoError(t, d.Write(ctx, b))
+				}
+				require.NoError(t, d.Close(ctx))
+				return dir
+			}
+			plain, rendered := write(false), write(true)
+			files := outputFiles(t, plain)
+			require.Len(t, files, 4)
+			assert.Equal(t, files, outputFiles(t, rendered))
+			for _, name := range files {
+				want, err := os.ReadFile(filepath.Join(plain, name))
+				require.NoError(t, err)
+				got, err := os.ReadFile(filepath.Join(rendered, name))
+				require.NoError(t, err)
+				assert.Equal(t, want, got, name)
+			}
+		})
+	}
+}
+
+// outputFiles lists the output files of a directory, without the lock file.
+func outputFiles(t *testing.T, dir string) []string {
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		if e.Name() != LockName {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
