@@ -384,7 +384,11 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:
-		sk = jsonlCounter{JSONLines: sink.NewJSONLines(io.Discard), rows: &c.rows}
+		enc := sink.NewJSONLines(io.Discard)
+		sk = sink.SinkFunc(func(ctx context.Context, b *sink.Batch) error {
+			c.rows += int64(b.Len())
+			return enc.Write(ctx, b)
+		})
 	default:
 		h := pageHasher{par: runtime.GOMAXPROCS(0)}
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error {
@@ -408,18 +412,6 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	defer limitsMu.Unlock()
 	return Measurement{Elapsed: elapsed, Work: work, Concurrency: t.Strategy.EffectiveConcurrency(),
 		Retries: st.Retries, Pages: st.Pages, Limits: limits}, c, nil
-}
-
-// jsonlCounter counts the rows a JSON Lines sink writes. It renders pages
-// ahead (sink.Renderer) as the CLI's output does.
-type jsonlCounter struct {
-	*sink.JSONLines
-	rows *int64
-}
-
-func (s jsonlCounter) Write(ctx context.Context, b *sink.Batch) error {
-	*s.rows += int64(b.Len())
-	return s.JSONLines.Write(ctx, b)
 }
 
 // pageHasher hashes the rows of a page into a collector, on up to par

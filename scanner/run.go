@@ -55,7 +55,6 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	}
 	cp.addRun(o.runID, time.Now())
 	out := &output{sink: sk, committer: cm, cp: cp, store: o.store, every: s.cfg.CheckpointEvery, hooks: hooks}
-	out.renderer, _ = sk.(sink.Renderer)
 	if o.store != nil {
 		crashpoint.Hit(crashpoint.FirstSave)
 		if err := out.save(ctx); err != nil {
@@ -241,7 +240,6 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 // and after the pool runs), never concurrently.
 type output struct {
 	sink      sink.Sink
-	renderer  sink.Renderer  // nil: sk renders in Write
 	committer sink.Committer // nil: sk is durable when Write returns
 	cp        *Checkpoint
 	store     CheckpointStore // nil: nothing is saved
@@ -253,15 +251,7 @@ type output struct {
 	failed bool
 }
 
-var _ worker.PageRenderer = (*output)(nil)
-
-// RenderPage lets a Renderer sink render the page on the goroutine that
-// read it.
-func (o *output) RenderPage(b *sink.Batch) {
-	if o.renderer != nil {
-		o.renderer.Render(b)
-	}
-}
+var _ worker.Output = (*output)(nil)
 
 func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worker.Cursor) error {
 	if b.Len() > 0 {

@@ -121,28 +121,6 @@ type Batch struct {
 	// response frame, from its first shared value on.
 	shared []byte
 	size   int // bytes of the values, wherever they are
-	// rendered is what a Renderer made of the batch for its Write.
-	rendered rendered
-}
-
-// rendered is the text a Renderer made of a batch ahead of its Write (by
-// names the format: a sink's kind and options, nil for none), and the
-// error that Write must return after writing the text. cells is the
-// batch's count of values then: a batch changed since is rendered anew.
-type rendered struct {
-	by    any
-	text  []byte
-	err   error
-	cells int
-}
-
-// renderedBy returns what the format by rendered of b, nil when it
-// rendered nothing, or b changed since.
-func (b *Batch) renderedBy(by any) *rendered {
-	if r := &b.rendered; r.by != nil && r.by == by && r.cells == len(b.cells) {
-		return r
-	}
-	return nil
 }
 
 // NewBatch returns an empty batch for rows of cols. width is the number of
@@ -343,7 +321,6 @@ func (b *Batch) Reset() {
 	b.buf = b.buf[:0]
 	b.shared, b.size = nil, 0
 	b.RangeID, b.Host = 0, ""
-	b.rendered = rendered{text: b.rendered.text[:0]} // the text's array kept for the next page
 }
 
 // ResetWidth empties the batch, as Reset, and makes it hold width values

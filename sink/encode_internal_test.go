@@ -141,10 +141,10 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 				var out bytes.Buffer
 				s, err := NewJSONLinesConfig(&out, cfg)
 				require.NoError(t, err)
-				l := s.layoutFor(b.Columns)
-				for i := range l.cols {
+				s.prepareColumns(b.Columns)
+				for i := range s.cols {
 					if !loops {
-						l.cols[i].loop = loopAny
+						s.cols[i].loop = loopAny
 					}
 				}
 				msg := ""

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
-	"sync/atomic"
 )
 
 // flushAt is about the size of the text a sink passes to its writer at
@@ -39,24 +37,11 @@ const flushAt = 256 << 10
 // by the Write that met it and by every later Write. Write does not
 // consult its context: it renders a page it was given, and an io.Writer
 // cannot be interrupted anyway.
-//
-// JSONLines is a Renderer: a scan renders each page on the goroutine that
-// read it (Render), several pages at once, and Write then only writes the
-// page's text, in one call to the writer, whatever its size; the chunks
-// and the several goroutines above are for batches not rendered ahead.
 type JSONLines struct {
 	textOut
-	layout atomic.Pointer[jsonLayout] // of the last columns seen
-	encs   sync.Pool                  // *encoder, for Render
+	cols   []jsonColumn // how to write each column of last
+	last   []Column     // the columns cols was made for
 	closed bool
-}
-
-// jsonLayout is how JSONLines writes the rows of some columns: cols[j]
-// writes column j of last. It is not changed once made, so that Write and
-// Render may share it.
-type jsonLayout struct {
-	cols []jsonColumn
-	last []Column
 }
 
 // jsonColumn is how JSONLines writes one column: its key, with the comma
@@ -87,10 +72,7 @@ func NewJSONLinesConfig(w io.Writer, cfg JSONConfig) (*JSONLines, error) {
 	return &JSONLines{textOut: newTextOut(w, "json lines", opts, cfg.Workers)}, nil
 }
 
-var _ Renderer = (*JSONLines)(nil)
-
-// Write writes one line per row of b: the text Render made of b, when a
-// JSONLines of the same options rendered it, else rendered now.
+// Write writes one line per row of b.
 func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.closed {
 		return ErrClosed
@@ -98,37 +80,10 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	if r := b.renderedBy(s.format()); r != nil {
-		if err := s.write(r.text); err != nil {
-			return err
-		}
-		return r.err
-	}
+	s.prepareColumns(b.Columns)
 	s.buf = s.buf[:0]
 	return s.writeRows(b, s)
 }
-
-// Render renders the rows of b as Write would, on the calling goroutine,
-// and keeps the text in b for its Write: up to the first malformed value,
-// whose error that Write returns once it has written the rows before it.
-// It may be called for several batches at once, and while Write runs.
-func (s *JSONLines) Render(b *Batch) {
-	e, _ := s.encs.Get().(*encoder)
-	if e == nil {
-		e = &encoder{opts: s.enc.opts}
-	}
-	text, err := s.renderRows(e, b.rendered.text[:0], b, 0, b.Len())
-	s.encs.Put(e)
-	b.rendered = rendered{by: s.format(), text: text, err: err, cells: len(b.cells)}
-}
-
-// jsonFormat names the text of a JSONLines with these options: every
-// JSONLines with the same renders a batch alike, so one may write what
-// another rendered.
-type jsonFormat textOptions
-
-// format is s's jsonFormat, as a Batch's rendered.by.
-func (s *JSONLines) format() any { return jsonFormat(s.enc.opts) }
 
 // renderRows appends rows [from, to) of b as lines, column by column:
 // each column's key and values for all the rows first, one column after
@@ -140,7 +95,7 @@ func (s *JSONLines) format() any { return jsonFormat(s.enc.opts) }
 // lines right before the first row that has one, and the error names the
 // first column with one in that row, as rendering row by row does.
 func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
-	cols := s.layoutFor(b.Columns).cols
+	cols := s.cols
 	n := len(cols)
 	ct := &e.columns
 	// starts, then the ends of rows [from, to): ct.ends[(1+r-from)*n+j]
@@ -209,13 +164,14 @@ type columnText struct {
 	ends []int32
 }
 
-// layoutFor returns the layout of cols: the last one made, or a new one
-// when their names or types differ from its columns'.
-func (s *JSONLines) layoutFor(cols []Column) *jsonLayout {
-	if l := s.layout.Load(); l != nil && slices.EqualFunc(l.last, cols, sameColumn) {
-		return l
+// prepareColumns makes s.cols for cols, again only when their names or
+// types differ from the last batch's.
+func (s *JSONLines) prepareColumns(cols []Column) {
+	if s.last != nil && slices.EqualFunc(s.last, cols, sameColumn) {
+		return
 	}
-	l := &jsonLayout{last: slices.Clone(cols)}
+	s.last = slices.Clone(cols)
+	s.cols = s.cols[:0]
 	for i := range cols {
 		var key []byte
 		if i > 0 {
@@ -224,10 +180,8 @@ func (s *JSONLines) layoutFor(cols []Column) *jsonLayout {
 		key = appendJSONStringOf(key, cols[i].Name)
 		key = append(key, ':')
 		key = slices.Grow(key, shortText) // for appendShort
-		l.cols = append(l.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ), loop: s.enc.columnLoopOf(cols[i].typ.Kind)})
+		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ), loop: s.enc.columnLoopOf(cols[i].typ.Kind)})
 	}
-	s.layout.Store(l)
-	return l
 }
 
 // sameColumn reports whether a and b have the same key and writer: the

@@ -6,12 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -311,70 +309,4 @@ func TestTimestampsLikeTimePackage(t *testing.T) {
 	}
 	assert.Equal(t, wantTimestamps, renderOne(t, "timestamp", timestamps...))
 	assert.Equal(t, wantDates, renderOne(t, "date", dates...))
-}
-
-// TestJSONLinesRender renders batches ahead of their Write (Render), on
-// other goroutines and by another JSONLines of the same options, and
-// requires the text and the errors of Write alone: realistic pages, a page
-// with a malformed value (its rows before it written, then its error), a
-// page of other columns, a page without rows. A batch rendered with other
-// options, or changed after Render, is rendered anew. A Write that took
-// text rendered with other options, or stale text, or lost the error of
-// a rendered page, fails it.
-func TestJSONLinesRender(t *testing.T) {
-	ctx := context.Background()
-	bad := page(t, []col{{"id", "int"}, {"name", "text"}},
-		[]any{1, "a"}, []any{2, "b"}, []any{raw{0, 1, 2}, "c"}, []any{4, "d"})
-	batches := []*sink.Batch{realisticPage(t, 700), bad, realisticPage(t, 300),
-		page(t, []col{{"v", "double"}}, []any{math.NaN()}, []any{1.5}),
-		page(t, []col{{"id", "int"}}), realisticPage(t, 50)}
-	// Write alone, page by page, until the first error: the text wanted.
-	writeAll := func(s *sink.JSONLines) []string {
-		var errs []string
-		for _, b := range batches {
-			if err := s.Write(ctx, b); err != nil {
-				errs = append(errs, err.Error())
-			}
-		}
-		return errs
-	}
-	var want bytes.Buffer
-	wantErrs := writeAll(sink.NewJSONLines(&want))
-	require.Len(t, wantErrs, 1, "the malformed page")
-
-	// Rendered at once on goroutines of their own, by another sink.
-	renderer := sink.NewJSONLines(io.Discard)
-	var wg sync.WaitGroup
-	for _, b := range batches {
-		wg.Go(func() { renderer.Render(b) })
-	}
-	wg.Wait()
-	var got bytes.Buffer
-	gotErrs := writeAll(sink.NewJSONLines(&got))
-	assert.Equal(t, wantErrs, gotErrs)
-	assert.Equal(t, want.String(), got.String())
-
-	// Rendered with other options: written as those of the writing sink.
-	other, err := sink.NewJSONLinesConfig(io.Discard, sink.JSONConfig{NumbersAsStrings: true})
-	require.NoError(t, err)
-	for _, b := range batches {
-		other.Render(b)
-	}
-	got.Reset()
-	gotErrs = writeAll(sink.NewJSONLines(&got))
-	assert.Equal(t, wantErrs, gotErrs)
-	assert.Equal(t, want.String(), got.String(), "text rendered with other options")
-
-	// Changed after Render: rendered anew.
-	b := realisticPage(t, 10)
-	renderer.Render(b)
-	b.TruncateRows(4)
-	var fresh, stale bytes.Buffer
-	require.NoError(t, sink.NewJSONLines(&stale).Write(ctx, b))
-	b.Reset()
-	b2 := realisticPage(t, 10)
-	b2.TruncateRows(4)
-	require.NoError(t, sink.NewJSONLines(&fresh).Write(ctx, b2))
-	assert.Equal(t, fresh.String(), stale.String(), "a batch cut after Render")
-	assert.Equal(t, 4, strings.Count(stale.String(), "\n"))
 }

@@ -27,22 +27,6 @@ func (f SinkFunc) Close(context.Context) error { return nil }
 
 var _ Sink = SinkFunc(nil)
 
-// Renderer is implemented by sinks that can do the costly part of Write,
-// rendering a batch's rows, ahead of it: a scan calls Render on the
-// goroutine that read the batch, once the batch is complete, for several
-// batches at once, each before the batch's Write, which then only writes
-// what Render made (the rows, and the error of a malformed value, which
-// Write returns). Rendering is then spread over the reading goroutines
-// instead of waiting for the one that writes. A batch that was not
-// rendered, or was changed since, is written as by any Sink.
-type Renderer interface {
-	Sink
-	// Render renders b and keeps the result in b for its Write. It may
-	// be called concurrently, for different batches, and while Write
-	// runs.
-	Render(b *Batch)
-}
-
 // Committer is implemented by sinks whose output must be durable before a
 // checkpoint that counts its rows is saved, such as a directory of files.
 // A scan with a checkpoint store (scanner.WithCheckpoint) calls Commit,

@@ -18,12 +18,7 @@
 // next page while the Output writes the previous one. Every send is
 // cancellable. When the Output is slow the channel fills and readers wait,
 // so memory stays bounded: at most Concurrency + QueueDepth + 1 pages exist,
-// about (Concurrency + QueueDepth + 1) × page size × row size bytes. An
-// Output that is a PageRenderer renders each page on the goroutine that
-// read it, before the hand-off (JSON Lines text, about 1.7 times the
-// values' bytes on the demo's rows, kept with the page until it is
-// written), so that encoding is spread over the readers instead of
-// waiting for the writer.
+// about (Concurrency + QueueDepth + 1) × page size × row size bytes.
 //
 // # Cursors and the Output
 //

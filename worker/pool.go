@@ -36,10 +36,7 @@ type pool struct {
 	split *splitter // nil: no splitting
 	// warmer warms hosts up before their first page request, under
 	// adaptive limits (nil: the Fetcher is no Warmer).
-	warmer Warmer
-	// render renders pages on the goroutines that read them (nil: the
-	// Output is no PageRenderer).
-	render  PageRenderer
+	warmer  Warmer
 	pages   chan item
 	batches sync.Pool
 
@@ -91,9 +88,6 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if w, ok := f.(Warmer); ok {
 		p.warmer = w
-	}
-	if r, ok := out.(PageRenderer); ok {
-		p.render = r
 	}
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
 		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
@@ -236,9 +230,6 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		}
 		next = p.split.afterPage(lv, &r.t, r.cur.Last, next, b, page)
 		p.counted(r, b, next)
-		if p.render != nil && b.Len() > 0 {
-			p.render.RenderPage(b) // the page as it is written: trimmed, if a split cut it
-		}
 		select {
 		case p.pages <- item{b: b, rangeID: r.t.Subrange.ID, cur: next}:
 		case <-ctx.Done():

@@ -212,17 +212,6 @@ type Output interface {
 	Split(s Split)
 }
 
-// PageRenderer is an Output that does part of WritePage's work, such as
-// rendering a page's rows as text, ahead of it, on the goroutine that read
-// the page: the pool calls RenderPage for every page with rows, once the
-// page is as WritePage will get it (after a split trimmed it), before
-// handing it to the goroutine that writes. RenderPage is called for
-// several pages at once, and while WritePage runs; it must not block.
-type PageRenderer interface {
-	Output
-	RenderPage(b *sink.Batch)
-}
-
 // Split is what a split changed: the running task Parent now ends earlier,
 // and Children read what it no longer does.
 type Split struct {

@@ -195,13 +195,6 @@ type flushOnClose struct {
 	w    *bufio.Writer
 }
 
-// Render lets an encoder that renders ahead (sink.Renderer) do so.
-func (f flushOnClose) Render(b *sink.Batch) {
-	if r, ok := f.Sink.(sink.Renderer); ok {
-		r.Render(b)
-	}
-}
-
 func (f flushOnClose) Close(ctx context.Context) error {
 	err := f.Sink.Close(ctx)
 	if f.comp != nil {

@@ -111,16 +111,13 @@ type Dir struct {
 	ext   string
 	files []File // committed and current files, in order
 
-	f    *os.File
-	comp io.WriteCloser // gzip or zstd writer, nil for none
-	enc  sink.Sink
-	// renderer renders pages ahead of Write for every file (nil: the
-	// format's encoder renders in Write).
-	renderer sink.Renderer
-	w        io.Writer // d.f, and the file's running SHA-256
-	sums     map[string]hash.Hash
-	started  time.Time
-	closed   bool
+	f       *os.File
+	comp    io.WriteCloser // gzip or zstd writer, nil for none
+	enc     sink.Sink
+	w       io.Writer // d.f, and the file's running SHA-256
+	sums    map[string]hash.Hash
+	started time.Time
+	closed  bool
 	// reopenLast is set by a resume: the first file opened continues the
 	// checkpoint's last file when it has room.
 	reopenLast bool
@@ -133,10 +130,7 @@ type Dir struct {
 	lock  *fsutil.FileLock
 }
 
-var (
-	_ sink.Committer = (*Dir)(nil)
-	_ sink.Renderer  = (*Dir)(nil)
-)
+var _ sink.Committer = (*Dir)(nil)
 
 // Open creates cfg.Dir if it is missing, checks that it is writable and
 // locks it for this process. The Dir starts with no file: call Prepare for
@@ -158,25 +152,7 @@ func Open(cfg Config) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dir{cfg: cfg, ext: Ext(cfg.Format, cfg.Compress), started: time.Now().UTC(), lock: lock}
-	if cfg.Format == FormatJSONL {
-		// JSON Lines text is the same in every file: one encoder renders
-		// pages ahead for all of them (Render). An encoder that cannot be
-		// made fails the first file instead.
-		if enc, err := cfg.Encoder(io.Discard, false, cfg.Columns); err == nil {
-			d.renderer, _ = enc.(sink.Renderer)
-		}
-	}
-	return d, nil
-}
-
-// Render renders the page ahead of its Write, on the calling goroutine,
-// when the format's encoder can (sink.Renderer): Write then passes the
-// text to the file the page goes to. Render is safe for concurrent use.
-func (d *Dir) Render(b *sink.Batch) {
-	if d.renderer != nil {
-		d.renderer.Render(b)
-	}
+	return &Dir{cfg: cfg, ext: Ext(cfg.Format, cfg.Compress), started: time.Now().UTC(), lock: lock}, nil
 }
 
 // SetColumns sets Config.Columns, once the columns are known (after the
