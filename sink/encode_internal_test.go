@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,15 +68,18 @@ func TestAppendShort(t *testing.T) {
 	}
 }
 
-// TestColumnLoopsMatchWriters renders columns of every kind that has a loop
-// of its own (columnLoopOf), with every option that turns a loop off,
-// through their loops and through their writers alone (loopAny), and
-// requires the same text and the same error: valid values, nulls, empty
-// values, values of a wrong width and, for doubles, NaN and the
-// infinities, mixed so that the loops stop and start again at any row. A
-// loop that wrote a value the writer writes otherwise (a null, a NaN,
-// an empty value as a number), or lost its place in the ends after a
-// value it handed over, fails it.
+// TestColumnLoopsMatchWriters renders columns of every kind that
+// renderColumn formats itself, with every option that shapes their text
+// (numbers as strings, base64 blobs, a time zone, a timestamp layout,
+// which hands timestamps to the writer), formatted in the loop and through
+// their writers alone (loopAny), and requires the same text and the
+// same error: valid values, nulls, empty values, other values the loop
+// hands over (NaN and the infinities, IPv6, timestamps of any year),
+// mixed so that it hands values over at any row, and one value of a wrong
+// width, late in the page, whose rows before it are written. A loop that
+// wrote a value the writer writes otherwise (a null, a NaN, an empty value
+// as a number, a bigint unquoted under numbers as strings), or lost its
+// place in the ends after a value it handed over, fails it.
 func TestColumnLoopsMatchWriters(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	word := func(n int) []byte {
@@ -90,25 +94,26 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 	kinds := []struct {
 		typ   string
 		valid func() []byte
-		odd   [][]byte // values the loop leaves to the writer, but nil and empty
+		odd   [][]byte // valid values the loop hands to the writer, but nil and empty
+		bad   [][]byte // malformed values
 	}{
-		{"text", func() []byte { s := fmt.Sprintf("t\"%d\n", r.IntN(1000)); return []byte(s[:r.IntN(len(s)+1)]) }, nil},
-		{"ascii", func() []byte { return []byte("plain") }, nil},
-		{"int", func() []byte { return word(4) }, [][]byte{word(3), word(5)}},
-		{"bigint", func() []byte { return word(8) }, [][]byte{word(4)}},
-		{"counter", func() []byte { return word(8) }, [][]byte{word(7)}},
-		{"boolean", func() []byte { return []byte{byte(r.IntN(3))} }, [][]byte{word(2)}},
+		{"text", func() []byte { s := fmt.Sprintf("t\"%d\n", r.IntN(1000)); return []byte(s[:r.IntN(len(s)+1)]) }, nil, nil},
+		{"ascii", func() []byte { return []byte("plain") }, nil, nil},
+		{"int", func() []byte { return word(4) }, nil, [][]byte{word(3), word(5)}},
+		{"bigint", func() []byte { return word(8) }, nil, [][]byte{word(4)}},
+		{"counter", func() []byte { return word(8) }, nil, [][]byte{word(7)}},
+		{"boolean", func() []byte { return []byte{byte(r.IntN(3))} }, nil, [][]byte{word(2)}},
 		{"double", func() []byte {
 			return binary.BigEndian.AppendUint64(nil, math.Float64bits(float64(r.IntN(1e6))/1000))
-		}, [][]byte{nan, inf, word(4)}},
-		{"double", func() []byte { return word(8) }, [][]byte{nan}},
-		{"uuid", func() []byte { return word(16) }, [][]byte{word(15)}},
-		{"timeuuid", func() []byte { return word(16) }, [][]byte{word(17)}},
+		}, [][]byte{nan, inf}, [][]byte{word(4)}},
+		{"double", func() []byte { return word(8) }, [][]byte{nan}, nil},
+		{"uuid", func() []byte { return word(16) }, nil, [][]byte{word(15)}},
+		{"timeuuid", func() []byte { return word(16) }, nil, [][]byte{word(17)}},
 		{"timestamp", func() []byte {
 			return binary.BigEndian.AppendUint64(nil, uint64(r.Int64N(4e12)-1e12))
-		}, [][]byte{word(8), word(3)}},
-		{"blob", func() []byte { return word(r.IntN(40)) }, nil},
-		{"inet", func() []byte { return word(4) }, [][]byte{word(16), word(5)}},
+		}, [][]byte{word(8)}, [][]byte{word(3)}},
+		{"blob", func() []byte { return word(r.IntN(40)) }, nil, nil},
+		{"inet", func() []byte { return word(4) }, [][]byte{word(16)}, [][]byte{word(5)}},
 	}
 	configs := []JSONConfig{
 		{},
@@ -123,9 +128,13 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 			// Three columns of the kind, so that a loop's place in the
 			// ends is every third.
 			b := NewBatch([]Column{c, c, c}, 0)
-			for range 300 {
-				for range 3 {
+			for row := range 300 {
+				for col := range 3 {
 					switch p := r.IntN(10); {
+					case row == 290 && col == 1 && len(k.bad) > 0:
+						// One malformed value, late: the rows before it
+						// are written, then its error.
+						b.AppendValue(k.bad[r.IntN(len(k.bad))])
 					case p == 0:
 						b.AppendValue(nil)
 					case p == 1:
@@ -137,13 +146,13 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 					}
 				}
 			}
-			render := func(loops bool) (string, string) {
+			render := func(direct bool) (string, string) {
 				var out bytes.Buffer
 				s, err := NewJSONLinesConfig(&out, cfg)
 				require.NoError(t, err)
 				s.prepareColumns(b.Columns)
 				for i := range s.cols {
-					if !loops {
+					if !direct {
 						s.cols[i].loop = loopAny
 					}
 				}
@@ -155,6 +164,12 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 			}
 			text, msg := render(true)
 			wantText, wantMsg := render(false)
+			lines := 300
+			if len(k.bad) > 0 {
+				lines = 290
+				require.Contains(t, msg, "row 290 column v", "%s %+v", k.typ, cfg)
+			}
+			require.Equal(t, lines, strings.Count(text, "\n"), "%s %+v: the rows before the malformed one", k.typ, cfg)
 			require.Equal(t, wantMsg, msg, "%s %+v", k.typ, cfg)
 			require.Equal(t, wantText, text, "%s %+v", k.typ, cfg)
 		}
