@@ -180,7 +180,9 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 		key = appendJSONStringOf(key, cols[i].Name)
 		key = append(key, ':')
 		key = slices.Grow(key, shortText) // for appendShort
-		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ), loop: s.enc.columnLoopOf(cols[i].typ.Kind)})
+		k := cols[i].typ.Kind
+		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ),
+			loop: s.enc.columnLoopOf(k)})
 	}
 }
 
