@@ -131,6 +131,11 @@ type warmFetcher struct {
 	early  map[string]bool // a page request came before the host's Warm ended
 }
 
+// newWarmFetcher returns a warmFetcher over rows, pages of 4 rows.
+func newWarmFetcher(rows map[int][]fakeRow, err error) *warmFetcher {
+	return &warmFetcher{fakeFetcher: newFake(rows, 4), err: err, warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+}
+
 func (w *warmFetcher) Warm(ctx context.Context, host ring.Host) error {
 	w.mu.Lock()
 	w.warms[host.ID]++
@@ -178,7 +183,7 @@ func TestWarmUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tasks, rows := table(30, 20, 1, 3)
-				f := &warmFetcher{fakeFetcher: newFake(rows, 4), err: tt.err, warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+				f := newWarmFetcher(rows, tt.err)
 				s := newCollectSink()
 				cfg := worker.Config{Concurrency: 8, PerHostMode: tt.mode, NoSplit: true}
 				_, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{})
@@ -212,7 +217,7 @@ func TestWarmUpSharedLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tasks, rows := table(30, 20, 1, 3)
-				f := &warmFetcher{fakeFetcher: newFake(rows, 4), warms: map[string]int{}, warmed: map[string]bool{}, early: map[string]bool{}}
+				f := newWarmFetcher(rows, nil)
 				ids := make([]string, len(hosts))
 				for i, h := range hosts {
 					ids[i] = h.ID
