@@ -2,6 +2,7 @@ package sink
 
 import (
 	"github.com/ringscan/ringscan/internal/cqltype"
+	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
 
 // columnLoop names the loop in which renderColumn formats a column's
@@ -148,7 +149,7 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		}
 	case loopUUID:
 		for ; r < to; r++ {
-			out, ok := formatUUID(e, append(appendShort(text, key), '"'), b.Value(r, j))
+			out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), b.Value(r, j)) // formatUUID's, inlined
 			if !ok {
 				break
 			}
