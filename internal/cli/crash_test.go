@@ -179,6 +179,12 @@ func TestCrashInjection(t *testing.T) {
 				case r.code == -1:
 					killed++
 				case r.code != 0:
+					// The checkpoint it refused or failed on, for the
+					// diagnosis: a rare failure does not come back on a
+					// second run.
+					if b, err := os.ReadFile(ckpt); err == nil {
+						t.Logf("the checkpoint then:\n%s", b)
+					}
 					t.Fatalf("run killed at %v exited %d: %s", k, r.code, r.stderr)
 				}
 			}
