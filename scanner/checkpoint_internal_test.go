@@ -152,6 +152,23 @@ func TestSplitSurvivesStalePages(t *testing.T) {
 	assert.EqualValues(t, 10, cp.Rows())
 }
 
+// TestTasksLeftSkipsSplitsOfNoTokens resumes a checkpoint recording a
+// split of no tokens, (End, End], as runs did when a subrange was read to
+// its end while a split of it was being made: it resumes, with nothing to
+// read for that split.
+func TestTasksLeftSkipsSplitsOfNoTokens(t *testing.T) {
+	r := ring.Range{Start: ring.Murmur3Token(0), End: ring.Murmur3Token(1000)}
+	q := &Plan{Subranges: []ring.Subrange{{ID: 7, Range: r}}, Ring: mustRing(t)}
+	cp := testCheckpoint()
+	cp.update(7, worker.Cursor{Done: true}, 5)
+	tokenSplit(cp, 7, ring.Subrange{ID: 9, Range: ring.Range{Start: r.End, End: r.End}})
+	cp.mu.Lock()
+	tasks, err := tasksLeft(q, cp)
+	cp.mu.Unlock()
+	require.NoError(t, err)
+	assert.Empty(t, tasks)
+}
+
 // TestTasksLeftRefusesForeignRanges resumes checkpoints that record
 // subranges the plan does not have: refused, never skipped.
 func TestTasksLeftRefusesForeignRanges(t *testing.T) {
@@ -168,6 +185,9 @@ func TestTasksLeftRefusesForeignRanges(t *testing.T) {
 		}, "range 3, which is not in this plan"},
 		{"piece outside its root", func(cp *Checkpoint) {
 			tokenSplit(cp, 7, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(900), End: ring.Murmur3Token(2000)}})
+		}, "without valid bounds"},
+		{"piece ending before it starts", func(cp *Checkpoint) {
+			tokenSplit(cp, 7, ring.Subrange{ID: 9, Range: ring.Range{Start: ring.Murmur3Token(900), End: ring.Murmur3Token(800)}})
 		}, "without valid bounds"},
 	}
 	for _, tt := range tests {

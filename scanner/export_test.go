@@ -74,3 +74,10 @@ func CursorSwitching(c Cursor) bool { return switching(c.c.After) }
 func Warm(ctx context.Context, p *Plan, host ring.Host) error {
 	return p.source().(worker.Warmer).Warm(ctx, host)
 }
+
+// CheckResume reports whether a run of p would resume from the checkpoint
+// data: the error the resume would refuse it with, if any.
+func CheckResume(ctx context.Context, p *Plan, data []byte) error {
+	_, _, _, _, err := begin(ctx, p, &MemoryStore{data: data})
+	return err
+}

@@ -217,10 +217,13 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 			return nil, fmt.Errorf("%w: range %d was split off range %d, which is not in this plan", ErrCheckpointMismatch, id, cp.root(id))
 		}
 		if r.Start == nil || r.End == nil || !inside(root.Range, *r.Start) || !inside(root.Range, *r.End) ||
-			(r.Piece == nil && r.Start.Compare(*r.End) >= 0) {
-			return nil, bad(id, "a piece of range %d without valid bounds inside %v", root.ID, root.Range)
+			(r.Piece == nil && r.Start.Compare(*r.End) > 0) {
+			return nil, bad(id, "split off range %d, without valid bounds inside %v", root.ID, root.Range)
 		}
-		if r.Done {
+		if r.Done || r.Piece == nil && *r.Start == *r.End {
+			// (End, End] holds no token. Earlier runs recorded such a
+			// split when its subrange was read to its end meanwhile
+			// (see worker's cutTokens); their checkpoints resume.
 			continue
 		}
 		sr := ring.Subrange{ID: id, Range: ring.Range{Start: *r.Start, End: *r.End}, Vnode: root.Vnode, Replicas: root.Replicas}

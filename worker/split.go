@@ -499,18 +499,31 @@ func (s *splitter) takeOnce(ctx context.Context) (task *Task, ok, again bool) {
 		return t, ok, !ok
 	}
 	defer s.mu.Unlock()
-	best.mu.Lock()
-	defer best.mu.Unlock()
-	left := ring.Range{Start: best.progress, End: best.task.Subrange.Range.End}
+	t, ok := s.cutTokens(best)
+	return t, ok, !ok
+}
+
+// cutTokens splits off the second half of the tokens lv's task has left
+// after its last row handed on. s.mu is held, not lv.mu: the owner may
+// have handed on more rows since lv was chosen, or read to its end; then
+// what is left now is cut, or nothing when nothing is (a child of no
+// tokens, (End, End], would be no subrange a checkpoint can record).
+func (s *splitter) cutTokens(lv *running) (*Task, bool) {
+	lv.mu.Lock()
+	defer lv.mu.Unlock()
+	left := ring.Range{Start: lv.progress, End: lv.task.Subrange.Range.End}
+	if lv.done || lv.split || lv.task.Piece != nil || left.Empty() {
+		return nil, false
+	}
 	mid := left.Mid()
 	child := Task{Subrange: ring.Subrange{ID: s.newID(), Range: ring.Range{Start: mid, End: left.End},
-		Vnode: best.task.Subrange.Vnode, Replicas: best.task.Subrange.Replicas}}
+		Vnode: lv.task.Subrange.Vnode, Replicas: lv.task.Subrange.Replicas}}
 	child.Subrange.Share = child.Subrange.Range.Share()
-	parent := best.task
+	parent := lv.task
 	parent.Subrange.Range.End = mid
 	s.record(Split{Parent: parent, Children: []Task{child}})
-	best.task, best.split = parent, true
-	return &child, true, false
+	lv.task, lv.split = parent, true
+	return &child, true
 }
 
 func (s *splitter) newID() int { return int(s.nextID.Add(1)) }

@@ -137,3 +137,34 @@ func TestNoSplitWithoutTrimmer(t *testing.T) {
 	lv.pickUp(&r)
 	s.handedOn()
 }
+
+// TestTokenSplitOfAFinishedTask: the owner of the task a splitter chose
+// reads to its end before the splitter cuts (take holds no lock of the
+// task between the choice and the cut). Nothing is split off: a cut of
+// what is left would be a child of no tokens, (End, End], which a
+// checkpoint cannot record as a subrange.
+func TestTokenSplitOfAFinishedTask(t *testing.T) {
+	s := newSplitter(tokenTrimmer{}, 1, 2, 4, 0)
+	s.record = func(Split) { t.Error("a split recorded") }
+	r := Task{Subrange: sub(1, 0, 1000)}
+	lv := s.track(r, nil)
+	s.afterPage(lv, &r, nil, after(5, r.Subrange.Range.End, "p1"), tokens(1, 2, 3, 4, 5), Page{})
+	// Chosen now; then the owner's last page ends the task.
+	next := s.afterPage(lv, &r, nil, Cursor{Done: true, End: r.Subrange.Range.End}, tokens(6, 1000), Page{})
+	require.True(t, next.Done)
+	task, ok := s.cutTokens(lv)
+	assert.False(t, ok)
+	assert.Nil(t, task)
+
+	// A task that read on since it was chosen is cut after its new last
+	// row.
+	s.record = func(Split) {}
+	r2 := Task{Subrange: sub(2, 0, 1000)}
+	lv2 := s.track(r2, nil)
+	s.afterPage(lv2, &r2, nil, after(5, r2.Subrange.Range.End, "p1"), tokens(1, 2, 3, 4, 5), Page{})
+	s.afterPage(lv2, &r2, nil, after(600, r2.Subrange.Range.End, "p2"), tokens(600), Page{})
+	task, ok = s.cutTokens(lv2)
+	require.True(t, ok)
+	mid := ring.Range{Start: ring.Murmur3Token(600), End: r2.Subrange.Range.End}.Mid()
+	assert.Equal(t, ring.Range{Start: mid, End: r2.Subrange.Range.End}, task.Subrange.Range)
+}
