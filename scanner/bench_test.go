@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -172,4 +173,6 @@ func BenchmarkFastCluster(b *testing.B) {
 		run(b, func(p *scanner.Plan) (*scanner.Plan, error) { return p.CountOnly(), nil }, count)
 	})
 	b.Run("ringscan-discard", func(b *testing.B) { run(b, nil, func() sink.Sink { return &sink.Discard{} }) })
+	// The bench's jsonl mode: every row encoded, the text dropped.
+	b.Run("ringscan-jsonl", func(b *testing.B) { run(b, nil, func() sink.Sink { return sink.NewJSONLines(io.Discard) }) })
 }
