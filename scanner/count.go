@@ -38,7 +38,10 @@ import (
 //     within its token (the rows of that token in the page), with a new
 //     statement that skips them.
 //
-// Pieces of split partitions are read by key, as by any keyed reader. The
+// Pieces of split partitions are read by key, as by any keyed reader, and
+// so is a subrange that ends inside a split partition (Request.Stop), even
+// when a resume starts it from a position by token: its Trim places that
+// partition's rows against the cut by their clustering values. The
 // embedded fetcher is the keyed one: it reads the keyed parts and pieces,
 // splits partitions and describes pieces.
 type countFetcher struct {
@@ -81,18 +84,30 @@ func keyed(req worker.Request) bool {
 
 // Fetch reads one page, by token or by key; see the type's comment.
 func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	if req.Piece == nil && req.Stop != nil && !keyed(req) && !switching(req.After) {
+		// A subrange ending inside a split partition, read by token (a
+		// resume starts it from its checkpoint's cursor): it reads on by
+		// key from its position, so that Trim can place that partition's
+		// rows against the cut.
+		if at, ok := c.keyedFrom(req); ok {
+			req.After, req.PageState = at, nil
+			if at == nil {
+				req.Last = nil
+			}
+		}
+	}
 	switch {
 	case req.Piece == nil && switching(req.After):
 		if err := shape(b, c.width); err != nil {
 			return worker.Page{}, err
 		}
 		return c.enter(ctx, req, b)
-	case req.Piece != nil || keyed(req):
+	case req.Piece != nil || keyed(req) || req.Stop != nil && req.After == nil && req.PageState == nil:
 		if err := shape(b, c.width); err != nil {
 			return worker.Page{}, err
 		}
 		page, err := c.fetcher.Fetch(ctx, req, b)
-		if err != nil || req.Piece != nil || page.PageState == nil {
+		if err != nil || req.Piece != nil || req.Stop != nil || page.PageState == nil {
 			return page, err
 		}
 		return c.leave(req, b, page)
@@ -109,6 +124,26 @@ func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Ba
 	}
 	// Inside a large partition: read on by key.
 	return worker.Page{Last: page.Last, After: keysAt(page.Last.Token, page.Last.Ordinal)}, nil
+}
+
+// keyedFrom returns where a reader by token stands, as a keysAt position
+// (enter reads on by key from it), or nil when it has handed on no row
+// (it reads by key from its start). Its position is the later of After,
+// where its statement started, and the last row it handed on. It returns
+// false for a position that names no row (ordinal 0), which the reader's
+// own statement must go on from.
+func (c *countFetcher) keyedFrom(req worker.Request) (*worker.Position, bool) {
+	at := req.After
+	if req.PageState != nil && req.Last != nil && (at == nil || c.tok.comparePositions(req.Last, at) > 0) {
+		at = req.Last
+	}
+	switch {
+	case at == nil:
+		return nil, true
+	case at.Ordinal < 1:
+		return nil, false
+	}
+	return keysAt(at.Token, at.Ordinal), true
 }
 
 // shape makes b hold rows of width values: an empty batch is reshaped.

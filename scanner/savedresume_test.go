@@ -2,6 +2,8 @@ package scanner_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"sync"
@@ -22,15 +24,18 @@ import (
 const savedRunsEnv = "RINGSCAN_SAVED_RUNS"
 
 // checkingStore is a MemoryStore that checks, at every save, that a run
-// would resume from what it saved; the first document refused is kept.
+// would resume from what it saved (the first document refused is kept),
+// and keeps a copy of its keep-th save.
 type checkingStore struct {
 	scanner.MemoryStore
 	plan *scanner.Plan
+	keep int
 
 	mu      sync.Mutex
 	refused error
 	doc     []byte
 	saves   int
+	kept    []byte
 }
 
 func (s *checkingStore) Save(ctx context.Context, data []byte) error {
@@ -40,17 +45,38 @@ func (s *checkingStore) Save(ctx context.Context, data []byte) error {
 	if err != nil && s.refused == nil {
 		s.refused, s.doc = err, append([]byte(nil), data...)
 	}
+	if s.saves == s.keep {
+		s.kept = append([]byte(nil), data...)
+	}
 	s.mu.Unlock()
 	return s.MemoryStore.Save(ctx, data)
 }
 
+// savedCase is one kind of run of TestEveryCheckpointResumes: a count or
+// a scan of one table, with what it must read.
+type savedCase struct {
+	name string
+	sc   *scanner.Scanner
+	plan *scanner.Plan
+	// sink returns a committing sink for a run, and check compares what
+	// it holds with the table.
+	sink  func() sink.Committer
+	check func(t *testing.T, s sink.Committer, msg string)
+}
+
 // TestEveryCheckpointResumes runs counts and scans of the crash suite's
-// table with its settings (few subranges for eight readers: ranges split
-// from the start, and the large partition split into pieces), checking
-// that every checkpoint saved on the way, and the last, is one a run
-// resumes from. It caught a token split racing its task's last page
-// (worker's cutTokens), which recorded a subrange of no tokens that
-// every resume then refused: about one run in 300.
+// table (and of a table whose large partition is read from both ends)
+// with its settings: few subranges for eight readers, so that ranges
+// split from the start and the large partitions into pieces. Every
+// checkpoint saved on the way must be one a run resumes from, and each
+// run is resumed once more from one of its saves, drawn at random, as
+// after a crash right after that save: the sink restored to what the
+// save committed, the rows read after it read again. Both runs' rows are
+// the table's, as multisets (counts: every token's rows).
+//
+// It caught a token split racing its task's last page (worker's
+// cutTokens), which recorded a subrange of no tokens that every resume
+// then refused: about one run in 300.
 func TestEveryCheckpointResumes(t *testing.T) {
 	t.Parallel()
 	runs := 40
@@ -60,32 +86,66 @@ func TestEveryCheckpointResumes(t *testing.T) {
 		runs = n
 	}
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: cqlsim.Latency{Fixed: 200 * time.Microsecond}})
-	info, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 12000})
+	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 12000, HotRows: 2000})
 	require.NoError(t, err)
 	s := testutil.Session(t, c)
-	sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 50, Concurrency: 8,
-		Splits: 1, CheckpointEvery: 5 * time.Millisecond})
-	require.NoError(t, err)
-	plan, err := sc.Plan(t.Context())
-	require.NoError(t, err)
-	count := plan.CountOnly()
-	var ranges, pieces, saves int
-	for i := range runs {
-		p := count
-		if i%4 == 3 {
-			p = plan
-		}
-		store := &checkingStore{plan: p}
-		out := &sink.Count{}
-		st, err := sc.RunPlan(t.Context(), p, out, scanner.WithCheckpoint(store))
+	var cases []savedCase
+	for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("uuid")} {
+		sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 50, Concurrency: 8,
+			Splits: 1, CheckpointEvery: 5 * time.Millisecond})
 		require.NoError(t, err)
-		if store.refused != nil {
-			t.Fatalf("run %d: a resume would refuse a checkpoint it saved: %v\n%s", i, store.refused, store.doc)
-		}
-		require.Equal(t, info.Rows, out.Rows(), "run %d: the rows", i)
-		ranges, pieces, saves = ranges+st.Ranges, pieces+st.Pieces, saves+store.saves
+		plan, err := sc.Plan(t.Context())
+		require.NoError(t, err)
+		count := plan.CountOnly()
+		wantTokens := tokenCounts(t, sc, plan)
+		ref := &logSink{}
+		_, err = sc.RunPlan(t.Context(), plan, ref)
+		require.NoError(t, err)
+		wantRows := ref.rows()
+		cases = append(cases,
+			savedCase{name: "count " + table, sc: sc, plan: count,
+				sink: func() sink.Committer { return &tokenLog{plan: count} },
+				check: func(t *testing.T, s sink.Committer, msg string) {
+					assert.Equal(t, wantTokens, s.(*tokenLog).counts(), "%s: every token's rows once", msg)
+				}},
+			savedCase{name: "scan " + table, sc: sc, plan: plan,
+				sink: func() sink.Committer { return &logSink{} },
+				check: func(t *testing.T, s sink.Committer, msg string) {
+					assert.Empty(t, wantRows.Diff(s.(*logSink).rows()), "%s: every row once", msg)
+				}})
 	}
-	t.Logf("%d runs: %d ranges, %d pieces of partitions, %d checkpoints saved", runs, ranges, pieces, saves)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ranges, pieces, saves, resumed int
+	for i := range runs {
+		tc := cases[i%len(cases)]
+		sc := tc.sc
+		store := &checkingStore{plan: tc.plan, keep: 1 + rng.IntN(8)}
+		out := tc.sink()
+		st, err := sc.RunPlan(t.Context(), tc.plan, out, scanner.WithCheckpoint(store))
+		require.NoError(t, err, "run %d, %s", i, tc.name)
+		if store.refused != nil {
+			t.Fatalf("run %d, %s: a resume would refuse a checkpoint it saved: %v\n%s", i, tc.name, store.refused, store.doc)
+		}
+		tc.check(t, out, fmt.Sprintf("run %d, %s", i, tc.name))
+		ranges, pieces, saves = ranges+st.Ranges, pieces+st.Pieces, saves+store.saves
+		if store.kept == nil {
+			continue
+		}
+		// A crash right after the kept save: resumed from it, with the
+		// sink as that save committed it.
+		again := &checkingStore{plan: tc.plan}
+		require.NoError(t, again.MemoryStore.Save(t.Context(), store.kept))
+		_, err = sc.RunPlan(t.Context(), tc.plan, out, scanner.WithCheckpoint(again))
+		require.NoError(t, err, "run %d, %s, resumed from save %d", i, tc.name, store.keep)
+		if again.refused != nil {
+			t.Fatalf("run %d, %s, resumed from save %d: a resume would refuse a checkpoint it saved: %v\n%s", i, tc.name, store.keep,
+				again.refused, again.doc)
+		}
+		tc.check(t, out, fmt.Sprintf("run %d, %s, resumed from save %d of %d", i, tc.name, store.keep, store.saves))
+		resumed++
+	}
+	t.Logf("%d runs, %d resumed: %d ranges, %d pieces of partitions, %d checkpoints saved", runs, resumed, ranges, pieces, saves)
 	assert.Greater(t, ranges, runs*8, "ranges were split")
 	assert.Positive(t, pieces, "partitions were split")
+	assert.Positive(t, resumed)
 }

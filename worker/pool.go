@@ -255,7 +255,8 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 	}
 	req := Request{Subrange: sr, Host: host, Start: sr.Range.Start, End: r.cur.End, After: r.cur.After,
-		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize), Piece: r.t.Piece}
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize), Piece: r.t.Piece,
+		Stop: r.t.Stop}
 	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
 		return nil, Page{}, r.cur, err
 	}

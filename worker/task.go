@@ -124,6 +124,10 @@ type Request struct {
 	// piece's end), so that splits and the reader coming the other way can
 	// move that end while it is paged.
 	Piece *Piece
+	// Stop, when set, is where the task ends inside a split partition (see
+	// Task.Stop): the Fetcher must read that partition's rows with their
+	// keys, for Trim to place them against the cut.
+	Stop *Stop
 }
 
 // Page is what a Fetcher read: where the statement goes on, and the
