@@ -15,6 +15,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/testutil"
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -65,9 +66,12 @@ type savedCase struct {
 }
 
 // TestEveryCheckpointResumes runs counts and scans of the crash suite's
-// table (and of a table whose large partition is read from both ends)
-// with its settings: few subranges for eight readers, so that ranges
-// split from the start and the large partitions into pieces. Every
+// table with its settings (few subranges for eight readers, so that
+// ranges split from the start and the large partitions into pieces), and
+// of three more: hot tables whose large partition is cut at uuid (read
+// from both ends: no midpoint) and int clustering values, and the
+// profiles table (static columns, partitions of static values only); in
+// pages of 50 rows and of 17. Every
 // checkpoint saved on the way must be one a run resumes from, and each
 // run is resumed once more from one of its saves, drawn at random, as
 // after a crash right after that save: the sink restored to what the
@@ -90,29 +94,39 @@ func TestEveryCheckpointResumes(t *testing.T) {
 	require.NoError(t, err)
 	s := testutil.Session(t, c)
 	var cases []savedCase
-	for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("uuid")} {
-		sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 50, Concurrency: 8,
-			Splits: 1, CheckpointEvery: 5 * time.Millisecond})
-		require.NoError(t, err)
-		plan, err := sc.Plan(t.Context())
-		require.NoError(t, err)
-		count := plan.CountOnly()
-		wantTokens := tokenCounts(t, sc, plan)
-		ref := &logSink{}
-		_, err = sc.RunPlan(t.Context(), plan, ref)
-		require.NoError(t, err)
-		wantRows := ref.rows()
-		cases = append(cases,
-			savedCase{name: "count " + table, sc: sc, plan: count,
-				sink: func() sink.Committer { return &tokenLog{plan: count} },
-				check: func(t *testing.T, s sink.Committer, msg string) {
-					assert.Equal(t, wantTokens, s.(*tokenLog).counts(), "%s: every token's rows once", msg)
-				}},
-			savedCase{name: "scan " + table, sc: sc, plan: plan,
-				sink: func() sink.Committer { return &logSink{} },
-				check: func(t *testing.T, s sink.Committer, msg string) {
-					assert.Empty(t, wantRows.Diff(s.(*logSink).rows()), "%s: every row once", msg)
-				}})
+	for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("uuid"), cqlsim.HotTable("int"), cqlsim.DemoProfilesTable} {
+		var wantTokens map[ring.Token]int
+		var wantRows testutil.Multiset
+		// Pages of 50 rows, and of 17 (the large partitions' switches to
+		// keys and splits at other rows).
+		for _, page := range []int{50, 17} {
+			sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: page, Concurrency: 8,
+				Splits: 1, CheckpointEvery: 5 * time.Millisecond})
+			require.NoError(t, err)
+			plan, err := sc.Plan(t.Context())
+			require.NoError(t, err)
+			count := plan.CountOnly()
+			if wantTokens == nil {
+				wantTokens = tokenCounts(t, sc, plan)
+				ref := &logSink{}
+				_, err = sc.RunPlan(t.Context(), plan, ref)
+				require.NoError(t, err)
+				wantRows = ref.rows()
+			}
+			wantTokens, wantRows := wantTokens, wantRows
+			name := fmt.Sprintf("%s, pages of %d", table, page)
+			cases = append(cases,
+				savedCase{name: "count " + name, sc: sc, plan: count,
+					sink: func() sink.Committer { return &tokenLog{plan: count} },
+					check: func(t *testing.T, s sink.Committer, msg string) {
+						assert.Equal(t, wantTokens, s.(*tokenLog).counts(), "%s: every token's rows once", msg)
+					}},
+				savedCase{name: "scan " + name, sc: sc, plan: plan,
+					sink: func() sink.Committer { return &logSink{} },
+					check: func(t *testing.T, s sink.Committer, msg string) {
+						assert.Empty(t, wantRows.Diff(s.(*logSink).rows()), "%s: every row once", msg)
+					}})
+		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var ranges, pieces, saves, resumed int
