@@ -20,9 +20,13 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
-// savedRunsEnv sets the number of runs of TestEveryCheckpointResumes
-// (default 40; docs/checkpoint.md runs 3000).
-const savedRunsEnv = "RINGSCAN_SAVED_RUNS"
+// Environment of TestEveryCheckpointResumes: the number of runs (default
+// 40; docs/checkpoint.md runs thousands) and the cluster's partitioner
+// (default Murmur3Partitioner; RandomPartitioner is the other).
+const (
+	savedRunsEnv        = "RINGSCAN_SAVED_RUNS"
+	savedPartitionerEnv = "RINGSCAN_SAVED_PARTITIONER"
+)
 
 // checkingStore is a MemoryStore that checks, at every save, that a run
 // would resume from what it saved (the first document refused is kept),
@@ -91,7 +95,8 @@ func TestEveryCheckpointResumes(t *testing.T) {
 		require.NoError(t, err, savedRunsEnv)
 		runs = n
 	}
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: cqlsim.Latency{Fixed: 200 * time.Microsecond}})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Partitioner: os.Getenv(savedPartitionerEnv),
+		Latency: cqlsim.Latency{Fixed: 200 * time.Microsecond}})
 	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 12000, HotRows: 2000})
 	require.NoError(t, err)
 	s := testutil.Session(t, c)
