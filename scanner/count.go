@@ -84,7 +84,10 @@ func keyed(req worker.Request) bool {
 
 // Fetch reads one page, by token or by key; see the type's comment.
 func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
-	if req.Piece == nil && req.Stop != nil && !keyed(req) && !switching(req.After) {
+	// A subrange that ends inside a split partition reads by key (see
+	// worker.Partitions) and never goes back to tokens.
+	stop := req.Piece == nil && req.Stop != nil
+	if stop && !keyed(req) && !switching(req.After) {
 		// A subrange ending inside a split partition, read by token (a
 		// resume starts it from its checkpoint's cursor): it reads on by
 		// key from its position, so that Trim can place that partition's
@@ -102,12 +105,12 @@ func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Ba
 			return worker.Page{}, err
 		}
 		return c.enter(ctx, req, b)
-	case req.Piece != nil || keyed(req) || req.Stop != nil && req.After == nil && req.PageState == nil:
+	case req.Piece != nil || keyed(req) || stop && req.After == nil && req.PageState == nil:
 		if err := shape(b, c.width); err != nil {
 			return worker.Page{}, err
 		}
 		page, err := c.fetcher.Fetch(ctx, req, b)
-		if err != nil || req.Piece != nil || req.Stop != nil || page.PageState == nil {
+		if err != nil || req.Piece != nil || stop || page.PageState == nil {
 			return page, err
 		}
 		return c.leave(req, b, page)

@@ -68,6 +68,13 @@ type Limit struct {
 // value interpolated between the last row read and the partition's last
 // row, or, when the clustering values there have no useful midpoint, by
 // reading the partition from its end down at the same time (two-ended).
+//
+// A task that ends inside a partition (a Piece, or Request.Stop) must be
+// read with keys: every position its pages name, Trim's included, holds
+// the partition key and clustering values, for the rows to be placed
+// against the cut and for the other reader of a two-ended read to stop
+// where this one got to (a position by token only would leave the two
+// reading the same rows).
 type Partitions interface {
 	// KeyWidth is the number of partition key values at the start of a
 	// Position's Key; 0 when positions carry no key (no partition can be

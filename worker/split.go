@@ -338,11 +338,6 @@ func (lv *running) noteRun(kept, whole int, page Page, parts Partitions) {
 func (lv *running) movePartner(s *splitter, at *Position) {
 	pr := lv.pair
 	kw := s.parts.KeyWidth()
-	if len(at.Key) < kw {
-		// A position by token only names no place in the partition. Pair
-		// readers read by key (Request.Stop), so none comes here.
-		return
-	}
 	ck := at.Key[kw:]
 	if lv.task.Piece != nil && lv.task.Piece.Reverse {
 		// An open end is the partition's end: every row is before it.
