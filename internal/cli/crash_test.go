@@ -36,9 +36,26 @@ type crashOutput struct {
 	name  string
 	flags []string // added to the scan or count command
 	count bool     // a count, not a scan
-	// hot counts the hot table read from both ends (its one large
+	// hot reads the hot table read from both ends (its one large
 	// partition's uuid clustering has no midpoint), not the demo table.
 	hot bool
+}
+
+// rows is the number of rows the output's table holds, of the demo
+// table's total.
+func (o crashOutput) rows(total int64) int64 {
+	if o.hot {
+		return crashHotRows
+	}
+	return total
+}
+
+// ref names the output's reference rows: its format's, for its table.
+func (o crashOutput) ref() string {
+	if o.hot {
+		return formatOf(o) + "-hot"
+	}
+	return formatOf(o)
 }
 
 var crashOutputs = []crashOutput{
@@ -51,6 +68,7 @@ var crashOutputs = []crashOutput{
 	{name: "parquet", flags: []string{"--format", "parquet"}},
 	{name: "count", count: true},
 	{name: "count-hot", count: true, hot: true, flags: []string{"-t", cqlsim.HotTable("uuid")}},
+	{name: "jsonl-hot", hot: true, flags: []string{"--format", "jsonl", "-t", cqlsim.HotTable("uuid"), "--page-size", "5"}},
 }
 
 // crashHotRows is the number of rows of each hot table of the suite's
@@ -122,20 +140,27 @@ func TestCrashInjection(t *testing.T) {
 	// run nothing kills.
 	refs := map[string][]string{}
 	for _, o := range crashOutputs {
-		if _, ok := refs[formatOf(o)]; ok || o.count {
+		if _, ok := refs[o.ref()]; ok || o.count {
 			continue
 		}
 		dir := filepath.Join(t.TempDir(), "ref")
 		requireOK(t, runBin(t, bin, nil, s.args("scan", append([]string{"--out", dir, "-q"}, o.flags...)...)...))
-		refs[formatOf(o)] = rowsOf(t, dir, formatOf(o))
-		require.Len(t, refs[formatOf(o)], int(total), "reference %s", formatOf(o))
+		refs[o.ref()] = rowsOf(t, dir, formatOf(o))
+		require.Len(t, refs[o.ref()], int(o.rows(total)), "reference %s", o.ref())
 	}
 	require.Equal(t, refs["jsonl"], s.exportJSONLSorted(t), "the jsonl reference is the table")
+	hot := s.export(t, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.HotTable("uuid")}, jsonlSink)
+	hotLines := splitLines(hot)
+	slices.Sort(hotLines)
+	require.Equal(t, refs["jsonl-hot"], hotLines, "the hot jsonl reference is the hot table")
 
 	rng := rand.New(rand.NewPCG(seed, 7))
 	killed, points2 := 0, 0
 	for i := range points {
 		o := crashOutputs[i%len(crashOutputs)]
+		// Every other round of the outputs runs with adaptive per-host
+		// limits, which warm hosts up and move pages between replicas.
+		adaptive := i/len(crashOutputs)%2 == 1
 		var kills []crashKill
 		for range 1 + rng.IntN(3) {
 			if rng.IntN(5) == 0 {
@@ -147,6 +172,9 @@ func TestCrashInjection(t *testing.T) {
 		}
 		points2 += len(kills)
 		name := fmt.Sprintf("%02d-%s", i, o.name)
+		if adaptive {
+			name += "+adaptive"
+		}
 		for _, k := range kills {
 			name += "/" + k.String()
 		}
@@ -162,6 +190,9 @@ func TestCrashInjection(t *testing.T) {
 					flags = append(flags, "--by", "range")
 				} else {
 					flags = append(flags, "--out", out, "--max-rows-per-file", "1500")
+				}
+				if adaptive {
+					flags = append(flags, "--per-host", "adaptive")
 				}
 				// The Kubernetes recipe: resume when the checkpoint exists.
 				if _, err := os.Stat(ckpt); err == nil {
@@ -202,20 +233,17 @@ func TestCrashInjection(t *testing.T) {
 			r := runBin(t, bin, nil, args()...)
 			t.Logf("final run: exit %d after %v: %s", r.code, time.Since(startedAt), r.stderr)
 			requireOK(t, r)
+			rows := o.rows(total)
 			if o.count {
-				rows := total
-				if o.hot {
-					rows = crashHotRows
-				}
 				lines := splitLines([]byte(r.stdout))
 				require.Equal(t, []string{strconv.FormatInt(rows, 10)}, lines, "the count")
 				assert.Equal(t, rows, sumFirst(t, breakdown(t, r.stderr, rows, "rows", "range", "start", "end")), "the counts by range")
 				return
 			}
 			files := readDir(t, out)
-			requireManifest(t, out, total, files)
+			requireManifest(t, out, rows, files)
 			got := rowsOf(t, out, formatOf(o))
-			requireSameRows(t, refs[formatOf(o)], got)
+			requireSameRows(t, refs[o.ref()], got)
 		})
 	}
 	t.Logf("%d scenarios, %d kills planned, %d runs died by SIGKILL (the others finished first)", points, points2, killed)
