@@ -147,8 +147,12 @@ func (b *Batch) Width() int { return b.width }
 // Value returns the serialized value of column col of row row, nil for
 // null. The slice aliases the batch's buffer. col may address a hidden
 // value (len(Columns) <= col < Width()).
-func (b *Batch) Value(row, col int) []byte {
-	c := b.cells[row*b.width+col]
+func (b *Batch) Value(row, col int) []byte { return b.cellValue(row*b.width + col) }
+
+// cellValue is Value's for the cell at index i (row*Width()+col), for
+// loops that walk a column by adding Width().
+func (b *Batch) cellValue(i int) []byte {
+	c := b.cells[i]
 	if c.n < 0 {
 		return nil
 	}

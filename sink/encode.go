@@ -557,6 +557,53 @@ const (
 	msbs = 0x8080808080808080
 )
 
+// needsLook reports whether a byte of x may need escaping in a JSON
+// string: a control character, a quote, a backslash or past ASCII. It
+// flags a byte for sure when one matches (and maybe bytes after it), never
+// when none does.
+func needsLook(x uint64) bool {
+	q, b := x^(lsbs*'"'), x^(lsbs*'\\')
+	return ((x-lsbs*0x20)|(q-lsbs)&^q|(b-lsbs)&^b|x)&msbs != 0
+}
+
+// appendPlainShort appends s quoted when it is 1 to 16 bytes that need no
+// escape and dst has room for them, by a few loads and stores (two that
+// overlap from 4 bytes on) instead of a scan and a call to memmove: most
+// text values are short. It reports false, having appended nothing,
+// otherwise.
+func appendPlainShort(dst, s []byte) ([]byte, bool) {
+	n, m := len(s), len(dst)
+	if n == 0 || n > 16 || cap(dst)-m < n+2 {
+		return dst, false
+	}
+	out := dst[:m+n+2]
+	switch {
+	case n >= 8:
+		lo, hi := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[n-8:])
+		if needsLook(lo) || needsLook(hi) {
+			return dst, false
+		}
+		binary.LittleEndian.PutUint64(out[m+1:], lo)
+		binary.LittleEndian.PutUint64(out[m+1+n-8:], hi)
+	case n >= 4:
+		lo, hi := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[n-4:])
+		if needsLook(uint64(lo) | uint64(hi)<<32) {
+			return dst, false
+		}
+		binary.LittleEndian.PutUint32(out[m+1:], lo)
+		binary.LittleEndian.PutUint32(out[m+1+n-4:], hi)
+	default:
+		for i, c := range s {
+			if !jsonPlain[c] {
+				return dst, false
+			}
+			out[m+1+i] = c
+		}
+	}
+	out[m], out[m+1+n] = '"', '"'
+	return out, true
+}
+
 // jsonPlain says which bytes a JSON string takes as they are: ASCII but
 // for control characters, the quote and the backslash.
 var jsonPlain = func() (plain [256]bool) {
@@ -570,19 +617,14 @@ var jsonPlain = func() (plain [256]bool) {
 // does with HTML escaping off: quote, backslash and control characters,
 // U+2028 and U+2029 escaped, invalid UTF-8 replaced by \ufffd.
 func appendJSONString(dst, s []byte) []byte {
+	if out, ok := appendPlainShort(dst, s); ok {
+		return out
+	}
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight bytes at a time while none needs a look: none is a
-		// control character, a quote, a backslash or past ASCII. The
-		// tests flag a byte for sure when one matches (and maybe bytes
-		// after it), never when none does.
-		for ; i+8 <= len(s); i += 8 {
-			x := binary.LittleEndian.Uint64(s[i:])
-			q, b := x^(lsbs*'"'), x^(lsbs*'\\')
-			if ((x-lsbs*0x20)|(q-lsbs)&^q|(b-lsbs)&^b|x)&msbs != 0 {
-				break
-			}
+		// Eight bytes at a time while none needs a look.
+		for ; i+8 <= len(s) && !needsLook(binary.LittleEndian.Uint64(s[i:])); i += 8 {
 		}
 		for i < len(s) && jsonPlain[s[i]] {
 			i++

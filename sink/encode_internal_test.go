@@ -19,13 +19,16 @@ import (
 // off) on random strings mixing plain ASCII with every byte that needs a
 // look: control characters, quote, backslash, multi-byte UTF-8, invalid
 // UTF-8, U+2028 and U+2029, at every offset within a word. A scan that
-// skipped a word holding one of them fails it.
+// skipped a word holding one of them fails it. The strings are appended
+// to text with and without room after it, so that the short strings'
+// path (appendPlainShort) is taken as well: one that missed a byte in the
+// middle or at the end of a short string, or copied too few, fails too.
 func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	special := [][]byte{{0}, {0x1f}, {'\n'}, {'"'}, {'\\'}, {0x7f}, []byte("é"), []byte("\u2028"), []byte("\u2029"), {0xff}, {0xc3}, []byte("€")}
 	for range 20000 {
 		var s []byte
-		for n := r.IntN(40); len(s) < n; {
+		for n := r.IntN([]int{40, 18}[r.IntN(2)]); len(s) < n; {
 			if r.IntN(6) == 0 {
 				s = append(s, special[r.IntN(len(special))]...)
 				continue
@@ -36,7 +39,9 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		enc := json.NewEncoder(&want)
 		enc.SetEscapeHTML(false)
 		require.NoError(t, enc.Encode(string(s)))
-		require.Equal(t, string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))), string(appendJSONString(nil, s)), "%q", s)
+		dst := append(make([]byte, 0, 3+r.IntN(40)), "ab,"...)
+		got := appendJSONString(dst, s)
+		require.Equal(t, "ab,"+string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))), string(got), "%q", s)
 	}
 }
 

@@ -95,12 +95,14 @@ func (c *jsonColumn) renderColumn(e *encoder, text []byte, ends []int32, b *Batc
 // one place.
 func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int, b *Batch, j, r, to int) ([]byte, int, int) {
 	key := c.key
+	// ci is row r's cell of column j, w cells after the row before's.
+	ci, w := r*b.width+j, b.width
 	// One value: its text after the key, ok false when the loop does not
 	// take it.
 	switch c.loop {
 	case loopText:
-		for ; r < to; r++ {
-			v := b.Value(r, j)
+		for ; r < to; r, ci = r+1, ci+w {
+			v := b.cellValue(ci)
 			if v == nil {
 				break
 			}
@@ -108,8 +110,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInt:
-		for ; r < to; r++ {
-			out, ok := formatInt(e, appendShort(text, key), b.Value(r, j))
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := formatInt(e, appendShort(text, key), b.cellValue(ci))
 			if !ok {
 				break
 			}
@@ -117,8 +119,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBigint:
-		for ; r < to; r++ {
-			out, ok := formatBigint(e, appendShort(text, key), b.Value(r, j))
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := formatBigint(e, appendShort(text, key), b.cellValue(ci))
 			if !ok {
 				break
 			}
@@ -126,8 +128,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBoolean:
-		for ; r < to; r++ {
-			out, ok := formatBoolean(e, appendShort(text, key), b.Value(r, j))
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := formatBoolean(e, appendShort(text, key), b.cellValue(ci))
 			if !ok {
 				break
 			}
@@ -135,8 +137,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopDouble:
-		for ; r < to; r++ {
-			v := b.Value(r, j)
+		for ; r < to; r, ci = r+1, ci+w {
+			v := b.cellValue(ci)
 			if e.jsonQuoted(cqltype.Double, v) { // NaN and the infinities are strings
 				break
 			}
@@ -148,8 +150,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopUUID:
-		for ; r < to; r++ {
-			out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), b.Value(r, j)) // formatUUID's, inlined
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), b.cellValue(ci)) // formatUUID's, inlined
 			if !ok {
 				break
 			}
@@ -157,8 +159,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopTimestamp:
-		for ; r < to; r++ {
-			out, ok := e.formatTimestamp(append(appendShort(text, key), '"'), b.Value(r, j))
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := e.formatTimestamp(append(appendShort(text, key), '"'), b.cellValue(ci))
 			if !ok {
 				break
 			}
@@ -166,8 +168,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBlob:
-		for ; r < to; r++ {
-			v := b.Value(r, j)
+		for ; r < to; r, ci = r+1, ci+w {
+			v := b.cellValue(ci)
 			if v == nil {
 				break
 			}
@@ -176,8 +178,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInet:
-		for ; r < to; r++ {
-			out, ok := formatInet(e, append(appendShort(text, key), '"'), b.Value(r, j))
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := formatInet(e, append(appendShort(text, key), '"'), b.cellValue(ci))
 			if !ok {
 				break
 			}
