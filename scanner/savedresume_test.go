@@ -21,11 +21,13 @@ import (
 )
 
 // Environment of TestEveryCheckpointResumes: the number of runs (default
-// 40; docs/checkpoint.md runs thousands) and the cluster's partitioner
-// (default Murmur3Partitioner; RandomPartitioner is the other).
+// 40; docs/checkpoint.md runs thousands), the cluster's partitioner
+// (default Murmur3Partitioner; RandomPartitioner is the other), and, when
+// RINGSCAN_SAVED_ADAPTIVE is set, adaptive per-host limits.
 const (
 	savedRunsEnv        = "RINGSCAN_SAVED_RUNS"
 	savedPartitionerEnv = "RINGSCAN_SAVED_PARTITIONER"
+	savedAdaptiveEnv    = "RINGSCAN_SAVED_ADAPTIVE"
 )
 
 // checkingStore is a MemoryStore that checks, at every save, that a run
@@ -107,8 +109,12 @@ func TestEveryCheckpointResumes(t *testing.T) {
 		// Pages of 50 rows, and of 17 (the large partitions' switches to
 		// keys and splits at other rows).
 		for _, page := range []int{50, 17} {
-			sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: page, Concurrency: 8,
-				Splits: 1, CheckpointEvery: 5 * time.Millisecond})
+			cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: page, Concurrency: 8,
+				Splits: 1, CheckpointEvery: 5 * time.Millisecond}
+			if os.Getenv(savedAdaptiveEnv) != "" {
+				cfg.PerHostMode = scanner.PerHostAdaptive
+			}
+			sc, err := scanner.New(s, cfg)
 			require.NoError(t, err)
 			plan, err := sc.Plan(t.Context())
 			require.NoError(t, err)
