@@ -81,9 +81,10 @@ type Config struct {
 	// Retries is how many times a failing page is retried (with backoff,
 	// on the next replica). Default 8; NoRetries (-1) for none.
 	Retries int
-	// BackoffBase and BackoffMax bound the wait before a retry: it doubles
-	// from BackoffBase at every failed attempt of a page, up to BackoffMax,
-	// with jitter. Defaults 100ms and 5s.
+	// BackoffBase and BackoffMax bound the wait before a retry: a retry
+	// goes at once to a replica that has not failed the page; once every
+	// replica has, each retry waits, from BackoffBase doubling at every
+	// wait up to BackoffMax, with jitter. Defaults 100ms and 5s.
 	BackoffBase, BackoffMax time.Duration
 	// RequestTimeout bounds one page request. Default 30s.
 	RequestTimeout time.Duration

@@ -182,12 +182,13 @@ type rangeRun struct {
 	t        Task // with its current end
 	cur      Cursor
 	st       RangeStats
-	attempts int      // failed attempts of the current page
-	tried    []string // hosts tried for the current page
-	avoid    map[string]bool
-	host     string        // the replica that served the last page
-	latency  time.Duration // the last page's request time
-	limit    int           // host's limit after the last page
+	attempts int             // failed attempts of the current page
+	waits    int             // backoffs waited out for the current page
+	tried    []string        // hosts tried for the current page
+	avoid    map[string]bool // replicas that failed the current page
+	host     string          // the replica that served the last page
+	latency  time.Duration   // the last page's request time
+	limit    int             // host's limit after the last page
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
@@ -272,7 +273,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.retry(ctx, r, host, err)
 	}
 	p.rate.refund(req.PageSize - b.Len())
-	r.attempts, r.tried = 0, r.tried[:0]
+	r.attempts, r.waits, r.tried = 0, 0, r.tried[:0]
 	clear(r.avoid)
 	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last,
 		Done: page.PageState == nil && page.After == nil}
@@ -303,8 +304,10 @@ func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 }
 
 // retry handles a failed page request: a refused paging state restarts the
-// subrange after its last row at once; other retryable errors wait out a
-// backoff and move to the next replica; the rest fail the subrange.
+// subrange after its last row at once; other retryable errors move to the
+// next replica, at once while a replica has not failed the page yet (as
+// the drivers' default retry policies go to the next host, RETRY_NEXT),
+// and after a backoff once every replica has; the rest fail the subrange.
 func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error) error {
 	class, kind := classify(err)
 	// A refused paging state is no failed attempt: the subrange resumes at
@@ -331,7 +334,11 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 		return nil
 	}
 	r.avoid[host.ID] = true
-	if err := sleep(ctx, p.backoff(r.attempts)); err != nil {
+	if len(r.avoid) < len(r.t.Subrange.Replicas) {
+		return nil // pick goes to a replica that has not failed the page
+	}
+	r.waits++
+	if err := sleep(ctx, p.backoff(r.waits)); err != nil {
 		return context.Cause(ctx)
 	}
 	return nil
@@ -554,7 +561,7 @@ func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring
 	return sr.Replicas[best], true
 }
 
-// backoff is the delay before retry number attempt (1-based): exponential
+// backoff is the delay before the attempt-th wait (1-based): exponential
 // from BackoffBase, capped at BackoffMax, with jitter in [d/2, d].
 func (p *pool) backoff(attempt int) time.Duration {
 	d := p.cfg.BackoffBase << min(attempt-1, 30)

@@ -277,6 +277,57 @@ func TestRetryOnNextReplica(t *testing.T) {
 	}
 }
 
+// TestRetryWaitsOnlyOnceEveryReplicaFailed checks when a retry backs off:
+// a page that failed on some replicas goes to one that has not failed it
+// at once, as the drivers' default retry policies go to the next host;
+// only once every replica failed it does the next attempt wait out a
+// backoff (here an hour, so that a wait shows as the scan still running at
+// its deadline).
+func TestRetryWaitsOnlyOnceEveryReplicaFailed(t *testing.T) {
+	tests := []struct {
+		name     string
+		replicas int
+		failures int  // of the second page of range 0, each on another replica
+		waits    bool // the scan is still backing off at its deadline
+	}{
+		{name: "one of three replicas failed", replicas: 3, failures: 1},
+		{name: "two of three replicas failed", replicas: 3, failures: 2},
+		{name: "every replica failed", replicas: 3, failures: 3, waits: true},
+		{name: "the only replica failed", replicas: 1, failures: 1, waits: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tasks, rows := table(3, 30, 1, tt.replicas)
+			f := newFake(rows, 10)
+			f.fail = func(r request) error {
+				if r.rangeID == 0 && r.n >= 2 && r.n < 2+tt.failures {
+					return requestErr{gocql.ErrCodeOverloaded}
+				}
+				return nil
+			}
+			cfg := worker.Config{BackoffBase: time.Hour, BackoffMax: time.Hour}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			s := newCollectSink()
+			st, err := worker.Run(ctx, cfg, tasks, f, s, worker.Hooks{})
+			if tt.waits {
+				require.ErrorIs(t, err, context.DeadlineExceeded, "the attempt after every replica failed waits out its backoff")
+				assert.Len(t, f.requestsOf(0), 1+tt.failures, "no request during the backoff")
+				return
+			}
+			require.NoError(t, err, "the retries went to the other replicas at once")
+			assertRows(t, wantRows(rows), s.got())
+			assert.Equal(t, int64(tt.failures), st.Retries)
+			reqs := f.requestsOf(0)
+			hosts := map[string]bool{}
+			for _, r := range reqs[1 : 2+tt.failures] {
+				hosts[r.host] = true
+			}
+			assert.Len(t, hosts, 1+tt.failures, "each attempt of the page on another replica")
+		})
+	}
+}
+
 func TestFatalErrorFailsRange(t *testing.T) {
 	tests := []struct {
 		name string
