@@ -110,6 +110,16 @@ func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Ba
 			return worker.Page{}, err
 		}
 		page, err := c.fetcher.Fetch(ctx, req, b)
+		for stop && err == nil && req.After == nil && req.Last == nil && page.Last == nil && page.PageState != nil {
+			// A subrange ending inside a split partition read by key from
+			// its start, whose page held no row (cut short at tombstones):
+			// a cursor with this paging state and no position would read
+			// as one by token, which such a subrange starts again by key
+			// from its start, dropping the paging state, for ever. The
+			// statement goes on here until it hands on a row or ends.
+			req.PageState = page.PageState
+			page, err = c.fetcher.Fetch(ctx, req, b)
+		}
 		if err != nil || req.Piece != nil || stop || page.PageState == nil {
 			return page, err
 		}

@@ -3,6 +3,7 @@ package scanner
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/sink"
@@ -80,4 +81,31 @@ func Warm(ctx context.Context, p *Plan, host ring.Host) error {
 func CheckResume(ctx context.Context, p *Plan, data []byte) error {
 	_, _, _, _, err := begin(ctx, p, &MemoryStore{data: data})
 	return err
+}
+
+// CursorPositions returns a cursor's After and Last positions and whether
+// it holds a paging state.
+func CursorPositions(c Cursor) (after, last *worker.Position, state bool) {
+	return c.c.After, c.c.Last, c.c.PageState != nil
+}
+
+// SplitRange records in the checkpoint data a token split of range id at
+// token at, as the worker's cutTokens does while the range runs: its end
+// (end, when the checkpoint records none) lowered to at, and a new range
+// newID of (at, end] split off it.
+func SplitRange(data []byte, id, newID int, at, end ring.Token) ([]byte, error) {
+	var cp Checkpoint
+	if err := cp.UnmarshalJSON(data); err != nil {
+		return nil, err
+	}
+	r := cp.doc.Ranges[id]
+	if r == nil {
+		return nil, fmt.Errorf("no range %d", id)
+	}
+	if r.End != nil {
+		end = *r.End
+	}
+	r.End = &at
+	cp.doc.Ranges[newID] = &rangeRecord{Parent: &id, Start: &at, End: &end}
+	return cp.MarshalJSON()
 }

@@ -268,8 +268,10 @@ func (s *splitter) afterPage(lv *running, t *Task, last *Position, next Cursor, 
 	}
 	lv.takeEnd(t)
 	rows := b.Len()
+	dropped := false
 	if t.Piece != nil || t.Stop != nil || t.Subrange.Range.End.Compare(next.End) < 0 {
-		kept, dropped := s.trim.Trim(b, t.limit(), last)
+		var kept *Position
+		kept, dropped = s.trim.Trim(b, t.limit(), last)
 		if kept == nil {
 			kept = last
 		}
@@ -281,9 +283,12 @@ func (s *splitter) afterPage(lv *running, t *Task, last *Position, next Cursor, 
 			rows = -1 // the run's figures no longer hold
 		}
 	}
-	if page.After != nil && page.Last != nil && !next.Done {
+	if page.Last != nil && !dropped && !next.Done && (page.After != nil || page.Last.Key == nil) {
 		// Nothing was dropped: the last row is the page's, named as the
-		// Fetcher reads on after this page, which Trim's may not be.
+		// Fetcher reads on after this page, which Trim's may not be: after
+		// a switch (After), or by ordinal, where the Fetcher counted the
+		// rows it skipped (up to the cursor's After) and Trim, which sees
+		// only the page's rows, did not.
 		next.Last = page.Last
 	}
 	if next.Last != nil && b.Len() > 0 {

@@ -49,6 +49,12 @@ type Cursor struct {
 // again from that row) and nothing is emitted twice (rows up to Last are
 // skipped).
 func (c Cursor) restartAfterLast() Cursor {
+	if c.skippingByOrdinal() {
+		// The statement refused was still skipping the rows up to After
+		// (its pages were empty or held skipped rows only): they were
+		// handed on before, so the new statement skips them again.
+		return Cursor{After: c.After, Last: &Position{Token: c.After.Token}}
+	}
 	if c.Last == nil {
 		return Cursor{After: c.After}
 	}
@@ -58,6 +64,18 @@ func (c Cursor) restartAfterLast() Cursor {
 		return Cursor{After: c.Last, Last: &Position{Token: c.Last.Token}}
 	}
 	return Cursor{After: c.Last, Last: c.Last}
+}
+
+// skippingByOrdinal reports whether c's statement reads a token by ordinal
+// from After and has not handed on a row past After yet: its Last, if any,
+// is a row of After's token up to After, counted as it was skipped.
+func (c Cursor) skippingByOrdinal() bool {
+	a := c.After
+	if a == nil || a.Key != nil || a.Ordinal <= 0 {
+		return false
+	}
+	l := c.Last
+	return l == nil || (l.Key == nil && l.Token == a.Token && l.Ordinal <= a.Ordinal)
 }
 
 // Task is one subrange to read, from Cursor on. Subrange.Range.End is the
