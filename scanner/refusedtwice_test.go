@@ -13,6 +13,7 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
 	"github.com/ringscan/ringscan/worker"
 )
 
@@ -55,6 +56,17 @@ func (s *everySave) firstSaveOf(t *testing.T, ok func(after, last *worker.Positi
 		}
 	}
 	return nil, -1
+}
+
+// resumeFrom runs plan into out resumed from the checkpoint doc, and
+// returns the run's saves.
+func resumeFrom(t *testing.T, sc *scanner.Scanner, plan *scanner.Plan, out sink.Committer, doc []byte) *everySave {
+	t.Helper()
+	saves := &everySave{}
+	require.NoError(t, saves.MemoryStore.Save(t.Context(), doc))
+	_, err := sc.RunPlan(t.Context(), plan, out, scanner.WithCheckpoint(saves))
+	require.NoError(t, err, "resumed")
+	return saves
 }
 
 func pos(p *worker.Position) string {
@@ -135,10 +147,7 @@ func TestCountRefusedTwice(t *testing.T) {
 			doc, err = scanner.CorruptPageStates(doc)
 			require.NoError(t, err)
 
-			second := &everySave{}
-			require.NoError(t, second.MemoryStore.Save(ctx, doc))
-			_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(second))
-			require.NoError(t, err)
+			second := resumeFrom(t, sc, count, out, doc)
 			require.Equal(t, want, out.counts(), "resumed once with its paging state refused")
 			// The save right after the restarted statement's first page.
 			doc = second.firstSave(t, func(after, last *worker.Position, state bool) bool {
@@ -148,10 +157,7 @@ func TestCountRefusedTwice(t *testing.T) {
 			doc, err = scanner.CorruptPageStates(doc)
 			require.NoError(t, err)
 
-			third := &everySave{}
-			require.NoError(t, third.MemoryStore.Save(ctx, doc))
-			_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(third))
-			require.NoError(t, err)
+			resumeFrom(t, sc, count, out, doc)
 			got := out.counts()
 			diff := map[string]string{}
 			for tk, n := range want {
@@ -216,10 +222,7 @@ func TestCountSplitWhileSkipping(t *testing.T) {
 	require.NotNil(t, doc, "a save after row 2 of partition 1")
 	doc, err = scanner.CorruptPageStates(doc)
 	require.NoError(t, err)
-	second := &everySave{}
-	require.NoError(t, second.MemoryStore.Save(ctx, doc))
-	_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(second))
-	require.NoError(t, err)
+	second := resumeFrom(t, sc, count, out, doc)
 	require.Equal(t, want, out.counts(), "resumed once with its paging state refused")
 	var tk ring.Token
 	doc, id := second.firstSaveOf(t, func(after, last *worker.Position, state bool) bool {
@@ -239,10 +242,7 @@ func TestCountSplitWhileSkipping(t *testing.T) {
 	require.True(t, tk.Compare(end) < 0, "partition 1 is not at its subrange's end")
 	doc, err = scanner.SplitRange(doc, id, 1000, tk, end)
 	require.NoError(t, err)
-	third := &everySave{}
-	require.NoError(t, third.MemoryStore.Save(ctx, doc))
-	_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(third))
-	require.NoError(t, err)
+	resumeFrom(t, sc, count, out, doc)
 	got := out.counts()
 	require.Equal(t, want[tk], got[tk], "partition 1's rows, each counted once (%d counted, %d rows in all)", sumCounts(got), sumCounts(want))
 	require.Equal(t, want, got)

@@ -273,7 +273,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.retry(ctx, r, host, err)
 	}
 	p.rate.refund(req.PageSize - b.Len())
-	r.attempts, r.waits, r.tried = 0, 0, r.tried[:0]
+	r.attempts, r.tried = 0, r.tried[:0]
 	clear(r.avoid)
 	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last,
 		Done: page.PageState == nil && page.After == nil}
@@ -337,8 +337,10 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 	if len(r.avoid) < len(r.t.Subrange.Replicas) {
 		return nil // pick goes to a replica that has not failed the page
 	}
-	r.waits++
-	if err := sleep(ctx, p.backoff(r.waits)); err != nil {
+	// The wait grows with the attempts, hops included, so that a page
+	// that keeps failing waits about as long in all as when every retry
+	// waited: the hops skip only the shortest waits.
+	if err := sleep(ctx, p.backoff(r.attempts)); err != nil {
 		return context.Cause(ctx)
 	}
 	return nil
@@ -561,7 +563,7 @@ func (p *pool) pick(sr ring.Subrange, attempts int, avoid map[string]bool) (ring
 	return sr.Replicas[best], true
 }
 
-// backoff is the delay before the attempt-th wait (1-based): exponential
+// backoff is the delay before retry number attempt (1-based): exponential
 // from BackoffBase, capped at BackoffMax, with jitter in [d/2, d].
 func (p *pool) backoff(attempt int) time.Duration {
 	d := p.cfg.BackoffBase << min(attempt-1, 30)
