@@ -78,13 +78,14 @@ type Config struct {
 	// Consistency is ANY, which no read can use: here it means the
 	// default).
 	Consistency gocql.Consistency
-	// Retries is how many times a failing page is retried (with backoff,
-	// on the next replica). Default 8; NoRetries (-1) for none.
+	// Retries is how many times a failing page is retried, each time on
+	// the next replica. Default 8; NoRetries (-1) for none.
 	Retries int
 	// BackoffBase and BackoffMax bound the wait before a retry: a retry
 	// goes at once to a replica that has not failed the page; once every
-	// replica has, each retry waits, from BackoffBase doubling at every
-	// wait up to BackoffMax, with jitter. Defaults 100ms and 5s.
+	// replica has, each retry waits BackoffBase doubled at every attempt
+	// of the page (those that did not wait included), up to BackoffMax,
+	// with jitter. Defaults 100ms and 5s.
 	BackoffBase, BackoffMax time.Duration
 	// RequestTimeout bounds one page request. Default 30s.
 	RequestTimeout time.Duration

@@ -86,8 +86,12 @@ func keyed(req worker.Request) bool {
 func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
 	// A subrange that ends inside a split partition reads by key (see
 	// worker.Partitions) and never goes back to tokens.
+	// Such a subrange's cursor without a position (no After, no Last)
+	// is its statement by key from its start, a paging state included: a
+	// page of it can hold no row (cut short at tombstones).
 	stop := req.Piece == nil && req.Stop != nil
-	if stop && !keyed(req) && !switching(req.After) {
+	fromStart := stop && req.After == nil && req.Last == nil
+	if stop && !fromStart && !keyed(req) && !switching(req.After) {
 		// A subrange ending inside a split partition, read by token (a
 		// resume starts it from its checkpoint's cursor): it reads on by
 		// key from its position, so that Trim can place that partition's
@@ -105,21 +109,11 @@ func (c *countFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Ba
 			return worker.Page{}, err
 		}
 		return c.enter(ctx, req, b)
-	case req.Piece != nil || keyed(req) || stop && req.After == nil && req.PageState == nil:
+	case req.Piece != nil || keyed(req) || fromStart || stop && req.After == nil && req.PageState == nil:
 		if err := shape(b, c.width); err != nil {
 			return worker.Page{}, err
 		}
 		page, err := c.fetcher.Fetch(ctx, req, b)
-		for stop && err == nil && req.After == nil && req.Last == nil && page.Last == nil && page.PageState != nil {
-			// A subrange ending inside a split partition read by key from
-			// its start, whose page held no row (cut short at tombstones):
-			// a cursor with this paging state and no position would read
-			// as one by token, which such a subrange starts again by key
-			// from its start, dropping the paging state, for ever. The
-			// statement goes on here until it hands on a row or ends.
-			req.PageState = page.PageState
-			page, err = c.fetcher.Fetch(ctx, req, b)
-		}
 		if err != nil || req.Piece != nil || stop || page.PageState == nil {
 			return page, err
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
@@ -56,6 +57,23 @@ func (s *everySave) firstSaveOf(t *testing.T, ok func(after, last *worker.Positi
 		}
 	}
 	return nil, -1
+}
+
+// countOfTen adds ten partitions of one row (pk 2 to 11) to ks.table,
+// beside its partition 1, and returns a scanner of the table in pages of
+// pageSize, saving a checkpoint after every page, its plan, the plan's
+// count and every token's rows.
+func countOfTen(t *testing.T, s *gocql.Session, table string, pageSize int) (*scanner.Scanner, *scanner.Plan, *scanner.Plan, map[ring.Token]int) {
+	t.Helper()
+	for pk := 2; pk < 12; pk++ {
+		require.NoError(t, s.Query("INSERT INTO ks."+table+" (pk, ck, v) VALUES (?, 0, 0)", pk).ExecContext(t.Context()))
+	}
+	sc, err := scanner.New(s, scanner.Config{Keyspace: "ks", Table: table, PageSize: pageSize, Concurrency: 1, Splits: 1,
+		CheckpointEvery: time.Nanosecond, RequestTimeout: 10 * time.Second})
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	return sc, plan, plan.CountOnly(), tokenCounts(t, sc, plan)
 }
 
 // resumeFrom runs plan into out resumed from the checkpoint doc, and
@@ -122,21 +140,12 @@ func TestCountRefusedTwice(t *testing.T) {
 			for _, ck := range tt.deleted {
 				require.NoError(t, s.Query("DELETE FROM ks."+table+" WHERE pk = 1 AND ck = ?", ck).ExecContext(ctx))
 			}
-			for pk := 2; pk < 12; pk++ {
-				require.NoError(t, s.Query("INSERT INTO ks."+table+" (pk, ck, v) VALUES (?, 0, 0)", pk).ExecContext(ctx))
-			}
-			sc, err := scanner.New(s, scanner.Config{Keyspace: "ks", Table: table, PageSize: tt.pageSize, Concurrency: 1, Splits: 1,
-				CheckpointEvery: time.Nanosecond, RequestTimeout: 10 * time.Second})
-			require.NoError(t, err)
-			plan, err := sc.Plan(ctx)
-			require.NoError(t, err)
-			count := plan.CountOnly()
-			want := tokenCounts(t, sc, plan)
+			sc, _, count, want := countOfTen(t, s, table, tt.pageSize)
 			require.EqualValues(t, 13-len(tt.deleted)+10, sumCounts(want))
 
 			out := &tokenLog{plan: count}
 			first := &everySave{}
-			_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(first))
+			_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(first))
 			require.NoError(t, err)
 			require.Equal(t, want, out.counts(), "the count itself")
 			// A save inside partition 1 by ordinal, with a paging state.
@@ -201,20 +210,11 @@ func TestCountSplitWhileSkipping(t *testing.T) {
 	for _, ck := range []int{0, 1, 2, 5, 6, 7} {
 		require.NoError(t, s.Query("DELETE FROM ks.t WHERE pk = 1 AND ck = ?", ck).ExecContext(ctx))
 	}
-	for pk := 2; pk < 12; pk++ {
-		require.NoError(t, s.Query("INSERT INTO ks.t (pk, ck, v) VALUES (?, 0, 0)", pk).ExecContext(ctx))
-	}
-	sc, err := scanner.New(s, scanner.Config{Keyspace: "ks", Table: "t", PageSize: 8, Concurrency: 1, Splits: 1,
-		CheckpointEvery: time.Nanosecond, RequestTimeout: 10 * time.Second})
-	require.NoError(t, err)
-	plan, err := sc.Plan(ctx)
-	require.NoError(t, err)
-	count := plan.CountOnly()
-	want := tokenCounts(t, sc, plan)
+	sc, plan, count, want := countOfTen(t, s, "t", 8)
 
 	out := &tokenLog{plan: count}
 	first := &everySave{}
-	_, err = sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(first))
+	_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(first))
 	require.NoError(t, err)
 	doc := first.firstSave(t, func(_, last *worker.Position, state bool) bool {
 		return state && last != nil && last.Key == nil && last.Ordinal == 2

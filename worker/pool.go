@@ -183,7 +183,6 @@ type rangeRun struct {
 	cur      Cursor
 	st       RangeStats
 	attempts int             // failed attempts of the current page
-	waits    int             // backoffs waited out for the current page
 	tried    []string        // hosts tried for the current page
 	avoid    map[string]bool // replicas that failed the current page
 	host     string          // the replica that served the last page
