@@ -2,13 +2,21 @@ package cli_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -76,18 +84,24 @@ var crashOutputs = []crashOutput{
 const crashHotRows = 2000
 
 // crashKill is one way a run dies: at the Nth hit of a crash point, or
-// (point "") killed by the test after a delay.
+// (point "") killed by the test after a delay. With refuse, the run after
+// it finds its checkpoint's paging states refused by the server.
 type crashKill struct {
-	point string
-	n     int
-	after time.Duration
+	point  string
+	n      int
+	after  time.Duration
+	refuse bool
 }
 
 func (k crashKill) String() string {
+	s := fmt.Sprintf("%s:%d", k.point, k.n)
 	if k.point == "" {
-		return fmt.Sprintf("SIGKILL after %v", k.after)
+		s = fmt.Sprintf("SIGKILL after %v", k.after)
 	}
-	return fmt.Sprintf("%s:%d", k.point, k.n)
+	if k.refuse {
+		s += "+refused"
+	}
+	return s
 }
 
 // crashPoints are the points scenarios aim at, with the largest N worth
@@ -156,6 +170,7 @@ func TestCrashInjection(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(seed, 7))
 	killed, points2 := 0, 0
+	var broken, refusals atomic.Int64
 	for i := range points {
 		o := crashOutputs[i%len(crashOutputs)]
 		// Every other round of the outputs runs with adaptive per-host
@@ -163,12 +178,18 @@ func TestCrashInjection(t *testing.T) {
 		adaptive := i/len(crashOutputs)%2 == 1
 		var kills []crashKill
 		for range 1 + rng.IntN(3) {
+			var k crashKill
 			if rng.IntN(5) == 0 {
-				kills = append(kills, crashKill{after: time.Duration(50+rng.IntN(1500)) * time.Millisecond})
-				continue
+				k.after = time.Duration(50+rng.IntN(1500)) * time.Millisecond
+			} else {
+				p := crashPoints[rng.IntN(len(crashPoints))]
+				k.point, k.n = p.name, 1+rng.IntN(p.max)
 			}
-			p := crashPoints[rng.IntN(len(crashPoints))]
-			kills = append(kills, crashKill{point: p.name, n: 1 + rng.IntN(p.max)})
+			// A third of the resumes meet a cluster that refuses the
+			// paging states saved (an upgrade, another coordinator
+			// version): each subrange restarts after its last row.
+			k.refuse = rng.IntN(3) == 0
+			kills = append(kills, k)
 		}
 		points2 += len(kills)
 		name := fmt.Sprintf("%02d-%s", i, o.name)
@@ -181,6 +202,10 @@ func TestCrashInjection(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			out, ckpt := filepath.Join(dir, "out"), filepath.Join(dir, "c.ckpt")
+			// refused is set while the next run resumes from paging
+			// states the test broke: it then logs its retries, to show
+			// the server refused them.
+			refused := false
 			args := func() []string {
 				cmd := "scan"
 				flags := []string{"-q", "--checkpoint", ckpt, "--checkpoint-every", "5ms", "--page-size", "50",
@@ -193,6 +218,9 @@ func TestCrashInjection(t *testing.T) {
 				}
 				if adaptive {
 					flags = append(flags, "--per-host", "adaptive")
+				}
+				if refused {
+					flags = append(flags, "--log-level", "info")
 				}
 				// The Kubernetes recipe: resume when the checkpoint exists.
 				if _, err := os.Stat(ckpt); err == nil {
@@ -216,6 +244,10 @@ func TestCrashInjection(t *testing.T) {
 				}
 				r := p.wait(t)
 				t.Logf("run %v: exit %d after %v", k, r.code, time.Since(startedAt))
+				if refused && strings.Contains(r.stderr, refusedKind) {
+					refusals.Add(1)
+				}
+				refused = false
 				switch {
 				case r.code == -1:
 					killed++
@@ -228,11 +260,20 @@ func TestCrashInjection(t *testing.T) {
 					}
 					t.Fatalf("run killed at %v exited %d: %s", k, r.code, r.stderr)
 				}
+				if k.refuse {
+					n := breakPageStates(t, ckpt)
+					t.Logf("broke %d paging states of the checkpoint", n)
+					refused = n > 0
+					broken.Add(int64(n))
+				}
 			}
 			startedAt := time.Now()
 			r := runBin(t, bin, nil, args()...)
 			t.Logf("final run: exit %d after %v: %s", r.code, time.Since(startedAt), r.stderr)
 			requireOK(t, r)
+			if refused && strings.Contains(r.stderr, refusedKind) {
+				refusals.Add(1)
+			}
 			rows := o.rows(total)
 			if o.count {
 				lines := splitLines([]byte(r.stdout))
@@ -246,8 +287,52 @@ func TestCrashInjection(t *testing.T) {
 			requireSameRows(t, refs[o.ref()], got)
 		})
 	}
-	t.Logf("%d scenarios, %d kills planned, %d runs died by SIGKILL (the others finished first)", points, points2, killed)
+	t.Logf("%d scenarios, %d kills planned, %d runs died by SIGKILL (the others finished first); %d paging states broken, %d runs saw them refused",
+		points, points2, killed, broken.Load(), refusals.Load())
 	assert.Positive(t, killed)
+	if broken.Load() > 0 {
+		assert.Positive(t, refusals.Load(), "a run resumed from broken paging states saw the server refuse them")
+	}
+}
+
+// refusedKind is the retry kind the worker logs for a paging state the
+// server refused.
+const refusedKind = "paging_state_refused"
+
+var (
+	pageStateRE = regexp.MustCompile(`"page_state": "([A-Za-z0-9+/=]+)"`)
+	checksumRE  = regexp.MustCompile(`"checksum": "[0-9a-f]*"`)
+)
+
+// breakPageStates rewrites the checkpoint file at path with every
+// cursor's paging state broken (its last byte flipped), as a cluster that
+// cannot read them sees them, and returns how many it broke. It re-encodes
+// the file as docs/checkpoint.md describes it: the checksum is the SHA-256
+// of the compact JSON with the checksum empty. A run that finished first
+// left no checkpoint: nothing to break.
+func breakPageStates(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
+	require.NoError(t, err)
+	n := 0
+	data = pageStateRE.ReplaceAllFunc(data, func(m []byte) []byte {
+		ps, err := base64.StdEncoding.DecodeString(string(pageStateRE.FindSubmatch(m)[1]))
+		require.NoError(t, err)
+		ps[len(ps)-1] ^= 0xff
+		n++
+		return fmt.Appendf(nil, `"page_state": %q`, base64.StdEncoding.EncodeToString(ps))
+	})
+	require.Len(t, checksumRE.FindAll(data, -1), 1, "one checksum in the checkpoint")
+	data = checksumRE.ReplaceAll(data, []byte(`"checksum": ""`))
+	var plain bytes.Buffer
+	require.NoError(t, json.Compact(&plain, data))
+	sum := sha256.Sum256(plain.Bytes())
+	data = checksumRE.ReplaceAll(data, fmt.Appendf(nil, `"checksum": %q`, hex.EncodeToString(sum[:])))
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return n
 }
 
 // formatOf is the format of an output's rows: compression aside.
