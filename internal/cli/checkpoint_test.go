@@ -142,3 +142,35 @@ func TestResumeRefused(t *testing.T) {
 	_, err := os.Stat(filepath.Join(out, output.ManifestName))
 	require.NoError(t, err)
 }
+
+// TestParquetCheckpointEvery checks the checkpoint interval a scan uses:
+// the default for row formats; for Parquet, whose every checkpoint
+// finishes a file, output.ParquetCheckpointEvery unless the interval is
+// set, on the command line or in a settings file. The scan's start line
+// says which one it uses.
+func TestParquetCheckpointEvery(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 200})
+	yml := writeFile(t, "ringscan.yaml", "checkpoint-every: 3s\n")
+	cases := []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{name: "jsonl", flags: []string{"--format", "jsonl"}, want: scanner.DefaultCheckpointEvery.String()},
+		{name: "csv", flags: []string{"--format", "csv"}, want: scanner.DefaultCheckpointEvery.String()},
+		{name: "parquet", flags: []string{"--format", "parquet"}, want: output.ParquetCheckpointEvery.String()},
+		{name: "parquet, set", flags: []string{"--format", "parquet", "--checkpoint-every", "2s"}, want: "2s"},
+		{name: "parquet, set to the row formats' default", flags: []string{"--format", "parquet", "--checkpoint-every", "5s"}, want: "5s"},
+		{name: "parquet, settings file", flags: []string{"--format", "parquet", "--config", yml}, want: "3s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			flags := append([]string{"-q", "--log-level", "info", "--out", filepath.Join(dir, "out"), "--checkpoint", filepath.Join(dir, "c.ckpt")}, tc.flags...)
+			r := run(t, s.args("scan", flags...)...)
+			requireOK(t, r)
+			assert.Contains(t, r.stderr, `"checkpoint_every": "`+tc.want+`"`)
+		})
+	}
+}

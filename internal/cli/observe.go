@@ -243,6 +243,9 @@ func (j *job) started(sk string) {
 	if sk != "" {
 		fields = append(fields, zap.String("output", sk))
 	}
+	if j.flags.checkpoint != "" {
+		fields = append(fields, zap.Duration("checkpoint_every", cfg.CheckpointEvery))
+	}
 	if j.events != nil && !j.flags.quiet {
 		j.events.Info("scan started", fields...)
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
 )
@@ -25,20 +26,27 @@ type jobFlags struct {
 	checkpoint      string
 	resume          bool
 	checkpointEvery time.Duration
-	quiet           bool
-	report          string
-	metricsAddr     string
-	metricsLinger   time.Duration
-	metricsFile     string
-	logLevel        string
-	logFormat       string
+	// everySet says --checkpoint-every was given (on the command line or
+	// in a settings file), not left at its default.
+	everySet      bool
+	quiet         bool
+	report        string
+	metricsAddr   string
+	metricsLinger time.Duration
+	metricsFile   string
+	logLevel      string
+	logFormat     string
 }
 
 func (f *jobFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600, locked while the scan runs), every --checkpoint-every and when the scan ends")
 	fs.BoolVar(&f.resume, "resume", false, "continue the scan recorded in --checkpoint")
-	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", scanner.DefaultCheckpointEvery, "how often the checkpoint is saved")
+	every := "how often the checkpoint is saved"
+	if cmd.Name() == "scan" {
+		every += fmt.Sprintf(" (with --format parquet, where every save finishes the file being written: %v unless set)", output.ParquetCheckpointEvery)
+	}
+	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", scanner.DefaultCheckpointEvery, every)
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
 	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")

@@ -37,6 +37,7 @@ duplicating a row.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sf.set = func(name string) bool { return fromCommandLine(cmd.Flags(), name) }
+			jf.everySet = cmd.Flags().Changed("checkpoint-every")
 			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
@@ -64,6 +65,9 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	sf.normalize()
 	if err := output.ValidateFormat(sf.format, sf.compress); err != nil {
 		return badInput(err)
+	}
+	if sf.format == output.FormatParquet && !jf.everySet {
+		cfg.CheckpointEvery = output.ParquetCheckpointEvery
 	}
 	var errs []error
 	switch {

@@ -36,6 +36,14 @@ const (
 	CompressZstd = "zstd"
 )
 
+// ParquetCheckpointEvery is the checkpoint interval ringscan scan uses for
+// Parquet output unless --checkpoint-every is set. Every commit of a
+// Parquet directory finishes the file being written (a Parquet file is
+// readable only once its footer is written), so the interval bounds the
+// files' size as --max-rows-per-file does: at 5 s, a long scan would write
+// a file every 5 s. A kill re-reads at most this long's rows.
+const ParquetCheckpointEvery = time.Minute
+
 // ManifestName is the completion marker written in the directory.
 const ManifestName = "manifest.json"
 
