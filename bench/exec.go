@@ -113,6 +113,9 @@ func Exec(ctx context.Context, t Job) (Measurement, error) {
 	if t.Strategy.TokenOnly {
 		obs.scan = "SELECT token("
 	}
+	if t.Strategy.ServerCount {
+		obs.scan = "SELECT count(*)"
+	}
 	s, err := connect(t, obs)
 	if err != nil {
 		return Measurement{}, err
@@ -264,6 +267,20 @@ func readIter(it *gocql.Iter, c *collector, mode Mode) error {
 	return it.Close()
 }
 
+// readCount reads the one row of a SELECT count(*): the slice's rows,
+// counted by the server.
+func readCount(it *gocql.Iter, c *collector, _ Mode) error {
+	var n int64
+	if !it.Scan(&n) {
+		if err := it.Close(); err != nil {
+			return err
+		}
+		return errors.New("count(*) answered no row")
+	}
+	c.rows += n
+	return it.Close()
+}
+
 func selectAll(t Job) string {
 	return "SELECT * FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
 }
@@ -296,8 +313,12 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Job, first *firstR
 	}
 	tokenExpr := "token(" + strings.Join(pk, ", ") + ")"
 	from := selectAll(t)
-	if t.Strategy.TokenOnly {
-		from = "SELECT " + tokenExpr + " FROM " + cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
+	table := cqlident.Quote(t.Target.Keyspace) + "." + cqlident.Quote(t.Target.Table)
+	switch {
+	case t.Strategy.TokenOnly:
+		from = "SELECT " + tokenExpr + " FROM " + table
+	case t.Strategy.ServerCount:
+		from = "SELECT count(*) FROM " + table
 	}
 	stmt := from + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"
 	n := t.Strategy.Slices
@@ -327,7 +348,11 @@ func readEqualSlices(ctx context.Context, s *gocql.Session, t Job, first *firstR
 				first.mark()
 				it := s.Query(stmt, sl.Start, sl.End).WithContext(ctx).PageSize(t.PageSize).
 					Consistency(gocql.LocalOne).Idempotent(true).RetryPolicy(baselineRetry()).Iter()
-				if err := readIter(it, &parts[g], t.Strategy.Mode); err != nil {
+				read := readIter
+				if t.Strategy.ServerCount {
+					read = readCount
+				}
+				if err := read(it, &parts[g], t.Strategy.Mode); err != nil {
 					errs[g] = fmt.Errorf("equal-slices: slice (%d, %d]: %w", sl.Start, sl.End, err)
 					next.Store(int64(len(slices))) // stop the others
 					return

@@ -58,6 +58,36 @@ func TestRunEndToEnd(t *testing.T) {
 	assert.Contains(t, string(md), "Every run read exactly the table's rows")
 }
 
+// TestRunCounts runs the counting strategies on a table with deleted
+// rows and a large partition: each counts exactly the live rows, and
+// equal slices counting on the server send one request per slice.
+func TestRunCounts(t *testing.T) {
+	t.Setenv(childEnv, "1")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := bench.Scenario{
+		Name:     "tiny-count",
+		Sim:      bench.SimConfig{Rows: 600, LargePartitionRows: 120, DeletedRows: 200, TombstoneBudget: 20},
+		PageSize: 50,
+		Strategies: []bench.Strategy{
+			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4, Mode: bench.CountRows},
+			{Name: "token", Kind: bench.EqualSlices, Concurrency: 4, Slices: 16, TokenOnly: true, Mode: bench.CountRows},
+			{Name: "count-star", Kind: bench.EqualSlices, Concurrency: 4, Slices: 16, ServerCount: true, Mode: bench.CountRows},
+		},
+	}
+	var progress strings.Builder
+	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Progress: &progress})
+	require.NoError(t, err, progress.String())
+	require.Len(t, rs, 3)
+	for _, r := range rs {
+		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
+		assert.EqualValues(t, 600, r.Rows, r.Strategy)
+	}
+	assert.EqualValues(t, 16, rs[2].Pages, "one count(*) per slice")
+}
+
 // TestRunHotTable runs a scenario on a hot table: the strategies read the
 // scenario's table, not the demo's, and are checked against that table's
 // rows and checksum, as "ringscan sim" prints them; ringscan splits the

@@ -517,7 +517,8 @@ func Hot() []Scenario {
 // client's CPU per row and the server's work per row decide the speed.
 // At each page size and concurrency, ringscan counting (tokens only)
 // against equal slices selecting token(pk) only (ScyllaDB's full-scan
-// sample), both reading all columns and dropping them, and ringscan's
+// sample) and equal slices counting on the server (one SELECT count(*)
+// per slice), both reading all columns and dropping them, and ringscan's
 // JSON Lines encoding against equal slices that only hash every row's
 // bytes.
 func CPU() []Scenario {
@@ -532,6 +533,7 @@ func CPU() []Scenario {
 				Strategies: []Strategy{
 					{Name: "ringscan-count", Kind: Ringscan, Concurrency: c, Mode: CountRows},
 					{Name: "equal-slices-token", Kind: EqualSlices, Concurrency: c, TokenOnly: true, Mode: CountRows},
+					{Name: "equal-slices-count-star", Kind: EqualSlices, Concurrency: c, ServerCount: true, Mode: CountRows},
 					{Name: "ringscan-discard", Kind: Ringscan, Concurrency: c, Mode: Discard},
 					{Name: "equal-slices-discard", Kind: EqualSlices, Concurrency: c, Mode: Discard},
 					{Name: "ringscan-jsonl", Kind: Ringscan, Concurrency: c, Mode: JSONL},

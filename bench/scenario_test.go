@@ -84,6 +84,29 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// TestServerCountValidate checks that ServerCount is refused where it
+// means nothing: outside equal slices that count, or with TokenOnly.
+func TestServerCountValidate(t *testing.T) {
+	tests := []struct {
+		s  Strategy
+		ok bool
+	}{
+		{Strategy{Kind: EqualSlices, ServerCount: true, Mode: CountRows}, true},
+		{Strategy{Kind: EqualSlices, ServerCount: true}, false},
+		{Strategy{Kind: Ringscan, ServerCount: true, Mode: CountRows}, false},
+		{Strategy{Kind: EqualSlices, ServerCount: true, TokenOnly: true, Mode: CountRows}, false},
+	}
+	for _, tt := range tests {
+		err := tt.s.Validate()
+		if tt.ok {
+			assert.NoError(t, err, tt.s.Settings(100))
+			continue
+		}
+		require.ErrorIs(t, err, ErrInvalidConfig, tt.s.Settings(100))
+		assert.Contains(t, err.Error(), "ServerCount is for equal slices that count")
+	}
+}
+
 func TestStrategySettings(t *testing.T) {
 	tests := []struct {
 		s    Strategy
@@ -93,6 +116,7 @@ func TestStrategySettings(t *testing.T) {
 		{Strategy{Kind: EqualSlices, Concurrency: 8}, "c=8 slices=64/node page=100"},
 		{Strategy{Kind: Ringscan}, "c=32 per-host=auto page=100"},
 		{Strategy{Kind: Ringscan, Concurrency: 128, PerHost: 64, Splits: 128, PageSize: 5000}, "c=128 per-host=64 splits=128 page=5000"},
+		{Strategy{Kind: EqualSlices, Concurrency: 16, ServerCount: true, Mode: CountRows}, "c=16 slices=64/node page=100 count(*) per slice count"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.s.Settings(100))

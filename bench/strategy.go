@@ -89,6 +89,11 @@ type Strategy struct {
 	// TokenOnly makes equal slices select token(pk) alone, as ScyllaDB's
 	// full-scan sample does to count. Default: every column.
 	TokenOnly bool `json:",omitempty"`
+	// ServerCount makes equal slices count each slice on the server, one
+	// SELECT count(*) ... WHERE token(pk) > ? AND token(pk) <= ? per slice,
+	// as the cassandra-count tool and ScyllaDB's counting advice do: no
+	// row crosses the network. Default: rows are read.
+	ServerCount bool `json:",omitempty"`
 }
 
 // Label is the strategy's name.
@@ -153,6 +158,9 @@ func (s Strategy) Settings(pageSize int) string {
 	if s.TokenOnly {
 		parts = append(parts, "token(pk) only")
 	}
+	if s.ServerCount {
+		parts = append(parts, "count(*) per slice")
+	}
 	if s.Mode != Verify {
 		parts = append(parts, string(s.Mode))
 	}
@@ -189,6 +197,9 @@ func (s Strategy) Validate() error {
 	}
 	if s.TokenOnly && (s.Kind != EqualSlices || s.Mode != CountRows) {
 		bad("TokenOnly is for equal slices that count (Mode count)")
+	}
+	if s.ServerCount && (s.Kind != EqualSlices || s.Mode != CountRows || s.TokenOnly) {
+		bad("ServerCount is for equal slices that count (Mode count), without TokenOnly")
 	}
 	if s.Concurrency > 4096 {
 		bad("Concurrency is %d; at most 4096", s.Concurrency)
