@@ -41,10 +41,15 @@ type Plan struct {
 	// count, when set, reads the rows instead of fetcher (CountOnly); the
 	// fetcher is then its keyed reader.
 	count *countFetcher
+	// server, when set, counts on the server instead (CountOnServer).
+	server *serverCounter
 }
 
 // source is what reads the plan's pages.
 func (p *Plan) source() worker.Fetcher {
+	if p.server != nil {
+		return p.server
+	}
 	if p.count != nil {
 		return p.count
 	}
@@ -185,7 +190,7 @@ func (p *Plan) Project(columns []string) (*Plan, error) {
 	}
 	q := *p
 	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, cols, false)
-	q.Columns, q.count = q.fetcher.out, nil
+	q.Columns, q.count, q.server = q.fetcher.out, nil, nil
 	return &q, nil
 }
 
@@ -200,7 +205,7 @@ func (p *Plan) TokensOnly() *Plan {
 	f := p.fetcher
 	q := *p
 	q.fetcher = newFetcher(f.session, f.cfg, f.p, f.t, nil, true)
-	q.Columns, q.count = nil, nil
+	q.Columns, q.count, q.server = nil, nil, nil
 	return &q
 }
 

@@ -121,6 +121,8 @@ type Batch struct {
 	// response frame, from its first shared value on.
 	shared []byte
 	size   int // bytes of the values, wherever they are
+	// counted is the number of rows of a batch of width 0 (AppendCounted).
+	counted int
 }
 
 // NewBatch returns an empty batch for rows of cols. width is the number of
@@ -136,9 +138,21 @@ func NewBatch(cols []Column, width int) *Batch {
 // Len is the number of rows.
 func (b *Batch) Len() int {
 	if b.width == 0 {
-		return 0
+		return b.counted
 	}
 	return len(b.cells) / b.width
+}
+
+// AppendCounted adds n rows without values to a batch of width 0 (no
+// columns, no hidden values): rows the server counted and did not send,
+// as a count on the server reads them (scanner.Plan.CountOnServer). It
+// reports false, adding nothing, for a batch of another width or n < 0.
+func (b *Batch) AppendCounted(n int) bool {
+	if b.width != 0 || n < 0 {
+		return false
+	}
+	b.counted += n
+	return true
 }
 
 // Width is the number of values stored per row.
@@ -299,7 +313,13 @@ func (b *Batch) sharedOffset(p []byte) (int32, bool) {
 
 // TruncateRows drops the rows from n on; for producers that discard a
 // partially read row.
-func (b *Batch) TruncateRows(n int) { b.truncateCells(n * b.width) }
+func (b *Batch) TruncateRows(n int) {
+	if b.width == 0 {
+		b.counted = max(0, min(b.counted, n))
+		return
+	}
+	b.truncateCells(n * b.width)
+}
 
 // truncateCells drops the values from the n-th on.
 func (b *Batch) truncateCells(n int) {
@@ -326,7 +346,7 @@ func (b *Batch) truncateCells(n int) {
 func (b *Batch) Reset() {
 	b.cells = b.cells[:0]
 	b.buf = b.buf[:0]
-	b.shared, b.size = nil, 0
+	b.shared, b.size, b.counted = nil, 0, 0
 	b.RangeID, b.Host = 0, ""
 }
 
@@ -344,6 +364,9 @@ func (b *Batch) ResetWidth(width int) {
 func (b *Batch) Rows(from, to int) *Batch {
 	r := &Batch{Columns: b.Columns, RangeID: b.RangeID, Host: b.Host, width: b.width,
 		cells: b.cells[from*b.width : to*b.width], buf: b.buf, shared: b.shared}
+	if b.width == 0 {
+		r.counted = to - from
+	}
 	for _, c := range r.cells {
 		r.size += max(int(c.n), 0)
 	}

@@ -198,3 +198,32 @@ func TestAppendSharedRow(t *testing.T) {
 	assert.Equal(t, [][]byte{[]byte("abc"), nil, {}, []byte("tail")}, [][]byte{copied.Value(1, 0), copied.Value(1, 1), copied.Value(1, 2), copied.Value(1, 3)})
 	assert.Same(t, &frame[9], &copied.Value(1, 0)[0])
 }
+
+// TestAppendCounted checks the rows of a batch of width 0: counted, not
+// stored, kept by Rows and TruncateRows, dropped by Reset, and refused by
+// a batch that stores values.
+func TestAppendCounted(t *testing.T) {
+	b := sink.NewBatch(nil, 0)
+	require.True(t, b.AppendCounted(700))
+	require.True(t, b.AppendCounted(300))
+	assert.Equal(t, 1000, b.Len())
+	assert.Zero(t, b.Bytes())
+	assert.False(t, b.AppendCounted(-1))
+	assert.Equal(t, 250, b.Rows(100, 350).Len())
+	b.TruncateRows(600)
+	assert.Equal(t, 600, b.Len())
+	b.TruncateRows(900)
+	assert.Equal(t, 600, b.Len(), "truncating past the end keeps the rows")
+	b.Reset()
+	assert.Zero(t, b.Len())
+
+	c := sink.NewBatch([]sink.Column{{Name: "v", Type: "int"}}, 1)
+	assert.False(t, c.AppendCounted(5))
+	assert.Zero(t, c.Len())
+
+	var n sink.Count
+	d := sink.NewBatch(nil, 0)
+	d.AppendCounted(42)
+	require.NoError(t, n.Write(t.Context(), d))
+	assert.EqualValues(t, 42, n.Rows(), "a count sink counts them")
+}

@@ -1,0 +1,152 @@
+package scanner_test
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/testutil"
+	"github.com/ringscan/ringscan/ring"
+	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
+)
+
+// TestCountOnServer counts tables with CountOnServer: the hot tables (one
+// partition holds a quarter of the rows) and the demo table (a large
+// partition, deleted rows, runs of tombstones), without faults and with
+// requests failing (whose subranges are then read page by page). Every
+// subrange holds exactly the rows its tokens have (the reference reads
+// every row's partition key), and without faults each subrange takes one
+// request.
+func TestCountOnServer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		faults []cqlsim.Fault
+	}{
+		{name: "no faults"},
+		{name: "30% overloaded", faults: []cqlsim.Fault{{Kind: cqlsim.Overloaded, Rate: 0.3}}},
+		{name: "the 3rd request of every node times out", faults: []cqlsim.Fault{{Kind: cqlsim.ReadTimeout, Nth: 3}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
+			require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
+			require.NoError(t, err)
+			rows := map[string]int64{info.Table: info.Rows}
+			for _, o := range info.Others {
+				rows[o.Table] = o.Rows
+			}
+			s := testutil.Session(t, c)
+			for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
+				t.Run(table, func(t *testing.T) {
+					cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 20, Concurrency: 8, Splits: 4,
+						BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
+					sc, err := scanner.New(s, cfg)
+					require.NoError(t, err)
+					plan, err := sc.Plan(t.Context())
+					require.NoError(t, err)
+					want := tokenCounts(t, sc, plan) // before the faults: the reference reads every row
+					require.Equal(t, rows[table], sumCounts(want), "the reference holds the table")
+					for _, n := range c.Nodes() {
+						require.NoError(t, n.SetFaults(tc.faults...))
+					}
+					t.Cleanup(func() {
+						for _, n := range c.Nodes() {
+							_ = n.SetFaults()
+						}
+					})
+					server, err := plan.CountOnServer()
+					require.NoError(t, err)
+					var count sink.Count
+					st, err := sc.RunPlan(t.Context(), server, &count)
+					require.NoError(t, err)
+					assert.Equal(t, rows[table], count.Rows(), "the count")
+					assert.Equal(t, rows[table], st.Rows)
+					require.Len(t, st.PerRange, len(plan.Subranges), "no subrange split")
+					for _, r := range st.PerRange {
+						assert.True(t, r.Done, "range %d done", r.ID)
+						assert.Equal(t, rowsIn(want, r.Range), r.Rows, "range %d %v: its tokens' rows", r.ID, r.Range)
+					}
+					switch {
+					case len(tc.faults) == 0:
+						assert.EqualValues(t, len(plan.Subranges), st.Pages, "one request a subrange")
+					case tc.faults[0].Rate > 0:
+						assert.Positive(t, st.Retries, "faults were met")
+						assert.Greater(t, st.Pages, int64(len(plan.Subranges)), "subranges that failed were paged")
+					}
+				})
+			}
+		})
+	}
+}
+
+// rowsIn sums the rows of the tokens in r.
+func rowsIn(m map[ring.Token]int, r ring.Range) int64 {
+	n := int64(0)
+	for tk, v := range m {
+		if r.Contains(tk) {
+			n += int64(v)
+		}
+	}
+	return n
+}
+
+// TestCountOnServerRefusesWhere checks that a Where condition, which only
+// the paged count reads, is refused.
+func TestCountOnServerRefusesWhere(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(1)))
+	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 10})
+	require.NoError(t, err)
+	sc, err := scanner.New(testutil.Session(t, c), scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable,
+		Where: "ok = true", AllowFiltering: true})
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	_, err = plan.CountOnServer()
+	require.ErrorIs(t, err, scanner.ErrCountOnServer)
+	assert.Contains(t, err.Error(), "ok = true")
+}
+
+// TestCountOnServerTokenBounds counts between two tokens that partitions
+// have: the first one's rows are outside (BeginToken, EndToken], the
+// last one's inside, as a statement with the wrong bound would miss.
+func TestCountOnServerTokenBounds(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 2000})
+	require.NoError(t, err)
+	s := testutil.Session(t, c)
+	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 50, Concurrency: 4}
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	all := tokenCounts(t, sc, plan)
+	toks := slices.SortedFunc(maps.Keys(all), ring.Token.Compare)
+	require.Greater(t, len(toks), 20)
+	begin, end := toks[5], toks[len(toks)/2]
+	cfg.BeginToken, cfg.EndToken = begin.String(), end.String()
+	sc, err = scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err = sc.Plan(t.Context())
+	require.NoError(t, err)
+	server, err := plan.CountOnServer()
+	require.NoError(t, err)
+	var count sink.Count
+	_, err = sc.RunPlan(t.Context(), server, &count)
+	require.NoError(t, err)
+	assert.Equal(t, rowsIn(all, ring.Range{Start: begin, End: end}), count.Rows())
+}
