@@ -28,6 +28,7 @@ func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
 	var jf jobFlags
 	var by []string
 	var top int
+	var onServer bool
 	cmd := &cobra.Command{
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
@@ -37,12 +38,15 @@ writes the total alone on stdout; details and progress go to stderr. --by
 range, host and partition (one or several, comma separated) add per-range,
 per-host or top-N-partition counts with their share of the rows (on
 stderr), like dsbulk's count modes; ranges are listed in token order. With
---checkpoint the count resumes after a crash without counting a row twice.`,
+--checkpoint the count resumes after a crash without counting a row twice.
+--on-server counts each subrange on the server instead, with one SELECT
+count(*): no row crosses the network.`,
 		Example: `  ringscan count -k shop -t orders
-  ringscan count -k shop -t orders --by host,partition --top 20`,
+  ringscan count -k shop -t orders --by host,partition --top 20
+  ringscan count -k shop -t orders --on-server`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCount(cmd.Context(), cf, &jf, by, top, stdout, stderr)
+			return runCount(cmd.Context(), cf, &jf, countFlags{by: by, top: top, onServer: onServer}, stdout, stderr)
 		},
 	}
 	fs := cmd.Flags()
@@ -55,6 +59,7 @@ stderr), like dsbulk's count modes; ranges are listed in token order. With
 	jf.register(cmd)
 	cmd.Flags().StringSliceVar(&by, "by", nil, "also count by range, host and/or partition (the --top largest), comma separated")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
+	cmd.Flags().BoolVar(&onServer, "on-server", false, "count each subrange on the server with one SELECT count(*), no row sent (a subrange whose count fails is read page by page); not with --by partition or --where")
 	_ = cmd.Flags().MarkHidden("columns") // count reads the partition key only
 	return cmd
 }
@@ -91,7 +96,15 @@ func parseBy(list []string) ([]string, error) {
 	return modes, nil
 }
 
-func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string, top int, stdout, stderr io.Writer) error {
+// countFlags are count's own flags.
+type countFlags struct {
+	by       []string
+	top      int
+	onServer bool
+}
+
+func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, stdout, stderr io.Writer) error {
+	byFlag, top := cfl.by, cfl.top
 	cfg, err := cf.scannerConfig()
 	if err != nil {
 		return badInput(err)
@@ -114,6 +127,12 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it reads each row's token or partition key only"))
 	}
+	if cfl.onServer && slices.Contains(by, byPartition) {
+		return badInput(errors.New("--on-server cannot count --by partition, which reads every row's partition key: drop one of them"))
+	}
+	if cfl.onServer && strings.TrimSpace(cfg.Where) != "" {
+		return badInput(errors.New("--on-server cannot take --where: a filtered count reads the rows page by page; drop one of them"))
+	}
 	cfg.CheckpointEvery = jf.checkpointEvery
 	if err := checkPaths("", jf.files()); err != nil {
 		return badInput(err)
@@ -134,6 +153,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, byFlag []string,
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
 		if slices.Contains(by, byPartition) {
 			return p.Project(p.PartitionKey)
+		}
+		if cfl.onServer {
+			return p.CountOnServer()
 		}
 		return p.CountOnly(), nil
 	}

@@ -84,50 +84,26 @@ func TestCount(t *testing.T) {
 	total := strconv.Itoa(rows) + "\n"
 	refRows, refTokens := partitionCounts(t, s)
 
-	t.Run("total alone on stdout", func(t *testing.T) {
-		t.Parallel()
-		r := run(t, s.args("count", "-q")...)
-		requireOK(t, r)
-		assert.Equal(t, total, r.stdout)
-		assert.Empty(t, r.stderr)
-	})
+	// Paged, and counted on the server (--on-server): the same rows.
+	for _, mode := range []struct {
+		name  string
+		flags []string
+	}{{name: "paged"}, {name: "on the server", flags: []string{"--on-server"}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			countModes(t, s, rows, total, refRows, refTokens, mode.flags)
+		})
+	}
 
-	t.Run("by range", func(t *testing.T) {
+	t.Run("on the server by host", func(t *testing.T) {
 		t.Parallel()
-		r := run(t, s.args("count", "-q", "--by", "range", "--splits", "150")...)
+		r := run(t, s.args("count", "-q", "--on-server", "--by", "host,range")...)
 		requireOK(t, r)
 		assert.Equal(t, total, r.stdout)
-		ranges := breakdown(t, r.stderr, rows, "rows", "range", "start", "end")
-		assert.GreaterOrEqual(t, len(ranges), 150)
-		ids := map[string]bool{}
-		for _, rr := range ranges {
-			require.Len(t, rr, 4)
-			ids[rr[1]] = true
-		}
-		assert.Len(t, ids, len(ranges), "each range listed once")
-		assert.EqualValues(t, rows, sumFirst(t, ranges))
-		// Each range's count is the rows whose token lies in (start, end].
-		for _, rr := range ranges {
-			start, err := strconv.ParseInt(rr[2], 10, 64)
-			require.NoError(t, err)
-			end, err := strconv.ParseInt(rr[3], 10, 64)
-			require.NoError(t, err)
-			var want int64
-			for key, tok := range refTokens {
-				if tok > start && tok <= end {
-					want += refRows[key]
-				}
-			}
-			assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
-		}
-		// In token order: each range starts where the one before ends.
-		for i := 1; i < len(ranges); i++ {
-			assert.Equal(t, ranges[i-1][3], ranges[i][2], "range %s follows range %s", ranges[i][1], ranges[i-1][1])
-		}
-		first, last := ranges[0][2], ranges[len(ranges)-1][3]
-		if first != last { // else the last range wraps around to the first
-			assert.Equal(t, []string{"-9223372036854775808", "9223372036854775807"}, []string{first, last}, "the ranges span the ring")
-		}
+		tables := breakdowns(r.stderr)
+		require.Len(t, tables, 2, r.stderr)
+		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, tables[0], rows, "rows", "host")))
+		assert.EqualValues(t, rows, sumFirst(t, breakdown(t, tables[1], rows, "rows", "range", "start", "end")))
 	})
 
 	t.Run("by several", func(t *testing.T) {
@@ -219,6 +195,8 @@ func TestCount(t *testing.T) {
 			{name: "by list", flags: []string{"--by", "range,dc"}, parts: []string{`--by "range,dc"`, "range, host, partition, comma separated"}},
 			{name: "by several resumed", flags: []string{"--by", "range,host", "--resume", "--checkpoint", filepath.Join(t.TempDir(), "none")}, parts: []string{"--by host cannot resume"}},
 			{name: "top", flags: []string{"--by", "partition", "--top", "0"}, parts: []string{"--top 0", "positive"}},
+			{name: "on the server by partition", flags: []string{"--on-server", "--by", "partition"}, parts: []string{"--on-server cannot count --by partition"}},
+			{name: "on the server with a filter", flags: []string{"--on-server", "--where", "ok = true"}, parts: []string{"--on-server cannot take --where"}},
 			{name: "columns", flags: []string{"--columns", "tenant"}, parts: []string{"--columns", "partition key"}},
 			{name: "resume without checkpoint", flags: []string{"--resume"}, parts: []string{"--resume needs --checkpoint"}},
 		}
@@ -229,6 +207,55 @@ func TestCount(t *testing.T) {
 				requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
 				assert.Empty(t, r.stdout)
 			})
+		}
+	})
+}
+
+// countModes checks count's total alone on stdout, and its counts by range
+// (each the rows whose token lies in (start, end], in token order, over
+// the ring), with flags added.
+func countModes(t *testing.T, s *sim, rows int64, total string, refRows, refTokens map[string]int64, flags []string) {
+	t.Run("total alone on stdout", func(t *testing.T) {
+		r := run(t, s.args("count", append([]string{"-q"}, flags...)...)...)
+		requireOK(t, r)
+		assert.Equal(t, total, r.stdout)
+		assert.Empty(t, r.stderr)
+	})
+
+	t.Run("by range", func(t *testing.T) {
+		r := run(t, s.args("count", append([]string{"-q", "--by", "range", "--splits", "150"}, flags...)...)...)
+		requireOK(t, r)
+		assert.Equal(t, total, r.stdout)
+		ranges := breakdown(t, r.stderr, rows, "rows", "range", "start", "end")
+		assert.GreaterOrEqual(t, len(ranges), 150)
+		ids := map[string]bool{}
+		for _, rr := range ranges {
+			require.Len(t, rr, 4)
+			ids[rr[1]] = true
+		}
+		assert.Len(t, ids, len(ranges), "each range listed once")
+		assert.EqualValues(t, rows, sumFirst(t, ranges))
+		// Each range's count is the rows whose token lies in (start, end].
+		for _, rr := range ranges {
+			start, err := strconv.ParseInt(rr[2], 10, 64)
+			require.NoError(t, err)
+			end, err := strconv.ParseInt(rr[3], 10, 64)
+			require.NoError(t, err)
+			var want int64
+			for key, tok := range refTokens {
+				if tok > start && tok <= end {
+					want += refRows[key]
+				}
+			}
+			assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
+		}
+		// In token order: each range starts where the one before ends.
+		for i := 1; i < len(ranges); i++ {
+			assert.Equal(t, ranges[i-1][3], ranges[i][2], "range %s follows range %s", ranges[i][1], ranges[i-1][1])
+		}
+		first, last := ranges[0][2], ranges[len(ranges)-1][3]
+		if first != last { // else the last range wraps around to the first
+			assert.Equal(t, []string{"-9223372036854775808", "9223372036854775807"}, []string{first, last}, "the ranges span the ring")
 		}
 	})
 }

@@ -76,6 +76,8 @@ var crashOutputs = []crashOutput{
 	{name: "parquet", flags: []string{"--format", "parquet"}},
 	{name: "count", count: true},
 	{name: "count-hot", count: true, hot: true, flags: []string{"-t", cqlsim.HotTable("uuid")}},
+	{name: "count-server", count: true, flags: []string{"--on-server"}},
+	{name: "count-hot-server", count: true, hot: true, flags: []string{"-t", cqlsim.HotTable("uuid"), "--on-server"}},
 	{name: "jsonl-hot", hot: true, flags: []string{"--format", "jsonl", "-t", cqlsim.HotTable("uuid"), "--page-size", "5"}},
 }
 
