@@ -251,8 +251,34 @@
 //     (header flag 0x08) past Config.TombstoneWarnThreshold, and fails past
 //     Config.TombstoneFailureThreshold with ReadFailure (0x1300, v4 body)
 //     "Operation failed - received 0 responses and 1 failures:
-//     READ_TOO_MANY_TOMBSTONES from /<replica>:7000". count(*) counts per
-//     internal page of 10000 rows, as Cassandra's aggregation does.
+//     READ_TOO_MANY_TOMBSTONES from /<replica>:7000". count(*) counts
+//     them per internal page (see Aggregates).
+//
+// # Aggregates
+//
+// SELECT count(*) follows Cassandra 4.1's SelectStatement and
+// AggregationQueryPager: one row, one bigint column named count, and no
+// paging state whatever the page size, since the pager reads to the end
+// before it answers. It counts the rows SELECT * would return (a
+// partition with static values only is one row when no clustering or
+// regular column is restricted; deleted and expired rows are not rows).
+// LIMIT applies to the one result row, not to the rows counted
+// (getDataLimits gives AGGREGATE_EVERYTHING no row limit). The rows are
+// read in internal pages of the query's page size, each a read of its own
+// for the tombstone thresholds (ReadCommand counts per command), and
+// without paging in one read of everything
+// (GroupByPartitionIterator.handlePagingOff). An aggregation with no
+// restriction on the partition key answers the client warning
+// "Aggregation query used without partition key", and one with IN on it
+// "Aggregation query used on multiple partition keys (IN restriction)";
+// a token range is a partition key restriction: no warning.
+//
+// Cassandra gives the whole aggregate one deadline: every internal page
+// is sent with the query's start time (fetchSubPage passes
+// queryStartNanoTime) and ReadCallback waits for what is left of the
+// read or range timeout since then. cqlsim has no such deadline: a
+// count(*) is one read, which Capacity charges as a one-row result, not
+// as the rows it counted.
 //
 // # Faults and latency
 //

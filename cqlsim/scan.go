@@ -20,9 +20,13 @@ type scan struct {
 	// rowFilters are the filters every row is checked against: those the
 	// clustering slices do not stand for (clusteringSlices).
 	rowFilters []boundFilter
-	pageSize   int   // 0: no paging
-	remaining  int32 // LIMIT left, -1 for none
-	now        int64 // the read's time in seconds: what has expired
+	pageSize   int // 0: no paging
+	// countPage is the size, in rows counted, of the internal pages of
+	// count(*), over which tombstones are counted one at a time; 0 for
+	// one read of everything.
+	countPage int
+	remaining int32 // LIMIT left, -1 for none
+	now       int64 // the read's time in seconds: what has expired
 
 	w       rowsWriter
 	more    bool
@@ -597,8 +601,8 @@ func (s *scan) readText() string {
 		cols = strings.Join(names, ", ")
 	}
 	q := "SELECT " + cols + " FROM " + t.qualified()
-	if s.pageSize > 0 {
-		q += " LIMIT " + strconv.Itoa(s.pageSize)
+	if limit := max(s.pageSize, s.countPage); limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
 	}
 	return q
 }
@@ -614,7 +618,7 @@ func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, static
 	}
 	if s.p.count {
 		s.counted++
-		if s.pageSize == 0 && s.c.cfg.TombstoneMode == TombstonesCassandra && s.counted%int64(s.countPage()) == 0 {
+		if s.countPage > 0 && s.c.cfg.TombstoneMode == TombstonesCassandra && s.counted%int64(s.countPage) == 0 {
 			s.endRead() // an internal page of the aggregation ends
 		}
 	} else {
@@ -645,10 +649,6 @@ func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, static
 	}
 	return true
 }
-
-// countPage is the size of the internal pages of count(*), which
-// Cassandra reads, and counts tombstones over, one at a time.
-func (s *scan) countPage() int { return 10000 }
 
 // unpackInto splits n packed cells into dst, reusing it.
 func unpackInto(dst [][]byte, b []byte, n int) [][]byte {

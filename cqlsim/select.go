@@ -73,6 +73,9 @@ type selectPlan struct {
 	// keyIn is set when a partition key column is restricted by IN
 	// (keyIsInRelation).
 	keyIn bool
+	// keyRestricted is set when a partition key column or its token is
+	// restricted (hasPartitionKeyRestrictions).
+	keyRestricted bool
 	// needFiltering is set when the restrictions need ALLOW FILTERING.
 	needFiltering bool
 	// rs holds the merged restrictions.
@@ -445,6 +448,7 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 		return invalidf("Columns \"%s\" cannot be restricted by both a normal relation and a token relation", t.pk[0].name)
 	}
 	p.keyRange = hasToken || restricted < len(t.pk)
+	p.keyRestricted = hasToken || restricted > 0
 	if t.virtual != nil {
 		// System tables are small; every relation is a filter there.
 		for i, r := range pkRestricted {
@@ -801,6 +805,19 @@ type rowsWriter struct {
 	bytes int
 }
 
+// aggregationWarnings are the client warnings Cassandra 4.1's
+// SelectStatement.execute gives an aggregation: without any restriction
+// on the partition key (a token range is one), or with IN on it.
+func (p *selectPlan) aggregationWarnings() []string {
+	switch {
+	case !p.keyRestricted:
+		return []string{"Aggregation query used without partition key"}
+	case p.keyIn:
+		return []string{"Aggregation query used on multiple partition keys (IN restriction)"}
+	}
+	return nil
+}
+
 // runSelect executes a SELECT and returns the RESULT body.
 func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams) (result, error) {
 	vals := params.Values
@@ -837,10 +854,16 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		started = true
 	}
 	pageSize := int(params.PageSize)
-	if p.count {
-		pageSize = 0
-	}
 	sc := &scan{c: c, p: p, filters: filters, pageSize: pageSize, remaining: ps.remaining, now: c.nowSec()}
+	if p.count {
+		// An aggregate answers one row and no paging state. Cassandra
+		// reads it in internal pages of the query's page size
+		// (AggregationQueryPager), or in one read without paging
+		// (GroupByPartitionIterator.handlePagingOff), and warns first
+		// (SelectStatement.execute).
+		sc.pageSize, sc.countPage = 0, max(pageSize, 0)
+		sc.warnings = append(sc.warnings, p.aggregationWarnings()...)
+	}
 	if p.postOrder || p.count {
 		// The LIMIT applies to the sorted rows, or to count(*)'s one
 		// row, not to the rows read (getDataLimits reads them all).
