@@ -44,8 +44,9 @@ type Capacity struct {
 	// as long as it takes.
 	QueueTimeout time.Duration
 	// PerRow and PerKiB are added to a read's service time for each row of
-	// its result and each KiB of the result's body, on top of Latency, so
-	// that a full page costs more than a short one. Default 0.
+	// its result (of a count(*), each row it counted) and each KiB of the
+	// result's body, on top of Latency, so that a full page costs more
+	// than a short one. Default 0.
 	PerRow, PerKiB time.Duration
 	// Knee and KneeCost model the collapse of a node pushed too hard
 	// (ScyllaDB issue 3856: past some concurrency, range-scan throughput
@@ -314,8 +315,9 @@ func (t *turn) done() {
 
 // serviceTime is what a read that returned body costs on top of its
 // execution: base (the node's Latency), the per-row and per-KiB costs,
-// multiplied past the knee.
-func (t *turn) serviceTime(base time.Duration, body []byte) time.Duration {
+// multiplied past the knee. A count(*) pays PerRow for the rows it counted
+// (counted), which it read as a page reads its rows.
+func (t *turn) serviceTime(base time.Duration, body []byte, counted int64) time.Duration {
 	if t.s == nil {
 		return base
 	}
@@ -324,7 +326,7 @@ func (t *turn) serviceTime(base time.Duration, body []byte) time.Duration {
 	t.s.mu.Unlock()
 	d := base
 	if cfg.PerRow > 0 {
-		d += time.Duration(resultRows(body)) * cfg.PerRow
+		d += time.Duration(max(int64(resultRows(body)), counted)) * cfg.PerRow
 	}
 	if cfg.PerKiB > 0 {
 		d += time.Duration(float64(cfg.PerKiB) * float64(len(body)) / 1024)

@@ -53,24 +53,27 @@ func TestServiceTime(t *testing.T) {
 	kib := float64(len(body)) / 1024
 	tests := []struct {
 		name string
-		cfg  Capacity
-		load int
-		want time.Duration
+		cfg     Capacity
+		load    int
+		counted int64 // a count(*)'s rows
+		want    time.Duration
 	}{
 		{name: "no cost", cfg: Capacity{}, load: 9, want: 5 * time.Millisecond},
 		{name: "per row", cfg: Capacity{PerRow: time.Millisecond}, load: 1, want: 15 * time.Millisecond},
 		{name: "per KiB", cfg: Capacity{PerKiB: time.Millisecond}, load: 1, want: 5*time.Millisecond + time.Duration(kib*float64(time.Millisecond))},
 		{name: "at the knee", cfg: Capacity{PerRow: time.Millisecond, Knee: 4, KneeCost: 0.5}, load: 4, want: 15 * time.Millisecond},
 		{name: "past the knee", cfg: Capacity{PerRow: time.Millisecond, Knee: 4, KneeCost: 0.5}, load: 8, want: 45 * time.Millisecond},
+		{name: "a count(*) pays for the rows it counted", cfg: Capacity{PerRow: time.Millisecond}, load: 1, counted: 30, want: 35 * time.Millisecond},
+		{name: "a count(*) of no row pays for its one row", cfg: Capacity{PerRow: time.Millisecond}, load: 1, counted: 0, want: 15 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &capacityState{cfg: tt.cfg}
 			tr := turn{s: s, load: tt.load}
-			assert.Equal(t, tt.want, tr.serviceTime(5*time.Millisecond, body))
+			assert.Equal(t, tt.want, tr.serviceTime(5*time.Millisecond, body, tt.counted))
 		})
 	}
-	assert.Equal(t, 5*time.Millisecond, (&turn{}).serviceTime(5*time.Millisecond, body), "a request that is no read pays its latency only")
+	assert.Equal(t, 5*time.Millisecond, (&turn{}).serviceTime(5*time.Millisecond, body, 0), "a request that is no read pays its latency only")
 }
 
 // TestQueueOrder checks that reads waiting for a slot get it first come,

@@ -316,7 +316,7 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 		return
 	}
 	if !res.immediate {
-		if d := t.serviceTime(c.node.faults.delay(res.nonReplica), res.body); d > 0 {
+		if d := t.serviceTime(c.node.faults.delay(res.nonReplica), res.body, res.counted); d > 0 {
 			tm := time.NewTimer(d)
 			select {
 			case <-tm.C:
@@ -352,6 +352,9 @@ type result struct {
 	warnings   []string
 	// examined is the stored rows a read stepped over (Served.RowsExamined).
 	examined int64
+	// counted is the rows a count(*) counted: the rows it read, which its
+	// service time charges (Capacity.PerRow) as a page's rows are charged.
+	counted int64
 	// immediate answers at once, with no latency: a read refused by the
 	// node's capacity (Overloaded, or ReadTimeout after its wait).
 	immediate bool

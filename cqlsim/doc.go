@@ -277,8 +277,8 @@
 // is sent with the query's start time (fetchSubPage passes
 // queryStartNanoTime) and ReadCallback waits for what is left of the
 // read or range timeout since then. cqlsim has no such deadline: a
-// count(*) is one read, which Capacity charges as a one-row result, not
-// as the rows it counted.
+// count(*) is one read, whose service time (Capacity.PerRow) charges the
+// rows it counted, as a page's rows are charged.
 //
 // # Faults and latency
 //

@@ -893,7 +893,11 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 		sc.w = rowsWriter{count: 1, buf: cqlproto.AppendBytes(nil, binary.BigEndian.AppendUint64(nil, uint64(sc.counted)))}
 	}
 	nonReplica := p.t.store != nil && !c.replicatesSpan(n, p.t.keyspace, sc.read)
-	return result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings, examined: sc.examined}, nil
+	res := result{body: appendRows(nil, p.specs, params.SkipMetadata(), state, &sc.w), nonReplica: nonReplica, warnings: sc.warnings, examined: sc.examined}
+	if p.count {
+		res.counted = sc.counted
+	}
+	return res, nil
 }
 
 // appendRows encodes a Rows result.
