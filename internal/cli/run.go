@@ -26,8 +26,9 @@ type jobFlags struct {
 	checkpoint      string
 	resume          bool
 	checkpointEvery time.Duration
-	// everySet says --checkpoint-every was given (on the command line or
-	// in a settings file), not left at its default.
+	// everySet says --checkpoint-every was given (on the command line, in
+	// $RINGSCAN_CHECKPOINT_EVERY or in a settings file), not left at its
+	// default.
 	everySet      bool
 	quiet         bool
 	report        string
