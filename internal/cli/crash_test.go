@@ -208,6 +208,7 @@ func TestCrashInjection(t *testing.T) {
 			// states the test broke: it then logs its retries, to show
 			// the server refused them.
 			refused := false
+			breaks := 0 // the checkpoint's breaks so far (breakPageStates)
 			args := func() []string {
 				cmd := "scan"
 				flags := []string{"-q", "--checkpoint", ckpt, "--checkpoint-every", "5ms", "--page-size", "50",
@@ -263,7 +264,8 @@ func TestCrashInjection(t *testing.T) {
 					t.Fatalf("run killed at %v exited %d: %s", k, r.code, r.stderr)
 				}
 				if k.refuse {
-					n := breakPageStates(t, ckpt)
+					n := breakPageStates(t, ckpt, breaks)
+					breaks++
 					t.Logf("broke %d paging states of the checkpoint", n)
 					refused = n > 0
 					broken.Add(int64(n))
@@ -315,12 +317,15 @@ var (
 )
 
 // breakPageStates rewrites the checkpoint file at path with every
-// cursor's paging state broken (its last byte flipped), as a cluster that
-// cannot read them sees them, and returns how many it broke. It re-encodes
+// cursor's paging state broken, as a cluster that cannot read them sees
+// them, and returns how many it broke. The i-th break of a checkpoint
+// flips bit i of each state's last byte: a state no run rewrote between
+// two breaks stays broken (flipping the same bits twice would mend it).
+// cqlsim's states end with their CRC-32, so any change is refused. It re-encodes
 // the file as docs/checkpoint.md describes it: the checksum is the SHA-256
 // of the compact JSON with the checksum empty. A run that finished first
 // left no checkpoint: nothing to break.
-func breakPageStates(t *testing.T, path string) int {
+func breakPageStates(t *testing.T, path string, i int) int {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -331,7 +336,7 @@ func breakPageStates(t *testing.T, path string) int {
 	data = pageStateRE.ReplaceAllFunc(data, func(m []byte) []byte {
 		ps, err := base64.StdEncoding.DecodeString(string(pageStateRE.FindSubmatch(m)[1]))
 		require.NoError(t, err)
-		ps[len(ps)-1] ^= 0xff
+		ps[len(ps)-1] ^= 1 << (i % 8)
 		n++
 		return fmt.Appendf(nil, `"page_state": %q`, base64.StdEncoding.EncodeToString(ps))
 	})
