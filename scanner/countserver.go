@@ -63,11 +63,16 @@ var (
 // (for example one too large to count within Config.RequestTimeout) is
 // read page by page from then on, as CountOnly reads it. Its batches have
 // width 0 (sink.Batch.AppendCounted): only a sink that counts, such as
-// sink.Count, can take them. A Where condition is refused with
-// ErrCountOnServer.
+// sink.Count, can take them. A Where condition and adaptive per-host
+// limits (PerHostAdaptive) are refused with ErrCountOnServer.
 func (p *Plan) CountOnServer() (*Plan, error) {
 	if strings.TrimSpace(p.cfg.Where) != "" {
 		return nil, fmt.Errorf("%w: a Where condition (%q) is read by the paged count only", ErrCountOnServer, p.cfg.Where)
+	}
+	if p.cfg.PerHostMode == PerHostAdaptive {
+		// Adaptive limits compare the latencies of pages of like sizes;
+		// each count answers for a whole subrange.
+		return nil, fmt.Errorf("%w: adaptive per-host limits need pages of like sizes; use PerHostFixed", ErrCountOnServer)
 	}
 	q := p.CountOnly()
 	f := q.fetcher

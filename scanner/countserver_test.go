@@ -101,22 +101,36 @@ func rowsIn(m map[ring.Token]int, r ring.Range) int64 {
 	return n
 }
 
-// TestCountOnServerRefusesWhere checks that a Where condition, which only
-// the paged count reads, is refused.
-func TestCountOnServerRefusesWhere(t *testing.T) {
+// TestCountOnServerRefuses checks that what a count on the server cannot
+// do is refused: a Where condition, which only the paged count reads, and
+// adaptive per-host limits.
+func TestCountOnServerRefuses(t *testing.T) {
 	t.Parallel()
 	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
 	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(1)))
 	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 10})
 	require.NoError(t, err)
-	sc, err := scanner.New(testutil.Session(t, c), scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable,
-		Where: "ok = true", AllowFiltering: true})
-	require.NoError(t, err)
-	plan, err := sc.Plan(t.Context())
-	require.NoError(t, err)
-	_, err = plan.CountOnServer()
-	require.ErrorIs(t, err, scanner.ErrCountOnServer)
-	assert.Contains(t, err.Error(), "ok = true")
+	s := testutil.Session(t, c)
+	for _, tc := range []struct {
+		name string
+		cfg  scanner.Config
+		want string
+	}{
+		{name: "where", cfg: scanner.Config{Where: "ok = true", AllowFiltering: true}, want: "ok = true"},
+		{name: "adaptive", cfg: scanner.Config{PerHostMode: scanner.PerHostAdaptive}, want: "adaptive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Keyspace, cfg.Table = cqlsim.DemoKeyspace, cqlsim.DemoTable
+			sc, err := scanner.New(s, cfg)
+			require.NoError(t, err)
+			plan, err := sc.Plan(t.Context())
+			require.NoError(t, err)
+			_, err = plan.CountOnServer()
+			require.ErrorIs(t, err, scanner.ErrCountOnServer)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }
 
 // TestCountOnServerTokenBounds counts between two tokens that partitions

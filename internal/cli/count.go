@@ -130,6 +130,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	if cfl.onServer && slices.Contains(by, byPartition) {
 		return badInput(errors.New("--on-server cannot count --by partition, which reads every row's partition key: drop one of them"))
 	}
+	if cfl.onServer && cfg.PerHostMode == scanner.PerHostAdaptive {
+		return badInput(errors.New("--on-server cannot take --per-host adaptive: adaptive limits compare pages of like sizes, and each count on the server answers for a whole subrange; use a fixed --per-host N"))
+	}
 	if cfl.onServer && strings.TrimSpace(cfg.Where) != "" {
 		return badInput(errors.New("--on-server cannot take --where: a filtered count reads the rows page by page; drop one of them"))
 	}

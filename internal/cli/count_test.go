@@ -196,6 +196,7 @@ func TestCount(t *testing.T) {
 			{name: "by several resumed", flags: []string{"--by", "range,host", "--resume", "--checkpoint", filepath.Join(t.TempDir(), "none")}, parts: []string{"--by host cannot resume"}},
 			{name: "top", flags: []string{"--by", "partition", "--top", "0"}, parts: []string{"--top 0", "positive"}},
 			{name: "on the server by partition", flags: []string{"--on-server", "--by", "partition"}, parts: []string{"--on-server cannot count --by partition"}},
+			{name: "on the server with adaptive limits", flags: []string{"--on-server", "--per-host", "adaptive"}, parts: []string{"--on-server cannot take --per-host adaptive"}},
 			{name: "on the server with a filter", flags: []string{"--on-server", "--where", "ok = true"}, parts: []string{"--on-server cannot take --where"}},
 			{name: "columns", flags: []string{"--columns", "tenant"}, parts: []string{"--columns", "partition key"}},
 			{name: "resume without checkpoint", flags: []string{"--resume"}, parts: []string{"--resume needs --checkpoint"}},
