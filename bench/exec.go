@@ -406,6 +406,11 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	switch t.Strategy.Mode {
 	case CountRows:
 		plan, sk = plan.CountOnly(), count
+		if t.Strategy.ServerCount {
+			if plan, err = plan.CountOnServer(); err != nil {
+				return Measurement{}, c, fmt.Errorf("ringscan: %w", err)
+			}
+		}
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:

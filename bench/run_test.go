@@ -75,12 +75,13 @@ func TestRunCounts(t *testing.T) {
 			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4, Mode: bench.CountRows},
 			{Name: "token", Kind: bench.EqualSlices, Concurrency: 4, Slices: 16, TokenOnly: true, Mode: bench.CountRows},
 			{Name: "count-star", Kind: bench.EqualSlices, Concurrency: 4, Slices: 16, ServerCount: true, Mode: bench.CountRows},
+			{Name: "ringscan-server", Kind: bench.Ringscan, Concurrency: 4, PerHost: 4, ServerCount: true, Mode: bench.CountRows},
 		},
 	}
 	var progress strings.Builder
 	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Progress: &progress})
 	require.NoError(t, err, progress.String())
-	require.Len(t, rs, 3)
+	require.Len(t, rs, 4)
 	for _, r := range rs {
 		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
 		assert.EqualValues(t, 600, r.Rows, r.Strategy)

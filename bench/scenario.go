@@ -534,6 +534,7 @@ func CPU() []Scenario {
 					{Name: "ringscan-count", Kind: Ringscan, Concurrency: c, Mode: CountRows},
 					{Name: "equal-slices-token", Kind: EqualSlices, Concurrency: c, TokenOnly: true, Mode: CountRows},
 					{Name: "equal-slices-count-star", Kind: EqualSlices, Concurrency: c, ServerCount: true, Mode: CountRows},
+					{Name: "ringscan-count-server", Kind: Ringscan, Concurrency: c, ServerCount: true, Mode: CountRows},
 					{Name: "ringscan-discard", Kind: Ringscan, Concurrency: c, Mode: Discard},
 					{Name: "equal-slices-discard", Kind: EqualSlices, Concurrency: c, Mode: Discard},
 					{Name: "ringscan-jsonl", Kind: Ringscan, Concurrency: c, Mode: JSONL},

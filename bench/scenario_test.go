@@ -93,7 +93,9 @@ func TestServerCountValidate(t *testing.T) {
 	}{
 		{Strategy{Kind: EqualSlices, ServerCount: true, Mode: CountRows}, true},
 		{Strategy{Kind: EqualSlices, ServerCount: true}, false},
-		{Strategy{Kind: Ringscan, ServerCount: true, Mode: CountRows}, false},
+		{Strategy{Kind: Ringscan, ServerCount: true, Mode: CountRows}, true},
+		{Strategy{Kind: Ringscan, ServerCount: true, Adaptive: true, Mode: CountRows}, false},
+		{Strategy{Kind: SingleStream, ServerCount: true, Mode: CountRows}, false},
 		{Strategy{Kind: EqualSlices, ServerCount: true, TokenOnly: true, Mode: CountRows}, false},
 	}
 	for _, tt := range tests {
@@ -103,7 +105,7 @@ func TestServerCountValidate(t *testing.T) {
 			continue
 		}
 		require.ErrorIs(t, err, ErrInvalidConfig, tt.s.Settings(100))
-		assert.Contains(t, err.Error(), "ServerCount is for equal slices that count")
+		assert.Contains(t, err.Error(), "ServerCount is for equal slices and ringscan that count")
 	}
 }
 

@@ -91,7 +91,8 @@ type Strategy struct {
 	TokenOnly bool `json:",omitempty"`
 	// ServerCount makes equal slices count each slice on the server, one
 	// SELECT count(*) ... WHERE token(pk) > ? AND token(pk) <= ? per slice,
-	// as the cassandra-count tool and ScyllaDB's counting advice do: no
+	// as the cassandra-count tool and ScyllaDB's counting advice do, and
+	// ringscan count each subrange so (scanner.Plan.CountOnServer): no
 	// row crosses the network. Default: rows are read.
 	ServerCount bool `json:",omitempty"`
 }
@@ -159,7 +160,11 @@ func (s Strategy) Settings(pageSize int) string {
 		parts = append(parts, "token(pk) only")
 	}
 	if s.ServerCount {
-		parts = append(parts, "count(*) per slice")
+		per := "slice"
+		if s.Kind == Ringscan {
+			per = "subrange"
+		}
+		parts = append(parts, "count(*) per "+per)
 	}
 	if s.Mode != Verify {
 		parts = append(parts, string(s.Mode))
@@ -198,8 +203,8 @@ func (s Strategy) Validate() error {
 	if s.TokenOnly && (s.Kind != EqualSlices || s.Mode != CountRows) {
 		bad("TokenOnly is for equal slices that count (Mode count)")
 	}
-	if s.ServerCount && (s.Kind != EqualSlices || s.Mode != CountRows || s.TokenOnly) {
-		bad("ServerCount is for equal slices that count (Mode count), without TokenOnly")
+	if s.ServerCount && (s.Kind == SingleStream || s.Mode != CountRows || s.TokenOnly || s.Adaptive) {
+		bad("ServerCount is for equal slices and ringscan that count (Mode count), without TokenOnly or Adaptive")
 	}
 	if s.Concurrency > 4096 {
 		bad("Concurrency is %d; at most 4096", s.Concurrency)
