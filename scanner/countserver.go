@@ -28,10 +28,13 @@ var ErrCountOnServer = errors.New("cannot count on the server")
 //   - a subrange whose cursor has a position, a paging state, a piece of a
 //     split partition or a stop inside one (a checkpoint of a paged count
 //     resumed);
-//   - a subrange whose count(*) failed once, whatever the error (a timeout
-//     of a large subrange, tombstones, an overloaded node): its retries
-//     page it, so that a subrange too large to count within the request
-//     timeout is still read, with its progress checkpointed.
+//   - a subrange whose count(*) failed, whatever the error: at once, from
+//     the same host, unless the request timed out; then its retry pages it,
+//     so that a subrange too large to count within the request timeout is
+//     still read, with its progress checkpointed;
+//   - after a count(*) timed out, every subrange not counted yet: counts
+//     that large would time out too, and each would waste a request
+//     timeout first (the subranges counting at that moment still finish).
 //
 // It is no worker.Trimmer, so the pool splits nothing: a count(*) cannot
 // drop the rows past a new end. The paged reads of the subranges that
@@ -44,8 +47,9 @@ type serverCounter struct {
 	paged   worker.Fetcher
 	width   int // values per row of the paged reader's pages
 
-	mu     sync.Mutex
-	paging map[int]bool // subranges read by pages from now on
+	mu      sync.Mutex
+	paging  map[int]bool // subranges read by pages from now on
+	pageAll bool         // a count(*) timed out: every subrange is paged
 }
 
 var (
@@ -94,7 +98,7 @@ func (c *serverCounter) NewBatch() *sink.Batch { return sink.NewBatch(nil, 0) }
 func (c *serverCounter) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
 	id := req.Subrange.ID
 	c.mu.Lock()
-	paging := c.paging[id]
+	paging := c.paging[id] || c.pageAll
 	c.mu.Unlock()
 	if paging || req.After != nil || req.Last != nil || req.PageState != nil || req.Piece != nil || req.Stop != nil {
 		if err := shape(b, c.width); err != nil {
@@ -117,12 +121,18 @@ func (c *serverCounter) Fetch(ctx context.Context, req worker.Request, b *sink.B
 		err = fmt.Errorf("count(*) answered %d rows", n)
 	}
 	if err != nil {
-		// Its retries read it page by page (when the scan is stopping
-		// instead, it makes no difference).
 		c.mu.Lock()
 		c.paging[id] = true
+		timedOut := ctx.Err() != nil || errors.Is(err, gocql.ErrTimeoutNoResponse) || errors.As(err, new(*gocql.RequestErrReadTimeout))
+		c.pageAll = c.pageAll || timedOut
 		c.mu.Unlock()
-		return worker.Page{}, err
+		if timedOut {
+			return worker.Page{}, err // its retry pages it (or the scan is stopping)
+		}
+		if err := shape(b, c.width); err != nil {
+			return worker.Page{}, err
+		}
+		return c.paged.Fetch(ctx, req, b)
 	}
 	b.AppendCounted(int(n))
 	return worker.Page{}, nil
