@@ -32,21 +32,23 @@ func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
-		Long: `count reads every row of a table in parallel, reading as little of each
-row as it can (its token alone; its key inside a large partition, to split it), and
-writes the total alone on stdout; details and progress go to stderr. --by
-range, host and partition (one or several, comma separated) add per-range,
-per-host or top-N-partition counts with their share of the rows (on
-stderr), like dsbulk's count modes; ranges are listed in token order. With
---checkpoint the count resumes after a crash without counting a row twice.
---on-server counts each subrange on the server instead, with one SELECT
-count(*): no row crosses the network.`,
+		Long: `count counts every row of a table in parallel and writes the total alone on
+stdout; details and progress go to stderr. --by range, host and partition (one
+or several, comma separated) add per-range, per-host or top-N-partition counts
+with their share of the rows (on stderr), like dsbulk's count modes; ranges are
+listed in token order. With --checkpoint the count resumes after a crash
+without counting a row twice.
+Each subrange is counted on the server, with one SELECT count(*), so that no
+row crosses the network; --by partition, --where and --per-host adaptive read
+every row's token instead (its key inside a large partition, to split it), as
+--on-server=false does.`,
 		Example: `  ringscan count -k shop -t orders
   ringscan count -k shop -t orders --by host,partition --top 20
-  ringscan count -k shop -t orders --on-server`,
+  ringscan count -k shop -t orders --on-server=false     # read every row's token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCount(cmd.Context(), cf, &jf, countFlags{by: by, top: top, onServer: onServer}, stdout, stderr)
+			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server")}
+			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)
 		},
 	}
 	fs := cmd.Flags()
@@ -59,7 +61,7 @@ count(*): no row crosses the network.`,
 	jf.register(cmd)
 	cmd.Flags().StringSliceVar(&by, "by", nil, "also count by range, host and/or partition (the --top largest), comma separated")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
-	cmd.Flags().BoolVar(&onServer, "on-server", false, "count each subrange on the server with one SELECT count(*), no row sent (a subrange whose count fails is read page by page); not with --by partition or --where")
+	cmd.Flags().BoolVar(&onServer, "on-server", true, "count each subrange on the server with one SELECT count(*), no row sent (a subrange whose count fails is read page by page); --on-server=false reads every row's token instead, as --by partition, --where and --per-host adaptive always do")
 	_ = cmd.Flags().MarkHidden("columns") // count reads the partition key only
 	return cmd
 }
@@ -101,6 +103,9 @@ type countFlags struct {
 	by       []string
 	top      int
 	onServer bool
+	// onServerSet says --on-server was given: what cannot be counted on
+	// the server is then refused, not read by pages.
+	onServerSet bool
 }
 
 func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, stdout, stderr io.Writer) error {
@@ -126,6 +131,10 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	}
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it reads each row's token or partition key only"))
+	}
+	if cfl.onServer && !cfl.onServerSet {
+		// By default, on the server where it can count.
+		cfl.onServer = !slices.Contains(by, byPartition) && cfg.PerHostMode != scanner.PerHostAdaptive && strings.TrimSpace(cfg.Where) == ""
 	}
 	if cfl.onServer && slices.Contains(by, byPartition) {
 		return badInput(errors.New("--on-server cannot count --by partition, which reads every row's partition key: drop one of them"))

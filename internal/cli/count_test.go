@@ -88,7 +88,7 @@ func TestCount(t *testing.T) {
 	for _, mode := range []struct {
 		name  string
 		flags []string
-	}{{name: "paged"}, {name: "on the server", flags: []string{"--on-server"}}} {
+	}{{name: "paged", flags: []string{"--on-server=false"}}, {name: "on the server (the default)"}, {name: "on the server", flags: []string{"--on-server"}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
 			countModes(t, s, rows, total, refRows, refTokens, mode.flags)

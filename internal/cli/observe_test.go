@@ -247,7 +247,7 @@ func TestSplitPartitionsVisible(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			report, prom := filepath.Join(dir, "report.json"), filepath.Join(dir, "ringscan.prom")
-			r := run(t, s.args("count", append([]string{"-q", "--page-size", "20", "--report", report, "--metrics-file", prom}, tc.flags...)...)...)
+			r := run(t, s.args("count", append([]string{"-q", "--on-server=false", "--page-size", "20", "--report", report, "--metrics-file", prom}, tc.flags...)...)...)
 			requireOK(t, r)
 			assert.Equal(t, total, r.stdout)
 			rep, err := observe.ReadReport(report)
