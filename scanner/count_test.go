@@ -93,6 +93,26 @@ func countRun(t *testing.T, s *gocql.Session, cfg scanner.Config) (got *tokenLog
 	return got, tokenCounts(t, sc, plan), st
 }
 
+// startHotDemo starts the cluster the count tests read: 3 nodes of 2
+// vnodes, a little latency, Cassandra's tombstone thresholds scaled down,
+// the demo table (3000 rows: a large partition, runs of tombstones) and
+// the hot tables (one partition holding a quarter of the rows). rows is
+// each table's rows.
+func startHotDemo(t *testing.T) (c *cqlsim.Cluster, rows map[string]int64) {
+	t.Helper()
+	c = testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
+	require.NoError(t, err)
+	rows = map[string]int64{info.Table: info.Rows}
+	for _, o := range info.Others {
+		rows[o.Table] = o.Rows
+	}
+	return c, rows
+}
+
 func sumCounts(m map[ring.Token]int) int64 {
 	n := int64(0)
 	for _, v := range m {
@@ -109,16 +129,7 @@ func sumCounts(m map[ring.Token]int) int64 {
 // by token only.
 func TestCountOnly(t *testing.T) {
 	t.Parallel()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
-	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
-	require.NoError(t, err)
-	rows := map[string]int64{info.Table: info.Rows}
-	for _, o := range info.Others {
-		rows[o.Table] = o.Rows
-	}
+	c, rows := startHotDemo(t)
 	s := testutil.Session(t, c)
 	for _, tc := range []struct {
 		name, table string

@@ -1,7 +1,6 @@
 package scanner_test
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"testing"
@@ -36,16 +35,7 @@ func TestCountOnServer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
-			require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			info, err := c.LoadDemo(ctx, cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
-			require.NoError(t, err)
-			rows := map[string]int64{info.Table: info.Rows}
-			for _, o := range info.Others {
-				rows[o.Table] = o.Rows
-			}
+			c, rows := startHotDemo(t)
 			s := testutil.Session(t, c)
 			for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
 				t.Run(table, func(t *testing.T) {
