@@ -130,7 +130,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 		}
 	}
 	if len(cfg.Columns) > 0 {
-		return badInput(errors.New("--columns does not apply to count: it reads each row's token or partition key only"))
+		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
 	}
 	if cfl.onServer && !cfl.onServerSet {
 		// By default, on the server where it can count.
@@ -159,7 +159,8 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	// Count reads each row's token only, and its primary key inside large
+	// Count counts on the server (one count(*) per subrange); paged, it
+	// reads each row's token only, and its primary key inside large
 	// partitions, which can then be split; --by partition reads the
 	// partition key.
 	project := func(p *scanner.Plan) (*scanner.Plan, error) {
