@@ -52,7 +52,7 @@ func TestServiceTime(t *testing.T) {
 	body := appendRows(nil, specs, false, nil, &rowsWriter{count: 10, buf: make([]byte, 2048-40)})
 	kib := float64(len(body)) / 1024
 	tests := []struct {
-		name string
+		name    string
 		cfg     Capacity
 		load    int
 		counted int64 // a count(*)'s rows
