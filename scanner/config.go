@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -192,6 +193,20 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...))
+	}
+	// A checkpoint records these texts; JSON cannot carry bytes that are
+	// not UTF-8 (they come back changed, and the checkpoint would fail
+	// its own checksum), nor can CQL name or compare them.
+	for _, f := range []struct{ name, v string }{{"Keyspace", c.Keyspace}, {"Table", c.Table}, {"Where", c.Where},
+		{"BeginToken", c.BeginToken}, {"EndToken", c.EndToken}, {"LocalDC", c.LocalDC}} {
+		if !utf8.ValidString(f.v) {
+			bad("%s %q is not valid UTF-8 text", f.name, f.v)
+		}
+	}
+	for _, col := range c.Columns {
+		if !utf8.ValidString(col) {
+			bad("column %q in Columns is not valid UTF-8 text", col)
+		}
 	}
 	if c.Keyspace == "" {
 		bad("Keyspace is required")

@@ -38,6 +38,8 @@ func TestConfigValidate(t *testing.T) {
 		{name: "negative backoff", cfg: with(func(c *scanner.Config) { c.BackoffBase = -time.Second }), want: []string{"BackoffBase"}},
 		{name: "backoff base over max", cfg: with(func(c *scanner.Config) { c.BackoffBase, c.BackoffMax = time.Second, time.Millisecond }), want: []string{"BackoffMax"}},
 		{name: "failed ranges", cfg: with(func(c *scanner.Config) { c.MaxFailedRanges = -3 }), want: []string{"MaxFailedRanges"}},
+		{name: "not UTF-8", cfg: with(func(c *scanner.Config) { c.Where, c.AllowFiltering, c.Columns = "v = '\xff'", true, []string{"\xfe"} }),
+			want: []string{"Where", "not valid UTF-8", "column"}},
 		{name: "shard out of range", cfg: with(func(c *scanner.Config) { c.Shard, c.Shards = 2, 2 }), want: []string{"Shard 2 of 2"}},
 		{name: "every problem at once", cfg: scanner.Config{PageSize: -1, PerHost: -1, RowsPerSecond: -1},
 			want: []string{"Keyspace", "Table", "PageSize", "PerHost", "RowsPerSecond"}},
