@@ -431,13 +431,14 @@ func (c *conn) execFrameSafe(f cqlproto.Frame, t *turn) (res result, err error) 
 	return c.execFrame(f, t)
 }
 
-// injectFault decides whether a statement on table ks fails. Writes get
+// injectFault decides whether a statement on table ks, of CQL text query,
+// fails. Writes get
 // the write forms of timeouts and failures.
-func (c *conn) injectFault(ks string, cl uint16, write bool) error {
+func (c *conn) injectFault(ks, query string, cl uint16, write bool) error {
 	if isSystemKeyspace(ks) {
 		return nil
 	}
-	if k, ok := c.node.faults.next(); ok {
+	if k, ok := c.node.faults.next(query); ok {
 		return injected(k, cl, write)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -636,6 +637,28 @@ func TestInjectedErrors(t *testing.T) {
 		require.NoError(t, sl.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).Scan(&v))
 	})
 
+	t.Run("match", func(t *testing.T) {
+		// Only the statements holding Match are eligible, and counted
+		// for Nth: the count(*) fails, once, whatever ran before it.
+		for _, n := range c.Nodes() {
+			require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.ReadTimeout, Nth: 1, Match: "count(*)"}))
+		}
+		var v int
+		var n int64
+		for range 3 {
+			require.NoError(t, s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).Scan(&v), "not eligible")
+		}
+		host, _, err := net.SplitHostPort(c.Nodes()[0].Addr())
+		require.NoError(t, err)
+		var rt *gocql.RequestErrReadTimeout
+		require.ErrorAs(t, s.Query(`SELECT count(*) FROM ks.t`).SetHostID(hostID(t, s, host)).Scan(&n), &rt, "the first count(*)")
+		require.NoError(t, s.Query(`SELECT count(*) FROM ks.t`).SetHostID(hostID(t, s, host)).Scan(&n), "the second")
+		assert.EqualValues(t, 1, n)
+		for _, n := range c.Nodes() {
+			require.NoError(t, n.SetFaults())
+		}
+	})
+
 	t.Run("details", func(t *testing.T) {
 		for _, n := range c.Nodes() {
 			require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.ReadTimeout, Rate: 1}))
@@ -980,4 +1003,16 @@ func TestPageBytes(t *testing.T) {
 	var n int64
 	require.NoError(t, s.Query(`SELECT count(*) FROM ks.t`).Scan(&n))
 	assert.Equal(t, int64(500), n)
+}
+
+// hostID is the host id the session knows the node at addr by.
+func hostID(t *testing.T, s *gocql.Session, addr string) string {
+	t.Helper()
+	for _, h := range s.GetHosts() {
+		if h.ConnectAddress().String() == addr {
+			return h.HostID()
+		}
+	}
+	t.Fatalf("no host at %s", addr)
+	return ""
 }

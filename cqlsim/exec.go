@@ -32,7 +32,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 			c.node.served.add(st.keyspace, st.table, true, false)
 			return result{immediate: true}, err
 		}
-		res, err := result{}, c.injectFault(st.keyspace, params.Consistency, false)
+		res, err := result{}, c.injectFault(st.keyspace, st.query, params.Consistency, false)
 		if err == nil {
 			res, err = cl.runSelect(c.node, st.sel, params)
 		}
@@ -40,7 +40,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:
 		c.node.served.add(st.keyspace, st.table, false, false)
-		if err := c.injectFault(st.keyspace, params.Consistency, true); err != nil {
+		if err := c.injectFault(st.keyspace, st.query, params.Consistency, true); err != nil {
 			return result{}, err
 		}
 		var existing []byte
@@ -56,7 +56,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 		// Planned and checked by compile; applied as conn.batch does: one
 		// fault for the whole batch, then each statement in order.
 		if len(st.batch) > 0 {
-			if err := c.injectFault(st.batch[0].t.keyspace, params.Consistency, true); err != nil {
+			if err := c.injectFault(st.batch[0].t.keyspace, st.query, params.Consistency, true); err != nil {
 				return result{}, err
 			}
 		}
@@ -283,7 +283,7 @@ func (c *conn) batch(b *cqlproto.BatchRequest) (result, error) {
 	for i, q := range b.Queries {
 		st := sts[i]
 		if i == 0 {
-			if err := c.injectFault(st.keyspace, b.Consistency, true); err != nil {
+			if err := c.injectFault(st.keyspace, st.query, b.Consistency, true); err != nil {
 				return result{}, err
 			}
 		}

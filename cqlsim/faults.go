@@ -3,6 +3,8 @@ package cqlsim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +19,10 @@ type Fault struct {
 	// Nth, when positive, fails exactly the Nth eligible request the node
 	// receives after the fault is set (1 is the next one).
 	Nth int64
+	// Match, when set, makes only the statements whose CQL text contains
+	// it eligible (for example "count(*)"), for tests that fail one kind
+	// of request. Default: every statement on a user table.
+	Match string
 }
 
 func (f Fault) validate() error {
@@ -41,7 +47,7 @@ type faultState struct {
 
 	mu       sync.Mutex
 	faults   []Fault
-	eligible int64 // eligible requests since the faults were set
+	eligible []int64 // per fault, its eligible requests since the faults were set
 	rng      *rand.Rand
 	injected map[ErrorKind]int64
 }
@@ -50,24 +56,36 @@ func (s *faultState) init(seed uint64, l Latency, faults []Fault) {
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.injected = map[ErrorKind]int64{}
 	s.latency.Store(&l)
-	s.faults = faults
+	s.set(faults)
 }
 
-// next decides whether the next eligible request fails, and how.
-func (s *faultState) next() (ErrorKind, bool) {
+// set replaces the faults and restarts their request counts; s.mu is held
+// or s is not shared yet.
+func (s *faultState) set(faults []Fault) {
+	s.faults = slices.Clone(faults)
+	s.eligible = make([]int64, len(faults))
+}
+
+// next decides whether the next request, of CQL text query, fails, and
+// how.
+func (s *faultState) next(query string) (ErrorKind, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return 0, false
-	}
-	s.eligible++
-	for _, f := range s.faults {
-		if (f.Nth > 0 && f.Nth == s.eligible) || (f.Rate > 0 && s.rng.Float64() < f.Rate) {
+	kind, failed := ErrorKind(0), false
+	for i, f := range s.faults {
+		if f.Match != "" && !strings.Contains(query, f.Match) {
+			continue
+		}
+		s.eligible[i]++
+		if failed {
+			continue // counted as eligible all the same
+		}
+		if (f.Nth > 0 && f.Nth == s.eligible[i]) || (f.Rate > 0 && s.rng.Float64() < f.Rate) {
+			kind, failed = f.Kind, true
 			s.injected[f.Kind]++
-			return f.Kind, true
 		}
 	}
-	return 0, false
+	return kind, failed
 }
 
 // delay returns the added latency for one request.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -87,8 +86,7 @@ func (n *Node) SetFaults(faults ...Fault) error {
 	}
 	n.faults.mu.Lock()
 	defer n.faults.mu.Unlock()
-	n.faults.faults = slices.Clone(faults)
-	n.faults.eligible = 0
+	n.faults.set(faults)
 	return nil
 }
 

@@ -159,3 +159,36 @@ func TestCountOnServerTokenBounds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, rowsIn(all, ring.Range{Start: begin, End: end}), count.Rows())
 }
+
+// TestCountOnServerPagesAfterATimeout counts one subrange at a time on
+// nodes whose first count(*) times out: after the first timeout every
+// subrange left is read by pages (a count on the server that timed out
+// once would time out again on subranges that large), and the count is
+// exact.
+func TestCountOnServerPagesAfterATimeout(t *testing.T) {
+	t.Parallel()
+	c, rows := startHotDemo(t)
+	s := testutil.Session(t, c)
+	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 20, Concurrency: 1, Splits: 4,
+		BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	for _, n := range c.Nodes() {
+		require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.ReadTimeout, Nth: 1, Match: "count(*)"}))
+	}
+	server, err := plan.CountOnServer()
+	require.NoError(t, err)
+	var count sink.Count
+	st, err := sc.RunPlan(t.Context(), server, &count)
+	require.NoError(t, err)
+	assert.Equal(t, rows[cqlsim.DemoTable], count.Rows())
+	var injected int64
+	for _, n := range c.Nodes() {
+		injected += n.Injected()[cqlsim.ReadTimeout]
+	}
+	assert.EqualValues(t, 1, injected, "one count(*) timed out: the rest were paged")
+	// Pages of 20 rows over 3000: far more than one a subrange.
+	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
+}
