@@ -572,6 +572,7 @@ func Startup() []Scenario {
 		PageSize:    1000,
 		Strategies: []Strategy{
 			{Name: "ringscan-count", Kind: Ringscan, Concurrency: 32, Mode: CountRows},
+			{Name: "ringscan-count-server", Kind: Ringscan, Concurrency: 32, ServerCount: true, Mode: CountRows},
 			{Name: "equal-slices-token-128", Kind: EqualSlices, Concurrency: 32, Slices: 128, TokenOnly: true, Mode: CountRows},
 		},
 	})
