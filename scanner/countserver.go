@@ -110,7 +110,8 @@ func (c *serverCounter) Fetch(ctx context.Context, req worker.Request, b *sink.B
 		return worker.Page{}, err
 	}
 	var n int64
-	iter := c.session.Query(c.stmt, req.Start.BindValue(), req.End.BindValue()).Consistency(c.cfg.Consistency).
+	r := req.Subrange.Range // its bounds now: req.End may be a statement's older end (worker.Cursor.End)
+	iter := c.session.Query(c.stmt, r.Start.BindValue(), r.End.BindValue()).Consistency(c.cfg.Consistency).
 		PageSize(req.PageSize).SetHostID(req.Host.ID).Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
 	ok := iter.Scan(&n)
 	err := iter.Close()
@@ -148,4 +149,30 @@ func (c *serverCounter) Warm(ctx context.Context, host ring.Host) error {
 		err = errors.Join(err, w.Warm(ctx, host))
 	}
 	return err
+}
+
+// sourceFor is what reads tasks: the plan's source, except that a count on
+// the server reads them all by pages when one resumes a paged read or a
+// split: a cursor, a piece or a stop inside a split partition, or a
+// subrange a split made or moved the end of. Those need the pool's
+// splitter, which drops the rows a statement made before the split reads
+// past the new end; a count on the server runs without one (it is no
+// worker.Trimmer), so that rows would be counted twice.
+func (p *Plan) sourceFor(tasks []worker.Task) worker.Fetcher {
+	if p.server == nil {
+		return p.source()
+	}
+	planned := make(map[int]ring.Range, len(p.Subranges))
+	for _, sr := range p.Subranges {
+		planned[sr.ID] = sr.Range
+	}
+	for _, t := range tasks {
+		c := t.Cursor
+		r, ok := planned[t.Subrange.ID]
+		if c.After != nil || c.Last != nil || c.PageState != nil || c.Done || t.Piece != nil || t.Stop != nil || t.Paired ||
+			!ok || r != t.Subrange.Range {
+			return p.server.paged
+		}
+	}
+	return p.server
 }

@@ -65,7 +65,7 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	wc.Logger = o.log
 	wc.MinSplitID = cp.maxID(p)
 	stopPrepare := p.prepareSwitch(ctx, tasks)
-	wst, err := worker.Run(ctx, wc, tasks, p.source(), out, hooks.worker(p.fetcher))
+	wst, err := worker.Run(ctx, wc, tasks, p.sourceFor(tasks), out, hooks.worker(p.fetcher))
 	stopPrepare()
 	if o.store != nil && !out.failed {
 		if serr := out.save(context.WithoutCancel(ctx)); serr != nil && err == nil {

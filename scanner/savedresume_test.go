@@ -65,6 +65,8 @@ type savedCase struct {
 	name string
 	sc   *scanner.Scanner
 	plan *scanner.Plan
+	// resumePlan resumes the checkpoints of plan's runs; nil for plan.
+	resumePlan *scanner.Plan
 	// sink returns a committing sink for a run, and check compares what
 	// it holds with the table.
 	sink  func() sink.Committer
@@ -146,6 +148,22 @@ func TestEveryCheckpointResumes(t *testing.T) {
 					check: func(t *testing.T, s sink.Committer, msg string) {
 						assert.Empty(t, wantRows.Diff(s.(*logSink).rows()), "%s: every row once", msg)
 					}})
+			if cfg.PerHostMode != scanner.PerHostAdaptive { // which a count on the server refuses
+				server, err := plan.CountOnServer()
+				require.NoError(t, err)
+				// Rows counted on the server have no token: the total.
+				total := func(t *testing.T, s sink.Committer, msg string) {
+					l := s.(*tokenLog)
+					l.mu.Lock()
+					defer l.mu.Unlock()
+					assert.Equal(t, sumCounts(wantTokens), int64(len(l.log)), "%s: the table's rows once", msg)
+				}
+				cases = append(cases,
+					savedCase{name: "count on the server " + name, sc: sc, plan: server,
+						sink: func() sink.Committer { return &tokenLog{plan: count} }, check: total},
+					savedCase{name: "count paged, resumed on the server " + name, sc: sc, plan: count, resumePlan: server,
+						sink: func() sink.Committer { return &tokenLog{plan: count} }, check: total})
+			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -174,9 +192,13 @@ func TestEveryCheckpointResumes(t *testing.T) {
 				doc, err = scanner.CorruptPageStates(doc)
 				require.NoError(t, err)
 			}
-			again := &checkingStore{plan: tc.plan, keep: keep}
+			plan := tc.plan
+			if tc.resumePlan != nil {
+				plan = tc.resumePlan
+			}
+			again := &checkingStore{plan: plan, keep: keep}
 			require.NoError(t, again.MemoryStore.Save(t.Context(), doc))
-			_, err = sc.RunPlan(t.Context(), tc.plan, out, scanner.WithCheckpoint(again))
+			_, err = sc.RunPlan(t.Context(), plan, out, scanner.WithCheckpoint(again))
 			require.NoError(t, err, "run %d, %s, %s", i, tc.name, what)
 			if again.refused != nil {
 				t.Fatalf("run %d, %s, %s: a resume would refuse a checkpoint it saved: %v\n%s", i, tc.name, what, again.refused, again.doc)
