@@ -23,11 +23,12 @@ var ErrCountOnServer = errors.New("cannot count on the server")
 // page: a batch of width 0 holding that many rows (sink.Batch.
 // AppendCounted), and the subrange is done. No row crosses the network.
 //
-// Whatever it cannot count that way it reads as the paged count does
-// (Plan.CountOnly), page by page:
-//   - a subrange whose cursor has a position, a paging state, a piece of a
-//     split partition or a stop inside one (a checkpoint of a paged count
-//     resumed);
+// A resumed run whose tasks need the pool's splitter is read by the paged
+// count throughout (Plan.sourceFor). In a run it reads, whatever it cannot
+// count that way it reads as the paged count does (Plan.CountOnly), page
+// by page:
+//   - a subrange whose cursor has a position or a paging state (a
+//     defence: sourceFor leaves such tasks to the paged count);
 //   - a subrange whose count(*) failed, whatever the error: at once, from
 //     the same host, unless the request timed out; then its retry pages it,
 //     so that a subrange too large to count within the request timeout is

@@ -1,6 +1,7 @@
 package scanner_test
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"testing"
@@ -191,4 +192,80 @@ func TestCountOnServerPagesAfterATimeout(t *testing.T) {
 	assert.EqualValues(t, 1, injected, "one count(*) timed out: the rest were paged")
 	// Pages of 20 rows over 3000: far more than one a subrange.
 	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
+}
+
+// TestCountOnServerResumesSplits resumes on the server paged counts'
+// checkpoints that hold what a split leaves: a subrange whose end moved
+// below its statement's (a token split), pieces of a split partition, a
+// subrange ending inside it and, for the uuid table, a partition read from
+// both ends. Those tasks' statements read past their ends (the pool trims
+// their rows), so the resumed count must trim them too: the table's rows
+// once, none counted twice.
+func TestCountOnServerResumesSplits(t *testing.T) {
+	t.Parallel()
+	c, rows := startHotDemo(t)
+	s := testutil.Session(t, c)
+	// A table without clustering columns: its paged count reads tokens
+	// only (no partition to split), and only token splits are made.
+	require.NoError(t, c.ExecDDL("CREATE TABLE "+cqlsim.DemoKeyspace+".flat (k int PRIMARY KEY, v int)"))
+	for k := range 1500 {
+		require.NoError(t, s.Query("INSERT INTO "+cqlsim.DemoKeyspace+".flat (k, v) VALUES (?, ?)", k, k).Exec())
+	}
+	rows["flat"] = 1500
+	tokenSplit := func(child ring.Subrange) bool { return child.Range.Start != child.Range.End }
+	piece := func(child ring.Subrange) bool { return child.Range.Start == child.Range.End }
+	for _, tc := range []struct {
+		table, name string
+		armed       func(child ring.Subrange) bool
+	}{
+		{cqlsim.HotTable("int"), "a token split", tokenSplit},
+		{cqlsim.HotTable("int"), "a piece", piece},
+		{cqlsim.HotTable("uuid"), "a token split", tokenSplit},
+		{cqlsim.HotTable("uuid"), "a piece", piece},
+		{"flat", "a token split", tokenSplit},
+	} {
+		{
+			table := tc.table
+			t.Run(table+"/"+tc.name, func(t *testing.T) {
+				cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 40, Concurrency: 8, Splits: 1,
+					CheckpointEvery: time.Nanosecond}
+				sc, err := scanner.New(s, cfg)
+				require.NoError(t, err)
+				plan, err := sc.Plan(t.Context())
+				require.NoError(t, err)
+				count := plan.CountOnly()
+				out := &tokenLog{plan: count}
+				store := &switchStore{keep: 2, crashed: make(chan struct{})}
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				done := make(chan error, 1)
+				go func() {
+					_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
+						RangeSplit: func(_ int, child ring.Subrange) {
+							if tc.armed(child) {
+								store.armed.Store(true)
+							}
+						},
+					}))
+					done <- err
+				}()
+				select {
+				case <-store.crashed:
+					cancel()
+				case err := <-done:
+					require.NoError(t, err)
+					t.Fatal("the count ended before its crash")
+				case <-time.After(deadline):
+					t.Fatal("no crash")
+				}
+				<-done
+				durable := string(store.Bytes())
+				server, err := plan.CountOnServer()
+				require.NoError(t, err)
+				_, err = sc.RunPlan(t.Context(), server, out, scanner.WithCheckpoint(&store.MemoryStore))
+				require.NoError(t, err)
+				assert.Equal(t, rows[table], int64(len(out.log)), "the table's rows once after the crash (from %s)", durable)
+			})
+		}
+	}
 }
