@@ -291,6 +291,18 @@ func (t *throttle) reserve(ctx context.Context, n int) error {
 	}
 }
 
+// charge takes n rows read beyond those reserved (a count on the server
+// answers for a whole subrange), leaving a debt the next reservations wait
+// out, so that the rows read per second stay under the rate on average.
+func (t *throttle) charge(n int) {
+	if t == nil || n <= 0 {
+		return
+	}
+	t.mu.Lock()
+	t.tokens -= float64(n)
+	t.mu.Unlock()
+}
+
 // refund gives back n reserved rows that were not read.
 func (t *throttle) refund(n int) {
 	if t == nil || n <= 0 {
