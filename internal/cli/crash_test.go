@@ -47,6 +47,9 @@ type crashOutput struct {
 	// hot reads the hot table read from both ends (its one large
 	// partition's uuid clustering has no midpoint), not the demo table.
 	hot bool
+	// resumeFlags, when set, replace flags in the runs that resume: a
+	// checkpoint of one kind of count resumed by the other.
+	resumeFlags []string
 }
 
 // rows is the number of rows the output's table holds, of the demo
@@ -78,6 +81,9 @@ var crashOutputs = []crashOutput{
 	{name: "count-hot", count: true, hot: true, flags: []string{"-t", cqlsim.HotTable("uuid"), "--on-server=false"}},
 	{name: "count-server", count: true, flags: []string{"--on-server"}},
 	{name: "count-hot-server", count: true, hot: true, flags: []string{"-t", cqlsim.HotTable("uuid"), "--on-server"}},
+	// Paged until killed, resumed on the server (count's default): the
+	// resumes meet the splits and pieces the paged runs left.
+	{name: "count-paged-then-server", count: true, flags: []string{"--on-server=false"}, resumeFlags: []string{"--on-server"}},
 	{name: "jsonl-hot", hot: true, flags: []string{"--format", "jsonl", "-t", cqlsim.HotTable("uuid"), "--page-size", "5"}},
 }
 
@@ -177,7 +183,8 @@ func TestCrashInjection(t *testing.T) {
 		o := crashOutputs[i%len(crashOutputs)]
 		// Every other round of the outputs runs with adaptive per-host
 		// limits, which warm hosts up and move pages between replicas.
-		adaptive := i/len(crashOutputs)%2 == 1 && !slices.Contains(o.flags, "--on-server") // which refuses adaptive limits
+		adaptive := i/len(crashOutputs)%2 == 1 && !slices.Contains(o.flags, "--on-server") && // which refuses adaptive limits
+			!slices.Contains(o.resumeFlags, "--on-server")
 		var kills []crashKill
 		for range 1 + rng.IntN(3) {
 			var k crashKill
@@ -226,10 +233,14 @@ func TestCrashInjection(t *testing.T) {
 					flags = append(flags, "--log-level", "info")
 				}
 				// The Kubernetes recipe: resume when the checkpoint exists.
+				own := o.flags
 				if _, err := os.Stat(ckpt); err == nil {
 					flags = append(flags, "--resume")
+					if o.resumeFlags != nil {
+						own = o.resumeFlags
+					}
 				}
-				return s.args(cmd, append(flags, o.flags...)...)
+				return s.args(cmd, append(flags, own...)...)
 			}
 			for _, k := range kills {
 				var env []string
