@@ -95,6 +95,22 @@ func TestCount(t *testing.T) {
 		})
 	}
 
+	t.Run("by default, pages where the server cannot count", func(t *testing.T) {
+		t.Parallel()
+		// With adaptive limits: every row; with a filter: fewer, as the
+		// paged count with the same flags counts them.
+		r := run(t, s.args("count", "-q", "--per-host", "adaptive")...)
+		requireOK(t, r)
+		assert.Equal(t, total, r.stdout)
+		filter := []string{"-q", "--where", "ok = true", "--allow-filtering"}
+		r = run(t, s.args("count", filter...)...)
+		requireOK(t, r)
+		paged := run(t, s.args("count", append(filter, "--on-server=false")...)...)
+		requireOK(t, paged)
+		assert.Equal(t, paged.stdout, r.stdout)
+		assert.NotEqual(t, total, r.stdout, "the filter drops rows")
+	})
+
 	t.Run("on the server by host", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, s.args("count", "-q", "--on-server", "--by", "host,range")...)
