@@ -180,9 +180,7 @@ func (c *countFetcher) enter(ctx context.Context, req worker.Request, b *sink.Ba
 	var buf [256]byte
 	skipped, run := 0, 0
 	for {
-		iter := k.session.Query(k.after, lo, hi).Consistency(k.cfg.Consistency).
-			PageSize(m - skipped + req.PageSize).PageState(state).SetHostID(req.Host.ID).
-			Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+		iter := k.query(k.after, req.Host.ID, m-skipped+req.PageSize, lo, hi).PageState(state).IterContext(ctx)
 		rows := k.pageRows(iter, b)
 		for {
 			row := b.Len()

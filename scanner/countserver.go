@@ -23,12 +23,10 @@ var ErrCountOnServer = errors.New("cannot count on the server")
 // page: a batch of width 0 holding that many rows (sink.Batch.
 // AppendCounted), and the subrange is done. No row crosses the network.
 //
-// A resumed run whose tasks need the pool's splitter is read by the paged
-// count throughout (Plan.sourceFor). In a run it reads, whatever it cannot
-// count that way it reads as the paged count does (Plan.CountOnly), page
-// by page:
-//   - a subrange whose cursor has a position or a paging state (a
-//     defence: sourceFor leaves such tasks to the paged count);
+// A resumed run whose tasks need the pool's splitter (a cursor, a piece,
+// a split) is read by the paged count throughout (Plan.sourceFor). In a
+// run it reads, whatever it cannot count that way it reads as the paged
+// count does (Plan.CountOnly), page by page:
 //   - a subrange whose count(*) failed, whatever the error: at once, from
 //     the same host, unless the request timed out; then its retry pages it,
 //     so that a subrange too large to count within the request timeout is
@@ -41,12 +39,10 @@ var ErrCountOnServer = errors.New("cannot count on the server")
 // drop the rows past a new end. The paged reads of the subranges that
 // fall back are not split either.
 type serverCounter struct {
-	session *gocql.Session
-	cfg     Config
-	p       ring.Partitioner
-	stmt    string // SELECT count(*) ... WHERE token(pk) > ? AND token(pk) <= ?
-	paged   worker.Fetcher
-	width   int // values per row of the paged reader's pages
+	f     *fetcher       // the plan's: its session, consistency and requests
+	stmt  string         // SELECT count(*) ... WHERE token(pk) > ? AND token(pk) <= ?
+	paged worker.Fetcher // the paged count (CountOnly's source)
+	width int            // values per row of paged's pages
 
 	mu      sync.Mutex
 	paging  map[int]bool // subranges read by pages from now on
@@ -81,12 +77,10 @@ func (p *Plan) CountOnServer() (*Plan, error) {
 	}
 	q := p.CountOnly()
 	f := q.fetcher
+	paged := q.source()
 	tokenExpr := f.t.schema.TokenExpr()
-	sc := &serverCounter{session: f.session, cfg: f.cfg, p: f.p, paged: q.source(), width: f.width, paging: map[int]bool{},
+	sc := &serverCounter{f: f, paged: paged, width: paged.NewBatch().Width(), paging: map[int]bool{},
 		stmt: "SELECT count(*) FROM " + f.t.schema.From() + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"}
-	if q.count != nil {
-		sc.width = q.count.tok.width
-	}
 	q.server = sc
 	return q, nil
 }
@@ -101,19 +95,15 @@ func (c *serverCounter) Fetch(ctx context.Context, req worker.Request, b *sink.B
 	c.mu.Lock()
 	paging := c.paging[id] || c.pageAll
 	c.mu.Unlock()
-	if paging || req.After != nil || req.Last != nil || req.PageState != nil || req.Piece != nil || req.Stop != nil {
-		if err := shape(b, c.width); err != nil {
-			return worker.Page{}, err
-		}
-		return c.paged.Fetch(ctx, req, b)
+	if paging {
+		return c.fetchPage(ctx, req, b)
 	}
 	if err := shape(b, 0); err != nil {
 		return worker.Page{}, err
 	}
 	var n int64
 	r := req.Subrange.Range // its bounds now: req.End may be a statement's older end (worker.Cursor.End)
-	iter := c.session.Query(c.stmt, r.Start.BindValue(), r.End.BindValue()).Consistency(c.cfg.Consistency).
-		PageSize(req.PageSize).SetHostID(req.Host.ID).Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+	iter := c.f.query(c.stmt, req.Host.ID, req.PageSize, r.Start.BindValue(), r.End.BindValue()).IterContext(ctx)
 	ok := iter.Scan(&n)
 	err := iter.Close()
 	if err == nil && !ok {
@@ -131,21 +121,24 @@ func (c *serverCounter) Fetch(ctx context.Context, req worker.Request, b *sink.B
 		if timedOut {
 			return worker.Page{}, err // its retry pages it (or the scan is stopping)
 		}
-		if err := shape(b, c.width); err != nil {
-			return worker.Page{}, err
-		}
-		return c.paged.Fetch(ctx, req, b)
+		return c.fetchPage(ctx, req, b)
 	}
 	b.AppendCounted(int(n))
 	return worker.Page{}, nil
 }
 
+// fetchPage reads req's next page as the paged count does.
+func (c *serverCounter) fetchPage(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
+	if err := shape(b, c.width); err != nil {
+		return worker.Page{}, err
+	}
+	return c.paged.Fetch(ctx, req, b)
+}
+
 // Warm prepares the count(*) statement on host, and the paged count's
 // statements; see worker.Warmer.
 func (c *serverCounter) Warm(ctx context.Context, host ring.Host) error {
-	lo, hi := ring.NoTokens(c.p)
-	err := c.session.Query(c.stmt, lo, hi).Consistency(c.cfg.Consistency).PageSize(1).SetHostID(host.ID).
-		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx).Close()
+	err := c.f.runNowhere(ctx, host.ID, c.stmt)
 	if w, ok := c.paged.(worker.Warmer); ok {
 		err = errors.Join(err, w.Warm(ctx, host))
 	}

@@ -205,8 +205,7 @@ func (f *fetcher) runNowhere(ctx context.Context, id string, stmts ...string) er
 	var wg sync.WaitGroup
 	for i, stmt := range stmts {
 		wg.Go(func() {
-			errs[i] = f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).PageSize(1).SetHostID(id).
-				Idempotent(true).RetryPolicy(noRetry).IterContext(ctx).Close()
+			errs[i] = f.query(stmt, id, 1, lo, hi).IterContext(ctx).Close()
 		})
 	}
 	wg.Wait()
@@ -216,6 +215,14 @@ func (f *fetcher) runNowhere(ctx context.Context, id string, stmts ...string) er
 // noRetry leaves retries to the worker, which moves to the next replica and
 // resumes from the last paging state.
 var noRetry = &gocql.SimpleRetryPolicy{NumRetries: 0}
+
+// query is a request of the scan to the host of id: at the scan's
+// consistency, idempotent, pageSize rows a page, retried by the worker,
+// not the driver.
+func (f *fetcher) query(stmt, id string, pageSize int, values ...any) *gocql.Query {
+	return f.session.Query(stmt, values...).Consistency(f.cfg.Consistency).PageSize(pageSize).SetHostID(id).
+		Idempotent(true).RetryPolicy(noRetry)
+}
 
 // Fetch reads one page; see worker.Fetcher.
 func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
@@ -229,9 +236,7 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 	if req.After != nil {
 		stmt, lo = f.after, req.After.Token.BindValue()
 	}
-	q := f.session.Query(stmt, lo, hi).Consistency(f.cfg.Consistency).
-		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
-		Idempotent(true).RetryPolicy(noRetry)
+	q := f.query(stmt, req.Host.ID, req.PageSize, lo, hi).PageState(req.PageState)
 	iter := q.IterContext(ctx)
 	rows := f.pageRows(iter, b)
 	first := b.Len()

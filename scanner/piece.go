@@ -165,9 +165,7 @@ func (f *fetcher) pieceStatement(sel string, p *worker.Piece, start *worker.Posi
 func (f *fetcher) fetchPiece(ctx context.Context, req worker.Request, b *sink.Batch) (worker.Page, error) {
 	p := req.Piece
 	stmt, vals, skip := f.pieceStatement(f.list, p, req.After, 0, true)
-	iter := f.session.Query(stmt, vals...).Consistency(f.cfg.Consistency).
-		PageSize(req.PageSize).PageState(req.PageState).SetHostID(req.Host.ID).
-		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+	iter := f.query(stmt, req.Host.ID, req.PageSize, vals...).PageState(req.PageState).IterContext(ctx)
 	rows := f.pageRows(iter, b)
 	first := b.Len()
 	// The rows a piece holds lie past its start (strictly past a row to
@@ -308,8 +306,7 @@ func (f *fetcher) LastRow(ctx context.Context, host ring.Host, p worker.Piece) (
 		limit = 0 // a superset: page on to the first row before the cut
 	}
 	stmt, vals, skip := f.pieceStatement(strings.Join(names, ", "), &down, nil, limit, false)
-	iter := f.session.Query(stmt, vals...).Consistency(f.cfg.Consistency).PageSize(100).SetHostID(host.ID).
-		Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+	iter := f.query(stmt, host.ID, 100, vals...).IterContext(ctx)
 	defer iter.Close()
 	ck := make([][]byte, len(f.t.ck))
 	dest := make([]any, len(ck))
@@ -354,8 +351,7 @@ func (f *fetcher) SameToken(ctx context.Context, host ring.Host, t ring.Token, p
 	}
 	expr := f.t.schema.TokenExpr()
 	stmt := "SELECT DISTINCT " + strings.Join(names, ", ") + " FROM " + f.from + " WHERE " + expr + " >= ? AND " + expr + " <= ?"
-	iter := f.session.Query(stmt, t.BindValue(), t.BindValue()).Consistency(f.cfg.Consistency).PageSize(100).
-		SetHostID(host.ID).Idempotent(true).RetryPolicy(noRetry).IterContext(ctx)
+	iter := f.query(stmt, host.ID, 100, t.BindValue(), t.BindValue()).IterContext(ctx)
 	defer iter.Close()
 	own := partitioner.CompositeKey(pk)
 	key := make([][]byte, len(names))

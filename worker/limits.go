@@ -291,26 +291,19 @@ func (t *throttle) reserve(ctx context.Context, n int) error {
 	}
 }
 
-// charge takes n rows read beyond those reserved (a count on the server
-// answers for a whole subrange), leaving a debt the next reservations wait
-// out, so that the rows read per second stay under the rate on average.
-func (t *throttle) charge(n int) {
-	if t == nil || n <= 0 {
-		return
-	}
-	t.mu.Lock()
-	t.tokens -= float64(n)
-	t.mu.Unlock()
-}
-
-// refund gives back n reserved rows that were not read.
+// refund gives back n reserved rows that were not read. A negative n
+// takes the rows read beyond those reserved (a count on the server answers
+// for a whole subrange): a debt the next reservations wait out, so that
+// the rows read per second stay under the rate on average.
 func (t *throttle) refund(n int) {
-	if t == nil || n <= 0 {
+	if t == nil || n == 0 {
 		return
 	}
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.tokens = math.Min(t.burst, t.tokens+float64(n))
-	close(t.changed)
-	t.changed = make(chan struct{})
-	t.mu.Unlock()
+	if n > 0 {
+		close(t.changed)
+		t.changed = make(chan struct{})
+	}
 }

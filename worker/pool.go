@@ -272,7 +272,6 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.retry(ctx, r, host, err)
 	}
 	p.rate.refund(req.PageSize - b.Len())
-	p.rate.charge(b.Len() - req.PageSize)
 	r.attempts, r.tried = 0, r.tried[:0]
 	clear(r.avoid)
 	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last,

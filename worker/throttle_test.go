@@ -10,15 +10,14 @@ import (
 )
 
 // TestThrottleCharge checks that rows read beyond those reserved (a count
-// on the server answers for a whole subrange) are a debt the next
-// reservation waits out, and that refunds and charges of nothing change
-// nothing.
+// on the server answers for a whole subrange), refunded as a negative
+// number, are a debt the next reservation waits out, and that a refund of
+// nothing changes nothing.
 func TestThrottleCharge(t *testing.T) {
 	th := newThrottle(10) // 10 rows a second, a burst of 10
 	require.NoError(t, th.reserve(t.Context(), 10))
-	th.charge(0)
 	th.refund(0)
-	th.charge(990) // 1000 rows read for 10 reserved
+	th.refund(-990) // 1000 rows read for 10 reserved
 	assert.Less(t, th.tokens, -989.0)
 	// One more row needs about 99 s: a reservation under a short deadline
 	// gives up at its deadline.
@@ -26,5 +25,5 @@ func TestThrottleCharge(t *testing.T) {
 	defer cancel()
 	assert.ErrorIs(t, th.reserve(ctx, 1), context.DeadlineExceeded)
 	var none *throttle
-	none.charge(5) // no cap: nothing to charge
+	none.refund(-5) // no cap: nothing to charge
 }

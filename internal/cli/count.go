@@ -98,6 +98,21 @@ func parseBy(list []string) ([]string, error) {
 	return modes, nil
 }
 
+// notOnServer says why a count of cfg with the --by modes by cannot be
+// counted on the server, as the end of "--on-server cannot ...": "" when
+// it can.
+func notOnServer(by []string, cfg scanner.Config) string {
+	switch {
+	case slices.Contains(by, byPartition):
+		return "count --by partition, which reads every row's partition key: drop one of them"
+	case cfg.PerHostMode == scanner.PerHostAdaptive:
+		return "take --per-host adaptive: adaptive limits compare pages of like sizes, and each count on the server answers for a whole subrange; use a fixed --per-host N"
+	case strings.TrimSpace(cfg.Where) != "":
+		return "take --where: a filtered count reads the rows page by page; drop one of them"
+	}
+	return ""
+}
+
 // countFlags are count's own flags.
 type countFlags struct {
 	by       []string
@@ -132,18 +147,11 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
 	}
-	if cfl.onServer && !cfl.onServerSet {
-		// By default, on the server where it can count.
-		cfl.onServer = !slices.Contains(by, byPartition) && cfg.PerHostMode != scanner.PerHostAdaptive && strings.TrimSpace(cfg.Where) == ""
-	}
-	if cfl.onServer && slices.Contains(by, byPartition) {
-		return badInput(errors.New("--on-server cannot count --by partition, which reads every row's partition key: drop one of them"))
-	}
-	if cfl.onServer && cfg.PerHostMode == scanner.PerHostAdaptive {
-		return badInput(errors.New("--on-server cannot take --per-host adaptive: adaptive limits compare pages of like sizes, and each count on the server answers for a whole subrange; use a fixed --per-host N"))
-	}
-	if cfl.onServer && strings.TrimSpace(cfg.Where) != "" {
-		return badInput(errors.New("--on-server cannot take --where: a filtered count reads the rows page by page; drop one of them"))
+	if why := notOnServer(by, cfg); why != "" && cfl.onServer {
+		if cfl.onServerSet {
+			return badInput(errors.New("--on-server cannot " + why))
+		}
+		cfl.onServer = false // by default, on the server where it can count
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
 	if err := checkPaths("", jf.files()); err != nil {
