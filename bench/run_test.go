@@ -14,14 +14,25 @@ import (
 	"github.com/ringscan/ringscan/bench"
 )
 
-// TestRunEndToEnd runs a tiny scenario for real: cqlsim and every strategy
-// in child processes, the multiset check, and the report.
-func TestRunEndToEnd(t *testing.T) {
+// runScenario runs sc for real, its strategies in child processes of this
+// test binary, repeats runs each (0 for the default), and returns its
+// results; a failed run fails the test with the bench's progress.
+func runScenario(t *testing.T, sc bench.Scenario, repeats int) []bench.Result {
+	t.Helper()
 	t.Setenv(childEnv, "1")
 	bin, err := os.Executable()
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	var progress strings.Builder
+	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Repeats: repeats, Progress: &progress})
+	require.NoError(t, err, progress.String())
+	return rs
+}
+
+// TestRunEndToEnd runs a tiny scenario for real: cqlsim and every strategy
+// in child processes, the multiset check, and the report.
+func TestRunEndToEnd(t *testing.T) {
 	sc := bench.Scenario{
 		Name: "tiny",
 		// Skew and tombstones, so that ranges have several pages and
@@ -34,9 +45,7 @@ func TestRunEndToEnd(t *testing.T) {
 			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4},
 		},
 	}
-	var progress strings.Builder
-	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Repeats: 2, Progress: &progress})
-	require.NoError(t, err, progress.String())
+	rs := runScenario(t, sc, 2)
 	require.Len(t, rs, 3)
 	for _, r := range rs {
 		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
@@ -62,11 +71,6 @@ func TestRunEndToEnd(t *testing.T) {
 // rows and a large partition: each counts exactly the live rows, and
 // equal slices counting on the server send one request per slice.
 func TestRunCounts(t *testing.T) {
-	t.Setenv(childEnv, "1")
-	bin, err := os.Executable()
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	sc := bench.Scenario{
 		Name:     "tiny-count",
 		Sim:      bench.SimConfig{Rows: 600, LargePartitionRows: 120, DeletedRows: 200, TombstoneBudget: 20},
@@ -78,9 +82,7 @@ func TestRunCounts(t *testing.T) {
 			{Name: "ringscan-server", Kind: bench.Ringscan, Concurrency: 4, PerHost: 4, ServerCount: true, Mode: bench.CountRows},
 		},
 	}
-	var progress strings.Builder
-	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Progress: &progress})
-	require.NoError(t, err, progress.String())
+	rs := runScenario(t, sc, 0)
 	require.Len(t, rs, 4)
 	for _, r := range rs {
 		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
@@ -94,11 +96,6 @@ func TestRunCounts(t *testing.T) {
 // rows and checksum, as "ringscan sim" prints them; ringscan splits the
 // hot partition.
 func TestRunHotTable(t *testing.T) {
-	t.Setenv(childEnv, "1")
-	bin, err := os.Executable()
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	sc := bench.Scenario{
 		Name: "tiny-hot", Sim: bench.SimConfig{Rows: 50, HotRows: 2000, Latency: time.Millisecond}, Table: "hot_uuid", PageSize: 50,
 		Strategies: []bench.Strategy{
@@ -106,9 +103,7 @@ func TestRunHotTable(t *testing.T) {
 			{Kind: bench.Ringscan, Concurrency: 4, PerHost: 4},
 		},
 	}
-	var progress strings.Builder
-	rs, err := bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Progress: &progress})
-	require.NoError(t, err, progress.String())
+	rs := runScenario(t, sc, 0)
 	require.Len(t, rs, 2)
 	for _, r := range rs {
 		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)

@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -224,48 +225,34 @@ func TestCountOnServerResumesSplits(t *testing.T) {
 		{cqlsim.HotTable("uuid"), "a piece", piece},
 		{"flat", "a token split", tokenSplit},
 	} {
-		{
-			table := tc.table
-			t.Run(table+"/"+tc.name, func(t *testing.T) {
-				cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 40, Concurrency: 8, Splits: 1,
-					CheckpointEvery: time.Nanosecond}
-				sc, err := scanner.New(s, cfg)
-				require.NoError(t, err)
-				plan, err := sc.Plan(t.Context())
-				require.NoError(t, err)
-				count := plan.CountOnly()
-				out := &tokenLog{plan: count}
-				store := &switchStore{keep: 2, crashed: make(chan struct{})}
-				ctx, cancel := context.WithCancel(t.Context())
-				defer cancel()
-				done := make(chan error, 1)
-				go func() {
-					_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
-						RangeSplit: func(_ int, child ring.Subrange) {
-							if tc.armed(child) {
-								store.armed.Store(true)
-							}
-						},
-					}))
-					done <- err
-				}()
-				select {
-				case <-store.crashed:
-					cancel()
-				case err := <-done:
-					require.NoError(t, err)
-					t.Fatal("the count ended before its crash")
-				case <-time.After(deadline):
-					t.Fatal("no crash")
-				}
-				<-done
-				durable := string(store.Bytes())
-				server, err := plan.CountOnServer()
-				require.NoError(t, err)
-				_, err = sc.RunPlan(t.Context(), server, out, scanner.WithCheckpoint(&store.MemoryStore))
-				require.NoError(t, err)
-				assert.Equal(t, rows[table], int64(len(out.log)), "the table's rows once after the crash (from %s)", durable)
+		t.Run(tc.table+"/"+tc.name, func(t *testing.T) {
+			cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: tc.table, PageSize: 40, Concurrency: 8, Splits: 1,
+				CheckpointEvery: time.Nanosecond}
+			sc, err := scanner.New(s, cfg)
+			require.NoError(t, err)
+			plan, err := sc.Plan(t.Context())
+			require.NoError(t, err)
+			want := tokenCounts(t, sc, plan)
+			require.Equal(t, rows[tc.table], sumCounts(want), "the reference holds the table")
+			count := plan.CountOnly()
+			out := &tokenLog{plan: count}
+			store := &switchStore{keep: 2, crashed: make(chan struct{})}
+			runUntilCrash(t, store, func(ctx context.Context) error {
+				_, err := sc.RunPlan(ctx, count, out, scanner.WithCheckpoint(store), scanner.WithHooks(scanner.Hooks{
+					RangeSplit: func(_ int, child ring.Subrange) {
+						if tc.armed(child) {
+							store.armed.Store(true)
+						}
+					},
+				}))
+				return err
 			})
-		}
+			durable := string(store.Bytes())
+			server, err := plan.CountOnServer()
+			require.NoError(t, err)
+			_, err = sc.RunPlan(t.Context(), server, out, scanner.WithCheckpoint(&store.MemoryStore))
+			require.NoError(t, err)
+			assertCountedOnce(t, want, out, fmt.Sprintf("after the crash (from %s)", durable))
+		})
 	}
 }
