@@ -130,36 +130,55 @@ func TestCountOnServerRefuses(t *testing.T) {
 	}
 }
 
-// TestCountOnServerTokenBounds counts between two tokens that partitions
-// have: the first one's rows are outside (BeginToken, EndToken], the
-// last one's inside, as a statement with the wrong bound would miss.
+// TestCountOnServerTokenBounds counts on clusters of either partitioner,
+// with vnodes: the whole ring, where every subrange (the first from the
+// ring's minimum token, the last to its maximum, which a count over a
+// wrapping range or a RandomPartitioner bound bound as the wrong type
+// would get wrong) must hold its tokens' rows; and between two tokens
+// that partitions have, where the first one's rows are outside
+// (BeginToken, EndToken] and the last one's inside, as a statement with
+// the wrong bound would miss.
 func TestCountOnServerTokenBounds(t *testing.T) {
 	t.Parallel()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2})
-	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
-	_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 2000})
-	require.NoError(t, err)
-	s := testutil.Session(t, c)
-	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 50, Concurrency: 4}
-	sc, err := scanner.New(s, cfg)
-	require.NoError(t, err)
-	plan, err := sc.Plan(t.Context())
-	require.NoError(t, err)
-	all := tokenCounts(t, sc, plan)
-	toks := slices.SortedFunc(maps.Keys(all), ring.Token.Compare)
-	require.Greater(t, len(toks), 20)
-	begin, end := toks[5], toks[len(toks)/2]
-	cfg.BeginToken, cfg.EndToken = begin.String(), end.String()
-	sc, err = scanner.New(s, cfg)
-	require.NoError(t, err)
-	plan, err = sc.Plan(t.Context())
-	require.NoError(t, err)
-	server, err := plan.CountOnServer()
-	require.NoError(t, err)
-	var count sink.Count
-	_, err = sc.RunPlan(t.Context(), server, &count)
-	require.NoError(t, err)
-	assert.Equal(t, rowsIn(all, ring.Range{Start: begin, End: end}), count.Rows())
+	for _, partitioner := range []string{"Murmur3Partitioner", "RandomPartitioner"} {
+		t.Run(partitioner, func(t *testing.T) {
+			t.Parallel()
+			c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Partitioner: partitioner})
+			require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+			_, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 2000})
+			require.NoError(t, err)
+			s := testutil.Session(t, c)
+			cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 50, Concurrency: 4}
+			countOnServer := func(cfg scanner.Config) (map[ring.Token]int, *scanner.Plan, scanner.Stats, int64) {
+				sc, err := scanner.New(s, cfg)
+				require.NoError(t, err)
+				plan, err := sc.Plan(t.Context())
+				require.NoError(t, err)
+				all := tokenCounts(t, sc, plan)
+				server, err := plan.CountOnServer()
+				require.NoError(t, err)
+				var count sink.Count
+				st, err := sc.RunPlan(t.Context(), server, &count)
+				require.NoError(t, err)
+				return all, plan, st, count.Rows()
+			}
+			all, plan, st, rows := countOnServer(cfg)
+			assert.Equal(t, sumCounts(all), rows, "the whole ring")
+			first, last := plan.Full.Subranges[0].Range, plan.Full.Subranges[len(plan.Full.Subranges)-1].Range
+			assert.Equal(t, plan.Ring.Partitioner().Min(), first.Start, "the plan starts at the ring's minimum")
+			assert.Equal(t, plan.Ring.Partitioner().Max(), last.End, "the plan ends at the ring's maximum")
+			require.Len(t, st.PerRange, len(plan.Subranges))
+			for _, r := range st.PerRange {
+				assert.Equal(t, rowsIn(all, r.Range), r.Rows, "range %d %v: its tokens' rows", r.ID, r.Range)
+			}
+			toks := slices.SortedFunc(maps.Keys(all), ring.Token.Compare)
+			require.Greater(t, len(toks), 20)
+			begin, end := toks[5], toks[len(toks)/2]
+			cfg.BeginToken, cfg.EndToken = begin.String(), end.String()
+			_, _, _, rows = countOnServer(cfg)
+			assert.Equal(t, rowsIn(all, ring.Range{Start: begin, End: end}), rows, "(%v, %v]", begin, end)
+		})
+	}
 }
 
 // TestCountOnServerPagesAfterATimeout counts one subrange at a time on

@@ -169,3 +169,34 @@ func TestNowhereReadsNothing(t *testing.T) {
 	assert.Zero(t, warmed.RowsExamined-checked.RowsExamined, "the warm-ups examined rows")
 	assert.Zero(t, warmed.NonReplica-checked.NonReplica, "the warm-ups read ranges their hosts do not replicate")
 }
+
+// TestCountOnServerPreparesOnlyItsCount checks that a count on the server
+// prepares its count(*) on the nodes and none of the paged count's
+// statements (the switch to keys from a token on, the tokens-only read
+// from a position), which it runs only where a count(*) failed: prepared
+// on every node at the start, they would cost each node requests that a
+// count that does not fail never needs.
+func TestCountOnServerPreparesOnlyItsCount(t *testing.T) {
+	c, s := demoWithoutSchemaCache(t, 2000)
+	sc, err := scanner.New(s, scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, Concurrency: 4})
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	server, err := plan.CountOnServer()
+	require.NoError(t, err)
+	var count sink.Count
+	_, err = sc.RunPlan(t.Context(), server, &count)
+	require.NoError(t, err)
+	require.EqualValues(t, 2000, count.Rows())
+	counts := 0
+	for _, n := range c.Nodes() {
+		for _, q := range preparedOn(t, s, n.HostID()) {
+			if !strings.Contains(q, cqlsim.DemoTable) {
+				continue
+			}
+			assert.Contains(t, q, "count(*)", "host %s prepared a statement of the paged count", n.HostID())
+			counts++
+		}
+	}
+	assert.Positive(t, counts, "the count(*) is prepared, and listed")
+}

@@ -64,8 +64,9 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	wc := s.cfg.workerConfig()
 	wc.Logger = o.log
 	wc.MinSplitID = cp.maxID(p)
-	stopPrepare := p.prepareSwitch(ctx, tasks)
-	wst, err := worker.Run(ctx, wc, tasks, p.sourceFor(tasks), out, hooks.worker(p.fetcher))
+	src := p.sourceFor(tasks)
+	stopPrepare := p.prepareSwitch(ctx, tasks, src)
+	wst, err := worker.Run(ctx, wc, tasks, src, out, hooks.worker(p.fetcher))
 	stopPrepare()
 	if o.store != nil && !out.failed {
 		if serr := out.save(context.WithoutCancel(ctx)); serr != nil && err == nil {

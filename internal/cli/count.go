@@ -41,7 +41,8 @@ without counting a row twice.
 Each subrange is counted on the server, with one SELECT count(*), so that no
 row crosses the network; --by partition, --where and --per-host adaptive read
 every row's token instead (its key inside a large partition, to split it), as
---on-server=false does.`,
+--on-server=false does. An --on-server given explicitly, on the command line, as
+$RINGSCAN_ON_SERVER or in a settings file, is refused with any of those three.`,
 		Example: `  ringscan count -k shop -t orders
   ringscan count -k shop -t orders --by host,partition --top 20
   ringscan count -k shop -t orders --on-server=false     # read every row's token`,
