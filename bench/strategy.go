@@ -228,6 +228,9 @@ func (s Strategy) scannerConfig(keyspace, table string, pageSize int) scanner.Co
 		Concurrency: s.Concurrency, PerHost: s.PerHost, Splits: s.Splits,
 		BackoffBase: s.BackoffBase, BackoffMax: s.BackoffMax, PerHostMode: perHostMode(s.Adaptive),
 		NoPartitionSplit: s.NoPartitionSplit,
+		// As ringscan count on the server reads the size estimates, to
+		// size its subranges (Config.CountSplitBytes).
+		UseSizeEstimates: s.Kind == Ringscan && s.ServerCount,
 	}
 }
 

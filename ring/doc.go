@@ -85,6 +85,12 @@
 //
 // Plan.EstimatesUsed and Plan.EstimatesIgnored report which rule applied.
 //
+// SplitConfig.MaxBytes, with estimates that are used, bounds a subrange's
+// estimated bytes: a vnode range whose share of Splits would leave its
+// subranges larger gets ceil(its bytes / MaxBytes) of them (at most its
+// width), so that the plan may exceed Splits. It sizes the requests that
+// read a subrange whole, such as a count(*) on the server.
+//
 // # Scan order and sharding
 //
 // Plan.Subranges are in token order, so consecutive subranges share

@@ -57,6 +57,14 @@ type SplitConfig struct {
 	// there is more data (see the package documentation for when they are
 	// ignored). Default: none, split by ring share.
 	Estimates []SizeEstimate
+	// MaxBytes, when positive and the estimates are used, bounds the
+	// estimated data of a subrange: a vnode range whose estimated bytes
+	// exceed what its share of Splits gives MaxBytes a subrange gets more
+	// subranges (at most its width), so that the plan may hold more than
+	// Splits. A request that reads a subrange whole, as a count(*) on the
+	// server does, then reads at most about MaxBytes (as much as the
+	// estimates are right). PerVnode, when set, wins. Default 0: no bound.
+	MaxBytes int64
 }
 
 // Validate reports every invalid field at once; each error wraps
@@ -71,6 +79,9 @@ func (c SplitConfig) Validate() error {
 	}
 	if c.LocalDCOnly && c.LocalDC == "" {
 		errs = append(errs, fmt.Errorf("%w: LocalDCOnly is set without LocalDC, want a data center name", ErrInvalidConfig))
+	}
+	if c.MaxBytes < 0 {
+		errs = append(errs, fmt.Errorf("%w: MaxBytes is %d, want a positive number of bytes (0: no bound)", ErrInvalidConfig, c.MaxBytes))
 	}
 	return errors.Join(errs...)
 }
@@ -139,6 +150,9 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 	plan.EstimatesIgnored = reason
 
 	counts := allocate(n, weights, widths)
+	if est != nil && c.MaxBytes > 0 {
+		bound(counts, est.bytes, widths, c.MaxBytes)
+	}
 	if c.PerVnode != nil {
 		if len(c.PerVnode) != len(r.vnodes) {
 			return nil, fmt.Errorf("%w: PerVnode has %d counts for a ring of %d vnode ranges", ErrInvalidConfig, len(c.PerVnode), len(r.vnodes))
@@ -187,6 +201,29 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 		}
 	}
 	return plan, nil
+}
+
+// bound raises counts so that no subrange of range i holds more than
+// maxBytes of its estimated bytes (perToken[i] a token), each count at most
+// its range's width, and the total at most MaxSplits: past it, the bound is
+// loosened evenly.
+func bound(counts []uint64, perToken []float64, widths []u128, maxBytes int64) {
+	need := make([]float64, len(counts))
+	var total float64
+	for i := range counts {
+		need[i] = perToken[i] * widths[i].float64() / float64(maxBytes)
+		total += max(math.Ceil(need[i]), float64(counts[i]))
+	}
+	scale := 1.0
+	if total > MaxSplits {
+		scale = MaxSplits / total
+	}
+	for i, c := range counts {
+		k := math.Ceil(need[i] * scale)
+		if k > float64(c) {
+			counts[i] = capCount(uint64(min(k, MaxSplits)), widths[i])
+		}
+	}
 }
 
 // saturate rounds f to an int64, saturating at math.MaxInt64 (estimates are

@@ -515,6 +515,64 @@ func TestSplitEstimates(t *testing.T) {
 	}
 }
 
+// TestSplitMaxBytes checks SplitConfig.MaxBytes: a vnode range whose
+// estimated data would give its subranges more than MaxBytes each gets
+// more subranges than Splits gives it, so that none holds more; ranges
+// already within it keep their share; without estimates, or with
+// PerVnode, nothing changes.
+func TestSplitMaxBytes(t *testing.T) {
+	const (
+		q1 = math.MinInt64 / 2
+		q3 = math.MaxInt64/2 + 1
+		lo = math.MinInt64
+		hi = math.MaxInt64
+	)
+	// 10000, 1000, 1000 and 1000 partitions of 100 bytes: 1 MB, then
+	// 100 kB a quarter.
+	ests := []SizeEstimate{estimate(lo, q1, 10000, 100), estimate(q1, 0, 1000, 100), estimate(0, q3, 1000, 100), estimate(q3, hi, 1000, 100)}
+	tests := []struct {
+		name      string
+		maxBytes  int64
+		estimates []SizeEstimate
+		perVnode  []int
+		counts    []int
+	}{
+		{name: "no bound", estimates: ests, counts: []int{25, 5, 5, 5}},
+		{name: "a bound every subrange meets", maxBytes: 1 << 20, estimates: ests, counts: []int{25, 5, 5, 5}},
+		// 1,000,000 / 10,000 = 100 subranges; 100,000 / 10,000 = 10.
+		{name: "10 kB a subrange", maxBytes: 10_000, estimates: ests, counts: []int{100, 10, 10, 10}},
+		{name: "a bound only the dense range misses", maxBytes: 25_000, estimates: ests, counts: []int{40, 5, 5, 5}},
+		{name: "no estimates", maxBytes: 10_000, counts: []int{10, 10, 10, 10}},
+		{name: "PerVnode wins", maxBytes: 10_000, estimates: ests, perVnode: []int{1, 2, 3, 4}, counts: []int{1, 2, 3, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustNew(t, Murmur3Partitioner, quarterRing(t).hosts...)
+			plan, err := r.Split(SplitConfig{
+				Replication: Replication{Strategy: SimpleStrategy, Factor: 1},
+				Splits:      40, Estimates: tt.estimates, MaxBytes: tt.maxBytes, PerVnode: tt.perVnode,
+			})
+			require.NoError(t, err)
+			assert.Equal(t, tt.counts, plan.PerVnode(), "subranges per vnode range")
+			if tt.maxBytes > 0 && tt.estimates != nil && tt.perVnode == nil {
+				for _, s := range plan.Subranges {
+					assert.LessOrEqual(t, s.Estimate.Bytes, tt.maxBytes, "subrange %v", s.Range)
+				}
+			}
+			// Whatever the counts, the subranges still cover the ring once.
+			prev := Murmur3Partitioner.Min()
+			for _, s := range plan.Subranges {
+				require.Equal(t, prev, s.Range.Start, "subrange %d", s.ID)
+				prev = s.Range.End
+			}
+			assert.Equal(t, Murmur3Partitioner.Max(), prev)
+		})
+	}
+	_, err := quarterRing(t).Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 1}, MaxBytes: -1})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "MaxBytes is -1")
+}
+
 func TestSplitEstimateValues(t *testing.T) {
 	r := mustNew(t, Murmur3Partitioner, host("A", "dc", "r", 0))
 	plan, err := r.Split(SplitConfig{

@@ -102,8 +102,17 @@ type Config struct {
 	RowsPerSecond float64
 	// UseSizeEstimates weights the split plan by system.size_estimates,
 	// falling back to ring share when the estimates are missing or absurd.
-	// Default false.
+	// A count on the server (Plan.CountOnServer) also sizes its subranges
+	// by them (CountSplitBytes). Default false.
 	UseSizeEstimates bool
+	// CountSplitBytes is the most data, by size estimates, that one
+	// count(*) of a count on the server reads (Plan.CountOnServer, with
+	// UseSizeEstimates): a subrange estimated to hold more is split
+	// further, so that each count(*) ends well within the server's range
+	// read timeout, which bounds the whole aggregate (Cassandra's
+	// range_request_timeout, 10s by default). Default 64 MiB, the Spark
+	// connector's split size for its count on the server (cassandraCount).
+	CountSplitBytes int64
 	// Shard and Shards select a deterministic 1/Shards of the plan (Shard in
 	// 0..Shards-1), so that several processes share one scan. Default: the
 	// whole plan (Shards 0 or 1).
@@ -156,6 +165,7 @@ const (
 	DefaultBackoffMax      = worker.DefaultBackoffMax
 	DefaultRequestTimeout  = worker.DefaultRequestTimeout
 	DefaultCheckpointEvery = 5 * time.Second
+	DefaultCountSplitBytes = 64 << 20
 	DefaultConsistency     = gocql.LocalOne
 	DefaultSeed            = 1
 	// NoRetries as Config.Retries turns retries off.
@@ -183,6 +193,9 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.CheckpointEvery == 0 {
 		c.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if c.CountSplitBytes == 0 {
+		c.CountSplitBytes = DefaultCountSplitBytes
 	}
 	return c
 }
@@ -252,6 +265,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckpointEvery < 0 {
 		bad("CheckpointEvery is %v; it must be positive (0 for the default %v)", c.CheckpointEvery, DefaultCheckpointEvery)
+	}
+	if c.CountSplitBytes < 0 {
+		bad("CountSplitBytes is %d; it must be a positive number of bytes (0 for the default %d)", c.CountSplitBytes, DefaultCountSplitBytes)
 	}
 	return errors.Join(errs...)
 }

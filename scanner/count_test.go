@@ -284,7 +284,11 @@ func TestCountOnlyTokensOnly(t *testing.T) {
 	count, got := served(plan.CountOnly())
 	assert.Equal(t, ref.counts(), got.counts())
 	assert.Zero(t, got.keyed, "no page read by key")
-	assert.Equal(t, tokensOnly.Requests+2*int64(len(plan.Ring.Hosts())), count.Requests, "no other request")
+	// The page requests of the tokens-only read, and the two statements
+	// prepareSwitch prepares on each host, unless the scan ended before
+	// one reached its host (it cancels them then).
+	assert.GreaterOrEqual(t, count.Requests, tokensOnly.Requests, "the tokens-only read's pages")
+	assert.LessOrEqual(t, count.Requests, tokensOnly.Requests+2*int64(len(plan.Ring.Hosts())), "no other request")
 	assert.Equal(t, tokensOnly.RowsExamined, count.RowsExamined, "no other row read")
 	assert.Positive(t, tokensOnly.Requests)
 }

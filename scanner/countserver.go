@@ -64,7 +64,10 @@ var (
 // (for example one too large to count within Config.RequestTimeout) is
 // read page by page from then on, as CountOnly reads it. Its batches have
 // width 0 (sink.Batch.AppendCounted): only a sink that counts, such as
-// sink.Count, can take them. A Where condition and adaptive per-host
+// sink.Count, can take them. With UseSizeEstimates its subranges are
+// sized by the estimates: one estimated to hold more than
+// Config.CountSplitBytes is split further, so that the returned plan may
+// have more subranges than p. A Where condition and adaptive per-host
 // limits (PerHostAdaptive) are refused with ErrCountOnServer.
 func (p *Plan) CountOnServer() (*Plan, error) {
 	if strings.TrimSpace(p.cfg.Where) != "" {
@@ -76,6 +79,9 @@ func (p *Plan) CountOnServer() (*Plan, error) {
 		return nil, fmt.Errorf("%w: adaptive per-host limits need pages of like sizes; use PerHostFixed", ErrCountOnServer)
 	}
 	q := p.CountOnly()
+	if err := q.splitForCounts(); err != nil {
+		return nil, err
+	}
 	f := q.fetcher
 	paged := q.source()
 	tokenExpr := f.t.schema.TokenExpr()
@@ -83,6 +89,26 @@ func (p *Plan) CountOnServer() (*Plan, error) {
 		stmt: "SELECT count(*) FROM " + f.t.schema.From() + " WHERE " + tokenExpr + " > ? AND " + tokenExpr + " <= ?"}
 	q.server = sc
 	return q, nil
+}
+
+// splitForCounts splits the plan's subranges further where the size
+// estimates (read with UseSizeEstimates) give one more than
+// Config.CountSplitBytes, so that each count(*) reads at most about that
+// much: Cassandra gives a count(*) one range read timeout for the whole
+// aggregate, and a count that times out is read by pages. A resumed run
+// reads the plan its checkpoint recorded (PerVnode), whatever the
+// estimates say now.
+func (p *Plan) splitForCounts() error {
+	if len(p.estimates) == 0 {
+		return nil
+	}
+	sc := p.split
+	sc.Estimates, sc.MaxBytes = p.estimates, p.cfg.CountSplitBytes
+	full, err := p.Ring.Split(sc)
+	if err != nil {
+		return err
+	}
+	return p.setFull(full)
 }
 
 // NewBatch returns a batch of width 0, for counted rows.

@@ -181,6 +181,139 @@ func TestCountOnServerTokenBounds(t *testing.T) {
 	}
 }
 
+// TestCountOnServerSizedByEstimates checks that a count on the server
+// with size estimates splits its subranges so that none is estimated to
+// hold more than CountSplitBytes, each counted with one count(*), the
+// count exact; without estimates, or with a bound every subrange already
+// meets, the plan is the one planned.
+func TestCountOnServerSizedByEstimates(t *testing.T) {
+	t.Parallel()
+	c, rows := startHotDemo(t)
+	s := testutil.Session(t, c)
+	base := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 100, Concurrency: 4, UseSizeEstimates: true}
+	sc, err := scanner.New(s, base)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	require.True(t, plan.Full.EstimatesUsed, "estimates ignored: %s", plan.Full.EstimatesIgnored)
+	var most, total int64
+	for _, sr := range plan.Subranges {
+		most, total = max(most, sr.Estimate.Bytes), total+sr.Estimate.Bytes
+	}
+	require.Positive(t, most)
+	want := tokenCounts(t, sc, plan)
+	for _, tc := range []struct {
+		name      string
+		estimates bool
+		bound     int64
+		more      bool // more subranges than planned
+	}{
+		{name: "a tenth of the largest subrange", estimates: true, bound: most / 10, more: true},
+		{name: "a bound every subrange meets", estimates: true, bound: most},
+		{name: "the default bound", estimates: true},
+		{name: "no estimates", bound: most / 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.UseSizeEstimates, cfg.CountSplitBytes = tc.estimates, tc.bound
+			sc, err := scanner.New(s, cfg)
+			require.NoError(t, err)
+			plan, err := sc.Plan(t.Context())
+			require.NoError(t, err)
+			server, err := plan.CountOnServer()
+			require.NoError(t, err)
+			if tc.more {
+				// Each subrange of a vnode range gets a whole share of it:
+				// a tenth of the largest subrange splits each into 10 at
+				// least, and all of them into about 10 times the total
+				// over the largest.
+				assert.GreaterOrEqual(t, len(server.Subranges), int(total/most)*10, "subranges sized by the estimates")
+				for _, sr := range server.Subranges {
+					assert.LessOrEqual(t, sr.Estimate.Bytes, tc.bound, "subrange %d %v", sr.ID, sr.Range)
+				}
+			} else {
+				assert.Equal(t, plan.Full.Fingerprint(), server.Full.Fingerprint(), "the plan as planned")
+			}
+			var count sink.Count
+			st, err := sc.RunPlan(t.Context(), server, &count)
+			require.NoError(t, err)
+			assert.Equal(t, rows[cqlsim.DemoTable], count.Rows())
+			assert.EqualValues(t, len(server.Subranges), st.Pages, "one count(*) a subrange")
+			for _, r := range st.PerRange {
+				assert.Equal(t, rowsIn(want, r.Range), r.Rows, "range %d %v: its tokens' rows", r.ID, r.Range)
+			}
+		})
+	}
+}
+
+// TestCountOnServerSizedResumes crashes a count on the server whose
+// subranges the estimates sized, after a few subranges were counted, and
+// resumes it on the server with another bound, and by pages: either reads
+// the plan the checkpoint recorded (sized by the first run's bound), each
+// row counted once. A resume that sized the plan anew would not fit the
+// checkpoint's subranges.
+func TestCountOnServerSizedResumes(t *testing.T) {
+	t.Parallel()
+	c, rows := startHotDemo(t)
+	s := testutil.Session(t, c)
+	base := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 100, Concurrency: 1,
+		UseSizeEstimates: true, CheckpointEvery: time.Nanosecond}
+	sc, err := scanner.New(s, base)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	var most int64
+	for _, sr := range plan.Subranges {
+		most = max(most, sr.Estimate.Bytes)
+	}
+	want := tokenCounts(t, sc, plan)
+	plans := func(bound int64) (*scanner.Scanner, *scanner.Plan, *scanner.Plan) {
+		cfg := base
+		cfg.CountSplitBytes = bound
+		sc, err := scanner.New(s, cfg)
+		require.NoError(t, err)
+		plan, err := sc.Plan(t.Context())
+		require.NoError(t, err)
+		server, err := plan.CountOnServer()
+		require.NoError(t, err)
+		return sc, plan.CountOnly(), server
+	}
+	for _, paged := range []bool{false, true} {
+		t.Run(fmt.Sprintf("resumed by pages %v", paged), func(t *testing.T) {
+			t.Parallel()
+			sc, _, server := plans(most / 10)
+			require.Greater(t, len(server.Subranges), 3*len(plan.Subranges))
+			out := &tokenLog{plan: server}
+			store := &switchStore{keep: 5, crashed: make(chan struct{})}
+			store.armed.Store(true)
+			runUntilCrash(t, store, func(ctx context.Context) error {
+				_, err := sc.RunPlan(ctx, server, out, scanner.WithCheckpoint(store))
+				return err
+			})
+			durable := string(store.Bytes())
+			sc2, count2, server2 := plans(most / 3)
+			again := server2
+			if paged {
+				again = count2
+			}
+			out.plan = again
+			st, err := sc2.RunPlan(t.Context(), again, out, scanner.WithCheckpoint(&store.MemoryStore))
+			require.NoError(t, err)
+			// The subranges left, of the recorded plan.
+			recorded := map[int]ring.Range{}
+			for _, sr := range server.Subranges {
+				recorded[sr.ID] = sr.Range
+			}
+			assert.Less(t, len(st.PerRange), len(server.Subranges), "some subranges were counted before the crash")
+			for _, r := range st.PerRange {
+				assert.Equal(t, recorded[r.ID], r.Range, "range %d: of the recorded plan", r.ID)
+			}
+			assertCountedOnce(t, want, out, fmt.Sprintf("after the crash (from %s)", durable))
+			assert.EqualValues(t, rows[cqlsim.DemoTable], sumCounts(out.counts()))
+		})
+	}
+}
+
 // TestCountOnServerPagesAfterATimeout counts one subrange at a time on
 // nodes whose first count(*) times out: after the first timeout every
 // subrange left is read by pages (a count on the server that timed out

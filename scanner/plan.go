@@ -34,10 +34,12 @@ type Plan struct {
 	// PartitionKey names the table's partition key columns, in order.
 	PartitionKey []string
 
-	split   ring.SplitConfig // how Full was made, estimates aside
-	whole   *ring.Plan       // Full before the token bounds cut it
-	cfg     Config
-	fetcher *fetcher
+	split ring.SplitConfig // how Full was made, estimates aside
+	// estimates are the size estimates read with UseSizeEstimates.
+	estimates []ring.SizeEstimate
+	whole     *ring.Plan // Full before the token bounds cut it
+	cfg       Config
+	fetcher   *fetcher
 	// count, when set, reads the rows instead of fetcher (CountOnly); the
 	// fetcher is then its keyed reader.
 	count *countFetcher
@@ -92,7 +94,7 @@ func (s *Scanner) Plan(ctx context.Context) (*Plan, error) {
 		splits = s.cfg.Concurrency
 	}
 	sc := ring.SplitConfig{Replication: t.repl, Splits: splits, LocalDC: s.cfg.LocalDC, LocalDCOnly: s.cfg.LocalDC != ""}
-	p := &Plan{Ring: r, Replication: t.repl, split: sc, cfg: s.cfg}
+	p := &Plan{Ring: r, Replication: t.repl, split: sc, estimates: estimates, cfg: s.cfg}
 	sc.Estimates = estimates
 	full, err := r.Split(sc)
 	if err != nil {

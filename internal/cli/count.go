@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/ring"
@@ -29,6 +31,7 @@ func newCountCmd(stdout, stderr io.Writer) *cobra.Command {
 	var by []string
 	var top int
 	var onServer bool
+	var sizing countSizing
 	cmd := &cobra.Command{
 		Use:   "count",
 		Short: "Count a table's rows in parallel; the total alone goes to stdout",
@@ -42,13 +45,18 @@ Each subrange is counted on the server, with one SELECT count(*), so that no
 row crosses the network; --by partition, --where and --per-host adaptive read
 every row's token instead (its key inside a large partition, to split it), as
 --on-server=false does. An --on-server given explicitly, on the command line, as
-$RINGSCAN_ON_SERVER or in a settings file, is refused with any of those three.`,
+$RINGSCAN_ON_SERVER or in a settings file, is refused with any of those three.
+A count on the server reads the table's size estimates (system.size_estimates)
+and splits a subrange estimated to hold more than --on-server-split-mb further,
+so that each count(*) ends within the server's range read timeout, as the Spark
+connector sizes its cassandraCount; --size-estimates=false turns that off.`,
 		Example: `  ringscan count -k shop -t orders
   ringscan count -k shop -t orders --by host,partition --top 20
   ringscan count -k shop -t orders --on-server=false     # read every row's token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server")}
+			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server"),
+				sizing: sizing.given(cmd.Flags())}
 			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)
 		},
 	}
@@ -63,6 +71,7 @@ $RINGSCAN_ON_SERVER or in a settings file, is refused with any of those three.`,
 	cmd.Flags().StringSliceVar(&by, "by", nil, "also count by range, host and/or partition (the --top largest), comma separated")
 	cmd.Flags().IntVar(&top, "top", 10, "number of largest partitions listed with --by partition")
 	cmd.Flags().BoolVar(&onServer, "on-server", true, "count each subrange on the server with one SELECT count(*), no row sent (a subrange whose count fails is read page by page); --on-server=false reads every row's token instead, as --by partition, --where and --per-host adaptive always do")
+	sizing.register(cmd.Flags())
 	_ = cmd.Flags().MarkHidden("columns") // count reads the partition key only
 	return cmd
 }
@@ -122,6 +131,44 @@ type countFlags struct {
 	// onServerSet says --on-server was given: what cannot be counted on
 	// the server is then refused, not read by pages.
 	onServerSet bool
+	sizing      countSizing
+}
+
+// countSizing is how a count on the server sizes its subranges by the
+// size estimates: --on-server-split-mb, and whether --size-estimates was
+// given (the estimates are read unless it was given false).
+type countSizing struct {
+	splitMiB     int64
+	estimatesSet bool
+}
+
+func (c *countSizing) register(fs *pflag.FlagSet) {
+	fs.Int64Var(&c.splitMiB, "on-server-split-mb", scanner.DefaultCountSplitBytes>>20,
+		"a count on the server splits a subrange whose size estimate exceeds this many MiB, so that each count(*) ends within the server's timeout")
+}
+
+// given returns c with what fs says was given.
+func (c countSizing) given(fs *pflag.FlagSet) countSizing {
+	c.estimatesSet = fs.Changed("size-estimates")
+	return c
+}
+
+// validate checks --on-server-split-mb.
+func (c countSizing) validate() error {
+	if c.splitMiB < 1 || c.splitMiB > math.MaxInt64>>20 {
+		return fmt.Errorf("invalid --on-server-split-mb %d: want a positive number of MiB", c.splitMiB)
+	}
+	return nil
+}
+
+// apply sets cfg's CountSplitBytes, and UseSizeEstimates unless
+// --size-estimates was given or the count resumes (it reads the plan its
+// checkpoint recorded, whatever the estimates say now).
+func (c countSizing) apply(cfg *scanner.Config, resumed bool) {
+	cfg.CountSplitBytes = c.splitMiB << 20
+	if !c.estimatesSet && !resumed {
+		cfg.UseSizeEstimates = true
+	}
 }
 
 func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, stdout, stderr io.Writer) error {
@@ -148,6 +195,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
 	}
+	if err := cfl.sizing.validate(); err != nil {
+		return badInput(err)
+	}
 	if why := notOnServer(by, cfg); why != "" && cfl.onServer {
 		if cfl.onServerSet {
 			return badInput(errors.New("--on-server cannot " + why))
@@ -167,6 +217,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	defer j.close()
 	if err := j.start(ctx); err != nil {
 		return err
+	}
+	if cfl.onServer {
+		cfl.sizing.apply(&cfg, j.prior != nil)
 	}
 	// Count counts on the server (one count(*) per subrange); paged, it
 	// reads each row's token only, and its primary key inside large

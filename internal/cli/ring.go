@@ -46,7 +46,8 @@ type ringOut struct {
 func newRingCmd(stdout, stderr io.Writer) *cobra.Command {
 	cf := newConnFlags()
 	var asJSON bool
-	var logLevel string
+	var logLevel, forCmd string
+	var sizing countSizing
 	cmd := &cobra.Command{
 		Use:   "ring",
 		Short: "Show the cluster's hosts and a table's split plan",
@@ -55,14 +56,27 @@ rack, token count) and the split plan a scan of the table would use: each
 subrange's bounds, replicas, share of the ring and, with --size-estimates,
 size estimate (from system.size_estimates). The plan honours --splits,
 --local-dc, --shard, --size-estimates, --begin-token and --end-token, as
-scan and count do.`,
+scan and count do. --for count shows the plan of a count on the server (count's
+default), which reads the size estimates and splits a subrange estimated to
+hold more than --on-server-split-mb further.`,
 		Example: `  ringscan ring -k shop -t orders
+  ringscan ring -k shop -t orders --for count
   ringscan ring -k shop -t orders --splits 512 --json | jq '.ranges | length'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := cf.scannerConfig()
 			if err != nil {
 				return badInput(err)
+			}
+			switch forCmd {
+			case "scan":
+			case "count":
+				if err := sizing.validate(); err != nil {
+					return badInput(err)
+				}
+				sizing.given(cmd.Flags()).apply(&cfg, false)
+			default:
+				return badInput(fmt.Errorf("invalid --for %q: want scan or count", forCmd))
 			}
 			log, err := newLogger(logLevel, "console", stderr)
 			if err != nil {
@@ -80,6 +94,11 @@ scan and count do.`,
 			p, err := sc.Plan(cmd.Context())
 			if err != nil {
 				return badInput(err)
+			}
+			if forCmd == "count" {
+				if p, err = p.CountOnServer(); err != nil {
+					return badInput(err)
+				}
 			}
 			out := ringOut{Keyspace: cfg.Keyspace, Table: cfg.Table, Partitioner: p.Ring.Partitioner().ClassName(),
 				Replication: p.Replication.String(), Plan: p.Full.Fingerprint(), Estimates: "ring share"}
@@ -114,6 +133,8 @@ scan and count do.`,
 	cf.registerConn(cmd.Flags())
 	cf.registerPlan(cmd.Flags(), false)
 	cf.shape.registerTokens(cmd.Flags())
+	cmd.Flags().StringVar(&forCmd, "for", "scan", "the plan of scan, or of count on the server: sized by the size estimates (--on-server-split-mb)")
+	sizing.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
 	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	return cmd

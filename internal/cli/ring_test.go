@@ -34,6 +34,7 @@ type ringJSON struct {
 		End      string   `json:"end"`
 		Replicas []string `json:"replicas"`
 		Share    float64  `json:"share"`
+		Bytes    *int64   `json:"estimated_bytes"`
 	} `json:"ranges"`
 }
 
@@ -125,13 +126,26 @@ func TestRing(t *testing.T) {
 
 	t.Run("the plan of scan and count", func(t *testing.T) {
 		t.Parallel()
-		for _, flags := range [][]string{nil, {"--splits", "77"}, {"--size-estimates"}} {
-			ckpt := filepath.Join(t.TempDir(), "ckpt")
-			requireOK(t, run(t, s.args("count", append([]string{"-q", "--checkpoint", ckpt}, flags...)...)...))
-			st := loadCheckpoint(ckpt)
-			require.NotNil(t, st)
-			assert.Equal(t, st.plan, ringOf(t, s, flags...).Plan, "ring %v shows the plan count %v uses", flags, flags)
+		// The paged count's plan is the scan's; count's default, on the
+		// server, is read with the size estimates and sized by them.
+		for _, flags := range [][]string{nil, {"--splits", "77"}, {"--size-estimates"}, {"--splits", "77", "--on-server-split-mb", "1"}} {
+			for _, mode := range []struct{ count, ring []string }{
+				{count: []string{"--on-server=false"}},
+				{ring: []string{"--for", "count"}},
+			} {
+				if len(flags) > 2 && mode.ring == nil {
+					continue // --on-server-split-mb is count on the server's
+				}
+				ckpt := filepath.Join(t.TempDir(), "ckpt")
+				requireOK(t, run(t, s.args("count", append(append([]string{"-q", "--checkpoint", ckpt}, mode.count...), flags...)...)...))
+				st := loadCheckpoint(ckpt)
+				require.NotNil(t, st)
+				assert.Equal(t, st.plan, ringOf(t, s, append(mode.ring, flags...)...).Plan, "ring %v %v shows the plan count %v %v uses", mode.ring, flags, mode.count, flags)
+			}
 		}
+		// The count on the server's plan is not the scan's: the check
+		// above is not vacuous.
+		assert.NotEqual(t, ringOf(t, s, "--splits", "77").Plan, ringOf(t, s, "--for", "count", "--splits", "77").Plan)
 	})
 
 	t.Run("shards partition the plan", func(t *testing.T) {

@@ -466,7 +466,15 @@ func TestShapeResume(t *testing.T) {
 				if count && k.point == crashpoint.Committed {
 					continue // a count has no sink to commit
 				}
-				name := fmt.Sprintf("%s/%s:%d/scan", sh.name, k.point, k.n)
+				n := k.n
+				if count && k.point == crashpoint.AfterRename {
+					// A filtered count is a few dozen pages: on an idle
+					// machine it ends in fewer than 9 checkpoints of 2ms.
+					// Every run renames at least twice (the first save,
+					// the last), so that the kill always comes.
+					n = 2
+				}
+				name := fmt.Sprintf("%s/%s:%d/scan", sh.name, k.point, n)
 				if count {
 					name = strings.TrimSuffix(name, "scan") + "count"
 				}
@@ -483,11 +491,11 @@ func TestShapeResume(t *testing.T) {
 						}
 						return s.shapeArgs(cmd, append(append(flags, shape...), extra...)...)
 					}
-					r := runBin(t, bin, []string{crashpoint.Env + "=" + k.point + ":" + strconv.Itoa(k.n)}, args(sh.flags)...)
+					r := runBin(t, bin, []string{crashpoint.Env + "=" + k.point + ":" + strconv.Itoa(n)}, args(sh.flags)...)
 					if r.code != -1 {
 						// A split may never come with the clustering column
 						// restricted: the run then finishes.
-						require.Equal(t, crashpoint.Split, k.point, "killed at %s:%d; stderr:\n%s", k.point, k.n, r.stderr)
+						require.Equal(t, crashpoint.Split, k.point, "killed at %s:%d; stderr:\n%s", k.point, n, r.stderr)
 						requireOK(t, r)
 						return
 					}
@@ -514,7 +522,7 @@ func TestShapeResume(t *testing.T) {
 							}
 						}
 					} else {
-						require.Equal(t, crashpoint.FirstSave, k.point, "no checkpoint after %s:%d", k.point, k.n)
+						require.Equal(t, crashpoint.FirstSave, k.point, "no checkpoint after %s:%d", k.point, n)
 					}
 					r = runProc(t, nil, args(sh.flags, resume...)...)
 					requireOK(t, r)
