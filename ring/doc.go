@@ -88,8 +88,11 @@
 // SplitConfig.MaxBytes, with estimates that are used, bounds a subrange's
 // estimated bytes: a vnode range whose share of Splits would leave its
 // subranges larger gets ceil(its bytes / MaxBytes) of them (at most its
-// width), so that the plan may exceed Splits. It sizes the requests that
-// read a subrange whole, such as a count(*) on the server.
+// width), so that the plan may exceed Splits, but never MaxSplits: past it
+// the bound is loosened, to the least that keeps the plan within it. It
+// sizes the requests that read a subrange whole, such as a count(*) on the
+// server. It bounds bytes: estimates without sizes (mean size 0
+// everywhere), which weigh the split by partitions, bound nothing.
 //
 // # Scan order and sharding
 //

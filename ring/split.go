@@ -150,8 +150,8 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 	plan.EstimatesIgnored = reason
 
 	counts := allocate(n, weights, widths)
-	if est != nil && c.MaxBytes > 0 {
-		bound(counts, est.bytes, widths, c.MaxBytes)
+	if est != nil && c.MaxBytes > 0 && c.PerVnode == nil {
+		bound(counts, est.bytes, widths, c.MaxBytes, MaxSplits)
 	}
 	if c.PerVnode != nil {
 		if len(c.PerVnode) != len(r.vnodes) {
@@ -205,24 +205,48 @@ func (r *Ring) Split(c SplitConfig) (*Plan, error) {
 
 // bound raises counts so that no subrange of range i holds more than
 // maxBytes of its estimated bytes (perToken[i] a token), each count at most
-// its range's width, and the total at most MaxSplits: past it, the bound is
-// loosened evenly.
-func bound(counts []uint64, perToken []float64, widths []u128, maxBytes int64) {
-	need := make([]float64, len(counts))
-	var total float64
+// its range's width, and the total at most limit (MaxSplits): past it, the
+// bound is loosened to the least that keeps the total within limit (never
+// below the counts already given).
+func bound(counts []uint64, perToken []float64, widths []u128, maxBytes int64, limit uint64) {
+	bytes := make([]float64, len(counts))
 	for i := range counts {
-		need[i] = perToken[i] * widths[i].float64() / float64(maxBytes)
-		total += max(math.Ceil(need[i]), float64(counts[i]))
+		bytes[i] = perToken[i] * widths[i].float64()
 	}
-	scale := 1.0
-	if total > MaxSplits {
-		scale = MaxSplits / total
-	}
-	for i, c := range counts {
-		k := math.Ceil(need[i] * scale)
-		if k > float64(c) {
-			counts[i] = capCount(uint64(min(k, MaxSplits)), widths[i])
+	need := func(i int, b float64) uint64 {
+		k := math.Ceil(bytes[i] / b)
+		if !(k < float64(limit)) { // NaN or too many: the limit, or the width
+			k = float64(limit)
 		}
+		return max(counts[i], capCount(uint64(k), widths[i]))
+	}
+	total := func(b float64) uint64 {
+		var n uint64
+		for i := range counts {
+			n += need(i, b)
+		}
+		return n
+	}
+	b := float64(maxBytes)
+	if total(b) > limit {
+		// The total falls as the bound grows; at the largest range's bytes
+		// every need is 1, and the counts given add up to at most limit.
+		lo, hi := b, max(b, slices.Max(bytes))
+		for range 200 {
+			mid := lo + (hi-lo)/2
+			if mid <= lo || mid >= hi {
+				break
+			}
+			if total(mid) > limit {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		b = hi
+	}
+	for i := range counts {
+		counts[i] = need(i, b)
 	}
 }
 

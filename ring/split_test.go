@@ -542,6 +542,8 @@ func TestSplitMaxBytes(t *testing.T) {
 		// 1,000,000 / 10,000 = 100 subranges; 100,000 / 10,000 = 10.
 		{name: "10 kB a subrange", maxBytes: 10_000, estimates: ests, counts: []int{100, 10, 10, 10}},
 		{name: "a bound only the dense range misses", maxBytes: 25_000, estimates: ests, counts: []int{40, 5, 5, 5}},
+		// 1,000,000 / 30,000 = 33.3: 34 subranges, none over the bound.
+		{name: "a need that is no whole number", maxBytes: 30_000, estimates: ests, counts: []int{34, 5, 5, 5}},
 		{name: "no estimates", maxBytes: 10_000, counts: []int{10, 10, 10, 10}},
 		{name: "PerVnode wins", maxBytes: 10_000, estimates: ests, perVnode: []int{1, 2, 3, 4}, counts: []int{1, 2, 3, 4}},
 	}
@@ -571,6 +573,48 @@ func TestSplitMaxBytes(t *testing.T) {
 	_, err := quarterRing(t).Split(SplitConfig{Replication: Replication{Strategy: SimpleStrategy, Factor: 1}, MaxBytes: -1})
 	require.ErrorIs(t, err, ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "MaxBytes is -1")
+}
+
+// TestBound checks bound's edges: a range narrower than its need gets as
+// many subranges as it has tokens; a total past the limit loosens the
+// bound to the least that keeps it within the limit, evenly (the dense
+// range keeps 10 times the others' subranges), never below the counts
+// given; bytes of zero change nothing.
+func TestBound(t *testing.T) {
+	wide := Murmur3Partitioner.Max().pos.sub(Murmur3Partitioner.Min().pos)
+	narrow := u128{lo: 5}
+	tests := []struct {
+		name     string
+		counts   []uint64
+		bytes    []float64 // estimated bytes of each range
+		widths   []u128
+		maxBytes int64
+		limit    uint64
+		want     []uint64
+	}{
+		{name: "within the limit", counts: []uint64{1, 1}, bytes: []float64{1000, 100}, widths: []u128{wide, wide}, maxBytes: 100, limit: 100, want: []uint64{10, 1}},
+		{name: "a range narrower than its need", counts: []uint64{1, 1}, bytes: []float64{1000, 100}, widths: []u128{narrow, wide}, maxBytes: 10, limit: 1000, want: []uint64{5, 10}},
+		{name: "past the limit: loosened", counts: []uint64{1, 1}, bytes: []float64{10_000, 1000}, widths: []u128{wide, wide}, maxBytes: 1, limit: 22, want: []uint64{20, 2}},
+		{name: "past the limit: the counts given stay", counts: []uint64{1, 8}, bytes: []float64{10_000, 1000}, widths: []u128{wide, wide}, maxBytes: 1, limit: 20, want: []uint64{12, 8}},
+		{name: "huge bytes", counts: []uint64{1, 1}, bytes: []float64{math.MaxFloat64, math.MaxFloat64}, widths: []u128{wide, wide}, maxBytes: 1 << 26, limit: 64, want: []uint64{32, 32}},
+		{name: "zero bytes", counts: []uint64{3, 4}, bytes: []float64{0, 0}, widths: []u128{wide, wide}, maxBytes: 1, limit: 100, want: []uint64{3, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			perToken := make([]float64, len(tt.bytes))
+			for i, b := range tt.bytes {
+				perToken[i] = b / tt.widths[i].float64()
+			}
+			counts := slices.Clone(tt.counts)
+			bound(counts, perToken, tt.widths, tt.maxBytes, tt.limit)
+			assert.Equal(t, tt.want, counts)
+			var total uint64
+			for _, c := range counts {
+				total += c
+			}
+			assert.LessOrEqual(t, total, tt.limit)
+		})
+	}
 }
 
 func TestSplitEstimateValues(t *testing.T) {

@@ -98,30 +98,48 @@ func begin(ctx context.Context, p *Plan, store CheckpointStore) (*Checkpoint, *P
 	if err != nil {
 		return nil, nil, nil, false, fmt.Errorf("%w: %w", ErrCannotResume, err)
 	}
+	q, err := p.ForCheckpoint(cp)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	diffs := diffIdentity(cp.doc.Identity, p.identity())
-	diffs = append(diffs, diffTopology(cp.doc.Topology, p.topology())...)
-	if len(diffs) > 0 {
-		return nil, nil, nil, false, fmt.Errorf("%w: %w: %s", ErrCannotResume, ErrCheckpointMismatch, strings.Join(diffs, "; "))
-	}
-	counts, err := decodePerVnode(cp.doc.Plan.PerVnode)
-	if err != nil {
-		return nil, nil, nil, false, fmt.Errorf("%w: %w", ErrCannotResume, err)
-	}
-	q, err := p.withPerVnode(counts)
-	if err != nil {
-		return nil, nil, nil, false, fmt.Errorf("%w: %w: the recorded plan does not fit the ring: %v", ErrCannotResume, ErrCheckpointCorrupt, err)
-	}
-	if fp := q.Full.Fingerprint(); fp != cp.doc.Plan.Fingerprint {
-		return nil, nil, nil, false, fmt.Errorf("%w: %w: the recorded plan rebuilds with fingerprint %s, not %s",
-			ErrCannotResume, ErrCheckpointCorrupt, fp, cp.doc.Plan.Fingerprint)
-	}
 	tasks, err := tasksLeft(q, cp)
 	if err != nil {
 		return nil, nil, nil, false, fmt.Errorf("%w: %w", ErrCannotResume, err)
 	}
 	return cp, q, tasks, true, nil
+}
+
+// ForCheckpoint returns the plan cp recorded, rebuilt from p's ring: the
+// plan a run of p resuming from cp reads, whatever p's own split (its
+// Splits, its size estimates) would be now. Its errors wrap ErrCannotResume:
+// ErrCheckpointMismatch when cp is another scan's (another table, columns,
+// Where, token bounds, shard or topology), ErrCheckpointCorrupt when its
+// plan does not rebuild. Run and RunPlan call it when they resume; a
+// caller that shows the plan (its subranges, its fingerprint) calls it
+// first, to show the one that will be read.
+func (p *Plan) ForCheckpoint(cp *Checkpoint) (*Plan, error) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	diffs := diffIdentity(cp.doc.Identity, p.identity())
+	diffs = append(diffs, diffTopology(cp.doc.Topology, p.topology())...)
+	if len(diffs) > 0 {
+		return nil, fmt.Errorf("%w: %w: %s", ErrCannotResume, ErrCheckpointMismatch, strings.Join(diffs, "; "))
+	}
+	counts, err := decodePerVnode(cp.doc.Plan.PerVnode)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCannotResume, err)
+	}
+	q, err := p.withPerVnode(counts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: the recorded plan does not fit the ring: %v", ErrCannotResume, ErrCheckpointCorrupt, err)
+	}
+	if fp := q.Full.Fingerprint(); fp != cp.doc.Plan.Fingerprint {
+		return nil, fmt.Errorf("%w: %w: the recorded plan rebuilds with fingerprint %s, not %s",
+			ErrCannotResume, ErrCheckpointCorrupt, fp, cp.doc.Plan.Fingerprint)
+	}
+	return q, nil
 }
 
 // tasksLeft returns the subranges of q that cp does not record as done,

@@ -162,11 +162,17 @@ func (c countSizing) validate() error {
 }
 
 // apply sets cfg's CountSplitBytes, and UseSizeEstimates unless
-// --size-estimates was given or the count resumes (it reads the plan its
-// checkpoint recorded, whatever the estimates say now).
+// --size-estimates was given, the count resumes (it reads the plan its
+// checkpoint recorded, whatever the estimates say now) or it reads a
+// shard: the estimates weigh the plan, every shard process reads them at
+// its own time, and Cassandra rewrites them every 5 minutes, so that
+// shards planned on either side of a refresh would take every N-th
+// subrange of two different plans, overlapping and leaving gaps. A
+// sharded count sized by the estimates needs --size-estimates, and its
+// processes must plan on the same estimates (docs/distributed.md).
 func (c countSizing) apply(cfg *scanner.Config, resumed bool) {
 	cfg.CountSplitBytes = c.splitMiB << 20
-	if !c.estimatesSet && !resumed {
+	if !c.estimatesSet && !resumed && cfg.Shards <= 1 {
 		cfg.UseSizeEstimates = true
 	}
 }

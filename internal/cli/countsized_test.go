@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"encoding/binary"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,6 +12,8 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/cli"
+	"github.com/ringscan/ringscan/internal/partitioner"
+	"github.com/ringscan/ringscan/internal/testutil"
 )
 
 // TestCountOnServerSized checks that count on the server sizes its
@@ -75,4 +80,69 @@ func TestCountOnServerSized(t *testing.T) {
 			assert.Empty(t, r.stdout)
 		})
 	}
+}
+
+// TestCountShardsWhileEstimatesMove counts a table in two shards planned
+// on either side of a size-estimates refresh that moved most of the data
+// to one half of the ring: every row once between them. Count's default
+// on the server reads the estimates to size its count(*)s; had it read
+// them for a shard too, the two shards would have taken every other
+// subrange of two different plans (the review's test: 2884 rows of 3000).
+func TestCountShardsWhileEstimatesMove(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, SizeEstimates: cqlsim.SizeEstimates{Refresh: cqlsim.Manual}},
+		cqlsim.DemoConfig{Rows: 10}, "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+		"CREATE TABLE ks.t (k int PRIMARY KEY, v text)")
+	ses := testutil.Session(t, s.c)
+	insert := func(k int) { require.NoError(t, ses.Query("INSERT INTO ks.t (k, v) VALUES (?, 'x')", k).Exec()) }
+	const rows = 3000
+	for k := range 1000 {
+		insert(k)
+	}
+	s.c.RefreshSizeEstimates()
+	for k, n := 1000, 1000; n < rows; k++ { // 2000 more, in the lower half of the ring
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(k))
+		if partitioner.Murmur3Token(b[:]) < 0 {
+			insert(k)
+			n++
+		}
+	}
+	count := func(shard string) int64 {
+		r := run(t, "count", "--hosts", strings.Join(s.hosts, ","), "--port", strconv.Itoa(s.port),
+			"-k", "ks", "-t", "t", "-q", "--concurrency", "16", "--shard", shard)
+		requireOK(t, r)
+		n, err := strconv.ParseInt(strings.TrimSpace(r.stdout), 10, 64)
+		require.NoError(t, err)
+		return n
+	}
+	stale := count("0/2")
+	s.c.RefreshSizeEstimates()
+	fresh := count("1/2")
+	assert.EqualValues(t, rows, stale+fresh, "shard 0 counted %d rows, shard 1 %d", stale, fresh)
+}
+
+// TestCountSizedResumeShowsTheRecordedPlan resumes a count on the server
+// that the estimates sized (its checkpoint done, nothing left to read):
+// count --by range lists the recorded plan's ranges, as the first run did,
+// not the plan the resume's flags would make (a resume reads no estimates).
+// Before the command rebuilt the recorded plan (Plan.ForCheckpoint), it
+// listed 2 ranges of 4, adding up to 9837 rows of 20000 (the review's
+// test).
+func TestCountSizedResumeShowsTheRecordedPlan(t *testing.T) {
+	t.Parallel()
+	const rows = 20000
+	s := startSim(t, cqlsim.Config{Nodes: 1, VNodes: 1}, cqlsim.DemoConfig{Rows: rows, DeletedRows: -1})
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	flags := []string{"-q", "--by", "range", "--splits", "1", "--on-server-split-mb", "1", "--checkpoint", ckpt}
+	first := run(t, s.args("count", flags...)...)
+	requireOK(t, first)
+	again := run(t, s.args("count", append(flags, "--resume")...)...)
+	requireOK(t, again)
+	assert.Equal(t, strconv.Itoa(rows)+"\n", again.stdout)
+	a := breakdown(t, first.stderr, rows, "rows", "range", "start", "end")
+	require.Greater(t, len(a), 2, "the first run was sized")
+	b := breakdown(t, again.stderr, rows, "rows", "range", "start", "end")
+	assert.Equal(t, a, b, "the resumed count's breakdown is the recorded plan's")
+	assert.EqualValues(t, rows, sumFirst(t, b))
 }

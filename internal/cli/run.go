@@ -253,6 +253,16 @@ func (j *job) connect(ctx context.Context, cfg scanner.Config, project func(*sca
 			return badInput(err)
 		}
 	}
+	if j.prior != nil {
+		// What the start line, the progress, the report and count --by
+		// range show is the plan the checkpoint recorded, which the run
+		// reads, not the one these flags would plan now (another --splits,
+		// other size estimates). A checkpoint of another scan is refused
+		// by the run, with its one-line error.
+		if q, err := j.plan.ForCheckpoint(j.prior); err == nil {
+			j.plan = q
+		}
+	}
 	return nil
 }
 
