@@ -169,10 +169,14 @@ type vegas struct {
 	// requests were issued while the new ones queued behind the old, so
 	// it may end slow start but not double again (see closeWindow).
 	settling bool
+	// lastRatio is the latency ratio of the last window that had pages to
+	// compare: the load the provisional baselines of a window without
+	// them are measured under (see closeWindow).
+	lastRatio float64
 }
 
 func newVegas(lo, hi int) *vegas {
-	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, baseline: map[int]unloaded{}}
+	return &vegas{min: lo, max: hi, limit: max(lo, min(initialLimit, hi)), slow: true, baseline: map[int]unloaded{}, lastRatio: 1}
 }
 
 // issue tags a request issued with inflight requests in flight, itself
@@ -249,13 +253,28 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		return v.set(v.restore, LimitProbed, false)
 	}
 	v.windows++
-	if v.windows >= probeEvery || !known {
-		// Time to measure the unloaded latency anew, or the window's pages
-		// are of sizes never measured unloaded.
+	if v.windows >= probeEvery {
+		// Time to measure the unloaded latency anew.
 		v.probing, v.restore = true, v.limit
 		clear(v.baseline)
 		return v.set((v.limit+1)/2, LimitProbe, false)
 	}
+	if !known {
+		// The window's pages are all of sizes never measured (a scan's
+		// subranges end in short pages of any size). Probing for them
+		// would halve the limit for a window, leaving slots idle, as often
+		// as such windows come; their medians over the last compared
+		// window's ratio are their baselines instead, provisional (one
+		// sample: the first median of two that is lower replaces them; see
+		// ratio). A queue adds the same wait to every page, which is a
+		// larger part of a short page's latency: divided by a full page's
+		// ratio, a short page's baseline comes out high, never low, and its
+		// queue is underestimated, not invented. The window moves nothing.
+		v.adopt(v.lastRatio)
+		v.samples, v.saturated = v.samples[:0], false
+		return v.limit, "", false
+	}
+	v.lastRatio = ratio
 	queue := float64(v.limit) * (1 - 1/ratio)
 	alpha, beta, gamma := thresholds(v.limit)
 	next, reason := v.limit, LimitReason("")
@@ -290,6 +309,21 @@ func (v *vegas) closeWindow() (int, LimitReason, bool) {
 		return v.limit, "", false // same window length, same epoch
 	}
 	return v.set(next, reason, false)
+}
+
+// adopt makes the medians of the window's size classes, over ratio, their
+// provisional baselines (standing on one sample). ratio sorted the
+// samples by class.
+func (v *vegas) adopt(ratio float64) {
+	for i := 0; i < len(v.samples); {
+		j := i
+		for j < len(v.samples) && v.samples[j].class == v.samples[i].class {
+			j++
+		}
+		median := time.Duration(float64(medianLatency(v.samples[i:j])) / ratio)
+		v.baseline[v.samples[i].class] = unloaded{median: max(median, time.Microsecond), samples: 1}
+		i = j
+	}
 }
 
 // thresholds are Vegas's α, β and γ at limit: Linux's tcp_vegas defaults

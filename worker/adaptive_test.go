@@ -267,6 +267,40 @@ func TestAdaptiveCapacity(t *testing.T) {
 	}
 }
 
+// TestAdaptiveCapacityShortPages runs the capacity scenario with the
+// pages of a real scan: every other page a subrange's last, of any size
+// below a full one, so that windows often hold only sizes never measured.
+// Such a window gives no latency ratio; halving the limit to measure them
+// (a probe) left a node's slots half idle for a window, four times in the
+// bench's capacity scan. The limits never back off or probe here, and the
+// scan is within 10% of the ideal.
+func TestAdaptiveCapacityShortPages(t *testing.T) {
+	rows := func(page int) int {
+		if page%2 == 0 {
+			return 1000
+		}
+		return 1 + (page*7919)%999
+	}
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprint("warm=", warm), func(t *testing.T) {
+			hosts := []simHost{{4, 8, pageCost}, {4, 8, pageCost}, {4, 8, pageCost}}
+			const pages = 2000
+			r := simulate(warm, hosts, 128, pages, rows, 1, 128)
+			var work time.Duration
+			for p := range pages {
+				work += pageCost(rows(p))
+			}
+			ideal := work / 12
+			for _, p := range r.points {
+				assert.NotEqual(t, LimitProbe, p.reason, "host %d probed at %v", p.host, p.at)
+			}
+			assert.Less(t, float64(r.elapsed), 1.1*float64(ideal), "within 10%% of the ideal %v", ideal)
+			assert.Less(t, float64(r.overloaded), 0.01*float64(r.requests), "%d Overloaded of %d requests", r.overloaded, r.requests)
+			assert.Less(t, p99(r.waits), 2*pageCost(1000), "p99 queue wait")
+		})
+	}
+}
+
 // TestAdaptiveHalfCapacity checks that a node with half the capacity of
 // the others settles at a lower limit, and that its pages go to the
 // others: the scan is still within 15% of its ideal.
