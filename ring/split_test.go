@@ -371,13 +371,16 @@ func estimate(start, end int64, partitions, meanSize int64) SizeEstimate {
 	return SizeEstimate{Murmur3Token(start), Murmur3Token(end), partitions, meanSize}
 }
 
+// The quarters of the ring of quarterRing: its tokens, and the ring's
+// ends.
+const (
+	q1 = math.MinInt64 / 2
+	q3 = math.MaxInt64/2 + 1
+	lo = math.MinInt64
+	hi = math.MaxInt64
+)
+
 func TestSplitEstimates(t *testing.T) {
-	const (
-		q1 = math.MinInt64 / 2
-		q3 = math.MaxInt64/2 + 1
-		lo = math.MinInt64
-		hi = math.MaxInt64
-	)
 	quarters := func(p0, p1, p2, p3 int64) []SizeEstimate {
 		return []SizeEstimate{estimate(lo, q1, p0, 100), estimate(q1, 0, p1, 100), estimate(0, q3, p2, 100), estimate(q3, hi, p3, 100)}
 	}
@@ -521,12 +524,6 @@ func TestSplitEstimates(t *testing.T) {
 // already within it keep their share; without estimates, or with
 // PerVnode, nothing changes.
 func TestSplitMaxBytes(t *testing.T) {
-	const (
-		q1 = math.MinInt64 / 2
-		q3 = math.MaxInt64/2 + 1
-		lo = math.MinInt64
-		hi = math.MaxInt64
-	)
 	// 10000, 1000, 1000 and 1000 partitions of 100 bytes: 1 MB, then
 	// 100 kB a quarter.
 	ests := []SizeEstimate{estimate(lo, q1, 10000, 100), estimate(q1, 0, 1000, 100), estimate(0, q3, 1000, 100), estimate(q3, hi, 1000, 100)}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	gocql "github.com/apache/cassandra-gocql-driver/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,6 +99,19 @@ func rowsIn(m map[ring.Token]int, r ring.Range) int64 {
 	return n
 }
 
+// planOnServer plans cfg's scan and returns its scanner, its plan and the
+// plan's count on the server.
+func planOnServer(t *testing.T, s *gocql.Session, cfg scanner.Config) (*scanner.Scanner, *scanner.Plan, *scanner.Plan) {
+	t.Helper()
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	server, err := plan.CountOnServer()
+	require.NoError(t, err)
+	return sc, plan, server
+}
+
 // TestCountOnServerRefuses checks that what a count on the server cannot
 // do is refused: a Where condition, which only the paged count reads, and
 // adaptive per-host limits.
@@ -150,13 +164,8 @@ func TestCountOnServerTokenBounds(t *testing.T) {
 			s := testutil.Session(t, c)
 			cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 50, Concurrency: 4}
 			countOnServer := func(cfg scanner.Config) (map[ring.Token]int, *scanner.Plan, scanner.Stats, int64) {
-				sc, err := scanner.New(s, cfg)
-				require.NoError(t, err)
-				plan, err := sc.Plan(t.Context())
-				require.NoError(t, err)
+				sc, plan, server := planOnServer(t, s, cfg)
 				all := tokenCounts(t, sc, plan)
-				server, err := plan.CountOnServer()
-				require.NoError(t, err)
 				var count sink.Count
 				st, err := sc.RunPlan(t.Context(), server, &count)
 				require.NoError(t, err)
@@ -216,12 +225,7 @@ func TestCountOnServerSizedByEstimates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := base
 			cfg.UseSizeEstimates, cfg.CountSplitBytes = tc.estimates, tc.bound
-			sc, err := scanner.New(s, cfg)
-			require.NoError(t, err)
-			plan, err := sc.Plan(t.Context())
-			require.NoError(t, err)
-			server, err := plan.CountOnServer()
-			require.NoError(t, err)
+			sc, plan, server := planOnServer(t, s, cfg)
 			if tc.more {
 				// Each subrange of a vnode range gets a whole share of it:
 				// a tenth of the largest subrange splits each into 10 at
@@ -270,12 +274,7 @@ func TestCountOnServerSizedResumes(t *testing.T) {
 	plans := func(bound int64) (*scanner.Scanner, *scanner.Plan, *scanner.Plan) {
 		cfg := base
 		cfg.CountSplitBytes = bound
-		sc, err := scanner.New(s, cfg)
-		require.NoError(t, err)
-		plan, err := sc.Plan(t.Context())
-		require.NoError(t, err)
-		server, err := plan.CountOnServer()
-		require.NoError(t, err)
+		sc, plan, server := planOnServer(t, s, cfg)
 		return sc, plan.CountOnly(), server
 	}
 	for _, paged := range []bool{false, true} {
