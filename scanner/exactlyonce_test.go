@@ -20,6 +20,7 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/sink"
 )
 
 // col is a column of a dataset's table: its name as stored and its CQL
@@ -455,6 +456,29 @@ func checkExactlyOnce(t *testing.T, c *testCluster, ds dataset) {
 			assert.Zero(t, st.Failed)
 			if ds.wantEmptyPages && c.sim != nil {
 				assert.Positive(t, st.EmptyPages, "tombstones beyond the page's budget make empty pages")
+			}
+
+			// Counted, the same rows: by pages (CountOnly), and, with fixed
+			// limits and no Where condition (it refuses both), on the
+			// server (CountOnServer, one count(*) a subrange), sized by the
+			// estimates to at most 1 KiB a count(*) where they are usable:
+			// on cqlsim always, on a real cluster once it wrote them.
+			countCfg := cfg
+			countCfg.UseSizeEstimates, countCfg.CountSplitBytes = true, 1<<10
+			cs, err := scanner.New(c.session, countCfg)
+			require.NoError(t, err)
+			countPlan, err := cs.Plan(ctx)
+			require.NoError(t, err)
+			counts := map[string]*scanner.Plan{"paged": countPlan.CountOnly()}
+			if mode == scanner.PerHostFixed && strings.TrimSpace(cfg.Where) == "" {
+				counts["on the server"], err = countPlan.CountOnServer()
+				require.NoError(t, err)
+			}
+			for name, p := range counts {
+				var n sink.Count
+				_, err := cs.RunPlan(ctx, p, &n)
+				require.NoError(t, err, "count %s", name)
+				assert.Equal(t, int64(len(rows)), n.Rows(), "count %s", name)
 			}
 
 			// Every page came from a replica of its subrange, and from LocalDC
