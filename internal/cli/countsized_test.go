@@ -54,6 +54,16 @@ func TestCountOnServerSized(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the start line says whether the estimates were used", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, s.args("count", "-q", "--log-level", "info")...)
+		requireOK(t, r)
+		assert.Contains(t, r.stderr, `"size_estimates": "used"`)
+		r = run(t, s.args("count", "-q", "--log-level", "info", "--size-estimates=false")...)
+		requireOK(t, r)
+		assert.Contains(t, r.stderr, "scan started", "the start line")
+		assert.NotContains(t, r.stderr, "size_estimates")
+	})
 	t.Run("ring --for count shows the sized plan", func(t *testing.T) {
 		t.Parallel()
 		sized := ringOf(t, s, "--for", "count", "--splits", "1", "--on-server-split-mb", "1")

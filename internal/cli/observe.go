@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -245,6 +246,15 @@ func (j *job) started(sk string) {
 	}
 	if j.flags.checkpoint != "" {
 		fields = append(fields, zap.Duration("checkpoint_every", cfg.CheckpointEvery))
+	}
+	if cfg.UseSizeEstimates && j.prior == nil {
+		// Whether the estimates weighed (and, for a count on the server,
+		// sized) the plan; a resume reads the plan its checkpoint recorded.
+		est := "used"
+		if !j.plan.Full.EstimatesUsed {
+			est = "ignored: " + cmp.Or(j.plan.Full.EstimatesIgnored, "the table has none")
+		}
+		fields = append(fields, zap.String("size_estimates", est))
 	}
 	if j.events != nil && !j.flags.quiet {
 		j.events.Info("scan started", fields...)
