@@ -54,7 +54,8 @@
 // # Splitting
 //
 // Ring.Split returns a Plan of n subranges, n from SplitConfig.Splits but
-// never fewer than the vnode ranges. Each vnode range gets a number of
+// never fewer than the vnode ranges (and more with SplitConfig.MaxBytes,
+// below). Each vnode range gets a number of
 // subranges in proportion to its weight (at least one, at most its width in
 // tokens) and is cut into that many near-equal parts, so a subrange never
 // crosses a vnode boundary and keeps one replica set. Each Subrange carries

@@ -63,7 +63,9 @@ type SplitConfig struct {
 	// subranges (at most its width), so that the plan may hold more than
 	// Splits. A request that reads a subrange whole, as a count(*) on the
 	// server does, then reads at most about MaxBytes (as much as the
-	// estimates are right). PerVnode, when set, wins. Default 0: no bound.
+	// estimates are right), unless the plan would exceed MaxSplits: the
+	// bound is then loosened to the least that fits. PerVnode, when set,
+	// wins. Default 0: no bound.
 	MaxBytes int64
 }
 

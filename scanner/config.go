@@ -52,7 +52,8 @@ type Config struct {
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// Splits is the number of subranges of the plan; never fewer than the
-	// ring's vnode ranges. Default Concurrency: one wave of subranges,
+	// ring's vnode ranges (a count on the server sized by the estimates,
+	// CountSplitBytes, may hold more). Default Concurrency: one wave of subranges,
 	// whose tail idle goroutines split while the scan runs. A resumed scan
 	// reads the plan its checkpoint recorded, whatever Splits says.
 	Splits int
@@ -110,8 +111,11 @@ type Config struct {
 	// UseSizeEstimates): a subrange estimated to hold more is split
 	// further, so that each count(*) ends well within the server's range
 	// read timeout, which bounds the whole aggregate (Cassandra's
-	// range_request_timeout, 10s by default). Default 64 MiB, the Spark
-	// connector's split size for its count on the server (cassandraCount).
+	// range_request_timeout, 10s by default); past ring.MaxSplits
+	// subranges the bound is loosened to the least that fits. Default
+	// 64 MiB, the split size of the Spark connector's 2.x reference, whose
+	// count on the server (cassandraCount) sends a count(*) per split
+	// (later releases: 512 MB).
 	CountSplitBytes int64
 	// Shard and Shards select a deterministic 1/Shards of the plan (Shard in
 	// 0..Shards-1), so that several processes share one scan. Default: the

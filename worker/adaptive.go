@@ -151,8 +151,9 @@ type vegas struct {
 	samples   []sample
 	saturated bool // a request of the window was issued with every slot in use
 	// baseline is each size class's unloaded latency: its median, learnt in
-	// the first window and in probes, lowered by larger windows (see
-	// ratio).
+	// the first window and in probes, or provisionally (one sample) in a
+	// window none of whose pages could be compared (closeWindow, adopt),
+	// lowered by larger windows (see ratio).
 	baseline map[int]unloaded
 	windows  int  // windows since the last probe
 	probing  bool // this window is a probe
@@ -354,8 +355,9 @@ func thresholds(limit int) (alpha, beta, gamma float64) {
 // the true one by chance, does not replace one of many; and single pages
 // of a rare size do not bring back the lowest latency as the baseline). A
 // class without a baseline is left out, as its first latency may well be
-// a loaded one. known is false when no sample of the window could be
-// compared.
+// a loaded one (a window of such classes only makes them provisional
+// baselines: closeWindow, adopt). known is false when no sample of the
+// window could be compared.
 //
 // The difference of two medians is only a queue where it exceeds their
 // noise: each class's ratio is divided by e^(2·se), se being the standard

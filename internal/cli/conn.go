@@ -88,8 +88,8 @@ func (f *connFlags) registerPlan(fs *pflag.FlagSet, reads bool) {
 	} else {
 		fs.IntVar(&f.concurrency, "concurrency", f.concurrency, "the --concurrency of the scan to plan: the default of --splits")
 	}
-	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges)")
-	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates")
+	fs.IntVar(&f.splits, "splits", 0, "subranges in the split plan (default --concurrency, never fewer than the vnode ranges; a count on the server sized by the size estimates may hold more)")
+	fs.BoolVar(&f.sizeEstimates, "size-estimates", false, "weight the split plan by system.size_estimates (an unsharded count on the server that is not resuming reads them by default, to size its count(*)s by --on-server-split-mb: --size-estimates=false turns that off)")
 	fs.StringVar(&f.shard, "shard", "", "read only shard i of N of the plan, as i/N (e.g. 0/3); N processes with i = 0..N-1 read every row once")
 }
 

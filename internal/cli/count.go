@@ -46,10 +46,13 @@ row crosses the network; --by partition, --where and --per-host adaptive read
 every row's token instead (its key inside a large partition, to split it), as
 --on-server=false does. An --on-server given explicitly, on the command line, as
 $RINGSCAN_ON_SERVER or in a settings file, is refused with any of those three.
-A count on the server reads the table's size estimates (system.size_estimates)
-and splits a subrange estimated to hold more than --on-server-split-mb further,
-so that each count(*) ends within the server's range read timeout, as the Spark
-connector sizes its cassandraCount; --size-estimates=false turns that off.`,
+An unsharded count on the server that is not resuming reads the table's size
+estimates (system.size_estimates) and splits a subrange estimated to hold more
+than --on-server-split-mb further, so that each count(*) ends within the
+server's range read timeout, as the Spark connector sizes its cassandraCount;
+--size-estimates=false turns that off. A --shard count reads them only with
+--size-estimates (docs/distributed.md), and a resume reads the plan its
+checkpoint recorded.`,
 		Example: `  ringscan count -k shop -t orders
   ringscan count -k shop -t orders --by host,partition --top 20
   ringscan count -k shop -t orders --on-server=false     # read every row's token`,

@@ -57,8 +57,9 @@ subrange's bounds, replicas, share of the ring and, with --size-estimates,
 size estimate (from system.size_estimates). The plan honours --splits,
 --local-dc, --shard, --size-estimates, --begin-token and --end-token, as
 scan and count do. --for count shows the plan of a count on the server (count's
-default), which reads the size estimates and splits a subrange estimated to
-hold more than --on-server-split-mb further.`,
+default), which, unsharded, reads the size estimates (and shows them) unless
+--size-estimates=false, and splits a subrange estimated to hold more than
+--on-server-split-mb further.`,
 		Example: `  ringscan ring -k shop -t orders
   ringscan ring -k shop -t orders --for count
   ringscan ring -k shop -t orders --splits 512 --json | jq '.ranges | length'`,
