@@ -94,7 +94,13 @@ func TestAdaptiveOverloaded(t *testing.T) {
 	st, err := worker.Run(context.Background(), cfg, tasks, f, s, worker.Hooks{HostLimit: log.hook})
 	require.NoError(t, err)
 	assertRows(t, wantRows(rows), s.got())
-	assert.Equal(t, int64(10), st.RetriesByKind["overloaded"])
+	// Each refusal is retried; host 0 gets its first 10 requests refused
+	// unless the scan moved its subranges to the other replicas first
+	// (about one run in a thousand, host 0 got only 4 requests).
+	mu.Lock()
+	defer mu.Unlock()
+	require.Positive(t, refused)
+	assert.Equal(t, int64(refused), st.RetriesByKind["overloaded"], "every refusal retried")
 	assert.Contains(t, log.changes[hosts[0].Address], worker.LimitOverloaded, "Overloaded cut the host's limit")
 	for _, h := range hosts[1:] {
 		assert.NotContains(t, log.changes[h.Address], worker.LimitOverloaded, "the other hosts were not cut")
