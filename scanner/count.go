@@ -336,12 +336,13 @@ func (c *countFetcher) Trim(b *sink.Batch, lim worker.Limit, prev *worker.Positi
 // switch would delay the reader of a large partition, the scan's tail, by
 // as much. It is a best effort: errors are left to the statements' real
 // runs. The returned function cancels what is left and waits for it.
-// Other plans prepare nothing, nor does a count on the server reading
-// tasks with src (Plan.sourceFor): it switches only where a count(*)
-// failed, and a PREPARE round trip then is cheap beside the failure.
+// It prepares only when src, what reads the tasks (Plan.sourceFor), is
+// the paged count: other plans never switch, and a count on the server
+// switches only where a count(*) failed, when a PREPARE round trip is
+// cheap beside the failure.
 func (p *Plan) prepareSwitch(ctx context.Context, tasks []worker.Task, src worker.Fetcher) (wait func()) {
 	c := p.count
-	if c == nil || (p.server != nil && src == worker.Fetcher(p.server)) {
+	if c == nil || src != worker.Fetcher(c) {
 		return func() {}
 	}
 	hosts := map[string]bool{}

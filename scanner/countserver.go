@@ -49,10 +49,9 @@ type serverCounter struct {
 	pageAll bool         // a count(*) timed out: every subrange is paged
 }
 
-var (
-	_ worker.Fetcher = (*serverCounter)(nil)
-	_ worker.Warmer  = (*serverCounter)(nil)
-)
+// It is no worker.Warmer: the pool warms hosts up only under adaptive
+// limits, which CountOnServer refuses.
+var _ worker.Fetcher = (*serverCounter)(nil)
 
 // CountOnServer returns the plan counting each subrange on the server:
 // one SELECT count(*) per subrange, answered with its number of rows,
@@ -159,16 +158,6 @@ func (c *serverCounter) fetchPage(ctx context.Context, req worker.Request, b *si
 		return worker.Page{}, err
 	}
 	return c.paged.Fetch(ctx, req, b)
-}
-
-// Warm prepares the count(*) statement on host, and the paged count's
-// statements; see worker.Warmer.
-func (c *serverCounter) Warm(ctx context.Context, host ring.Host) error {
-	err := c.f.runNowhere(ctx, host.ID, c.stmt)
-	if w, ok := c.paged.(worker.Warmer); ok {
-		err = errors.Join(err, w.Warm(ctx, host))
-	}
-	return err
 }
 
 // sourceFor is what reads tasks: the plan's source, except that a count on
