@@ -104,7 +104,10 @@ type Config struct {
 	// UseSizeEstimates weights the split plan by system.size_estimates,
 	// falling back to ring share when the estimates are missing or absurd.
 	// A count on the server (Plan.CountOnServer) also sizes its subranges
-	// by them (CountSplitBytes). Default false.
+	// by them (CountSplitBytes). The plan then depends on the estimates
+	// read when it is made, which Cassandra rewrites every 5 minutes: with
+	// Shards > 1 every process must plan on the same estimates, or the
+	// shards overlap and leave gaps (docs/distributed.md). Default false.
 	UseSizeEstimates bool
 	// CountSplitBytes is the most data, by size estimates, that one
 	// count(*) of a count on the server reads (Plan.CountOnServer, with

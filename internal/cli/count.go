@@ -58,8 +58,11 @@ checkpoint recorded.`,
   ringscan count -k shop -t orders --on-server=false     # read every row's token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server"),
-				sizing: sizing.given(cmd.Flags())}
+			s, err := sizing.given(cmd.Flags())
+			if err != nil {
+				return badInput(err)
+			}
+			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server"), sizing: s}
 			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)
 		},
 	}
@@ -150,18 +153,14 @@ func (c *countSizing) register(fs *pflag.FlagSet) {
 		"a count on the server splits a subrange whose size estimate exceeds this many MiB, so that each count(*) ends within the server's timeout")
 }
 
-// given returns c with what fs says was given.
-func (c countSizing) given(fs *pflag.FlagSet) countSizing {
-	c.estimatesSet = fs.Changed("size-estimates")
-	return c
-}
-
-// validate checks --on-server-split-mb.
-func (c countSizing) validate() error {
+// given returns c with what fs says was given, or why --on-server-split-mb
+// is invalid.
+func (c countSizing) given(fs *pflag.FlagSet) (countSizing, error) {
 	if c.splitMiB < 1 || c.splitMiB > math.MaxInt64>>20 {
-		return fmt.Errorf("invalid --on-server-split-mb %d: want a positive number of MiB", c.splitMiB)
+		return c, fmt.Errorf("invalid --on-server-split-mb %d: want a positive number of MiB", c.splitMiB)
 	}
-	return nil
+	c.estimatesSet = fs.Changed("size-estimates")
+	return c, nil
 }
 
 // apply sets cfg's CountSplitBytes, and UseSizeEstimates unless
@@ -203,9 +202,6 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	}
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
-	}
-	if err := cfl.sizing.validate(); err != nil {
-		return badInput(err)
 	}
 	if why := notOnServer(by, cfg); why != "" && cfl.onServer {
 		if cfl.onServerSet {

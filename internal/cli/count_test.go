@@ -252,27 +252,34 @@ func countModes(t *testing.T, s *sim, rows int64, total string, refRows, refToke
 		}
 		assert.Len(t, ids, len(ranges), "each range listed once")
 		assert.EqualValues(t, rows, sumFirst(t, ranges))
-		// Each range's count is the rows whose token lies in (start, end].
-		for _, rr := range ranges {
-			start, err := strconv.ParseInt(rr[2], 10, 64)
-			require.NoError(t, err)
-			end, err := strconv.ParseInt(rr[3], 10, 64)
-			require.NoError(t, err)
-			var want int64
-			for key, tok := range refTokens {
-				if tok > start && tok <= end {
-					want += refRows[key]
-				}
-			}
-			assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
-		}
-		// In token order: each range starts where the one before ends.
-		for i := 1; i < len(ranges); i++ {
-			assert.Equal(t, ranges[i-1][3], ranges[i][2], "range %s follows range %s", ranges[i][1], ranges[i-1][1])
-		}
-		first, last := ranges[0][2], ranges[len(ranges)-1][3]
-		if first != last { // else the last range wraps around to the first
-			assert.Equal(t, []string{"-9223372036854775808", "9223372036854775807"}, []string{first, last}, "the ranges span the ring")
-		}
+		assertRangeCounts(t, ranges, refRows, refTokens)
 	})
+}
+
+// assertRangeCounts checks count --by range's rows (count, id, start,
+// end): each range's count is the rows whose token lies in (start, end],
+// in token order, each range starting where the one before ends, over the
+// ring.
+func assertRangeCounts(t *testing.T, ranges [][]string, refRows, refTokens map[string]int64) {
+	t.Helper()
+	for _, rr := range ranges {
+		start, err := strconv.ParseInt(rr[2], 10, 64)
+		require.NoError(t, err)
+		end, err := strconv.ParseInt(rr[3], 10, 64)
+		require.NoError(t, err)
+		var want int64
+		for key, tok := range refTokens {
+			if tok > start && tok <= end {
+				want += refRows[key]
+			}
+		}
+		assert.Equal(t, strconv.FormatInt(want, 10), rr[0], "range %s (%s, %s]", rr[1], rr[2], rr[3])
+	}
+	for i := 1; i < len(ranges); i++ {
+		assert.Equal(t, ranges[i-1][3], ranges[i][2], "range %s follows range %s", ranges[i][1], ranges[i-1][1])
+	}
+	first, last := ranges[0][2], ranges[len(ranges)-1][3]
+	if first != last { // else the last range wraps around to the first
+		assert.Equal(t, []string{"-9223372036854775808", "9223372036854775807"}, []string{first, last}, "the ranges span the ring")
+	}
 }

@@ -29,6 +29,7 @@ func TestCountOnServerSized(t *testing.T) {
 	const rows = 20000
 	s := startSim(t, cqlsim.Config{Nodes: 1, VNodes: 1}, cqlsim.DemoConfig{Rows: rows, DeletedRows: -1})
 	total := strconv.Itoa(rows) + "\n"
+	refRows, refTokens := partitionCounts(t, s)
 	for _, tc := range []struct {
 		name   string
 		flags  []string
@@ -46,6 +47,7 @@ func TestCountOnServerSized(t *testing.T) {
 			assert.Equal(t, total, r.stdout)
 			ranges := breakdown(t, r.stderr, rows, "rows", "range", "start", "end")
 			assert.EqualValues(t, rows, sumFirst(t, ranges))
+			assertRangeCounts(t, ranges, refRows, refTokens)
 			if tc.ranges == 0 {
 				assert.Greater(t, len(ranges), 2, "sized by the estimates")
 				t.Logf("%d ranges", len(ranges))
@@ -155,4 +157,6 @@ func TestCountSizedResumeShowsTheRecordedPlan(t *testing.T) {
 	b := breakdown(t, again.stderr, rows, "rows", "range", "start", "end")
 	assert.Equal(t, a, b, "the resumed count's breakdown is the recorded plan's")
 	assert.EqualValues(t, rows, sumFirst(t, b))
+	refRows, refTokens := partitionCounts(t, s)
+	assertRangeCounts(t, b, refRows, refTokens)
 }

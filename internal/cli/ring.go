@@ -72,10 +72,11 @@ default), which, unsharded, reads the size estimates (and shows them) unless
 			switch forCmd {
 			case "scan":
 			case "count":
-				if err := sizing.validate(); err != nil {
+				s, err := sizing.given(cmd.Flags())
+				if err != nil {
 					return badInput(err)
 				}
-				sizing.given(cmd.Flags()).apply(&cfg, false)
+				s.apply(&cfg, false)
 			default:
 				return badInput(fmt.Errorf("invalid --for %q: want scan or count", forCmd))
 			}
