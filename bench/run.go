@@ -45,6 +45,10 @@ type Config struct {
 	RunTimeout time.Duration
 	// Progress receives one line per run. Default: none.
 	Progress io.Writer
+	// CPUProfileDir, when set, is an existing directory into which every
+	// strategy's child writes a CPU profile (pprof) of its run, named by
+	// the strategy and the child's process id. Default: no profiles.
+	CPUProfileDir string
 }
 
 // Validate reports every problem of c at once.
@@ -70,6 +74,11 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("%w: Timeout is %v; want a positive duration", ErrInvalidConfig, c.Timeout))
+	}
+	if c.CPUProfileDir != "" {
+		if fi, err := os.Stat(c.CPUProfileDir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("%w: CPUProfileDir %q is not an existing directory", ErrInvalidConfig, c.CPUProfileDir))
+		}
 	}
 	for _, s := range c.Scenarios {
 		if err := s.Validate(); err != nil {
@@ -187,7 +196,7 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, progress io.Write
 			if metricsURL != "" {
 				load0, _ = scrapeNodes(metricsURL)
 			}
-			m, err := runChild(ctx, cfg.Binary, task, runTimeout)
+			m, err := runChild(ctx, cfg.Binary, task, runTimeout, cfg.CPUProfileDir)
 			simCPU1, _ := procCPUSeconds(simPid)
 			var nodes []NodeLoad
 			if load0 != nil {
@@ -255,14 +264,18 @@ const ChildCommand = "bench-run"
 // runChild runs "ringscan bench-run --task JSON" and decodes what it
 // prints. A child still running after timeout is sent SIGQUIT, so that
 // the Go runtime prints its goroutines, kept in a file named in the error.
-func runChild(ctx context.Context, bin string, t Job, timeout time.Duration) (Measurement, error) {
+func runChild(ctx context.Context, bin string, t Job, timeout time.Duration, profileDir string) (Measurement, error) {
 	task, err := json.Marshal(t)
 	if err != nil {
 		return Measurement{}, err
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, bin, ChildCommand, "--task", string(task))
+	args := []string{ChildCommand, "--task", string(task)}
+	if profileDir != "" {
+		args = append(args, "--cpu-profile", profileDir)
+	}
+	cmd := exec.CommandContext(runCtx, bin, args...)
 	cmd.Cancel = func() error { return dumpSignal(cmd.Process) }
 	cmd.WaitDelay = 10 * time.Second
 	var stdout, stderr bytes.Buffer

@@ -147,3 +147,34 @@ func TestRunTimeout(t *testing.T) {
 	require.Len(t, rs, 1)
 	assert.Contains(t, rs[0].Err, "did not finish within 1ms")
 }
+
+// TestRunCPUProfiles checks that CPUProfileDir makes every run's child
+// write a CPU profile of its own, named by its strategy, and that a
+// directory that does not exist is refused before anything runs.
+func TestRunCPUProfiles(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(childEnv, "1")
+	bin, err := os.Executable()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := bench.Scenario{Name: "tiny", Sim: bench.SimConfig{Rows: 100}, PageSize: 50,
+		Strategies: []bench.Strategy{{Kind: bench.SingleStream}, {Kind: bench.Ringscan, Concurrency: 2, Mode: bench.JSONL}}}
+	var progress strings.Builder
+	_, err = bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, Repeats: 2, Progress: &progress, CPUProfileDir: dir})
+	require.NoError(t, err, progress.String())
+	for _, s := range []string{"single-stream", "ringscan"} {
+		files, err := filepath.Glob(filepath.Join(dir, s+"-*.pprof"))
+		require.NoError(t, err)
+		require.Len(t, files, 2, "one profile per run of %s", s)
+		for _, f := range files {
+			fi, err := os.Stat(f)
+			require.NoError(t, err)
+			assert.Positive(t, fi.Size(), f)
+		}
+	}
+
+	_, err = bench.Run(ctx, bench.Config{Scenarios: []bench.Scenario{sc}, Binary: bin, CPUProfileDir: filepath.Join(dir, "none")})
+	require.ErrorIs(t, err, bench.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "is not an existing directory")
+}

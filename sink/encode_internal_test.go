@@ -94,6 +94,23 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 		}
 		return b
 	}
+	// A collection of n entries of per text elements each (2 for a map),
+	// some null, some with characters JSON escapes.
+	coll := func(per int) []byte {
+		n := r.IntN(4)
+		v := binary.BigEndian.AppendUint32(nil, uint32(n))
+		for range n * per {
+			if r.IntN(8) == 0 {
+				v = binary.BigEndian.AppendUint32(v, 0xffffffff)
+				continue
+			}
+			e := fmt.Sprintf("e\"%d\t", r.IntN(100))
+			e = e[:r.IntN(len(e)+1)]
+			v = append(binary.BigEndian.AppendUint32(v, uint32(len(e))), e...)
+		}
+		return v
+	}
+	one := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 1), 1) // one element, cut short
 	nan := binary.BigEndian.AppendUint64(nil, math.Float64bits(math.NaN()))
 	inf := binary.BigEndian.AppendUint64(nil, math.Float64bits(math.Inf(-1)))
 	kinds := []struct {
@@ -119,6 +136,10 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 		}, [][]byte{word(8)}, [][]byte{word(3)}},
 		{"blob", func() []byte { return word(r.IntN(40)) }, nil, nil},
 		{"inet", func() []byte { return word(4) }, [][]byte{word(16)}, [][]byte{word(5)}},
+		{"set<text>", func() []byte { return coll(1) }, nil, [][]byte{one, append(coll(1), 0), word(3), {0xff, 0xff, 0xff, 0xff}}},
+		{"list<ascii>", func() []byte { return coll(1) }, nil, [][]byte{one, {0, 0, 0, 9, 0, 0, 0, 1}}},
+		{"map<text, varchar>", func() []byte { return coll(2) }, nil, [][]byte{one, append(coll(2), 1, 2)}},
+		{"frozen<list<text>>", func() []byte { return coll(1) }, nil, [][]byte{one}},
 	}
 	configs := []JSONConfig{
 		{},

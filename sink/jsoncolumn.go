@@ -1,6 +1,9 @@
 package sink
 
 import (
+	"encoding/binary"
+	"math"
+
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
@@ -22,13 +25,15 @@ const (
 	loopTimestamp
 	loopBlob
 	loopInet
+	loopTextCollection
 )
 
 // columnLoopOf returns the loop for the values of kind k: loopAny for the
 // kinds renderColumn does not format, for those whose text needs escaping
 // with e's options (needsEscape), and for bigints written as strings
 // (jsonQuoted: the loops quote the kinds that are always strings only).
-func (e *encoder) columnLoopOf(k cqltype.Kind) columnLoop {
+func (e *encoder) columnLoopOf(t *cqltype.Type) columnLoop {
+	k := t.Kind
 	if e.needsEscape(k) {
 		return loopAny
 	}
@@ -53,8 +58,31 @@ func (e *encoder) columnLoopOf(k cqltype.Kind) columnLoop {
 		return loopBlob
 	case cqltype.Inet:
 		return loopInet
+	case cqltype.List, cqltype.Set, cqltype.Map:
+		if textCollection(t) {
+			return loopTextCollection
+		}
 	}
 	return loopAny
+}
+
+// textCollection reports whether t is a list or set of text, or a map of
+// text to text: the collections renderRun writes itself
+// (appendTextCollection).
+func textCollection(t *cqltype.Type) bool {
+	n := 1
+	if t.Kind == cqltype.Map {
+		n = 2
+	}
+	if len(t.Elems) != n {
+		return false
+	}
+	for _, et := range t.Elems {
+		if et.Kind != cqltype.Ascii && et.Kind != cqltype.Varchar {
+			return false
+		}
+	}
+	return true
 }
 
 // renderColumn appends, for rows [from, to) of b, column j's key and value
@@ -92,100 +120,189 @@ func (c *jsonColumn) renderColumn(e *encoder, text []byte, ends []int32, b *Batc
 // loop of its own: one loop switching on the kind for every value cost
 // 7% more of the demo's rows' CPU (taking turns, 2026-12-02). The loops
 // differ only in the format they call, which makes the kind's text in
-// one place.
+// one place. Every loop writes a null itself (the value nil, or empty
+// for the kinds cqltype.IsNull says so of): going to the column's writer
+// for each cost the demo's nullable columns a call and a return to
+// renderColumn per null.
 func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int, b *Batch, j, r, to int) ([]byte, int, int) {
 	key := c.key
 	// ci is row r's cell of column j, w cells after the row before's.
 	ci, w := r*b.width+j, b.width
-	// One value: its text after the key, ok false when the loop does not
-	// take it.
 	switch c.loop {
 	case loopText:
 		for ; r < to; r, ci = r+1, ci+w {
-			v := b.cellValue(ci)
-			if v == nil {
-				break
-			}
-			text = appendJSONString(appendShort(text, key), v)
+			text = appendJSONText(appendShort(text, key), b.cellValue(ci))
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInt:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := formatInt(e, appendShort(text, key), b.cellValue(ci))
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := formatInt(e, appendShort(text, key), v); ok {
+				text = out
+			} else {
 				break
 			}
-			text = out
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBigint:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := formatBigint(e, appendShort(text, key), b.cellValue(ci))
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := formatBigint(e, appendShort(text, key), v); ok {
+				text = out
+			} else {
 				break
 			}
-			text = out
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBoolean:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := formatBoolean(e, appendShort(text, key), b.cellValue(ci))
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := formatBoolean(e, appendShort(text, key), v); ok {
+				text = out
+			} else {
 				break
 			}
-			text = out
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopDouble:
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
-			if e.jsonQuoted(cqltype.Double, v) { // NaN and the infinities are strings
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if len(v) != 8 {
 				break
+			} else if out, ok := appendFiniteDouble(appendShort(text, key), v); ok {
+				text = out
+			} else {
+				break // NaN and the infinities are strings
 			}
-			out, ok := formatDouble(e, appendShort(text, key), v)
-			if !ok {
-				break
-			}
-			text = out
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopUUID:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), b.cellValue(ci)) // formatUUID's, inlined
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), v); ok { // formatUUID's, inlined
+				text = append(out, '"')
+			} else {
 				break
 			}
-			text = append(out, '"')
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopTimestamp:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := e.formatTimestamp(append(appendShort(text, key), '"'), b.cellValue(ci))
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := e.formatTimestamp(append(appendShort(text, key), '"'), v); ok {
+				text = append(out, '"')
+			} else {
 				break
 			}
-			text = append(out, '"')
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopBlob:
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if v == nil {
-				break
+				text = appendNull(appendShort(text, key))
+			} else {
+				out, _ := e.formatBlob(append(appendShort(text, key), '"'), v)
+				text = append(out, '"')
 			}
-			out, _ := e.formatBlob(append(appendShort(text, key), '"'), v)
-			text = append(out, '"')
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInet:
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := formatInet(e, append(appendShort(text, key), '"'), b.cellValue(ci))
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, ok := formatInet(e, append(appendShort(text, key), '"'), v); ok {
+				text = append(out, '"')
+			} else {
+				break
+			}
+			ends[at], at = int32(len(text)), at+n
+		}
+	case loopTextCollection:
+		t := &b.Columns[j].typ
+		for ; r < to; r, ci = r+1, ci+w {
+			out, ok := appendTextCollection(appendShort(text, key), t, b.cellValue(ci))
 			if !ok {
 				break
 			}
-			text = append(out, '"')
+			text = out
 			ends[at], at = int32(len(text)), at+n
 		}
 	}
 	return text, at, r
+}
+
+// appendNull appends a null value.
+func appendNull(dst []byte) []byte { return append(dst, "null"...) }
+
+// appendFiniteDouble appends the 8-byte double v when it is finite, as
+// formatDouble does, and reports false, having appended nothing, for NaN
+// and the infinities (whose JSON text is a string: jsonQuoted).
+func appendFiniteDouble(dst, v []byte) ([]byte, bool) {
+	f := math.Float64frombits(binary.BigEndian.Uint64(v))
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return dst, false
+	}
+	if out, ok := appendShortDecimal(dst, f); ok {
+		return out, true
+	}
+	return appendFloat(dst, f, 64), true
+}
+
+// appendTextCollection appends a non-null list or set of text, or map of
+// text to text, of type t, as appendJSON does (appendList and appendMap
+// with text elements, and appendKey's text keys), and null for a null
+// value; it reports false for a malformed value.
+func appendTextCollection(dst []byte, t *cqltype.Type, v []byte) ([]byte, bool) {
+	if len(v) == 0 {
+		return appendNull(dst), true
+	}
+	it, err := cqltype.ReadCollection(t, v)
+	if err != nil {
+		return dst, false
+	}
+	isMap := t.Kind == cqltype.Map
+	open, end := byte('['), byte(']')
+	if isMap {
+		open, end = '{', '}'
+	}
+	dst = append(dst, open)
+	for i := range it.Len() {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		x, err := it.Next()
+		if err != nil {
+			return dst, false
+		}
+		if isMap {
+			if x == nil {
+				dst = append(dst, `"null"`...) // appendKey's null key
+			} else {
+				dst = appendJSONString(dst, x)
+			}
+			if x, err = it.Next(); err != nil {
+				return dst, false
+			}
+			dst = append(dst, ':')
+		}
+		dst = appendJSONText(dst, x)
+	}
+	if it.End() != nil {
+		return dst, false
+	}
+	return append(dst, end), true
 }

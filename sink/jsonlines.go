@@ -118,15 +118,20 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 	text = slices.Grow(text, shortText)
 	ct.text, ct.ends = text, ends
 	rows := failRow - from
+	o := len(buf)
 	buf = slices.Grow(buf, len(text)+3*rows+shortText)
+	out := buf[:cap(buf)]
 	for r := range rows {
-		buf = append(buf, '{')
+		out[o] = '{'
+		o++
 		prev, cur := ends[r*n:(r+1)*n], ends[(r+1)*n:(r+2)*n]
 		for j, end := range cur {
-			buf = appendShort(buf, text[prev[j]:end])
+			o += copyCell(out[o:], text[prev[j]:end])
 		}
-		buf = append(buf, '}', '\n')
+		out[o], out[o+1] = '}', '\n'
+		o += 2
 	}
+	buf = out[:o]
 	if failErr != nil {
 		return buf, fmt.Errorf("json lines: row %d column %s: %w", failRow, b.Columns[failCol].Name, failErr)
 	}
@@ -157,6 +162,24 @@ func appendShort(dst, src []byte) []byte {
 	return dst[:n+len(src)]
 }
 
+// copyCell copies src to dst and returns its length: a src of at most
+// shortText bytes, with room for shortText in its array and in dst, by
+// four 8-byte loads and stores whatever its length (the bytes past src's
+// end are copied too, and overwritten by the next cell's). Cells' lengths
+// vary row by row: a branch on the length, as appendShort takes, is often
+// mispredicted.
+func copyCell(dst, src []byte) int {
+	if len(src) > shortText || cap(src) < shortText || len(dst) < shortText {
+		return copy(dst, src)
+	}
+	from, to := src[:shortText], dst[:shortText]
+	binary.LittleEndian.PutUint64(to, binary.LittleEndian.Uint64(from))
+	binary.LittleEndian.PutUint64(to[8:], binary.LittleEndian.Uint64(from[8:]))
+	binary.LittleEndian.PutUint64(to[16:], binary.LittleEndian.Uint64(from[16:]))
+	binary.LittleEndian.PutUint64(to[24:], binary.LittleEndian.Uint64(from[24:]))
+	return len(src)
+}
+
 // columnText is the scratch of renderRows: the text of every column's
 // values, column after column, and where each ends.
 type columnText struct {
@@ -180,9 +203,8 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 		key = appendJSONStringOf(key, cols[i].Name)
 		key = append(key, ':')
 		key = slices.Grow(key, shortText) // for appendShort
-		k := cols[i].typ.Kind
 		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ),
-			loop: s.enc.columnLoopOf(k)})
+			loop: s.enc.columnLoopOf(&cols[i].typ)})
 	}
 }
 

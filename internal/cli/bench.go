@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 		timeout  time.Duration
 		repeats  int
 		render   bool
+		cpuProf  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -117,7 +119,7 @@ of --out's results.json again without running anything.`,
 					repeats = 1
 				}
 			}
-			cfg := bench.Config{Scenarios: scenarios, Binary: bin, Timeout: timeout, Repeats: repeats, Progress: stderr}
+			cfg := bench.Config{Scenarios: scenarios, Binary: bin, Timeout: timeout, Repeats: repeats, Progress: stderr, CPUProfileDir: cpuProf}
 			if cmd.Flags().Changed("hosts") {
 				if (keyspace == "") != (table == "") {
 					return badInput(errors.New("--keyspace and --table go together: give both, or neither for ringscan_demo.events"))
@@ -168,6 +170,7 @@ of --out's results.json again without running anything.`,
 	fs.StringVar(&username, "username", "", "user for PasswordAuthenticator, with --hosts; the password comes from $RINGSCAN_PASSWORD")
 	fs.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of one page request")
 	fs.BoolVar(&render, "render", false, "only draw the charts of --out's results.json again (after a change to how charts look)")
+	fs.StringVar(&cpuProf, "cpu-profile", "", "write a CPU profile (pprof) of every strategy's run into this existing directory, one file per run named by the strategy and its process id: where a strategy's client CPU goes")
 	fs.IntVar(&repeats, "repeats", 0, "runs of each strategy, stopping early after 5 s of runs; the median is reported (default 3, 1 with --quick)")
 	return cmd
 }
@@ -175,7 +178,7 @@ of --out's results.json again without running anything.`,
 // newBenchRunCmd is the hidden child of "ringscan bench": it runs one
 // strategy and prints its measurement as JSON.
 func newBenchRunCmd(stdout io.Writer) *cobra.Command {
-	var task string
+	var task, cpuProfile string
 	cmd := &cobra.Command{
 		Use:    bench.ChildCommand,
 		Short:  "Run one benchmark strategy (used by ringscan bench)",
@@ -188,7 +191,14 @@ func newBenchRunCmd(stdout io.Writer) *cobra.Command {
 			if err := dec.Decode(&t); err != nil {
 				return badInput(fmt.Errorf("invalid --task: %w", err))
 			}
+			stop, err := startCPUProfile(cpuProfile, t.Strategy.Label())
+			if err != nil {
+				return err
+			}
 			m, err := bench.Exec(cmd.Context(), t)
+			if perr := stop(); err == nil && perr != nil {
+				return perr
+			}
 			if err != nil {
 				return &exitError{code: ExitAborted, err: err}
 			}
@@ -196,5 +206,27 @@ func newBenchRunCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&task, "task", "", "the task as JSON")
+	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the run (pprof) into this directory, named by the strategy and the process id")
 	return cmd
+}
+
+// startCPUProfile starts a CPU profile of this process into dir (none if
+// dir is empty), in a file named by the strategy and the process id, and
+// returns the function that stops it and closes the file.
+func startCPUProfile(dir, strategy string) (func() error, error) {
+	if dir == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", strategy, os.Getpid())))
+	if err != nil {
+		return nil, badInput(fmt.Errorf("invalid --cpu-profile: %w", err))
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
