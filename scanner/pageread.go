@@ -56,6 +56,7 @@ var errPageLayout = errors.New("the driver's page does not have the layout of a 
 // pageRows returns a reader of the page iter has read, into b.
 func (f *fetcher) pageRows(iter *gocql.Iter, b *sink.Batch) *pageReader {
 	r := &pageReader{iter: iter, b: b, rows: iter.NumRows(), walk: f.walkable && iter.NumRows() > 2}
+	b.Grow(r.rows)
 	if !r.walk {
 		r.full = f.dest(b)
 		return r

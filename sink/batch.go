@@ -199,6 +199,15 @@ func (b *Batch) Decode(row, col int) (any, error) {
 // Bytes is the size of the rows' values.
 func (b *Batch) Bytes() int { return b.size }
 
+// Grow makes room for the values of rows more rows, so that appending them
+// does not grow the batch row by row: for producers that know a page's
+// row count before its rows.
+func (b *Batch) Grow(rows int) {
+	if rows > 0 && b.width > 0 {
+		b.cells = slices.Grow(b.cells, rows*b.width)
+	}
+}
+
 // AppendValue appends the next value, row after row, copying it; nil is
 // null. For producers.
 func (b *Batch) AppendValue(v []byte) {

@@ -227,3 +227,28 @@ func TestAppendCounted(t *testing.T) {
 	require.NoError(t, n.Write(t.Context(), d))
 	assert.EqualValues(t, 42, n.Rows(), "a count sink counts them")
 }
+
+// TestGrow checks that a batch grown for a page's rows takes them without
+// growing again: one allocation for the room, none per row after it.
+func TestGrow(t *testing.T) {
+	c, err := sink.NewColumn("v", "int")
+	require.NoError(t, err)
+	cols := []sink.Column{c, c}
+	fill := func(grow int) float64 {
+		return testing.AllocsPerRun(10, func() {
+			b := sink.NewBatch(cols, 3)
+			b.Grow(grow)
+			for range 1000 * 3 {
+				b.AppendValue(nil)
+			}
+			if b.Len() != 1000 {
+				t.Fatalf("%d rows, want 1000", b.Len())
+			}
+		})
+	}
+	assert.LessOrEqual(t, fill(1000), 2.0, "the batch and its cells, grown once")
+	assert.Greater(t, fill(0), 4.0, "without Grow the cells grow as they are appended")
+	b := sink.NewBatch([]sink.Column{c}, 0)
+	b.Grow(-1) // nothing to make room for
+	assert.Zero(t, b.Len())
+}
