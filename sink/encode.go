@@ -529,23 +529,20 @@ func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
 	for k > 0 && n%10 == 0 {
 		n, k = n/10, k-1
 	}
-	if k == 0 {
+	// The integer part, the point, then the k digits of the fraction,
+	// leading zeros included (0.005 is 5 with k 3), each division by a
+	// constant (a multiplication).
+	switch k {
+	case 0:
 		return cqlvalue.AppendInt(dst, n), true
+	case 1:
+		return append(cqlvalue.AppendInt(dst, n/10), '.', byte('0'+n%10)), true
+	case 2:
+		d := n % 100
+		return append(cqlvalue.AppendInt(dst, n/100), '.', byte('0'+d/10), byte('0'+d%10)), true
 	}
-	start := len(dst)
-	dst = cqlvalue.AppendInt(dst, n)
-	// Pad to k+1 digits (0.005 is 5 and k 3), then put the point before
-	// the last k.
-	for len(dst)-start <= k {
-		dst = append(dst, 0)
-		copy(dst[start+1:], dst[start:])
-		dst[start] = '0'
-	}
-	dst = append(dst, 0)
-	end := len(dst) - 1
-	copy(dst[end-k+1:], dst[end-k:end])
-	dst[end-k] = '.'
-	return dst, true
+	d := n % 1000
+	return append(cqlvalue.AppendInt(dst, n/1000), '.', byte('0'+d/100), byte('0'+d/10%10), byte('0'+d%10)), true
 }
 
 const hexDigits = "0123456789abcdef"
