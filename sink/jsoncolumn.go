@@ -28,8 +28,8 @@ const (
 	loopTextCollection
 )
 
-// columnLoopOf returns the loop for the values of kind k: loopAny for the
-// kinds renderColumn does not format, for those whose text needs escaping
+// columnLoopOf returns the loop for the values of type t: loopAny for the
+// types renderColumn does not format, for those whose text needs escaping
 // with e's options (needsEscape), and for bigints written as strings
 // (jsonQuoted: the loops quote the kinds that are always strings only).
 func (e *encoder) columnLoopOf(t *cqltype.Type) columnLoop {
@@ -255,9 +255,6 @@ func appendFiniteDouble(dst, v []byte) ([]byte, bool) {
 	f := math.Float64frombits(binary.BigEndian.Uint64(v))
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, false
-	}
-	if out, ok := appendShortDecimal(dst, f); ok {
-		return out, true
 	}
 	return appendFloat(dst, f, 64), true
 }
