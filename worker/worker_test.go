@@ -909,3 +909,58 @@ func TestRateCapsReads(t *testing.T) {
 		assert.LessOrEqual(t, r.req.PageSize, rate, "a page asks for at most one burst")
 	}
 }
+
+// TestSplitRestartsTheStatement checks that a subrange split while it is
+// read goes on with a new statement bounded by its new end, not with its
+// old statement's paging state: the old statement's pages would read on
+// past the new end, rows the split-off subrange reads too (up to a page of
+// them, read twice by the cluster and dropped). Range 0's third request
+// waits for the first split; its fourth is the first made after it.
+func TestSplitRestartsTheStatement(t *testing.T) {
+	tasks, rows := table(1, 5, 1, 3)
+	lo := int64(-500_000)
+	rows[0] = nil
+	for j := range 600 {
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/3)*3, key: fmt.Sprintf("k%04d", j)})
+	}
+	f := newFake(rows, 5)
+	split := make(chan struct{})
+	var once sync.Once
+	f.fail = func(r request) error {
+		if r.rangeID == 0 && r.n == 3 {
+			select {
+			case <-split:
+			case <-time.After(deadline):
+				return errors.New("range 0 was never split")
+			}
+		}
+		return nil
+	}
+	var mu sync.Mutex
+	var firstEnd ring.Token // range 0's end after the first split
+	s := newCollectSink()
+	s.split = func(parent int, child ring.Subrange) {
+		mu.Lock()
+		defer mu.Unlock()
+		if parent == 0 && firstEnd == (ring.Token{}) {
+			firstEnd = child.Range.Start
+		}
+		once.Do(func() { close(split) })
+	}
+	_, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: 5}), tasks, f, s, worker.Hooks{})
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	require.NotEqual(t, ring.Token{}, firstEnd, "range 0 was split")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var fourth *worker.Request
+	for i := range f.requests {
+		if r := f.requests[i]; r.rangeID == 0 && r.n == 4 {
+			fourth = &f.requests[i].req
+		}
+	}
+	require.NotNil(t, fourth, "range 0 read on after the split")
+	assert.Nil(t, fourth.PageState, "a new statement, not the old one's paging state")
+	assert.LessOrEqual(t, fourth.End.Compare(firstEnd), 0, "bounded by the new end (or a later split's, lower)")
+	require.NotNil(t, fourth.After, "from after the last row handed on")
+}
