@@ -826,9 +826,10 @@ func assertRows(t *testing.T, want, got map[string]int) {
 	}
 }
 
-// With fewer subranges than Concurrency, the free slots split a long
-// subrange from the start instead of idling.
-func TestFreeSlotsSplitALoneRange(t *testing.T) {
+// loneLongRange is a plan of one subrange of 600 rows, three a token, read
+// in pages of 5, whose third request waits until split is closed: by a
+// test's sink when the subrange is first split.
+func loneLongRange() ([]worker.Task, map[int][]fakeRow, *fakeFetcher, chan struct{}) {
 	tasks, rows := table(1, 5, 1, 3)
 	lo := int64(-500_000)
 	rows[0] = nil
@@ -837,9 +838,7 @@ func TestFreeSlotsSplitALoneRange(t *testing.T) {
 	}
 	f := newFake(rows, 5)
 	split := make(chan struct{})
-	var once sync.Once
 	f.fail = func(r request) error {
-		// Range 0's third request waits until a free slot split it.
 		if r.rangeID == 0 && r.n == 3 {
 			select {
 			case <-split:
@@ -849,6 +848,14 @@ func TestFreeSlotsSplitALoneRange(t *testing.T) {
 		}
 		return nil
 	}
+	return tasks, rows, f, split
+}
+
+// With fewer subranges than Concurrency, the free slots split a long
+// subrange from the start instead of idling.
+func TestFreeSlotsSplitALoneRange(t *testing.T) {
+	tasks, rows, f, split := loneLongRange()
+	var once sync.Once
 	var splits atomic.Int64
 	hooks := worker.Hooks{}
 	s := newCollectSink()
@@ -917,25 +924,8 @@ func TestRateCapsReads(t *testing.T) {
 // them, read twice by the cluster and dropped). Range 0's third request
 // waits for the first split; its fourth is the first made after it.
 func TestSplitRestartsTheStatement(t *testing.T) {
-	tasks, rows := table(1, 5, 1, 3)
-	lo := int64(-500_000)
-	rows[0] = nil
-	for j := range 600 {
-		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/3)*3, key: fmt.Sprintf("k%04d", j)})
-	}
-	f := newFake(rows, 5)
-	split := make(chan struct{})
+	tasks, rows, f, split := loneLongRange()
 	var once sync.Once
-	f.fail = func(r request) error {
-		if r.rangeID == 0 && r.n == 3 {
-			select {
-			case <-split:
-			case <-time.After(deadline):
-				return errors.New("range 0 was never split")
-			}
-		}
-		return nil
-	}
 	var mu sync.Mutex
 	var firstEnd ring.Token // range 0's end after the first split
 	s := newCollectSink()
