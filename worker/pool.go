@@ -213,18 +213,6 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 	}()
 	for !r.cur.Done {
 		lv.pickUp(&r.t)
-		if r.cur.PageState != nil && r.cur.End != (ring.Token{}) && r.t.Piece == nil && r.t.Stop == nil &&
-			r.t.Subrange.Range.End.Compare(r.cur.End) < 0 {
-			// A split lowered the subrange's end below its statement's:
-			// the statement's next page would read on past the new end,
-			// rows the split-off task reads too (up to a page of them,
-			// half a page on average, read twice by the cluster and
-			// dropped here). A new statement from after the last row,
-			// bounded by the new end, reads none of them, at the cost of
-			// starting one (restartAfterLast, as after a refused paging
-			// state).
-			r.cur = r.cur.restartAfterLast()
-		}
 		if r.cur.PageState == nil || r.cur.End == (ring.Token{}) {
 			// A new statement ends where the subrange now ends; so does one
 			// whose end was not recorded.

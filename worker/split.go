@@ -22,12 +22,9 @@ import (
 // a running task's end under the entry's lock and marks it; the owner
 // picks the new end up before each request (pickUp) and again after each
 // page (afterPage), dropping the rows a page read past the new end. A
-// paging state belongs to its statement, so a page in flight when the
-// split is made comes with its statement's old bounds; the rows past the
-// task's new end are dropped, and the first such row ends the task. The
-// owner's next request is a new statement bounded by the new end, from
-// after its last row (the pool's runRange), so that no later page reads
-// past it. What is split off starts
+// paging state belongs to its statement, so a statement started before a
+// split goes on with its old bounds; the rows past the task's new end are
+// dropped, and the first such row ends the task. What is split off starts
 // where the owner's rows can no longer reach: after the last row handed
 // on.
 //

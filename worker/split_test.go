@@ -105,10 +105,9 @@ func TestSplitterTakesTheLongestRemainder(t *testing.T) {
 }
 
 // TestSplitKeepsTheStatement applies a split to a subrange whose page was
-// in flight: the page's cursor keeps its statement's paging state and end
-// bound, the rows it brings stay within the new end, and the subrange is
-// not done while rows may be left before the new end. (The pool's next
-// request then starts a new statement: TestSplitRestartsTheStatement.)
+// in flight: the page's statement (and its end bound) goes on, the rows it
+// brings stay within the new end, and the subrange is not done while the
+// statement has rows left before the new end.
 func TestSplitKeepsTheStatement(t *testing.T) {
 	s := newSplitter(tokenTrimmer{}, 1, 2, 4, 0)
 	s.record = func(Split) {}

@@ -35,9 +35,7 @@ type Cursor struct {
 	// is only meaningful with PageState. It may lie beyond the subrange's
 	// end when the subrange was split after the statement started: a
 	// paging state is only valid with its own statement and values, so the
-	// rows of a page in flight past the subrange's end are dropped, and the
-	// next request starts a new statement (restartAfterLast). A resumed
-	// checkpoint may hold such a cursor too.
+	// statement goes on and the rows past the subrange's end are dropped.
 	End ring.Token
 	// Last is the position of the last row handed on, nil if none.
 	Last *Position

@@ -826,10 +826,9 @@ func assertRows(t *testing.T, want, got map[string]int) {
 	}
 }
 
-// loneLongRange is a plan of one subrange of 600 rows, three a token, read
-// in pages of 5, whose third request waits until split is closed: by a
-// test's sink when the subrange is first split.
-func loneLongRange() ([]worker.Task, map[int][]fakeRow, *fakeFetcher, chan struct{}) {
+// With fewer subranges than Concurrency, the free slots split a long
+// subrange from the start instead of idling.
+func TestFreeSlotsSplitALoneRange(t *testing.T) {
 	tasks, rows := table(1, 5, 1, 3)
 	lo := int64(-500_000)
 	rows[0] = nil
@@ -838,7 +837,9 @@ func loneLongRange() ([]worker.Task, map[int][]fakeRow, *fakeFetcher, chan struc
 	}
 	f := newFake(rows, 5)
 	split := make(chan struct{})
+	var once sync.Once
 	f.fail = func(r request) error {
+		// Range 0's third request waits until a free slot split it.
 		if r.rangeID == 0 && r.n == 3 {
 			select {
 			case <-split:
@@ -848,14 +849,6 @@ func loneLongRange() ([]worker.Task, map[int][]fakeRow, *fakeFetcher, chan struc
 		}
 		return nil
 	}
-	return tasks, rows, f, split
-}
-
-// With fewer subranges than Concurrency, the free slots split a long
-// subrange from the start instead of idling.
-func TestFreeSlotsSplitALoneRange(t *testing.T) {
-	tasks, rows, f, split := loneLongRange()
-	var once sync.Once
 	var splits atomic.Int64
 	hooks := worker.Hooks{}
 	s := newCollectSink()
@@ -915,42 +908,4 @@ func TestRateCapsReads(t *testing.T) {
 	for _, r := range m.allRequests() {
 		assert.LessOrEqual(t, r.req.PageSize, rate, "a page asks for at most one burst")
 	}
-}
-
-// TestSplitRestartsTheStatement checks that a subrange split while it is
-// read goes on with a new statement bounded by its new end, not with its
-// old statement's paging state: the old statement's pages would read on
-// past the new end, rows the split-off subrange reads too (up to a page of
-// them, read twice by the cluster and dropped). Range 0's third request
-// waits for the first split; its fourth is the first made after it.
-func TestSplitRestartsTheStatement(t *testing.T) {
-	tasks, rows, f, split := loneLongRange()
-	var once sync.Once
-	var mu sync.Mutex
-	var firstEnd ring.Token // range 0's end after the first split
-	s := newCollectSink()
-	s.split = func(parent int, child ring.Subrange) {
-		mu.Lock()
-		defer mu.Unlock()
-		if parent == 0 && firstEnd == (ring.Token{}) {
-			firstEnd = child.Range.Start
-		}
-		once.Do(func() { close(split) })
-	}
-	_, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: 5}), tasks, f, s, worker.Hooks{})
-	require.NoError(t, err)
-	assertRows(t, wantRows(rows), s.got())
-	require.NotEqual(t, ring.Token{}, firstEnd, "range 0 was split")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var fourth *worker.Request
-	for i := range f.requests {
-		if r := f.requests[i]; r.rangeID == 0 && r.n == 4 {
-			fourth = &f.requests[i].req
-		}
-	}
-	require.NotNil(t, fourth, "range 0 read on after the split")
-	assert.Nil(t, fourth.PageState, "a new statement, not the old one's paging state")
-	assert.LessOrEqual(t, fourth.End.Compare(firstEnd), 0, "bounded by the new end (or a later split's, lower)")
-	require.NotNil(t, fourth.After, "from after the last row handed on")
 }
