@@ -1,7 +1,10 @@
 package bench_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,9 +171,15 @@ func TestRunCPUProfiles(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, files, 2, "one profile per run of %s", s)
 		for _, f := range files {
-			fi, err := os.Stat(f)
+			data, err := os.ReadFile(f)
 			require.NoError(t, err)
-			assert.Positive(t, fi.Size(), f)
+			// A pprof profile is a gzipped protocol buffer: a stopped
+			// profile is flushed and closed, not an empty or cut file.
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			require.NoError(t, err, f)
+			body, err := io.ReadAll(zr)
+			require.NoError(t, err, "%s: the whole gzip stream", f)
+			assert.NotEmpty(t, body, f)
 		}
 	}
 

@@ -40,7 +40,7 @@ func malformed(t *cqltype.Type, v []byte) error {
 // appendJSON appends the JSON text of the value v of type t.
 func (e *encoder) appendJSON(dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 	if cqltype.IsNull(t.Kind, v) {
-		return append(dst, "null"...), nil
+		return appendNull(dst), nil
 	}
 	switch t.Kind {
 	case cqltype.Ascii, cqltype.Varchar:

@@ -1,9 +1,6 @@
 package sink
 
 import (
-	"encoding/binary"
-	"math"
-
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
@@ -25,7 +22,8 @@ const (
 	loopTimestamp
 	loopBlob
 	loopInet
-	loopTextCollection
+	loopTextList // a list or set of text
+	loopTextMap  // a map of text to text
 )
 
 // columnLoopOf returns the loop for the values of type t: loopAny for the
@@ -58,17 +56,21 @@ func (e *encoder) columnLoopOf(t *cqltype.Type) columnLoop {
 		return loopBlob
 	case cqltype.Inet:
 		return loopInet
-	case cqltype.List, cqltype.Set, cqltype.Map:
+	case cqltype.List, cqltype.Set:
 		if textCollection(t) {
-			return loopTextCollection
+			return loopTextList
+		}
+	case cqltype.Map:
+		if textCollection(t) {
+			return loopTextMap
 		}
 	}
 	return loopAny
 }
 
 // textCollection reports whether t is a list or set of text, or a map of
-// text to text: the collections renderRun writes itself
-// (appendTextCollection).
+// text to text: the collections renderRun writes itself (appendList and
+// appendMap with text elements).
 func textCollection(t *cqltype.Type) bool {
 	n := 1
 	if t.Kind == cqltype.Map {
@@ -175,12 +177,12 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			v := b.cellValue(ci)
 			if len(v) == 0 {
 				text = appendNull(appendShort(text, key))
-			} else if len(v) != 8 {
-				break
-			} else if out, ok := appendFiniteDouble(appendShort(text, key), v); ok {
+			} else if e.jsonQuoted(cqltype.Double, v) {
+				break // NaN and the infinities are strings
+			} else if out, ok := formatDouble(e, appendShort(text, key), v); ok {
 				text = out
 			} else {
-				break // NaN and the infinities are strings
+				break
 			}
 			ends[at], at = int32(len(text)), at+n
 		}
@@ -231,14 +233,30 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			}
 			ends[at], at = int32(len(text)), at+n
 		}
-	case loopTextCollection:
+	case loopTextList:
 		t := &b.Columns[j].typ
 		for ; r < to; r, ci = r+1, ci+w {
-			out, ok := appendTextCollection(appendShort(text, key), t, b.cellValue(ci))
-			if !ok {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, err := e.appendList(appendShort(text, key), t, v, nil); err == nil { // nil: text elements
+				text = out
+			} else {
 				break
 			}
-			text = out
+			ends[at], at = int32(len(text)), at+n
+		}
+	case loopTextMap:
+		t := &b.Columns[j].typ
+		for ; r < to; r, ci = r+1, ci+w {
+			v := b.cellValue(ci)
+			if len(v) == 0 {
+				text = appendNull(appendShort(text, key))
+			} else if out, err := e.appendMap(appendShort(text, key), t, v, nil); err == nil { // nil: text values
+				text = out
+			} else {
+				break
+			}
 			ends[at], at = int32(len(text)), at+n
 		}
 	}
@@ -247,59 +265,3 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 
 // appendNull appends a null value.
 func appendNull(dst []byte) []byte { return append(dst, "null"...) }
-
-// appendFiniteDouble appends the 8-byte double v when it is finite, as
-// formatDouble does, and reports false, having appended nothing, for NaN
-// and the infinities (whose JSON text is a string: jsonQuoted).
-func appendFiniteDouble(dst, v []byte) ([]byte, bool) {
-	f := math.Float64frombits(binary.BigEndian.Uint64(v))
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return dst, false
-	}
-	return appendFloat(dst, f, 64), true
-}
-
-// appendTextCollection appends a non-null list or set of text, or map of
-// text to text, of type t, as appendJSON does (appendList and appendMap
-// with text elements, and appendKey's text keys), and null for a null
-// value; it reports false for a malformed value.
-func appendTextCollection(dst []byte, t *cqltype.Type, v []byte) ([]byte, bool) {
-	if len(v) == 0 {
-		return appendNull(dst), true
-	}
-	it, err := cqltype.ReadCollection(t, v)
-	if err != nil {
-		return dst, false
-	}
-	isMap := t.Kind == cqltype.Map
-	open, end := byte('['), byte(']')
-	if isMap {
-		open, end = '{', '}'
-	}
-	dst = append(dst, open)
-	for i := range it.Len() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		x, err := it.Next()
-		if err != nil {
-			return dst, false
-		}
-		if isMap {
-			if x == nil {
-				dst = append(dst, `"null"`...) // appendKey's null key
-			} else {
-				dst = appendJSONString(dst, x)
-			}
-			if x, err = it.Next(); err != nil {
-				return dst, false
-			}
-			dst = append(dst, ':')
-		}
-		dst = appendJSONText(dst, x)
-	}
-	if it.End() != nil {
-		return dst, false
-	}
-	return append(dst, end), true
-}

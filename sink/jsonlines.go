@@ -143,30 +143,24 @@ const shortText = 32
 
 // appendShort appends src to dst as append does, but a src of at most
 // shortText bytes, with room for shortText in its array and in dst's, by
-// two or four 8-byte loads and stores instead of a call to memmove: JSON
-// Lines copies a key and a value of a few dozen bytes each, a dozen times
-// a row. The bytes past src's and dst's ends are read and overwritten
-// (dst's end is then where src's text ends).
+// copyCell's four 8-byte loads and stores instead of a call to memmove:
+// JSON Lines copies a key and a value of a few dozen bytes each, a dozen
+// times a row. The bytes past src's and dst's ends are read and
+// overwritten (dst's end is then where src's text ends).
 func appendShort(dst, src []byte) []byte {
 	n := len(dst)
 	if len(src) > shortText || cap(src) < shortText || cap(dst)-n < shortText {
 		return append(dst, src...)
 	}
-	from, to := src[:shortText], dst[n:n+shortText]
-	binary.LittleEndian.PutUint64(to, binary.LittleEndian.Uint64(from))
-	binary.LittleEndian.PutUint64(to[8:], binary.LittleEndian.Uint64(from[8:]))
-	if len(src) > 16 {
-		binary.LittleEndian.PutUint64(to[16:], binary.LittleEndian.Uint64(from[16:]))
-		binary.LittleEndian.PutUint64(to[24:], binary.LittleEndian.Uint64(from[24:]))
-	}
-	return dst[:n+len(src)]
+	return dst[:n+copyCell(dst[n:cap(dst)], src)]
 }
 
 // copyCell copies src to dst and returns its length: a src of at most
 // shortText bytes, with room for shortText in its array and in dst, by
 // four 8-byte loads and stores whatever its length (the bytes past src's
-// end are copied too, and overwritten by the next cell's). Cells' lengths
-// vary row by row: a branch on the length, as appendShort takes, is often
+// end are copied too, and overwritten by the next cell's); else by copy,
+// which then copies no more than dst holds. Cells' lengths vary row by
+// row: a branch on the length (two moves or four) was often
 // mispredicted.
 func copyCell(dst, src []byte) int {
 	if len(src) > shortText || cap(src) < shortText || len(dst) < shortText {

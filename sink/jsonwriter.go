@@ -36,7 +36,7 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 		}
 		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 			if cqltype.IsNull(k, v) {
-				return append(dst, "null"...), nil
+				return appendNull(dst), nil
 			}
 			return appendCollection(e, dst, t, v, elem)
 		}
@@ -57,7 +57,7 @@ func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 	if e.jsonQuoted(k, nil) {
 		return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 			if cqltype.IsNull(k, v) {
-				return append(dst, "null"...), nil
+				return appendNull(dst), nil
 			}
 			start := len(dst)
 			dst = append(dst, '"')
@@ -70,7 +70,7 @@ func (e *encoder) scalarWriter(k cqltype.Kind) valueWriter {
 	byValue := k == cqltype.Double || k == cqltype.Float
 	return func(e *encoder, dst []byte, t *cqltype.Type, v []byte) ([]byte, error) {
 		if cqltype.IsNull(k, v) {
-			return append(dst, "null"...), nil
+			return appendNull(dst), nil
 		}
 		if byValue && e.jsonQuoted(k, v) {
 			return e.appendQuotedScalar(dst, t, v)
@@ -90,7 +90,7 @@ func writeJSONText(_ *encoder, dst []byte, _ *cqltype.Type, v []byte) ([]byte, e
 // appendJSONText appends a text value: null, or the string.
 func appendJSONText(dst, v []byte) []byte {
 	if v == nil {
-		return append(dst, "null"...)
+		return appendNull(dst)
 	}
 	return appendJSONString(dst, v)
 }
