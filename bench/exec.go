@@ -74,6 +74,9 @@ type Measurement struct {
 	// Pages counts the pages received (retries excluded, empty pages
 	// included).
 	Pages int64
+	// RowsDropped counts the rows ringscan read past the end of a subrange
+	// split while its statement ran, and dropped (scanner.Stats).
+	RowsDropped int64 `json:",omitempty"`
 	// CPUSeconds is the child's user+system CPU time spent during the scan;
 	// MaxRSSKiB its peak resident set size.
 	CPUSeconds float64
@@ -441,7 +444,7 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	limitsMu.Lock()
 	defer limitsMu.Unlock()
 	return Measurement{Elapsed: elapsed, Work: work, Concurrency: t.Strategy.EffectiveConcurrency(),
-		Retries: st.Retries, Pages: st.Pages, Limits: limits}, c, nil
+		Retries: st.Retries, Pages: st.Pages, RowsDropped: st.RowsDropped, Limits: limits}, c, nil
 }
 
 // pageHasher hashes the rows of a page into a collector, on up to par

@@ -161,9 +161,12 @@
 //     is refused as a malformed state (ProtocolError "Invalid value for the
 //     paging state", Cassandra's answer to a state it cannot read).
 //
+// The page size is read from every request, as Cassandra's pagers take it
+// at each page (QueryPager.fetchPage): a state goes on at any page size.
+//
 // ringscan's worker relies on this: after a split, the owner goes on with
-// its statement and its old end bound and drops the rows past the new one
-// (worker.Cursor.QueryEnd).
+// its statement and its old end bound, asks for about the rows it has
+// left, and drops the rows past the new end (worker.Cursor.End).
 //
 // # Served counters
 //

@@ -87,6 +87,18 @@ func TestPagingStateSemantics(t *testing.T) {
 	t.Run("same statement and values", func(t *testing.T) {
 		assert.Equal(t, keys[20:100], all(t, q(9, 99), state))
 	})
+	t.Run("same statement, another page size", func(t *testing.T) {
+		// The page size is a parameter of each request, not part of the
+		// statement: Cassandra's pagers take it at every page
+		// (QueryPager.fetchPage). A split owner asks for the rows it has
+		// left.
+		rows, next := page(t, q(9, 99)().PageSize(3), state)
+		assert.Equal(t, keys[20:23], rows)
+		require.NotEmpty(t, next)
+		rows, next = page(t, q(9, 99)().PageSize(50), next)
+		assert.Equal(t, keys[23:73], rows)
+		assert.Equal(t, keys[73:100], all(t, q(9, 99), next))
+	})
 	t.Run("a lower end bound", func(t *testing.T) {
 		// As the worker's split owner would, if it moved to the new end.
 		assert.Equal(t, keys[20:50], all(t, q(9, 49), state))
@@ -99,7 +111,7 @@ func TestPagingStateSemantics(t *testing.T) {
 		// What a split owner would read had its new end fallen before
 		// the position of its paging state: the rest of the ring and its
 		// start, instead of nothing. The worker keeps the old end
-		// (Cursor.QueryEnd) and drops the rows past the new one.
+		// (Cursor.End) and drops the rows past the new one.
 		got := all(t, q(9, 15), state)
 		assert.Equal(t, slices.Concat(keys[20:200], keys[0:16]), got)
 	})

@@ -79,6 +79,11 @@ type Stats struct {
 	PartitionsSplit, Pieces int
 	SplitQueries            int64
 	SplitFailures           map[string]int64
+	// RowsDropped counts the rows read past the end of a subrange split
+	// while its statement ran (a paging state keeps its statement's
+	// bounds) and dropped: the cluster read them twice, for the subrange
+	// split off that reads them. Not in Rows.
+	RowsDropped int64
 }
 
 // RowsPerSecond is the run's mean throughput.
@@ -174,7 +179,7 @@ func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 func statsOf(st worker.Stats, f *fetcher) Stats {
 	out := Stats{Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
 		Ranges: st.Ranges, Done: st.Done, Failed: st.Failed, Elapsed: st.Elapsed, RetriesByKind: st.RetriesByKind,
-		PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures}
+		PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures, RowsDropped: st.RowsDropped}
 	if len(st.PerRange) > 0 {
 		out.PerRange = make([]RangeStats, len(st.PerRange))
 		for i, r := range st.PerRange {

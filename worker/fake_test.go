@@ -76,6 +76,8 @@ type fakeFetcher struct {
 	onInFlight func(host string, n int)
 
 	newBatches atomic.Int64
+	// served counts the rows served.
+	served atomic.Int64
 
 	mu       sync.Mutex
 	requests []request
@@ -187,6 +189,7 @@ func (f *fakeFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Bat
 		}
 		b.AppendValue(rowID(row))
 		page.Last = row.pos()
+		f.served.Add(1)
 	}
 	if end < len(rows) {
 		page.PageState = []byte("offset:" + strconv.Itoa(end))

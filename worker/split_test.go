@@ -168,3 +168,88 @@ func TestTokenSplitOfAFinishedTask(t *testing.T) {
 	mid := ring.Range{Start: ring.Murmur3Token(600), End: r2.Subrange.Range.End}.Mid()
 	assert.Equal(t, ring.Range{Start: mid, End: r2.Subrange.Range.End}, task.Subrange.Range)
 }
+
+// TestTokenSplitLeavesThePageInFlight: a task whose owner has a request
+// in flight is cut in the middle of what that request leaves, not of
+// what is left after its last row, so that the page in flight does not
+// read into the part split off; a task whose page in flight leaves less
+// than a page is not split.
+func TestTokenSplitLeavesThePageInFlight(t *testing.T) {
+	s := newSplitter(tokenTrimmer{}, 100, 200, 4, 0)
+	s.record = func(Split) {}
+	r := Task{Subrange: sub(1, 0, 1000)}
+	lv := s.track(r, nil)
+	// One row per token so far: 970 rows left after token 30.
+	s.afterPage(lv, &r, nil, after(30, r.Subrange.Range.End, "p1"), tokens(seq(1, 30)...), Page{})
+	lv.requesting(400) // reads up to about token 430
+	task, ok := s.take(t.Context())
+	require.True(t, ok)
+	cut := task.Subrange.Range.Start.BindValue().(int64)
+	// The 570 rows the page leaves are shared: 285 for each side.
+	assert.InDelta(t, 430+285, cut, 2, "cut at %d", cut)
+
+	// 970 rows left, 900 of them in flight: less than a page is free.
+	s.record = func(Split) { t.Error("a split recorded") }
+	r2 := Task{Subrange: sub(2, 0, 1000)}
+	lv2 := s.track(r2, nil)
+	s.afterPage(lv2, &r2, nil, after(30, r2.Subrange.Range.End, "p1"), tokens(seq(1, 30)...), Page{})
+	lv2.requesting(900)
+	s.untrack(lv) // leave r2 the only candidate
+	_, ok = s.take(t.Context())
+	assert.False(t, ok)
+	// Once the page arrived, the rest is worth splitting again.
+	s.record = func(Split) {}
+	s.afterPage(lv2, &r2, nil, after(100, r2.Subrange.Range.End, "p2"), tokens(seq(31, 100)...), Page{})
+	task, ok = s.take(t.Context())
+	require.True(t, ok)
+	assert.Equal(t, ring.Range{Start: ring.Murmur3Token(100), End: r2.Subrange.Range.End}.Mid(), task.Subrange.Range.Start,
+		"nothing in flight: the middle of what is left")
+}
+
+// TestPageSizeAfterASplit: the page size of a task's next request is the
+// configured one unless a split lowered its end while its statement
+// runs; then it is about the rows the task has left by its density so far
+// (with a margin), at least a tenth of the configured one.
+func TestPageSizeAfterASplit(t *testing.T) {
+	end := ring.Murmur3Token(1000)
+	cases := []struct {
+		name    string
+		taskEnd int64 // the task's end after the split
+		cur     Cursor
+		piece   bool
+		want    int
+	}{
+		{name: "not split", taskEnd: 1000, cur: after(100, end, "p"), want: 500},
+		{name: "a new statement", taskEnd: 300, cur: Cursor{Last: &Position{Token: ring.Murmur3Token(100)}, End: ring.Murmur3Token(300)}, want: 500},
+		{name: "split: 200 rows left", taskEnd: 300, cur: after(100, end, "p"), want: 200*11/10 + 16},
+		{name: "split: more left than a page", taskEnd: 900, cur: after(100, end, "p"), want: 500},
+		{name: "split: nothing left", taskEnd: 100, cur: after(100, end, "p"), want: 50},
+		{name: "split: 10 rows left", taskEnd: 110, cur: after(100, end, "p"), want: 50},
+		{name: "a piece of a partition", taskEnd: 300, cur: after(100, end, "p"), piece: true, want: 500},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := newSplitter(tokenTrimmer{}, 500, 1000, 4, 0)
+			r := Task{Subrange: sub(1, 0, 1000)}
+			lv := s.track(r, nil)
+			// One row per token up to token 100.
+			s.afterPage(lv, &r, nil, after(100, end, "p"), tokens(seq(1, 100)...), Page{})
+			lv.task.Subrange.Range.End = ring.Murmur3Token(c.taskEnd)
+			r.Subrange.Range.End = ring.Murmur3Token(c.taskEnd)
+			if c.piece {
+				r.Piece = &Piece{Token: ring.Murmur3Token(100)}
+			}
+			assert.Equal(t, c.want, s.pageSizeFor(lv, r, c.cur, 500))
+		})
+	}
+	var nilSplitter *splitter
+	assert.Equal(t, 500, nilSplitter.pageSizeFor(nil, Task{}, Cursor{}, 500), "splitting off")
+}
+
+func seq(from, to int64) []int64 {
+	var out []int64
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
+}

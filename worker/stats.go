@@ -48,6 +48,10 @@ type Stats struct {
 	// whose queries fail is not made; they are not retried).
 	SplitQueries  int64
 	SplitFailures map[string]int64
+	// RowsDropped counts the rows pages read past the end of a task split
+	// while its statement ran (the statement keeps its old bounds): the
+	// server read them twice, once for the task that reads them.
+	RowsDropped int64
 	// RetriesByKind counts retries by error kind (read_timeout,
 	// unavailable, overloaded, connection, ...).
 	RetriesByKind map[string]int64

@@ -909,3 +909,85 @@ func TestRateCapsReads(t *testing.T) {
 		assert.LessOrEqual(t, r.req.PageSize, rate, "a page asks for at most one burst")
 	}
 }
+
+// TestSplitOwnerReadsLittlePastItsEnd splits a long range while its
+// owner's second request is in flight: the cut leaves that page to the
+// owner, whose statement keeps its old bounds, and its page after the
+// split asks for about the rows it has left (its tokens are evenly
+// filled, so the estimate is close), not a whole page of rows to drop.
+// Every row served is either handed on once or counted as dropped.
+func TestSplitOwnerReadsLittlePastItsEnd(t *testing.T) {
+	const page, n = 100, 430
+	lo := int64(-500_000)
+	task := func(id int, from, to int64) worker.Task {
+		return worker.Task{Subrange: ring.Subrange{ID: id, Range: ring.Range{Start: ring.Murmur3Token(from), End: ring.Murmur3Token(to)},
+			Replicas: slices.Clone(hosts[:3])}}
+	}
+	// Range 0 is long, one row per token; range 1 is short.
+	tasks := []worker.Task{task(0, lo, lo+n), task(1, lo+n, lo+n+10)}
+	rows := map[int][]fakeRow{}
+	for j := range n {
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j), key: fmt.Sprintf("k%04d", j)})
+	}
+	rows[1] = []fakeRow{{tok: lo + n + 5, key: "short"}}
+	f := newFake(rows, page)
+	inFlight, splitDone, ownerDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	wait := func(c chan struct{}, what string) error {
+		select {
+		case <-c:
+			return nil
+		case <-time.After(deadline):
+			return errors.New(what)
+		}
+	}
+	f.fail = func(r request) error {
+		switch {
+		case r.rangeID == 0 && r.n == 2:
+			// In flight now: range 1 may end, and its goroutine split.
+			close(inFlight)
+			return wait(splitDone, "range 0 was never split")
+		case r.rangeID == 1:
+			return wait(inFlight, "range 0 never sent its second request")
+		case r.rangeID > 1 && r.n == 1:
+			// What was split off waits for the owner to finish: no second
+			// split.
+			return wait(ownerDone, "range 0 never finished")
+		}
+		return nil
+	}
+	s := newCollectSink()
+	var splits []ring.Subrange
+	var mu sync.Mutex
+	s.split = func(_ int, c ring.Subrange) {
+		mu.Lock()
+		splits = append(splits, c)
+		if len(splits) == 1 {
+			close(splitDone)
+		}
+		mu.Unlock()
+	}
+	s.page = func(id int, cur worker.Cursor, _ int) {
+		if id == 0 && cur.Done {
+			close(ownerDone)
+		}
+	}
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: page}), tasks, f, s, worker.Hooks{})
+	require.NoError(t, err)
+	assertRows(t, wantRows(rows), s.got())
+	require.Len(t, splits, 1)
+	// Range 0 had 330 rows left after its first page, 100 of them in
+	// flight: the other 230 are shared, 115 each (to a token: the cut is
+	// by share of the ring).
+	cut := splits[0].Range.Start.BindValue().(int64) - lo
+	assert.InDelta(t, 100+100+115, cut, 1)
+	assert.Equal(t, f.served.Load(), st.Rows+st.RowsDropped, "rows served: handed on or dropped")
+	// The owner's pages after the split: 101..200 (in flight), 201..300,
+	// then the rows left to the cut and a margin.
+	left := int(cut) - 300
+	var sizes []int
+	for _, r := range f.requestsOf(0) {
+		sizes = append(sizes, r.req.PageSize)
+	}
+	assert.Equal(t, []int{page, page, page, left*11/10 + 16}, sizes)
+	assert.Equal(t, int64(left*11/10+16-left), st.RowsDropped, "rows dropped past the split's end")
+}

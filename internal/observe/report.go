@@ -87,6 +87,9 @@ type ReportTotals struct {
 	Pieces          int              `json:"pieces,omitempty"`
 	SplitQueries    int64            `json:"split_queries,omitempty"`
 	SplitFailures   map[string]int64 `json:"split_failures,omitempty"`
+	// RowsDropped: rows read past a split subrange's new end, read again
+	// by the subrange split off.
+	RowsDropped int64 `json:"rows_dropped,omitempty"`
 }
 
 // RangeReport is one subrange's line of a report.
@@ -127,6 +130,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),
 			Ranges: st.Ranges, Done: st.Done, Failed: st.Failed,
 			PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures,
+			RowsDropped: st.RowsDropped,
 		},
 		Ranges: make([]RangeReport, 0, len(st.PerRange)),
 	}
