@@ -165,8 +165,8 @@
 // at each page (QueryPager.fetchPage): a state goes on at any page size.
 //
 // ringscan's worker relies on this: after a split, the owner goes on with
-// its statement and its old end bound, asks for about the rows it has
-// left, and drops the rows past the new end (worker.Cursor.End).
+// its statement and its old end bound and drops the rows past the new one
+// (worker.Cursor.End).
 //
 // # Served counters
 //

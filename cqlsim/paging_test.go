@@ -90,8 +90,7 @@ func TestPagingStateSemantics(t *testing.T) {
 	t.Run("same statement, another page size", func(t *testing.T) {
 		// The page size is a parameter of each request, not part of the
 		// statement: Cassandra's pagers take it at every page
-		// (QueryPager.fetchPage). A split owner asks for the rows it has
-		// left.
+		// (QueryPager.fetchPage).
 		rows, next := page(t, q(9, 99)().PageSize(3), state)
 		assert.Equal(t, keys[20:23], rows)
 		require.NotEmpty(t, next)

@@ -188,8 +188,6 @@ type rangeRun struct {
 	host     string          // the replica that served the last page
 	latency  time.Duration   // the last page's request time
 	limit    int             // host's limit after the last page
-	// pageSize is the page size of the next request (see pageSizeFor).
-	pageSize int
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
@@ -220,8 +218,6 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 			// whose end was not recorded.
 			r.cur.End = r.t.Subrange.Range.End
 		}
-		r.pageSize = p.split.pageSizeFor(lv, r.t, r.cur, p.cfg.PageSize)
-		lv.requesting(r.pageSize)
 		b, page, next, err := p.fetchPage(ctx, r)
 		if errors.Is(err, errSkipRange) {
 			return nil
@@ -259,7 +255,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 	}
 	req := Request{Subrange: sr, Host: host, Start: sr.Range.Start, End: r.cur.End, After: r.cur.After,
-		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(r.pageSize), Piece: r.t.Piece,
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize), Piece: r.t.Piece,
 		Stop: r.t.Stop}
 	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
 		return nil, Page{}, r.cur, err

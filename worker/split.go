@@ -28,10 +28,8 @@ import (
 // where the owner's rows can no longer reach: after the last row handed
 // on.
 //
-// A token subrange is split in the middle of the rows it has left after
-// its last row and the page its owner has in flight (by the density of
-// its rows so far), and the owner's pages after the split ask for about
-// the rows it has left (pageSizeFor). A task whose reading stays inside one partition (a page
+// A token subrange is split at the token midpoint of what is left after
+// its last row. A task whose reading stays inside one partition (a page
 // or more of it, with rows left) has its partition split instead, by
 // clustering range (see Partitions): at a cut interpolated between its
 // last row and the partition's last row, which a query finds; or, where
@@ -83,10 +81,6 @@ type running struct {
 	// token of the last.
 	start, progress ring.Token
 	rows            int64
-
-	// inFlight is the page size of the owner's request in flight, 0 when
-	// none is: the rows it will read after progress.
-	inFlight int
 
 	// Partition progress: the last row handed on, and the run of rows
 	// handed on in its partition.
@@ -196,48 +190,6 @@ func (lv *running) pickUp(t *Task) {
 	lv.takeSplit(t)
 	lv.mu.Unlock()
 }
-
-// pageSizeFor is the page size of the next request of the task t at cur,
-// want unless a split lowered t's end while its statement runs: that
-// statement goes on with its old bounds, and the rows its pages read past
-// the new end are dropped, read again by the task split off
-// (Stats.RowsDropped). The page then asks for about the rows t has left,
-// by the density of its rows so far, with a margin: the page size is a
-// request parameter, not part of the statement, and a paging state goes
-// on at any page size. It asks for at least a tenth of want, so that a
-// rest denser than the rows so far costs a few requests more, not many.
-func (s *splitter) pageSizeFor(lv *running, t Task, cur Cursor, want int) int {
-	if lv == nil || cur.PageState == nil || t.Piece != nil || t.Stop != nil || t.Subrange.Range.End.Compare(cur.End) >= 0 {
-		return want
-	}
-	lv.mu.Lock()
-	defer lv.mu.Unlock()
-	left, est, _ := lv.tokensLeft()
-	if est == 0 && !left.Empty() {
-		return want // no density to tell by
-	}
-	return max(int(min(est*rowsLeftMargin+rowsLeftSlack, float64(want))), want/10, 1)
-}
-
-// requesting notes that the owner requests a page of n rows, which a
-// split leaves to it.
-func (lv *running) requesting(n int) {
-	if lv == nil {
-		return
-	}
-	lv.mu.Lock()
-	lv.inFlight = n
-	lv.mu.Unlock()
-}
-
-// rowsLeftMargin and rowsLeftSlack are the margin over the rows a split
-// task is estimated to have left that its next page asks for: the count
-// of uniformly spread tokens in a range varies by about its square root,
-// a few percent of a page.
-const (
-	rowsLeftMargin = 1.1
-	rowsLeftSlack  = 16
-)
 
 // takeSplit copies the task's current end into the owner's t. lv.mu is
 // held.
@@ -358,7 +310,6 @@ func (s *splitter) afterPage(lv *running, t *Task, last *Position, next Cursor, 
 		lv.done = true
 	}
 	lv.rows += int64(b.Len())
-	lv.inFlight = 0
 	return next
 }
 
@@ -532,8 +483,12 @@ func (s *splitter) takeOnce(ctx context.Context) (task *Task, ok, again bool) {
 			}
 		}
 		if lv.task.Piece == nil && !lv.split {
-			if _, _, free := lv.tokensLeft(); free > bestRows && free >= float64(s.pageSize) {
-				best, bestFrom, bestRows = lv, nil, free
+			left := ring.Range{Start: lv.progress, End: lv.task.Subrange.Range.End}
+			read := ring.Range{Start: lv.start, End: lv.progress}
+			if !left.Empty() && !read.Empty() && lv.rows > 0 {
+				if est := float64(lv.rows) / read.Share() * left.Share(); est > bestRows && est >= float64(2*s.pageSize) {
+					best, bestFrom, bestRows = lv, nil, est
+				}
 			}
 		}
 		lv.mu.Unlock()
@@ -555,38 +510,19 @@ func (s *splitter) takeOnce(ctx context.Context) (task *Task, ok, again bool) {
 	return t, ok, !ok
 }
 
-// tokensLeft is what lv's token task has left after its last row handed
-// on: its tokens, the rows they hold by the density of its rows so far
-// (est), and those the request in flight will not read (free): 0 for
-// none, or when nothing was read yet to tell the density. lv.mu is held.
-func (lv *running) tokensLeft() (left ring.Range, est, free float64) {
-	left = ring.Range{Start: lv.progress, End: lv.task.Subrange.Range.End}
-	read := ring.Range{Start: lv.start, End: lv.progress}
-	if left.Empty() || read.Empty() || lv.rows <= 0 {
-		return left, 0, 0
-	}
-	est = float64(lv.rows) / read.Share() * left.Share()
-	return left, est, max(est-float64(lv.inFlight), 0)
-}
-
-// cutTokens splits off the second half of the rows lv's task has left
-// after its last row handed on and its request in flight. s.mu is held, not lv.mu: the owner may
+// cutTokens splits off the second half of the tokens lv's task has left
+// after its last row handed on. s.mu is held, not lv.mu: the owner may
 // have handed on more rows since lv was chosen, or read to its end; then
 // what is left now is cut, or nothing when nothing is (a child of no
 // tokens, (End, End], would be no subrange a checkpoint can record).
 func (s *splitter) cutTokens(lv *running) (*Task, bool) {
 	lv.mu.Lock()
 	defer lv.mu.Unlock()
-	if lv.done || lv.split || lv.task.Piece != nil {
+	left := ring.Range{Start: lv.progress, End: lv.task.Subrange.Range.End}
+	if lv.done || lv.split || lv.task.Piece != nil || left.Empty() {
 		return nil, false
 	}
-	left, est, free := lv.tokensLeft()
-	if left.Empty() || free < 1 {
-		return nil, false
-	}
-	// Half of what the request in flight leaves is split off, so that
-	// its page does not read into the part split off.
-	mid := left.At((est - free/2) / est)
+	mid := left.Mid()
 	child := Task{Subrange: ring.Subrange{ID: s.newID(), Range: ring.Range{Start: mid, End: left.End},
 		Vnode: lv.task.Subrange.Vnode, Replicas: lv.task.Subrange.Replicas}}
 	child.Subrange.Share = child.Subrange.Range.Share()

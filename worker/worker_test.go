@@ -910,13 +910,12 @@ func TestRateCapsReads(t *testing.T) {
 	}
 }
 
-// TestSplitOwnerReadsLittlePastItsEnd splits a long range while its
-// owner's second request is in flight: the cut leaves that page to the
-// owner, whose statement keeps its old bounds, and its page after the
-// split asks for about the rows it has left (its tokens are evenly
-// filled, so the estimate is close), not a whole page of rows to drop.
-// Every row served is either handed on once or counted as dropped.
-func TestSplitOwnerReadsLittlePastItsEnd(t *testing.T) {
+// TestRowsDroppedPastASplit splits a long range while its owner's second
+// request is in flight: the owner's statement keeps its old bounds, its
+// next page reads past the new end, and the rows past it are dropped and
+// counted (Stats.RowsDropped); the piece split off reads them. Every row
+// served is either handed on once or counted as dropped.
+func TestRowsDroppedPastASplit(t *testing.T) {
 	const page, n = 100, 430
 	lo := int64(-500_000)
 	task := func(id int, from, to int64) worker.Task {
@@ -975,19 +974,13 @@ func TestSplitOwnerReadsLittlePastItsEnd(t *testing.T) {
 	require.NoError(t, err)
 	assertRows(t, wantRows(rows), s.got())
 	require.Len(t, splits, 1)
-	// Range 0 had 330 rows left after its first page, 100 of them in
-	// flight: the other 230 are shared, 115 each (to a token: the cut is
-	// by share of the ring).
+	// Range 0 had 330 rows left after its first page: the second half of
+	// them is split off (to a token: the cut is by share of the ring).
 	cut := splits[0].Range.Start.BindValue().(int64) - lo
-	assert.InDelta(t, 100+100+115, cut, 1)
+	assert.InDelta(t, 100+165, cut, 1)
 	assert.Equal(t, f.served.Load(), st.Rows+st.RowsDropped, "rows served: handed on or dropped")
-	// The owner's pages after the split: 101..200 (in flight), 201..300,
-	// then the rows left to the cut and a margin.
-	left := int(cut) - 300
-	var sizes []int
-	for _, r := range f.requestsOf(0) {
-		sizes = append(sizes, r.req.PageSize)
-	}
-	assert.Equal(t, []int{page, page, page, left*11/10 + 16}, sizes)
-	assert.Equal(t, int64(left*11/10+16-left), st.RowsDropped, "rows dropped past the split's end")
+	// The owner's pages: 1..100, 101..200 (in flight at the split), then
+	// 201..300, whose rows past the cut are dropped.
+	assert.Len(t, f.requestsOf(0), 3)
+	assert.Equal(t, 300-cut, st.RowsDropped, "rows dropped past the split's end")
 }
