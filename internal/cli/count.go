@@ -235,7 +235,11 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 			return p.Project(p.PartitionKey)
 		}
 		if cfl.onServer {
-			return p.CountOnServer()
+			q, err := p.CountOnServer()
+			if err == nil && len(q.Subranges) > len(p.Subranges) {
+				j.sizedFrom = len(p.Subranges)
+			}
+			return q, err
 		}
 		return p.CountOnly(), nil
 	}

@@ -61,10 +61,15 @@ func TestCountOnServerSized(t *testing.T) {
 		r := run(t, s.args("count", "-q", "--log-level", "info")...)
 		requireOK(t, r)
 		assert.Contains(t, r.stderr, `"size_estimates": "used"`)
+		assert.NotContains(t, r.stderr, "count_sizing", "the default bound keeps the plan")
 		r = run(t, s.args("count", "-q", "--log-level", "info", "--size-estimates=false")...)
 		requireOK(t, r)
 		assert.Contains(t, r.stderr, "scan started", "the start line")
 		assert.NotContains(t, r.stderr, "size_estimates")
+		// Estimates that multiply the count(*)s say so.
+		r = run(t, s.args("count", "-q", "--log-level", "info", "--splits", "1", "--on-server-split-mb", "1")...)
+		requireOK(t, r)
+		assert.Regexp(t, `"count_sizing": "the size estimates split 2 subranges into [0-9]+ count\(\*\)s \(--on-server-split-mb 1\)"`, r.stderr)
 	})
 	t.Run("ring --for count shows the sized plan", func(t *testing.T) {
 		t.Parallel()

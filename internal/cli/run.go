@@ -168,6 +168,10 @@ type job struct {
 	sc        *scanner.Scanner
 	plan      *scanner.Plan
 	obs       *observer // once run
+	// sizedFrom is the number of subranges of the plan before a count on
+	// the server split them further by the size estimates; 0 when it did
+	// not.
+	sizedFrom int
 }
 
 func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
