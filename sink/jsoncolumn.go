@@ -22,8 +22,7 @@ const (
 	loopTimestamp
 	loopBlob
 	loopInet
-	loopTextList // a list or set of text
-	loopTextMap  // a map of text to text
+	loopTextCollection // a list or set of text, or a map of text to text
 )
 
 // columnLoopOf returns the loop for the values of type t: loopAny for the
@@ -56,21 +55,17 @@ func (e *encoder) columnLoopOf(t *cqltype.Type) columnLoop {
 		return loopBlob
 	case cqltype.Inet:
 		return loopInet
-	case cqltype.List, cqltype.Set:
+	case cqltype.List, cqltype.Set, cqltype.Map:
 		if textCollection(t) {
-			return loopTextList
-		}
-	case cqltype.Map:
-		if textCollection(t) {
-			return loopTextMap
+			return loopTextCollection
 		}
 	}
 	return loopAny
 }
 
 // textCollection reports whether t is a list or set of text, or a map of
-// text to text: the collections renderRun writes itself (appendList and
-// appendMap with text elements).
+// text to text: the collections renderRun writes itself (collectionAppender's
+// writer with text elements).
 func textCollection(t *cqltype.Type) bool {
 	n := 1
 	if t.Kind == cqltype.Map {
@@ -233,26 +228,14 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			}
 			ends[at], at = int32(len(text)), at+n
 		}
-	case loopTextList:
+	case loopTextCollection:
 		t := &b.Columns[j].typ
+		add, _ := collectionAppender(t.Kind)
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
 				text = appendNull(appendShort(text, key))
-			} else if out, err := e.appendList(appendShort(text, key), t, v, nil); err == nil { // nil: text elements
-				text = out
-			} else {
-				break
-			}
-			ends[at], at = int32(len(text)), at+n
-		}
-	case loopTextMap:
-		t := &b.Columns[j].typ
-		for ; r < to; r, ci = r+1, ci+w {
-			v := b.cellValue(ci)
-			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, err := e.appendMap(appendShort(text, key), t, v, nil); err == nil { // nil: text values
+			} else if out, err := add(e, appendShort(text, key), t, v, nil); err == nil { // nil: text elements
 				text = out
 			} else {
 				break

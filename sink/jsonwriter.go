@@ -23,10 +23,7 @@ func (e *encoder) jsonWriter(t *cqltype.Type) valueWriter {
 	case cqltype.List, cqltype.Set, cqltype.Map:
 		// The writer of the elements (of the values, for a map: keys
 		// are map keys, see appendKey) is chosen once too.
-		appendCollection, n := (*encoder).appendList, 1
-		if k == cqltype.Map {
-			appendCollection, n = (*encoder).appendMap, 2
-		}
+		appendCollection, n := collectionAppender(k)
 		if len(t.Elems) < n {
 			break
 		}
@@ -93,4 +90,15 @@ func appendJSONText(dst, v []byte) []byte {
 		return appendNull(dst)
 	}
 	return appendJSONString(dst, v)
+}
+
+// collectionAppender returns the encoder's writer of a non-null collection
+// of kind k (a list, set or map), given the writer of its elements (of its
+// values, for a map; nil for text), and the number of element types the
+// kind has (2 for a map: its keys are written by appendKey).
+func collectionAppender(k cqltype.Kind) (func(e *encoder, dst []byte, t *cqltype.Type, v []byte, elem valueWriter) ([]byte, error), int) {
+	if k == cqltype.Map {
+		return (*encoder).appendMap, 2
+	}
+	return (*encoder).appendList, 1
 }

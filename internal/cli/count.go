@@ -237,7 +237,8 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 		if cfl.onServer {
 			q, err := p.CountOnServer()
 			if err == nil && len(q.Subranges) > len(p.Subranges) {
-				j.sizedFrom = len(p.Subranges)
+				j.countSizing = fmt.Sprintf("the size estimates split %d subranges into %d count(*)s (--on-server-split-mb %d)",
+					len(p.Subranges), len(q.Subranges), cfl.sizing.splitMiB)
 			}
 			return q, err
 		}

@@ -256,10 +256,8 @@ func (j *job) started(sk string) {
 		}
 		fields = append(fields, zap.String("size_estimates", est))
 	}
-	if j.sizedFrom > 0 {
-		// A count on the server whose estimates multiplied its count(*)s.
-		fields = append(fields, zap.String("count_sizing", fmt.Sprintf("the size estimates split %d subranges into %d count(*)s (--on-server-split-mb %d)",
-			j.sizedFrom, len(j.plan.Subranges), cfg.CountSplitBytes>>20)))
+	if j.countSizing != "" {
+		fields = append(fields, zap.String("count_sizing", j.countSizing))
 	}
 	if j.events != nil && !j.flags.quiet {
 		j.events.Info("scan started", fields...)

@@ -168,10 +168,9 @@ type job struct {
 	sc        *scanner.Scanner
 	plan      *scanner.Plan
 	obs       *observer // once run
-	// sizedFrom is the number of subranges of the plan before a count on
-	// the server split them further by the size estimates; 0 when it did
-	// not.
-	sizedFrom int
+	// countSizing says how a count on the server's size estimates split
+	// its plan further, for the start line; "" when they did not.
+	countSizing string
 }
 
 func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
