@@ -85,7 +85,10 @@ type Config struct {
 	// zero fields take Capacity's. Default: Capacity for every node.
 	NodeCapacity []Capacity
 	// PageBytes caps the bytes of rows in one page, whatever the page size,
-	// as ScyllaDB does. Default 1 MiB.
+	// as ScyllaDB does (ScyllaPageBytes). Default 0: no cap, as Cassandra
+	// 4.1 pages by rows only (paging by bytes, CASSANDRA-11745, is in no
+	// release), so that a client that asks for pages of many large rows
+	// gets them, as it would from Cassandra.
 	PageBytes int
 	// SizeEstimates sets how system.size_estimates lies. Default: exact
 	// counts of each node's primary ranges, computed when read.
@@ -167,6 +170,10 @@ type SizeEstimates struct {
 	Skew []float64
 }
 
+// ScyllaPageBytes is Config.PageBytes for pages capped as ScyllaDB caps
+// them: at 1 MiB of rows, whatever the page size.
+const ScyllaPageBytes = 1 << 20
+
 // Manual is SizeEstimates.Refresh for snapshots taken only on
 // Cluster.RefreshSizeEstimates.
 const Manual time.Duration = -1
@@ -211,9 +218,6 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.ReleaseVersion == "" {
 		c.ReleaseVersion = "4.1.3"
-	}
-	if c.PageBytes == 0 {
-		c.PageBytes = 1 << 20
 	}
 	if c.TombstoneMode == "" {
 		c.TombstoneMode = TombstonesScylla
@@ -291,8 +295,8 @@ func (c Config) Validate() error {
 	if c.Latency.Fixed < 0 || c.Latency.Jitter < 0 || c.Latency.NonReplica < 0 {
 		bad("latencies must not be negative")
 	}
-	if c.PageBytes < 1 {
-		bad("PageBytes is %d; it must be positive", c.PageBytes)
+	if c.PageBytes < 0 {
+		bad("PageBytes is %d; it must be positive, or 0 for no cap", c.PageBytes)
 	}
 	if _, err := ParseTombstoneMode(string(c.TombstoneMode)); err != nil {
 		bad("TombstoneMode: %v", err)

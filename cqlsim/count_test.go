@@ -16,6 +16,12 @@ import (
 // countRange is the statement a scanner counts a subrange with.
 const countRange = `SELECT count(*) FROM cnt.t WHERE token(k) > ? AND token(k) <= ?`
 
+// countAllRange and countAllOpen count [start, end] and [start, end).
+const (
+	countAllRange = `SELECT count(*) FROM cnt.t WHERE token(k) >= ? AND token(k) <= ?`
+	countAllOpen  = `SELECT count(*) FROM cnt.t WHERE token(k) >= ? AND token(k) < ?`
+)
+
 // TestCountResult checks what a driver sees of count(*) over token
 // ranges, as SelectStatement and AggregationQueryPager answer it: one row,
 // one bigint column named count, no paging state whatever the page size
@@ -78,6 +84,12 @@ func TestCountResult(t *testing.T) {
 			{"empty: start > end, neither the minimum", countRange, 10, -10, 0},
 			{"empty: start is the maximum", countRange, maxTok, maxTok, 0},
 			{"(min, min] is the whole ring", countRange, minTok, minTok, total},
+			// StatementRestrictions.getPartitionKeyBoundsForTokenRestrictions:
+			// a minimum bound skips the empty-range rule, and the minimum's
+			// max key bound is its min key bound, so [min, min] is
+			// Range(min, min): the whole ring too.
+			{"[min, min] is the whole ring", countAllRange, minTok, minTok, total},
+			{"[min, min) is the whole ring", countAllOpen, minTok, minTok, total},
 			{"LIMIT counts the one result row", countRange + ` LIMIT 1`, minTok, maxTok, total},
 			// A clustering restriction reads rows, not whole
 			// partitions: the static-only partition is no row.

@@ -88,8 +88,9 @@
 //
 // Rows are kept in Cassandra's order: by token, then partition key bytes,
 // then clustering order (ASC or DESC). Tokens are byte-identical to
-// Cassandra's. A page holds at most page_size rows and at most
-// Config.PageBytes bytes (1 MiB by default, as ScyllaDB caps pages). The
+// Cassandra's. A page holds at most page_size rows, as Cassandra 4.1's
+// pages do whatever their bytes; Config.PageBytes also caps its bytes, as
+// ScyllaDB does (ScyllaPageBytes, 1 MiB). The
 // paging state is opaque, checksummed, carries no server-side session and
 // works on any node; a position on a partition's static row (a partition
 // with static values only) resumes at the next partition.

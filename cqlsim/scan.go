@@ -141,7 +141,8 @@ func (c *Cluster) evalToken(t *table, term cqlparse.Term, vals [][]byte) (tok, e
 // ring range from the start bound to the end bound. A range whose end is not
 // after its start wraps around the ring: CQL answers it with no rows, unless
 // a bound is the minimum token, which then stands for the end of the ring
-// ("token(k) > x AND token(k) < minimum" reads from x to the end).
+// ("token(k) > x AND token(k) < minimum" reads from x to the end); both
+// bounds the minimum read the whole ring, [min, min] included.
 func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	r := tokenRange{loIncl: true, hiUnbounded: true}
 	if s.p.lo == nil && s.p.hi == nil {
@@ -166,6 +167,12 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	c := r.lo.cmp(hi)
 	wraps := c > 0 || (c == 0 && !(r.loIncl && hiIncl))
 	switch {
+	case r.lo == (tok{}) && hi == (tok{}):
+		// Both bounds the minimum token, whichever are inclusive: the whole
+		// ring, as in Cassandra, where the minimum's max key bound is its
+		// min key bound (StatementRestrictions'
+		// getPartitionKeyBoundsForTokenRestrictions makes Range(min, min)).
+		r.lo, r.loIncl = tok{}, true
 	case !wraps:
 		r.hi, r.hiIncl, r.hiUnbounded = hi, hiIncl, false
 	case r.lo == (tok{}) || hi == (tok{}):
@@ -639,7 +646,7 @@ func (s *scan) output(part *partition, rc rowCells, cells []byte, r *row, static
 			return false
 		}
 	}
-	if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || s.w.bytes >= s.c.cfg.PageBytes) {
+	if s.pageSize > 0 && (int(s.w.count) >= s.pageSize || (s.c.cfg.PageBytes > 0 && s.w.bytes >= s.c.cfg.PageBytes)) {
 		if r == nil {
 			s.stop(part, staticPos)
 		} else {

@@ -351,6 +351,15 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 			}
 			b.term(t, rel.Value, "partition key token", c.tokenType())
 			bound := &tokenBound{term: rel.Value, inclusive: rel.Op == cqlparse.OpGe || rel.Op == cqlparse.OpLe || rel.Op == cqlparse.OpEq}
+			// Merged as Cassandra's TokenRestriction merges them: an
+			// equality takes no other token relation, before or after it.
+			names := strings.Join(rel.Columns, ", ")
+			switch {
+			case p.lo != nil && p.lo == p.hi:
+				return invalidf("%s cannot be restricted by more than one relation if it includes an Equal", names)
+			case rel.Op == cqlparse.OpEq && (p.lo != nil || p.hi != nil):
+				return invalidf("Columns \"%s\" cannot be restricted by both an equality and an inequality relation", names)
+			}
 			switch rel.Op {
 			case cqlparse.OpGt, cqlparse.OpGe:
 				if p.lo != nil {

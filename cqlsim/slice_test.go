@@ -653,6 +653,11 @@ func TestOrderByRules(t *testing.T) {
 		{`SELECT v FROM ob.r WHERE k = 1 AND (c1, c2) > (1, 1) AND (c2) < (3)`, `Column "c2" cannot be restricted by two inequalities not starting with the same column`},
 		{`SELECT v FROM ob.r WHERE k = 1 AND (c1, c2) > (1, 1) AND (c1, c2) > (0, 0)`, "More than one restriction was found for the start bound on c1, c2"},
 		{`SELECT v FROM ob.r WHERE k = 1 AND k = 2`, "k cannot be restricted by more than one relation if it includes an Equal"},
+		// Token relations merge as Cassandra's TokenRestriction merges them.
+		{`SELECT v FROM ob.r WHERE token(k) > 1 AND token(k) = 2`, `Columns "k" cannot be restricted by both an equality and an inequality relation`},
+		{`SELECT v FROM ob.r WHERE token(k) = 1 AND token(k) = 2`, "k cannot be restricted by more than one relation if it includes an Equal"},
+		{`SELECT v FROM ob.r WHERE token(k) = 1 AND token(k) > 0`, "k cannot be restricted by more than one relation if it includes an Equal"},
+		{`SELECT v FROM ob.r WHERE token(k) > 1 AND token(k) >= 2`, "More than one restriction was found for the start bound on k"},
 		{`SELECT v FROM ob.r WHERE k = 1 AND (c2) > (1) ALLOW FILTERING`, "Multi-column slice restrictions cannot be used for filtering."},
 		{`SELECT v FROM ob.w WHERE k = 1 AND (c2, c3) IN ((1, 1)) ALLOW FILTERING`, "Multicolumn IN filters are not supported"},
 		{`SELECT v FROM ob.r WHERE k IN (1, 2) ORDER BY c1 DESC`, paging},

@@ -45,7 +45,7 @@ func TestHelp(t *testing.T) {
 		{name: "demo", args: []string{"demo", "--help"}, wants: []string{"--rows", "--latency", "--out", "--quiet", "--config"}},
 		{name: "sim", args: []string{"sim", "--help"}, wants: []string{"--nodes", "--address", "--port", "--dcs", "--vnodes", "--seed",
 			"--partitioner", "--latency", "--jitter", "--non-replica-latency", "--faults", "--username", "--rows", "--rows-per-partition",
-			"--large-partition-rows", "--deleted-rows", "--tombstone-mode", "--tombstone-budget", "--tombstone-warn-threshold",
+			"--large-partition-rows", "--deleted-rows", "--tombstone-mode", "--page-bytes", "--tombstone-budget", "--tombstone-warn-threshold",
 			"--tombstone-failure-threshold", "scylla", "cassandra", "--config"}},
 		{name: "version", args: []string{"version", "--help"}, wants: []string{"version"}, absent: []string{"--config"}},
 		{name: "help command", args: []string{"help", "count"}, wants: []string{"--by", "--top"}},

@@ -37,6 +37,7 @@ type simFlags struct {
 	hotRows     int
 	hotShare    float64
 	tombstones  int
+	pageBytes   int
 	tombMode    string
 	tombWarn    int
 	tombFail    int
@@ -77,6 +78,7 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.Float64Var(&f.hotShare, "hot-share", 0.25, "share of each hot table's rows in its one hot partition, 0 to 1")
 	fs.IntVar(&f.profileRows, "profile-rows", 0, "rows of the second demo table ringscan_demo.profiles, with static columns and a user-defined type (default rows/20; -1 for none)")
 	fs.StringVar(&f.tombMode, "tombstone-mode", "scylla", "how reads meet tombstones: scylla (a page ends early, possibly empty, after --tombstone-budget deleted rows) or cassandra (pages scan through, warn and fail as Cassandra 4.1)")
+	fs.IntVar(&f.pageBytes, "page-bytes", 0, "cap the bytes of rows in one page, as ScyllaDB does (1048576); 0, the default: no cap, pages of page_size rows whatever their bytes, as Cassandra 4.1's")
 	fs.IntVar(&f.tombstones, "tombstone-budget", 0, "scylla mode: deleted rows one page may step over before it returns early, possibly empty (default 1000)")
 	fs.IntVar(&f.tombWarn, "tombstone-warn-threshold", 0, "cassandra mode: tombstones one read may count before the client gets a warning (default 1000)")
 	fs.IntVar(&f.tombFail, "tombstone-failure-threshold", 0, "cassandra mode: tombstones one read may count before it fails with ReadFailure (default 100000)")
@@ -213,6 +215,10 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, err
 	}
 	cfg.Faults = faults
+	if f.pageBytes < 0 {
+		return cfg, fmt.Errorf("invalid --page-bytes %d: want a positive number of bytes (0 for no cap)", f.pageBytes)
+	}
+	cfg.PageBytes = f.pageBytes
 	if f.tombstones < 0 {
 		return cfg, fmt.Errorf("invalid --tombstone-budget %d: want a positive number (0 for the default 1000)", f.tombstones)
 	}

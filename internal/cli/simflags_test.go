@@ -17,8 +17,9 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 )
 
-// TestSimTombstoneFlags checks that the tombstone flags of ringscan sim
-// reach cqlsim.Config, and that bad values are refused by name.
+// TestSimTombstoneFlags checks that the tombstone and page byte flags of
+// ringscan sim reach cqlsim.Config, and that bad values are refused by
+// name.
 func TestSimTombstoneFlags(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -34,6 +35,8 @@ func TestSimTombstoneFlags(t *testing.T) {
 		{name: "unknown mode", args: []string{"--tombstone-mode", "dse"}, err: `invalid --tombstone-mode: unknown tombstone mode "dse": allowed are scylla and cassandra`},
 		{name: "negative warn", args: []string{"--tombstone-warn-threshold", "-1"}, err: "invalid --tombstone-warn-threshold -1"},
 		{name: "negative failure", args: []string{"--tombstone-failure-threshold", "-2"}, err: "invalid --tombstone-failure-threshold -2"},
+		{name: "scylla page cap", args: []string{"--page-bytes", "1048576"}, want: cqlsim.Config{TombstoneMode: cqlsim.TombstonesScylla, PageBytes: cqlsim.ScyllaPageBytes}},
+		{name: "negative page bytes", args: []string{"--page-bytes", "-1"}, err: "invalid --page-bytes -1: want a positive number of bytes (0 for no cap)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +56,7 @@ func TestSimTombstoneFlags(t *testing.T) {
 			assert.Equal(t, tt.want.TombstoneBudget, cfg.TombstoneBudget)
 			assert.Equal(t, tt.want.TombstoneWarnThreshold, cfg.TombstoneWarnThreshold)
 			assert.Equal(t, tt.want.TombstoneFailureThreshold, cfg.TombstoneFailureThreshold)
+			assert.Equal(t, tt.want.PageBytes, cfg.PageBytes)
 		})
 	}
 }
