@@ -49,6 +49,19 @@ type Config struct {
 	// PageSize is the number of rows asked for per page (a hint: servers
 	// may return fewer, or cap pages by bytes), 1..2^31-1. Default 5000.
 	PageSize int
+	// PageBytes bounds the bytes of values a page is asked to hold: once
+	// pages came back, a request asks for fewer rows than PageSize when
+	// PageSize rows of the mean size read so far would hold more (at least
+	// one row). Cassandra 4.1 pages by rows only, whatever their size
+	// (ScyllaDB caps pages at 1 MiB), so that without it a page of 5000
+	// rows of 100 KB would be a 500 MB response, and the memory bound
+	// (docs/design.md) none. The requests sent before any page came back
+	// ask for PageSize rows, or, on a table without clustering columns
+	// whose size estimates were read (UseSizeEstimates), fewer by the
+	// estimates' mean partition size: set PageSize low for a table of
+	// very large rows. Default 8 MiB (DefaultPageBytes); NoPageBytes (-1)
+	// turns the bound off.
+	PageBytes int
 	// Concurrency is the number of subranges read at once. Default 32.
 	Concurrency int
 	// Splits is the number of subranges of the plan; never fewer than the
@@ -166,6 +179,7 @@ const (
 // it).
 const (
 	DefaultPageSize        = worker.DefaultPageSize
+	DefaultPageBytes       = worker.DefaultPageBytes
 	DefaultConcurrency     = worker.DefaultConcurrency
 	DefaultRetries         = worker.DefaultRetries
 	DefaultBackoffBase     = worker.DefaultBackoffBase
@@ -177,6 +191,9 @@ const (
 	DefaultSeed            = 1
 	// NoRetries as Config.Retries turns retries off.
 	NoRetries = worker.NoRetries
+	// NoPageBytes as Config.PageBytes turns the bound on a page's bytes
+	// off.
+	NoPageBytes = worker.NoPageBytes
 )
 
 // EnsureDefaults returns c with every zero field set to its default, the
@@ -187,7 +204,7 @@ func (c Config) EnsureDefaults() Config {
 	w := c.workerConfig().EnsureDefaults()
 	c.PageSize, c.Concurrency, c.Retries = w.PageSize, w.Concurrency, w.Retries
 	c.BackoffBase, c.BackoffMax, c.RequestTimeout = w.BackoffBase, w.BackoffMax, w.RequestTimeout
-	c.PartitionSplitRows = w.PartitionSplitRows
+	c.PartitionSplitRows, c.PageBytes = w.PartitionSplitRows, w.PageBytes
 	c.PerHostMode, c.MinPerHost = PerHostMode(w.PerHostMode), w.MinPerHost
 	if c.Consistency == 0 {
 		c.Consistency = DefaultConsistency
@@ -293,7 +310,7 @@ func (c Config) workerConfig() worker.Config {
 		Retries:     c.Retries,
 		BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
 		RequestTimeout: c.RequestTimeout, MaxFailedRanges: c.MaxFailedRanges,
-		RowsPerSecond: c.RowsPerSecond, PageSize: c.PageSize,
+		RowsPerSecond: c.RowsPerSecond, PageSize: c.PageSize, PageBytes: c.PageBytes,
 		NoPartitionSplit: c.NoPartitionSplit, PartitionSplitRows: c.PartitionSplitRows,
 	}
 }

@@ -233,6 +233,28 @@ func (p *Plan) CountOnly() *Plan {
 }
 
 // topology records the ring and replication the plan was made on.
+// rowBytes is the bytes of values a row is expected to hold before any of
+// the plan's pages came back (worker.Config.RowBytes, which PageBytes
+// bounds the first requests by): the size estimates' mean partition size
+// on a table without clustering columns, whose partitions are rows, when
+// the estimates were read and rows are read with their values; else 0,
+// unknown: a mean partition of many rows says little of one row, and a
+// count reads none of their values.
+func (p *Plan) rowBytes() float64 {
+	if p.fetcher == nil || p.fetcher.keyless || p.server != nil || len(p.fetcher.t.ck) > 0 {
+		return 0
+	}
+	var parts, bytes float64
+	for _, e := range p.estimates {
+		parts += float64(e.Partitions)
+		bytes += float64(e.Partitions) * float64(e.MeanPartitionSize)
+	}
+	if parts <= 0 {
+		return 0
+	}
+	return bytes / parts
+}
+
 func (p *Plan) topology() topologyRecord {
 	t := topologyRecord{Partitioner: p.Ring.Partitioner().String(), Replication: p.Replication.String(), LocalDC: p.split.LocalDC}
 	for _, h := range p.Ring.Hosts() {

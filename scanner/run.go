@@ -64,6 +64,7 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	wc := s.cfg.workerConfig()
 	wc.Logger = o.log
 	wc.MinSplitID = cp.maxID(p)
+	wc.RowBytes = p.rowBytes()
 	src := p.sourceFor(tasks)
 	stopPrepare := p.prepareSwitch(ctx, tasks, src)
 	wst, err := worker.Run(ctx, wc, tasks, src, out, hooks.worker(p.fetcher))

@@ -21,6 +21,7 @@ const (
 	DefaultBackoffMax     = 5 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultPageSize       = 5000
+	DefaultPageBytes      = 8 << 20
 	// MaxConcurrency bounds Concurrency.
 	MaxConcurrency = 4096
 )
@@ -71,6 +72,19 @@ type Config struct {
 	// RowsPerSecond when that is smaller); it also sizes the splitting of
 	// running subranges. Default 5000.
 	PageSize int
+	// PageBytes bounds the bytes of values a page is asked to hold: once
+	// pages came back, a request asks for fewer rows than PageSize when
+	// PageSize rows of the mean size read so far would hold more (at least
+	// one row). Cassandra 4.1 pages by rows only, whatever their size, so
+	// that without it the memory bound (Concurrency + QueueDepth + 1 pages
+	// of PageSize rows) has no bound in bytes. The requests sent before any
+	// page came back ask for PageSize rows, or fewer by RowBytes. Default
+	// 8 MiB (DefaultPageBytes); NoPageBytes (-1) turns the bound off.
+	PageBytes int
+	// RowBytes is the bytes of values a row is expected to hold before any
+	// page came back (for example from the table's size estimates), which
+	// PageBytes then bounds the first requests by. Default 0: unknown.
+	RowBytes float64
 	// NoSplit turns off the splitting of running subranges: by default, when
 	// no subrange is left to start, an idle goroutine takes the second half
 	// of the running subrange with the most rows left (if the Fetcher is a
@@ -101,6 +115,10 @@ type Config struct {
 
 // NoRetries as Config.Retries turns retries off.
 const NoRetries = -1
+
+// NoPageBytes is Config.PageBytes for no bound on a page's bytes: every
+// request asks for PageSize rows.
+const NoPageBytes = -1
 
 // PerHostMode is how Config.PerHost caps each host.
 type PerHostMode string
@@ -144,6 +162,9 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.PartitionSplitRows == 0 {
 		c.PartitionSplitRows = 2 * c.PageSize
+	}
+	if c.PageBytes == 0 {
+		c.PageBytes = DefaultPageBytes
 	}
 	if c.PerHostMode == "" {
 		c.PerHostMode = DefaultPerHostMode
@@ -211,6 +232,12 @@ func (c Config) Validate() error {
 	}
 	if c.PageSize < 0 || c.PageSize > math.MaxInt32 {
 		bad("PageSize is %d; it must be 1..%d (0 for the default %d)", c.PageSize, math.MaxInt32, DefaultPageSize)
+	}
+	if c.PageBytes < NoPageBytes {
+		bad("PageBytes is %d; it must be a positive number of bytes, 0 for the default %d or NoPageBytes (-1) for no bound", c.PageBytes, DefaultPageBytes)
+	}
+	if c.RowBytes < 0 || math.IsNaN(c.RowBytes) || math.IsInf(c.RowBytes, 0) {
+		bad("RowBytes is %v; it must be 0 (unknown) or a positive number of bytes", c.RowBytes)
 	}
 	if c.PartitionSplitRows < 0 {
 		bad("PartitionSplitRows is %d; it must be positive (0 for the default, twice PageSize)", c.PartitionSplitRows)

@@ -33,6 +33,8 @@ type pool struct {
 	hooks Hooks
 	hosts *hostLimits
 	rate  *throttle
+	// sizes lowers the page size asked to Config.PageBytes.
+	sizes *pageBytes
 	split *splitter // nil: no splitting
 	// warmer warms hosts up before their first page request, under
 	// adaptive limits (nil: the Fetcher is no Warmer).
@@ -84,7 +86,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	}
 	cfg.PerHost = cfg.perHost(len(hostIDs))
 	p := &pool{cfg: cfg, f: f, out: out, hooks: hooks, pages: make(chan item, cfg.QueueDepth),
-		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond),
+		hosts: newHostLimits(hostIDs, cfg, hooks.HostLimit), rate: newThrottle(cfg.RowsPerSecond), sizes: newPageBytes(cfg.PageBytes, cfg.RowBytes),
 		retries: map[string]int64{}, splitFailures: map[string]int64{}, idle: make(chan struct{}), ntasks: len(tasks)}
 	if w, ok := f.(Warmer); ok {
 		p.warmer = w
@@ -255,7 +257,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 	}
 	req := Request{Subrange: sr, Host: host, Start: sr.Range.Start, End: r.cur.End, After: r.cur.After,
-		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.cfg.PageSize), Piece: r.t.Piece,
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.sizes.pageSize(p.cfg.PageSize)), Piece: r.t.Piece,
 		Stop: r.t.Stop}
 	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
 		return nil, Page{}, r.cur, err
@@ -272,6 +274,7 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 		return nil, Page{}, r.cur, p.retry(ctx, r, host, err)
 	}
 	p.rate.refund(req.PageSize - b.Len())
+	p.sizes.note(b)
 	r.attempts, r.tried = 0, r.tried[:0]
 	clear(r.avoid)
 	next := Cursor{After: r.cur.After, PageState: page.PageState, End: r.cur.End, Last: r.cur.Last,

@@ -79,6 +79,8 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "consistency", args: []string{"--consistency", "MOST"}, parts: []string{`--consistency "MOST"`, "LOCAL_QUORUM"}},
 		{name: "read flags at once", args: []string{"--page-size", "-1", "--concurrency", "0"}, parts: []string{"--page-size -1", "--concurrency 0"}},
 		{name: "page size over an int", args: []string{"--page-size", "2147483648"}, parts: []string{"--page-size 2147483648", "at most 2147483647"}},
+		{name: "page MiB negative", args: []string{"--page-mb", "-1"}, parts: []string{"--page-mb -1", "or 0 for no bound"}},
+		{name: "page MiB too large", args: []string{"--page-mb", "4096"}, parts: []string{"--page-mb 4096", "below 2048"}},
 		{name: "rate NaN", args: []string{"--rate", "NaN"}, parts: []string{"--rate NaN", "rows per second"}},
 		{name: "rate infinite", args: []string{"--rate", "+Inf"}, parts: []string{"--rate +Inf", "rows per second"}},
 		{name: "consistency SERIAL", args: []string{"--consistency", "SERIAL"}, parts: []string{"--consistency SERIAL", "cannot be used for reads"}},
@@ -87,7 +89,7 @@ func TestBadFlagValues(t *testing.T) {
 	}
 	// ring reads no rows: the read flags are unknown to it.
 	var ringCases []flagCase
-	for _, f := range []string{"--page-size", "--retries", "--rate", "--consistency", "--per-host", "--max-failed-ranges", "--partition-split-rows", "--columns", "--checkpoint", "--format"} {
+	for _, f := range []string{"--page-size", "--page-mb", "--retries", "--rate", "--consistency", "--per-host", "--max-failed-ranges", "--partition-split-rows", "--columns", "--checkpoint", "--format"} {
 		ringCases = append(ringCases, flagCase{name: "no " + f, args: []string{f, "1"}, parts: []string{"unknown flag: " + f}})
 	}
 	for cmd, cases := range map[string][]flagCase{"scan": append(connCases, readCases...), "count": append(connCases, readCases...),

@@ -32,6 +32,7 @@ type connFlags struct {
 	localDC        string
 	consistency    string
 	pageSize       int
+	pageMiB        float64
 	concurrency    int
 	perHost        perHost
 	splits         int
@@ -56,7 +57,7 @@ type connFlags struct {
 // newConnFlags returns the flags with their defaults, for a command that
 // does not register every group.
 func newConnFlags() *connFlags {
-	return &connFlags{hosts: []string{"127.0.0.1"}, port: 9042, consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize,
+	return &connFlags{hosts: []string{"127.0.0.1"}, port: 9042, consistency: "LOCAL_ONE", pageSize: scanner.DefaultPageSize, pageMiB: scanner.DefaultPageBytes >> 20,
 		concurrency: scanner.DefaultConcurrency, timeout: 30 * time.Second, retries: scanner.DefaultRetries, connectTimeout: 10 * time.Second}
 }
 
@@ -97,6 +98,7 @@ func (f *connFlags) registerPlan(fs *pflag.FlagSet, reads bool) {
 func (f *connFlags) registerRead(fs *pflag.FlagSet) {
 	fs.StringVar(&f.consistency, "consistency", f.consistency, "read consistency: ONE, TWO, THREE, QUORUM, ALL, LOCAL_QUORUM, EACH_QUORUM, LOCAL_ONE")
 	fs.IntVar(&f.pageSize, "page-size", f.pageSize, "rows per page (a hint to the server)")
+	fs.Float64Var(&f.pageMiB, "page-mb", f.pageMiB, "MiB of values a page may hold: once pages came back, a page asks for fewer rows than --page-size when that many rows of the mean size read would hold more (Cassandra pages by rows only, whatever their size); 0: no bound")
 	fs.Var(&f.perHost, "per-host", "page requests in flight per host at most: a number (default 2 x concurrency / hosts, at least 8), or adaptive[:[MIN-]MAX], a limit per host that follows its latency, between MIN (default 1) and MAX (default --concurrency)")
 	fs.Float64Var(&f.rate, "rate", 0, "ceiling in rows per second (0: none)")
 	fs.Var(&f.retries, "retries", "retries of a failing page, each on the next replica: a positive number, or none")
@@ -247,6 +249,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.pageSize > math.MaxInt32 {
 		errs = append(errs, fmt.Errorf("invalid --page-size %d: at most %d (the protocol's page size is an int)", f.pageSize, math.MaxInt32))
 	}
+	if f.pageMiB < 0 || math.IsNaN(f.pageMiB) || math.IsInf(f.pageMiB, 0) || f.pageMiB*(1<<20) > math.MaxInt32 {
+		errs = append(errs, fmt.Errorf("invalid --page-mb %v: want a positive number of MiB below 2048, or 0 for no bound", f.pageMiB))
+	}
 	positive("concurrency", f.concurrency)
 	if f.perHost.n < 0 {
 		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer, or adaptive[:[MIN-]MAX]", f.perHost.n))
@@ -283,10 +288,19 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		Concurrency: f.concurrency, Splits: f.splits, PerHost: f.perHost.n, PerHostMode: f.perHost.mode, MinPerHost: f.perHost.min, Consistency: cl,
 		Retries: int(f.retries), RequestTimeout: f.timeout, LocalDC: f.localDC, MaxFailedRanges: f.maxFailed,
 		RowsPerSecond: f.rate, UseSizeEstimates: f.sizeEstimates, Shard: shard, Shards: shards,
-		NoPartitionSplit: f.noPartSplit, PartitionSplitRows: f.partSplitRows,
+		NoPartitionSplit: f.noPartSplit, PartitionSplitRows: f.partSplitRows, PageBytes: pageBytes(f.pageMiB),
 	}
 	cfg.Where, cfg.AllowFiltering, cfg.BeginToken, cfg.EndToken = shaped.Where, shaped.AllowFiltering, shaped.BeginToken, shaped.EndToken
 	return cfg, cfg.Validate()
+}
+
+// pageBytes is scanner.Config.PageBytes for --page-mb: NoPageBytes for 0,
+// else the MiB in bytes, at least one.
+func pageBytes(mib float64) int {
+	if mib == 0 {
+		return scanner.NoPageBytes
+	}
+	return max(1, int(mib*(1<<20)))
 }
 
 // password reads the password from $RINGSCAN_PASSWORD or --password-file.
