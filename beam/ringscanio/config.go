@@ -45,6 +45,10 @@ type Config struct {
 	Consistency string
 	// PageSize is the number of rows asked for per page. Default 5000.
 	PageSize int
+	// PageBytes bounds the bytes of values a page is asked to hold, as
+	// scanner.Config.PageBytes does (each worker process keeps its own
+	// mean row size). Default 8 MiB; scanner.NoPageBytes (-1): no bound.
+	PageBytes int
 	// Splits is the number of subranges of the plan, and so of the initial
 	// restrictions the runner spreads over its workers; never fewer than
 	// the ring's vnode ranges. Runners split restrictions further while
@@ -173,7 +177,7 @@ func (c Config) scannerConfig() (scanner.Config, error) {
 	}
 	return scanner.Config{
 		Keyspace: c.Keyspace, Table: c.Table, Columns: c.Columns, Where: c.Where, AllowFiltering: c.AllowFiltering,
-		BeginToken: c.BeginToken, EndToken: c.EndToken, LocalDC: c.LocalDC, Consistency: cl, PageSize: c.PageSize,
+		BeginToken: c.BeginToken, EndToken: c.EndToken, LocalDC: c.LocalDC, Consistency: cl, PageSize: c.PageSize, PageBytes: c.PageBytes,
 		Splits: splits, UseSizeEstimates: c.UseSizeEstimates, PerHost: c.PerHost, PerHostMode: scanner.PerHostMode(c.PerHostMode),
 		MinPerHost: c.MinPerHost, RowsPerSecond: c.RowsPerSecond,
 		Retries: c.Retries, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax, RequestTimeout: c.RequestTimeout,
