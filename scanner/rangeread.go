@@ -64,7 +64,9 @@ func (s *Scanner) NewRangeReader(p *Plan, opts ...Option) (*RangeReader, error) 
 		ids[i] = h.ID
 	}
 	hooks := hookList(o.hooks).worker(p.fetcher)
-	lim, err := worker.NewLimits(p.cfg.workerConfig(), ids, hooks.HostLimit)
+	wc := p.cfg.workerConfig()
+	wc.RowBytes = p.rowBytes()
+	lim, err := worker.NewLimits(wc, ids, hooks.HostLimit)
 	if err != nil {
 		return nil, err
 	}

@@ -108,8 +108,9 @@ type Config struct {
 	// Logger receives one line per failed subrange (warn) and per retry
 	// (debug). Default: no logging.
 	Logger *zap.Logger
-	// Limits, when set, replace PerHost and RowsPerSecond with caps shared
-	// with other Runs (see Limits). Default: this Run's own caps.
+	// Limits, when set, replace PerHost, RowsPerSecond, PageBytes and
+	// RowBytes with caps, and a mean row size, shared with other Runs (see
+	// Limits). Default: this Run's own.
 	Limits *Limits
 }
 

@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -36,11 +35,7 @@ func TestPageBytes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tasks, rows := table(1, 300, 1, 3)
-			for i, r := range rows[0] {
-				// A key padded so that the row's value (tok/key) is rowSize bytes.
-				id := fmt.Sprintf("%d/k%04d", r.tok, i)
-				rows[0][i].key += strings.Repeat("x", rowSize-len(id))
-			}
+			padRows(rows, rowSize)
 			f := newFake(rows, 1000)
 			s := newCollectSink()
 			cfg := worker.Config{Concurrency: 1, PageSize: 100, PageBytes: tt.pageBytes, RowBytes: tt.rowBytes, NoSplit: true}
@@ -54,6 +49,38 @@ func TestPageBytes(t *testing.T) {
 				assert.Equal(t, tt.later, r.req.PageSize, "request %d", r.n)
 			}
 		})
+	}
+}
+
+// TestPageBytesShared: Runs sharing Limits share the mean row size, as
+// the reads of a Beam worker process do (scanner.RangeReader): a Run
+// started after another read pages bounds its first request too.
+func TestPageBytesShared(t *testing.T) {
+	tasks, rows := table(2, 50, 1, 3)
+	padRows(rows, 1000)
+	f := newFake(rows, 1000)
+	cfg := worker.Config{Concurrency: 1, PageSize: 100, PageBytes: 10 * 1000, NoSplit: true}
+	lim, err := worker.NewLimits(cfg, hostIDs(), nil)
+	require.NoError(t, err)
+	cfg.Limits = lim
+	s := newCollectSink()
+	for i := range tasks {
+		_, err := worker.Run(context.Background(), cfg, tasks[i:i+1], f, s, worker.Hooks{})
+		require.NoError(t, err)
+	}
+	assertRows(t, wantRows(rows), s.got())
+	first := f.requestsOf(tasks[1].Subrange.ID)
+	require.NotEmpty(t, first)
+	assert.Equal(t, 10, first[0].req.PageSize, "the second Run's first request, bounded by the rows the first Run read")
+}
+
+// padRows pads the keys of rows so that each row's value (rowID: its
+// token, a slash and its key) is size bytes.
+func padRows(rows map[int][]fakeRow, size int) {
+	for id := range rows {
+		for i := range rows[id] {
+			rows[id][i].key += strings.Repeat("x", size-len(rowID(rows[id][i])))
+		}
 	}
 }
 

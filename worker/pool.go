@@ -92,7 +92,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 		p.warmer = w
 	}
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
-		p.hosts, p.rate = cfg.Limits.hosts, cfg.Limits.rate
+		p.hosts, p.rate, p.sizes = cfg.Limits.hosts, cfg.Limits.rate, cfg.Limits.sizes
 	}
 	if t, ok := f.(Trimmer); ok && !cfg.NoSplit {
 		p.split = newSplitter(t, cfg.PageSize, cfg.PartitionSplitRows, cfg.Concurrency, maxID)

@@ -46,8 +46,8 @@ type Config struct {
 	// PageSize is the number of rows asked for per page. Default 5000.
 	PageSize int
 	// PageBytes bounds the bytes of values a page is asked to hold, as
-	// scanner.Config.PageBytes does (each worker process keeps its own
-	// mean row size). Default 8 MiB; scanner.NoPageBytes (-1): no bound.
+	// scanner.Config.PageBytes does (the reads of one worker process share
+	// one mean row size, that of the rows it read). Default 8 MiB; scanner.NoPageBytes (-1): no bound.
 	PageBytes int
 	// Splits is the number of subranges of the plan, and so of the initial
 	// restrictions the runner spreads over its workers; never fewer than

@@ -45,3 +45,33 @@ func TestPerHostFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestPageMBFlag checks that --page-mb reaches scanner.Config in bytes:
+// 8 MiB by default, fractions of a MiB, and 0 for no bound.
+func TestPageMBFlag(t *testing.T) {
+	tests := []struct {
+		arg  string
+		want int
+	}{
+		{arg: "", want: scanner.DefaultPageBytes},
+		{arg: "0.5", want: 512 << 10},
+		{arg: "64", want: 64 << 20},
+		{arg: "0", want: scanner.NoPageBytes},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			f := newConnFlags()
+			fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+			f.registerConn(fs)
+			f.registerRead(fs)
+			args := []string{"-k", "ks", "-t", "t"}
+			if tt.arg != "" {
+				args = append(args, "--page-mb", tt.arg)
+			}
+			require.NoError(t, fs.Parse(args))
+			cfg, err := f.scannerConfig()
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.PageBytes)
+		})
+	}
+}
