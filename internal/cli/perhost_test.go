@@ -27,17 +27,11 @@ func TestPerHostFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.arg, func(t *testing.T) {
-			f := newConnFlags()
-			fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
-			f.registerConn(fs)
-			f.registerRead(fs)
-			args := []string{"-k", "ks", "-t", "t"}
+			var args []string
 			if tt.arg != "" {
-				args = append(args, "--per-host", tt.arg)
+				args = []string{"--per-host", tt.arg}
 			}
-			require.NoError(t, fs.Parse(args))
-			cfg, err := f.scannerConfig()
-			require.NoError(t, err)
+			f, cfg := readFlags(t, args...)
 			assert.Equal(t, tt.mode, cfg.PerHostMode)
 			assert.Equal(t, tt.n, cfg.PerHost)
 			assert.Equal(t, tt.min, cfg.MinPerHost)
@@ -60,18 +54,26 @@ func TestPageMBFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.arg, func(t *testing.T) {
-			f := newConnFlags()
-			fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
-			f.registerConn(fs)
-			f.registerRead(fs)
-			args := []string{"-k", "ks", "-t", "t"}
+			var args []string
 			if tt.arg != "" {
-				args = append(args, "--page-mb", tt.arg)
+				args = []string{"--page-mb", tt.arg}
 			}
-			require.NoError(t, fs.Parse(args))
-			cfg, err := f.scannerConfig()
-			require.NoError(t, err)
+			_, cfg := readFlags(t, args...)
 			assert.Equal(t, tt.want, cfg.PageBytes)
 		})
 	}
+}
+
+// readFlags parses the connection and read flags args (after -k ks -t t)
+// and returns them with the scanner.Config they make.
+func readFlags(t *testing.T, args ...string) (*connFlags, scanner.Config) {
+	t.Helper()
+	f := newConnFlags()
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	f.registerConn(fs)
+	f.registerRead(fs)
+	require.NoError(t, fs.Parse(append([]string{"-k", "ks", "-t", "t"}, args...)))
+	cfg, err := f.scannerConfig()
+	require.NoError(t, err)
+	return f, cfg
 }
