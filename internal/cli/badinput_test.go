@@ -47,7 +47,10 @@ func TestBadFlagValues(t *testing.T) {
 	}
 	// Flags of every command that reaches a cluster.
 	connCases := []flagCase{
-		{name: "timeout without unit", args: []string{"--timeout", "5"}, parts: []string{`"5"`, "--timeout", "missing unit"}},
+		{name: "timeout without unit", args: []string{"--timeout", "5"}, parts: []string{`invalid --timeout "5": missing unit`, "want a duration with a unit, such as 30s"}},
+		{name: "timeout unknown unit", args: []string{"--timeout", "5parsecs"}, parts: []string{`invalid --timeout "5parsecs": unknown unit "parsecs"`, "want a duration"}},
+		{name: "boolean text", args: []string{"--size-estimates=maybe"}, parts: []string{`invalid --size-estimates "maybe": want true or false`}},
+		{name: "integer text", args: []string{"--concurrency", "many"}, parts: []string{`invalid --concurrency "many": want an integer`}},
 		{name: "timeout zero", args: []string{"--timeout", "0s"}, parts: []string{"--timeout 0s", "positive duration"}},
 		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},
 		{name: "concurrency zero", args: []string{"--concurrency", "0"}, parts: []string{"--concurrency 0", "positive integer"}},
@@ -63,10 +66,12 @@ func TestBadFlagValues(t *testing.T) {
 	}
 	// Flags of the commands that read rows.
 	readCases := []flagCase{
-		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`"abc"`, "--page-size"}},
+		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`invalid --page-size "abc": want an integer`}},
+		{name: "page size over an int64", args: []string{"--page-size", "99999999999999999999"}, parts: []string{`invalid --page-size "99999999999999999999": out of range; want an integer`}},
+		{name: "rate text", args: []string{"--rate", "fast"}, parts: []string{`invalid --rate "fast": want a number`}},
 		{name: "page size negative", args: []string{"--page-size", "-1"}, parts: []string{"--page-size -1", "positive integer"}},
 		{name: "per host negative", args: []string{"--per-host", "-1"}, parts: []string{"--per-host -1", "positive integer"}},
-		{name: "per host text", args: []string{"--per-host", "auto"}, parts: []string{`"auto"`, "--per-host", "adaptive:MIN-MAX"}},
+		{name: "per host text", args: []string{"--per-host", "auto"}, parts: []string{`invalid --per-host "auto": want a positive number`, "adaptive:MIN-MAX"}},
 		{name: "per host adaptive ceiling", args: []string{"--per-host", "adaptive:0"}, parts: []string{`"adaptive:0"`, "--per-host", "adaptive:MAX"}},
 		{name: "per host adaptive floor", args: []string{"--per-host", "adaptive:9-8"}, parts: []string{`"adaptive:9-8"`, "--per-host", "no larger than MAX"}},
 		{name: "per host adaptive junk", args: []string{"--per-host", "adaptively"}, parts: []string{`"adaptively"`, "--per-host"}},

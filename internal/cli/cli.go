@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes.
@@ -83,6 +85,7 @@ many errors; 3 bad input, configuration, authentication or connection;
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueError(err) })
 	root.AddCommand(newDemoCmd(stdout, stderr), newScanCmd(stdout, stderr), newCountCmd(stdout, stderr),
 		newRingCmd(stdout, stderr), newSimCmd(stdout, stderr), newBenchCmd(stdout, stderr), newBenchRunCmd(stdout),
 		newVersionCmd(stdout))
@@ -104,4 +107,42 @@ many errors; 3 bad input, configuration, authentication or connection;
 		return nil
 	}
 	return root
+}
+
+// flagValueError rewrites pflag's message for a value a flag cannot parse,
+// `invalid argument "abc" for "--page-size" flag: strconv.ParseInt:
+// parsing "abc": invalid syntax`, into one that names the flag, the value
+// and what the flag takes: `invalid --page-size "abc": want an integer`.
+// Flags of their own type (--retries, --per-host) say what they take in
+// their own error, which is kept. Other errors are returned as they are.
+func flagValueError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) || ive.GetFlag() == nil {
+		return err
+	}
+	f := ive.GetFlag()
+	return fmt.Errorf("invalid --%s %q: %s", f.Name, ive.GetValue(), flagWants(f.Value.Type(), ive.Unwrap()))
+}
+
+// flagWants says what a flag of pflag type typ takes, after why the value
+// given was refused (cause).
+func flagWants(typ string, cause error) string {
+	var ne *strconv.NumError
+	tooLarge := ""
+	if errors.As(cause, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+		tooLarge = "out of range; "
+	}
+	switch typ {
+	case "int", "int64":
+		return tooLarge + "want an integer"
+	case "float64":
+		return tooLarge + "want a number"
+	case "bool":
+		return "want true or false"
+	case "duration":
+		// "time: missing unit in duration "5"" says what is missing.
+		why, _, _ := strings.Cut(strings.TrimPrefix(cause.Error(), "time: "), " in duration")
+		return why + "; want a duration with a unit, such as 30s, 500ms or 2m"
+	}
+	return cause.Error()
 }

@@ -53,7 +53,7 @@ func applySettings(cmd *cobra.Command, lookup func(string) (string, bool)) error
 	var errs []error
 	setFrom := func(f *pflag.Flag, val, source string) {
 		if err := fs.Set(f.Name, val); err != nil {
-			errs = append(errs, fmt.Errorf("%s: invalid value %q for --%s: %v", source, val, f.Name, err))
+			errs = append(errs, fmt.Errorf("%s: %w", source, flagValueError(err)))
 			return
 		}
 		_ = fs.SetAnnotation(f.Name, sourceKey, []string{source})

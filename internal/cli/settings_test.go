@@ -54,9 +54,9 @@ func TestSettingsPrecedence(t *testing.T) {
 		{name: "config from the environment", env: []string{"RINGSCAN_CONFIG=" + yml}, args: []string{"scan", "--out", "-"},
 			parts: []string{"invalid --page-size -7", "key page-size"}},
 		{name: "bad variable", env: []string{"RINGSCAN_PORT=nine"}, args: []string{"ring", "-k", "ks", "-t", "tbl"},
-			parts: []string{`$RINGSCAN_PORT: invalid value "nine" for --port`}},
+			parts: []string{`$RINGSCAN_PORT: invalid --port "nine": want an integer`}},
 		{name: "retries zero in the environment", env: []string{"RINGSCAN_RETRIES=0"}, args: []string{"count"},
-			parts: []string{`$RINGSCAN_RETRIES: invalid value "0" for --retries`, "use --retries none"}},
+			parts: []string{`$RINGSCAN_RETRIES: invalid --retries "0": use --retries none`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +90,9 @@ func TestSettingsBadFile(t *testing.T) {
 		{name: "unknown key in another command's section", file: "c.yaml", content: "count:\n  turbo: true\n", parts: []string{"key count.turbo: no such flag"}},
 		{name: "password", file: "c.yaml", content: "password: s3cret\n", parts: []string{"key password: passwords are never read", "RINGSCAN_PASSWORD"}},
 		{name: "another config", file: "c.yaml", content: "config: other.yaml\n", parts: []string{"key config: a config file cannot name another one"}},
-		{name: "bad value", file: "c.yaml", content: "page-size: abc\n", parts: []string{`key page-size: invalid value "abc" for --page-size`}},
+		{name: "bad value", file: "c.yaml", content: "page-size: abc\n", parts: []string{`key page-size: invalid --page-size "abc": want an integer`}},
+		{name: "bad boolean", file: "c.yaml", content: "on-server: yes\n", parts: []string{`key on-server: invalid --on-server "yes": want true or false`}},
+		{name: "duration without unit", file: "c.toml", content: "timeout = 5\n", parts: []string{`key timeout: invalid --timeout "5": missing unit; want a duration`}},
 		{name: "list for one value", file: "c.yaml", content: "port: [1, 2]\n", parts: []string{"key port: a list, but --port takes one value"}},
 		{name: "no value", file: "c.yaml", content: "csv-null:\n", parts: []string{"key csv-null: no value"}},
 		{name: "table for a value", file: "c.toml", content: "[timeout]\nx = 1\n", parts: []string{"key timeout: a table: want a value"}},
