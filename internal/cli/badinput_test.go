@@ -40,6 +40,8 @@ func TestBadFlagValues(t *testing.T) {
 	t.Parallel()
 	conn := []string{"--hosts", "127.0.0.1", "--port", strconv.Itoa(closedPort(t)), "-k", "ks", "-t", "tbl"}
 	out := filepath.Join(t.TempDir(), "never")
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	require.NoError(t, os.WriteFile(notPEM, []byte("page-size: 3\n"), 0o600))
 	type flagCase struct {
 		name  string
 		args  []string // after the command and conn
@@ -61,6 +63,14 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "several at once", args: []string{"--splits", "-1", "--concurrency", "0"}, parts: []string{"--splits -1", "--concurrency 0"}},
 		{name: "empty host", args: []string{"--hosts", "127.0.0.1,,127.0.0.2"}, parts: []string{"--hosts", "entry 3 is empty"}}, // after conn's --hosts
 		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
+		{name: "port zero", args: []string{"--port", "0"}, parts: []string{"invalid --port 0", "1..65535"}},
+		{name: "port too large", args: []string{"--port", "70000"}, parts: []string{"invalid --port 70000", "1..65535"}},
+		{name: "host's port text", args: []string{"--hosts", "127.0.0.1:abc"}, parts: []string{`invalid --hosts entry "127.0.0.1:abc"`, "1..65535"}},
+		{name: "host's port too large", args: []string{"--hosts", "127.0.0.1:70000"}, parts: []string{`invalid --hosts entry "127.0.0.1:70000"`, "1..65535"}},
+		{name: "password file without user", args: []string{"--password-file", notPEM}, parts: []string{"--password-file needs --username"}},
+		{name: "CA not PEM", args: []string{"--tls-ca", notPEM}, parts: []string{"invalid --tls-ca " + notPEM, "no PEM certificate"}},
+		{name: "CA a directory", args: []string{"--tls-ca", filepath.Dir(notPEM)}, parts: []string{"cannot read --tls-ca", "is a directory"}},
+		{name: "certificate not PEM", args: []string{"--tls-cert", notPEM, "--tls-key", notPEM}, parts: []string{"invalid --tls-cert " + notPEM, "want a PEM certificate and its PEM private key"}},
 		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
 		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
 	}

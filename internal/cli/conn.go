@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -239,7 +242,17 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 			errs = append(errs, fmt.Errorf("invalid --hosts %q: entry %d is empty; want host or host:port, comma separated", strings.Join(f.hosts, ","), i+1))
 			break
 		}
+		if _, port, err := net.SplitHostPort(h); err == nil && !validPort(port) {
+			errs = append(errs, fmt.Errorf("invalid --hosts entry %q: the port after ':' must be a number 1..65535", h))
+		}
 	}
+	if f.port < 1 || f.port > 65535 {
+		errs = append(errs, fmt.Errorf("invalid --port %d: want a port number 1..65535", f.port))
+	}
+	if f.passwordFile != "" && f.username == "" {
+		errs = append(errs, errors.New("--password-file needs --username: it holds that user's password"))
+	}
+	errs = append(errs, f.checkTLS()...)
 	positive := func(name string, v int) {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("invalid --%s %d: want a positive integer", name, v))
@@ -303,6 +316,46 @@ func pageBytes(mib float64) int {
 	return max(1, int(mib*(1<<20)))
 }
 
+// validPort tells whether s is a port number, 1..65535.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// checkTLS checks the TLS files before anything is created or connected:
+// each must be readable and hold what its flag names, a CA certificate
+// (--tls-ca) or a certificate with its key (--tls-cert, --tls-key), so
+// that a wrong file is refused naming its flag rather than by the driver
+// at connect.
+func (f *connFlags) checkTLS() []error {
+	var errs []error
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
+	}
+	if f.tlsCA != "" {
+		pem, err := os.ReadFile(f.tlsCA)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("cannot read --tls-ca %s: %w", f.tlsCA, err))
+		case !x509.NewCertPool().AppendCertsFromPEM(pem):
+			errs = append(errs, fmt.Errorf("invalid --tls-ca %s: no PEM certificate in it; want the CA certificate(s) in PEM", f.tlsCA))
+		}
+	}
+	if f.tlsCert != "" && f.tlsKey != "" {
+		for _, p := range [][2]string{{"--tls-cert", f.tlsCert}, {"--tls-key", f.tlsKey}} {
+			if _, err := os.ReadFile(p[1]); err != nil {
+				errs = append(errs, fmt.Errorf("cannot read %s %s: %w", p[0], p[1], err))
+			}
+		}
+		if len(errs) == 0 {
+			if _, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey); err != nil {
+				errs = append(errs, fmt.Errorf("invalid --tls-cert %s or --tls-key %s: %w; want a PEM certificate and its PEM private key", f.tlsCert, f.tlsKey, err))
+			}
+		}
+	}
+	return errs
+}
+
 // password reads the password from $RINGSCAN_PASSWORD or --password-file.
 func (f *connFlags) password() (string, error) {
 	if f.passwordFile != "" {
@@ -342,16 +395,8 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
 	}
 	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure {
-		if (f.tlsCert == "") != (f.tlsKey == "") {
-			return nil, errors.New("--tls-cert and --tls-key go together: give both or neither")
-		}
-		for name, path := range map[string]string{"--tls-ca": f.tlsCA, "--tls-cert": f.tlsCert, "--tls-key": f.tlsKey} {
-			if path == "" {
-				continue
-			}
-			if _, err := os.Stat(path); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", name, path, err)
-			}
+		if errs := f.checkTLS(); len(errs) > 0 {
+			return nil, errors.Join(errs...)
 		}
 		cl.SslOpts = &gocql.SslOptions{CaPath: f.tlsCA, CertPath: f.tlsCert, KeyPath: f.tlsKey, EnableHostVerification: !f.tlsInsecure}
 	}
