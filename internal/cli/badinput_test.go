@@ -144,6 +144,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "parquet to stdout", args: []string{"--out", "-", "--format", "parquet"}, parts: []string{"parquet needs --out DIR"}},
 		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},
 		{name: "no out", args: nil, parts: []string{"--out is required"}},
+		{name: "checkpoint every without checkpoint", args: []string{"--out", "-", "--checkpoint-every", "1s"}, parts: []string{"--checkpoint-every needs --checkpoint"}},
 		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no delimiter ','"}},
 	}
 	for _, tc := range scanCases {
@@ -157,6 +158,11 @@ func TestBadFlagValues(t *testing.T) {
 		t.Parallel()
 		r := run(t, "count", "--port", conn[3])
 		requireOneLineError(t, r, cli.ExitBadInput, "--keyspace (-k) is required", "--table (-t) is required")
+	})
+	t.Run("count: checkpoint every without checkpoint", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, append(append([]string{"count"}, conn...), "--checkpoint-every", "1s")...)
+		requireOneLineError(t, r, cli.ExitBadInput, "--checkpoint-every needs --checkpoint")
 	})
 	t.Run("unknown command", func(t *testing.T) {
 		t.Parallel()

@@ -98,6 +98,14 @@ func TestResumeRefused(t *testing.T) {
 				requireOneLineError(t, r, cli.ExitBadInput, append(tc.parts, "cannot resume", path)...)
 				r = run(t, s.args("count", "--checkpoint", path, "--resume", "-q")...)
 				requireOneLineError(t, r, cli.ExitBadInput, append(tc.parts, "cannot resume", path)...)
+				// Without --resume the file is not taken over either, and
+				// the message does not speak of a resume.
+				r = run(t, s.args("count", "--checkpoint", path, "-q")...)
+				requireOneLineError(t, r, cli.ExitBadInput, append(tc.parts, "--checkpoint "+path+" exists but cannot be used", "remove it to start over")...)
+				assert.NotContains(t, r.stderr, "resume")
+				got, err := os.ReadFile(path)
+				require.NoError(t, err)
+				assert.Equal(t, tc.content, string(got), "the file is left as it was")
 			})
 		}
 		t.Run("missing", func(t *testing.T) {

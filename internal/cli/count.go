@@ -62,6 +62,7 @@ checkpoint recorded.`,
 			if err != nil {
 				return badInput(err)
 			}
+			jf.everyGiven = fromCommandLine(cmd.Flags(), "checkpoint-every")
 			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server"), sizing: s}
 			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)
 		},
@@ -146,6 +147,9 @@ type countFlags struct {
 type countSizing struct {
 	splitMiB     int64
 	estimatesSet bool
+	// splitGiven says --on-server-split-mb was given on the command line,
+	// where it is refused when nothing is counted on the server.
+	splitGiven bool
 }
 
 func (c *countSizing) register(fs *pflag.FlagSet) {
@@ -160,6 +164,7 @@ func (c countSizing) given(fs *pflag.FlagSet) (countSizing, error) {
 		return c, fmt.Errorf("invalid --on-server-split-mb %d: want a positive number of MiB", c.splitMiB)
 	}
 	c.estimatesSet = fs.Changed("size-estimates")
+	c.splitGiven = fromCommandLine(fs, "on-server-split-mb")
 	return c, nil
 }
 
@@ -208,6 +213,10 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 			return badInput(errors.New("--on-server cannot " + why))
 		}
 		cfl.onServer = false // by default, on the server where it can count
+	}
+	if !cfl.onServer && cfl.sizing.splitGiven {
+		return badInput(errors.New("--on-server-split-mb applies to a count on the server only: this count reads the rows " +
+			"(--on-server=false, --where, --by partition or --per-host adaptive)"))
 	}
 	cfg.CheckpointEvery = jf.checkpointEvery
 	if err := checkPaths("", jf.files()); err != nil {

@@ -23,14 +23,19 @@ import (
 // a bound of 1 MiB splits the table's few MiB into more, each counted
 // exactly (the breakdown's ranges add up to the table);
 // --size-estimates=false, the paged count and the default bound (64 MiB)
-// keep the two. A bound of 0 is
-// refused in one line.
+// keep the two. A bound of 0, and one given on the command line of a
+// count or plan that counts nothing on the server, are refused in one
+// line.
 func TestCountOnServerSized(t *testing.T) {
 	t.Parallel()
 	const rows = 20000
 	s := startSim(t, cqlsim.Config{Nodes: 1, VNodes: 1}, cqlsim.DemoConfig{Rows: rows, DeletedRows: -1})
 	total := strconv.Itoa(rows) + "\n"
 	refRows, refTokens := partitionCounts(t, s)
+	// A bound from a settings file, which may hold it for the counts on
+	// the server, is taken by those that read the rows and does nothing;
+	// on their command line it is refused (below).
+	bound := writeFile(t, "ringscan.yaml", "on-server-split-mb: 1\n")
 	for _, tc := range []struct {
 		name   string
 		flags  []string
@@ -38,7 +43,7 @@ func TestCountOnServerSized(t *testing.T) {
 	}{
 		{name: "1 MiB a count", flags: []string{"--on-server-split-mb", "1"}},
 		{name: "1 MiB a count, estimates off", flags: []string{"--on-server-split-mb", "1", "--size-estimates=false"}, ranges: 2},
-		{name: "1 MiB, paged", flags: []string{"--on-server-split-mb", "1", "--on-server=false"}, ranges: 2},
+		{name: "1 MiB from a file, paged", flags: []string{"--config", bound, "--on-server=false"}, ranges: 2},
 		{name: "the default bound", ranges: 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,7 +88,7 @@ func TestCountOnServerSized(t *testing.T) {
 			require.NotNil(t, r.Bytes)
 			assert.LessOrEqual(t, *r.Bytes, int64(1<<20), "range %d", r.ID)
 		}
-		assert.Len(t, ringOf(t, s, "--splits", "1", "--on-server-split-mb", "1").Ranges, 2, "the scan's plan")
+		assert.Len(t, ringOf(t, s, "--splits", "1", "--config", bound).Ranges, 2, "the scan's plan")
 	})
 	for _, tc := range []struct {
 		name  string
@@ -93,6 +98,9 @@ func TestCountOnServerSized(t *testing.T) {
 		{name: "count with a bound of 0", args: []string{"count", "--on-server-split-mb", "0"}, parts: []string{"--on-server-split-mb 0", "positive"}},
 		{name: "ring with a bound of 0", args: []string{"ring", "--for", "count", "--on-server-split-mb", "0"}, parts: []string{"--on-server-split-mb 0", "positive"}},
 		{name: "ring for another command", args: []string{"ring", "--for", "dump"}, parts: []string{`--for "dump"`, "scan or count"}},
+		{name: "ring, a bound for the scan's plan", args: []string{"ring", "--on-server-split-mb", "1"}, parts: []string{"--on-server-split-mb applies to --for count only"}},
+		{name: "count paged, with a bound", args: []string{"count", "--on-server-split-mb", "1", "--on-server=false"}, parts: []string{"--on-server-split-mb applies to a count on the server only"}},
+		{name: "count with --where, with a bound", args: []string{"count", "--on-server-split-mb", "1", "--where", "ok = true", "--allow-filtering"}, parts: []string{"--on-server-split-mb applies to a count on the server only"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -71,6 +72,9 @@ default), which, unsharded, reads the size estimates (and shows them) unless
 			}
 			switch forCmd {
 			case "scan":
+				if fromCommandLine(cmd.Flags(), "on-server-split-mb") {
+					return badInput(errors.New("--on-server-split-mb applies to --for count only: it sizes the count(*)s of a count on the server"))
+				}
 			case "count":
 				s, err := sizing.given(cmd.Flags())
 				if err != nil {

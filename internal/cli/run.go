@@ -29,7 +29,11 @@ type jobFlags struct {
 	// everySet says --checkpoint-every was given (on the command line, in
 	// $RINGSCAN_CHECKPOINT_EVERY or in a settings file), not left at its
 	// default.
-	everySet      bool
+	everySet bool
+	// everyGiven says --checkpoint-every was given on the command line,
+	// where it is refused without --checkpoint (from the environment or a
+	// settings file it may be meant for the runs that have one).
+	everyGiven    bool
 	quiet         bool
 	report        string
 	metricsAddr   string
@@ -63,6 +67,9 @@ func (f *jobFlags) validate() error {
 	}
 	if f.checkpointEvery <= 0 {
 		return fmt.Errorf("invalid --checkpoint-every %v: want a positive duration such as 5s", f.checkpointEvery)
+	}
+	if f.everyGiven && f.checkpoint == "" {
+		return errors.New("--checkpoint-every needs --checkpoint FILE: it says how often that file is saved")
 	}
 	if f.metricsAddr != "" {
 		if _, port, err := net.SplitHostPort(f.metricsAddr); err != nil || port == "" {
@@ -225,6 +232,8 @@ func (j *job) start(ctx context.Context) error {
 	case errors.Is(err, scanner.ErrNoCheckpoint) && j.flags.resume:
 		return badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
 	case errors.Is(err, scanner.ErrNoCheckpoint):
+	case err != nil && !j.flags.resume:
+		return badInput(fmt.Errorf("--checkpoint %s exists but cannot be used: %w; remove it to start over, or give another --checkpoint", j.flags.checkpoint, err))
 	case err != nil:
 		return badInput(fmt.Errorf("cannot resume from %s: %w", j.flags.checkpoint, err))
 	}

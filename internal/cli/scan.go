@@ -38,6 +38,7 @@ duplicating a row.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sf.set = func(name string) bool { return fromCommandLine(cmd.Flags(), name) }
 			jf.everySet = cmd.Flags().Changed("checkpoint-every")
+			jf.everyGiven = fromCommandLine(cmd.Flags(), "checkpoint-every")
 			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
