@@ -63,6 +63,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "several at once", args: []string{"--splits", "-1", "--concurrency", "0"}, parts: []string{"--splits -1", "--concurrency 0"}},
 		{name: "empty host", args: []string{"--hosts", "127.0.0.1,,127.0.0.2"}, parts: []string{"--hosts", "entry 3 is empty"}}, // after conn's --hosts
 		{name: "password flag", args: []string{"--password", "secret"}, parts: []string{"unknown flag: --password"}},
+		{name: "log level", args: []string{"--log-level", "loud"}, parts: []string{`--log-level "loud"`, "want debug, info, warn or error"}},
 		{name: "port zero", args: []string{"--port", "0"}, parts: []string{"invalid --port 0", "1..65535"}},
 		{name: "port too large", args: []string{"--port", "70000"}, parts: []string{"invalid --port 70000", "1..65535"}},
 		{name: "host's port text", args: []string{"--hosts", "127.0.0.1:abc"}, parts: []string{`invalid --hosts entry "127.0.0.1:abc"`, "1..65535"}},
@@ -78,6 +79,7 @@ func TestBadFlagValues(t *testing.T) {
 	readCases := []flagCase{
 		{name: "page size text", args: []string{"--page-size", "abc"}, parts: []string{`invalid --page-size "abc": want an integer`}},
 		{name: "page size over an int64", args: []string{"--page-size", "99999999999999999999"}, parts: []string{`invalid --page-size "99999999999999999999": out of range; want an integer`}},
+		{name: "log format", args: []string{"--log-format", "xml"}, parts: []string{`--log-format "xml"`, "want json or console"}},
 		{name: "rate text", args: []string{"--rate", "fast"}, parts: []string{`invalid --rate "fast": want a number`}},
 		{name: "page size negative", args: []string{"--page-size", "-1"}, parts: []string{"--page-size -1", "positive integer"}},
 		{name: "per host negative", args: []string{"--per-host", "-1"}, parts: []string{"--per-host -1", "positive integer"}},
@@ -138,8 +140,8 @@ func TestBadFlagValues(t *testing.T) {
 		parts []string
 	}{
 		{name: "max rows per file", args: []string{"--out", out, "--max-rows-per-file", "-2"}, parts: []string{"--max-rows-per-file -2", "0 (one file) or a positive number"}},
-		{name: "format", args: []string{"--out", out, "--format", "xml"}, parts: []string{`"xml"`, "jsonl, csv, parquet"}},
-		{name: "compress", args: []string{"--out", out, "--compress", "lz4"}, parts: []string{`"lz4"`, "none, gzip, zstd"}},
+		{name: "format", args: []string{"--out", out, "--format", "xml"}, parts: []string{`invalid --format "xml"`, "jsonl (or json), csv, parquet"}},
+		{name: "compress", args: []string{"--out", out, "--compress", "lz4"}, parts: []string{`invalid --compress "lz4"`, "none, gzip, zstd"}},
 		{name: "parquet compressed", args: []string{"--out", out, "--format", "parquet", "--compress", "gzip"}, parts: []string{"--compress gzip", "parquet"}},
 		{name: "parquet to stdout", args: []string{"--out", "-", "--format", "parquet"}, parts: []string{"parquet needs --out DIR"}},
 		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},

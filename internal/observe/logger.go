@@ -64,7 +64,7 @@ func NewLogger(level, format string, w io.Writer, opts ...LoggerOption) (*zap.Lo
 	case "error":
 		lvl = zapcore.ErrorLevel
 	default:
-		bad = append(bad, fmt.Sprintf("log level %q: want debug, info, warn or error", level))
+		bad = append(bad, fmt.Sprintf("--log-level %q: want debug, info, warn or error", level))
 	}
 	var enc zapcore.Encoder
 	switch strings.ToLower(format) {
@@ -78,7 +78,7 @@ func NewLogger(level, format string, w io.Writer, opts ...LoggerOption) (*zap.Lo
 		cfg.StacktraceKey = zapcore.OmitKey
 		enc = zapcore.NewConsoleEncoder(cfg)
 	default:
-		bad = append(bad, fmt.Sprintf("log format %q: want json or console", format))
+		bad = append(bad, fmt.Sprintf("--log-format %q: want json or console", format))
 	}
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(bad, "; "))

@@ -53,9 +53,9 @@ func TestNewLogger(t *testing.T) {
 
 func TestNewLoggerBad(t *testing.T) {
 	tests := []struct{ level, format, want string }{
-		{"verbose", "json", `invalid config: log level "verbose": want debug, info, warn or error`},
-		{"info", "xml", `invalid config: log format "xml": want json or console`},
-		{"loud", "yaml", `invalid config: log level "loud": want debug, info, warn or error; log format "yaml": want json or console`},
+		{"verbose", "json", `invalid config: --log-level "verbose": want debug, info, warn or error`},
+		{"info", "xml", `invalid config: --log-format "xml": want json or console`},
+		{"loud", "yaml", `invalid config: --log-level "loud": want debug, info, warn or error; --log-format "yaml": want json or console`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.level+"/"+tt.format, func(t *testing.T) {

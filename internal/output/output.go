@@ -86,12 +86,12 @@ func ValidateFormat(format, compress string) error {
 	switch format {
 	case FormatJSONL, FormatCSV, FormatParquet:
 	default:
-		return fmt.Errorf("invalid format %q: allowed are jsonl, csv, parquet", format)
+		return fmt.Errorf("invalid --format %q: allowed are jsonl (or json), csv, parquet", format)
 	}
 	switch compress {
 	case "", CompressNone, CompressGzip, CompressZstd:
 	default:
-		return fmt.Errorf("invalid compression %q: allowed are none, gzip, zstd", compress)
+		return fmt.Errorf("invalid --compress %q: allowed are none, gzip, zstd", compress)
 	}
 	if format == FormatParquet && compress != "" && compress != CompressNone {
 		return fmt.Errorf("--compress %s does not apply to parquet, which compresses its pages itself: use --compress none", compress)

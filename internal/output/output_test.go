@@ -197,8 +197,8 @@ func TestPrepareRefusesNonEmptyDir(t *testing.T) {
 func TestValidateFormat(t *testing.T) {
 	for _, tc := range []struct{ format, comp, err string }{
 		{"jsonl", "gzip", ""}, {"csv", "", ""}, {"parquet", "none", ""},
-		{"xml", "none", "allowed are jsonl, csv, parquet"},
-		{"jsonl", "lz4", "allowed are none, gzip, zstd"},
+		{"xml", "none", `invalid --format "xml": allowed are jsonl (or json), csv, parquet`},
+		{"jsonl", "lz4", `invalid --compress "lz4": allowed are none, gzip, zstd`},
 		{"parquet", "gzip", "does not apply to parquet"},
 	} {
 		err := ValidateFormat(tc.format, tc.comp)
