@@ -57,6 +57,8 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},
 		{name: "concurrency zero", args: []string{"--concurrency", "0"}, parts: []string{"--concurrency 0", "positive integer"}},
 		{name: "splits negative", args: []string{"--splits", "-4"}, parts: []string{"--splits -4", "positive integer"}},
+		{name: "concurrency too large", args: []string{"--concurrency", "100000"}, parts: []string{"invalid --concurrency 100000", "at most 4096"}},
+		{name: "splits too large", args: []string{"--splits", "2000000"}, parts: []string{"invalid --splits 2000000", "up to 1048576"}},
 		{name: "shard out of range", args: []string{"--shard", "3/3"}, parts: []string{`--shard "3/3"`, "0 <= i < N"}},
 		{name: "shard text", args: []string{"--shard", "first"}, parts: []string{`--shard "first"`, "i/N"}},
 		{name: "shard of zero", args: []string{"--shard", "0/0"}, parts: []string{`--shard "0/0"`}},

@@ -19,7 +19,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/ringscan/ringscan/ring"
 	"github.com/ringscan/ringscan/scanner"
+	"github.com/ringscan/ringscan/worker"
 )
 
 // connFlags are the connection, plan and read flags of scan, count and
@@ -266,14 +268,17 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		errs = append(errs, fmt.Errorf("invalid --page-mb %v: want a positive number of MiB below 2048, or 0 for no bound", f.pageMiB))
 	}
 	positive("concurrency", f.concurrency)
+	if f.concurrency > worker.MaxConcurrency {
+		errs = append(errs, fmt.Errorf("invalid --concurrency %d: at most %d", f.concurrency, worker.MaxConcurrency))
+	}
 	if f.perHost.n < 0 {
 		errs = append(errs, fmt.Errorf("invalid --per-host %d: want 0 (default) or a positive integer, or adaptive[:[MIN-]MAX]", f.perHost.n))
 	}
 	if f.partSplitRows < 0 {
 		errs = append(errs, fmt.Errorf("invalid --partition-split-rows %d: want 0 (default: twice --page-size) or a positive integer", f.partSplitRows))
 	}
-	if f.splits < 0 {
-		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer", f.splits))
+	if f.splits < 0 || f.splits > ring.MaxSplits {
+		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer up to %d", f.splits, ring.MaxSplits))
 	}
 	if f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0) {
 		errs = append(errs, fmt.Errorf("invalid --rate %v: want 0 (no ceiling) or a positive number of rows per second", f.rate))
