@@ -1,7 +1,9 @@
 package cli_test
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -101,6 +104,31 @@ func TestExitCodesFailedRanges(t *testing.T) {
 		_, err := os.Stat(filepath.Join(out, "manifest.json"))
 		assert.True(t, os.IsNotExist(err), "manifest.json marks a complete output only")
 	})
+
+	// A compressed stdout of a partial scan holds the rows read, whole, in
+	// a stream left unterminated: the decompressor fails at its end
+	// rather than pass the export off as complete.
+	for _, tc := range []struct {
+		compress string
+		reader   func(io.Reader) (io.Reader, error)
+	}{
+		{"gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+		{"zstd", func(r io.Reader) (io.Reader, error) { return zstd.NewReader(r) }},
+	} {
+		t.Run("unterminated "+tc.compress+" stdout for a partial output", func(t *testing.T) {
+			t.Parallel()
+			r := run(t, s.args("scan", "--out", "-", "-q", "--retries", "none", "--max-failed-ranges", "-1", "--compress", tc.compress)...)
+			require.Equal(t, cli.ExitPartial, r.code, r.stderr)
+			zr, err := tc.reader(strings.NewReader(r.stdout))
+			require.NoError(t, err)
+			rows, err := io.ReadAll(zr)
+			require.Error(t, err, "the stream of a partial scan is not ended")
+			got := splitLines(rows)
+			require.NotEmpty(t, got)
+			requireSubset(t, want, got)
+			assert.Less(t, len(got), len(want))
+		})
+	}
 
 	t.Run("count prints the rows read", func(t *testing.T) {
 		t.Parallel()

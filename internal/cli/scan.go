@@ -118,6 +118,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		return err
 	}
 	var sk sink.Sink
+	var so *stdoutOut
 	if dir != nil {
 		dir.SetColumns(j.plan.Columns)
 		if !jf.resume {
@@ -127,10 +128,11 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		}
 		sk = dir
 	} else {
-		sk, err = stdoutSink(stdout, sf, j.plan.Columns)
+		so, err = stdoutSink(stdout, sf, j.plan.Columns)
 		if err != nil {
 			return badInput(err)
 		}
+		sk = so
 	}
 	j.output = "stdout"
 	if dir != nil {
@@ -141,6 +143,11 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 		return err
 	}
 	runErr := res.err
+	if runErr == nil && so != nil {
+		if err := so.end(); err != nil {
+			runErr = fmt.Errorf("write stdout: %w", err)
+		}
+	}
 	if runErr == nil && dir != nil {
 		crashpoint.Hit(crashpoint.BeforeManifest)
 		shard := "0/1"
@@ -164,11 +171,16 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 // stdoutSink is the encoder of --out -: buffered and, with --compress,
 // compressed as one gzip member or zstd frame, so that
 // "ringscan scan --out - --compress zstd > t.jsonl.zst" is the file
-// "--out DIR" would write.
-func stdoutSink(stdout io.Writer, sf *scanFlags, cols []sink.Column) (sink.Sink, error) {
+// "--out DIR" would write. The compressed stream is ended (the gzip
+// trailer, the end of the zstd frame) by end, once every row was read: a
+// scan that failed or was interrupted flushes the rows it wrote, whole,
+// but leaves the stream unterminated, so that gunzip or zstd -d fail on
+// it ("unexpected end of file") rather than pass a partial export off as
+// complete. Uncompressed rows have no such end: the exit code says it.
+func stdoutSink(stdout io.Writer, sf *scanFlags, cols []sink.Column) (*stdoutOut, error) {
 	bw := bufio.NewWriterSize(stdout, 256<<10)
 	var w io.Writer = bw
-	var comp io.WriteCloser
+	var comp flushCloser
 	switch sf.compress {
 	case output.CompressGzip:
 		comp = gzip.NewWriter(bw)
@@ -189,26 +201,45 @@ func stdoutSink(stdout io.Writer, sf *scanFlags, cols []sink.Column) (sink.Sink,
 		}
 		return nil, err
 	}
-	return flushOnClose{Sink: e, comp: comp, w: bw}, nil
+	return &stdoutOut{Sink: e, comp: comp, w: bw}, nil
 }
 
-// flushOnClose ends the compression and flushes the buffered writer when
-// the encoder closes.
-type flushOnClose struct {
+// flushCloser is a compressor: Flush makes what was written so far
+// decodable, Close ends the stream.
+type flushCloser interface {
+	io.WriteCloser
+	Flush() error
+}
+
+// stdoutOut is the sink of --out -: Close, called by the scan however it
+// ends, flushes every row written; end, called after a scan that read
+// every row, ends the compressed stream.
+type stdoutOut struct {
 	sink.Sink
-	comp io.WriteCloser // nil without compression
+	comp flushCloser // nil without compression
 	w    *bufio.Writer
 }
 
-func (f flushOnClose) Close(ctx context.Context) error {
-	err := f.Sink.Close(ctx)
-	if f.comp != nil {
-		if cerr := f.comp.Close(); cerr != nil && err == nil {
-			err = cerr
+func (s *stdoutOut) Close(ctx context.Context) error {
+	err := s.Sink.Close(ctx)
+	if s.comp != nil {
+		if ferr := s.comp.Flush(); ferr != nil && err == nil {
+			err = ferr
 		}
 	}
 	if err != nil {
 		return err
 	}
-	return f.w.Flush()
+	return s.w.Flush()
+}
+
+// end ends the compressed stream, after Close.
+func (s *stdoutOut) end() error {
+	if s.comp == nil {
+		return nil
+	}
+	if err := s.comp.Close(); err != nil {
+		return err
+	}
+	return s.w.Flush()
 }
