@@ -187,8 +187,16 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 	if f.port == 0 {
 		cfg.Port = cqlsim.AutoPort
 	}
+	if f.port < 0 || f.port > 65535 {
+		// -1 would be cqlsim.AutoPort: 0 says that here.
+		return cfg, fmt.Errorf("invalid --port %d: want a port number 1..65535, or 0 for a free one", f.port)
+	}
 	if f.nodes < 1 {
 		return cfg, fmt.Errorf("invalid --nodes %d: want at least 1", f.nodes)
+	}
+	if f.vnodes < 1 {
+		// 0 would be cqlsim's default, while the banner would say 0.
+		return cfg, fmt.Errorf("invalid --vnodes %d: want a positive number of tokens per node", f.vnodes)
 	}
 	if f.dcs != "" {
 		dcs, err := cqlsim.ParseDCs(f.dcs)
@@ -241,8 +249,8 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 	if n := len(cfg.NodeCapacity); n > 0 && n != total(cfg) {
 		return cfg, fmt.Errorf("invalid --capacity %q: %d values for %d nodes; give one for every node, or one for all", f.capacity, n, total(cfg))
 	}
-	if f.slowNodes < 0 {
-		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 or more", f.slowNodes)
+	if f.slowNodes < 0 || f.slowNodes > total(cfg) {
+		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 to the %d nodes of the cluster", f.slowNodes, total(cfg))
 	}
 	if f.slowFactor <= 0 {
 		return cfg, fmt.Errorf("invalid --slow-factor %v: want a positive number such as 3", f.slowFactor)

@@ -37,6 +37,10 @@ func TestSimTombstoneFlags(t *testing.T) {
 		{name: "negative failure", args: []string{"--tombstone-failure-threshold", "-2"}, err: "invalid --tombstone-failure-threshold -2"},
 		{name: "scylla page cap", args: []string{"--page-bytes", "1048576"}, want: cqlsim.Config{TombstoneMode: cqlsim.TombstonesScylla, PageBytes: cqlsim.ScyllaPageBytes}},
 		{name: "negative page bytes", args: []string{"--page-bytes", "-1"}, err: "invalid --page-bytes -1: want a positive number of bytes (0 for no cap)"},
+		{name: "more slow nodes than nodes", args: []string{"--slow-nodes", "4"}, err: "invalid --slow-nodes 4: want 0 to the 3 nodes of the cluster"},
+		{name: "more slow nodes than in the data centers", args: []string{"--dcs", "a:2,b:2", "--slow-nodes", "5"}, err: "invalid --slow-nodes 5: want 0 to the 4 nodes"},
+		{name: "no vnodes", args: []string{"--vnodes", "0"}, err: "invalid --vnodes 0: want a positive number"},
+		{name: "negative port", args: []string{"--port", "-1"}, err: "invalid --port -1: want a port number 1..65535, or 0 for a free one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
