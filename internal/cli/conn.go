@@ -240,7 +240,11 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		errs = append(errs, errors.New("--hosts is empty: give at least one contact point"))
 	}
 	for i, h := range f.hosts {
-		if strings.TrimSpace(h) == "" {
+		// "a, b" in a settings file or variable: the driver would fail
+		// to resolve " b", and drop that contact point unsaid.
+		h = strings.TrimSpace(h)
+		f.hosts[i] = h
+		if h == "" {
 			errs = append(errs, fmt.Errorf("invalid --hosts %q: entry %d is empty; want host or host:port, comma separated", strings.Join(f.hosts, ","), i+1))
 			break
 		}

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -161,4 +162,17 @@ func TestSettingsScan(t *testing.T) {
 		requireOK(t, r)
 		requireSameRows(t, s.exportJSONL(t, scanner.Config{Columns: []string{"seq", "tenant"}}), splitLines([]byte(r.stdout)))
 	})
+}
+
+// TestSettingsHostsWithSpaces reads the contact points as a settings
+// file or variable often writes them, "a, b": each is trimmed, so that
+// " b" is a contact point, not a name the driver cannot resolve and drops.
+// The only one that answers here is the one after the space.
+func TestSettingsHostsWithSpaces(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, cqlsim.Config{Nodes: 1}, cqlsim.DemoConfig{Rows: 100})
+	yml := writeFile(t, "ringscan.yaml", fmt.Sprintf("hosts: \"127.0.0.1:%d,  %s\"\n", closedPort(t), s.hosts[0]))
+	r := run(t, "count", "-q", "--config", yml, "--port", strconv.Itoa(s.port), "-k", cqlsim.DemoKeyspace, "-t", cqlsim.DemoTable, "--connect-timeout", "5s")
+	requireOK(t, r)
+	assert.Equal(t, "100\n", r.stdout)
 }
