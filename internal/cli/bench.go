@@ -129,6 +129,15 @@ of --out's results.json again without running anything.`,
 			if err := cfg.Validate(); err != nil {
 				return badInput(err)
 			}
+			// The results are written into --out at the end, after runs
+			// that may take an hour: an --out that cannot take them is
+			// refused before anything runs, not once they are lost.
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return badInput(fmt.Errorf("invalid --out %s: %w", out, err))
+			}
+			if err := probeFile("--out", filepath.Join(out, bench.ReportJSON)); err != nil {
+				return badInput(err)
+			}
 			meta := bench.Meta{Profile: profile, Command: "ringscan " + strings.Join(os.Args[1:], " "),
 				Machine: bench.Machine(), Date: time.Now(), Scenarios: scenarios}
 			loadBefore := bench.LoadAverage()

@@ -47,3 +47,25 @@ func TestBenchRender(t *testing.T) {
 	requireOneLineError(t, run(t, "bench", "--render", "--out", dir, "--quick"), cli.ExitBadInput, "--render runs nothing: --quick does not apply")
 	requireOneLineError(t, run(t, "bench", "--render", "--out", t.TempDir()), cli.ExitBadInput, "--render", bench.ReportJSON)
 }
+
+// TestBenchOutNotWritable checks that an --out the results cannot be
+// written into is refused before anything runs, not after the runs.
+func TestBenchOutNotWritable(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	notFile := filepath.Join(t.TempDir(), "out")
+	require.NoError(t, os.MkdirAll(filepath.Join(notFile, bench.ReportJSON), 0o755))
+	for _, tc := range []struct {
+		out   string
+		parts []string
+	}{
+		{out: file, parts: []string{"invalid --out " + file, "not a directory"}},
+		{out: filepath.Join(file, "sub"), parts: []string{"invalid --out " + filepath.Join(file, "sub")}},
+		{out: notFile, parts: []string{"invalid --out " + filepath.Join(notFile, bench.ReportJSON), "not a regular file"}},
+	} {
+		r := run(t, "bench", "--quick", "--out", tc.out)
+		requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+		assert.Empty(t, r.stdout)
+	}
+}
