@@ -63,7 +63,8 @@ checkpoint recorded.`,
 				return badInput(err)
 			}
 			jf.everyGiven = fromCommandLine(cmd.Flags(), "checkpoint-every")
-			cfl := countFlags{by: by, top: top, onServer: onServer, onServerSet: cmd.Flags().Changed("on-server"), sizing: s}
+			cfl := countFlags{by: by, top: top, topGiven: fromCommandLine(cmd.Flags(), "top"), onServer: onServer,
+				onServerSet: cmd.Flags().Changed("on-server"), sizing: s}
 			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)
 		},
 	}
@@ -132,8 +133,11 @@ func notOnServer(by []string, cfg scanner.Config) string {
 
 // countFlags are count's own flags.
 type countFlags struct {
-	by       []string
-	top      int
+	by  []string
+	top int
+	// topGiven says --top was given on the command line, where it is
+	// refused without --by partition.
+	topGiven bool
 	onServer bool
 	// onServerSet says --on-server was given: what cannot be counted on
 	// the server is then refused, not read by pages.
@@ -199,6 +203,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	}
 	if top < 1 {
 		return badInput(fmt.Errorf("invalid --top %d: want a positive number", top))
+	}
+	if cfl.topGiven && !slices.Contains(by, byPartition) {
+		return badInput(errors.New("--top applies to --by partition only: it is the number of largest partitions listed"))
 	}
 	for _, m := range by {
 		if jf.resume && (m == byHost || m == byPartition) {

@@ -211,6 +211,8 @@ func TestCount(t *testing.T) {
 			{name: "by list", flags: []string{"--by", "range,dc"}, parts: []string{`--by "range,dc"`, "range, host, partition, comma separated"}},
 			{name: "by several resumed", flags: []string{"--by", "range,host", "--resume", "--checkpoint", filepath.Join(t.TempDir(), "none")}, parts: []string{"--by host cannot resume"}},
 			{name: "top", flags: []string{"--by", "partition", "--top", "0"}, parts: []string{"--top 0", "positive"}},
+			{name: "top without partitions", flags: []string{"--by", "range,host", "--top", "5"}, parts: []string{"--top applies to --by partition only"}},
+			{name: "top alone", flags: []string{"--top", "5"}, parts: []string{"--top applies to --by partition only"}},
 			{name: "on the server by partition", flags: []string{"--on-server", "--by", "partition"}, parts: []string{"--on-server cannot count --by partition"}},
 			{name: "on the server with adaptive limits", flags: []string{"--on-server", "--per-host", "adaptive"}, parts: []string{"--on-server cannot take --per-host adaptive"}},
 			{name: "on the server with a filter", flags: []string{"--on-server", "--where", "ok = true"}, parts: []string{"--on-server cannot take --where"}},
