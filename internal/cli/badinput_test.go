@@ -52,6 +52,7 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "timeout without unit", args: []string{"--timeout", "5"}, parts: []string{`invalid --timeout "5": missing unit`, "want a duration with a unit, such as 30s"}},
 		{name: "timeout unknown unit", args: []string{"--timeout", "5parsecs"}, parts: []string{`invalid --timeout "5parsecs": unknown unit "parsecs"`, "want a duration"}},
 		{name: "boolean text", args: []string{"--size-estimates=maybe"}, parts: []string{`invalid --size-estimates "maybe": want true or false`}},
+		{name: "hosts quote", args: []string{"--hosts", `"127.0.0.1`}, parts: []string{`invalid --hosts "\"127.0.0.1": extraneous or missing " in quoted-field`, "want a list separated by commas"}},
 		{name: "integer text", args: []string{"--concurrency", "many"}, parts: []string{`invalid --concurrency "many": want an integer`}},
 		{name: "timeout zero", args: []string{"--timeout", "0s"}, parts: []string{"--timeout 0s", "positive duration"}},
 		{name: "connect timeout", args: []string{"--connect-timeout", "-1s"}, parts: []string{"--connect-timeout -1s", "positive duration"}},

@@ -139,6 +139,11 @@ func flagWants(typ string, cause error) string {
 		return tooLarge + "want a number"
 	case "bool":
 		return "want true or false"
+	case "stringSlice":
+		// encoding/csv's "parse error on line 1, column 4: bare \" in
+		// non-quoted-field".
+		_, why, _ := strings.Cut(cause.Error(), ": ")
+		return why + `; want a list separated by commas, an item that holds a comma or '"' in double quotes with '"' doubled`
 	case "duration":
 		// "time: missing unit in duration "5"" says what is missing.
 		why, _, _ := strings.Cut(strings.TrimPrefix(cause.Error(), "time: "), " in duration")
