@@ -133,7 +133,8 @@ type Load struct {
 	PeakServing, PeakWaiting int
 	// Reads counts the reads that had their turn and were answered;
 	// Overloaded those answered Overloaded because the queue was full;
-	// TimedOut those that waited past QueueTimeout.
+	// TimedOut those that waited past QueueTimeout or worked past their
+	// deadline (Config.ReadTimeout, RangeTimeout).
 	Reads, Overloaded, TimedOut int64
 	// QueueWait is the time each read that had its turn waited for it (0
 	// for those served at once); Service the time from its turn to its
@@ -278,6 +279,14 @@ func (s *capacityState) admit(ctx context.Context, t *turn, cl uint16) error {
 		s.load.TimedOut++
 	}
 	return err
+}
+
+// timedOut counts a read that worked past its deadline (Config.ReadTimeout)
+// among the reads answered ReadTimeout.
+func (s *capacityState) timedOut() {
+	s.mu.Lock()
+	s.load.TimedOut++
+	s.mu.Unlock()
 }
 
 // start records a read's turn, counted in s.serving; s.mu is held.

@@ -15,10 +15,11 @@ import (
 )
 
 // capacityCluster is a one-node cluster with a table of 30 rows in one
-// partition, and a session on it.
+// partition, and a session on it. Its reads have no deadline
+// (NoTimeout): the tests hold reads for as long as they need them.
 func capacityCluster(t *testing.T) (*cqlsim.Node, *gocql.Session) {
 	t.Helper()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1})
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout})
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
@@ -172,4 +173,74 @@ func TestNodeCapacity(t *testing.T) {
 	assert.Equal(t, cqlsim.Capacity{Concurrent: 4, QueueLimit: 8}, nodes[1].Capacity())
 	assert.Equal(t, cqlsim.Capacity{Concurrent: 4, QueueLimit: 8}, nodes[2].Capacity())
 	assert.ErrorIs(t, nodes[0].SetCapacity(cqlsim.Capacity{Concurrent: -3}), cqlsim.ErrInvalidConfig)
+}
+
+// TestReadDeadline gives reads a service time of 2 ms a row and a
+// deadline of 150 ms: reads that would work longer are answered
+// ReadTimeout (none of the one replica ONE needs, no data), as Cassandra's
+// coordinator answers past read_request_timeout and
+// range_request_timeout; shorter ones are answered. A count(*) has one
+// deadline for every row it counts, whatever its page size: Cassandra's
+// internal pages all carry the query's start. A read of token ranges
+// takes RangeTimeout, a read by key ReadTimeout; NoTimeout lets a read
+// work as long as it takes.
+func TestReadDeadline(t *testing.T) {
+	t.Parallel()
+	const deadline = 150 * time.Millisecond
+	tests := []struct {
+		name         string
+		read, range_ time.Duration
+		query        string
+		pageSize     int
+		wantTimeout  bool
+	}{
+		{name: "a page of 20 rows by key", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT v FROM ks.t WHERE k = 0`, pageSize: 20},
+		{name: "a page of 100 rows by key", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT v FROM ks.t WHERE k = 0`, pageSize: 100, wantTimeout: true},
+		{name: "a count(*) of 100 rows by key, paged by 10", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE k = 0`, pageSize: 10, wantTimeout: true},
+		{name: "a page of 20 rows of a token range", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT v FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 20},
+		{name: "a count(*) of a token range", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT count(*) FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 10, wantTimeout: true},
+		{name: "a count(*) of the table", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT count(*) FROM ks.t`, pageSize: 10, wantTimeout: true},
+		{name: "a count(*) of a token range, the read timeout alone", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 10},
+		{name: "a count(*) by key, no timeout", read: cqlsim.NoTimeout, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE k = 0`, pageSize: 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, ReadTimeout: tt.read, RangeTimeout: tt.range_})
+			s := connect(t, c)
+			createKeyspace(t, s, "ks", 1)
+			mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
+			for i := range 100 {
+				require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (0, ?, 'x')`, i).Exec())
+			}
+			n := c.Nodes()[0]
+			require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 2 * time.Millisecond}))
+			iter := s.Query(tt.query).Consistency(gocql.One).PageSize(tt.pageSize).Iter()
+			rows := iter.NumRows()
+			err := iter.Close()
+			if !tt.wantTimeout {
+				require.NoError(t, err)
+				assert.Positive(t, rows)
+				assert.Zero(t, n.Load().TimedOut)
+				return
+			}
+			var rt *gocql.RequestErrReadTimeout
+			require.ErrorAs(t, err, &rt)
+			assert.Equal(t, gocql.One, rt.Consistency)
+			assert.Zero(t, rt.Received)
+			assert.Equal(t, 1, rt.BlockFor)
+			assert.Zero(t, rt.DataPresent, "no data")
+			assert.Equal(t, int64(1), n.Load().TimedOut)
+		})
+	}
+}
+
+// TestTimeoutsValidate refuses negative timeouts other than NoTimeout.
+func TestTimeoutsValidate(t *testing.T) {
+	err := cqlsim.Config{ReadTimeout: -2}.EnsureDefaults().Validate()
+	require.ErrorIs(t, err, cqlsim.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "ReadTimeout is -2ns")
+	err = cqlsim.Config{RangeTimeout: -time.Second}.EnsureDefaults().Validate()
+	assert.ErrorContains(t, err, "RangeTimeout is -1s")
+	assert.NoError(t, cqlsim.Config{ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout}.EnsureDefaults().Validate())
 }

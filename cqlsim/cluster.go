@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -188,6 +189,21 @@ func (c *Cluster) Close() error {
 		}
 	})
 	return nil
+}
+
+// readTimeout is the deadline of the read res answers: Config.RangeTimeout
+// for a read of token ranges, Config.ReadTimeout for one of partitions
+// named by key; 0 for no deadline (not a read of a user table, or
+// NoTimeout).
+func (c *Cluster) readTimeout(res result) time.Duration {
+	if !res.read {
+		return 0
+	}
+	d := c.cfg.ReadTimeout
+	if res.keyRange {
+		d = c.cfg.RangeTimeout
+	}
+	return max(d, 0)
 }
 
 // Panics counts requests that panicked inside cqlsim (a bug: each was

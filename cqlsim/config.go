@@ -90,6 +90,18 @@ type Config struct {
 	// release), so that a client that asks for pages of many large rows
 	// gets them, as it would from Cassandra.
 	PageBytes int
+	// ReadTimeout and RangeTimeout are how long a node works on a read of
+	// partitions named by their keys and on a read of token ranges, as
+	// Cassandra 4.1's read_request_timeout (5 s) and
+	// range_request_timeout (10 s). A read whose work (its wait for a
+	// turn and its service time under Capacity: PerRow, PerKiB, the knee;
+	// the node's Latency is the network's and counts for neither) passes
+	// its timeout is answered ReadTimeout (0x1200, none of the replicas
+	// the consistency needs answered, no data) once the timeout has
+	// passed, as a coordinator answers. A count(*) has one deadline for
+	// all the rows it counts, as Cassandra sends each internal page with
+	// the query's start time. Default 0: Cassandra's; NoTimeout: none.
+	ReadTimeout, RangeTimeout time.Duration
 	// SizeEstimates sets how system.size_estimates lies. Default: exact
 	// counts of each node's primary ranges, computed when read.
 	SizeEstimates SizeEstimates
@@ -174,6 +186,17 @@ type SizeEstimates struct {
 // them: at 1 MiB of rows, whatever the page size.
 const ScyllaPageBytes = 1 << 20
 
+// NoTimeout as Config.ReadTimeout or RangeTimeout lets reads work as long
+// as their service time says.
+const NoTimeout time.Duration = -1
+
+// Cassandra 4.1's read_request_timeout and range_request_timeout, the
+// defaults of Config.ReadTimeout and RangeTimeout.
+const (
+	DefaultReadTimeout  = 5 * time.Second
+	DefaultRangeTimeout = 10 * time.Second
+)
+
 // Manual is SizeEstimates.Refresh for snapshots taken only on
 // Cluster.RefreshSizeEstimates.
 const Manual time.Duration = -1
@@ -230,6 +253,12 @@ func (c Config) EnsureDefaults() Config {
 	}
 	if c.TombstoneFailureThreshold == 0 {
 		c.TombstoneFailureThreshold = 100000
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.RangeTimeout == 0 {
+		c.RangeTimeout = DefaultRangeTimeout
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
@@ -297,6 +326,14 @@ func (c Config) Validate() error {
 	}
 	if c.PageBytes < 0 {
 		bad("PageBytes is %d; it must be positive, or 0 for no cap", c.PageBytes)
+	}
+	for _, tm := range []struct {
+		name string
+		d    time.Duration
+	}{{"ReadTimeout", c.ReadTimeout}, {"RangeTimeout", c.RangeTimeout}} {
+		if tm.d < 0 && tm.d != NoTimeout {
+			bad("%s is %v; it must be positive, 0 for Cassandra's default or NoTimeout (-1) for none", tm.name, tm.d)
+		}
 	}
 	if _, err := ParseTombstoneMode(string(c.TombstoneMode)); err != nil {
 		bad("TombstoneMode: %v", err)

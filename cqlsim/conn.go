@@ -316,7 +316,16 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 		return
 	}
 	if !res.immediate {
-		if d := t.serviceTime(c.node.faults.delay(res.nonReplica), res.body, res.counted); d > 0 {
+		base := c.node.faults.delay(res.nonReplica)
+		d := t.serviceTime(base, res.body, res.counted)
+		if limit := c.node.cluster.readTimeout(res); err == nil && limit > 0 && t.waited+d-base > limit {
+			// The read works past its deadline: the coordinator gives up
+			// at the deadline and answers ReadTimeout.
+			d = base + max(0, limit-t.waited)
+			res, err = result{}, injected(ReadTimeout, res.cl, false)
+			c.node.capacity.timedOut()
+		}
+		if d > 0 {
 			tm := time.NewTimer(d)
 			select {
 			case <-tm.C:
@@ -358,6 +367,12 @@ type result struct {
 	// immediate answers at once, with no latency: a read refused by the
 	// node's capacity (Overloaded, or ReadTimeout after its wait).
 	immediate bool
+	// read is set for a read of a user table, at consistency cl; keyRange
+	// when it reads token ranges (Config.RangeTimeout bounds it, else
+	// Config.ReadTimeout).
+	read     bool
+	keyRange bool
+	cl       uint16
 }
 
 func (c *conn) currentKeyspace() string {

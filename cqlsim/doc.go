@@ -280,9 +280,11 @@
 // Cassandra gives the whole aggregate one deadline: every internal page
 // is sent with the query's start time (fetchSubPage passes
 // queryStartNanoTime) and ReadCallback waits for what is left of the
-// read or range timeout since then. cqlsim has no such deadline: a
-// count(*) is one read, whose service time (Capacity.PerRow) charges the
-// rows it counted, as a page's rows are charged.
+// read or range timeout since then. So does cqlsim: a count(*) is one
+// read, whose service time (Capacity.PerRow) charges the rows it
+// counted, as a page's rows are charged, and a read that works past
+// Config.RangeTimeout (a read of token ranges) or Config.ReadTimeout
+// (of partitions named by key) is answered ReadTimeout at the deadline.
 //
 // # Faults and latency
 //
@@ -323,6 +325,12 @@
 //     beyond the knee: the collapse of ScyllaDB issue 3856, where range
 //     scan throughput falls to about a third of its peak past some
 //     concurrency.
+//   - A read whose wait and service time beyond Latency pass its deadline
+//     (Config.ReadTimeout, 5 s, for a read by key; Config.RangeTimeout,
+//     10 s, for a read of token ranges, a count(*) as a whole) is
+//     answered ReadTimeout at the deadline, as Cassandra's coordinator
+//     answers past read_request_timeout and range_request_timeout.
+//     NoTimeout turns a deadline off.
 //
 // With no capacity set (the default) every read is served at once, as
 // before. Node.Load tells what the reads went through: served and waiting

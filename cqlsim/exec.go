@@ -36,6 +36,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 		if err == nil {
 			res, err = cl.runSelect(c.node, st.sel, params)
 		}
+		res.read, res.keyRange, res.cl = !isSystemKeyspace(st.keyspace), st.sel.keyRange, params.Consistency
 		c.node.served.addRead(st.keyspace, st.table, res.nonReplica, res.examined)
 		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:

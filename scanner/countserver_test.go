@@ -346,6 +346,42 @@ func TestCountOnServerPagesAfterATimeout(t *testing.T) {
 	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
 }
 
+// TestCountOnServerPagesPastTheDeadline counts, one subrange at a time,
+// on nodes that work 200 µs a row and give a read of token ranges 100 ms
+// (cqlsim's RangeTimeout, Cassandra's range_request_timeout): a count(*)
+// of a quarter of 3000 rows works past it and is answered ReadTimeout by
+// the server, while pages of 20 rows are not. The subranges are then read
+// by pages, and the count is exact.
+func TestCountOnServerPagesPastTheDeadline(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, RangeTimeout: 100 * time.Millisecond})
+	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
+	info, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
+	require.NoError(t, err)
+	for _, n := range c.Nodes() {
+		require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 200 * time.Microsecond}))
+	}
+	s := testutil.Session(t, c)
+	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 20, Concurrency: 1, Splits: 4,
+		BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
+	sc, err := scanner.New(s, cfg)
+	require.NoError(t, err)
+	plan, err := sc.Plan(t.Context())
+	require.NoError(t, err)
+	server, err := plan.CountOnServer()
+	require.NoError(t, err)
+	var count sink.Count
+	st, err := sc.RunPlan(t.Context(), server, &count)
+	require.NoError(t, err)
+	assert.Equal(t, info.Rows, count.Rows())
+	var timedOut int64
+	for _, n := range c.Nodes() {
+		timedOut += n.Load().TimedOut
+	}
+	assert.EqualValues(t, 1, timedOut, "one count(*) worked past the deadline: the rest were paged")
+	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
+}
+
 // TestCountOnServerResumesSplits resumes on the server paged counts'
 // checkpoints that hold what a split leaves: a subrange whose end moved
 // below its statement's (a token split), pieces of a split partition, a

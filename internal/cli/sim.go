@@ -49,6 +49,8 @@ type simFlags struct {
 	capacity    string
 	queueLimit  int
 	queueWait   time.Duration
+	readTimeout time.Duration
+	rangeTmo    time.Duration
 	rowCost     time.Duration
 	kibCost     time.Duration
 	knee        int
@@ -89,6 +91,8 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.release, "release-version", "4.1.3", "Cassandra release to report and follow: 4.1.x or 4.0.x (system.peers_v2, DESCRIBE) or 3.11.x (neither)")
 	fs.StringVar(&f.capacity, "capacity", "", "reads each node serves at once, more wait in its queue: one number for every node, or one per node in node order, e.g. 2,4,4 (default no limit)")
 	fs.IntVar(&f.queueLimit, "queue-limit", 0, "reads that may wait on a node past --capacity; one more is answered Overloaded at once (0: no limit; -1: none may wait)")
+	fs.DurationVar(&f.readTimeout, "read-timeout", cqlsim.DefaultReadTimeout, "a read of partitions by key that works longer (its wait and --cost-per-row/--cost-per-kib, not --latency) is answered ReadTimeout at this deadline, as Cassandra's read_request_timeout; 0 for none")
+	fs.DurationVar(&f.rangeTmo, "range-timeout", cqlsim.DefaultRangeTimeout, "a read of token ranges, a count(*) of them included, that works longer is answered ReadTimeout at this deadline, as Cassandra's range_request_timeout; 0 for none")
 	fs.DurationVar(&f.queueWait, "queue-timeout", 0, "a read that waited this long for its turn is answered ReadTimeout (0: it waits as long as it takes)")
 	fs.DurationVar(&f.rowCost, "cost-per-row", 0, "service time a read pays per row it returns, on top of --latency, e.g. 50us")
 	fs.DurationVar(&f.kibCost, "cost-per-kib", 0, "service time a read pays per KiB of its result, on top of --latency")
@@ -227,6 +231,20 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		return cfg, fmt.Errorf("invalid --page-bytes %d: want a positive number of bytes (0 for no cap)", f.pageBytes)
 	}
 	cfg.PageBytes = f.pageBytes
+	for _, tm := range []struct {
+		flag string
+		d    time.Duration
+		to   *time.Duration
+	}{{"read-timeout", f.readTimeout, &cfg.ReadTimeout}, {"range-timeout", f.rangeTmo, &cfg.RangeTimeout}} {
+		switch {
+		case tm.d < 0:
+			return cfg, fmt.Errorf("invalid --%s %v: want a positive duration such as 5s, or 0 for no deadline", tm.flag, tm.d)
+		case tm.d == 0:
+			*tm.to = cqlsim.NoTimeout
+		default:
+			*tm.to = tm.d
+		}
+	}
 	if f.tombstones < 0 {
 		return cfg, fmt.Errorf("invalid --tombstone-budget %d: want a positive number (0 for the default 1000)", f.tombstones)
 	}

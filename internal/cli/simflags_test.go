@@ -17,7 +17,7 @@ import (
 	"github.com/ringscan/ringscan/internal/testutil"
 )
 
-// TestSimTombstoneFlags checks that the tombstone and page byte flags of
+// TestSimTombstoneFlags checks that the tombstone, page byte and timeout flags of
 // ringscan sim reach cqlsim.Config, and that bad values are refused by
 // name.
 func TestSimTombstoneFlags(t *testing.T) {
@@ -41,6 +41,11 @@ func TestSimTombstoneFlags(t *testing.T) {
 		{name: "more slow nodes than in the data centers", args: []string{"--dcs", "a:2,b:2", "--slow-nodes", "5"}, err: "invalid --slow-nodes 5: want 0 to the 4 nodes"},
 		{name: "no vnodes", args: []string{"--vnodes", "0"}, err: "invalid --vnodes 0: want a positive number"},
 		{name: "negative port", args: []string{"--port", "-1"}, err: "invalid --port -1: want a port number 1..65535, or 0 for a free one"},
+		{name: "timeouts", args: []string{"--read-timeout", "2s", "--range-timeout", "3s"},
+			want: cqlsim.Config{TombstoneMode: cqlsim.TombstonesScylla, ReadTimeout: 2 * time.Second, RangeTimeout: 3 * time.Second}},
+		{name: "no timeouts", args: []string{"--read-timeout", "0", "--range-timeout", "0"},
+			want: cqlsim.Config{TombstoneMode: cqlsim.TombstonesScylla, ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout}},
+		{name: "negative range timeout", args: []string{"--range-timeout", "-1s"}, err: "invalid --range-timeout -1s: want a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +66,12 @@ func TestSimTombstoneFlags(t *testing.T) {
 			assert.Equal(t, tt.want.TombstoneWarnThreshold, cfg.TombstoneWarnThreshold)
 			assert.Equal(t, tt.want.TombstoneFailureThreshold, cfg.TombstoneFailureThreshold)
 			assert.Equal(t, tt.want.PageBytes, cfg.PageBytes)
+			want := tt.want
+			if want.ReadTimeout == 0 {
+				want.ReadTimeout, want.RangeTimeout = cqlsim.DefaultReadTimeout, cqlsim.DefaultRangeTimeout // Cassandra's
+			}
+			assert.Equal(t, want.ReadTimeout, cfg.ReadTimeout)
+			assert.Equal(t, want.RangeTimeout, cfg.RangeTimeout)
 		})
 	}
 }
