@@ -66,7 +66,8 @@ type Stats struct {
 	// Elapsed is the run's wall time.
 	Elapsed time.Duration
 	// RetriesByKind counts retries by error kind (read_timeout,
-	// unavailable, overloaded, connection, paging_state_refused, ...).
+	// unavailable, overloaded, connection, paging_state_refused,
+	// frame_too_big, ...).
 	RetriesByKind map[string]int64
 	// PerRange holds one entry per subrange worked on, by id.
 	PerRange []RangeStats

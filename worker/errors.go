@@ -52,8 +52,11 @@ func tooManyTombstones(rf *gocql.RequestErrReadFailure) bool {
 
 // explain wraps the error of a failed page request as its kind calls for.
 func explain(kind string, err error) error {
-	if kind == "too_many_tombstones" {
+	switch kind {
+	case "too_many_tombstones":
 		return &tombstonesError{err: err}
+	case "frame_too_big":
+		return fmt.Errorf("a page of one row is larger than the driver reads (%d MiB): the row cannot be read: %w", frameLimit>>20, err)
 	}
 	return err
 }
@@ -116,7 +119,15 @@ const (
 	retryable
 	// refused paging states fall back to a token bound.
 	refusedState
+	// tooBig is a page larger than the driver reads (frameLimit): asked
+	// again at once, for fewer rows.
+	tooBig
 )
+
+// frameLimit is the largest response frame gocql reads (its maxFrameSize,
+// 256 MiB): it discards a larger one and answers ErrFrameTooBig, so that
+// a page of that many bytes can only be asked again for fewer rows.
+const frameLimit = 256 << 20
 
 // classify sorts a page request error. Kind names it for statistics.
 func classify(err error) (errClass, string) {
@@ -131,6 +142,8 @@ func classify(err error) (errClass, string) {
 	switch {
 	case errors.Is(err, ErrPageStateRefused):
 		return refusedState, "paging_state_refused"
+	case errors.Is(err, gocql.ErrFrameTooBig):
+		return tooBig, "frame_too_big"
 	case errors.As(err, &rt):
 		return retryable, "read_timeout"
 	case errors.As(err, &wt):

@@ -36,6 +36,17 @@ func (s *pageBytes) note(b *sink.Batch) {
 	s.rows.Add(int64(b.Len()))
 }
 
+// noteTooBig adds a page of rows rows that was larger than the driver
+// reads to the mean row size, as frameLimit bytes: its rows weigh at
+// least that much.
+func (s *pageBytes) noteTooBig(rows int) {
+	if s.limit == 0 || rows <= 0 {
+		return
+	}
+	s.bytes.Add(frameLimit)
+	s.rows.Add(int64(rows))
+}
+
 // pageSize is the page size to ask for instead of want: want, or fewer
 // rows (at least one) when want rows of the mean size hold more than the
 // limit.

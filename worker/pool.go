@@ -190,6 +190,9 @@ type rangeRun struct {
 	host     string          // the replica that served the last page
 	latency  time.Duration   // the last page's request time
 	limit    int             // host's limit after the last page
+	// asked is the page size of the last request; pageCap, when set,
+	// caps the range's page size since a page was too big for the driver.
+	asked, pageCap int
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
@@ -256,9 +259,14 @@ func (p *pool) fetchPage(ctx context.Context, r *rangeRun) (*sink.Batch, Page, C
 	if !ok {
 		return nil, Page{}, r.cur, p.fail(r, fmt.Errorf("no replica of the range is known (%d replicas)", len(sr.Replicas)))
 	}
+	size := p.cfg.PageSize
+	if r.pageCap > 0 {
+		size = min(size, r.pageCap) // a page was too big for the driver
+	}
 	req := Request{Subrange: sr, Host: host, Start: sr.Range.Start, End: r.cur.End, After: r.cur.After,
-		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.sizes.pageSize(p.cfg.PageSize)), Piece: r.t.Piece,
+		Last: r.cur.Last, PageState: r.cur.PageState, PageSize: p.rate.pageSize(p.sizes.pageSize(size)), Piece: r.t.Piece,
 		Stop: r.t.Stop}
+	r.asked = req.PageSize
 	if err := p.rate.reserve(ctx, req.PageSize); err != nil {
 		return nil, Page{}, r.cur, err
 	}
@@ -312,14 +320,33 @@ func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 // and after a backoff once every replica has; the rest fail the subrange.
 func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error) error {
 	class, kind := classify(err)
+	if class == tooBig && r.asked > 1 {
+		// The page was more than the driver reads: ask it again at once,
+		// for half the rows or fewer, of this replica. No failed attempt:
+		// each halving makes it smaller, down to one row. The pool's mean
+		// row size learns that its rows weigh more than frameLimit/asked,
+		// so that the other subranges' next pages shrink too.
+		r.pageCap = max(1, r.asked/2)
+		p.sizes.noteTooBig(r.asked)
+		r.st.Retries++
+		p.mu.Lock()
+		p.retries[kind]++
+		p.mu.Unlock()
+		if p.hooks.Retry != nil {
+			p.hooks.Retry(r.t.Subrange.ID, host.Address, kind, err)
+		}
+		p.cfg.Logger.Info("page larger than the driver reads; asking fewer rows", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
+			zap.Int("rows_asked", r.asked), zap.Int("rows_next", min(r.pageCap, p.sizes.pageSize(r.pageCap))))
+		return nil
+	}
 	// A refused paging state is no failed attempt: the subrange resumes at
 	// once from a token bound, with no paging state to refuse again, even
 	// when retries are off.
 	if class != refusedState || r.cur.PageState == nil {
 		r.attempts++
 		r.tried = append(r.tried, host.Address)
-		if class == fatal || r.attempts > p.cfg.retries() {
-			return p.fail(r, explain(kind, err))
+		if class == fatal || class == tooBig || r.attempts > p.cfg.retries() {
+			return p.fail(r, explain(kind, err)) // tooBig here: one row too big
 		}
 	}
 	r.st.Retries++
