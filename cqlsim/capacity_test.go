@@ -19,11 +19,19 @@ import (
 // (NoTimeout): the tests hold reads for as long as they need them.
 func capacityCluster(t *testing.T) (*cqlsim.Node, *gocql.Session) {
 	t.Helper()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout})
+	return capacityClusterWith(t, cqlsim.Config{ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout}, 30)
+}
+
+// capacityClusterWith is a one-node cluster of cfg with a table of rows
+// rows in one partition, and a session on it.
+func capacityClusterWith(t *testing.T, cfg cqlsim.Config, rows int) (*cqlsim.Node, *gocql.Session) {
+	t.Helper()
+	cfg.Nodes = 1
+	c := testutil.StartSim(t, cfg)
 	s := connect(t, c)
 	createKeyspace(t, s, "ks", 1)
 	mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
-	for i := range 30 {
+	for i := range rows {
 		require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (0, ?, 'x')`, i).Exec())
 	}
 	return c.Nodes()[0], s
@@ -206,14 +214,7 @@ func TestReadDeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, ReadTimeout: tt.read, RangeTimeout: tt.range_})
-			s := connect(t, c)
-			createKeyspace(t, s, "ks", 1)
-			mustExec(t, s, `CREATE TABLE ks.t (k int, c int, v text, PRIMARY KEY (k, c))`)
-			for i := range 100 {
-				require.NoError(t, s.Query(`INSERT INTO ks.t (k, c, v) VALUES (0, ?, 'x')`, i).Exec())
-			}
-			n := c.Nodes()[0]
+			n, s := capacityClusterWith(t, cqlsim.Config{ReadTimeout: tt.read, RangeTimeout: tt.range_}, 100)
 			require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 2 * time.Millisecond}))
 			iter := s.Query(tt.query).Consistency(gocql.One).PageSize(tt.pageSize).Iter()
 			rows := iter.NumRows()

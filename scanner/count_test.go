@@ -100,7 +100,15 @@ func countRun(t *testing.T, s *gocql.Session, cfg scanner.Config) (got *tokenLog
 // each table's rows.
 func startHotDemo(t *testing.T) (c *cqlsim.Cluster, rows map[string]int64) {
 	t.Helper()
-	c = testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, TombstoneBudget: simTombstoneBudget})
+	return startHotDemoWith(t, cqlsim.Config{})
+}
+
+// startHotDemoWith is startHotDemo on a cluster of cfg, its topology,
+// latency and tombstone budget startHotDemo's.
+func startHotDemoWith(t *testing.T, cfg cqlsim.Config) (c *cqlsim.Cluster, rows map[string]int64) {
+	t.Helper()
+	cfg.Nodes, cfg.VNodes, cfg.Latency, cfg.TombstoneBudget = 3, 2, splitLatency, simTombstoneBudget
+	c = testutil.StartSim(t, cfg)
 	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()

@@ -321,46 +321,43 @@ func TestCountOnServerSizedResumes(t *testing.T) {
 func TestCountOnServerPagesAfterATimeout(t *testing.T) {
 	t.Parallel()
 	c, rows := startHotDemo(t)
-	s := testutil.Session(t, c)
-	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 20, Concurrency: 1, Splits: 4,
-		BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
-	sc, err := scanner.New(s, cfg)
-	require.NoError(t, err)
-	plan, err := sc.Plan(t.Context())
-	require.NoError(t, err)
 	for _, n := range c.Nodes() {
 		require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.ReadTimeout, Nth: 1, Match: "count(*)"}))
 	}
-	server, err := plan.CountOnServer()
-	require.NoError(t, err)
-	var count sink.Count
-	st, err := sc.RunPlan(t.Context(), server, &count)
-	require.NoError(t, err)
-	assert.Equal(t, rows[cqlsim.DemoTable], count.Rows())
+	countOneAtATime(t, c, rows[cqlsim.DemoTable])
 	var injected int64
 	for _, n := range c.Nodes() {
 		injected += n.Injected()[cqlsim.ReadTimeout]
 	}
 	assert.EqualValues(t, 1, injected, "one count(*) timed out: the rest were paged")
-	// Pages of 20 rows over 3000: far more than one a subrange.
-	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
 }
 
 // TestCountOnServerPagesPastTheDeadline counts, one subrange at a time,
 // on nodes that work 200 µs a row and give a read of token ranges 100 ms
 // (cqlsim's RangeTimeout, Cassandra's range_request_timeout): a count(*)
-// of a quarter of 3000 rows works past it and is answered ReadTimeout by
-// the server, while pages of 20 rows are not. The subranges are then read
-// by pages, and the count is exact.
+// of more than 500 of the demo table's 3000 rows works past it and is
+// answered ReadTimeout by the server, while pages of 20 rows are not. The
+// subranges are then read by pages, and the count is exact.
 func TestCountOnServerPagesPastTheDeadline(t *testing.T) {
 	t.Parallel()
-	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 2, Latency: splitLatency, RangeTimeout: 100 * time.Millisecond})
-	require.NoError(t, c.ExecDDL("CREATE KEYSPACE "+cqlsim.DemoKeyspace+" WITH replication = "+simple(2)))
-	info, err := c.LoadDemo(t.Context(), cqlsim.DemoConfig{Rows: 3000, HotRows: 2000})
-	require.NoError(t, err)
+	c, rows := startHotDemoWith(t, cqlsim.Config{RangeTimeout: 100 * time.Millisecond})
 	for _, n := range c.Nodes() {
 		require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 200 * time.Microsecond}))
 	}
+	countOneAtATime(t, c, rows[cqlsim.DemoTable])
+	var timedOut int64
+	for _, n := range c.Nodes() {
+		timedOut += n.Load().TimedOut
+	}
+	assert.EqualValues(t, 1, timedOut, "one count(*) worked past the deadline: the rest were paged")
+}
+
+// countOneAtATime counts the demo table of c on the server, one subrange
+// at a time in pages of 20 rows where it pages, and checks that the count
+// is want and that the subranges were paged: pages of 20 rows over 3000,
+// far more than one a subrange.
+func countOneAtATime(t *testing.T, c *cqlsim.Cluster, want int64) {
+	t.Helper()
 	s := testutil.Session(t, c)
 	cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: cqlsim.DemoTable, PageSize: 20, Concurrency: 1, Splits: 4,
 		BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
@@ -373,12 +370,7 @@ func TestCountOnServerPagesPastTheDeadline(t *testing.T) {
 	var count sink.Count
 	st, err := sc.RunPlan(t.Context(), server, &count)
 	require.NoError(t, err)
-	assert.Equal(t, info.Rows, count.Rows())
-	var timedOut int64
-	for _, n := range c.Nodes() {
-		timedOut += n.Load().TimedOut
-	}
-	assert.EqualValues(t, 1, timedOut, "one count(*) worked past the deadline: the rest were paged")
+	assert.Equal(t, want, count.Rows())
 	assert.Greater(t, st.Pages, int64(3*len(plan.Subranges)), "the subranges were paged")
 }
 

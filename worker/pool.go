@@ -320,29 +320,14 @@ func (p *pool) counted(r *rangeRun, b *sink.Batch, next Cursor) {
 // and after a backoff once every replica has; the rest fail the subrange.
 func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error) error {
 	class, kind := classify(err)
-	if class == tooBig && r.asked > 1 {
-		// The page was more than the driver reads: ask it again at once,
-		// for half the rows or fewer, of this replica. No failed attempt:
-		// each halving makes it smaller, down to one row. The pool's mean
-		// row size learns that its rows weigh more than frameLimit/asked,
-		// so that the other subranges' next pages shrink too.
-		r.pageCap = max(1, r.asked/2)
-		p.sizes.noteTooBig(r.asked)
-		r.st.Retries++
-		p.mu.Lock()
-		p.retries[kind]++
-		p.mu.Unlock()
-		if p.hooks.Retry != nil {
-			p.hooks.Retry(r.t.Subrange.ID, host.Address, kind, err)
-		}
-		p.cfg.Logger.Info("page larger than the driver reads; asking fewer rows", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
-			zap.Int("rows_asked", r.asked), zap.Int("rows_next", min(r.pageCap, p.sizes.pageSize(r.pageCap))))
-		return nil
-	}
+	// A page more than the driver reads is asked again at once for fewer
+	// rows (below), down to one row.
+	shrink := class == tooBig && r.asked > 1
 	// A refused paging state is no failed attempt: the subrange resumes at
 	// once from a token bound, with no paging state to refuse again, even
-	// when retries are off.
-	if class != refusedState || r.cur.PageState == nil {
+	// when retries are off. Nor is a page too big, which each halving
+	// makes smaller.
+	if !shrink && (class != refusedState || r.cur.PageState == nil) {
 		r.attempts++
 		r.tried = append(r.tried, host.Address)
 		if class == fatal || class == tooBig || r.attempts > p.cfg.retries() {
@@ -355,6 +340,16 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 	p.mu.Unlock()
 	if p.hooks.Retry != nil {
 		p.hooks.Retry(r.t.Subrange.ID, host.Address, kind, err)
+	}
+	if shrink {
+		// Half the rows or fewer, of this replica. The pool's mean row
+		// size learns that these rows weigh more than frameLimit/asked,
+		// so that the other subranges' next pages shrink too.
+		r.pageCap = max(1, r.asked/2)
+		p.sizes.noteTooBig(r.asked)
+		p.cfg.Logger.Info("page larger than the driver reads; asking fewer rows", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
+			zap.Int("rows_asked", r.asked), zap.Int("rows_next", p.sizes.pageSize(r.pageCap)))
+		return nil
 	}
 	p.cfg.Logger.Debug("page request failed; retrying", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
 		zap.String("kind", kind), zap.Int("attempt", r.attempts), zap.Error(err))
