@@ -98,6 +98,26 @@ func (c *conn) sendFlags(stream int16, flags byte, op cqlproto.Opcode, body []by
 	c.close()
 }
 
+// sendOversized answers stream with a RESULT frame of OversizedLength
+// bytes of zeros (an OversizedFrame fault), written in chunks: the frame
+// is never held whole.
+func (c *conn) sendOversized(stream int16) {
+	header := cqlproto.AppendHeader(nil, cqlproto.Header{Version: 0x80 | cqlproto.Version, Stream: stream, Opcode: cqlproto.OpResult, Length: OversizedLength})
+	chunk := make([]byte, 1<<20)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.w.Write(header)
+	for left := OversizedLength; err == nil && left > 0; left -= len(chunk) {
+		_, err = c.w.Write(chunk[:min(left, len(chunk))])
+	}
+	if err == nil {
+		err = c.w.Flush()
+	}
+	if err != nil {
+		c.close()
+	}
+}
+
 func (c *conn) sendError(stream int16, e *reqError) {
 	c.send(stream, cqlproto.OpError, e.appendBody(nil))
 }
@@ -336,6 +356,10 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 		}
 	}
 	t.done()
+	if errors.Is(err, errOversized) {
+		c.sendOversized(stream)
+		return
+	}
 	if err != nil {
 		var re *reqError
 		if !errors.As(err, &re) {
@@ -454,6 +478,9 @@ func (c *conn) injectFault(ks, query string, cl uint16, write bool) error {
 		return nil
 	}
 	if k, ok := c.node.faults.next(query); ok {
+		if k == OversizedFrame {
+			return errOversized
+		}
 		return injected(k, cl, write)
 	}
 	return nil

@@ -659,6 +659,21 @@ func TestInjectedErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("oversized frame", func(t *testing.T) {
+		// A RESULT frame past the 256 MiB gocql reads: it discards it,
+		// fails the request with ErrFrameTooBig and keeps the connection,
+		// which answers the next request.
+		host, _, err := net.SplitHostPort(c.Nodes()[0].Addr())
+		require.NoError(t, err)
+		id := hostID(t, s, host)
+		require.NoError(t, c.Nodes()[0].SetFaults(cqlsim.Fault{Kind: cqlsim.OversizedFrame, Nth: 1}))
+		var v int
+		require.ErrorIs(t, s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).SetHostID(id).Scan(&v), gocql.ErrFrameTooBig)
+		require.NoError(t, s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).SetHostID(id).Scan(&v), "the connection answers again")
+		assert.EqualValues(t, 1, c.Nodes()[0].Injected()[cqlsim.OversizedFrame])
+		require.NoError(t, c.Nodes()[0].SetFaults())
+	})
+
 	t.Run("details", func(t *testing.T) {
 		for _, n := range c.Nodes() {
 			require.NoError(t, n.SetFaults(cqlsim.Fault{Kind: cqlsim.ReadTimeout, Rate: 1}))

@@ -290,8 +290,10 @@
 //
 // Latency (fixed plus jitter, plus the non-replica penalty) and injected
 // errors (ReadTimeout, Unavailable, Overloaded, ReadFailure, ServerError,
-// by rate or on the Nth request, of every statement or of those whose
-// text holds Fault.Match) are set per node at start and at run time.
+// and OversizedFrame, a RESULT frame past the 256 MiB drivers read, as a
+// page of many large rows is; by rate or on the Nth request, of every
+// statement or of those whose text holds Fault.Match) are set per node at
+// start and at run time.
 // Node.Down closes a node's listener and connections and the other nodes
 // send STATUS_CHANGE DOWN to registered clients; Node.Up brings it back.
 // Injected errors only hit user keyspaces, never the system tables drivers

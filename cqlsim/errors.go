@@ -1,6 +1,7 @@
 package cqlsim
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -69,12 +70,27 @@ const (
 	Overloaded
 	ReadFailure
 	ServerError
+	// OversizedFrame is no error: the node answers a RESULT frame of
+	// OversizedLength bytes (zeros), past the 256 MiB the drivers read
+	// (gocql's maxFrameSize, the DataStax drivers' max frame length), as
+	// Cassandra answers a page of many large rows, which it pages by rows
+	// only. The driver discards it and fails the request on a connection
+	// it keeps (gocql: ErrFrameTooBig).
+	OversizedFrame
 )
+
+// OversizedLength is the body length of an OversizedFrame answer: one
+// byte past 256 MiB.
+const OversizedLength = 256<<20 + 1
 
 var errorKindNames = map[ErrorKind]string{
 	ReadTimeout: "read_timeout", Unavailable: "unavailable", Overloaded: "overloaded",
-	ReadFailure: "read_failure", ServerError: "server_error",
+	ReadFailure: "read_failure", ServerError: "server_error", OversizedFrame: "oversized_frame",
 }
+
+// errOversized is injectFault's answer for an OversizedFrame fault, which
+// handleRequest sends as a frame of OversizedLength bytes.
+var errOversized = errors.New("oversized frame")
 
 func (k ErrorKind) String() string {
 	if s, ok := errorKindNames[k]; ok {
@@ -84,14 +100,14 @@ func (k ErrorKind) String() string {
 }
 
 // ParseErrorKind parses the names used by String (read_timeout,
-// unavailable, overloaded, read_failure, server_error).
+// unavailable, overloaded, read_failure, server_error, oversized_frame).
 func ParseErrorKind(s string) (ErrorKind, error) {
 	for k, n := range errorKindNames {
 		if n == s {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown error kind %q: allowed are read_timeout, unavailable, overloaded, read_failure, server_error", s)
+	return 0, fmt.Errorf("unknown error kind %q: allowed are read_timeout, unavailable, overloaded, read_failure, server_error, oversized_frame", s)
 }
 
 // injected builds the error a fault of kind k answers, for a request at

@@ -70,9 +70,9 @@ func TestExactlyOnceDemo(t *testing.T) {
 	}
 }
 
-// TestFaults scans under injected errors, with fixed and with adaptive
-// per-host limits: every row comes back once, and every injected error is
-// a retry of its kind.
+// TestFaults scans under injected errors, and pages past the driver's
+// frame limit, with fixed and with adaptive per-host limits: every row
+// comes back once, and every injected error is a retry of its kind.
 func TestFaults(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -83,6 +83,9 @@ func TestFaults(t *testing.T) {
 		{name: "the 5th request of every node times out", faults: []cqlsim.Fault{{Kind: cqlsim.ReadTimeout, Nth: 5}}},
 		{name: "unavailable, read failures and server errors", faults: []cqlsim.Fault{
 			{Kind: cqlsim.Unavailable, Rate: 0.03}, {Kind: cqlsim.ReadFailure, Rate: 0.03}, {Kind: cqlsim.ServerError, Rate: 0.03}}},
+		// A page past the 256 MiB gocql reads, which it discards: asked
+		// again for fewer rows (a retry of kind frame_too_big).
+		{name: "the 3rd request of every node answers a frame past 256 MiB", faults: []cqlsim.Fault{{Kind: cqlsim.OversizedFrame, Nth: 3}}},
 	}
 	for _, tt := range tests {
 		for _, mode := range []scanner.PerHostMode{scanner.PerHostFixed, scanner.PerHostAdaptive} {
@@ -106,7 +109,11 @@ func TestFaults(t *testing.T) {
 				injected := map[string]int64{}
 				for _, n := range c.Nodes() {
 					for k, v := range n.Injected() {
-						injected[k.String()] += v
+						name := k.String()
+						if k == cqlsim.OversizedFrame {
+							name = "frame_too_big" // what the driver makes of it
+						}
+						injected[name] += v
 					}
 				}
 				require.NotEmpty(t, injected, "faults were injected")

@@ -70,7 +70,7 @@ func (f *simFlags) register(cmd *cobra.Command) {
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every request, e.g. 5ms")
 	fs.DurationVar(&f.jitter, "jitter", 0, "random extra latency in [0, jitter) per request")
 	fs.DurationVar(&f.nonReplica, "non-replica-latency", 0, "extra latency when the coordinator does not replicate the data it reads")
-	fs.StringVar(&f.faults, "faults", "", "injected errors kind:rate or kind@N, comma separated; kinds: read_timeout, unavailable, overloaded, read_failure, server_error (e.g. overloaded:0.05)")
+	fs.StringVar(&f.faults, "faults", "", "injected errors kind:rate or kind@N, comma separated; kinds: read_timeout, unavailable, overloaded, read_failure, server_error, oversized_frame (a result past the 256 MiB drivers read) (e.g. overloaded:0.05)")
 	fs.StringVar(&f.username, "username", "", "turn on PasswordAuthenticator with this user; the password comes from $RINGSCAN_PASSWORD")
 	fs.IntVar(&f.rows, "rows", 0, "live rows of the demo table ringscan_demo.events (0: no demo data)")
 	fs.IntVar(&f.meanRows, "rows-per-partition", 20, "mean rows per ordinary demo partition")
