@@ -135,6 +135,13 @@
 // queries with both ORDER BY and a IN restriction on the partition key;
 // ...", count(*) included.
 //
+// token() restrictions with every partition key column restricted by EQ
+// or IN read the partitions named whose token they take, as Cassandra's
+// TokenFilter: a slice of tokens whose start is after its end takes the
+// tokens up to the end and those from the start. A partition key
+// restricted in part, with token(), is refused ("cannot be restricted by
+// both a normal relation and a token relation").
+//
 // # Paging states
 //
 // As Cassandra's (service/pager/PagingState), a paging state holds the last

@@ -183,6 +183,54 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	return r, nil
 }
 
+// tokenFilter keeps the partitions named by key (candidateKeys) whose
+// token the token relations take, as Cassandra's TokenFilter does when
+// every partition key column is restricted by = or IN: the tokens from
+// the start bound to the end bound; when the start is after the end, the
+// tokens up to the end and those from the start (the range wraps); none
+// when both are the same token and one is exclusive. The minimum token has
+// no meaning of its own here, unlike in a read of token ranges.
+func (s *scan) tokenFilter(cands []*partition, vals [][]byte) ([]*partition, error) {
+	lo, hi := s.p.lo, s.p.hi
+	if lo == nil && hi == nil {
+		return cands, nil
+	}
+	var from, to tok
+	if lo != nil {
+		v, err := s.c.evalToken(s.p.t, lo.term, vals)
+		if err != nil {
+			return nil, err
+		}
+		from = v
+	}
+	if hi != nil {
+		v, err := s.c.evalToken(s.p.t, hi.term, vals)
+		if err != nil {
+			return nil, err
+		}
+		to = v
+	}
+	afterStart := func(t tok) bool { c := t.cmp(from); return c > 0 || (c == 0 && lo.inclusive) }
+	beforeEnd := func(t tok) bool { c := t.cmp(to); return c < 0 || (c == 0 && hi.inclusive) }
+	takes := func(t tok) bool {
+		switch {
+		case hi == nil:
+			return afterStart(t)
+		case lo == nil:
+			return beforeEnd(t)
+		}
+		switch c := from.cmp(to); {
+		case c == 0 && !(lo.inclusive && hi.inclusive):
+			return false
+		case c <= 0:
+			return afterStart(t) && beforeEnd(t)
+		default:
+			return afterStart(t) || beforeEnd(t)
+		}
+	}
+	return slices.DeleteFunc(cands, func(p *partition) bool { return !takes(p.tok) }), nil
+}
+
 // candidateKeys evaluates a fully restricted partition key into the sorted
 // list of partitions to read.
 func (s *scan) candidateKeys(vals [][]byte) ([]*partition, error) {
@@ -255,6 +303,9 @@ func (s *scan) data(vals [][]byte, from position, started bool) error {
 	var err error
 	if s.p.pkTerms != nil {
 		if cands, err = s.candidateKeys(vals); err != nil {
+			return err
+		}
+		if cands, err = s.tokenFilter(cands, vals); err != nil {
 			return err
 		}
 	} else if tr, err = s.tokenRange(vals); err != nil {

@@ -453,10 +453,13 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 			missing = append(missing, t.pk[i].name)
 		}
 	}
-	if hasToken && restricted > 0 {
+	if hasToken && restricted > 0 && restricted < len(t.pk) {
 		return invalidf("Columns \"%s\" cannot be restricted by both a normal relation and a token relation", t.pk[0].name)
 	}
-	p.keyRange = hasToken || restricted < len(t.pk)
+	// Every partition key column restricted by = or IN, and token() too:
+	// the partitions named, those whose token the token relations take
+	// (Cassandra's TokenFilter: not a read of token ranges).
+	p.keyRange = restricted < len(t.pk)
 	p.keyRestricted = hasToken || restricted > 0
 	if t.virtual != nil {
 		// System tables are small; every relation is a filter there.

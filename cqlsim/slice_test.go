@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -876,4 +877,77 @@ func TestRowsExamined(t *testing.T) {
 		assert.Len(t, readInts(t, s, 5000, `SELECT v FROM rx.one WHERE k = 1 ORDER BY c DESC`), rows)
 		assert.Equal(t, int64(rows), c.Served()["rx.one"].RowsExamined-before, "the counter counts every row read")
 	})
+}
+
+// TestTokenFilterOnKeys restricts every partition key column by = or IN
+// and token() too, which Cassandra 4.1 answers with the partitions named
+// whose token the token relations take (TokenFilter): a slice of tokens,
+// one that wraps (its start after its end: the tokens up to the end and
+// from the start), one token, none (the same token, one bound exclusive),
+// a start or an end alone. A partition key restricted in part, with
+// token(), is refused. cqlsim refused them all, with the message of the
+// partial case.
+func TestTokenFilterOnKeys(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "tf", 1)
+	mustExec(t, s, `CREATE TABLE tf.t (k int, c int, v int, PRIMARY KEY (k, c))`,
+		`CREATE TABLE tf.p (a int, b int, v int, PRIMARY KEY ((a, b)))`)
+	toks := map[int]int64{}
+	for k := range 10 {
+		require.NoError(t, s.Query(`INSERT INTO tf.t (k, c, v) VALUES (?, 0, ?)`, k, k).Exec())
+		var tk int64
+		require.NoError(t, s.Query(`SELECT token(k) FROM tf.t WHERE k = ?`, k).Scan(&tk))
+		toks[k] = tk
+	}
+	sorted := slices.SortedFunc(maps.Keys(toks), func(a, b int) int { return cmp.Compare(toks[a], toks[b]) })
+	lo, hi := toks[sorted[3]], toks[sorted[6]] // the 4th and 7th smallest tokens
+	keys := `k IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9)`
+	want := func(in func(int64) bool) []int {
+		var out []int
+		for k, tk := range toks {
+			if in(tk) {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	tests := []struct {
+		name  string
+		where string
+		args  []any
+		want  []int
+	}{
+		{"a slice", keys + ` AND token(k) > ? AND token(k) <= ?`, []any{lo, hi}, want(func(t int64) bool { return t > lo && t <= hi })},
+		{"a slice that wraps", keys + ` AND token(k) >= ? AND token(k) < ?`, []any{hi, lo}, want(func(t int64) bool { return t >= hi || t < lo })},
+		{"one token", keys + ` AND token(k) = ?`, []any{lo}, want(func(t int64) bool { return t == lo })},
+		{"the same token, one bound exclusive", keys + ` AND token(k) > ? AND token(k) <= ?`, []any{lo, lo}, nil},
+		{"a start alone", keys + ` AND token(k) > ?`, []any{hi}, want(func(t int64) bool { return t > hi })},
+		{"an end alone", `k = ? AND token(k) <= ?`, []any{sorted[2], lo}, []int{sorted[2]}},
+		{"an end alone, the key past it", `k = ? AND token(k) <= ?`, []any{sorted[5], lo}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iter := s.Query(`SELECT k FROM tf.t WHERE `+tt.where, tt.args...).PageSize(2).Iter()
+			var got []int
+			var k int
+			for iter.Scan(&k) {
+				got = append(got, k)
+			}
+			require.NoError(t, iter.Close())
+			slices.Sort(got)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	err := s.Query(`SELECT v FROM tf.p WHERE a = 1 AND token(a, b) > 0`).Exec()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Columns "a" cannot be restricted by both a normal relation and a token relation`)
+	require.NoError(t, s.Query(`INSERT INTO tf.p (a, b, v) VALUES (1, 2, 3)`).Exec())
+	var tk int64
+	require.NoError(t, s.Query(`SELECT token(a, b) FROM tf.p WHERE a = 1 AND b = 2`).Scan(&tk))
+	var v int
+	require.NoError(t, s.Query(`SELECT v FROM tf.p WHERE a = 1 AND b = 2 AND token(a, b) = ?`, tk).Scan(&v))
+	assert.Equal(t, 3, v)
 }
