@@ -138,9 +138,9 @@
 // token() restrictions with every partition key column restricted by EQ
 // or IN read the partitions named whose token they take, as Cassandra's
 // TokenFilter: a slice of tokens whose start is after its end takes the
-// tokens up to the end and those from the start. A partition key
-// restricted in part, with token(), is refused ("cannot be restricted by
-// both a normal relation and a token relation").
+// tokens up to the end and those from the start. With some of its columns
+// restricted, token() reads the token ranges and filters on them, with
+// ALLOW FILTERING only.
 //
 // # Paging states
 //

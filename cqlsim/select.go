@@ -453,12 +453,11 @@ func (c *Cluster) planWhere(p *selectPlan, s *cqlparse.Select, b *binder) error 
 			missing = append(missing, t.pk[i].name)
 		}
 	}
-	if hasToken && restricted > 0 && restricted < len(t.pk) {
-		return invalidf("Columns \"%s\" cannot be restricted by both a normal relation and a token relation", t.pk[0].name)
-	}
-	// Every partition key column restricted by = or IN, and token() too:
-	// the partitions named, those whose token the token relations take
-	// (Cassandra's TokenFilter: not a read of token ranges).
+	// token() with every partition key column restricted by = or IN: the
+	// partitions named whose token the token relations take (Cassandra's
+	// TokenFilter), not a read of token ranges. With some of them: a read
+	// of the token ranges that filters on the columns restricted, which
+	// needs ALLOW FILTERING, as without token() (below).
 	p.keyRange = restricted < len(t.pk)
 	p.keyRestricted = hasToken || restricted > 0
 	if t.virtual != nil {
