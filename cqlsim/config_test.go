@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
 )
@@ -64,4 +65,13 @@ func TestConfigEnsureDefaults(t *testing.T) {
 	assert.Equal(t, 4, set.VNodes)
 	assert.Equal(t, "RandomPartitioner", set.Partitioner, "without its package")
 	assert.NoError(t, set.Validate())
+}
+
+// TestDemoConfigValidate reports every problem of a demo configuration
+// in one error that wraps ErrInvalidConfig, its prefix once.
+func TestDemoConfigValidate(t *testing.T) {
+	err := cqlsim.DemoConfig{Rows: -5, HotShare: 2}.Validate()
+	require.ErrorIs(t, err, cqlsim.ErrInvalidConfig)
+	assert.Equal(t, "invalid cqlsim config: demo Rows is -5; it must be 0 or more; demo HotShare is 2; it must be between 0 (default 0.25) and 1", err.Error())
+	assert.NoError(t, cqlsim.DemoConfig{Rows: 10}.Validate())
 }

@@ -143,25 +143,25 @@ func (d DemoConfig) withDefaults(seed int64) DemoConfig {
 func (d DemoConfig) Validate() error {
 	var errs []error
 	if d.Rows < 0 {
-		errs = append(errs, fmt.Errorf("%w: demo Rows is %d; it must be 0 or more", ErrInvalidConfig, d.Rows))
+		errs = append(errs, fmt.Errorf("demo Rows is %d; it must be 0 or more", d.Rows))
 	}
 	if d.MeanPartitionRows < 0 {
-		errs = append(errs, fmt.Errorf("%w: demo MeanPartitionRows is %d; it must be 1 or more", ErrInvalidConfig, d.MeanPartitionRows))
+		errs = append(errs, fmt.Errorf("demo MeanPartitionRows is %d; it must be 1 or more", d.MeanPartitionRows))
 	}
 	if d.LargePartitionRows < -1 || d.LargePartitionRows > max(d.Rows, 0) {
-		errs = append(errs, fmt.Errorf("%w: demo LargePartitionRows is %d; it must be -1 (none) or 0..Rows (%d)", ErrInvalidConfig, d.LargePartitionRows, d.Rows))
+		errs = append(errs, fmt.Errorf("demo LargePartitionRows is %d; it must be -1 (none) or 0..Rows (%d)", d.LargePartitionRows, d.Rows))
 	}
 	if d.DeletedRows < -1 {
-		errs = append(errs, fmt.Errorf("%w: demo DeletedRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.DeletedRows))
+		errs = append(errs, fmt.Errorf("demo DeletedRows is %d; it must be -1 (none) or more", d.DeletedRows))
 	}
 	if d.ProfileRows < -1 {
-		errs = append(errs, fmt.Errorf("%w: demo ProfileRows is %d; it must be -1 (none) or more", ErrInvalidConfig, d.ProfileRows))
+		errs = append(errs, fmt.Errorf("demo ProfileRows is %d; it must be -1 (none) or more", d.ProfileRows))
 	}
 	if d.HotRows < 0 {
-		errs = append(errs, fmt.Errorf("%w: demo HotRows is %d; it must be 0 (no hot tables) or more", ErrInvalidConfig, d.HotRows))
+		errs = append(errs, fmt.Errorf("demo HotRows is %d; it must be 0 (no hot tables) or more", d.HotRows))
 	}
 	if d.HotShare < 0 || d.HotShare > 1 || d.HotShare != d.HotShare {
-		errs = append(errs, fmt.Errorf("%w: demo HotShare is %v; it must be between 0 (default 0.25) and 1", ErrInvalidConfig, d.HotShare))
+		errs = append(errs, fmt.Errorf("demo HotShare is %v; it must be between 0 (default 0.25) and 1", d.HotShare))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -169,6 +169,8 @@ func (d DemoConfig) Validate() error {
 	return joinErrs(errs)
 }
 
+// joinErrs is one error wrapping ErrInvalidConfig, once, with every
+// problem of errs.
 func joinErrs(errs []error) error {
 	msg := ""
 	for i, e := range errs {

@@ -209,6 +209,30 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 		}
 		cfg.DCs = dcs
 	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"latency", f.latency}, {"jitter", f.jitter}, {"non-replica-latency", f.nonReplica}} {
+		if d.v < 0 {
+			return cfg, fmt.Errorf("invalid --%s %v: want 0 or a positive duration such as 5ms", d.flag, d.v)
+		}
+	}
+	switch {
+	case f.rows < 0:
+		return cfg, fmt.Errorf("invalid --rows %d: want 0 (no demo data) or a positive number", f.rows)
+	case f.meanRows < 0:
+		return cfg, fmt.Errorf("invalid --rows-per-partition %d: want a positive number (0 for the default 20)", f.meanRows)
+	case f.largeRows < -1 || f.largeRows > max(f.rows, 0):
+		return cfg, fmt.Errorf("invalid --large-partition-rows %d: want -1 (none), 0 (the default) or up to --rows (%d)", f.largeRows, f.rows)
+	case f.deletedRows < -1:
+		return cfg, fmt.Errorf("invalid --deleted-rows %d: want -1 (none), 0 (the default) or a positive number", f.deletedRows)
+	case f.profileRows < -1:
+		return cfg, fmt.Errorf("invalid --profile-rows %d: want -1 (none), 0 (the default) or a positive number", f.profileRows)
+	case f.hotRows < 0:
+		return cfg, fmt.Errorf("invalid --hot-rows %d: want 0 (no hot tables) or a positive number", f.hotRows)
+	case !(f.hotShare >= 0 && f.hotShare <= 1):
+		return cfg, fmt.Errorf("invalid --hot-share %v: want a share from 0 to 1, such as 0.25", f.hotShare)
+	}
 	if f.estRefresh < 0 {
 		return cfg, fmt.Errorf("invalid --size-estimates-refresh %v: want a positive interval such as 5m, or 0", f.estRefresh)
 	}

@@ -46,6 +46,14 @@ func TestSimTombstoneFlags(t *testing.T) {
 		{name: "no timeouts", args: []string{"--read-timeout", "0", "--range-timeout", "0"},
 			want: cqlsim.Config{TombstoneMode: cqlsim.TombstonesScylla, ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout}},
 		{name: "negative range timeout", args: []string{"--range-timeout", "-1s"}, err: "invalid --range-timeout -1s: want a positive duration"},
+		{name: "negative latency", args: []string{"--latency", "-5ms"}, err: "invalid --latency -5ms: want 0 or a positive duration"},
+		{name: "negative jitter", args: []string{"--jitter", "-1ms"}, err: "invalid --jitter -1ms: want 0 or a positive duration"},
+		{name: "negative non-replica latency", args: []string{"--non-replica-latency", "-1ms"}, err: "invalid --non-replica-latency -1ms"},
+		{name: "negative rows", args: []string{"--rows", "-5"}, err: "invalid --rows -5: want 0 (no demo data) or a positive number"},
+		{name: "negative rows per partition", args: []string{"--rows-per-partition", "-1"}, err: "invalid --rows-per-partition -1"},
+		{name: "large partition past the rows", args: []string{"--rows", "10", "--large-partition-rows", "50"}, err: "invalid --large-partition-rows 50: want -1 (none), 0 (the default) or up to --rows (10)"},
+		{name: "hot share past 1", args: []string{"--hot-share", "2"}, err: "invalid --hot-share 2: want a share from 0 to 1"},
+		{name: "negative hot rows", args: []string{"--hot-rows", "-1"}, err: "invalid --hot-rows -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
