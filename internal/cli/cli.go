@@ -34,6 +34,16 @@ func (e *exitError) Unwrap() error { return e.err }
 // badInput marks err as bad input (exit 3).
 func badInput(err error) error { return &exitError{code: ExitBadInput, err: err} }
 
+// writeFailed marks an error writing a command's output to stdout (a full
+// or closed device) as an aborted run (exit 2), not bad input; nil stays
+// nil.
+func writeFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: ExitAborted, err: fmt.Errorf("write stdout: %w", err)}
+}
+
 // Run executes the command line args and returns the exit code. Flags
 // not given in args take their value from the environment
 // ($RINGSCAN_<FLAG>) or the --config file.

@@ -337,8 +337,10 @@ func TestInterruptWhileConnecting(t *testing.T) {
 	}
 }
 
-// TestCountToAFullDevice writes a count's total to /dev/full: the count
-// fails, it does not exit 0 with the total lost.
+// TestCountToAFullDevice writes a count's total, the ring's plan (as a
+// table and as JSON) and the version to /dev/full: each fails with exit 2
+// (aborted, not bad input), saying its output could not be written; none
+// exits 0 with its output lost.
 func TestCountToAFullDevice(t *testing.T) {
 	t.Parallel()
 	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
@@ -349,14 +351,24 @@ func TestCountToAFullDevice(t *testing.T) {
 	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 500})
 	bin, err := simproc.Binary()
 	require.NoError(t, err)
-	cmd := exec.Command(bin, s.args("count", "-q")...)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = full, &stderr
-	err = cmd.Run()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee, "stderr: %s", stderr.String())
-	assert.Equal(t, cli.ExitAborted, ee.ExitCode())
-	assert.Contains(t, stderr.String(), "its total cannot be written")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{s.args("count", "-q"), "its total cannot be written"},
+		{s.args("ring"), "write stdout:"},
+		{s.args("ring", "--json"), "write stdout:"},
+		{[]string{"version"}, "write stdout:"},
+	} {
+		cmd := exec.Command(bin, tc.args...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = full, &stderr
+		err = cmd.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%v: stderr: %s", tc.args, stderr.String())
+		assert.Equal(t, cli.ExitAborted, ee.ExitCode(), "%v", tc.args)
+		assert.Contains(t, stderr.String(), tc.want, "%v", tc.args)
+	}
 }
 
 // TestResumeRefusesTopologyChange resumes a checkpoint on a cluster whose

@@ -131,9 +131,9 @@ default), which, unsharded, reads the size estimates (and shows them) unless
 			if asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(out)
+				return writeFailed(enc.Encode(out))
 			}
-			return writeRingTable(stdout, out)
+			return writeFailed(writeRingTable(stdout, out))
 		},
 	}
 	cf.registerConn(cmd.Flags())

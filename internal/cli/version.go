@@ -19,7 +19,7 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			bi := buildInfo()
 			_, err := fmt.Fprintf(stdout, "ringscan %s\ngo %s %s/%s\ngocql driver %s\n", bi.Version, bi.GoVersion, runtime.GOOS, runtime.GOARCH, bi.Driver)
-			return err
+			return writeFailed(err)
 		},
 	}
 }
