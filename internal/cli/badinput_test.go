@@ -150,6 +150,8 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "rotation to stdout", args: []string{"--out", "-", "--max-rows-per-file", "10"}, parts: []string{"--max-rows-per-file needs --out DIR"}},
 		{name: "no out", args: nil, parts: []string{"--out is required"}},
 		{name: "checkpoint every without checkpoint", args: []string{"--out", "-", "--checkpoint-every", "1s"}, parts: []string{"--checkpoint-every needs --checkpoint"}},
+		{name: "split rows without splits", args: []string{"--out", "-", "--no-partition-split", "--partition-split-rows", "500"},
+			parts: []string{"--partition-split-rows applies only when large partitions are split", "--no-partition-split"}},
 		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no delimiter ','"}},
 	}
 	for _, tc := range scanCases {

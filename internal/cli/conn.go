@@ -49,6 +49,10 @@ type connFlags struct {
 	sizeEstimates  bool
 	noPartSplit    bool
 	partSplitRows  int
+	// splitRowsGiven says --partition-split-rows was given on the command
+	// line, where it is refused with --no-partition-split (from the
+	// environment or a settings file it may be meant for other runs).
+	splitRowsGiven bool
 	shard          string
 	username       string
 	passwordFile   string
@@ -280,6 +284,9 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	}
 	if f.partSplitRows < 0 {
 		errs = append(errs, fmt.Errorf("invalid --partition-split-rows %d: want 0 (default: twice --page-size) or a positive integer", f.partSplitRows))
+	}
+	if f.splitRowsGiven && f.noPartSplit {
+		errs = append(errs, errors.New("--partition-split-rows applies only when large partitions are split, which --no-partition-split turns off"))
 	}
 	if f.splits < 0 || f.splits > ring.MaxSplits {
 		errs = append(errs, fmt.Errorf("invalid --splits %d: want 0 (default) or a positive integer up to %d", f.splits, ring.MaxSplits))

@@ -63,6 +63,7 @@ checkpoint recorded.`,
 				return badInput(err)
 			}
 			jf.everyGiven = fromCommandLine(cmd.Flags(), "checkpoint-every")
+			cf.splitRowsGiven = fromCommandLine(cmd.Flags(), "partition-split-rows")
 			cfl := countFlags{by: by, top: top, topGiven: fromCommandLine(cmd.Flags(), "top"), onServer: onServer,
 				onServerSet: cmd.Flags().Changed("on-server"), sizing: s}
 			return runCount(cmd.Context(), cf, &jf, cfl, stdout, stderr)

@@ -39,6 +39,7 @@ duplicating a row.`,
 			sf.set = func(name string) bool { return fromCommandLine(cmd.Flags(), name) }
 			jf.everySet = cmd.Flags().Changed("checkpoint-every")
 			jf.everyGiven = fromCommandLine(cmd.Flags(), "checkpoint-every")
+			cf.splitRowsGiven = fromCommandLine(cmd.Flags(), "partition-split-rows")
 			return runScan(cmd.Context(), cf, &jf, &sf, stdout, stderr)
 		},
 	}
