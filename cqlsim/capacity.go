@@ -134,7 +134,8 @@ type Load struct {
 	// Reads counts the reads that had their turn and were answered;
 	// Overloaded those answered Overloaded because the queue was full;
 	// TimedOut those that waited past QueueTimeout or worked past their
-	// deadline (Config.ReadTimeout, RangeTimeout).
+	// deadline (Config.ReadTimeout, RangeTimeout); the latter had their
+	// turn, and are counted in Reads too.
 	Reads, Overloaded, TimedOut int64
 	// QueueWait is the time each read that had its turn waited for it (0
 	// for those served at once); Service the time from its turn to its

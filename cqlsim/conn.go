@@ -338,7 +338,10 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 	if !res.immediate {
 		base := c.node.faults.delay(res.nonReplica)
 		d := t.serviceTime(base, res.body, res.counted)
-		if limit := c.node.cluster.readTimeout(res); err == nil && limit > 0 && t.waited+d-base > limit {
+		// The work the deadline bounds: the wait and the service time
+		// without Latency (the knee multiplies both; only the work's share
+		// counts).
+		if limit := c.node.cluster.readTimeout(res); err == nil && limit > 0 && t.waited+t.serviceTime(0, res.body, res.counted) > limit {
 			// The read works past its deadline: the coordinator gives up
 			// at the deadline and answers ReadTimeout.
 			d = base + max(0, limit-t.waited)
@@ -477,9 +480,9 @@ func (c *conn) injectFault(ks, query string, cl uint16, write bool) error {
 	if isSystemKeyspace(ks) {
 		return nil
 	}
-	if k, ok := c.node.faults.next(query); ok {
+	if k, ok := c.node.faults.next(query, write); ok {
 		if k == OversizedFrame {
-			return errOversized
+			return errOversized // reads only (next)
 		}
 		return injected(k, cl, write)
 	}

@@ -667,6 +667,8 @@ func TestInjectedErrors(t *testing.T) {
 		require.NoError(t, err)
 		id := hostID(t, s, host)
 		require.NoError(t, c.Nodes()[0].SetFaults(cqlsim.Fault{Kind: cqlsim.OversizedFrame, Nth: 1}))
+		// A write is no page: not eligible, not counted for Nth.
+		require.NoError(t, s.Query(`INSERT INTO ks.t (k, v) VALUES (?, ?)`, 1, 1).SetHostID(id).Exec())
 		var v int
 		require.ErrorIs(t, s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).SetHostID(id).Scan(&v), gocql.ErrFrameTooBig)
 		require.NoError(t, s.Query(`SELECT v FROM ks.t WHERE k = ?`, 1).SetHostID(id).Scan(&v), "the connection answers again")

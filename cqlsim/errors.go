@@ -75,7 +75,8 @@ const (
 	// (gocql's maxFrameSize, the DataStax drivers' max frame length), as
 	// Cassandra answers a page of many large rows, which it pages by rows
 	// only. The driver discards it and fails the request on a connection
-	// it keeps (gocql: ErrFrameTooBig).
+	// it keeps (gocql: ErrFrameTooBig). Only reads are eligible: writes
+	// and batches pass, and are not counted for Nth.
 	OversizedFrame
 )
 

@@ -67,13 +67,14 @@ func (s *faultState) set(faults []Fault) {
 }
 
 // next decides whether the next request, of CQL text query, fails, and
-// how.
-func (s *faultState) next(query string) (ErrorKind, bool) {
+// how. A write is not eligible for OversizedFrame: its answer is never a
+// page.
+func (s *faultState) next(query string, write bool) (ErrorKind, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kind, failed := ErrorKind(0), false
 	for i, f := range s.faults {
-		if f.Match != "" && !strings.Contains(query, f.Match) {
+		if f.Match != "" && !strings.Contains(query, f.Match) || write && f.Kind == OversizedFrame {
 			continue
 		}
 		s.eligible[i]++

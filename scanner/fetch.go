@@ -89,7 +89,11 @@ func newFetcher(s *gocql.Session, cfg Config, p ring.Partitioner, t *tableInfo, 
 	f.stmt = from + "> ? AND " + tokenExpr + " <= ?" + f.where + f.allow
 	f.after = from + ">= ? AND " + tokenExpr + " <= ?" + f.where + f.allow
 	f.list, f.from = list, t.schema.From()
-	f.splits = !keyless && len(t.ck) > 0 && !cfg.NoPartitionSplit && !mentionsAny(cfg.Where, t.ck)
+	// A Where on a key column turns splitting off: a piece's statement
+	// restricts the partition key by = and the clustering columns by range,
+	// which Cassandra refuses with another relation on either ("k cannot be
+	// restricted by more than one relation if it includes an Equal").
+	f.splits = !keyless && len(t.ck) > 0 && !cfg.NoPartitionSplit && !mentionsAny(cfg.Where, slices.Concat(t.pk, t.ck))
 	f.walkable = !slices.ContainsFunc(f.arity, func(n int) bool { return n > 0 }) // no tuple column
 	return f
 }

@@ -230,3 +230,71 @@ func TestWhereValidate(t *testing.T) {
 	assert.ErrorContains(t, scanner.Config{Keyspace: "qs", Table: "t", AllowFiltering: true}.Validate(), "without a Where")
 	assert.ErrorContains(t, scanner.Config{Keyspace: "qs", Table: "t", BeginToken: "5", EndToken: "5"}.Validate(), "holds no token")
 }
+
+// TestWhereOnTheKeyOfALargePartition scans a table with one partition of
+// 300 rows among 20 small ones, in pages of 5, with a Where on the
+// partition key (= and IN) and on part of a composite one: each returns
+// the rows of the partitions named, once. Such a Where turns partition
+// splitting off: a piece's statement restricts the key by = and would
+// carry the Where's relation on it too, which Cassandra refuses ("k
+// cannot be restricted by more than one relation if it includes an
+// Equal"), and the scan failed.
+func TestWhereOnTheKeyOfALargePartition(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 3, VNodes: 4})
+	s := testutil.Session(t, c)
+	require.NoError(t, s.Query(`CREATE KEYSPACE wk WITH replication = `+simple(2)).Exec())
+	require.NoError(t, s.Query(`CREATE TABLE wk.t (k int, c int, v int, PRIMARY KEY (k, c))`).Exec())
+	require.NoError(t, s.Query(`CREATE TABLE wk.p (a int, b int, c int, v int, PRIMARY KEY ((a, b), c))`).Exec())
+	testutil.WaitForTables(t, s, "wk", "t", "p")
+	rowsOf := map[int]int{3: 300}
+	for k := 10; k < 30; k++ {
+		rowsOf[k] = 3
+	}
+	for k, n := range rowsOf {
+		for c := range n {
+			require.NoError(t, s.Query(`INSERT INTO wk.t (k, c, v) VALUES (?, ?, ?)`, k, c, k*1000+c).Exec())
+			require.NoError(t, s.Query(`INSERT INTO wk.p (a, b, c, v) VALUES (?, ?, ?, ?)`, k%2, k, c, k*1000+c).Exec())
+		}
+	}
+	want := func(table string, keep func(k int) bool) testutil.Multiset {
+		m := testutil.Multiset{}
+		for k, n := range rowsOf {
+			if !keep(k) {
+				continue
+			}
+			for c := range n {
+				if table == "t" {
+					m.AddRow([][]byte{i32(int32(k)), i32(int32(c)), i32(int32(k*1000 + c))})
+				} else {
+					m.AddRow([][]byte{i32(int32(k % 2)), i32(int32(k)), i32(int32(c)), i32(int32(k*1000 + c))})
+				}
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		name, table, where string
+		allow              bool
+		keep               func(k int) bool
+	}{
+		{"=", "t", "k = 3", false, func(k int) bool { return k == 3 }},
+		{"IN", "t", "k IN (3, 11)", false, func(k int) bool { return k == 3 || k == 11 }},
+		{"part of a composite key", "p", "a = 1", true, func(k int) bool { return k%2 == 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cols := []string{"k", "c", "v"}
+			if tt.table == "p" {
+				cols = []string{"a", "b", "c", "v"}
+			}
+			sc, err := scanner.New(s, scanner.Config{Keyspace: "wk", Table: tt.table, Columns: cols, Where: tt.where, AllowFiltering: tt.allow,
+				PageSize: 5, PartitionSplitRows: 10, Concurrency: 4})
+			require.NoError(t, err)
+			got := newCollector(true)
+			_, err = sc.Run(t.Context(), got)
+			require.NoError(t, err)
+			assert.Empty(t, want(tt.table, tt.keep).Diff(got.rows))
+		})
+	}
+}

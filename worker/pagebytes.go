@@ -37,8 +37,11 @@ func (s *pageBytes) note(b *sink.Batch) {
 }
 
 // noteTooBig adds a page of rows rows that was larger than the driver
-// reads to the mean row size, as frameLimit bytes: its rows weigh at
-// least that much.
+// reads to the mean row size, as frameLimit bytes. That bounds the frame,
+// whose length prefixes and metadata the mean's values do not hold, so it
+// may make the mean too large (pages smaller than the bound allows), never
+// too small. Off with the byte bound: each subrange then halves its own
+// pages.
 func (s *pageBytes) noteTooBig(rows int) {
 	if s.limit == 0 || rows <= 0 {
 		return

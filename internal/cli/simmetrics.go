@@ -29,7 +29,7 @@ func newSimCollector(c *cqlsim.Cluster) *simCollector {
 		capacity:   d("cqlsim_read_capacity", "Reads a node serves at once (0: no limit)."),
 		reads:      d("cqlsim_reads_total", "Reads that had their turn and were answered."),
 		overloaded: d("cqlsim_reads_overloaded_total", "Reads answered Overloaded because the queue was full."),
-		timedOut:   d("cqlsim_reads_timed_out_total", "Reads answered ReadTimeout after waiting past the queue timeout."),
+		timedOut:   d("cqlsim_reads_timed_out_total", "Reads answered ReadTimeout after waiting past the queue timeout or working past their read or range timeout."),
 		queueWait:  d("cqlsim_read_queue_wait_seconds", "Time reads waited for their turn (0 for those served at once)."),
 		service:    d("cqlsim_read_service_seconds", "Time from a read's turn to its answer."),
 	}
