@@ -228,8 +228,10 @@ var errConnClosed = errors.New("connection closed")
 
 // admit waits for a read's turn and records it in t. It fails with
 // Overloaded when the queue is full, ReadTimeout (at consistency cl) when
-// the read waited past QueueTimeout, and errConnClosed when ctx ends.
-func (s *capacityState) admit(ctx context.Context, t *turn, cl uint16) error {
+// the read waited past QueueTimeout or past deadline, the read's timeout
+// (Config.ReadTimeout, RangeTimeout; 0 for none), and errConnClosed when
+// ctx ends.
+func (s *capacityState) admit(ctx context.Context, t *turn, cl uint16, deadline time.Duration) error {
 	arrived := time.Now()
 	s.mu.Lock()
 	cfg := s.cfg
@@ -250,8 +252,11 @@ func (s *capacityState) admit(ctx context.Context, t *turn, cl uint16) error {
 	s.mu.Unlock()
 
 	var timeout <-chan time.Time
-	if cfg.QueueTimeout > 0 {
-		tm := time.NewTimer(cfg.QueueTimeout)
+	if wait := cfg.QueueTimeout; wait > 0 || deadline > 0 {
+		if wait <= 0 || (deadline > 0 && deadline < wait) {
+			wait = deadline // a read still waiting at its deadline is dropped
+		}
+		tm := time.NewTimer(wait)
 		defer tm.Stop()
 		timeout = tm.C
 	}

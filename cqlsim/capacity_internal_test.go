@@ -83,7 +83,7 @@ func TestQueueOrder(t *testing.T) {
 	s := &capacityState{cfg: Capacity{Concurrent: 1}}
 	ctx := context.Background()
 	var first turn
-	require.NoError(t, s.admit(ctx, &first, 0))
+	require.NoError(t, s.admit(ctx, &first, 0, 0))
 	waiting := func() int {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -99,7 +99,7 @@ func TestQueueOrder(t *testing.T) {
 			c = cancelled
 		}
 		go func() {
-			err := s.admit(c, &turns[i], 0)
+			err := s.admit(c, &turns[i], 0, 0)
 			errs <- err
 			if err == nil {
 				got <- i

@@ -245,3 +245,30 @@ func TestTimeoutsValidate(t *testing.T) {
 	assert.ErrorContains(t, err, "RangeTimeout is -1s")
 	assert.NoError(t, cqlsim.Config{ReadTimeout: cqlsim.NoTimeout, RangeTimeout: cqlsim.NoTimeout}.EnsureDefaults().Validate())
 }
+
+// TestReadDeadlineInTheQueue holds a node's one read slot with a read of
+// token ranges that has no deadline, and sends a read by key with a
+// deadline of 100 ms: the second is answered ReadTimeout while it still
+// waits for its turn, as a replica drops a read whose timeout passed in
+// its queue, not when the slot frees (an hour later).
+func TestReadDeadlineInTheQueue(t *testing.T) {
+	t.Parallel()
+	n, s := capacityClusterWith(t, cqlsim.Config{ReadTimeout: 100 * time.Millisecond, RangeTimeout: cqlsim.NoTimeout}, 30)
+	require.NoError(t, n.SetCapacity(cqlsim.Capacity{Concurrent: 1, PerRow: time.Hour}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held := make(chan error, 1)
+	go func() { held <- s.Query(`SELECT v FROM ks.t`).WithContext(ctx).Exec() }()
+	require.Eventually(t, func() bool { return n.Load().Serving == 1 }, 10*time.Second, time.Millisecond)
+
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	var rt *gocql.RequestErrReadTimeout
+	require.ErrorAs(t, s.Query(`SELECT v FROM ks.t WHERE k = 0`).WithContext(wait).Exec(), &rt, "answered in the queue, at its deadline")
+	load := n.Load()
+	assert.Equal(t, int64(1), load.TimedOut)
+	assert.Equal(t, 0, load.Waiting)
+	assert.Equal(t, 1, load.Serving, "the read of token ranges still holds its slot")
+	cancel()
+	assert.ErrorIs(t, <-held, context.Canceled)
+}

@@ -196,11 +196,17 @@ func (c *Cluster) Close() error {
 // named by key; 0 for no deadline (not a read of a user table, or
 // NoTimeout).
 func (c *Cluster) readTimeout(res result) time.Duration {
-	if !res.read {
+	return c.readTimeoutOf(res.read, res.keyRange)
+}
+
+// readTimeoutOf is readTimeout's for a read of a user table (read) of
+// token ranges (keyRange) or not.
+func (c *Cluster) readTimeoutOf(read, keyRange bool) time.Duration {
+	if !read {
 		return 0
 	}
 	d := c.cfg.ReadTimeout
-	if res.keyRange {
+	if keyRange {
 		d = c.cfg.RangeTimeout
 	}
 	return max(d, 0)

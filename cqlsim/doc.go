@@ -338,8 +338,9 @@
 //     (Config.ReadTimeout, 5 s, for a read by key; Config.RangeTimeout,
 //     10 s, for a read of token ranges, a count(*) as a whole) is
 //     answered ReadTimeout at the deadline, as Cassandra's coordinator
-//     answers past read_request_timeout and range_request_timeout.
-//     NoTimeout turns a deadline off.
+//     answers past read_request_timeout and range_request_timeout; one
+//     still waiting for its turn then is dropped from the queue. NoTimeout
+//     turns a deadline off.
 //
 // With no capacity set (the default) every read is served at once, as
 // before. Node.Load tells what the reads went through: served and waiting

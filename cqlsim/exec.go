@@ -28,7 +28,7 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 		if isSystemKeyspace(st.keyspace) {
 			// Drivers read the system tables to connect and to follow the
 			// schema: as with injected faults, they never queue.
-		} else if err := c.node.capacity.admit(c.ctx, t, params.Consistency); err != nil {
+		} else if err := c.node.capacity.admit(c.ctx, t, params.Consistency, cl.readTimeoutOf(true, st.sel.keyRange)); err != nil {
 			c.node.served.add(st.keyspace, st.table, true, false)
 			return result{immediate: true}, err
 		}
