@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
 )
@@ -108,7 +109,11 @@ func ParseErrorKind(s string) (ErrorKind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown error kind %q: allowed are read_timeout, unavailable, overloaded, read_failure, server_error, oversized_frame", s)
+	names := make([]string, 0, len(errorKindNames))
+	for k := ReadTimeout; k <= OversizedFrame; k++ {
+		names = append(names, errorKindNames[k]) // in the kinds' order
+	}
+	return 0, fmt.Errorf("unknown error kind %q: allowed are %s", s, strings.Join(names, ", "))
 }
 
 // injected builds the error a fault of kind k answers, for a request at

@@ -358,13 +358,15 @@ func (f *connFlags) checkTLS() []error {
 		}
 	}
 	if f.tlsCert != "" && f.tlsKey != "" {
-		for _, p := range [][2]string{{"--tls-cert", f.tlsCert}, {"--tls-key", f.tlsKey}} {
-			if _, err := os.ReadFile(p[1]); err != nil {
+		var pems [2][]byte // read once: the pair is parsed from these bytes
+		for i, p := range [][2]string{{"--tls-cert", f.tlsCert}, {"--tls-key", f.tlsKey}} {
+			var err error
+			if pems[i], err = os.ReadFile(p[1]); err != nil {
 				errs = append(errs, fmt.Errorf("cannot read %s %s: %w", p[0], p[1], err))
 			}
 		}
 		if len(errs) == 0 {
-			if _, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey); err != nil {
+			if _, err := tls.X509KeyPair(pems[0], pems[1]); err != nil {
 				errs = append(errs, fmt.Errorf("invalid --tls-cert %s or --tls-key %s: %w; want a PEM certificate and its PEM private key", f.tlsCert, f.tlsKey, err))
 			}
 		}
@@ -411,9 +413,7 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
 	}
 	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure {
-		if errs := f.checkTLS(); len(errs) > 0 {
-			return nil, errors.Join(errs...)
-		}
+		// scannerConfig, which every command runs first, checked the files.
 		cl.SslOpts = &gocql.SslOptions{CaPath: f.tlsCA, CertPath: f.tlsCert, KeyPath: f.tlsKey, EnableHostVerification: !f.tlsInsecure}
 	}
 	type result struct {
