@@ -38,14 +38,21 @@ import (
 // run in-process closes its sessions, metrics server and progress display.
 // gocql closes its goroutines asynchronously, and a connection pool whose
 // dial failed while its session closed sleeps a second before it notices:
-// goleak is asked again until those are gone or 10s have passed.
+// goleak is asked again until those are gone or 10s have passed. A
+// control connection's heartBeat is ignored (testutil.IgnoreHeartBeat):
+// when gocql's CreateSession fails after its control connection is up, or
+// a session is closed at once, Close can run before the heartBeat
+// goroutine has started, and that goroutine then runs for ever (gocql
+// v2.1.2 controlConn.heartBeat and close). It failed this check once in
+// the fourteenth session's CI runs. A session left open still shows in its
+// connections' goroutines.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
 		deadline := time.Now().Add(10 * time.Second)
-		err := goleak.Find()
+		err := goleak.Find(testutil.IgnoreHeartBeat())
 		for err != nil && time.Now().Before(deadline) {
-			err = goleak.Find() // retries for a while itself
+			err = goleak.Find(testutil.IgnoreHeartBeat()) // retries for a while itself
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
