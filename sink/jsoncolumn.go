@@ -130,15 +130,15 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 	switch c.loop {
 	case loopText:
 		for ; r < to; r, ci = r+1, ci+w {
-			text = appendJSONText(appendShort(text, key), b.cellValue(ci))
+			text = appendJSONText(putKey(text, key), b.cellValue(ci))
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInt:
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := formatInt(e, appendShort(text, key), v); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := formatInt(e, putKey(text, key), v); ok {
 				text = out
 			} else {
 				break
@@ -149,8 +149,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := formatBigint(e, appendShort(text, key), v); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := formatBigint(e, putKey(text, key), v); ok {
 				text = out
 			} else {
 				break
@@ -161,8 +161,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := formatBoolean(e, appendShort(text, key), v); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := formatBoolean(e, putKey(text, key), v); ok {
 				text = out
 			} else {
 				break
@@ -173,10 +173,10 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
+				text = appendNull(putKey(text, key))
 			} else if e.jsonQuoted(cqltype.Double, v) {
 				break // NaN and the infinities are strings
-			} else if out, ok := formatDouble(e, appendShort(text, key), v); ok {
+			} else if out, ok := formatDouble(e, putKey(text, key), v); ok {
 				text = out
 			} else {
 				break
@@ -187,8 +187,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := cqlvalue.AppendUUID(append(appendShort(text, key), '"'), v); ok { // formatUUID's, inlined
+				text = appendNull(putKey(text, key))
+			} else if out, ok := cqlvalue.AppendUUID(append(putKey(text, key), '"'), v); ok { // formatUUID's, inlined
 				text = append(out, '"')
 			} else {
 				break
@@ -199,8 +199,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := e.formatTimestamp(append(appendShort(text, key), '"'), v); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := e.formatTimestamp(append(putKey(text, key), '"'), v); ok {
 				text = append(out, '"')
 			} else {
 				break
@@ -211,9 +211,9 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if v == nil {
-				text = appendNull(appendShort(text, key))
+				text = appendNull(putKey(text, key))
 			} else {
-				out, _ := e.formatBlob(append(appendShort(text, key), '"'), v)
+				out, _ := e.formatBlob(append(putKey(text, key), '"'), v)
 				text = append(out, '"')
 			}
 			ends[at], at = int32(len(text)), at+n
@@ -222,8 +222,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := formatInet(e, append(appendShort(text, key), '"'), v); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := formatInet(e, append(putKey(text, key), '"'), v); ok {
 				text = append(out, '"')
 			} else {
 				break
@@ -235,8 +235,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(appendShort(text, key))
-			} else if out, ok := appendTextCollection(appendShort(text, key), v, pairs); ok {
+				text = appendNull(putKey(text, key))
+			} else if out, ok := appendTextCollection(putKey(text, key), v, pairs); ok {
 				text = out
 			} else {
 				break

@@ -2,7 +2,6 @@ package sink
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -124,9 +123,17 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 	for r := range rows {
 		out[o] = '{'
 		o++
-		prev, cur := ends[r*n:(r+1)*n], ends[(r+1)*n:(r+2)*n]
-		for j, end := range cur {
-			o += copyCell(out[o:], text[prev[j]:end])
+		// Row r's cells: column j's from ends[r*n+j] to ends[(r+1)*n+j].
+		// text and out have room for shortText past their ends, so a cell
+		// of up to shortText bytes is two moves (copyCell's, unchecked).
+		for k := r * n; k < (r+1)*n; k++ {
+			a, z := int(ends[k]), int(ends[k+n])
+			if z-a <= shortText {
+				move32(out[o:o+shortText], text[a:a+shortText])
+			} else {
+				copy(out[o:], text[a:z])
+			}
+			o += z - a
 		}
 		out[o], out[o+1] = '}', '\n'
 		o += 2
@@ -138,12 +145,12 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 	return buf, nil
 }
 
-// shortText is the longest text appendShort copies by 8-byte moves.
+// shortText is the longest text appendShort copies by two 16-byte moves.
 const shortText = 32
 
 // appendShort appends src to dst as append does, but a src of at most
 // shortText bytes, with room for shortText in its array and in dst's, by
-// copyCell's four 8-byte loads and stores instead of a call to memmove:
+// copyCell's two 16-byte moves instead of a call to memmove:
 // JSON Lines copies a key and a value of a few dozen bytes each, a dozen
 // times a row. The bytes past src's and dst's ends are read and
 // overwritten (dst's end is then where src's text ends).
@@ -155,23 +162,40 @@ func appendShort(dst, src []byte) []byte {
 	return dst[:n+copyCell(dst[n:cap(dst)], src)]
 }
 
+// putKey appends key, a column's key as prepareColumns makes it (with
+// room for shortText in its array, which putKey does not check), as
+// appendShort does, but small enough to be inlined in renderRun's loops,
+// which append a key before every value.
+func putKey(dst, key []byte) []byte {
+	n := len(dst)
+	if len(key) > shortText || cap(dst)-n < shortText {
+		return append(dst, key...)
+	}
+	move32(dst[n:n+shortText], key[:shortText])
+	return dst[:n+len(key)]
+}
+
 // copyCell copies src to dst and returns its length: a src of at most
 // shortText bytes, with room for shortText in its array and in dst, by
-// four 8-byte loads and stores whatever its length (the bytes past src's
-// end are copied too, and overwritten by the next cell's); else by copy,
-// which then copies no more than dst holds. Cells' lengths vary row by
-// row: a branch on the length (two moves or four) was often
-// mispredicted.
+// two 16-byte moves whatever its length (the bytes past src's end are
+// copied too, and overwritten by the next cell's); else by copy, which
+// then copies no more than dst holds. Cells' lengths vary row by row: a
+// branch on the length (one move or two) was often mispredicted.
 func copyCell(dst, src []byte) int {
 	if len(src) > shortText || cap(src) < shortText || len(dst) < shortText {
 		return copy(dst, src)
 	}
-	from, to := src[:shortText], dst[:shortText]
-	binary.LittleEndian.PutUint64(to, binary.LittleEndian.Uint64(from))
-	binary.LittleEndian.PutUint64(to[8:], binary.LittleEndian.Uint64(from[8:]))
-	binary.LittleEndian.PutUint64(to[16:], binary.LittleEndian.Uint64(from[16:]))
-	binary.LittleEndian.PutUint64(to[24:], binary.LittleEndian.Uint64(from[24:]))
+	move32(dst[:shortText], src[:shortText])
 	return len(src)
+}
+
+// move32 copies the shortText bytes of src to dst, which has room for
+// them, by two 16-byte moves (an assignment of [32]byte is a call to
+// memmove).
+func move32(dst, src []byte) {
+	to, from := (*[shortText]byte)(dst), (*[shortText]byte)(src)
+	*(*[16]byte)(to[:16]) = *(*[16]byte)(from[:16])
+	*(*[16]byte)(to[16:]) = *(*[16]byte)(from[16:])
 }
 
 // columnText is the scratch of renderRows: the text of every column's

@@ -72,6 +72,40 @@ func TestJSONLinesColumnsChange(t *testing.T) {
 `, out.String())
 }
 
+// TestJSONLinesKeysAndValuesOfEveryLength writes columns whose keys
+// (`,"name":`) and text values are 0 to 45 bytes long, across the 32 bytes
+// JSON Lines copies by two moves (putKey, copyCell) and on either side of
+// it, in rows and columns enough to be rendered by several workers, and
+// decodes every line: a key or value cut at 32 bytes, or one whose copy
+// ran into the next, fails it.
+func TestJSONLinesKeysAndValuesOfEveryLength(t *testing.T) {
+	var cols []col
+	for n := 1; n <= 40; n += 3 {
+		cols = append(cols, col{strings.Repeat("k", n), "text"})
+	}
+	var rows [][]any
+	for r := range 600 {
+		row := make([]any, len(cols))
+		for j := range row {
+			row[j] = strings.Repeat(string(rune('a'+j)), (r+j)%46)
+		}
+		rows = append(rows, row)
+	}
+	var out bytes.Buffer
+	s := sink.NewJSONLines(&out)
+	require.NoError(t, s.Write(context.Background(), page(t, cols, rows...)))
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Len(t, lines, len(rows))
+	for r, line := range lines {
+		var got map[string]string
+		require.NoError(t, json.Unmarshal([]byte(line), &got), "row %d: %s", r, line)
+		require.Len(t, got, len(cols), "row %d", r)
+		for j, c := range cols {
+			require.Equal(t, rows[r][j], got[c[0]], "row %d column %s", r, c[0])
+		}
+	}
+}
+
 // TestJSONLinesNullMapKeys writes maps whose serialized keys are null (the
 // protocol can say so; Cassandra refuses such maps, a buggy writer need
 // not): the key is "null", text key or not, in a column and nested in a
