@@ -45,34 +45,6 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestAppendShort checks appendShort against append for every length up
-// to past shortText, with and without room in src's and dst's arrays: the
-// text must be append's, and the bytes of dst before its end untouched. A
-// copy that took its length from the moves (16) or wrote before dst's end
-// fails it.
-func TestAppendShort(t *testing.T) {
-	for n := range shortText + 3 {
-		for _, roomSrc := range []bool{true, false} {
-			for _, roomDst := range []bool{true, false} {
-				src := make([]byte, n, n+shortText)
-				for i := range src {
-					src[i] = byte('a' + i)
-				}
-				if !roomSrc {
-					src = src[:n:n]
-				}
-				dst := []byte("head")
-				if roomDst {
-					dst = append(make([]byte, 0, 64), dst...)
-				}
-				want := append([]byte("head"), src...)
-				got := appendShort(dst, src)
-				require.Equal(t, want, got, "len %d, room in src %v, in dst %v", n, roomSrc, roomDst)
-			}
-		}
-	}
-}
-
 // TestColumnLoopsMatchWriters renders columns of every kind that
 // renderColumn formats itself, with every option that shapes their text
 // (numbers as strings, base64 blobs, a time zone, a timestamp layout,

@@ -84,7 +84,7 @@ func textCollection(t *cqltype.Type) bool {
 	return true
 }
 
-// renderColumn appends, for rows [from, to) of b, column j's key and value
+// renderColumn appends, for rows [from, to) of b, column j's value
 // to text, and where each ends to ends, every n-th from j on (n the
 // batch's columns). At a malformed value it stops with text as it was
 // before that row, and returns the row and the error; else it returns to.
@@ -102,7 +102,7 @@ func (c *jsonColumn) renderColumn(e *encoder, text []byte, ends []int32, b *Batc
 		if text, at, r = c.renderRun(e, text, ends, at, n, b, j, r, to); r == to {
 			break
 		}
-		out, err := c.write(e, appendShort(text, c.key), t, b.Value(r, j))
+		out, err := c.write(e, text, t, b.Value(r, j))
 		if err != nil {
 			return text, r, err
 		}
@@ -124,21 +124,20 @@ func (c *jsonColumn) renderColumn(e *encoder, text []byte, ends []int32, b *Batc
 // for each cost the demo's nullable columns a call and a return to
 // renderColumn per null.
 func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int, b *Batch, j, r, to int) ([]byte, int, int) {
-	key := c.key
 	// ci is row r's cell of column j, w cells after the row before's.
 	ci, w := r*b.width+j, b.width
 	switch c.loop {
 	case loopText:
 		for ; r < to; r, ci = r+1, ci+w {
-			text = appendJSONText(putKey(text, key), b.cellValue(ci))
+			text = appendJSONText(text, b.cellValue(ci))
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInt:
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := formatInt(e, putKey(text, key), v); ok {
+				text = appendNull(text)
+			} else if out, ok := formatInt(e, text, v); ok {
 				text = out
 			} else {
 				break
@@ -149,8 +148,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := formatBigint(e, putKey(text, key), v); ok {
+				text = appendNull(text)
+			} else if out, ok := formatBigint(e, text, v); ok {
 				text = out
 			} else {
 				break
@@ -161,8 +160,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := formatBoolean(e, putKey(text, key), v); ok {
+				text = appendNull(text)
+			} else if out, ok := formatBoolean(e, text, v); ok {
 				text = out
 			} else {
 				break
@@ -173,10 +172,10 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
+				text = appendNull(text)
 			} else if e.jsonQuoted(cqltype.Double, v) {
 				break // NaN and the infinities are strings
-			} else if out, ok := formatDouble(e, putKey(text, key), v); ok {
+			} else if out, ok := formatDouble(e, text, v); ok {
 				text = out
 			} else {
 				break
@@ -187,8 +186,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := cqlvalue.AppendUUID(append(putKey(text, key), '"'), v); ok { // formatUUID's, inlined
+				text = appendNull(text)
+			} else if out, ok := cqlvalue.AppendUUID(append(text, '"'), v); ok { // formatUUID's, inlined
 				text = append(out, '"')
 			} else {
 				break
@@ -199,8 +198,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := e.formatTimestamp(append(putKey(text, key), '"'), v); ok {
+				text = appendNull(text)
+			} else if out, ok := e.formatTimestamp(append(text, '"'), v); ok {
 				text = append(out, '"')
 			} else {
 				break
@@ -211,9 +210,9 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if v == nil {
-				text = appendNull(putKey(text, key))
+				text = appendNull(text)
 			} else {
-				out, _ := e.formatBlob(append(putKey(text, key), '"'), v)
+				out, _ := e.formatBlob(append(text, '"'), v)
 				text = append(out, '"')
 			}
 			ends[at], at = int32(len(text)), at+n
@@ -222,8 +221,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := formatInet(e, append(putKey(text, key), '"'), v); ok {
+				text = appendNull(text)
+			} else if out, ok := formatInet(e, append(text, '"'), v); ok {
 				text = append(out, '"')
 			} else {
 				break
@@ -235,8 +234,8 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 		for ; r < to; r, ci = r+1, ci+w {
 			v := b.cellValue(ci)
 			if len(v) == 0 {
-				text = appendNull(putKey(text, key))
-			} else if out, ok := appendTextCollection(putKey(text, key), v, pairs); ok {
+				text = appendNull(text)
+			} else if out, ok := appendTextCollection(text, v, pairs); ok {
 				text = out
 			} else {
 				break

@@ -74,7 +74,7 @@ func TestJSONLinesColumnsChange(t *testing.T) {
 
 // TestJSONLinesKeysAndValuesOfEveryLength writes columns whose keys
 // (`,"name":`) and text values are 0 to 45 bytes long, across the 32 bytes
-// JSON Lines copies by two moves (putKey, copyCell) and on either side of
+// JSON Lines copies by two moves (renderRows' move32) and on either side of
 // it, in rows and columns enough to be rendered by several workers, and
 // decodes every line: a key or value cut at 32 bytes, or one whose copy
 // ran into the next, fails it.
