@@ -231,6 +231,9 @@ func TestAppendCounted(t *testing.T) {
 // TestGrow checks that a batch grown for a page's rows takes them without
 // growing again: one allocation for the room, none per row after it.
 func TestGrow(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	c, err := sink.NewColumn("v", "int")
 	require.NoError(t, err)
 	cols := []sink.Column{c, c}
