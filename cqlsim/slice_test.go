@@ -880,6 +880,57 @@ func TestRowsExamined(t *testing.T) {
 	})
 }
 
+// TestTokenArguments refuses a token() relation whose columns are not the
+// partition key in its order with Cassandra 4.1's messages, checked in
+// TokenRelation.toReceivers' order: a partition key column missing (a
+// clustering or regular column instead, too few columns), one twice,
+// another column too, then the order. cqlsim answered all of them with
+// the last message.
+func TestTokenArguments(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "ta", 1)
+	mustExec(t, s, `CREATE TABLE ta.s (k int, c int, v int, PRIMARY KEY (k, c))`,
+		`CREATE TABLE ta.p (k1 int, k2 int, c int, v int, PRIMARY KEY ((k1, k2), c))`)
+	const (
+		allOrNone = "The token() function must be applied to all partition key components or none of them"
+		duplicate = "The token() function contains duplicate partition key components"
+		onlyKey   = "The token() function must contains only partition key components"
+		order     = "The token function arguments must be in the partition key order: k1, k2"
+	)
+	tests := []struct {
+		query string
+		msg   string
+	}{
+		{`SELECT v FROM ta.s WHERE token(c) > 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(v) > 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(k, c) > 0`, onlyKey},
+		{`SELECT v FROM ta.s WHERE token(c, k) > 0`, onlyKey},
+		{`SELECT v FROM ta.s WHERE token(k, k) > 0`, duplicate},
+		{`SELECT v FROM ta.s WHERE token(k, c, c) > 0`, duplicate},
+		{`SELECT v FROM ta.s WHERE token(k) > 0 AND token(c) < 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(nosuch) > 0`, "Undefined column name nosuch in table ta.s"},
+		{`SELECT v FROM ta.p WHERE token(k1) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k2) = 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, c) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k2, k1) > 0`, order},
+		{`SELECT v FROM ta.p WHERE token(k1, k2, c) > 0`, onlyKey},
+		{`SELECT v FROM ta.p WHERE token(k1, k1, k2) > 0`, duplicate},
+		{`SELECT v FROM ta.p WHERE token(k1, k1) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, k2) > 0 AND token(k2) < 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, nosuch) > 0`, "Undefined column name nosuch in table ta.p"},
+	}
+	for _, tt := range tests {
+		err := s.Query(tt.query).Exec()
+		if assert.Error(t, err, tt.query) {
+			assert.Equal(t, gocql.ErrCodeInvalid, requestCode(t, err), tt.query)
+			assert.Equal(t, tt.msg, err.Error(), tt.query)
+		}
+	}
+	require.NoError(t, s.Query(`SELECT v FROM ta.p WHERE token(k1, k2) > 0`).Exec(), "the partition key in its order")
+}
+
 // TestTokenFilterOnKeys restricts every partition key column by = or IN
 // and token() too, which Cassandra 4.1 answers with the partitions named
 // whose token the token relations take (TokenFilter): a slice of tokens,
