@@ -183,43 +183,77 @@ func TestNodeCapacity(t *testing.T) {
 	assert.ErrorIs(t, nodes[0].SetCapacity(cqlsim.Capacity{Concurrent: -3}), cqlsim.ErrInvalidConfig)
 }
 
-// TestReadDeadline gives reads a service time of 2 ms a row and a
-// deadline of 150 ms: reads that would work longer are answered
-// ReadTimeout (none of the one replica ONE needs, no data), as Cassandra's
-// coordinator answers past read_request_timeout and
-// range_request_timeout; shorter ones are answered. A count(*) has one
+// TestReadDeadline gives reads a service time (PerRow for each row of the
+// result, or each row a count(*) counts) and deadlines: a read that would
+// work past its deadline is answered ReadTimeout (none of the one replica
+// ONE needs, no data) at the deadline, as Cassandra's coordinator answers
+// once read_request_timeout or range_request_timeout has passed, not once
+// the work is done; shorter reads are answered. A count(*) has one
 // deadline for every row it counts, whatever its page size: Cassandra's
-// internal pages all carry the query's start. A read of token ranges
-// takes RangeTimeout, a read by key ReadTimeout; NoTimeout lets a read
-// work as long as it takes.
+// internal pages all carry the query's start. A read of token ranges (a
+// page of a token range, a count(*) of the table) takes RangeTimeout, a
+// read of partitions named by key (k = 0, or k IN (0) with token(k),
+// Cassandra's TokenFilter, which reads partitions) ReadTimeout; NoTimeout
+// lets a read work as long as it takes.
+//
+// The answer's time is measured from before the query is sent to its
+// error: never before the deadline, as the node starts its clock when the
+// request arrives; and well before the work would end (an hour a row), with
+// a generous margin for a loaded machine, as the read is sent with a
+// context that ends there.
 func TestReadDeadline(t *testing.T) {
 	t.Parallel()
-	const deadline = 150 * time.Millisecond
+	const (
+		deadline = 150 * time.Millisecond
+		longer   = 600 * time.Millisecond
+		margin   = 3 * time.Second
+		cheap    = 2 * time.Millisecond // a row: 20 rows take 40 ms, 100 rows 200 ms
+	)
+	const (
+		byKey     = `SELECT v FROM ks.t WHERE k = 0`
+		byRange   = `SELECT v FROM ks.t WHERE token(k) >= -9223372036854775808`
+		byFilter  = `SELECT v FROM ks.t WHERE k IN (0) AND token(k) >= -9223372036854775808`
+		countKey  = `SELECT count(*) FROM ks.t WHERE k = 0`
+		countTok  = `SELECT count(*) FROM ks.t WHERE token(k) >= -9223372036854775808`
+		countFull = `SELECT count(*) FROM ks.t`
+	)
 	tests := []struct {
 		name         string
 		read, range_ time.Duration
+		perRow       time.Duration
 		query        string
 		pageSize     int
-		wantTimeout  bool
+		// timeout is when the ReadTimeout must come; 0: the read succeeds.
+		timeout time.Duration
 	}{
-		{name: "a page of 20 rows by key", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT v FROM ks.t WHERE k = 0`, pageSize: 20},
-		{name: "a page of 100 rows by key", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT v FROM ks.t WHERE k = 0`, pageSize: 100, wantTimeout: true},
-		{name: "a count(*) of 100 rows by key, paged by 10", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE k = 0`, pageSize: 10, wantTimeout: true},
-		{name: "a page of 20 rows of a token range", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT v FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 20},
-		{name: "a count(*) of a token range", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT count(*) FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 10, wantTimeout: true},
-		{name: "a count(*) of the table", read: cqlsim.NoTimeout, range_: deadline, query: `SELECT count(*) FROM ks.t`, pageSize: 10, wantTimeout: true},
-		{name: "a count(*) of a token range, the read timeout alone", read: deadline, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE token(k) >= -9223372036854775808`, pageSize: 10},
-		{name: "a count(*) by key, no timeout", read: cqlsim.NoTimeout, range_: cqlsim.NoTimeout, query: `SELECT count(*) FROM ks.t WHERE k = 0`, pageSize: 10},
+		{name: "a page of 20 rows by key", read: deadline, range_: cqlsim.NoTimeout, perRow: cheap, query: byKey, pageSize: 20},
+		{name: "a page of 100 rows by key", read: deadline, range_: cqlsim.NoTimeout, perRow: time.Hour, query: byKey, pageSize: 100, timeout: deadline},
+		{name: "a page of 100 rows by key, the read timeout the longer", read: longer, range_: deadline, perRow: time.Hour, query: byKey, pageSize: 100, timeout: longer},
+		{name: "a page of 100 rows by key and token(k), the read timeout the longer", read: longer, range_: deadline, perRow: time.Hour, query: byFilter, pageSize: 100, timeout: longer},
+		{name: "a count(*) of 100 rows by key, paged by 10", read: deadline, range_: cqlsim.NoTimeout, perRow: time.Hour, query: countKey, pageSize: 10, timeout: deadline},
+		{name: "a page of 20 rows of a token range", read: cqlsim.NoTimeout, range_: deadline, perRow: cheap, query: byRange, pageSize: 20},
+		{name: "a page of 100 rows of a token range", read: cqlsim.NoTimeout, range_: deadline, perRow: time.Hour, query: byRange, pageSize: 100, timeout: deadline},
+		{name: "a page of 100 rows of a token range, past the range timeout, within the read timeout", read: time.Hour, range_: deadline, perRow: cheap, query: byRange, pageSize: 100, timeout: deadline},
+		{name: "a page of 100 rows of a token range, past the read timeout, within the range timeout", read: deadline / 2, range_: time.Hour, perRow: cheap, query: byRange, pageSize: 100},
+		{name: "a page of 100 rows of a token range, the range timeout the longer", read: deadline, range_: longer, perRow: time.Hour, query: byRange, pageSize: 100, timeout: longer},
+		{name: "a count(*) of a token range", read: cqlsim.NoTimeout, range_: deadline, perRow: time.Hour, query: countTok, pageSize: 10, timeout: deadline},
+		{name: "a count(*) of the table", read: cqlsim.NoTimeout, range_: deadline, perRow: time.Hour, query: countFull, pageSize: 10, timeout: deadline},
+		{name: "a count(*) of a token range, the read timeout alone", read: deadline, range_: cqlsim.NoTimeout, perRow: cheap, query: countTok, pageSize: 10},
+		{name: "a count(*) by key, no timeout", read: cqlsim.NoTimeout, range_: cqlsim.NoTimeout, perRow: cheap, query: countKey, pageSize: 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			n, s := capacityClusterWith(t, cqlsim.Config{ReadTimeout: tt.read, RangeTimeout: tt.range_}, 100)
-			require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: 2 * time.Millisecond}))
-			iter := s.Query(tt.query).Consistency(gocql.One).PageSize(tt.pageSize).Iter()
+			require.NoError(t, n.SetCapacity(cqlsim.Capacity{PerRow: tt.perRow}))
+			ctx, cancel := context.WithTimeout(context.Background(), max(tt.timeout, deadline)+margin)
+			defer cancel()
+			start := time.Now()
+			iter := s.Query(tt.query).WithContext(ctx).Consistency(gocql.One).PageSize(tt.pageSize).Iter()
 			rows := iter.NumRows()
 			err := iter.Close()
-			if !tt.wantTimeout {
+			took := time.Since(start)
+			if tt.timeout == 0 {
 				require.NoError(t, err)
 				assert.Positive(t, rows)
 				assert.Zero(t, n.Load().TimedOut)
@@ -232,6 +266,8 @@ func TestReadDeadline(t *testing.T) {
 			assert.Equal(t, 1, rt.BlockFor)
 			assert.Zero(t, rt.DataPresent, "no data")
 			assert.Equal(t, int64(1), n.Load().TimedOut)
+			assert.GreaterOrEqual(t, took, tt.timeout, "answered before the deadline")
+			assert.Less(t, took, tt.timeout+margin, "answered long after the deadline")
 		})
 	}
 }

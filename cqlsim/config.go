@@ -100,7 +100,11 @@ type Config struct {
 	// the consistency needs answered, no data) once the timeout has
 	// passed, as a coordinator answers. A count(*) has one deadline for
 	// all the rows it counts, as Cassandra sends each internal page with
-	// the query's start time. Default 0: Cassandra's; NoTimeout: none.
+	// the query's start time. Writes have no such deadline (Cassandra's
+	// write_request_timeout, 2 s): cqlsim gives a write no work to time
+	// (Capacity bounds reads only), so none could pass it; a test that
+	// needs a WriteTimeout injects a ReadTimeout fault, which a write is
+	// answered as WriteTimeout. Default 0: Cassandra's; NoTimeout: none.
 	ReadTimeout, RangeTimeout time.Duration
 	// SizeEstimates sets how system.size_estimates lies. Default: exact
 	// counts of each node's primary ranges, computed when read.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"net"
@@ -973,6 +974,112 @@ func TestRandomPartitioner(t *testing.T) {
 	t.Run("size estimates", func(t *testing.T) {
 		sizeEstimates(t, c, s, "ks", "t", rs.parts)
 	})
+}
+
+// TestRandomPartitionerOutOfRingBounds binds token bounds outside
+// RandomPartitioner's ring (-1, the minimum token, to 2^127): below it
+// and above it. Cassandra 4.1 refuses none (the bound is a varint, read by
+// TokenFactory.fromByteArray, which validates nothing; only validate, for
+// configured tokens, says "Token must be >= 0 and <= 2**127") and compares
+// them as BigIntegers, where only -1 is the minimum token, which
+// SelectStatement's empty-range rule spares and the storage engine reads
+// as the ring's end. So a start below -1 takes every token and an end
+// above 2^127 too; an end below -1 takes none (a start and an end, neither
+// the minimum, with the end first are an empty range; an end alone, or
+// after the minimum, is the range (min, end] that a node's memtable reads
+// up to end: no partition); a start above 2^127 takes none. Keys named
+// with IN (TokenFilter) compare as Guava ranges, without the minimum's
+// exception: a start after the end wraps around, there as in the ring.
+// cqlsim clamped such bounds into the ring, -2 to the minimum, so that an
+// end of -2 read the whole ring.
+func TestRandomPartitionerOutOfRingBounds(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4, Partitioner: "RandomPartitioner"})
+	s := connect(t, c)
+	createKeyspace(t, s, "ks", 1)
+	mustExec(t, s, `CREATE TABLE ks.r (k int PRIMARY KEY)`)
+	toks := map[int]*big.Int{}
+	for k := range 10 {
+		require.NoError(t, s.Query(`INSERT INTO ks.r (k) VALUES (?)`, k).Exec())
+		var tk *big.Int
+		require.NoError(t, s.Query(`SELECT token(k) FROM ks.r WHERE k = ?`, k).Scan(&tk))
+		toks[k] = tk
+	}
+	sorted := slices.SortedFunc(maps.Keys(toks), func(a, b int) int { return toks[a].Cmp(toks[b]) })
+	x := toks[sorted[3]] // the 4th smallest token
+	n := func(v int64) *big.Int { return big.NewInt(v) }
+	pow := func(e uint) *big.Int { return new(big.Int).Lsh(big.NewInt(1), e) }
+	all := slices.Sorted(maps.Keys(toks))
+	from := func(min *big.Int) []int { // the keys whose token is min or after
+		var out []int
+		for k, tk := range toks {
+			if tk.Cmp(min) >= 0 {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	upTo := func(max *big.Int) []int { // the keys whose token is max or before
+		var out []int
+		for k, tk := range toks {
+			if tk.Cmp(max) <= 0 {
+				out = append(out, k)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	const keys = `k IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9) AND `
+	tests := []struct {
+		name  string
+		where string
+		args  []any
+		want  []int
+	}{
+		// Token ranges.
+		{"a start below the ring", `token(k) > ?`, []any{n(-2)}, all},
+		{"an inclusive start far below the ring", `token(k) >= ?`, []any{new(big.Int).Neg(pow(200))}, all},
+		{"a start below the ring, an end in it", `token(k) > ? AND token(k) <= ?`, []any{n(-2), x}, upTo(x)},
+		{"a start below the ring, the minimum the end", `token(k) > ? AND token(k) < ?`, []any{n(-2), n(-1)}, all},
+		{"an end below the ring", `token(k) <= ?`, []any{n(-2)}, nil},
+		{"an exclusive end below the ring", `token(k) < ?`, []any{n(-2)}, nil},
+		{"the minimum the start, an end below the ring", `token(k) >= ? AND token(k) <= ?`, []any{n(-1), n(-2)}, nil},
+		{"a start in the ring, an end below it", `token(k) >= ? AND token(k) <= ?`, []any{x, n(-2)}, nil},
+		{"both bounds below the ring", `token(k) > ? AND token(k) < ?`, []any{n(-3), n(-2)}, nil},
+		{"both bounds below the ring, the end first", `token(k) > ? AND token(k) <= ?`, []any{n(-2), n(-3)}, nil},
+		{"one token below the ring", `token(k) = ?`, []any{n(-2)}, nil},
+		{"a start on the ring's top", `token(k) > ?`, []any{pow(127)}, nil},
+		{"a start above the ring", `token(k) >= ?`, []any{new(big.Int).Add(pow(127), n(1))}, nil},
+		{"an end above the ring", `token(k) <= ?`, []any{new(big.Int).Add(pow(127), n(1))}, all},
+		{"an end far above the ring", `token(k) < ?`, []any{pow(200)}, all},
+		{"a start in the ring, an end above it", `token(k) >= ? AND token(k) <= ?`, []any{x, pow(200)}, from(x)},
+		{"a start above the ring, an end in it", `token(k) > ? AND token(k) <= ?`, []any{pow(200), x}, nil},
+		{"both bounds above the ring", `token(k) >= ? AND token(k) <= ?`, []any{pow(128), pow(129)}, nil},
+		{"one token above the ring", `token(k) = ?`, []any{pow(200)}, nil},
+		// Partitions named by key (TokenFilter).
+		{"keys, a start below the ring", keys + `token(k) > ?`, []any{n(-2)}, all},
+		{"keys, an end below the ring", keys + `token(k) <= ?`, []any{n(-2)}, nil},
+		{"keys, a start in the ring, an end below it: wraps", keys + `token(k) >= ? AND token(k) <= ?`, []any{x, n(-2)}, from(x)},
+		{"keys, both bounds below the ring", keys + `token(k) >= ? AND token(k) <= ?`, []any{n(-3), n(-2)}, nil},
+		{"keys, both bounds below the ring, the end first: wraps", keys + `token(k) >= ? AND token(k) <= ?`, []any{n(-2), n(-3)}, all},
+		{"keys, both bounds above the ring, the end first: wraps", keys + `token(k) > ? AND token(k) < ?`, []any{pow(201), pow(200)}, all},
+		{"keys, a start above the ring", keys + `token(k) > ?`, []any{pow(200)}, nil},
+		{"keys, one token below the ring", keys + `token(k) = ?`, []any{n(-2)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iter := s.Query(`SELECT k FROM ks.r WHERE `+tt.where, tt.args...).PageSize(3).Iter()
+			var got []int
+			var k int
+			for iter.Scan(&k) {
+				got = append(got, k)
+			}
+			require.NoError(t, iter.Close())
+			slices.Sort(got)
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }
 
 // TestPageBytes checks that PageBytes ends pages early, whatever the page

@@ -109,53 +109,64 @@ func (r *tokenRange) belowHi(t tok) bool {
 
 // evalToken evaluates a token bound: a bound bigint/varint, a literal, or
 // token(values...).
-func (c *Cluster) evalToken(t *table, term cqlparse.Term, vals [][]byte) (tok, error) {
+func (c *Cluster) evalToken(t *table, term cqlparse.Term, vals [][]byte) (boundTok, error) {
 	if fc, ok := term.(*cqlparse.FuncCall); ok && fc.Name == "token" {
 		cells := make([][]byte, len(t.pk))
 		for i, a := range fc.Args {
 			v, err := c.eval(a, t.pk[i].name, t.pk[i].typ, vals)
 			if err != nil {
-				return tok{}, err
+				return boundTok{}, err
 			}
 			if v == nil {
-				return tok{}, invalidf("Invalid null value for partition key part %s", t.pk[i].name)
+				return boundTok{}, invalidf("Invalid null value for partition key part %s", t.pk[i].name)
 			}
 			cells[i] = v
 		}
 		_, tk := c.partitionKey(cells)
-		return tk, nil
+		return boundTok{t: tk}, nil
 	}
 	v, err := c.eval(term, "partition key token", c.tokenType(), vals)
 	if err != nil {
-		return tok{}, err
+		return boundTok{}, err
 	}
 	if v == nil {
-		return tok{}, invalidf("Invalid null value for the partition key token")
+		return boundTok{}, invalidf("Invalid null value for the partition key token")
 	}
 	return c.tokenValue(v)
 }
 
 // tokenRange evaluates the token restrictions as Cassandra does
 // (StatementRestrictions.getPartitionKeyBoundsForTokenRestrictions): a
-// missing bound is the minimum token, inclusive, and the restriction is the
-// ring range from the start bound to the end bound. A range whose end is not
-// after its start wraps around the ring: CQL answers it with no rows, unless
-// a bound is the minimum token, which then stands for the end of the ring
-// ("token(k) > x AND token(k) < minimum" reads from x to the end); both
-// bounds the minimum read the whole ring, [min, min] included.
+// missing bound is the minimum token, inclusive. Two bounds, neither the
+// minimum, whose end is not after the start (or is on it, a bound
+// exclusive) make an empty range. Otherwise the range (start, end] is
+// read as a node's storage reads it (the memtable's
+// getPartitionsSubMap): from the start, or the ring's start when the
+// start is the minimum; up to the end, or the ring's end when the end is
+// the minimum. So "token(k) > x AND token(k) < minimum" reads from x to
+// the end, both bounds the minimum read the whole ring ([min, min]
+// included), and a RandomPartitioner end below the minimum (-2) reads no
+// partition, whatever the start: Cassandra's Range(min, -2) wraps around,
+// but one node's memtable reads it up to -2. (A cluster whose ring splits
+// it among replicas fails the read instead, its last piece (last token,
+// -2] an inverted subMap; sstables would return every partition. And a
+// start below the minimum with no end, (-2, min], goes to the replicas
+// of the minimum token alone, which return only the partitions they
+// hold. cqlsim answers as one node with its data in memtables does.)
 func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	r := tokenRange{loIncl: true, hiUnbounded: true}
 	if s.p.lo == nil && s.p.hi == nil {
 		return r, nil
 	}
 	t := s.p.t
-	hi, hiIncl := tok{}, true
+	var lo, hi boundTok // the minimum token when missing
+	loIncl, hiIncl := true, true
 	if s.p.lo != nil {
 		v, err := s.c.evalToken(t, s.p.lo.term, vals)
 		if err != nil {
 			return r, err
 		}
-		r.lo, r.loIncl = v, s.p.lo.inclusive
+		lo, loIncl = v, s.p.lo.inclusive
 	}
 	if s.p.hi != nil {
 		v, err := s.c.evalToken(t, s.p.hi.term, vals)
@@ -164,21 +175,17 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 		}
 		hi, hiIncl = v, s.p.hi.inclusive
 	}
-	c := r.lo.cmp(hi)
-	wraps := c > 0 || (c == 0 && !(r.loIncl && hiIncl))
-	switch {
-	case r.lo == (tok{}) && hi == (tok{}):
-		// Both bounds the minimum token, whichever are inclusive: the whole
-		// ring, as in Cassandra, where the minimum's max key bound is its
-		// min key bound (StatementRestrictions'
-		// getPartitionKeyBoundsForTokenRestrictions makes Range(min, min)).
-		r.lo, r.loIncl = tok{}, true
-	case !wraps:
-		r.hi, r.hiIncl, r.hiUnbounded = hi, hiIncl, false
-	case r.lo == (tok{}) || hi == (tok{}):
-		// From the start bound to the end of the ring.
-	default:
-		r.empty = true
+	if !lo.isMin() && !hi.isMin() {
+		if c := lo.cmp(hi); c > 0 || (c == 0 && !(loIncl && hiIncl)) {
+			r.empty = true
+			return r, nil
+		}
+	}
+	// No partition's token is the minimum: from the minimum, inclusive or
+	// not, is from the ring's start.
+	r.lo, r.loIncl = lo.t, loIncl
+	if !hi.isMin() {
+		r.hi, r.hiIncl, r.hiUnbounded = hi.t, hiIncl, false
 	}
 	return r, nil
 }
@@ -188,14 +195,15 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 // every partition key column is restricted by = or IN: the tokens from
 // the start bound to the end bound; when the start is after the end, the
 // tokens up to the end and those from the start (the range wraps); none
-// when both are the same token and one is exclusive. The minimum token has
-// no meaning of its own here, unlike in a read of token ranges.
+// when both are the same token and one is exclusive. The bounds compare
+// by value (Guava ranges of tokens); the minimum token has no meaning of
+// its own here, unlike in a read of token ranges.
 func (s *scan) tokenFilter(cands []*partition, vals [][]byte) ([]*partition, error) {
 	lo, hi := s.p.lo, s.p.hi
 	if lo == nil && hi == nil {
 		return cands, nil
 	}
-	var from, to tok
+	var from, to boundTok
 	if lo != nil {
 		v, err := s.c.evalToken(s.p.t, lo.term, vals)
 		if err != nil {
@@ -210,8 +218,8 @@ func (s *scan) tokenFilter(cands []*partition, vals [][]byte) ([]*partition, err
 		}
 		to = v
 	}
-	afterStart := func(t tok) bool { c := t.cmp(from); return c > 0 || (c == 0 && lo.inclusive) }
-	beforeEnd := func(t tok) bool { c := t.cmp(to); return c < 0 || (c == 0 && hi.inclusive) }
+	afterStart := func(t tok) bool { c := t.cmp(from.t); return c > 0 || (c == 0 && lo.inclusive) }
+	beforeEnd := func(t tok) bool { c := t.cmp(to.t); return c < 0 || (c == 0 && hi.inclusive) }
 	takes := func(t tok) bool {
 		switch {
 		case hi == nil:

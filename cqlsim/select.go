@@ -307,15 +307,36 @@ func firstNonKey(t *table) string {
 	return "*"
 }
 
+// checkTokenArgs checks the columns of a token() relation as Cassandra
+// 4.1's TokenRelation.toReceivers does, its messages in its order: every
+// partition key column, none twice, no other column, then the partition
+// key's order.
 func checkTokenArgs(t *table, args []string) error {
 	names := make([]string, len(t.pk))
 	for i, c := range t.pk {
 		names[i] = c.name
 	}
-	if !slices.Equal(args, names) {
-		return invalidf("The token function arguments must be in the partition key order: %s", strings.Join(names, ", "))
+	if slices.Equal(args, names) {
+		return nil
 	}
-	return nil
+	for _, n := range names {
+		if !slices.Contains(args, n) {
+			return invalidf("The token() function must be applied to all partition key components or none of them")
+		}
+	}
+	seen := make(map[string]bool, len(args))
+	for _, a := range args {
+		if seen[a] {
+			return invalidf("The token() function contains duplicate partition key components")
+		}
+		seen[a] = true
+	}
+	for _, a := range args {
+		if !slices.Contains(names, a) {
+			return invalidf("The token() function must contains only partition key components")
+		}
+	}
+	return invalidf("The token function arguments must be in the partition key order: %s", strings.Join(names, ", "))
 }
 
 // planWhere sorts the WHERE relations into token bounds, partition key

@@ -880,13 +880,71 @@ func TestRowsExamined(t *testing.T) {
 	})
 }
 
+// TestTokenArguments refuses a token() relation whose columns are not the
+// partition key in its order with Cassandra 4.1's messages, checked in
+// TokenRelation.toReceivers' order: a partition key column missing (a
+// clustering or regular column instead, too few columns), one twice,
+// another column too, then the order. cqlsim answered all of them with
+// the last message.
+func TestTokenArguments(t *testing.T) {
+	t.Parallel()
+	c := testutil.StartSim(t, cqlsim.Config{Nodes: 1, VNodes: 4})
+	s := connect(t, c)
+	createKeyspace(t, s, "ta", 1)
+	mustExec(t, s, `CREATE TABLE ta.s (k int, c int, v int, PRIMARY KEY (k, c))`,
+		`CREATE TABLE ta.p (k1 int, k2 int, c int, v int, PRIMARY KEY ((k1, k2), c))`)
+	const (
+		allOrNone = "The token() function must be applied to all partition key components or none of them"
+		duplicate = "The token() function contains duplicate partition key components"
+		onlyKey   = "The token() function must contains only partition key components"
+		order     = "The token function arguments must be in the partition key order: k1, k2"
+	)
+	tests := []struct {
+		query string
+		msg   string
+	}{
+		{`SELECT v FROM ta.s WHERE token(c) > 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(v) > 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(k, c) > 0`, onlyKey},
+		{`SELECT v FROM ta.s WHERE token(c, k) > 0`, onlyKey},
+		{`SELECT v FROM ta.s WHERE token(k, k) > 0`, duplicate},
+		{`SELECT v FROM ta.s WHERE token(k, c, c) > 0`, duplicate},
+		{`SELECT v FROM ta.s WHERE token(k) > 0 AND token(c) < 0`, allOrNone},
+		{`SELECT v FROM ta.s WHERE token(nosuch) > 0`, "Undefined column name nosuch in table ta.s"},
+		{`SELECT v FROM ta.p WHERE token(k1) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k2) = 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, c) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k2, k1) > 0`, order},
+		{`SELECT v FROM ta.p WHERE token(k1, k2, c) > 0`, onlyKey},
+		{`SELECT v FROM ta.p WHERE token(k1, k1, k2) > 0`, duplicate},
+		{`SELECT v FROM ta.p WHERE token(k1, k1) > 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, k2) > 0 AND token(k2) < 0`, allOrNone},
+		{`SELECT v FROM ta.p WHERE token(k1, nosuch) > 0`, "Undefined column name nosuch in table ta.p"},
+	}
+	for _, tt := range tests {
+		err := s.Query(tt.query).Exec()
+		if assert.Error(t, err, tt.query) {
+			assert.Equal(t, gocql.ErrCodeInvalid, requestCode(t, err), tt.query)
+			assert.Equal(t, tt.msg, err.Error(), tt.query)
+		}
+	}
+	require.NoError(t, s.Query(`SELECT v FROM ta.p WHERE token(k1, k2) > 0`).Exec(), "the partition key in its order")
+}
+
 // TestTokenFilterOnKeys restricts every partition key column by = or IN
 // and token() too, which Cassandra 4.1 answers with the partitions named
 // whose token the token relations take (TokenFilter): a slice of tokens,
 // one that wraps (its start after its end: the tokens up to the end and
-// from the start), one token, none (the same token, one bound exclusive),
-// a start or an end alone. A partition key restricted in part, with
-// token(), reads the token range and filters, with ALLOW FILTERING only.
+// from the start), one token (= x, or >= x AND <= x), none (the same
+// token, a bound exclusive), a start or an end alone, bounds on the named
+// keys' own tokens (an inclusive end takes its key, an exclusive start
+// does not), token(?) bounds, the relations in any order, and the cases
+// of Cassandra's testSingleColumnPartitionKeyWithTokenNonTokenRestrictionsMix
+// and testMultiColumnPartitionKeyWithTokenNonTokenRestrictionsMix (their
+// results checked against TokenFilter.toRangeSet, their keys' order
+// replaced by their Murmur3 tokens' order). A partition key restricted
+// in part, with token(), reads the token range and filters, with ALLOW
+// FILTERING only.
 // cqlsim refused them all ("cannot be restricted by both a normal
 // relation and a token relation", Cassandra 2.x's message).
 func TestTokenFilterOnKeys(t *testing.T) {
@@ -929,6 +987,30 @@ func TestTokenFilterOnKeys(t *testing.T) {
 		{"a start alone", keys + ` AND token(k) > ?`, []any{hi}, want(func(t int64) bool { return t > hi })},
 		{"an end alone", `k = ? AND token(k) <= ?`, []any{sorted[2], lo}, []int{sorted[2]}},
 		{"an end alone, the key past it", `k = ? AND token(k) <= ?`, []any{sorted[5], lo}, nil},
+		// Checked against TokenFilter.toRangeSet: a start equal to the
+		// end with both bounds inclusive is Range.range(x, CLOSED, x,
+		// CLOSED), the one token x; with either bound open, no token.
+		{"one token, both bounds inclusive", keys + ` AND token(k) >= ? AND token(k) <= ?`, []any{lo, lo}, []int{sorted[3]}},
+		{"one token, both bounds inclusive, no key's", keys + ` AND token(k) >= ? AND token(k) <= ?`, []any{lo + 1, lo + 1}, want(func(t int64) bool { return t == lo+1 })},
+		{"the same token, the start exclusive", keys + ` AND token(k) > ? AND token(k) <= ?`, []any{hi, hi}, nil},
+		{"the same token, the end exclusive", keys + ` AND token(k) >= ? AND token(k) < ?`, []any{lo, lo}, nil},
+		{"the same token, both bounds exclusive", keys + ` AND token(k) > ? AND token(k) < ?`, []any{lo, lo}, nil},
+		// Cassandra's testSingleColumnPartitionKeyWithTokenNonTokenRestrictionsMix
+		// (SelectOrderedPartitionerTest), its keys 1 and 3 here the keys
+		// of the 4th and 7th smallest tokens.
+		{"an exclusive start on a named key's token, an inclusive end on another's", `k IN (?, ?) AND token(k) > ? AND token(k) <= ?`, []any{sorted[3], sorted[6], lo, hi}, []int{sorted[6]}},
+		{"the bounds as token() of the keys", `token(k) > token(?) AND token(k) <= token(?) AND k IN (?, ?)`, []any{sorted[3], sorted[6], sorted[3], sorted[6]}, []int{sorted[6]}},
+		{"the end first, the start past it: wraps", `token(k) < ? AND token(k) >= ? AND k IN (?, ?)`, []any{lo, hi, sorted[3], sorted[6]}, []int{sorted[6]}},
+		{"a start before the key", `token(k) > ? AND k = ?`, []any{lo, sorted[6]}, []int{sorted[6]}},
+		{"the key before the start", `k = ? AND token(k) > ?`, []any{sorted[6], lo}, []int{sorted[6]}},
+		{"a start after the key", `token(k) > ? AND k = ?`, []any{hi, sorted[3]}, nil},
+		{"a start on the last key's token", `k IN (?, ?) AND token(k) > ?`, []any{sorted[3], sorted[6], hi}, nil},
+		{"an inclusive end on the key's token", `token(k) <= ? AND k = ?`, []any{hi, sorted[6]}, []int{sorted[6]}},
+		{"one token, another key's", `token(k) = ? AND k = ?`, []any{lo, sorted[6]}, nil},
+		{"both bounds inclusive on the key's token", `token(k) >= ? AND token(k) <= ? AND k = ?`, []any{hi, hi, sorted[6]}, []int{sorted[6]}},
+		{"the key's token, the end exclusive", `token(k) >= ? AND token(k) < ? AND k = ?`, []any{hi, hi, sorted[6]}, nil},
+		{"the key's token, the start exclusive", `token(k) > ? AND token(k) <= ? AND k = ?`, []any{hi, hi, sorted[6]}, nil},
+		{"the key's token, both exclusive", `token(k) > ? AND token(k) < ? AND k = ?`, []any{hi, hi, sorted[6]}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -943,6 +1025,55 @@ func TestTokenFilterOnKeys(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+	// Cassandra's testMultiColumnPartitionKeyWithTokenNonTokenRestrictionsMix:
+	// its rows, their tokens from token(a, b); the expected rows are the
+	// keys named whose tokens TokenFilter takes.
+	mustExec(t, s, `CREATE TABLE tf.m (a int, b int, c int, PRIMARY KEY ((a, b)))`)
+	mtoks := map[int]int64{} // c -> token(a, b)
+	for i, ab := range [][2]int{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}} {
+		require.NoError(t, s.Query(`INSERT INTO tf.m (a, b, c) VALUES (?, ?, ?)`, ab[0], ab[1], i).Exec())
+		var tk int64
+		require.NoError(t, s.Query(`SELECT token(a, b) FROM tf.m WHERE a = ? AND b = ?`, ab[0], ab[1]).Scan(&tk))
+		mtoks[i] = tk
+	}
+	after00 := func(cs ...int) []int { // the rows of cs whose token is after (0, 0)'s
+		var out []int
+		for _, c := range cs {
+			if mtoks[c] > mtoks[0] {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	multi := []struct {
+		name  string
+		where string
+		args  []any
+		want  []int
+	}{
+		{"a start, the key after it", `token(a, b) > token(?, ?) AND a = ? AND b IN (?, ?)`, []any{0, 0, 1, 0, 1}, after00(3, 4)},
+		{"a start, a first", `a = ? AND token(a, b) > token(?, ?) AND b IN (?, ?)`, []any{1, 0, 0, 0, 1}, after00(3, 4)},
+		{"a start, b first", `b IN (?, ?) AND token(a, b) > token(?, ?) AND a = ?`, []any{0, 1, 0, 0, 1}, after00(3, 4)},
+		{"the same token, both bounds exclusive", `b IN (?, ?) AND token(a, b) > token(?, ?) AND token(a, b) < token(?, ?) AND a = ?`, []any{0, 1, 0, 0, 0, 0, 1}, nil},
+		{"the same token, the start exclusive", `b IN (?, ?) AND token(a, b) > token(?, ?) AND token(a, b) <= token(?, ?) AND a = ?`, []any{0, 1, 0, 0, 0, 0, 1}, nil},
+		{"the same token, the end exclusive", `b IN (?, ?) AND token(a, b) >= token(?, ?) AND token(a, b) < token(?, ?) AND a = ?`, []any{0, 1, 0, 0, 0, 0, 1}, nil},
+		{"one token, no key named's", `b IN (?, ?) AND token(a, b) = token(?, ?) AND a = ?`, []any{0, 1, 0, 0, 1}, nil},
+		{"one token, both bounds inclusive, a key named's", `b IN (?, ?) AND token(a, b) >= token(?, ?) AND token(a, b) <= token(?, ?) AND a = ?`, []any{0, 1, 1, 0, 1, 0, 1}, []int{3}},
+	}
+	for _, tt := range multi {
+		t.Run("composite key, "+tt.name, func(t *testing.T) {
+			iter := s.Query(`SELECT c FROM tf.m WHERE `+tt.where, tt.args...).PageSize(2).Iter()
+			var got []int
+			var c int
+			for iter.Scan(&c) {
+				got = append(got, c)
+			}
+			require.NoError(t, iter.Close())
+			slices.Sort(got)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
 	// A composite key: whole, the partition named; in part, a read of the
 	// token range filtered on the column restricted, with ALLOW FILTERING
 	// only (Cassandra's testMultiColumnPartitionKeyWithTokenNonTokenRestrictionsMix).

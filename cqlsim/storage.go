@@ -66,6 +66,48 @@ func bigTok(b *big.Int) tok {
 	return tok{hi: binary.BigEndian.Uint64(buf[:8]), lo: binary.BigEndian.Uint64(buf[8:])}
 }
 
+// boundTok is a token bound of a query: t is where it falls among the
+// partitions' tokens, and out, for a RandomPartitioner bound outside
+// what a tok holds (below -1, the minimum token, or far above 2^127,
+// which bigTok clamps), its value. Cassandra takes any varint as a bound
+// (TokenFactory.fromByteArray validates nothing) and compares two bounds
+// by value, and only -1 itself is the minimum token, so -2 is a bound
+// before the minimum, not the minimum. Against a partition's token the
+// clamped t compares as the value would: no partition's token is -1 or
+// past 2^127.
+type boundTok struct {
+	t   tok
+	out *big.Int // nil when t is the bound's value
+}
+
+// randomBound is the bound of RandomPartitioner value b.
+func randomBound(b *big.Int) boundTok {
+	t := bigTok(b)
+	if t.big().Cmp(b) != 0 {
+		return boundTok{t: t, out: b}
+	}
+	return boundTok{t: t}
+}
+
+// cmp compares two bounds by value.
+func (a boundTok) cmp(b boundTok) int {
+	if a.out == nil && b.out == nil {
+		return a.t.cmp(b.t)
+	}
+	return a.value().Cmp(b.value())
+}
+
+// value is a RandomPartitioner bound's value.
+func (a boundTok) value() *big.Int {
+	if a.out != nil {
+		return a.out
+	}
+	return a.t.big()
+}
+
+// isMin reports whether the bound is the minimum token (Token.isMinimum).
+func (a boundTok) isMin() bool { return a.out == nil && a.t == (tok{}) }
+
 func (a tok) big() *big.Int {
 	var buf [16]byte
 	binary.BigEndian.PutUint64(buf[:8], a.hi)

@@ -255,20 +255,20 @@ func (c *Cluster) tokenOf(key []byte) tok {
 }
 
 // tokenValue parses a bound token value (bigint or varint).
-func (c *Cluster) tokenValue(b []byte) (tok, error) {
+func (c *Cluster) tokenValue(b []byte) (boundTok, error) {
 	if c.random {
 		v, err := cqltype.Decode(cqltype.Type{Kind: cqltype.Varint}, b)
 		if err != nil || v == nil {
-			return tok{}, invalidf("Invalid token value: %v", err)
+			return boundTok{}, invalidf("Invalid token value: %v", err)
 		}
 		bi, ok := v.(*big.Int)
 		if !ok {
-			return tok{}, invalidf("Invalid token value: not a varint")
+			return boundTok{}, invalidf("Invalid token value: not a varint")
 		}
-		return bigTok(bi), nil
+		return randomBound(bi), nil
 	}
 	if len(b) != 8 {
-		return tok{}, invalidf("Invalid token value: expected 8 bytes for a Murmur3 token, got %d", len(b))
+		return boundTok{}, invalidf("Invalid token value: expected 8 bytes for a Murmur3 token, got %d", len(b))
 	}
-	return murmurTok(int64(binary.BigEndian.Uint64(b))), nil
+	return boundTok{t: murmurTok(int64(binary.BigEndian.Uint64(b)))}, nil
 }
