@@ -204,12 +204,18 @@ func TestScanOutputs(t *testing.T) {
 
 	t.Run("report", func(t *testing.T) {
 		t.Parallel()
+		// An existing file is replaced, whole, as --metrics-file is (the
+		// decision documented in docs/report.md).
 		path := filepath.Join(t.TempDir(), "report.json")
+		require.NoError(t, os.WriteFile(path, []byte("not a report\n"), 0o644))
 		r := run(t, s.args("scan", "--out", "-", "-q", "--report", path, "--splits", "100")...)
 		requireOK(t, r)
 		requireSameRows(t, want, splitLines([]byte(r.stdout)))
 		rep, err := observe.ReadReport(path)
 		require.NoError(t, err)
+		st, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the report replaced the file, with its own mode")
 		assert.Equal(t, "ringscan_demo", rep.Keyspace)
 		assert.Equal(t, "events", rep.Table)
 		assert.Empty(t, rep.Error)
