@@ -131,10 +131,10 @@ func (f *fetcher) checkError(err error, stmtBytes int) error {
 		return fmt.Errorf("%w: the Where condition is %d bytes: the statement holding it is larger than the driver sends (%d MiB): %w",
 			ErrInvalidConfig, len(f.cfg.Where), worker.MaxFrameBytes>>20, err)
 	case errors.As(err, &re) && strings.Contains(strings.ToUpper(re.Message()), "ALLOW FILTERING") && !f.cfg.AllowFiltering:
-		return fmt.Errorf("%w: the Where condition %q needs ALLOW FILTERING, which makes every replica read and filter all the rows of each subrange: set AllowFiltering (--allow-filtering) to scan so (%s)",
+		return fmt.Errorf("%w: the Where condition %q needs ALLOW FILTERING, which makes every replica read and filter all the rows of each subrange: set AllowFiltering to scan so (%s)",
 			ErrInvalidConfig, f.cfg.Where, re.Message())
 	case errors.As(err, &re):
-		return fmt.Errorf("%w: the Where condition %q does not fit table %s.%s: %s", ErrInvalidConfig, f.cfg.Where, f.t.keyspace, f.t.name, re.Message())
+		return fmt.Errorf("%w: the Where condition %q does not fit table %s.%s (%s)", ErrInvalidConfig, f.cfg.Where, f.t.keyspace, f.t.name, re.Message())
 	}
 	return fmt.Errorf("check the Where condition: %w", err)
 }
