@@ -287,10 +287,10 @@ func (c Config) Validate() error {
 	seen := map[string]bool{}
 	for _, dc := range c.DCs {
 		if dc.Name == "" {
-			bad("a data center has no name")
+			bad("DCs holds a data center with no name")
 		}
 		if seen[dc.Name] {
-			bad("data center %q is listed twice", dc.Name)
+			bad("DCs lists data center %q twice", dc.Name)
 		}
 		seen[dc.Name] = true
 		if dc.Nodes < 1 {
@@ -302,7 +302,7 @@ func (c Config) Validate() error {
 		total += dc.Nodes
 	}
 	if total > 250 {
-		bad("%d nodes requested; at most 250 are allowed", total)
+		bad("Nodes or DCs ask for %d nodes; at most 250 are allowed", total)
 	}
 	ip := net.ParseIP(c.Address).To4()
 	switch {

@@ -108,16 +108,33 @@ func (f *fetcher) check(ctx context.Context) error {
 	if strings.TrimSpace(f.cfg.Where) == "" {
 		return nil
 	}
-	err := f.runNowhere(ctx, "", f.stmt)
+	return f.checkError(f.runNowhere(ctx, "", f.stmt), len(f.stmt))
+}
+
+// frameSlack bounds the bytes a request frame holds besides its
+// statement text: the header, the text's length, the consistency, flags,
+// page size and two token values.
+const frameSlack = 1 << 10
+
+// checkError is what check reports for the error of the checking
+// statement, of stmtBytes bytes.
+func (f *fetcher) checkError(err error, stmtBytes int) error {
 	var re gocql.RequestError
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, gocql.ErrFrameTooBig) && stmtBytes >= worker.MaxFrameBytes-frameSlack:
+		// Refused by the driver before sending (it answers the same error
+		// for a response too big, which a read of no token is not): the
+		// statement, which holds the condition, does not fit a frame, in
+		// this check as in every subrange's request.
+		return fmt.Errorf("%w: the Where condition is %d bytes: the statement holding it is larger than the driver sends (%d MiB): %w",
+			ErrInvalidConfig, len(f.cfg.Where), worker.MaxFrameBytes>>20, err)
 	case errors.As(err, &re) && strings.Contains(strings.ToUpper(re.Message()), "ALLOW FILTERING") && !f.cfg.AllowFiltering:
-		return fmt.Errorf("%w: the Where condition %q needs ALLOW FILTERING, which makes every replica read and filter all the rows of each subrange: set AllowFiltering (--allow-filtering) to scan so (%s)",
+		return fmt.Errorf("%w: the Where condition %q needs ALLOW FILTERING, which makes every replica read and filter all the rows of each subrange: set AllowFiltering to scan so (%s)",
 			ErrInvalidConfig, f.cfg.Where, re.Message())
 	case errors.As(err, &re):
-		return fmt.Errorf("%w: the Where condition %q does not fit table %s.%s: %s", ErrInvalidConfig, f.cfg.Where, f.t.keyspace, f.t.name, re.Message())
+		return fmt.Errorf("%w: the Where condition %q does not fit table %s.%s (%s)", ErrInvalidConfig, f.cfg.Where, f.t.keyspace, f.t.name, re.Message())
 	}
 	return fmt.Errorf("check the Where condition: %w", err)
 }

@@ -146,12 +146,12 @@ func (p *Plan) tokenBounds() ([]ring.Range, error) {
 	var err error
 	if p.cfg.BeginToken != "" {
 		if begin, err = part.ParseToken(p.cfg.BeginToken); err != nil {
-			return nil, fmt.Errorf("%w: BeginToken (--begin-token): %w", ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: BeginToken: %w", ErrInvalidConfig, err)
 		}
 	}
 	if p.cfg.EndToken != "" {
 		if end, err = part.ParseToken(p.cfg.EndToken); err != nil {
-			return nil, fmt.Errorf("%w: EndToken (--end-token): %w", ErrInvalidConfig, err)
+			return nil, fmt.Errorf("%w: EndToken: %w", ErrInvalidConfig, err)
 		}
 	}
 	// Written differently ("5", "+5", "05") but the same token: (t, t]

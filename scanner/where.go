@@ -36,11 +36,11 @@ func CheckWhere(where string) error {
 				clause += " " + strings.ToUpper(next)
 			}
 			if clause == "ALLOW FILTERING" {
-				return errors.New("ALLOW FILTERING is not allowed in the condition: set AllowFiltering (--allow-filtering) instead")
+				return errors.New("ALLOW FILTERING is not allowed in the condition: set AllowFiltering instead")
 			}
 			return fmt.Errorf("%s is not allowed: the condition is ANDed to each subrange's WHERE", clause)
 		case w == "token":
-			return errors.New("token() is not allowed: BeginToken and EndToken (--begin-token, --end-token) restrict the tokens")
+			return errors.New("token() is not allowed: BeginToken and EndToken restrict the tokens")
 		}
 	}
 	return nil

@@ -56,7 +56,11 @@ func explain(kind string, err error) error {
 	case "too_many_tombstones":
 		return &tombstonesError{err: err}
 	case "frame_too_big":
-		return fmt.Errorf("a page of one row is larger than the driver reads (%d MiB): the row cannot be read: %w", frameLimit>>20, err)
+		// gocql answers ErrFrameTooBig for a request frame it will not
+		// send as for a response it will not read: either way a page of
+		// one row cannot be read.
+		return fmt.Errorf("the driver refuses a frame past %d MiB even for a page of one row: the request is too big to send "+
+			"(its statement, a Where condition included, or its bound values), or that one row too big to read: %w", MaxFrameBytes>>20, err)
 	}
 	return err
 }
@@ -119,15 +123,23 @@ const (
 	retryable
 	// refused paging states fall back to a token bound.
 	refusedState
-	// tooBig is a page larger than the driver reads (frameLimit): asked
-	// again at once, for fewer rows.
+	// tooBig is a frame past MaxFrameBytes, which the driver refuses:
+	// asked again at once, for fewer rows, down to one.
 	tooBig
 )
 
-// frameLimit is the largest response frame gocql reads (its maxFrameSize,
-// 256 MiB): it discards a larger one and answers ErrFrameTooBig, so that
-// a page of that many bytes can only be asked again for fewer rows.
-const frameLimit = 256 << 20
+// MaxFrameBytes is the largest frame gocql sends or reads (its
+// maxFrameSize, 256 MiB). It discards a larger response and answers
+// ErrFrameTooBig, so that a page of that many bytes can only be asked
+// again for fewer rows. It refuses a larger request with the same
+// ErrFrameTooBig, before sending it: fewer rows do not make that one
+// smaller, but the pool cannot tell the two apart, so a request too big
+// is asked again down to one row and then fails its subrange, whose
+// error names both causes. The statements of a scan hold little besides
+// their Where condition, which the scanner sends when it plans, where
+// its size is refused (scanner.Config.Where); bound keys are at most 64
+// KiB a value in Cassandra.
+const MaxFrameBytes = 256 << 20
 
 // classify sorts a page request error. Kind names it for statistics.
 func classify(err error) (errClass, string) {

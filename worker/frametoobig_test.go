@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"testing"
@@ -18,17 +19,22 @@ import (
 // until the driver reads it, as no failed attempt (with retries off, too);
 // with the byte bound on, the pool's mean row size learns that the rows
 // weigh at least 256 MiB over the rows asked, so that the other
-// subranges ask few rows from their first page on; a row that alone is
-// too big fails its subrange, saying so. Every row is read once. Failing
-// the page (the error fatal before), retrying it at the same size, or
-// counting the halvings as attempts fails it.
+// subranges ask few rows from their first page on. Every row is read
+// once. Failing the page (the error fatal before), retrying it at the
+// same size, or counting the halvings as attempts fails it. gocql answers
+// the same error for a request it will not send: refused at every page
+// size (limit 0), a page fails its subrange once one row is refused too,
+// its error naming the request as well as the row, and a page of one row
+// from the start fails at once, with no retry.
 func TestPageTooBigForTheDriver(t *testing.T) {
 	tests := []struct {
 		name      string
 		limit     int // pages of more rows are too big; 0: every page
+		pageSize  int // 0: 100
 		pageBytes int
 		// wantTooBig is how many requests were too big (-1: not checked);
-		// wantAsked the page sizes range 0's first requests asked.
+		// wantAsked the page sizes range 0's first requests asked (all of
+		// them when the scan fails).
 		wantTooBig int
 		wantAsked  []int
 		wantErr    string
@@ -40,8 +46,11 @@ func TestPageTooBigForTheDriver(t *testing.T) {
 	}{
 		{name: "halved until the driver reads it", limit: 12, pageBytes: worker.NoPageBytes, wantTooBig: -1, wantAsked: []int{100, 50, 25, 12}},
 		{name: "the other subranges learn from the first", limit: 12, wantTooBig: -1, learn: true},
-		{name: "one row too big", limit: 0, pageBytes: worker.NoPageBytes, wantTooBig: -1,
-			wantErr: "a page of one row is larger than the driver reads (256 MiB)"},
+		{name: "refused down to one row", limit: 0, pageBytes: worker.NoPageBytes, wantTooBig: -1, wantAsked: []int{100, 50, 25, 12, 6, 3, 1},
+			wantErr: "the driver refuses a frame past 256 MiB even for a page of one row: the request is too big to send " +
+				"(its statement, a Where condition included, or its bound values), or that one row too big to read"},
+		{name: "refused at a page size of one", limit: 0, pageSize: 1, pageBytes: worker.NoPageBytes, wantTooBig: -1, wantAsked: []int{1},
+			wantErr: "the request is too big to send"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,12 +72,17 @@ func TestPageTooBigForTheDriver(t *testing.T) {
 				}
 			}}
 			s := newCollectSink()
-			cfg := worker.Config{Concurrency: 1, PageSize: 100, PageBytes: tt.pageBytes, Retries: worker.NoRetries, NoSplit: true}
+			cfg := worker.Config{Concurrency: 1, PageSize: cmp.Or(tt.pageSize, 100), PageBytes: tt.pageBytes, Retries: worker.NoRetries, NoSplit: true}
 			st, err := worker.Run(context.Background(), cfg, tasks, f, s, hooks)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.ErrorIs(t, err, gocql.ErrFrameTooBig)
 				assert.Contains(t, err.Error(), tt.wantErr)
+				var asked []int
+				for _, r := range f.requestsOf(f.requests[0].rangeID) {
+					asked = append(asked, r.req.PageSize)
+				}
+				assert.Equal(t, tt.wantAsked, asked, "the failed range's requests: halved down to one row, then failed")
 				return
 			}
 			require.NoError(t, err)

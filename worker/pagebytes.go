@@ -37,7 +37,7 @@ func (s *pageBytes) note(b *sink.Batch) {
 }
 
 // noteTooBig adds a page of rows rows that was larger than the driver
-// reads to the mean row size, as frameLimit bytes. That bounds the frame,
+// reads to the mean row size, as MaxFrameBytes bytes. That bounds the frame,
 // whose length prefixes and metadata the mean's values do not hold, so it
 // may make the mean too large (pages smaller than the bound allows), never
 // too small. Off with the byte bound: each subrange then halves its own
@@ -46,7 +46,7 @@ func (s *pageBytes) noteTooBig(rows int) {
 	if s.limit == 0 || rows <= 0 {
 		return
 	}
-	s.bytes.Add(frameLimit)
+	s.bytes.Add(MaxFrameBytes)
 	s.rows.Add(int64(rows))
 }
 

@@ -343,11 +343,11 @@ func (p *pool) retry(ctx context.Context, r *rangeRun, host ring.Host, err error
 	}
 	if shrink {
 		// Half the rows or fewer, of this replica. The pool's mean row
-		// size learns that these rows weigh more than frameLimit/asked,
+		// size learns that these rows weigh more than MaxFrameBytes/asked,
 		// so that the other subranges' next pages shrink too.
 		r.pageCap = max(1, r.asked/2)
 		p.sizes.noteTooBig(r.asked)
-		p.cfg.Logger.Info("page larger than the driver reads; asking fewer rows", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
+		p.cfg.Logger.Info("the driver refused a frame as too big (a page larger than it reads, or the request larger than it sends); asking fewer rows", zap.Int("range", r.t.Subrange.ID), zap.String("host", host.Address),
 			zap.Int("rows_asked", r.asked), zap.Int("rows_next", p.sizes.pageSize(r.pageCap)))
 		return nil
 	}

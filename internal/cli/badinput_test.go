@@ -2,12 +2,14 @@ package cli_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/ringscan/ringscan/cqlsim"
 	"github.com/ringscan/ringscan/internal/cli"
+	"github.com/ringscan/ringscan/internal/simproc"
 )
 
 // closedPort returns a port on 127.0.0.1 that refuses connections.
@@ -76,6 +79,14 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "CA a directory", args: []string{"--tls-ca", filepath.Dir(notPEM)}, parts: []string{"cannot read --tls-ca", "is a directory"}},
 		{name: "certificate not PEM", args: []string{"--tls-cert", notPEM, "--tls-key", notPEM}, parts: []string{"invalid --tls-cert " + notPEM, "want a PEM certificate and its PEM private key"}},
 		{name: "unknown flag", args: []string{"--turbo"}, parts: []string{"unknown flag: --turbo"}},
+		// Refused by scanner.Config.Validate, which names the fields: the
+		// message names the flags instead.
+		// A field's name in a value stays as it is.
+		{name: "local DC not UTF-8", args: []string{"--local-dc", "dc Where dc\xff"}, parts: []string{`ringscan: --local-dc "dc Where dc\xff" is not valid UTF-8 text`}},
+		{name: "keyspace not UTF-8", args: []string{"-k", "ks\xff"}, parts: []string{`ringscan: --keyspace "ks\xff" is not valid UTF-8 text`}},
+		{name: "keyspace holding the library's words", args: []string{"-k", "invalid scanner config: Table\xff"},
+			parts: []string{`ringscan: --keyspace "invalid scanner config: Table\xff" is not valid UTF-8 text`}},
+		{name: "table not UTF-8", args: []string{"-t", "t\xff"}, parts: []string{`ringscan: --table "t\xff" is not valid UTF-8 text`}},
 		{name: "argument", args: []string{"extra"}, parts: []string{`unknown command "extra"`}},
 	}
 	// Flags of the commands that read rows.
@@ -153,12 +164,42 @@ func TestBadFlagValues(t *testing.T) {
 		{name: "split rows without splits", args: []string{"--out", "-", "--no-partition-split", "--partition-split-rows", "500"},
 			parts: []string{"--partition-split-rows applies only when large partitions are split", "--no-partition-split"}},
 		{name: "csv null needing quotes", args: []string{"--out", "-", "--format", "csv", "--csv-null", "a,b"}, parts: []string{`invalid --csv-null "a,b"`, "no delimiter ','"}},
+		{name: "columns with an empty name", args: []string{"--out", "-", "--columns", "a,,b"}, parts: []string{"ringscan: --columns holds an empty name"}},
+		{name: "column twice", args: []string{"--out", "-", "--columns", "a,b,a"}, parts: []string{`ringscan: column "a" is listed twice in --columns`}},
+		{name: "column not UTF-8", args: []string{"--out", "-", "--columns", "a\xff"}, parts: []string{`ringscan: column "a\xff" in --columns is not valid UTF-8 text`}},
 	}
 	for _, tc := range scanCases {
 		t.Run("scan/"+tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := run(t, append(append([]string{"scan"}, conn...), tc.args...)...)
 			requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+		})
+	}
+	// Refused by cqlsim.Config.Validate, which names the fields: the
+	// message names the flags instead. None gets as far as starting a
+	// cluster.
+	simCases := []flagCase{
+		{name: "address not IPv4", args: []string{"--address", "localhost"}, parts: []string{`ringscan: --address "localhost" is not an IPv4 address`}},
+		{name: "address not loopback", args: []string{"--address", "10.0.0.1"}, parts: []string{`ringscan: --address "10.0.0.1" is not a loopback address`}},
+		{name: "address without room", args: []string{"--address", "127.0.0.254"}, parts: []string{`ringscan: --address "127.0.0.254" leaves no room for 3 consecutive node addresses`}},
+		{name: "too many nodes", args: []string{"--nodes", "300"}, parts: []string{"ringscan: --nodes or --dcs ask for 300 nodes; at most 250 are allowed"}},
+		{name: "a data center twice", args: []string{"--dcs", "a:2,a:2"}, parts: []string{`ringscan: --dcs lists data center "a" twice`}},
+		{name: "too many vnodes", args: []string{"--vnodes", "5000"}, parts: []string{"ringscan: --vnodes is 5000; it must be 1..4096"}},
+		{name: "partitioner", args: []string{"--partitioner", "ByteOrderedPartitioner"}, parts: []string{`ringscan: --partitioner "ByteOrderedPartitioner" is not supported; use Murmur3Partitioner or RandomPartitioner`}},
+		{name: "release", args: []string{"--release-version", "5.0"}, parts: []string{`ringscan: --release-version "5.0" is not supported`}},
+		{name: "more skew factors than nodes", args: []string{"--size-estimates-skew", "1,2,3,4"}, parts: []string{"ringscan: --size-estimates-skew has 4 factors for 3 nodes"}},
+	}
+	for _, tc := range simCases {
+		t.Run("sim/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"sim", "--port", "0"}
+			if !slices.Contains(tc.args, "--address") {
+				// Never bound: refused first.
+				args = append(args, "--address", cmp.Or(os.Getenv(simproc.AddressEnv), "127.0.0.1"))
+			}
+			r := run(t, append(args, tc.args...)...)
+			requireOneLineError(t, r, cli.ExitBadInput, tc.parts...)
+			assert.Empty(t, r.stdout, "no cluster started")
 		})
 	}
 	t.Run("missing keyspace and table", func(t *testing.T) {

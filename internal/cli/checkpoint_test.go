@@ -58,6 +58,8 @@ func TestResumeRefused(t *testing.T) {
 			{name: "compression", args: s.args("scan", slices.Concat(resume, []string{"--compress", "gzip"})...), parts: []string{`--compress is "none" in the checkpoint but "gzip" now`}},
 			{name: "format", args: s.args("scan", slices.Concat(resume, []string{"--format", "csv"})...), parts: []string{`--format is "jsonl" in the checkpoint but "csv" now`}},
 			{name: "shard", args: s.args("scan", slices.Concat(resume, []string{"--shard", "1/3"})...), parts: []string{`shard is "0/1" in the checkpoint but "1/3" now`}},
+			{name: "where", args: s.args("scan", slices.Concat(resume, []string{"--where", "kind = 'buy'", "--allow-filtering"})...),
+				parts: []string{`the --where condition is "" in the checkpoint but "kind = 'buy'" now; ALLOW FILTERING is false in the checkpoint but true now`}},
 			{name: "count checkpoint", args: s.args("scan", "--out", out, "--checkpoint", countCkpt, "--resume", "-q"), parts: []string{`columns is "none, tokens only" in the checkpoint`}},
 			{name: "scan checkpoint for count", args: s.args("count", "--checkpoint", ckpt, "--resume", "-q"), parts: []string{`but "none, tokens only" now`}},
 		}

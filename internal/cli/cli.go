@@ -64,7 +64,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case ctx.Err() != nil:
 		code = ExitInterrupted
 	}
-	msg := oneLine(err.Error())
+	msg := err.Error()
+	if code == ExitBadInput {
+		msg = flagNames(msg)
+	}
+	msg = oneLine(msg)
 	if code == ExitBadInput {
 		msg = noteSources(msg, cmd)
 	}

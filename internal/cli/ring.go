@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -146,17 +147,21 @@ default), which, unsharded, reads the size estimates (and shows them) unless
 	return cmd
 }
 
+// writeRingTable prints out as two tables, hosts then subranges. It
+// writes through one bufio.Writer, whose first write error sticks: the
+// output stops there, and that error, not a later one, is returned.
 func writeRingTable(w io.Writer, out ringOut) error {
-	fmt.Fprintf(w, "%s.%s: %s, replication %s, %d hosts, %d subranges (weights: %s)\n\n",
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s.%s: %s, replication %s, %d hosts, %d subranges (weights: %s)\n\n",
 		out.Keyspace, out.Table, out.Partitioner, out.Replication, len(out.Hosts), len(out.Ranges), out.Estimates)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(bw, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tHOST ID\tDC\tRACK\tTOKENS")
 	for _, h := range out.Hosts {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", h.Address, h.HostID, h.DC, h.Rack, h.Tokens)
 	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	_ = tw.Flush() // into bw, which keeps the first error
+	fmt.Fprintln(bw)
+	tw = tabwriter.NewWriter(bw, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTART (excl.)\tEND (incl.)\tSHARE\tEST. PARTITIONS\tREPLICAS")
 	for _, r := range out.Ranges {
 		est := "-"
@@ -165,5 +170,6 @@ func writeRingTable(w io.Writer, out ringOut) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%.4f%%\t%s\t%s\n", r.ID, r.Start, r.End, 100*r.Share, est, strings.Join(r.Replicas, ","))
 	}
-	return tw.Flush()
+	_ = tw.Flush()
+	return bw.Flush()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ringscan/ringscan/cqlsim"
+	"github.com/ringscan/ringscan/internal/cli"
 	"github.com/ringscan/ringscan/scanner"
 )
 
@@ -148,6 +149,33 @@ func TestRing(t *testing.T) {
 		assert.NotEqual(t, ringOf(t, s, "--splits", "77").Plan, ringOf(t, s, "--for", "count", "--splits", "77").Plan)
 	})
 
+	t.Run("stdout failing", func(t *testing.T) {
+		t.Parallel()
+		// The table is several buffers long (--splits 200): the command
+		// writes stdout more than once.
+		for _, tc := range []struct {
+			name   string
+			failAt int // the first write that fails
+			later  bool
+		}{
+			{name: "the first write, later ones would pass", failAt: 1, later: true},
+			{name: "the second write, later ones would pass", failAt: 2, later: true},
+			{name: "every write from the first, each with its own error", failAt: 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				w := &failingWriter{failAt: tc.failAt, later: tc.later}
+				var stderr syncBuffer
+				code := cli.Run(t.Context(), s.args("ring", "--splits", "200"), w, &stderr)
+				assert.Equal(t, cli.ExitAborted, code, "stderr: %s", stderr.String())
+				assert.Equal(t, fmt.Sprintf("ringscan: write stdout: write %d refused\n", tc.failAt), stderr.String(),
+					"the first write error, alone")
+				assert.Equal(t, tc.failAt, w.calls, "no write after the one that failed")
+				assert.Equal(t, tc.failAt > 1, w.written > 0, "the writes before the failure passed")
+			})
+		}
+	})
+
 	t.Run("shards partition the plan", func(t *testing.T) {
 		t.Parallel()
 		full := ringOf(t, s)
@@ -167,6 +195,26 @@ func TestRing(t *testing.T) {
 			assert.Equal(t, 1, n, "range %d in %d shards", id, n)
 		}
 	})
+}
+
+// failingWriter fails its write number failAt, and every later one
+// (each with its own error) unless later is set, when they pass: a
+// command that goes on writing after a failed write, or reports a later
+// error than the first, shows.
+type failingWriter struct {
+	failAt  int
+	later   bool
+	calls   int
+	written int
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.calls++
+	if w.calls == w.failAt || (w.calls > w.failAt && !w.later) {
+		return 0, fmt.Errorf("write %d refused", w.calls)
+	}
+	w.written += len(p)
+	return len(p), nil
 }
 
 // TestRandomPartitioner runs ring and scan on a RandomPartitioner cluster,

@@ -53,7 +53,8 @@ func (f *jobFlags) register(cmd *cobra.Command) {
 	}
 	fs.DurationVar(&f.checkpointEvery, "checkpoint-every", scanner.DefaultCheckpointEvery, every)
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or status lines")
-	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600)")
+	fs.StringVar(&f.report, "report", "", "write a per-range JSON report (rows, bytes, pages, duration, retries, host) to this file (0600) when the scan ends, however it ends; "+
+		"an existing file is replaced, atomically, as --metrics-file is (a --resume rewrites it with every run's id)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address, e.g. :9100")
 	fs.DurationVar(&f.metricsLinger, "metrics-linger", 0, "with --metrics-addr, keep serving the final metrics this long after the scan, e.g. 1m, so that a short scan is scraped")
 	fs.StringVar(&f.metricsFile, "metrics-file", "", "write the ringscan_* metrics to this file in the Prometheus text format (atomically, every 10s and at the end), e.g. for node_exporter's textfile collector (name it *.prom)")

@@ -204,12 +204,18 @@ func TestScanOutputs(t *testing.T) {
 
 	t.Run("report", func(t *testing.T) {
 		t.Parallel()
+		// An existing file is replaced, whole, as --metrics-file is (the
+		// decision documented in docs/report.md).
 		path := filepath.Join(t.TempDir(), "report.json")
+		require.NoError(t, os.WriteFile(path, []byte("not a report\n"), 0o644))
 		r := run(t, s.args("scan", "--out", "-", "-q", "--report", path, "--splits", "100")...)
 		requireOK(t, r)
 		requireSameRows(t, want, splitLines([]byte(r.stdout)))
 		rep, err := observe.ReadReport(path)
 		require.NoError(t, err)
+		st, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the report replaced the file, with its own mode")
 		assert.Equal(t, "ringscan_demo", rep.Keyspace)
 		assert.Equal(t, "events", rep.Table)
 		assert.Empty(t, rep.Error)
@@ -329,10 +335,28 @@ func TestScanLocalDC(t *testing.T) {
 			}
 		})
 	}
-	t.Run("unknown dc", func(t *testing.T) {
-		t.Parallel()
-		r := run(t, s.args("scan", "--out", "-", "-q", "--local-dc", "dc9")...)
-		require.Equal(t, cli.ExitBadInput, r.code, r.stderr)
-		assert.Contains(t, r.stderr, "dc9")
-	})
+	// Refused by the ring's split, which names its field: the message
+	// names the flag, and where its value came from.
+	settings := filepath.Join(t.TempDir(), "ringscan.yaml")
+	require.NoError(t, os.WriteFile(settings, []byte("local-dc: dc9\n"), 0o600))
+	const unknown = `ringscan: --local-dc is "dc9", want one of the ring's DCs ["dc1" "dc2"]`
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "scan", args: s.args("scan", "--out", "-", "-q", "--local-dc", "dc9"), want: unknown + "\n"},
+		{name: "count", args: s.args("count", "-q", "--local-dc", "dc9"), want: unknown + "\n"},
+		{name: "ring", args: s.args("ring", "--local-dc", "dc9"), want: unknown + "\n"},
+		{name: "count, from a settings file", args: s.args("count", "-q", "--config", settings),
+			want: unknown + " (--local-dc is from " + settings + " key local-dc)\n"},
+	} {
+		t.Run("unknown dc/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, tc.args...)
+			assert.Equal(t, cli.ExitBadInput, r.code)
+			assert.Equal(t, tc.want, r.stderr)
+			assert.Empty(t, r.stdout)
+		})
+	}
 }

@@ -66,7 +66,9 @@ func (f *shapeFlags) apply(cfg *scanner.Config) []error {
 	var errs []error
 	where := strings.TrimSpace(f.where)
 	if err := scanner.CheckWhere(where); err != nil {
-		errs = append(errs, fmt.Errorf("invalid --where %q: %w", f.where, err))
+		// The library's text, which names the fields: one error, not
+		// wrapped (flagNames finds no prefix of the library's in it).
+		errs = append(errs, fmt.Errorf("invalid --where %q: %s", f.where, fieldsToFlags(err.Error(), scannerFields)))
 	}
 	if f.allowFiltering && where == "" {
 		errs = append(errs, errors.New("--allow-filtering needs --where: it lets Cassandra filter the rows by that condition"))

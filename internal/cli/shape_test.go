@@ -220,15 +220,21 @@ func TestShapeFlags(t *testing.T) {
 		t.Parallel()
 		for _, cmd := range [][]string{{"scan", "--out", "-"}, {"count"}} {
 			r := run(t, s.shapeArgs(cmd[0], append(cmd[1:], "-q", "--where", "kind = 'buy'")...)...)
-			requireOneLineError(t, r, cli.ExitBadInput, `"kind = 'buy'" needs ALLOW FILTERING`, "--allow-filtering")
+			requireOneLineError(t, r, cli.ExitBadInput, `ringscan: the --where condition "kind = 'buy'" needs ALLOW FILTERING`, "set --allow-filtering to scan so (")
 			assert.Empty(t, r.stdout, cmd[0])
 		}
 	})
 	t.Run("conditions the table cannot take", func(t *testing.T) {
 		t.Parallel()
-		for _, where := range []string{"nope = 1", "v = 'text'"} {
-			r := run(t, s.shapeArgs("count", "-q", "--where", where, "--allow-filtering")...)
-			requireOneLineError(t, r, cli.ExitBadInput, fmt.Sprintf("%q does not fit table qs.t", where))
+		// The server's message, in parentheses, is left as it is: "Where"
+		// there is a column's name.
+		for _, tc := range []struct{ where, server string }{
+			{"nope = 1", "nope"},
+			{"v = 'text'", "v"},
+			{`"Where" = 1`, "Undefined column name Where in table qs.t)"},
+		} {
+			r := run(t, s.shapeArgs("count", "-q", "--where", tc.where, "--allow-filtering")...)
+			requireOneLineError(t, r, cli.ExitBadInput, fmt.Sprintf("ringscan: the --where condition %q does not fit table qs.t (", tc.where), tc.server)
 		}
 	})
 	t.Run("tokens of another partitioner", func(t *testing.T) {
@@ -237,7 +243,7 @@ func TestShapeFlags(t *testing.T) {
 		big := new(big.Int).Lsh(big.NewInt(1), 100).String()
 		for _, flag := range []string{"--begin-token", "--end-token"} {
 			r := run(t, s.shapeArgs("count", "-q", flag, big)...)
-			requireOneLineError(t, r, cli.ExitBadInput, flag, big, "Murmur3Partitioner", "want an int64")
+			requireOneLineError(t, r, cli.ExitBadInput, fmt.Sprintf("ringscan: %s: invalid token %q for Murmur3Partitioner: want an int64", flag, big))
 		}
 	})
 }
@@ -373,8 +379,9 @@ func TestShapeBadFlags(t *testing.T) {
 		parts []string
 	}{
 		{name: "limit", args: []string{"--where", "v > 3 LIMIT 1"}, parts: []string{`invalid --where "v > 3 LIMIT 1"`, "LIMIT is not allowed"}},
-		{name: "allow filtering inside", args: []string{"--where", "v > 3 allow filtering"}, parts: []string{"invalid --where", "set AllowFiltering (--allow-filtering) instead"}},
-		{name: "token relation", args: []string{"--where", "token(k) > 0"}, parts: []string{"invalid --where", "token() is not allowed", "--begin-token"}},
+		{name: "allow filtering inside", args: []string{"--where", "v > 3 allow filtering"}, parts: []string{`ringscan: invalid --where "v > 3 allow filtering": ALLOW FILTERING is not allowed in the condition: set --allow-filtering instead`}},
+		{name: "token relation", args: []string{"--where", "token(k) > 0"}, parts: []string{`ringscan: invalid --where "token(k) > 0": token() is not allowed: --begin-token and --end-token restrict the tokens`}},
+		{name: "not UTF-8", args: []string{"--where", "v = '\xff'"}, parts: []string{`ringscan: --where "v = '\xff'" is not valid UTF-8 text`}},
 		{name: "two statements", args: []string{"--where", "v = 1; DROP TABLE ks.tbl"}, parts: []string{"invalid --where", "';' is not allowed"}},
 		{name: "allow filtering alone", args: []string{"--allow-filtering"}, parts: []string{"--allow-filtering needs --where"}},
 		{name: "token text", args: []string{"--begin-token", "start"}, parts: []string{`invalid --begin-token "start"`, "-9223372036854775808..9223372036854775807 (Murmur3Partitioner)", "-1..2^127 (RandomPartitioner)"}},
@@ -512,7 +519,7 @@ func TestShapeResume(t *testing.T) {
 						// A resume that changes the query is refused,
 						// touching nothing.
 						for _, change := range []struct{ flag, value, diff string }{
-							{"--where", "kind = 'buy'", "the Where condition is"},
+							{"--where", "kind = 'buy'", "the --where condition is"},
 							{"--begin-token", "0", "the token range is"},
 						} {
 							r := runProc(t, nil, args(withFlag(sh.flags, change.flag, change.value), resume...)...)

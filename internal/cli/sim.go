@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -113,6 +114,8 @@ func (f *simFlags) capacities() (cqlsim.Capacity, []cqlsim.Capacity, error) {
 		return c, nil, fmt.Errorf("invalid --queue-timeout, --cost-per-row or --cost-per-kib: durations must not be negative")
 	case f.knee < 0:
 		return c, nil, fmt.Errorf("invalid --knee %d: want a positive number of reads (0: no knee)", f.knee)
+	case f.kneeCost < 0 || math.IsNaN(f.kneeCost) || math.IsInf(f.kneeCost, 0):
+		return c, nil, fmt.Errorf("invalid --knee-cost %v: want a positive fraction, e.g. 0.25 (0: no knee)", f.kneeCost)
 	case (f.knee > 0) != (f.kneeCost > 0):
 		return c, nil, fmt.Errorf("--knee and --knee-cost go together: give both, e.g. --knee 8 --knee-cost 0.25")
 	}
@@ -240,7 +243,7 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 	if strings.TrimSpace(f.estSkew) != "" {
 		for _, item := range strings.Split(f.estSkew, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(item), 64)
-			if err != nil || v <= 0 {
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
 				return cfg, fmt.Errorf("invalid --size-estimates-skew item %q: want positive factors in node order, e.g. 10,1,0.1", item)
 			}
 			cfg.SizeEstimates.Skew = append(cfg.SizeEstimates.Skew, v)
@@ -294,7 +297,7 @@ func (f *simFlags) config() (cqlsim.Config, error) {
 	if f.slowNodes < 0 || f.slowNodes > total(cfg) {
 		return cfg, fmt.Errorf("invalid --slow-nodes %d: want 0 to the %d nodes of the cluster", f.slowNodes, total(cfg))
 	}
-	if f.slowFactor <= 0 {
+	if !(f.slowFactor > 0) || math.IsInf(f.slowFactor, 0) {
 		return cfg, fmt.Errorf("invalid --slow-factor %v: want a positive number such as 3", f.slowFactor)
 	}
 	if f.username != "" {

@@ -54,6 +54,10 @@ func TestSimTombstoneFlags(t *testing.T) {
 		{name: "large partition past the rows", args: []string{"--rows", "10", "--large-partition-rows", "50"}, err: "invalid --large-partition-rows 50: want -1 (none), 0 (the default) or up to --rows (10)"},
 		{name: "hot share past 1", args: []string{"--hot-share", "2"}, err: "invalid --hot-share 2: want a share from 0 to 1"},
 		{name: "negative hot rows", args: []string{"--hot-rows", "-1"}, err: "invalid --hot-rows -1"},
+		{name: "skew NaN", args: []string{"--size-estimates-skew", "1,NaN"}, err: `invalid --size-estimates-skew item "NaN"`},
+		{name: "skew infinite", args: []string{"--size-estimates-skew", "Inf"}, err: `invalid --size-estimates-skew item "Inf"`},
+		{name: "slow factor NaN", args: []string{"--slow-factor", "NaN"}, err: "invalid --slow-factor NaN"},
+		{name: "slow factor infinite", args: []string{"--slow-factor", "+Inf"}, err: "invalid --slow-factor +Inf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +114,9 @@ func TestSimCapacityFlags(t *testing.T) {
 		{name: "queue without capacity", args: []string{"--queue-limit", "3"}, err: "--queue-limit and --queue-timeout need --capacity"},
 		{name: "bad queue limit", args: []string{"--capacity", "1", "--queue-limit", "-2"}, err: "invalid --queue-limit -2"},
 		{name: "knee alone", args: []string{"--knee", "4"}, err: "--knee and --knee-cost go together"},
+		{name: "negative knee cost", args: []string{"--knee", "4", "--knee-cost", "-1"}, err: "invalid --knee-cost -1: want a positive fraction"},
+		{name: "knee cost NaN", args: []string{"--knee", "4", "--knee-cost", "NaN"}, err: "invalid --knee-cost NaN: want a positive fraction"},
+		{name: "knee cost infinite", args: []string{"--knee", "4", "--knee-cost", "+Inf"}, err: "invalid --knee-cost +Inf: want a positive fraction"},
 		{name: "negative cost", args: []string{"--cost-per-row", "-1ms"}, err: "durations must not be negative"},
 	}
 	for _, tt := range tests {
