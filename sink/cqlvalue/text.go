@@ -169,30 +169,41 @@ func appendUUID(dst, u []byte) []byte {
 	dst = slices.Grow(dst, 36)[:n+36]
 	out := dst[n : n+36]
 	// 8-4-4-4-12 digits: bytes 0-3, 4-5, 6-7, 8-9 and 10-15.
-	binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(u)))
-	h := hex4(binary.BigEndian.Uint32(u[4:]))
-	binary.BigEndian.PutUint32(out[9:], uint32(h>>32))
-	binary.BigEndian.PutUint32(out[14:], uint32(h))
-	h = hex4(binary.BigEndian.Uint32(u[8:]))
-	binary.BigEndian.PutUint32(out[19:], uint32(h>>32))
-	binary.BigEndian.PutUint32(out[24:], uint32(h))
-	binary.BigEndian.PutUint64(out[28:], hex4(binary.BigEndian.Uint32(u[12:])))
+	binary.LittleEndian.PutUint64(out, hex4(u[0:4]))
+	binary.LittleEndian.PutUint32(out[9:], hex2(u[4:6]))
+	binary.LittleEndian.PutUint32(out[14:], hex2(u[6:8]))
+	binary.LittleEndian.PutUint32(out[19:], hex2(u[8:10]))
+	binary.LittleEndian.PutUint32(out[24:], hex2(u[10:12]))
+	binary.LittleEndian.PutUint64(out[28:], hex4(u[12:16]))
 	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
 	return dst
 }
 
-// hex4 returns the eight lower-case hex digits of x, the first in the
-// highest byte: its nibbles spread to a byte each and turned into digits
-// at once.
-func hex4(x uint32) uint64 {
-	t := uint64(x)
-	t = (t | t<<16) & 0x0000FFFF0000FFFF
-	t = (t | t<<8) & 0x00FF00FF00FF00FF
-	t = (t | t<<4) & 0x0F0F0F0F0F0F0F0F
-	// '0' + nibble, and 'a' - '0' - 10 more where the nibble is 10 to 15.
-	letters := (t + 0x0606060606060606) >> 4 & 0x0101010101010101
-	return t + 0x3030303030303030 + letters*0x27
+// hex4 returns the eight lower-case hex digits of the four bytes of b,
+// the first in the lowest byte (to be stored little-endian): four looks
+// into hexDigits. (Spreading the nibbles in a register, in 64-bit
+// arithmetic, took twice the instructions: each mask a constant loaded.)
+func hex4(b []byte) uint64 {
+	b = b[:4]
+	return uint64(hexDigits[b[0]]) | uint64(hexDigits[b[1]])<<16 |
+		uint64(hexDigits[b[2]])<<32 | uint64(hexDigits[b[3]])<<48
 }
+
+// hex2 returns the four lower-case hex digits of the two bytes of b, the
+// first in the lowest byte.
+func hex2(b []byte) uint32 {
+	b = b[:2]
+	return uint32(hexDigits[b[0]]) | uint32(hexDigits[b[1]])<<16
+}
+
+// hexDigits holds the two lower-case hex digits of every byte, the first
+// in the low byte (little-endian, as they are stored).
+var hexDigits = func() (t [256]uint16) {
+	for x := range t {
+		t[x] = uint16(hexPairs[2*x]) | uint16(hexPairs[2*x+1])<<8
+	}
+	return t
+}()
 
 // hexPairs holds the two lower-case hex digits of every byte, in order.
 const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
@@ -207,12 +218,12 @@ func AppendHex(dst, v []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(v))[:n+2*len(v)]
 	out := dst[n:]
-	for len(v) >= 4 {
-		binary.BigEndian.PutUint64(out, hex4(binary.BigEndian.Uint32(v)))
+	for len(v) >= 4 && len(out) >= 8 {
+		binary.LittleEndian.PutUint64(out, hex4(v))
 		v, out = v[4:], out[8:]
 	}
 	for i, x := range v {
-		out[2*i], out[2*i+1] = hexPairs[2*int(x)], hexPairs[2*int(x)+1]
+		binary.LittleEndian.PutUint16(out[2*i:], hexDigits[x])
 	}
 	return dst
 }
