@@ -129,7 +129,14 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 	switch c.loop {
 	case loopText:
 		for ; r < to; r, ci = r+1, ci+w {
-			text = appendJSONText(text, b.cellValue(ci))
+			v := b.cellValue(ci)
+			if v == nil {
+				text = appendNull(text)
+			} else if short, ok := appendPlainShort(text, v); ok { // one call, not two
+				text = short
+			} else {
+				text = appendJSONString(text, v)
+			}
 			ends[at], at = int32(len(text)), at+n
 		}
 	case loopInt:
@@ -287,7 +294,12 @@ func appendTextCollection(dst, v []byte, pairs bool) ([]byte, bool) {
 		if l < 0 || int(l) > len(v)-at {
 			return dst, false
 		}
-		out = appendJSONString(out, v[at:at+int(l):at+int(l)])
+		e := v[at : at+int(l) : at+int(l)]
+		if short, ok := appendPlainShort(out, e); ok { // one call, not two
+			out = short
+		} else {
+			out = appendJSONString(out, e)
+		}
 		at += int(l)
 	}
 	if at != len(v) {
