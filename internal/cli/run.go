@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ringscan/ringscan/internal/fsutil"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
@@ -45,7 +47,7 @@ type jobFlags struct {
 
 func (f *jobFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600, locked while the scan runs), every --checkpoint-every and when the scan ends")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600 with any missing directories, locked while the scan runs), every --checkpoint-every and when the scan ends")
 	fs.BoolVar(&f.resume, "resume", false, "continue the scan recorded in --checkpoint")
 	every := "how often the checkpoint is saved"
 	if cmd.Name() == "scan" {
@@ -204,6 +206,7 @@ func (j *job) runs() []string {
 // start takes, before anything is created or deleted, everything that may
 // refuse the run: the metrics address, the report path, and the
 // checkpoint, locked for the run, whose existence must match --resume.
+// A new scan's checkpoint directory is created here, if missing.
 func (j *job) start(ctx context.Context) error {
 	for _, f := range [][2]string{{"--report", j.flags.report}, {"--metrics-file", j.flags.metricsFile}} {
 		if err := probeFile(f[0], f[1]); err != nil {
@@ -220,6 +223,17 @@ func (j *job) start(ctx context.Context) error {
 	if j.flags.checkpoint == "" {
 		return nil
 	}
+	noCheckpoint := badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
+	// A new scan creates the checkpoint's directory, as --out's is; a
+	// resume does not, since there is nothing there to resume.
+	dir := filepath.Dir(j.flags.checkpoint)
+	if j.flags.resume {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return noCheckpoint
+		}
+	} else if err := fsutil.MkdirAll(dir); err != nil {
+		return badInput(fmt.Errorf("cannot use --checkpoint %s: its directory cannot be created: %w", j.flags.checkpoint, err))
+	}
 	store, err := scanner.OpenFileStore(j.flags.checkpoint)
 	if err != nil {
 		return badInput(fmt.Errorf("cannot use --checkpoint %s: %w", j.flags.checkpoint, err))
@@ -230,7 +244,7 @@ func (j *job) start(ctx context.Context) error {
 	case err == nil && !j.flags.resume:
 		return badInput(fmt.Errorf("checkpoint %s already exists: use --resume to continue it, or remove it to start over", j.flags.checkpoint))
 	case errors.Is(err, scanner.ErrNoCheckpoint) && j.flags.resume:
-		return badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
+		return noCheckpoint
 	case errors.Is(err, scanner.ErrNoCheckpoint):
 	case err != nil && !j.flags.resume:
 		return badInput(fmt.Errorf("--checkpoint %s exists but cannot be used: %w; remove it to start over, or give another --checkpoint", j.flags.checkpoint, err))
