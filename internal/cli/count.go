@@ -213,6 +213,13 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 			return badInput(fmt.Errorf("--by %s cannot resume: a checkpoint keeps counts per range only; use --by range", m))
 		}
 	}
+	// Refused from any source, $RINGSCAN_CHECKPOINT and settings files
+	// too: a checkpoint is one run's, and one that no --resume can take
+	// is worse than a flag that does nothing.
+	if jf.checkpoint != "" && slices.Contains(by, byPartition) {
+		return badInput(errors.New("--by partition cannot take --checkpoint: a checkpoint does not keep the largest partitions, " +
+			"so no --resume could continue the count; drop one of them"))
+	}
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
 	}
