@@ -244,6 +244,9 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	defer l.sync()
 	j := newJob(*cf, *jf, l, stderr)
 	defer j.close()
+	if slices.Contains(by, byHost) {
+		j.resumeWithout = "--by " + byHost
+	}
 	if err := j.start(ctx); err != nil {
 		return err
 	}
@@ -284,7 +287,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 		return err
 	}
 	res.obs.finish(res.stats, c.Rows(), res.err, "")
-	exit := exitFor(ctx, res.err, j.resumeHint(""))
+	exit := exitFor(ctx, res.err, j.resumeHint(ctx, res.err, ""))
 	var ee *exitError
 	partial := errors.As(exit, &ee) && ee.code == ExitPartial
 	if res.err == nil || partial {
