@@ -296,8 +296,10 @@ func TestAuthentication(t *testing.T) {
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		t.Parallel()
+		// The driver's "authentication required" says what to give.
 		r := run(t, s.args("count", "-q")...)
-		requireOneLineError(t, r, cli.ExitBadInput, "authentication")
+		requireOneLineError(t, r, cli.ExitBadInput, "the cluster at "+strings.Join(s.hosts, ",")+" requires authentication (org.apache.cassandra.auth.PasswordAuthenticator)",
+			"give --username, with the password in $RINGSCAN_PASSWORD or --password-file")
 	})
 	t.Run("password flag", func(t *testing.T) {
 		t.Parallel()

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -465,9 +466,22 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	}
 }
 
+// authRequired matches gocql's error for a cluster that asks for
+// credentials none were given for: `authentication required (using
+// "org.apache.cassandra.auth.PasswordAuthenticator")`.
+var authRequired = regexp.MustCompile(`authentication required(?: \(using "([^"]*)"\))?`)
+
 // connectError turns a driver error at connect into one line.
 func connectError(hosts []string, port int, err error) error {
 	msg := oneLine(err.Error())
+	if m := authRequired.FindStringSubmatch(msg); m != nil {
+		by := ""
+		if m[1] != "" {
+			by = " (" + m[1] + ")"
+		}
+		return fmt.Errorf("the cluster at %s requires authentication%s: give --username, with the password in $RINGSCAN_PASSWORD or --password-file",
+			strings.Join(hosts, ","), by)
+	}
 	var re gocql.RequestError
 	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
 		return fmt.Errorf("authentication failed on %s: %s", strings.Join(hosts, ","), re.Message())
