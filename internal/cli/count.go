@@ -243,6 +243,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	}
 	defer l.sync()
 	j := newJob(*cf, *jf, l, stderr)
+	j.command = "count"
 	defer j.close()
 	if slices.Contains(by, byHost) {
 		j.resumeWithout = "--by " + byHost

@@ -180,6 +180,9 @@ type job struct {
 	// countSizing says how a count on the server's size estimates split
 	// its plan further, for the start line; "" when they did not.
 	countSizing string
+	// command is the command that runs the job, for the summary:
+	// "scan" ("" stands for it) or "count".
+	command string
 	// saved is set once this run saved the checkpoint.
 	saved atomic.Bool
 	// resumeWithout names what a resume of this run must leave off
