@@ -50,7 +50,7 @@ type Config struct {
 	// addresses DC after DC. Default: one DC "datacenter1" with Nodes nodes.
 	DCs []DC
 	// Address is the first node's IPv4 loopback address; node i listens on
-	// Address+i. Default 127.0.0.1.
+	// Address+i. Default DefaultAddress (127.0.0.1).
 	Address string
 	// Port is the port every node listens on. Default 9042; AutoPort picks
 	// one that is free on all node addresses.
@@ -194,6 +194,10 @@ const ScyllaPageBytes = 1 << 20
 // as their service time says.
 const NoTimeout time.Duration = -1
 
+// DefaultAddress is the default of Config.Address: the first node
+// listens on it, node i on the address i above it.
+const DefaultAddress = "127.0.0.1"
+
 // Cassandra 4.1's read_request_timeout and range_request_timeout, the
 // defaults of Config.ReadTimeout and RangeTimeout.
 const (
@@ -225,7 +229,7 @@ func (c Config) EnsureDefaults() Config {
 		c.DCs = dcs
 	}
 	if c.Address == "" {
-		c.Address = "127.0.0.1"
+		c.Address = DefaultAddress
 	}
 	if c.Port == 0 {
 		c.Port = 9042

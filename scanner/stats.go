@@ -128,7 +128,7 @@ func (e *RangeError) Unwrap() error { return e.Err }
 // PartialError is returned when the scan finished but some subranges
 // failed, within Config.MaxFailedRanges.
 type PartialError struct {
-	Failed []*RangeError
+	Failed []*RangeError // by subrange id, as the summary lists them
 }
 
 func (e *PartialError) Error() string {

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -157,7 +158,9 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	case ctx.Err() != nil:
 		return st, context.Cause(ctx)
 	case len(p.failed) > 0:
-		return st, &PartialError{Failed: p.failed}
+		failed := slices.Clone(p.failed) // in the order they failed
+		slices.SortFunc(failed, func(a, b *RangeError) int { return cmp.Compare(a.ID, b.ID) })
+		return st, &PartialError{Failed: failed}
 	}
 	return st, nil
 }

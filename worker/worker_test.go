@@ -458,6 +458,39 @@ func TestMaxFailedRanges(t *testing.T) {
 	}
 }
 
+// TestPartialErrorByID checks that a *PartialError lists the failed
+// subranges by id, not in the order they failed: here the subranges are
+// read last first, one at a time, so that they fail in the reverse order.
+func TestPartialErrorByID(t *testing.T) {
+	tasks, rows := table(10, 20, 1, 2)
+	slices.Reverse(tasks)
+	failing := []int{1, 3, 7}
+	f := newFake(rows, 10)
+	f.fail = func(r request) error {
+		if slices.Contains(failing, r.rangeID) {
+			return errors.New("broken")
+		}
+		return nil
+	}
+	var order []int // the ranges as they failed
+	hooks := worker.Hooks{RangeDone: func(st worker.RangeStats) {
+		if st.Err != nil {
+			order = append(order, st.ID)
+		}
+	}}
+	cfg := fastRetries(worker.Config{Concurrency: 1, MaxFailedRanges: -1})
+	_, err := worker.Run(context.Background(), cfg, tasks, f, newCollectSink(), hooks)
+	var pe *worker.PartialError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, []int{7, 3, 1}, order, "the test's premise: the ranges fail last first")
+	var ids []int
+	for _, re := range pe.Failed {
+		ids = append(ids, re.ID)
+	}
+	assert.Equal(t, failing, ids)
+	assert.Contains(t, err.Error(), "3 ranges failed (1, 3, 7); first: range 1 ")
+}
+
 func TestPageStateRefused(t *testing.T) {
 	tests := []struct {
 		name     string

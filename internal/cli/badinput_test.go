@@ -310,6 +310,26 @@ func TestAuthentication(t *testing.T) {
 		requireOneLineError(t, r, cli.ExitBadInput, "authentication failed")
 		assert.NotContains(t, r.stderr, "guess")
 	})
+	// An empty password file is named, not taken for a missing password,
+	// and refused before anything is created.
+	for _, tc := range []struct {
+		name, file, part string
+	}{
+		{name: "empty", file: pwFile(""), part: "is empty"},
+		{name: "dev null", file: os.DevNull, part: "is empty"},
+		{name: "empty first line", file: pwFile("\ns3cret\n"), part: "has an empty first line"},
+	} {
+		t.Run("password file "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, count("--password-file", tc.file)...)
+			requireOneLineError(t, r, cli.ExitBadInput, "--password-file "+tc.file+" "+tc.part)
+			assert.NotContains(t, r.stderr, "no password")
+			out := filepath.Join(t.TempDir(), "out")
+			r = run(t, s.args("scan", "-q", "--username", "scanner", "--password-file", tc.file, "--out", out)...)
+			requireOneLineError(t, r, cli.ExitBadInput, "--password-file "+tc.file+" "+tc.part)
+			assert.NoDirExists(t, out)
+		})
+	}
 	t.Run("missing password file", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, count("--password-file", filepath.Join(dir, "none"))...)
@@ -317,8 +337,10 @@ func TestAuthentication(t *testing.T) {
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		t.Parallel()
+		// The driver's "authentication required" says what to give.
 		r := run(t, s.args("count", "-q")...)
-		requireOneLineError(t, r, cli.ExitBadInput, "authentication")
+		requireOneLineError(t, r, cli.ExitBadInput, "the cluster at "+strings.Join(s.hosts, ",")+" requires authentication (org.apache.cassandra.auth.PasswordAuthenticator)",
+			"give --username, with the password in $RINGSCAN_PASSWORD or --password-file")
 	})
 	t.Run("password flag", func(t *testing.T) {
 		t.Parallel()

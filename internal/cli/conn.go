@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -262,6 +263,12 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 	if f.passwordFile != "" && f.username == "" {
 		errs = append(errs, errors.New("--password-file needs --username: it holds that user's password"))
 	}
+	if f.username != "" {
+		// Read at start, before anything is created, and again to connect.
+		if _, err := f.password(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	errs = append(errs, f.checkTLS()...)
 	positive := func(name string, v int) {
 		if v < 1 {
@@ -374,17 +381,30 @@ func (f *connFlags) checkTLS() []error {
 	return errs
 }
 
-// password reads the password from $RINGSCAN_PASSWORD or --password-file.
+// password reads the password of --username from the first line of
+// --password-file or, without one, from $RINGSCAN_PASSWORD. An empty
+// password is an error that says where it was looked for.
 func (f *connFlags) password() (string, error) {
-	if f.passwordFile != "" {
-		data, err := os.ReadFile(f.passwordFile)
-		if err != nil {
-			return "", fmt.Errorf("cannot read --password-file: %w", err)
+	if f.passwordFile == "" {
+		pw := os.Getenv("RINGSCAN_PASSWORD")
+		if pw == "" {
+			return "", errors.New("--username is set but no password: set $RINGSCAN_PASSWORD or --password-file")
 		}
-		line, _, _ := strings.Cut(string(data), "\n")
-		return strings.TrimRight(line, "\r"), nil
+		return pw, nil
 	}
-	return os.Getenv("RINGSCAN_PASSWORD"), nil
+	data, err := os.ReadFile(f.passwordFile)
+	if err != nil {
+		return "", fmt.Errorf("cannot read --password-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	pw := strings.TrimRight(line, "\r")
+	switch {
+	case len(data) == 0:
+		return "", fmt.Errorf("--password-file %s is empty: want the password on its first line", f.passwordFile)
+	case pw == "":
+		return "", fmt.Errorf("--password-file %s has an empty first line: want the password on it", f.passwordFile)
+	}
+	return pw, nil
 }
 
 // session connects to the cluster, failing within --connect-timeout, or
@@ -406,9 +426,6 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 		pw, err := f.password()
 		if err != nil {
 			return nil, err
-		}
-		if pw == "" {
-			return nil, errors.New("--username is set but no password: set $RINGSCAN_PASSWORD or --password-file")
 		}
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
 	}
@@ -449,9 +466,22 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	}
 }
 
+// authRequired matches gocql's error for a cluster that asks for
+// credentials none were given for: `authentication required (using
+// "org.apache.cassandra.auth.PasswordAuthenticator")`.
+var authRequired = regexp.MustCompile(`authentication required(?: \(using "([^"]*)"\))?`)
+
 // connectError turns a driver error at connect into one line.
 func connectError(hosts []string, port int, err error) error {
 	msg := oneLine(err.Error())
+	if m := authRequired.FindStringSubmatch(msg); m != nil {
+		by := ""
+		if m[1] != "" {
+			by = " (" + m[1] + ")"
+		}
+		return fmt.Errorf("the cluster at %s requires authentication%s: give --username, with the password in $RINGSCAN_PASSWORD or --password-file",
+			strings.Join(hosts, ","), by)
+	}
 	var re gocql.RequestError
 	if errors.As(err, &re) && re.Code() == gocql.ErrCodeCredentials {
 		return fmt.Errorf("authentication failed on %s: %s", strings.Join(hosts, ","), re.Message())

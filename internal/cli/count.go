@@ -213,6 +213,13 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 			return badInput(fmt.Errorf("--by %s cannot resume: a checkpoint keeps counts per range only; use --by range", m))
 		}
 	}
+	// Refused from any source, $RINGSCAN_CHECKPOINT and settings files
+	// too: a checkpoint is one run's, and one that no --resume can take
+	// is worse than a flag that does nothing.
+	if jf.checkpoint != "" && slices.Contains(by, byPartition) {
+		return badInput(errors.New("--by partition cannot take --checkpoint: a checkpoint does not keep the largest partitions, " +
+			"so no --resume could continue the count; drop one of them"))
+	}
 	if len(cfg.Columns) > 0 {
 		return badInput(errors.New("--columns does not apply to count: it counts on the server, or reads each row's token or partition key only"))
 	}
@@ -236,7 +243,11 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 	}
 	defer l.sync()
 	j := newJob(*cf, *jf, l, stderr)
+	j.command = "count"
 	defer j.close()
+	if slices.Contains(by, byHost) {
+		j.resumeWithout = "--by " + byHost
+	}
 	if err := j.start(ctx); err != nil {
 		return err
 	}
@@ -277,7 +288,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 		return err
 	}
 	res.obs.finish(res.stats, c.Rows(), res.err, "")
-	exit := exitFor(ctx, res.err, j.resumeHint(""))
+	exit := exitFor(ctx, res.err, j.resumeHint(ctx, res.err, ""))
 	var ee *exitError
 	partial := errors.As(exit, &ee) && ee.code == ExitPartial
 	if res.err == nil || partial {

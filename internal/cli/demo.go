@@ -21,6 +21,7 @@ func newDemoCmd(stdout, stderr io.Writer) *cobra.Command {
 	var latency time.Duration
 	var out string
 	var quiet bool
+	var address string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Scan a demo table on an embedded 3-node cluster and check every row",
@@ -34,16 +35,18 @@ subdirectory), checks the row count and the checksum of every value
 against the generator, prints the summary and where the files are, and
 stops the cluster.`,
 		Example: `  go run ./cmd/ringscan demo
-  ringscan demo --rows 100000 --out ./demo-out`,
+  ringscan demo --rows 100000 --out ./demo-out
+  ringscan demo --address 127.0.10.1     # nodes on 127.0.10.1-3, beside another cluster on 127.0.0.1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), rows, latency, out, quiet, stdout, stderr)
+			return runDemo(cmd.Context(), demoFlags{rows: rows, latency: latency, out: out, quiet: quiet, address: address}, stdout, stderr)
 		},
 	}
 	cmd.Flags().IntVar(&rows, "rows", 1_000_000, "live rows of the demo table")
 	cmd.Flags().DurationVar(&latency, "latency", 2*time.Millisecond, "latency added to every request of the embedded cluster")
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default: a new temporary directory)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	cmd.Flags().StringVar(&address, "address", cqlsim.DefaultAddress, simAddressUsage+" (a free port is picked)")
 	return cmd
 }
 
@@ -69,12 +72,32 @@ func (t *checksumTap) Write(ctx context.Context, b *sink.Batch) error {
 	return t.Dir.Write(ctx, b)
 }
 
-func runDemo(ctx context.Context, rows int, latency time.Duration, out string, quiet bool, stdout, stderr io.Writer) error {
+// demoFlags are the flags of demo.
+type demoFlags struct {
+	rows    int
+	latency time.Duration
+	out     string
+	quiet   bool
+	address string
+}
+
+// demoNodes is the number of nodes of the demo's cluster.
+const demoNodes = 3
+
+func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
+	rows, latency, out, quiet := f.rows, f.latency, f.out, f.quiet
 	if rows < 1 {
 		return badInput(fmt.Errorf("invalid --rows %d: want a positive number", rows))
 	}
 	if latency < 0 {
 		return badInput(fmt.Errorf("invalid --latency %v: want 0 or a positive duration", latency))
+	}
+	// Checked before the output directory is made: the address is all
+	// that the flags set in this configuration.
+	simCfg := cqlsim.Config{Nodes: demoNodes, Address: f.address, Port: cqlsim.AutoPort, Latency: cqlsim.Latency{Fixed: latency}}
+	if err := simCfg.Validate(); err != nil {
+		return badInput(fmt.Errorf("invalid --address %q: want an IPv4 loopback address (127.0.0.0/8) that leaves room for %d consecutive node addresses, e.g. %s",
+			f.address, demoNodes, cqlsim.DefaultAddress))
 	}
 	if out == "" {
 		dir, err := os.MkdirTemp("", "ringscan-demo-")
@@ -92,8 +115,8 @@ func runDemo(ctx context.Context, rows int, latency time.Duration, out string, q
 	if err := dir.Prepare(false); err != nil {
 		return badInput(err)
 	}
-	fmt.Fprintf(stderr, "ringscan demo: starting a 3-node cqlsim cluster (latency %v per request)\n", latency)
-	c, err := cqlsim.Start(ctx, cqlsim.Config{Nodes: 3, Port: cqlsim.AutoPort, Latency: cqlsim.Latency{Fixed: latency}})
+	fmt.Fprintf(stderr, "ringscan demo: starting a %d-node cqlsim cluster (latency %v per request)\n", demoNodes, latency)
+	c, err := cqlsim.Start(ctx, simCfg)
 	if err != nil {
 		return badInput(err)
 	}

@@ -82,7 +82,17 @@ func TestExitCodesFailedRanges(t *testing.T) {
 		assert.Contains(t, r.stderr, "failed ranges:")
 		assert.Contains(t, r.stderr, "WARN\trange failed", "each failed range is logged")
 		assert.NotContains(t, r.stderr, "\tgocql\t", "the driver's warnings are info")
-		assert.Regexp(t, `(?m)^ringscan: `+strconv.Itoa(len(lost))+` ranges failed \(\d+(, \d+)*\); first: `, r.stderr)
+		m := regexp.MustCompile(`(?m)^ringscan: ` + strconv.Itoa(len(lost)) + ` ranges failed \((\d+(?:, \d+)*)\); first: range (\d+) `).FindStringSubmatch(r.stderr)
+		require.NotNil(t, m, r.stderr)
+		var inLine []int
+		for _, f := range strings.Split(m[1], ", ") {
+			id, err := strconv.Atoi(f)
+			require.NoError(t, err)
+			inLine = append(inLine, id)
+		}
+		assert.ElementsMatch(t, lost, inLine)
+		assert.True(t, slices.IsSorted(inLine), "the error line lists the failed ranges by id, as the summary does: %v", inLine)
+		assert.Equal(t, strconv.Itoa(inLine[0]), m[2], "the first listed is detailed")
 		got := splitLines([]byte(r.stdout))
 		requireSubset(t, want, got)
 		rep, err := observe.ReadReport(report)

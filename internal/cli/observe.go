@@ -223,7 +223,7 @@ func (o *observer) finish(st scanner.Stats, total int64, runErr error, where str
 	if j.flags.quiet {
 		return
 	}
-	info := observe.SummaryInfo{Keyspace: cfg.Keyspace, Table: cfg.Table, Skipped: o.skipped, PriorRows: total - st.Rows,
+	info := observe.SummaryInfo{Command: j.command, Keyspace: cfg.Keyspace, Table: cfg.Table, Skipped: o.skipped, PriorRows: total - st.Rows,
 		RunID: j.runID, Output: where, DroppedLogLines: j.dropped.Load()}
 	if j.events != nil {
 		observe.LogSummary(j.events, st, info, runErr)

@@ -348,7 +348,7 @@ func TestBadObservabilityFlags(t *testing.T) {
 }
 
 // TestQuiet checks --quiet: without it a finished count prints
-// its summary on stderr; with it, stderr stays empty.
+// its summary on stderr, headed as a count; with it, stderr stays empty.
 func TestQuiet(t *testing.T) {
 	t.Parallel()
 	s := startSim(t, cqlsim.Config{}, cqlsim.DemoConfig{Rows: 500})
@@ -363,7 +363,7 @@ func TestQuiet(t *testing.T) {
 		if quiet {
 			assert.Empty(t, r.stderr)
 		} else {
-			assert.Contains(t, r.stderr, "scan of ringscan_demo.events complete")
+			assert.Contains(t, r.stderr, "ringscan: count of ringscan_demo.events complete\n")
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ringscan/ringscan/internal/fsutil"
 	"github.com/ringscan/ringscan/internal/output"
 	"github.com/ringscan/ringscan/scanner"
 	"github.com/ringscan/ringscan/sink"
@@ -45,7 +47,7 @@ type jobFlags struct {
 
 func (f *jobFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600, locked while the scan runs), every --checkpoint-every and when the scan ends")
+	fs.StringVar(&f.checkpoint, "checkpoint", "", "record progress in this file (created 0600 with any missing directories, locked while the scan runs), every --checkpoint-every and when the scan ends")
 	fs.BoolVar(&f.resume, "resume", false, "continue the scan recorded in --checkpoint")
 	every := "how often the checkpoint is saved"
 	if cmd.Name() == "scan" {
@@ -179,6 +181,14 @@ type job struct {
 	// countSizing says how a count on the server's size estimates split
 	// its plan further, for the start line; "" when they did not.
 	countSizing string
+	// command is the command that runs the job, for the summary:
+	// "scan" ("" stands for it) or "count".
+	command string
+	// saved is set once this run saved the checkpoint.
+	saved atomic.Bool
+	// resumeWithout names what a resume of this run must leave off
+	// (count's "--by host"), for resumeHint; "" for nothing.
+	resumeWithout string
 }
 
 func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
@@ -205,6 +215,7 @@ func (j *job) runs() []string {
 // start takes, before anything is created or deleted, everything that may
 // refuse the run: the metrics address, the report path, and the
 // checkpoint, locked for the run, whose existence must match --resume.
+// A new scan's checkpoint directory is created here, if missing.
 func (j *job) start(ctx context.Context) error {
 	for _, f := range [][2]string{{"--report", j.flags.report}, {"--metrics-file", j.flags.metricsFile}} {
 		if err := probeFile(f[0], f[1]); err != nil {
@@ -221,6 +232,17 @@ func (j *job) start(ctx context.Context) error {
 	if j.flags.checkpoint == "" {
 		return nil
 	}
+	noCheckpoint := badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
+	// A new scan creates the checkpoint's directory, as --out's is; a
+	// resume does not, since there is nothing there to resume.
+	dir := filepath.Dir(j.flags.checkpoint)
+	if j.flags.resume {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return noCheckpoint
+		}
+	} else if err := fsutil.MkdirAll(dir); err != nil {
+		return badInput(fmt.Errorf("cannot use --checkpoint %s: its directory cannot be created: %w", j.flags.checkpoint, err))
+	}
 	store, err := scanner.OpenFileStore(j.flags.checkpoint)
 	if err != nil {
 		return badInput(fmt.Errorf("cannot use --checkpoint %s: %w", j.flags.checkpoint, err))
@@ -231,7 +253,7 @@ func (j *job) start(ctx context.Context) error {
 	case err == nil && !j.flags.resume:
 		return badInput(fmt.Errorf("checkpoint %s already exists: use --resume to continue it, or remove it to start over", j.flags.checkpoint))
 	case errors.Is(err, scanner.ErrNoCheckpoint) && j.flags.resume:
-		return badInput(fmt.Errorf("cannot resume: no checkpoint at %s: run without --resume to start the scan", j.flags.checkpoint))
+		return noCheckpoint
 	case errors.Is(err, scanner.ErrNoCheckpoint):
 	case err != nil && !j.flags.resume:
 		return badInput(fmt.Errorf("--checkpoint %s exists but cannot be used: %w; remove it to start over, or give another --checkpoint", j.flags.checkpoint, err))
@@ -318,7 +340,12 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 		opts = append(opts, scanner.WithHooks(h))
 	}
 	if j.store != nil {
-		opts = append(opts, scanner.WithCheckpoint(j.store))
+		opts = append(opts, scanner.WithCheckpoint(j.store),
+			scanner.WithHooks(scanner.Hooks{CheckpointSaved: func(_ int64, err error) {
+				if err == nil {
+					j.saved.Store(true)
+				}
+			}}))
 	}
 	res := scanResult{obs: obs}
 	j.started(j.output)
@@ -335,37 +362,67 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 	return res, nil
 }
 
-// exitFor maps a scan's error to an exit error; hint tells an interrupted
-// user how to go on.
+// exitFor maps a scan's error to an exit error; hint, if any, ends its
+// line and tells the user how to go on (resumeHint).
 func exitFor(ctx context.Context, err error, hint string) error {
 	if err == nil {
 		return nil
+	}
+	withHint := func(err error) error {
+		if hint == "" {
+			return err
+		}
+		return fmt.Errorf("%w; %s", err, hint)
 	}
 	var partial *scanner.PartialError
 	switch {
 	case errors.Is(err, scanner.ErrCannotResume):
 		return badInput(err)
 	case ctx.Err() != nil:
-		msg := fmt.Sprintf("interrupted: %v", context.Cause(ctx))
-		if hint != "" {
-			msg += "; " + hint
-		}
-		return &exitError{code: ExitInterrupted, err: errors.New(msg)}
+		return &exitError{code: ExitInterrupted, err: withHint(fmt.Errorf("interrupted: %w", context.Cause(ctx)))}
 	case errors.As(err, &partial):
-		return &exitError{code: ExitPartial, err: err}
+		return &exitError{code: ExitPartial, err: withHint(err)}
 	}
-	return &exitError{code: ExitAborted, err: fmt.Errorf("scan aborted: %w", err)}
+	return &exitError{code: ExitAborted, err: withHint(fmt.Errorf("scan aborted: %w", err))}
 }
 
-// resumeHint says how to continue an interrupted scan.
-func (j *job) resumeHint(out string) string {
-	switch {
-	case j.store != nil:
-		return fmt.Sprintf("checkpoint saved to %s; rerun the same command with --resume to continue", j.flags.checkpoint)
-	case out != "" && out != "-":
-		return fmt.Sprintf("no checkpoint: %s holds partial files; rerun with --overwrite (and --checkpoint to be able to resume)", out)
+// resumeHint says how to go on after a scan that ended with err, written
+// to out ("" or "-" for no directory): with a checkpoint, that --resume
+// continues it (it reads the failed ranges again too), once a checkpoint
+// was saved (by this run or the one it resumes: each save replaces the
+// file atomically, so the file is always one that resumes); without one,
+// after an interrupt, that the partial files must be overwritten. ""
+// when there is nothing to say.
+func (j *job) resumeHint(ctx context.Context, err error, out string) string {
+	if err == nil || errors.Is(err, scanner.ErrCannotResume) {
+		return ""
 	}
-	return ""
+	interrupted := ctx.Err() != nil
+	if j.store == nil {
+		if interrupted && out != "" && out != "-" {
+			return fmt.Sprintf("no checkpoint: %s holds partial files; rerun with --overwrite (and --checkpoint to be able to resume)", out)
+		}
+		return ""
+	}
+	if j.prior == nil && !j.saved.Load() {
+		if interrupted {
+			return "no checkpoint was saved yet: rerun the same command to start again"
+		}
+		return ""
+	}
+	rerun := "rerun the same command with --resume"
+	if j.resumeWithout != "" {
+		rerun = fmt.Sprintf("rerun it with --resume and without %s, which a resume cannot show,", j.resumeWithout)
+	}
+	var partial *scanner.PartialError
+	if !interrupted && errors.As(err, &partial) {
+		what := "the failed range"
+		if n := len(partial.Failed); n != 1 {
+			what = fmt.Sprintf("the %d failed ranges", n)
+		}
+		return fmt.Sprintf("checkpoint saved to %s; %s to read %s again", j.flags.checkpoint, rerun, what)
+	}
+	return fmt.Sprintf("checkpoint saved to %s; %s to continue", j.flags.checkpoint, rerun)
 }
 
 // columnNames lists the names of columns.

@@ -59,10 +59,13 @@ type simFlags struct {
 	metricsAddr string
 }
 
+// simAddressUsage describes --address, of sim and demo.
+const simAddressUsage = "first node's loopback address; node i listens on address+i"
+
 func (f *simFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.IntVar(&f.nodes, "nodes", 3, "number of nodes of the single data center (ignored with --dcs)")
-	fs.StringVar(&f.address, "address", "127.0.0.1", "first node's loopback address; node i listens on address+i")
+	fs.StringVar(&f.address, "address", cqlsim.DefaultAddress, simAddressUsage)
 	fs.IntVar(&f.port, "port", 9042, "port every node listens on (0 picks a free one)")
 	fs.StringVar(&f.dcs, "dcs", "", "data center layout name:nodes[:racks],... e.g. dc1:3,dc2:3 (default one DC datacenter1)")
 	fs.IntVar(&f.vnodes, "vnodes", 16, "tokens per node")

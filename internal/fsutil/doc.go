@@ -1,6 +1,8 @@
 // Package fsutil holds the file-system steps that ringscan's crash safety
 // rests on, written once: atomic replacement of a small file, and a lock
-// that one process holds for a whole run.
+// that one process holds for a whole run, and the creation of missing
+// directories (MkdirAll fsyncs the parent of each one it creates, so that
+// a new directory's name is as durable as the files fsynced in it).
 //
 // # Atomic writes
 //

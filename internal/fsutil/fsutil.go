@@ -72,6 +72,30 @@ func SyncDir(dir string) error {
 	return nil
 }
 
+// MkdirAll creates dir and any missing parents, as os.MkdirAll does
+// (0755 less the umask), then fsyncs the parent of every directory it
+// created, so that their names are as durable as the files written in
+// them: WriteAtomic and the output's commits fsync the directory they
+// write in, not its parents. A dir that exists is left as it is.
+func MkdirAll(dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		created = append(created, d)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := SyncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ErrLocked is wrapped by Lock's error when another process holds the lock.
 var ErrLocked = errors.New("in use by another process")
 

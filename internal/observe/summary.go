@@ -17,6 +17,9 @@ import (
 // SummaryInfo is what WriteSummary tells beyond the statistics. All fields
 // are optional.
 type SummaryInfo struct {
+	// Command names what ran in the heading: "scan" (the default) or
+	// "count".
+	Command string
 	// Keyspace and Table name the scanned table in the heading.
 	Keyspace, Table string
 	// Skipped is the number of subranges done by earlier runs of a
@@ -35,7 +38,8 @@ type SummaryInfo struct {
 	DroppedLogLines int64
 }
 
-// WriteSummary writes a human summary of a scan to w:
+// WriteSummary writes a human summary of a scan to w (a count says
+// "count of ks.t"):
 //
 //	ringscan: scan of ks.t complete
 //	  rows      1,234,567
@@ -52,9 +56,9 @@ type SummaryInfo struct {
 // failed, by one line per failed range: id, bounds and error.
 func WriteSummary(w io.Writer, st scanner.Stats, info SummaryInfo) error {
 	var b strings.Builder
-	what := "scan"
+	what := cmp.Or(info.Command, "scan")
 	if info.Keyspace != "" || info.Table != "" {
-		what = "scan of " + strings.Trim(info.Keyspace+"."+info.Table, ".")
+		what += " of " + strings.Trim(info.Keyspace+"."+info.Table, ".")
 	}
 	status := "complete"
 	if st.Failed > 0 || st.Done < st.Ranges {

@@ -81,6 +81,16 @@ failed ranges:
   output    /data/t
   logs      1234 lines dropped by sampling (the first 10 a second of each message are kept)
 `},
+		{"count", scanner.Stats{Rows: 7, Pages: 1, Bytes: 70, Ranges: 1, Done: 1, Elapsed: time.Second},
+			SummaryInfo{Command: "count", Keyspace: "ks", Table: "t"}, `ringscan: count of ks.t complete
+  rows      7
+  pages     1 (0 empty)
+  bytes     70 B
+  elapsed   1s
+  rate      7 rows/s
+  retries   0
+  ranges    1 of 1 done, 0 failed
+`},
 		{"failures cut", failedMany, SummaryInfo{Table: "t", MaxFailedListed: 2}, `ringscan: scan of t incomplete
   rows      0
   pages     0 (0 empty)

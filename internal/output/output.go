@@ -150,7 +150,7 @@ func Open(cfg Config) (*Dir, error) {
 	if cfg.Encoder == nil {
 		return nil, errors.New("output: no encoder")
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	if err := fsutil.MkdirAll(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("output directory %s cannot be created: %w", cfg.Dir, err)
 	}
 	if err := probeWritable(cfg.Dir); err != nil {
