@@ -158,3 +158,35 @@ func TestResumeHintAfterFailedRanges(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckpointInsideOutThroughASymlink checks that a --checkpoint inside
+// --out is refused when the two are named through a symbolic link and the
+// checkpoint's directory does not exist yet (a new scan creates it): the
+// part of each path that exists is resolved, so that both name the same
+// directory. Resolving only an existing parent (the checkpoint's is
+// missing) let the checkpoint be created inside the output directory,
+// which ringscan owns.
+func TestCheckpointInsideOutThroughASymlink(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, out, ckpt string }{ // under link, a symbolic link to real
+		{"the checkpoint's directory missing", "link/out", "link/out/sub/c.ckpt"},
+		{"both missing, the checkpoint's deeper", "link/a/out", "link/a/out/b/c/c.ckpt"},
+		{"the output named through the link, the checkpoint not", "link/out", "real/out/sub/c.ckpt"},
+		{"the checkpoint named through the link, the output not", "real/out", "link/out/sub/c.ckpt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			real := filepath.Join(dir, "real")
+			require.NoError(t, os.Mkdir(real, 0o755))
+			require.NoError(t, os.Symlink(real, filepath.Join(dir, "link")))
+			// No cluster: the paths are refused before connecting.
+			r := run(t, "scan", "--hosts", "127.0.27.250", "--port", "1", "-k", "ks", "-t", "t", "-q",
+				"--out", filepath.Join(dir, tc.out), "--checkpoint", filepath.Join(dir, tc.ckpt))
+			requireOneLineError(t, r, cli.ExitBadInput, "--checkpoint", "is inside --out", "keep it outside")
+			entries, err := os.ReadDir(real)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "nothing was created")
+		})
+	}
+}

@@ -57,11 +57,15 @@ type connFlags struct {
 	shard          string
 	username       string
 	passwordFile   string
-	tlsCA          string
-	tlsCert        string
-	tlsKey         string
-	tlsInsecure    bool
-	shape          shapeFlags // registered by the commands that take them
+	// pw is the password scannerConfig read, which session connects
+	// with: a --password-file is read once, as it may be a pipe
+	// (<(pass show db), /dev/stdin) that a second read finds empty.
+	pw          string
+	tlsCA       string
+	tlsCert     string
+	tlsKey      string
+	tlsInsecure bool
+	shape       shapeFlags // registered by the commands that take them
 }
 
 // newConnFlags returns the flags with their defaults, for a command that
@@ -264,10 +268,12 @@ func (f *connFlags) scannerConfig() (scanner.Config, error) {
 		errs = append(errs, errors.New("--password-file needs --username: it holds that user's password"))
 	}
 	if f.username != "" {
-		// Read at start, before anything is created, and again to connect.
-		if _, err := f.password(); err != nil {
+		// Read at start, before anything is created, and kept to connect.
+		pw, err := f.password()
+		if err != nil {
 			errs = append(errs, err)
 		}
+		f.pw = pw
 	}
 	errs = append(errs, f.checkTLS()...)
 	positive := func(name string, v int) {
@@ -423,9 +429,12 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
 	cl.NumConns = 2
 	if f.username != "" {
-		pw, err := f.password()
-		if err != nil {
-			return nil, err
+		pw := f.pw
+		if pw == "" { // scannerConfig did not run
+			var err error
+			if pw, err = f.password(); err != nil {
+				return nil, err
+			}
 		}
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
 	}

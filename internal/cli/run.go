@@ -104,12 +104,19 @@ func checkPaths(out string, files [][2]string) error {
 		if err != nil {
 			return filepath.Clean(p)
 		}
-		// Resolve symbolic links in the part of the path that exists.
-		dir, base := filepath.Split(a)
-		if d, err := filepath.EvalSymlinks(dir); err == nil {
-			return filepath.Join(d, base)
+		// Resolve symbolic links in the part of the path that exists: its
+		// longest existing ancestor, as the directories below it (a new
+		// --out's, a new --checkpoint's) are created there.
+		rest := filepath.Base(a)
+		for dir := filepath.Dir(a); ; dir = filepath.Dir(dir) {
+			if d, err := filepath.EvalSymlinks(dir); err == nil {
+				return filepath.Join(d, rest)
+			}
+			if filepath.Dir(dir) == dir {
+				return a
+			}
+			rest = filepath.Join(filepath.Base(dir), rest)
 		}
-		return a
 	}
 	seen := map[string]string{}
 	var errs []error
