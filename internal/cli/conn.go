@@ -60,7 +60,10 @@ type connFlags struct {
 	// pw is the password scannerConfig read, which session connects
 	// with: a --password-file is read once, as it may be a pipe
 	// (<(pass show db), /dev/stdin) that a second read finds empty.
-	pw          string
+	pw string
+	// tlsConf is the TLS configuration checkTLS made from the files it
+	// read, which session connects with: read once, for the same reason.
+	tlsConf     *tls.Config
 	tlsCA       string
 	tlsCert     string
 	tlsKey      string
@@ -357,16 +360,23 @@ func validPort(s string) bool {
 // that a wrong file is refused naming its flag rather than by the driver
 // at connect.
 func (f *connFlags) checkTLS() []error {
+	if f.tlsCA == "" && f.tlsCert == "" && f.tlsKey == "" && !f.tlsInsecure {
+		return nil
+	}
 	var errs []error
+	// Host verification as gocql's SslOptions.EnableHostVerification
+	// gives it: verified unless --tls-insecure-skip-verify.
+	conf := &tls.Config{InsecureSkipVerify: f.tlsInsecure}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
 	}
 	if f.tlsCA != "" {
 		pem, err := os.ReadFile(f.tlsCA)
+		conf.RootCAs = x509.NewCertPool()
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("cannot read --tls-ca %s: %w", f.tlsCA, err))
-		case !x509.NewCertPool().AppendCertsFromPEM(pem):
+		case !conf.RootCAs.AppendCertsFromPEM(pem):
 			errs = append(errs, fmt.Errorf("invalid --tls-ca %s: no PEM certificate in it; want the CA certificate(s) in PEM", f.tlsCA))
 		}
 	}
@@ -379,10 +389,15 @@ func (f *connFlags) checkTLS() []error {
 			}
 		}
 		if len(errs) == 0 {
-			if _, err := tls.X509KeyPair(pems[0], pems[1]); err != nil {
+			pair, err := tls.X509KeyPair(pems[0], pems[1])
+			if err != nil {
 				errs = append(errs, fmt.Errorf("invalid --tls-cert %s or --tls-key %s: %w; want a PEM certificate and its PEM private key", f.tlsCert, f.tlsKey, err))
 			}
+			conf.Certificates = []tls.Certificate{pair}
 		}
+	}
+	if len(errs) == 0 {
+		f.tlsConf = conf
 	}
 	return errs
 }
@@ -439,8 +454,17 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
 	}
 	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure {
-		// scannerConfig, which every command runs first, checked the files.
-		cl.SslOpts = &gocql.SslOptions{CaPath: f.tlsCA, CertPath: f.tlsCert, KeyPath: f.tlsKey, EnableHostVerification: !f.tlsInsecure}
+		conf := f.tlsConf
+		if conf == nil { // scannerConfig did not run
+			if errs := f.checkTLS(); len(errs) > 0 {
+				return nil, errors.Join(errs...)
+			}
+			conf = f.tlsConf
+		}
+		// The configuration made from the files checkTLS read, not their
+		// paths, which gocql would read again: a file given as a pipe
+		// (<(vault read ...)) is empty the second time.
+		cl.SslOpts = &gocql.SslOptions{Config: conf, EnableHostVerification: !f.tlsInsecure}
 	}
 	type result struct {
 		s   *gocql.Session

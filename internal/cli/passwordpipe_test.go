@@ -3,6 +3,7 @@
 package cli_test
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -23,17 +24,48 @@ import (
 func TestPasswordFileIsAPipe(t *testing.T) {
 	t.Parallel()
 	s := startSim(t, cqlsim.Config{Username: "scanner", Password: "s3cret"}, cqlsim.DemoConfig{Rows: 300})
-	fifo := filepath.Join(t.TempDir(), "pw")
+	r := run(t, s.args("count", "-q", "--username", "scanner", "--password-file", readOnce(t, "s3cret\n"))...)
+	requireOK(t, r)
+	assert.Equal(t, "300\n", r.stdout)
+}
+
+// TestTLSFilesArePipes checks the same of --tls-ca, --tls-cert and
+// --tls-key: the files checkTLS reads are the ones that connect, not read
+// again by gocql from their paths (which fails with "unable to open CA
+// certs" or a key pair error).
+func TestTLSFilesArePipes(t *testing.T) {
+	t.Parallel()
+	good := newCerts(t, "ringscan-test")
+	s := startSim(t, cqlsim.Config{Nodes: 1, Address: "127.0.0.1", TLS: &tls.Config{
+		Certificates: []tls.Certificate{good.serverTLS}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: good.pool,
+	}}, cqlsim.DemoConfig{Rows: 300})
+	pipe := func(path string) string {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return readOnce(t, string(b))
+	}
+	r := run(t, s.args("count", "-q", "--connect-timeout", "3s",
+		"--tls-ca", pipe(good.ca), "--tls-cert", pipe(good.client), "--tls-key", pipe(good.key))...)
+	requireOK(t, r)
+	assert.Equal(t, "300\n", r.stdout)
+}
+
+// readOnce returns the path of a FIFO that gives content to its first
+// reader and nothing to any later one, as a pipe such as bash's
+// <(pass show db) does.
+func readOnce(t *testing.T, content string) string {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "once")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for _, content := range []string{"s3cret\n", ""} { // the password, then nothing
+		for _, c := range []string{content, ""} { // the content, then nothing
 			f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // blocks until a reader opens it
 			if err != nil {
 				return
 			}
-			_, _ = f.WriteString(content)
+			_, _ = f.WriteString(c)
 			_ = f.Close()
 		}
 	}()
@@ -46,7 +78,5 @@ func TestPasswordFileIsAPipe(t *testing.T) {
 		}
 		<-done
 	})
-	r := run(t, s.args("count", "-q", "--username", "scanner", "--password-file", fifo)...)
-	requireOK(t, r)
-	assert.Equal(t, "300\n", r.stdout)
+	return fifo
 }
