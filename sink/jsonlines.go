@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"unsafe"
 )
@@ -117,6 +118,13 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 		if err != nil {
 			failRow, failCol, failErr = r, j, err
 		}
+	}
+	if len(text) > math.MaxInt32-shortText {
+		// The ends are int32: past 2 GiB they wrapped, and the moves
+		// below would read outside text. Only a row of values whose text
+		// is many times their size (nested collections as map keys,
+		// escaped at each level) gets here: its frame is at most 256 MiB.
+		return buf, fmt.Errorf("json lines: rows %d to %d: %d bytes of text, past the 2 GiB JSON Lines renders at once", from, to-1, len(text))
 	}
 	// Room past the last value for the moves' reads.
 	text = slices.Grow(text, shortText)
