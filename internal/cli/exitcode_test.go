@@ -161,7 +161,7 @@ func TestExitCodesFailedRanges(t *testing.T) {
 		t.Run("retries "+tc.retries, func(t *testing.T) {
 			t.Parallel()
 			r := run(t, s.args("count", "-q", "--retries", tc.retries, "--log-level", "error")...)
-			requireOneLineError(t, r, cli.ExitAborted, "scan aborted", "failed after "+tc.attempts+" attempts")
+			requireOneLineError(t, r, cli.ExitAborted, "count aborted", "failed after "+tc.attempts+" attempts")
 		})
 	}
 
@@ -179,7 +179,7 @@ func TestExitCodesFailedRanges(t *testing.T) {
 			requireSubset(t, want, splitLines([]byte(r.stdout)))
 			// Without the warnings, the error is all there is.
 			r = run(t, s.args("count", "-q", "--retries", "1", "--max-failed-ranges", limit, "--log-level", "error")...)
-			requireOneLineError(t, r, cli.ExitAborted, "scan aborted", "failed after 2 attempts")
+			requireOneLineError(t, r, cli.ExitAborted, "count aborted", "failed after 2 attempts")
 			assert.Empty(t, r.stdout, "no total for an aborted count")
 		})
 	}

@@ -369,9 +369,10 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 	return res, nil
 }
 
-// exitFor maps a scan's error to an exit error; hint, if any, ends its
-// line and tells the user how to go on (resumeHint).
-func exitFor(ctx context.Context, err error, hint string) error {
+// exitFor maps the error of a scan run by command (scan, count, demo) to
+// an exit error; hint, if any, ends its line and tells the user how to go
+// on (resumeHint).
+func exitFor(ctx context.Context, command string, err error, hint string) error {
 	if err == nil {
 		return nil
 	}
@@ -390,7 +391,7 @@ func exitFor(ctx context.Context, err error, hint string) error {
 	case errors.As(err, &partial):
 		return &exitError{code: ExitPartial, err: withHint(err)}
 	}
-	return &exitError{code: ExitAborted, err: withHint(fmt.Errorf("scan aborted: %w", err))}
+	return &exitError{code: ExitAborted, err: withHint(fmt.Errorf("%s aborted: %w", command, err))}
 }
 
 // resumeHint says how to go on after a scan that ended with err, written
