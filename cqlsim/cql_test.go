@@ -1069,13 +1069,7 @@ func TestRandomPartitionerOutOfRingBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			iter := s.Query(`SELECT k FROM ks.r WHERE `+tt.where, tt.args...).PageSize(3).Iter()
-			var got []int
-			var k int
-			for iter.Scan(&k) {
-				got = append(got, k)
-			}
-			require.NoError(t, iter.Close())
+			got := readInts(t, s, 3, `SELECT k FROM ks.r WHERE `+tt.where, tt.args...)
 			slices.Sort(got)
 			assert.Equal(t, tt.want, got)
 		})

@@ -1014,13 +1014,7 @@ func TestTokenFilterOnKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			iter := s.Query(`SELECT k FROM tf.t WHERE `+tt.where, tt.args...).PageSize(2).Iter()
-			var got []int
-			var k int
-			for iter.Scan(&k) {
-				got = append(got, k)
-			}
-			require.NoError(t, iter.Close())
+			got := readInts(t, s, 2, `SELECT k FROM tf.t WHERE `+tt.where, tt.args...)
 			slices.Sort(got)
 			assert.Equal(t, tt.want, got)
 		})
@@ -1062,13 +1056,7 @@ func TestTokenFilterOnKeys(t *testing.T) {
 	}
 	for _, tt := range multi {
 		t.Run("composite key, "+tt.name, func(t *testing.T) {
-			iter := s.Query(`SELECT c FROM tf.m WHERE `+tt.where, tt.args...).PageSize(2).Iter()
-			var got []int
-			var c int
-			for iter.Scan(&c) {
-				got = append(got, c)
-			}
-			require.NoError(t, iter.Close())
+			got := readInts(t, s, 2, `SELECT c FROM tf.m WHERE `+tt.where, tt.args...)
 			slices.Sort(got)
 			assert.Equal(t, tt.want, got)
 		})
