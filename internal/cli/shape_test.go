@@ -464,9 +464,9 @@ func TestShapeResume(t *testing.T) {
 		{crashpoint.Split, 2},
 		// A filtered run is a few dozen pages: on an idle machine it ends
 		// in fewer than 9 checkpoints of 2ms (the scan failed so in one of
-		// 13 runs of the package, with JSON Lines cheaper). Every run renames at
-		// least twice (the first save, the last), so that the kill always
-		// comes.
+		// 13 runs of the package, with JSON Lines cheaper). Every run
+		// renames at least twice (the first save, the last), so that the
+		// kill always comes.
 		{crashpoint.AfterRename, 2},
 	}
 	for _, sh := range shapes {
