@@ -40,17 +40,19 @@ const flushAt = 256 << 10
 // cannot be interrupted anyway.
 type JSONLines struct {
 	textOut
-	cols     []jsonColumn // how to write each column of last
-	keys     [][]byte     // cols' keys, in order
-	keyBytes int          // the length of cols' keys, together
-	last     []Column     // the columns cols was made for
+	cols []jsonColumn // how to write each column of last
+	// keys are the columns' keys, `"name":`, after ',' from the second
+	// column on, each with room for shortText in its array (renderRows'
+	// moves); keyBytes is their length, together.
+	keys     [][]byte
+	keyBytes int
+	last     []Column // the columns cols was made for
 	closed   bool
 }
 
-// jsonColumn is how JSONLines writes one column: its key, with the comma
-// before it from the second column on, and the writer of its type.
+// jsonColumn is how JSONLines writes the values of one column: the writer
+// of its type, and its loop (its key is in JSONLines.keys).
 type jsonColumn struct {
-	key   []byte // `"name":`, after ',' from the second column on
 	write valueWriter
 	loop  columnLoop // the loop of renderColumn
 }
@@ -220,7 +222,7 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 		key = append(key, ':')
 		key = slices.Grow(key, shortText) // for renderRows' moves
 		s.keys, s.keyBytes = append(s.keys, key), s.keyBytes+len(key)
-		s.cols = append(s.cols, jsonColumn{key: key, write: s.enc.jsonWriter(&cols[i].typ),
+		s.cols = append(s.cols, jsonColumn{write: s.enc.jsonWriter(&cols[i].typ),
 			loop: s.enc.columnLoopOf(&cols[i].typ)})
 	}
 }
