@@ -617,6 +617,14 @@ func appendJSONString(dst, s []byte) []byte {
 	if out, ok := appendPlainShort(dst, s); ok {
 		return out
 	}
+	return appendEscaped(dst, s)
+}
+
+// appendEscaped is appendJSONString's for any s: a scan for the bytes
+// that need a look, eight at a time. The column loops of JSON Lines call
+// appendPlainShort, then this, themselves: one call for most text, where
+// appendJSONString, too large to be inlined, is two.
+func appendEscaped(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

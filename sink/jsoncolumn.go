@@ -132,10 +132,10 @@ func (c *jsonColumn) renderRun(e *encoder, text []byte, ends []int32, at, n int,
 			v := b.cellValue(ci)
 			if v == nil {
 				text = appendNull(text)
-			} else if short, ok := appendPlainShort(text, v); ok { // one call, not two
+			} else if short, ok := appendPlainShort(text, v); ok { // appendJSONString's, inlined
 				text = short
 			} else {
-				text = appendJSONString(text, v)
+				text = appendEscaped(text, v)
 			}
 			ends[at], at = int32(len(text)), at+n
 		}
@@ -295,10 +295,10 @@ func appendTextCollection(dst, v []byte, pairs bool) ([]byte, bool) {
 			return dst, false
 		}
 		e := v[at : at+int(l) : at+int(l)]
-		if short, ok := appendPlainShort(out, e); ok { // one call, not two
+		if short, ok := appendPlainShort(out, e); ok { // appendJSONString's, inlined
 			out = short
 		} else {
-			out = appendJSONString(out, e)
+			out = appendEscaped(out, e)
 		}
 		at += int(l)
 	}
