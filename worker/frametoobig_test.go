@@ -44,7 +44,9 @@ func TestPageTooBigForTheDriver(t *testing.T) {
 		// they are read, and a later page may be too big again.)
 		learn bool
 	}{
-		{name: "halved until the driver reads it", limit: 12, pageBytes: worker.NoPageBytes, wantTooBig: -1, wantAsked: []int{100, 50, 25, 12}},
+		// Each of the 6 ranges halves its own pages, the byte bound off: 3
+		// pages too big each.
+		{name: "halved until the driver reads it", limit: 12, pageBytes: worker.NoPageBytes, wantTooBig: 18, wantAsked: []int{100, 50, 25, 12}},
 		{name: "the other subranges learn from the first", limit: 12, wantTooBig: -1, learn: true},
 		{name: "refused down to one row", limit: 0, pageBytes: worker.NoPageBytes, wantTooBig: -1, wantAsked: []int{100, 50, 25, 12, 6, 3, 1},
 			wantErr: "the driver refuses a frame past 256 MiB even for a page of one row: the request is too big to send " +
