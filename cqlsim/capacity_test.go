@@ -3,6 +3,7 @@ package cqlsim_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,12 +251,19 @@ func TestReadDeadline(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			iter := s.Query(tt.query).WithContext(ctx).Consistency(gocql.One).PageSize(tt.pageSize).Iter()
-			rows := iter.NumRows()
+			rows, counted, isCount := iter.NumRows(), int64(0), strings.HasPrefix(tt.query, "SELECT count")
+			if isCount {
+				iter.Scan(&counted)
+			}
 			err := iter.Close()
 			took := time.Since(start)
 			if tt.timeout == 0 {
 				require.NoError(t, err)
-				assert.Positive(t, rows)
+				if isCount {
+					assert.Equal(t, int64(100), counted, "every row counted")
+				} else {
+					assert.Equal(t, tt.pageSize, rows, "a full first page")
+				}
 				assert.Zero(t, n.Load().TimedOut)
 				return
 			}

@@ -191,20 +191,11 @@ func (c *Cluster) Close() error {
 	return nil
 }
 
-// readTimeout is the deadline of the read res answers: Config.RangeTimeout
-// for a read of token ranges, Config.ReadTimeout for one of partitions
-// named by key; 0 for no deadline (not a read of a user table, or
-// NoTimeout).
-func (c *Cluster) readTimeout(res result) time.Duration {
-	return c.readTimeoutOf(res.read, res.keyRange)
-}
-
-// readTimeoutOf is readTimeout's for a read of a user table (read) of
-// token ranges (keyRange) or not.
-func (c *Cluster) readTimeoutOf(read, keyRange bool) time.Duration {
-	if !read {
-		return 0
-	}
+// readTimeout is the deadline of a read of a user table:
+// Config.RangeTimeout for a read of token ranges (keyRange),
+// Config.ReadTimeout for one of partitions named by key; 0 for none
+// (NoTimeout).
+func (c *Cluster) readTimeout(keyRange bool) time.Duration {
 	d := c.cfg.ReadTimeout
 	if keyRange {
 		d = c.cfg.RangeTimeout

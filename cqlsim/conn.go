@@ -341,7 +341,7 @@ func (c *conn) handleRequest(f cqlproto.Frame) {
 		// The work the deadline bounds: the wait and the service time
 		// without Latency (the knee multiplies both; only the work's share
 		// counts).
-		if limit := c.node.cluster.readTimeout(res); err == nil && limit > 0 && t.waited+t.serviceTime(0, res.body, res.counted) > limit {
+		if limit := res.deadline; err == nil && limit > 0 && t.waited+t.serviceTime(0, res.body, res.counted) > limit {
 			// The read works past its deadline: the coordinator gives up
 			// at the deadline and answers ReadTimeout.
 			d = base + max(0, limit-t.waited)
@@ -394,11 +394,9 @@ type result struct {
 	// immediate answers at once, with no latency: a read refused by the
 	// node's capacity (Overloaded, or ReadTimeout after its wait).
 	immediate bool
-	// read is set for a read of a user table, at consistency cl; keyRange
-	// when it reads token ranges (Config.RangeTimeout bounds it, else
-	// Config.ReadTimeout).
-	read     bool
-	keyRange bool
+	// deadline bounds the work of a read of a user table, at consistency
+	// cl (Cluster.readTimeout); 0 for none.
+	deadline time.Duration
 	cl       uint16
 }
 

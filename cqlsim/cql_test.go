@@ -1010,26 +1010,20 @@ func TestRandomPartitionerOutOfRingBounds(t *testing.T) {
 	n := func(v int64) *big.Int { return big.NewInt(v) }
 	pow := func(e uint) *big.Int { return new(big.Int).Lsh(big.NewInt(1), e) }
 	all := slices.Sorted(maps.Keys(toks))
-	from := func(min *big.Int) []int { // the keys whose token is min or after
-		var out []int
-		for k, tk := range toks {
-			if tk.Cmp(min) >= 0 {
-				out = append(out, k)
+	keysWhere := func(in func(cmp int) bool) func(*big.Int) []int { // the keys whose token compares to b as in says
+		return func(b *big.Int) []int {
+			var out []int
+			for k, tk := range toks {
+				if in(tk.Cmp(b)) {
+					out = append(out, k)
+				}
 			}
+			slices.Sort(out)
+			return out
 		}
-		slices.Sort(out)
-		return out
 	}
-	upTo := func(max *big.Int) []int { // the keys whose token is max or before
-		var out []int
-		for k, tk := range toks {
-			if tk.Cmp(max) <= 0 {
-				out = append(out, k)
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
+	from := keysWhere(func(c int) bool { return c >= 0 }) // the keys whose token is b or after
+	upTo := keysWhere(func(c int) bool { return c <= 0 }) // the keys whose token is b or before
 	const keys = `k IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9) AND `
 	tests := []struct {
 		name  string

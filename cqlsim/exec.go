@@ -2,6 +2,7 @@ package cqlsim
 
 import (
 	"math"
+	"time"
 
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlparse"
 	"github.com/ringscan/ringscan/cqlsim/internal/cqlproto"
@@ -25,18 +26,22 @@ func (c *conn) run(st *statement, params *cqlproto.QueryParams, t *turn) (result
 	}
 	switch s := st.parsed.Stmt.(type) {
 	case *cqlparse.Select:
-		if isSystemKeyspace(st.keyspace) {
-			// Drivers read the system tables to connect and to follow the
-			// schema: as with injected faults, they never queue.
-		} else if err := c.node.capacity.admit(c.ctx, t, params.Consistency, cl.readTimeoutOf(true, st.sel.keyRange)); err != nil {
-			c.node.served.add(st.keyspace, st.table, true, false)
-			return result{immediate: true}, err
+		// Drivers read the system tables to connect and to follow the
+		// schema: as with injected faults, they never queue, and have no
+		// deadline.
+		var deadline time.Duration
+		if !isSystemKeyspace(st.keyspace) {
+			deadline = cl.readTimeout(st.sel.keyRange)
+			if err := c.node.capacity.admit(c.ctx, t, params.Consistency, deadline); err != nil {
+				c.node.served.add(st.keyspace, st.table, true, false)
+				return result{immediate: true}, err
+			}
 		}
 		res, err := result{}, c.injectFault(st.keyspace, st.query, params.Consistency, false)
 		if err == nil {
 			res, err = cl.runSelect(c.node, st.sel, params)
 		}
-		res.read, res.keyRange, res.cl = !isSystemKeyspace(st.keyspace), st.sel.keyRange, params.Consistency
+		res.deadline, res.cl = deadline, params.Consistency
 		c.node.served.addRead(st.keyspace, st.table, res.nonReplica, res.examined)
 		return res, err
 	case *cqlparse.Insert, *cqlparse.Update, *cqlparse.Delete:

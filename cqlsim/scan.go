@@ -158,23 +158,12 @@ func (s *scan) tokenRange(vals [][]byte) (tokenRange, error) {
 	if s.p.lo == nil && s.p.hi == nil {
 		return r, nil
 	}
-	t := s.p.t
-	var lo, hi boundTok // the minimum token when missing
-	loIncl, hiIncl := true, true
-	if s.p.lo != nil {
-		v, err := s.c.evalToken(t, s.p.lo.term, vals)
-		if err != nil {
-			return r, err
-		}
-		lo, loIncl = v, s.p.lo.inclusive
+	lo, hi, err := s.tokenBounds(vals)
+	if err != nil {
+		return r, err
 	}
-	if s.p.hi != nil {
-		v, err := s.c.evalToken(t, s.p.hi.term, vals)
-		if err != nil {
-			return r, err
-		}
-		hi, hiIncl = v, s.p.hi.inclusive
-	}
+	loIncl := s.p.lo == nil || s.p.lo.inclusive
+	hiIncl := s.p.hi == nil || s.p.hi.inclusive
 	if !lo.isMin() && !hi.isMin() {
 		if c := lo.cmp(hi); c > 0 || (c == 0 && !(loIncl && hiIncl)) {
 			r.empty = true
@@ -203,40 +192,41 @@ func (s *scan) tokenFilter(cands []*partition, vals [][]byte) ([]*partition, err
 	if lo == nil && hi == nil {
 		return cands, nil
 	}
-	var from, to boundTok
-	if lo != nil {
-		v, err := s.c.evalToken(s.p.t, lo.term, vals)
-		if err != nil {
-			return nil, err
-		}
-		from = v
-	}
-	if hi != nil {
-		v, err := s.c.evalToken(s.p.t, hi.term, vals)
-		if err != nil {
-			return nil, err
-		}
-		to = v
+	from, to, err := s.tokenBounds(vals)
+	if err != nil {
+		return nil, err
 	}
 	afterStart := func(t tok) bool { c := t.cmp(from.t); return c > 0 || (c == 0 && lo.inclusive) }
 	beforeEnd := func(t tok) bool { c := t.cmp(to.t); return c < 0 || (c == 0 && hi.inclusive) }
-	takes := func(t tok) bool {
-		switch {
-		case hi == nil:
-			return afterStart(t)
-		case lo == nil:
-			return beforeEnd(t)
-		}
-		switch c := from.cmp(to); {
-		case c == 0 && !(lo.inclusive && hi.inclusive):
-			return false
-		case c <= 0:
-			return afterStart(t) && beforeEnd(t)
-		default:
-			return afterStart(t) || beforeEnd(t)
-		}
+	// How the bounds combine is decided once, not for each partition.
+	var takes func(tok) bool
+	switch c := from.cmp(to); {
+	case hi == nil:
+		takes = afterStart
+	case lo == nil:
+		takes = beforeEnd
+	case c == 0 && !(lo.inclusive && hi.inclusive):
+		takes = func(tok) bool { return false }
+	case c <= 0:
+		takes = func(t tok) bool { return afterStart(t) && beforeEnd(t) }
+	default:
+		takes = func(t tok) bool { return afterStart(t) || beforeEnd(t) }
 	}
 	return slices.DeleteFunc(cands, func(p *partition) bool { return !takes(p.tok) }), nil
+}
+
+// tokenBounds evaluates the token relations' start and end bounds, the
+// minimum token for one missing.
+func (s *scan) tokenBounds(vals [][]byte) (lo, hi boundTok, err error) {
+	if s.p.lo != nil {
+		if lo, err = s.c.evalToken(s.p.t, s.p.lo.term, vals); err != nil {
+			return lo, hi, err
+		}
+	}
+	if s.p.hi != nil {
+		hi, err = s.c.evalToken(s.p.t, s.p.hi.term, vals)
+	}
+	return lo, hi, err
 }
 
 // candidateKeys evaluates a fully restricted partition key into the sorted
