@@ -64,13 +64,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case ctx.Err() != nil:
 		code = ExitInterrupted
 	}
-	msg := err.Error()
+	var msg string
 	if code == ExitBadInput {
-		msg = flagNames(msg)
-	}
-	msg = oneLine(msg)
-	if code == ExitBadInput {
-		msg = noteSources(msg, cmd)
+		// flagNames works line by line: before the lines are folded.
+		msg = noteSources(oneLine(flagNames(err.Error())), cmd)
+	} else {
+		msg = oneLine(err.Error())
 	}
 	fmt.Fprintln(stderr, "ringscan: "+msg)
 	return code

@@ -431,6 +431,8 @@ func (f *connFlags) password() (string, error) {
 // session connects to the cluster, failing within --connect-timeout, or
 // at once when ctx ends (an interrupt): gocql's CreateSession takes no
 // context, so the session it may still return is closed in the background.
+// It connects with the password and TLS configuration that scannerConfig
+// read, which every command calls first.
 func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Session, error) {
 	if len(f.hosts) == 0 {
 		return nil, errors.New("--hosts is empty: give at least one contact point")
@@ -444,27 +446,13 @@ func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Sessio
 	cl.ReconnectionPolicy = &gocql.ConstantReconnectionPolicy{MaxRetries: 1, Interval: time.Second}
 	cl.NumConns = 2
 	if f.username != "" {
-		pw := f.pw
-		if pw == "" { // scannerConfig did not run
-			var err error
-			if pw, err = f.password(); err != nil {
-				return nil, err
-			}
-		}
-		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: pw}
+		cl.Authenticator = gocql.PasswordAuthenticator{Username: f.username, Password: f.pw}
 	}
-	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure {
-		conf := f.tlsConf
-		if conf == nil { // scannerConfig did not run
-			if errs := f.checkTLS(); len(errs) > 0 {
-				return nil, errors.Join(errs...)
-			}
-			conf = f.tlsConf
-		}
+	if f.tlsConf != nil {
 		// The configuration made from the files checkTLS read, not their
 		// paths, which gocql would read again: a file given as a pipe
 		// (<(vault read ...)) is empty the second time.
-		cl.SslOpts = &gocql.SslOptions{Config: conf, EnableHostVerification: !f.tlsInsecure}
+		cl.SslOpts = &gocql.SslOptions{Config: f.tlsConf, EnableHostVerification: !f.tlsInsecure}
 	}
 	type result struct {
 		s   *gocql.Session

@@ -288,7 +288,7 @@ func runCount(ctx context.Context, cf *connFlags, jf *jobFlags, cfl countFlags, 
 		return err
 	}
 	res.obs.finish(res.stats, c.Rows(), res.err, "")
-	exit := exitFor(ctx, "count", res.err, j.resumeHint(ctx, res.err, ""))
+	exit := exitFor(ctx, j.command, res.err, j.resumeHint(ctx, res.err, ""))
 	var ee *exitError
 	partial := errors.As(exit, &ee) && ee.code == ExitPartial
 	if res.err == nil || partial {

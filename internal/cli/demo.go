@@ -192,7 +192,7 @@ func scanDemoTable(ctx context.Context, c *cqlsim.Cluster, info cqlsim.DemoInfo,
 	}
 	res.obs.finish(res.stats, res.total, runErr, out)
 	if runErr != nil {
-		return exitFor(ctx, "scan", runErr, "")
+		return exitFor(ctx, j.command, runErr, "")
 	}
 	if tap.sum.Rows != uint64(info.Rows) || tap.sum.Hash != info.Checksum {
 		return &exitError{code: ExitAborted, err: fmt.Errorf("verification FAILED for %s.%s: read %d rows with checksum %016x, the generator wrote %d rows with checksum %016x",

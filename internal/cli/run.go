@@ -188,8 +188,8 @@ type job struct {
 	// countSizing says how a count on the server's size estimates split
 	// its plan further, for the start line; "" when they did not.
 	countSizing string
-	// command is the command that runs the job, for the summary:
-	// "scan" ("" stands for it) or "count".
+	// command is the command that runs the job, for the summary and the
+	// error line: "scan" (newJob's) or "count".
 	command string
 	// saved is set once this run saved the checkpoint.
 	saved atomic.Bool
@@ -199,7 +199,7 @@ type job struct {
 }
 
 func newJob(cf connFlags, jf jobFlags, l *logs, stderr io.Writer) *job {
-	j := &job{conn: cf, flags: jf, stderr: stderr, runID: scanner.NewRunID(), dropped: l.dropped}
+	j := &job{command: "scan", conn: cf, flags: jf, stderr: stderr, runID: scanner.NewRunID(), dropped: l.dropped}
 	j.log = l.log.With(zap.String("run_id", j.runID))
 	if l.events != nil {
 		j.events = l.events.With(zap.String("run_id", j.runID))
@@ -369,7 +369,7 @@ func (j *job) run(ctx context.Context, sk sink.Sink, extra ...scanner.Hooks) (sc
 	return res, nil
 }
 
-// exitFor maps the error of a scan run by command (scan, count, demo) to
+// exitFor maps the error of a scan run by command (job.command) to
 // an exit error; hint, if any, ends its line and tells the user how to go
 // on (resumeHint).
 func exitFor(ctx context.Context, command string, err error, hint string) error {

@@ -166,7 +166,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	}
 	res.obs.finish(res.stats, res.total, runErr, j.output)
 	res.obs.linger(ctx)
-	return exitFor(ctx, "scan", runErr, j.resumeHint(ctx, runErr, sf.out))
+	return exitFor(ctx, j.command, runErr, j.resumeHint(ctx, runErr, sf.out))
 }
 
 // stdoutSink is the encoder of --out -: buffered and, with --compress,
