@@ -360,7 +360,7 @@ func validPort(s string) bool {
 // that a wrong file is refused naming its flag rather than by the driver
 // at connect.
 func (f *connFlags) checkTLS() []error {
-	if f.tlsCA == "" && f.tlsCert == "" && f.tlsKey == "" && !f.tlsInsecure {
+	if !f.tlsWanted() {
 		return nil
 	}
 	var errs []error
@@ -402,6 +402,12 @@ func (f *connFlags) checkTLS() []error {
 	return errs
 }
 
+// tlsWanted reports whether a TLS flag is given: the session then
+// connects over TLS.
+func (f *connFlags) tlsWanted() bool {
+	return f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsInsecure
+}
+
 // password reads the password of --username from the first line of
 // --password-file or, without one, from $RINGSCAN_PASSWORD. An empty
 // password is an error that says where it was looked for.
@@ -436,6 +442,11 @@ func (f *connFlags) password() (string, error) {
 func (f *connFlags) session(ctx context.Context, log *zap.Logger) (*gocql.Session, error) {
 	if len(f.hosts) == 0 {
 		return nil, errors.New("--hosts is empty: give at least one contact point")
+	}
+	if (f.username != "" && f.pw == "") || (f.tlsConf == nil && f.tlsWanted()) {
+		// A command that did not run scannerConfig: never connect
+		// without the credentials or the TLS its flags ask for.
+		return nil, errors.New("internal error: the connection flags were not checked before connecting")
 	}
 	cl := scanner.NewClusterConfig(f.hosts...)
 	cl.Port = f.port
