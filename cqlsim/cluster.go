@@ -31,6 +31,7 @@ type Cluster struct {
 	rel    release     // the Cassandra release whose behaviour is followed
 
 	replicas replicaCache
+	rowBufs  bufPool // the buffers of pages of rows (runSelect)
 	panics   atomic.Int64
 	lastTS   atomic.Int64 // the last write timestamp handed out (clock.go)
 

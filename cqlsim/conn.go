@@ -86,23 +86,30 @@ func (c *conn) sendFlags(stream int16, flags byte, op cqlproto.Opcode, body []by
 	if comp := c.compressor(); comp != nil && len(body) > 0 {
 		body, flags = comp.Compress(nil, body), flags|cqlproto.FlagCompression
 	}
-	frame := cqlproto.AppendFrame(make([]byte, 0, cqlproto.HeaderSize+len(body)), flags, stream, op, body)
+	// The header and the body are written apart, so that a body of a
+	// large page is not copied into a frame first (a page of rows is
+	// written from its own buffer, past the writer's).
+	var head [cqlproto.HeaderSize]byte
+	cqlproto.AppendResponseHeader(head[:0], flags, stream, op, len(body))
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if _, err := c.w.Write(frame); err == nil {
-		err = c.w.Flush()
-		if err == nil {
-			return
-		}
+	_, err := c.w.Write(head[:])
+	if err == nil {
+		_, err = c.w.Write(body)
 	}
-	c.close()
+	if err == nil {
+		err = c.w.Flush()
+	}
+	if err != nil {
+		c.close()
+	}
 }
 
 // sendOversized answers stream with a RESULT frame of OversizedLength
 // bytes of zeros (an OversizedFrame fault), written in chunks: the frame
 // is never held whole.
 func (c *conn) sendOversized(stream int16) {
-	header := cqlproto.AppendHeader(nil, cqlproto.Header{Version: 0x80 | cqlproto.Version, Stream: stream, Opcode: cqlproto.OpResult, Length: OversizedLength})
+	header := cqlproto.AppendResponseHeader(nil, 0, stream, cqlproto.OpResult, OversizedLength)
 	chunk := make([]byte, 1<<20)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()

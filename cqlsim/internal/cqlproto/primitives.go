@@ -275,6 +275,11 @@ func AppendInet(dst []byte, ip net.IP, port int) []byte {
 
 // AppendFrame appends a whole response frame: header (version 0x84) and body.
 func AppendFrame(dst []byte, flags byte, stream int16, op Opcode, body []byte) []byte {
-	dst = AppendHeader(dst, Header{Version: 0x80 | Version, Flags: flags, Stream: stream, Opcode: op, Length: uint32(len(body))})
-	return append(dst, body...)
+	return append(AppendResponseHeader(dst, flags, stream, op, len(body)), body...)
+}
+
+// AppendResponseHeader appends the header (version 0x84) of a response
+// frame whose body is n bytes, for a body written apart.
+func AppendResponseHeader(dst []byte, flags byte, stream int16, op Opcode, n int) []byte {
+	return AppendHeader(dst, Header{Version: 0x80 | Version, Flags: flags, Stream: stream, Opcode: op, Length: uint32(n)})
 }
