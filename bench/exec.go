@@ -417,11 +417,7 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:
-		enc := sink.NewJSONLines(io.Discard)
-		sk = sink.SinkFunc(func(ctx context.Context, b *sink.Batch) error {
-			c.rows += int64(b.Len())
-			return enc.Write(ctx, b)
-		})
+		sk = &countingJSONL{JSONLines: sink.NewJSONLines(io.Discard), rows: &c.rows}
 	default:
 		h := pageHasher{par: runtime.GOMAXPROCS(0)}
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error {
@@ -445,6 +441,18 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	defer limitsMu.Unlock()
 	return Measurement{Elapsed: elapsed, Work: work, Concurrency: t.Strategy.EffectiveConcurrency(),
 		Retries: st.Retries, Pages: st.Pages, RowsDropped: st.RowsDropped, Limits: limits}, c, nil
+}
+
+// countingJSONL is ringscan's JSON Lines sink counting the rows written;
+// its Prepare (the scan's goroutines render pages ahead) is the sink's.
+type countingJSONL struct {
+	*sink.JSONLines
+	rows *int64
+}
+
+func (s *countingJSONL) Write(ctx context.Context, b *sink.Batch) error {
+	*s.rows += int64(b.Len())
+	return s.JSONLines.Write(ctx, b)
 }
 
 // pageHasher hashes the rows of a page into a collector, on up to par

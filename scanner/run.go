@@ -55,6 +55,7 @@ func (s *Scanner) run(ctx context.Context, p *Plan, sk sink.Sink, o options) (St
 	}
 	cp.addRun(o.runID, time.Now())
 	out := &output{sink: sk, committer: cm, cp: cp, store: o.store, every: s.cfg.CheckpointEvery, hooks: hooks}
+	out.prep, _ = sk.(sink.Preparer)
 	if o.store != nil {
 		crashpoint.Hit(crashpoint.FirstSave)
 		if err := out.save(ctx); err != nil {
@@ -263,6 +264,7 @@ func tasksLeft(q *Plan, cp *Checkpoint) ([]worker.Task, error) {
 // and after the pool runs), never concurrently.
 type output struct {
 	sink      sink.Sink
+	prep      sink.Preparer  // sink, if it prepares batches
 	committer sink.Committer // nil: sk is durable when Write returns
 	cp        *Checkpoint
 	store     CheckpointStore // nil: nothing is saved
@@ -274,7 +276,17 @@ type output struct {
 	failed bool
 }
 
-var _ worker.Output = (*output)(nil)
+var (
+	_ worker.Output       = (*output)(nil)
+	_ worker.PagePreparer = (*output)(nil)
+)
+
+// PreparePage lets the sink prepare a page, on the goroutine that read it.
+func (o *output) PreparePage(b *sink.Batch) {
+	if o.prep != nil {
+		o.prep.Prepare(b)
+	}
+}
 
 func (o *output) WritePage(ctx context.Context, id int, b *sink.Batch, cur worker.Cursor) error {
 	if b.Len() > 0 {

@@ -123,6 +123,23 @@ type Batch struct {
 	size   int // bytes of the values, wherever they are
 	// counted is the number of rows of a batch of width 0 (AppendCounted).
 	counted int
+	// prep is the text a Preparer rendered for the batch.
+	prep prepared
+}
+
+// prepared is the text a Preparer rendered of a whole batch ahead of its
+// Write: valid for that sink while the batch still holds the cells it had
+// (a row added changes their number; TruncateRows and Reset drop it).
+type prepared struct {
+	by    Sink
+	cells int
+	text  []byte // the lines of the rows before the first that failed
+	err   error  // that row's error
+}
+
+// preparedBy returns b's text prepared by s, if it is still valid.
+func (b *Batch) preparedBy(s Sink) (*prepared, bool) {
+	return &b.prep, b.prep.by == s && b.prep.cells == len(b.cells)
 }
 
 // NewBatch returns an empty batch for rows of cols. width is the number of
@@ -323,6 +340,7 @@ func (b *Batch) sharedOffset(p []byte) (int32, bool) {
 // TruncateRows drops the rows from n on; for producers that discard a
 // partially read row.
 func (b *Batch) TruncateRows(n int) {
+	b.prep.by = nil
 	if b.width == 0 {
 		b.counted = max(0, min(b.counted, n))
 		return
@@ -357,6 +375,7 @@ func (b *Batch) Reset() {
 	b.buf = b.buf[:0]
 	b.shared, b.size, b.counted = nil, 0, 0
 	b.RangeID, b.Host = 0, ""
+	b.prep = prepared{text: b.prep.text[:0]} // its memory kept for the next page's text
 }
 
 // ResetWidth empties the batch, as Reset, and makes it hold width values

@@ -148,10 +148,10 @@ func TestColumnLoopsMatchWriters(t *testing.T) {
 				var out bytes.Buffer
 				s, err := NewJSONLinesConfig(&out, cfg)
 				require.NoError(t, err)
-				s.prepareColumns(b.Columns)
-				for i := range s.cols {
+				l := s.layoutFor(b.Columns)
+				for i := range l.jcols {
 					if !direct {
-						s.cols[i].loop = loopAny
+						l.jcols[i].loop = loopAny
 					}
 				}
 				msg := ""

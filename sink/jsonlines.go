@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -30,7 +32,10 @@ const flushAt = 256 << 10
 // (TextConfig.Workers, default GOMAXPROCS), each share of about 256 KiB
 // into a buffer of its own; the shares are written in row order, from the
 // goroutine that called Write, so the text is the same as one goroutine's.
-// Write returns when its page is written.
+// Write returns when its page is written. A scan calls Prepare (see
+// Preparer) on the goroutine that read each page, so that pages are
+// rendered in parallel before their turn; the Write of a prepared batch
+// passes its text on, in chunks of at most 256 KiB.
 //
 // Write renders the rows of the batch in order. If a value is malformed it
 // returns an error wrapping ErrInvalidValue that names the row and column,
@@ -40,18 +45,29 @@ const flushAt = 256 << 10
 // cannot be interrupted anyway.
 type JSONLines struct {
 	textOut
-	cols []jsonColumn // how to write each column of last
+	// layout is how to write the columns of the last batch; encs holds
+	// encoders for Prepare.
+	layout atomic.Pointer[jsonLayout]
+	encs   sync.Pool
+	// perByte is the last prepared batch's text per byte of its values
+	// (see Prepare), for the room the next one's text needs.
+	perByte atomic.Int64
+	closed  bool
+}
+
+// jsonLayout is how JSONLines writes rows of some columns.
+type jsonLayout struct {
+	cols  []Column     // the columns it was made for
+	jcols []jsonColumn // how to write each column
 	// keys are the columns' keys, `"name":`, after ',' from the second
 	// column on, each with room for shortText in its array (renderRows'
 	// moves); keyBytes is their length, together.
 	keys     [][]byte
 	keyBytes int
-	last     []Column // the columns cols was made for
-	closed   bool
 }
 
 // jsonColumn is how JSONLines writes the values of one column: the writer
-// of its type, and its loop (its key is in JSONLines.keys).
+// of its type, and its loop (its key is in jsonLayout.keys).
 type jsonColumn struct {
 	write valueWriter
 	loop  columnLoop // the loop of renderColumn
@@ -85,10 +101,65 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	if s.err != nil {
 		return s.err
 	}
-	s.prepareColumns(b.Columns)
 	s.buf = s.buf[:0]
-	return s.writeRows(b, s)
+	if p, ok := b.preparedBy(s); ok {
+		// Rendered by Prepare: passed on in chunks of at most flushAt.
+		for text := p.text; len(text) > 0; {
+			n := min(len(text), flushAt)
+			if err := s.write(text[:n]); err != nil {
+				return err
+			}
+			text = text[n:]
+		}
+		return p.err
+	}
+	return s.writeRows(b, s.layoutFor(b.Columns))
 }
+
+// prepareRun is the number of rows Prepare renders at a time, column by
+// column: its scratch (the run's values' text) stays small.
+const prepareRun = 256
+
+// maxPrepared is the size of the largest batch Prepare renders, in bytes
+// of values: the text of a larger one would be held while it waits its
+// turn, beside the batch; Write renders it in shares of about 256 KiB
+// instead.
+const maxPrepared = 4 << 20
+
+// Prepare renders the lines of b for its Write (see Preparer). It may be
+// called from any goroutine, concurrently with other calls of Prepare and
+// with Write.
+func (s *JSONLines) Prepare(b *Batch) {
+	n := b.Len()
+	if b.width == 0 || n == 0 || b.Bytes() > maxPrepared {
+		return
+	}
+	l := s.layoutFor(b.Columns)
+	e, _ := s.encs.Get().(*encoder)
+	if e == nil {
+		e = &encoder{opts: s.enc.opts}
+	}
+	// Room for the text at once, as estimated from the last prepared
+	// batch's (growing it by appends cost a tenth more CPU, in copies and
+	// in faults of fresh memory).
+	text := b.prep.text[:0]
+	if r := s.perByte.Load(); r > 0 {
+		text = slices.Grow(text, int(float64(r)/1024*float64(b.Bytes()+8*n*len(b.Columns)))+shortText)
+	}
+	var err error
+	for from := 0; from < n && err == nil; from += prepareRun {
+		text, err = l.renderRows(e, text, b, from, min(from+prepareRun, n))
+	}
+	s.encs.Put(e)
+	if err == nil {
+		// Text per byte of values (with 8 a value, as rowWire), in 1024ths,
+		// a little over.
+		s.perByte.Store(int64(len(text)) * 1024 * 9 / 8 / int64(b.Bytes()+8*n*len(b.Columns)))
+	}
+	b.prep = prepared{by: s, cells: len(b.cells), text: text, err: err}
+}
+
+var _ Preparer = (*JSONLines)(nil)
 
 // renderRows appends rows [from, to) of b as lines, column by column:
 // each column's values for all the rows first, one column after another
@@ -101,8 +172,8 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 // 7-10% of the demo's rows.) A malformed value stops the
 // lines right before the first row that has one, and the error names the
 // first column with one in that row, as rendering row by row does.
-func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
-	cols := s.cols
+func (l *jsonLayout) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
+	cols := l.jcols
 	n := len(cols)
 	ct := &e.columns
 	// starts, then the ends of rows [from, to): ct.ends[(1+r-from)*n+j]
@@ -133,13 +204,13 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 	ct.text, ct.ends = text, ends
 	rows := failRow - from
 	o := len(buf)
-	buf = slices.Grow(buf, len(text)+(3+s.keyBytes)*rows+shortText)
+	buf = slices.Grow(buf, len(text)+(3+l.keyBytes)*rows+shortText)
 	out := buf[:cap(buf)]
 	// Row r's cells: column j's key, then its value, from ends[r*n+j]
 	// to ends[(r+1)*n+j]. A key or a value of up to shortText bytes is
 	// moved as shortText bytes by move32, its bounds unchecked, which
 	// saves a quarter of these loops' instructions:
-	//   - each key has room for shortText in its array (prepareColumns);
+	//   - each key has room for shortText in its array (layoutFor);
 	//   - each value is a part of text, which has room for shortText past
 	//     its end (above);
 	//   - out has room for the rows' text, keys, braces and newlines and
@@ -148,7 +219,7 @@ func (s *JSONLines) renderRows(e *encoder, buf []byte, b *Batch, from, to int) (
 	//     starts no further than that.
 	// (The race detector's checkptr checks that every move stays inside
 	// its array: go test -race ./sink.)
-	keys := s.keys
+	keys := l.keys
 	outp, textp := unsafe.Pointer(unsafe.SliceData(out)), unsafe.Pointer(unsafe.SliceData(text))
 	for r := range rows {
 		out[o] = '{'
@@ -205,14 +276,14 @@ type columnText struct {
 	ends []int32
 }
 
-// prepareColumns makes s.cols for cols, again only when their names or
-// types differ from the last batch's.
-func (s *JSONLines) prepareColumns(cols []Column) {
-	if s.last != nil && slices.EqualFunc(s.last, cols, sameColumn) {
-		return
+// layoutFor returns the layout for cols: the last batch's, made again only
+// when their names or types differ. Safe for concurrent use: a layout is
+// never changed once made.
+func (s *JSONLines) layoutFor(cols []Column) *jsonLayout {
+	if l := s.layout.Load(); l != nil && slices.EqualFunc(l.cols, cols, sameColumn) {
+		return l
 	}
-	s.last = slices.Clone(cols)
-	s.cols, s.keys, s.keyBytes = s.cols[:0], s.keys[:0], 0
+	l := &jsonLayout{cols: slices.Clone(cols)}
 	for i := range cols {
 		var key []byte
 		if i > 0 {
@@ -221,10 +292,12 @@ func (s *JSONLines) prepareColumns(cols []Column) {
 		key = appendJSONStringOf(key, cols[i].Name)
 		key = append(key, ':')
 		key = slices.Grow(key, shortText) // for renderRows' moves
-		s.keys, s.keyBytes = append(s.keys, key), s.keyBytes+len(key)
-		s.cols = append(s.cols, jsonColumn{write: s.enc.jsonWriter(&cols[i].typ),
+		l.keys, l.keyBytes = append(l.keys, key), l.keyBytes+len(key)
+		l.jcols = append(l.jcols, jsonColumn{write: s.enc.jsonWriter(&cols[i].typ),
 			loop: s.enc.columnLoopOf(&cols[i].typ)})
 	}
+	s.layout.Store(l)
+	return l
 }
 
 // sameColumn reports whether a and b have the same key and writer: the

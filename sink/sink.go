@@ -27,6 +27,25 @@ func (f SinkFunc) Close(context.Context) error { return nil }
 
 var _ Sink = SinkFunc(nil)
 
+// Preparer is implemented by sinks that can do the costly part of a Write
+// ahead of it, on another goroutine: the text sinks render a page's rows
+// in Prepare, and the Write of a prepared batch passes the text on. A scan
+// calls Prepare on the goroutine that read the page, before the page
+// waits for its turn, so that pages of different subranges are rendered
+// at once on every core while one goroutine writes them in order.
+//
+// Prepare may be called concurrently with other Prepare calls and with
+// Write and Close, each call with a batch of its own; it must not keep b.
+// It reports nothing: a malformed value is returned by the Write of b, as
+// it would be without Prepare, after the rows before it are written. A
+// batch given rows or truncated after Prepare, or written to another
+// sink, is written as if it had not been prepared. Write's output is the
+// same with or without Prepare.
+type Preparer interface {
+	Sink
+	Prepare(b *Batch)
+}
+
 // Committer is implemented by sinks whose output must be durable before a
 // checkpoint that counts its rows is saved, such as a directory of files.
 // A scan with a checkpoint store (scanner.WithCheckpoint) calls Commit,

@@ -31,6 +31,7 @@ type pool struct {
 	cfg   Config
 	f     Fetcher
 	out   Output
+	prep  PagePreparer // out, if it prepares pages
 	hooks Hooks
 	hosts *hostLimits
 	rate  *throttle
@@ -92,6 +93,7 @@ func Run(ctx context.Context, cfg Config, tasks []Task, f Fetcher, out Output, h
 	if w, ok := f.(Warmer); ok {
 		p.warmer = w
 	}
+	p.prep, _ = out.(PagePreparer)
 	if cfg.Limits != nil { // caps shared with other Runs (shared.go)
 		p.hosts, p.rate, p.sizes = cfg.Limits.hosts, cfg.Limits.rate, cfg.Limits.sizes
 	}
@@ -238,6 +240,9 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 		}
 		next = p.split.afterPage(lv, &r.t, r.cur.Last, next, b, page)
 		p.counted(r, b, next)
+		if p.prep != nil && b.Len() > 0 {
+			p.prep.PreparePage(b)
+		}
 		select {
 		case p.pages <- item{b: b, rangeID: r.t.Subrange.ID, cur: next}:
 		case <-ctx.Done():

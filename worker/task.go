@@ -234,6 +234,16 @@ type Output interface {
 	Split(s Split)
 }
 
+// PagePreparer is an Output that can do part of WritePage's work ahead:
+// the pool calls PreparePage with each page that holds rows, on the
+// goroutine that read it, after the page is final (trimmed to its task's
+// end) and before it waits for its turn, so that pages are prepared at
+// once on many goroutines (see sink.Preparer). It is called
+// concurrently, each call with a page of its own, and must not keep b.
+type PagePreparer interface {
+	PreparePage(b *sink.Batch)
+}
+
 // Split is what a split changed: the running task Parent now ends earlier,
 // and Children read what it no longer does.
 type Split struct {

@@ -1,0 +1,106 @@
+package sink_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/sink"
+)
+
+// preparePages are pages of 1-700 rows (over prepareRun's 256, and under
+// it) of several types, one of them with a malformed int in row 300.
+func preparePages(t *testing.T) []*sink.Batch {
+	cols := []col{{"id", "int"}, {"name", "text"}, {"tags", "set<text>"}, {"n", "bigint"}}
+	var pages []*sink.Batch
+	for _, rows := range []int{1, 255, 256, 257, 700} {
+		var vals [][]any
+		for r := range rows {
+			vals = append(vals, []any{r, fmt.Sprintf("row \"%d\"", r), []string{"x", fmt.Sprint(r)}, int64(r) << 40})
+		}
+		pages = append(pages, page(t, cols, vals...))
+	}
+	bad := sink.NewBatch(pages[0].Columns, 0)
+	for r := range 400 {
+		for j := range 4 {
+			v := pages[4].Value(r, j)
+			if r == 300 && j == 0 {
+				v = []byte{1, 2, 3} // an int of 3 bytes
+			}
+			bad.AppendValue(v)
+		}
+	}
+	return append(pages, bad)
+}
+
+// TestJSONLinesPrepare checks that a prepared page is written as it would
+// be without Prepare: the same text, and a malformed value's error after
+// the rows before it. Pages are prepared concurrently (go test -race), one
+// by a sink that does not write it, one changed after Prepare. Fails if
+// Write used text prepared by another sink, or for other rows, or dropped
+// a prepared error.
+func TestJSONLinesPrepare(t *testing.T) {
+	ctx := context.Background()
+	write := func(prepare func(s *sink.JSONLines, pages []*sink.Batch)) (string, []string) {
+		pages := preparePages(t)
+		var out bytes.Buffer
+		s := sink.NewJSONLines(&out)
+		prepare(s, pages)
+		var errs []string
+		for _, b := range pages {
+			if err := s.Write(ctx, b); err != nil {
+				errs = append(errs, err.Error())
+			}
+		}
+		require.NoError(t, s.Close(ctx))
+		return out.String(), errs
+	}
+	wantText, wantErrs := write(func(*sink.JSONLines, []*sink.Batch) {})
+	require.Len(t, wantErrs, 1)
+	assert.Contains(t, wantErrs[0], "row 300 column id")
+
+	text, errs := write(func(s *sink.JSONLines, pages []*sink.Batch) {
+		var wg sync.WaitGroup
+		for _, b := range pages {
+			wg.Go(func() { s.Prepare(b) })
+		}
+		wg.Wait()
+	})
+	assert.Equal(t, wantText, text, "every page prepared")
+	assert.Equal(t, wantErrs, errs)
+
+	text, errs = write(func(s *sink.JSONLines, pages []*sink.Batch) {
+		other, err := sink.NewJSONLinesConfig(&bytes.Buffer{}, sink.JSONConfig{NumbersAsStrings: true})
+		require.NoError(t, err)
+		other.Prepare(pages[1]) // prepared by another sink, its text another
+		s.Prepare(pages[2])
+		pages[2].TruncateRows(100) // changed after Prepare
+		s.Prepare(pages[3])
+		pages[3].AppendValue([]byte{0, 0, 0, 9}) // a row begun after Prepare...
+		pages[3].TruncateRows(pages[3].Len())    // ...and dropped
+		s.Prepare(pages[4])
+		for j := range 4 {
+			pages[4].AppendValue(pages[4].Value(0, j)) // a row added after Prepare
+		}
+	})
+	var want bytes.Buffer
+	s := sink.NewJSONLines(&want)
+	for i, b := range preparePages(t) {
+		switch i {
+		case 2:
+			b.TruncateRows(100)
+		case 4:
+			for j := range 4 {
+				b.AppendValue(b.Value(0, j))
+			}
+		}
+		_ = s.Write(ctx, b)
+	}
+	assert.Equal(t, want.String(), text, "pages changed after Prepare, or prepared by another sink, rendered again")
+	assert.Equal(t, wantErrs, errs)
+}
