@@ -917,8 +917,7 @@ func (c *Cluster) runSelect(n *Node, p *selectPlan, params *cqlproto.QueryParams
 	if !p.count {
 		sc.w.buf = c.rowBufs.get()
 		defer func() { c.rowBufs.put(sc.w.buf) }() // appendRows copied the rows into the body
-	}
-	if p.count {
+	} else {
 		// An aggregate answers one row and no paging state. Cassandra
 		// reads it in internal pages of the query's page size
 		// (AggregationQueryPager), or in one read without paging

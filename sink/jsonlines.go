@@ -49,8 +49,9 @@ type JSONLines struct {
 	// encoders for Prepare.
 	layout atomic.Pointer[jsonLayout]
 	encs   sync.Pool
-	// perByte is the last prepared batch's text per byte of its values
-	// (see Prepare), for the room the next one's text needs.
+	// perByte is the last prepared batch's text per byte of its
+	// batchWire, in 1024ths (see Prepare), for the room the next one's
+	// text needs.
 	perByte atomic.Int64
 	closed  bool
 }
@@ -142,9 +143,10 @@ func (s *JSONLines) Prepare(b *Batch) {
 	// Room for the text at once, as estimated from the last prepared
 	// batch's (growing it by appends cost a tenth more CPU, in copies and
 	// in faults of fresh memory).
+	wire := batchWire(b)
 	text := b.prep.text[:0]
 	if r := s.perByte.Load(); r > 0 {
-		text = slices.Grow(text, int(float64(r)/1024*float64(b.Bytes()+8*n*len(b.Columns)))+shortText)
+		text = slices.Grow(text, int(r*wire/1024)+shortText)
 	}
 	var err error
 	for from := 0; from < n && err == nil; from += prepareRun {
@@ -152,9 +154,8 @@ func (s *JSONLines) Prepare(b *Batch) {
 	}
 	s.encs.Put(e)
 	if err == nil {
-		// Text per byte of values (with 8 a value, as rowWire), in 1024ths,
-		// a little over.
-		s.perByte.Store(int64(len(text)) * 1024 * 9 / 8 / int64(b.Bytes()+8*n*len(b.Columns)))
+		// Text per byte of batchWire, in 1024ths, an eighth over.
+		s.perByte.Store(int64(len(text)) * 1024 * 9 / 8 / wire)
 	}
 	b.prep = prepared{by: s, cells: len(b.cells), text: text, err: err}
 }

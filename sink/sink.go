@@ -28,8 +28,8 @@ func (f SinkFunc) Close(context.Context) error { return nil }
 var _ Sink = SinkFunc(nil)
 
 // Preparer is implemented by sinks that can do the costly part of a Write
-// ahead of it, on another goroutine: the text sinks render a page's rows
-// in Prepare, and the Write of a prepared batch passes the text on. A scan
+// ahead of it, on another goroutine: JSONLines renders a page's rows in
+// Prepare, and the Write of a prepared batch passes the text on. A scan
 // calls Prepare on the goroutine that read the page, before the page
 // waits for its turn, so that pages of different subranges are rendered
 // at once on every core while one goroutine writes them in order.

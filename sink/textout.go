@@ -99,6 +99,12 @@ func rowWire(b *Batch, i int) int64 {
 	return n
 }
 
+// batchWire is about the sum of rowWire over b's rows, without a walk of
+// them: the bytes of all its values (hidden ones included) plus 8 a value.
+func batchWire(b *Batch) int64 {
+	return int64(b.Bytes()) + int64(8*b.Len()*len(b.Columns))
+}
+
 // measure fills o.cum for b's rows, once per Write: cum[i] is the rowWire
 // of rows [0, i).
 func (o *textOut) measure(b *Batch) {

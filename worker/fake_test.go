@@ -325,6 +325,48 @@ func (s *collectSink) WritePage(ctx context.Context, rangeID int, b *sink.Batch,
 	return nil
 }
 
+// preparingSink is a collectSink that is a worker.PagePreparer: it keeps
+// the ids of each page's rows when prepared, and counts the pages written
+// with other rows than they had when prepared (or not prepared at all).
+type preparingSink struct {
+	*collectSink
+	pmu                  sync.Mutex
+	prepared             map[*sink.Batch][]string
+	pages, notAsPrepared int
+}
+
+func newPreparingSink() *preparingSink {
+	return &preparingSink{collectSink: newCollectSink(), prepared: map[*sink.Batch][]string{}}
+}
+
+func rowIDs(b *sink.Batch) []string {
+	ids := make([]string, b.Len())
+	for i := range ids {
+		ids[i] = string(b.Value(i, 0))
+	}
+	return ids
+}
+
+func (s *preparingSink) PreparePage(b *sink.Batch) {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	s.prepared[b] = rowIDs(b)
+}
+
+func (s *preparingSink) WritePage(ctx context.Context, rangeID int, b *sink.Batch, cur worker.Cursor) error {
+	if b.Len() > 0 {
+		s.pmu.Lock()
+		ids, ok := s.prepared[b]
+		delete(s.prepared, b)
+		s.pages++
+		if !ok || !slices.Equal(ids, rowIDs(b)) {
+			s.notAsPrepared++
+		}
+		s.pmu.Unlock()
+	}
+	return s.collectSink.WritePage(ctx, rangeID, b, cur)
+}
+
 func (s *collectSink) Split(sp worker.Split) {
 	if s.split != nil {
 		for _, c := range sp.Children {

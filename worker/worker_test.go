@@ -987,7 +987,10 @@ func TestRowsDroppedPastASplit(t *testing.T) {
 		}
 		return nil
 	}
-	s := newCollectSink()
+	// The output prepares pages: each must be prepared with the rows it
+	// is written with, those of the page trimmed past the split's end.
+	ps := newPreparingSink()
+	s := ps.collectSink
 	var splits []ring.Subrange
 	var mu sync.Mutex
 	s.split = func(_ int, c ring.Subrange) {
@@ -1003,9 +1006,11 @@ func TestRowsDroppedPastASplit(t *testing.T) {
 			close(ownerDone)
 		}
 	}
-	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: page}), tasks, f, s, worker.Hooks{})
+	st, err := worker.Run(context.Background(), fastRetries(worker.Config{Concurrency: 2, PageSize: page}), tasks, f, ps, worker.Hooks{})
 	require.NoError(t, err)
 	assertRows(t, wantRows(rows), s.got())
+	assert.Positive(t, ps.pages)
+	assert.Zero(t, ps.notAsPrepared, "pages written with other rows than prepared")
 	require.Len(t, splits, 1)
 	// Range 0 had 330 rows left after its first page: the second half of
 	// them is split off (to a token: the cut is by share of the ring).
