@@ -77,6 +77,9 @@ type Measurement struct {
 	// RowsDropped counts the rows ringscan read past the end of a subrange
 	// split while its statement ran, and dropped (scanner.Stats).
 	RowsDropped int64 `json:",omitempty"`
+	// Restarts counts the statements a split cut short, read on by a new
+	// statement bounded by the new end (scanner.Stats).
+	Restarts int64 `json:",omitempty"`
 	// CPUSeconds is the child's user+system CPU time spent during the scan;
 	// MaxRSSKiB its peak resident set size.
 	CPUSeconds float64
@@ -440,7 +443,7 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	limitsMu.Lock()
 	defer limitsMu.Unlock()
 	return Measurement{Elapsed: elapsed, Work: work, Concurrency: t.Strategy.EffectiveConcurrency(),
-		Retries: st.Retries, Pages: st.Pages, RowsDropped: st.RowsDropped, Limits: limits}, c, nil
+		Retries: st.Retries, Pages: st.Pages, RowsDropped: st.RowsDropped, Restarts: st.Restarts, Limits: limits}, c, nil
 }
 
 // countingJSONL is ringscan's JSON Lines sink counting the rows written;

@@ -46,6 +46,9 @@ type Result struct {
 	// split while its statement ran, and dropped: rows the cluster read
 	// twice.
 	RowsDropped int64 `json:",omitempty"`
+	// Restarts counts the statements a split cut short, read on by a new
+	// statement bounded by the new end.
+	Restarts int64 `json:",omitempty"`
 	// Startup is the time from the child's start of work (before it
 	// connects) to its first page request; Total from then to its last
 	// row: the whole run but for the process's own start.
@@ -92,7 +95,7 @@ func newResult(sc Scenario, st Strategy, m Measurement) Result {
 	r := Result{
 		Scenario: sc.Name, Strategy: st.Label(), Kind: st.Kind, Settings: st.Settings(sc.PageSize),
 		Sweep: sc.Sweep, Latency: sc.Sim.Latency, Concurrency: st.EffectiveConcurrency(), PageSize: page,
-		Rows: m.Rows, Elapsed: m.Elapsed, Retries: m.Retries, Pages: m.Pages, RowsDropped: m.RowsDropped, Digest: m.Digest,
+		Rows: m.Rows, Elapsed: m.Elapsed, Retries: m.Retries, Pages: m.Pages, RowsDropped: m.RowsDropped, Restarts: m.Restarts, Digest: m.Digest,
 		Startup: m.Startup, Total: m.Total, Hashed: m.Hashed, Limits: m.Limits,
 		PeakRSSMiB:  float64(m.MaxRSSKiB) / 1024,
 		distinct:    m.Distinct,

@@ -251,7 +251,8 @@ func (f *fetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Batch) 
 		return f.fetchPiece(ctx, req, b)
 	}
 	// A statement made before the subrange was split goes on with its end
-	// bound (req.End): the pool drops the rows past the subrange's new end.
+	// bound (req.End), unless the pool restarted it: the pool drops the
+	// rows past the subrange's new end.
 	lo, hi := req.Start.BindValue(), req.End.BindValue()
 	stmt := f.stmt
 	if req.After != nil {

@@ -223,9 +223,6 @@ func (f *fetcher) tail(b *sink.Batch, first int, page *worker.Page) error {
 		return err
 	}
 	page.Last = pos
-	if !f.splits {
-		return nil
-	}
 	i := n - 1
 	for i > first && f.samePK(b, i-1, n-1) {
 		i--

@@ -85,6 +85,11 @@ type Stats struct {
 	// bounds) and dropped: the cluster read them twice, for the subrange
 	// split off that reads them. Not in Rows.
 	RowsDropped int64
+	// Restarts counts the statements a split cut short instead: the
+	// subrange read on with a new statement from after its last row,
+	// bounded by its new end, as that re-read at most a quarter page (the
+	// rows of its last partition up to that row).
+	Restarts int64
 }
 
 // RowsPerSecond is the run's mean throughput.
@@ -180,7 +185,8 @@ func rangeStatsOf(st worker.RangeStats, f *fetcher) RangeStats {
 func statsOf(st worker.Stats, f *fetcher) Stats {
 	out := Stats{Rows: st.Rows, Pages: st.Pages, EmptyPages: st.EmptyPages, Bytes: st.Bytes, Retries: st.Retries,
 		Ranges: st.Ranges, Done: st.Done, Failed: st.Failed, Elapsed: st.Elapsed, RetriesByKind: st.RetriesByKind,
-		PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures, RowsDropped: st.RowsDropped}
+		PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures, RowsDropped: st.RowsDropped,
+		Restarts: st.Restarts}
 	if len(st.PerRange) > 0 {
 		out.PerRange = make([]RangeStats, len(st.PerRange))
 		for i, r := range st.PerRange {

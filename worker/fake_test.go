@@ -74,6 +74,9 @@ type fakeFetcher struct {
 	// onInFlight, if set, is called with a host's requests in flight each
 	// time one starts, under the fake's lock.
 	onInFlight func(host string, n int)
+	// noTail, if set, leaves Page.TailRows unset (not known), as a
+	// Fetcher that does not count them.
+	noTail bool
 
 	newBatches atomic.Int64
 	// served counts the rows served.
@@ -188,6 +191,12 @@ func (f *fakeFetcher) Fetch(ctx context.Context, req worker.Request, b *sink.Bat
 			continue
 		}
 		b.AppendValue(rowID(row))
+		if page.Last == nil || page.Last.Token != ring.Murmur3Token(row.tok) {
+			page.TailRows, page.TailFirst = 0, row.pos()
+		}
+		if !f.noTail {
+			page.TailRows++ // a token's rows stand for a partition's
+		}
 		page.Last = row.pos()
 		f.served.Add(1)
 	}

@@ -198,12 +198,35 @@ type rangeRun struct {
 	// asked is the page size of the last request; pageCap, when set,
 	// caps the range's page size since a page was too big for the driver.
 	asked, pageCap int
+	// tail counts the rows handed on in the partition of the last row
+	// (Page.TailRows, added up over pages inside one partition), up to
+	// it; -1 when unknown.
+	tail int64
+}
+
+// noteTail extends r.tail with a page of n rows handed on.
+func (r *rangeRun) noteTail(n int, page Page) {
+	switch {
+	case n == 0:
+	case page.TailRows <= 0:
+		r.tail = -1
+	case page.TailRows < n:
+		r.tail = int64(page.TailRows) // the partition starts in the page
+	case r.tail >= 0:
+		// The whole page is in one partition, which may have begun on an
+		// earlier page: count those rows in (too many, when it began with
+		// this page, which only makes a restart less likely).
+		r.tail = max(r.tail+int64(n), int64(page.TailRows))
+	}
 }
 
 // runRange reads one subrange to its end: fetch a page, hand it on, and
 // let the splitter take part of what is left.
 func (p *pool) runRange(ctx context.Context, t *Task) error {
 	r := &rangeRun{t: *t, cur: t.Cursor, avoid: map[string]bool{}}
+	if t.Cursor.Last != nil || t.Cursor.After != nil {
+		r.tail = -1 // a resume: where its partition began is not known
+	}
 	r.st = RangeStats{ID: t.Subrange.ID, Range: t.Subrange.Range, Piece: t.Piece}
 	start := time.Now()
 	lv := p.split.track(*t, t.pair)
@@ -223,6 +246,9 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 	}()
 	for !r.cur.Done {
 		lv.pickUp(&r.t)
+		if p.split.restart(r) {
+			r.cur = r.cur.restartAfterLast()
+		}
 		if r.cur.PageState == nil || r.cur.End == (ring.Token{}) {
 			// A new statement ends where the subrange now ends; so does one
 			// whose end was not recorded.
@@ -239,6 +265,7 @@ func (p *pool) runRange(ctx context.Context, t *Task) error {
 			continue // retried
 		}
 		next = p.split.afterPage(lv, &r.t, r.cur.Last, next, b, page)
+		r.noteTail(b.Len(), page)
 		p.counted(r, b, next)
 		if p.prep != nil && b.Len() > 0 {
 			p.prep.PreparePage(b)
@@ -622,7 +649,7 @@ func (p *pool) stats(elapsed time.Duration) Stats {
 	st := Stats{Ranges: p.ntasks + int(p.splits.Load()), Elapsed: elapsed, Failed: len(p.failed), Done: int(p.done.Load()),
 		RetriesByKind: map[string]int64{}, PartitionsSplit: int(p.partitions.Load()), Pieces: int(p.pieces.Load())}
 	if p.split != nil {
-		st.SplitQueries, st.RowsDropped = p.split.queries.Load(), p.split.dropped.Load()
+		st.SplitQueries, st.RowsDropped, st.Restarts = p.split.queries.Load(), p.split.dropped.Load(), p.split.restarts.Load()
 	}
 	if len(p.splitFailures) > 0 {
 		st.SplitFailures = maps.Clone(p.splitFailures)

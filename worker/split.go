@@ -22,11 +22,14 @@ import (
 // a running task's end under the entry's lock and marks it; the owner
 // picks the new end up before each request (pickUp) and again after each
 // page (afterPage), dropping the rows a page read past the new end. A
-// paging state belongs to its statement, so a statement started before a
-// split goes on with its old bounds; the rows past the task's new end are
-// dropped, and the first such row ends the task. What is split off starts
-// where the owner's rows can no longer reach: after the last row handed
-// on.
+// paging state belongs to its statement, so a page in flight at a split
+// comes with its statement's old bounds; the rows past the task's new end
+// are dropped, and the first such row ends the task. Before its next
+// request the owner starts a new statement from after its last row,
+// bounded by the new end, where that re-reads few rows (restart); else its
+// statement goes on with its old bounds, dropping rows as above. What is
+// split off starts where the owner's rows can no longer reach: after the
+// last row handed on.
 //
 // A token subrange is split at the token midpoint of what is left after
 // its last row. A task whose reading stays inside one partition (a page
@@ -61,6 +64,9 @@ type splitter struct {
 	// queries counts the requests made to split partitions; dropped the
 	// rows pages read past a split's end and dropped (Stats.RowsDropped).
 	queries, dropped atomic.Int64
+	// restarts counts the statements cut short at a split's end
+	// (Stats.Restarts).
+	restarts atomic.Int64
 
 	// notify wakes idle goroutines when a page was handed on or a task
 	// queued: something may have become worth splitting, or waits.
@@ -178,6 +184,45 @@ func (s *splitter) handedOn() {
 	case s.notify <- struct{}{}:
 	default:
 	}
+}
+
+// restart reports whether r's statement, whose task a split ended before
+// the statement's end bound, should give way to a new statement from
+// after r's last row, bounded by the task's new end
+// (Cursor.restartAfterLast). Going on, the statement's pages read past the
+// new end, rows the task split off reads too: about half a page, up to a
+// page, that the cluster serves twice and afterPage drops. A new
+// statement reads none of them, but reads again the rows before the first
+// new one: those of the last row's partition up to it (by key), or of its
+// token (by ordinal). It restarts when those are known and at most a
+// quarter page; inside a large partition it goes on.
+func (s *splitter) restart(r *rangeRun) bool {
+	c := r.cur
+	if s == nil || c.PageState == nil || c.Done || c.End == (ring.Token{}) || r.t.Piece != nil || r.t.Stop != nil ||
+		r.t.Subrange.Range.End.Compare(c.End) >= 0 {
+		return false
+	}
+	reread := int64(-1)
+	switch {
+	case c.skippingByOrdinal():
+		reread = c.After.Ordinal
+	case c.Last == nil && c.After == nil:
+		reread = 0
+	case c.Last == nil:
+	case c.Last.Key == nil && c.Last.Ordinal > 0:
+		reread = c.Last.Ordinal
+	case c.Last.Key != nil:
+		reread = r.tail
+	}
+	page := r.asked // the statement's next page asks as many rows
+	if page <= 0 {
+		page = s.pageSize
+	}
+	if reread < 0 || reread*4 > int64(page) {
+		return false
+	}
+	s.restarts.Add(1)
+	return true
 }
 
 // pickUp applies a split made while no request was in flight: the task's

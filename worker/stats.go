@@ -52,6 +52,12 @@ type Stats struct {
 	// while its statement ran (the statement keeps its old bounds): the
 	// server read them twice, once for the task that reads them.
 	RowsDropped int64
+	// Restarts counts the statements cut short by a split: instead of
+	// reading on past the task's new end, the task went on with a new
+	// statement from after its last row, bounded by the new end, as that
+	// re-reads few rows (at most a quarter page: those of its last row's
+	// partition, or token, up to the row).
+	Restarts int64
 	// RetriesByKind counts retries by error kind (read_timeout,
 	// unavailable, overloaded, connection, ...).
 	RetriesByKind map[string]int64

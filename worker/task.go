@@ -35,7 +35,8 @@ type Cursor struct {
 	// is only meaningful with PageState. It may lie beyond the subrange's
 	// end when the subrange was split after the statement started: a
 	// paging state is only valid with its own statement and values, so the
-	// statement goes on and the rows past the subrange's end are dropped.
+	// statement goes on and the rows past the subrange's end are dropped,
+	// unless the pool restarts it bounded by the new end (Stats.Restarts).
 	End ring.Token
 	// Last is the position of the last row handed on, nil if none.
 	Last *Position
@@ -156,9 +157,10 @@ type Page struct {
 	// Last is the position of the last row appended, nil if none was.
 	Last *Position
 	// TailRows is the number of rows at the end of the page that are in
-	// Last's partition, and TailFirst the position of the first of them
-	// (Fetchers that are Partitions): they tell the pool when a subrange's
-	// reading stays inside one partition. A Fetcher that knows of rows of
+	// Last's partition, and TailFirst the position of the first of them:
+	// they tell the pool when a subrange's reading stays inside one
+	// partition, and how many rows a new statement from after Last reads
+	// again (0: not known). A Fetcher that knows of rows of
 	// that partition before the page (one that changed how it reads, with
 	// After) may count them in: TailFirst is then before the page.
 	TailRows  int

@@ -944,25 +944,79 @@ func TestRateCapsReads(t *testing.T) {
 }
 
 // TestRowsDroppedPastASplit splits a long range while its owner's second
-// request is in flight: the owner's statement keeps its old bounds, its
-// next page reads past the new end, and the rows past it are dropped and
-// counted (Stats.RowsDropped); the piece split off reads them. Every row
-// served is either handed on once or counted as dropped.
+// request is in flight. Where a new statement from after its last row
+// re-reads at most a quarter page (the rows of its last token, here), the
+// owner reads on with one bounded by its new end: nothing is read past
+// it. Otherwise (a token of 50 rows; a Fetcher that does not say how many)
+// the owner's statement keeps its old bounds, its next page reads past the
+// new end, and the rows past it are dropped and counted
+// (Stats.RowsDropped); the piece split off reads them. Every row served is
+// either handed on once or counted as dropped.
 func TestRowsDroppedPastASplit(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		perTok  int  // rows of each token
+		noTail  bool // the Fetcher does not say how many rows of its token a page ends with
+		restart bool
+	}{
+		{name: "a new statement where it re-reads one row", perTok: 1, restart: true},
+		{name: "reads on where it would re-read half a page", perTok: 50},
+		{name: "reads on where the rows re-read are not known", perTok: 1, noTail: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, f, cut, rows := splitInFlight(t, tt.perTok, tt.noTail)
+			assert.Equal(t, f.served.Load(), st.Rows+st.RowsDropped, "rows served: handed on or dropped")
+			// The owner's pages: rows 1..100, 101..200 (in flight at the
+			// split), then from 201 on.
+			reqs := f.requestsOf(0)
+			require.Len(t, reqs, 3)
+			third := reqs[2].req
+			var past int64 // rows of 201..300 past the cut
+			for _, r := range rows[200:300] {
+				if ring.Murmur3Token(r.tok).Compare(cut) > 0 {
+					past++
+				}
+			}
+			if tt.restart {
+				assert.Nil(t, third.PageState, "a new statement, not the old one's paging state")
+				assert.Equal(t, cut, third.End, "bounded by the new end")
+				require.NotNil(t, third.After, "from after the last row handed on")
+				assert.Equal(t, rows[199].pos(), third.After)
+				assert.Zero(t, st.RowsDropped, "rows dropped past the split's end")
+				assert.Equal(t, int64(1), st.Restarts)
+				return
+			}
+			assert.NotNil(t, third.PageState, "the statement goes on")
+			assert.Positive(t, past)
+			assert.Equal(t, past, st.RowsDropped, "rows dropped past the split's end")
+			assert.Zero(t, st.Restarts)
+		})
+	}
+}
+
+// splitInFlight reads a long range 0 (430 rows, perTok rows a token) and a
+// short range 1 at page size 100 and concurrency 2: range 1's goroutine
+// splits range 0 once, while range 0's second request is in flight, and
+// what it splits off waits for range 0 to finish. It checks that every row
+// is handed on once, and that each page is prepared with the rows it is
+// written with, and returns the stats, the fetcher, where range 0 was cut
+// and its rows.
+func splitInFlight(t *testing.T, perTok int, noTail bool) (worker.Stats, *fakeFetcher, ring.Token, []fakeRow) {
+	t.Helper()
 	const page, n = 100, 430
 	lo := int64(-500_000)
 	task := func(id int, from, to int64) worker.Task {
 		return worker.Task{Subrange: ring.Subrange{ID: id, Range: ring.Range{Start: ring.Murmur3Token(from), End: ring.Murmur3Token(to)},
 			Replicas: slices.Clone(hosts[:3])}}
 	}
-	// Range 0 is long, one row per token; range 1 is short.
 	tasks := []worker.Task{task(0, lo, lo+n), task(1, lo+n, lo+n+10)}
 	rows := map[int][]fakeRow{}
 	for j := range n {
-		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j), key: fmt.Sprintf("k%04d", j)})
+		rows[0] = append(rows[0], fakeRow{tok: lo + 1 + int64(j/perTok*perTok), key: fmt.Sprintf("k%04d", j)})
 	}
 	rows[1] = []fakeRow{{tok: lo + n + 5, key: "short"}}
 	f := newFake(rows, page)
+	f.noTail = noTail
 	inFlight, splitDone, ownerDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	wait := func(c chan struct{}, what string) error {
 		select {
@@ -1012,13 +1066,10 @@ func TestRowsDroppedPastASplit(t *testing.T) {
 	assert.Positive(t, ps.pages)
 	assert.Zero(t, ps.notAsPrepared, "pages written with other rows than prepared")
 	require.Len(t, splits, 1)
-	// Range 0 had 330 rows left after its first page: the second half of
-	// them is split off (to a token: the cut is by share of the ring).
-	cut := splits[0].Range.Start.BindValue().(int64) - lo
-	assert.InDelta(t, 100+165, cut, 1)
-	assert.Equal(t, f.served.Load(), st.Rows+st.RowsDropped, "rows served: handed on or dropped")
-	// The owner's pages: 1..100, 101..200 (in flight at the split), then
-	// 201..300, whose rows past the cut are dropped.
-	assert.Len(t, f.requestsOf(0), 3)
-	assert.Equal(t, 300-cut, st.RowsDropped, "rows dropped past the split's end")
+	// Range 0's first page reached token lo+k (k = 100 with one row a
+	// token): the second half of (lo+k, lo+430] is split off.
+	k := rows[0][99].tok - lo
+	cut := splits[0].Range.Start
+	assert.InDelta(t, float64(k)+float64(n-k)/2, float64(cut.BindValue().(int64)-lo), 1)
+	return st, f, cut, rows[0]
 }

@@ -90,6 +90,9 @@ type ReportTotals struct {
 	// RowsDropped: rows read past a split subrange's new end, read again
 	// by the subrange split off.
 	RowsDropped int64 `json:"rows_dropped,omitempty"`
+	// Restarts: statements a split cut short, read on by a new statement
+	// bounded by the new end.
+	Restarts int64 `json:"restarts,omitempty"`
 }
 
 // RangeReport is one subrange's line of a report.
@@ -130,7 +133,7 @@ func NewReport(st scanner.Stats, meta ReportMeta) *Report {
 			RetriesByKind: st.RetriesByKind, RowsPerSecond: st.RowsPerSecond(),
 			Ranges: st.Ranges, Done: st.Done, Failed: st.Failed,
 			PartitionsSplit: st.PartitionsSplit, Pieces: st.Pieces, SplitQueries: st.SplitQueries, SplitFailures: st.SplitFailures,
-			RowsDropped: st.RowsDropped,
+			RowsDropped: st.RowsDropped, Restarts: st.Restarts,
 		},
 		Ranges: make([]RangeReport, 0, len(st.PerRange)),
 	}
