@@ -137,9 +137,10 @@ type prepared struct {
 	err   error  // that row's error
 }
 
-// preparedBy returns b's text prepared by s, if it is still valid.
-func (b *Batch) preparedBy(s Sink) (*prepared, bool) {
-	return &b.prep, b.prep.by == s && b.prep.cells == len(b.cells)
+// preparedFor returns b's prepared text if it is still valid and its
+// preparer renders as the caller does (same reports that).
+func (b *Batch) preparedFor(same func(by Sink) bool) (*prepared, bool) {
+	return &b.prep, b.prep.by != nil && b.prep.cells == len(b.cells) && same(b.prep.by)
 }
 
 // NewBatch returns an empty batch for rows of cols. width is the number of

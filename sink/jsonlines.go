@@ -53,7 +53,11 @@ type JSONLines struct {
 	// batchWire, in 1024ths (see Prepare), for the room the next one's
 	// text needs.
 	perByte atomic.Int64
-	closed  bool
+	// texts holds the memory of texts Write passed on, for Prepare's next
+	// ones: a text then lives from Prepare to Write, not as long as its
+	// batch (*textBuf, so that a Put allocates nothing).
+	texts  sync.Pool
+	closed bool
 }
 
 // jsonLayout is how JSONLines writes rows of some columns.
@@ -103,16 +107,24 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 		return s.err
 	}
 	s.buf = s.buf[:0]
-	if p, ok := b.preparedBy(s); ok {
-		// Rendered by Prepare: passed on in chunks of at most flushAt.
-		for text := p.text; len(text) > 0; {
+	if p, ok := b.preparedFor(s.rendersAs); ok {
+		// Rendered by Prepare: passed on in chunks of at most flushAt,
+		// then its memory goes back to the sink that prepared it, for its
+		// next Prepare.
+		var err error
+		for text := p.text; len(text) > 0 && err == nil; {
 			n := min(len(text), flushAt)
-			if err := s.write(text[:n]); err != nil {
-				return err
-			}
+			err = s.write(text[:n])
 			text = text[n:]
 		}
-		return p.err
+		if err == nil {
+			err = p.err // the prepared error: the row after the text
+		}
+		if by := p.by.(*JSONLines); cap(p.text) > 0 {
+			by.texts.Put(&textBuf{b: p.text[:0]})
+		}
+		*p = prepared{}
+		return err
 	}
 	return s.writeRows(b, s.layoutFor(b.Columns))
 }
@@ -145,6 +157,11 @@ func (s *JSONLines) Prepare(b *Batch) {
 	// in faults of fresh memory).
 	wire := batchWire(b)
 	text := b.prep.text[:0]
+	if cap(text) == 0 {
+		if t, ok := s.texts.Get().(*textBuf); ok {
+			text = t.b
+		}
+	}
 	if r := s.perByte.Load(); r > 0 {
 		text = slices.Grow(text, int(r*wire/1024)+shortText)
 	}
@@ -161,6 +178,17 @@ func (s *JSONLines) Prepare(b *Batch) {
 }
 
 var _ Preparer = (*JSONLines)(nil)
+
+// rendersAs reports whether a batch prepared by by has the text s would
+// write: by is s, or a JSON Lines sink of the same options (the sinks of
+// the files of one output, say, one of them preparing every page).
+func (s *JSONLines) rendersAs(by Sink) bool {
+	o, ok := by.(*JSONLines)
+	return ok && (o == s || o.enc.opts.equal(s.enc.opts))
+}
+
+// textBuf is the memory of a text Write passed on.
+type textBuf struct{ b []byte }
 
 // renderRows appends rows [from, to) of b as lines, column by column:
 // each column's values for all the rows first, one column after another

@@ -103,4 +103,22 @@ func TestJSONLinesPrepare(t *testing.T) {
 	}
 	assert.Equal(t, want.String(), text, "pages changed after Prepare, or prepared by another sink, rendered again")
 	assert.Equal(t, wantErrs, errs)
+
+	// Write hands a page's text memory on to the next Prepare: a page
+	// written again is rendered again, not from the text another page's
+	// Prepare wrote over.
+	pages := preparePages(t)
+	var alone bytes.Buffer
+	plain := sink.NewJSONLines(&alone)
+	for _, i := range []int{4, 3, 4} { // the larger first: its memory holds the other's text
+		require.NoError(t, plain.Write(ctx, pages[i]))
+	}
+	var out bytes.Buffer
+	s = sink.NewJSONLines(&out)
+	s.Prepare(pages[4])
+	require.NoError(t, s.Write(ctx, pages[4]))
+	s.Prepare(pages[3])
+	require.NoError(t, s.Write(ctx, pages[3]))
+	require.NoError(t, s.Write(ctx, pages[4]))
+	assert.Equal(t, alone.String(), out.String(), "a page written twice, another prepared between")
 }

@@ -38,9 +38,11 @@ var _ Sink = SinkFunc(nil)
 // Write and Close, each call with a batch of its own; it must not keep b.
 // It reports nothing: a malformed value is returned by the Write of b, as
 // it would be without Prepare, after the rows before it are written. A
-// batch given rows or truncated after Prepare, or written to another
-// sink, is written as if it had not been prepared. Write's output is the
-// same with or without Prepare.
+// batch given rows or truncated after Prepare, or written to a sink that
+// renders otherwise, is written as if it had not been prepared. (A
+// JSONLines writes the text any JSONLines of the same options prepared:
+// one sink may prepare the pages of an output whose files each have a
+// sink.) Write's output is the same with or without Prepare.
 type Preparer interface {
 	Sink
 	Prepare(b *Batch)

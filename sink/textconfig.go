@@ -56,6 +56,19 @@ type textOptions struct {
 	numStrings bool
 }
 
+// equal reports whether o and p render every value alike: the same
+// fields, and time zones of one name (time.LoadLocation makes a new
+// *time.Location at each call).
+func (o textOptions) equal(p textOptions) bool {
+	zone := func(l *time.Location) string {
+		if l == nil {
+			return "UTC"
+		}
+		return l.String()
+	}
+	return o.layout == p.layout && o.base64 == p.base64 && o.numStrings == p.numStrings && zone(o.loc) == zone(p.loc)
+}
+
 // validate reports every invalid field, named with prefix ("CSVConfig").
 func (c TextConfig) validate(prefix string) []error {
 	_, errs := c.options(prefix)

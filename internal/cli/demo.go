@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 		return badInput(err)
 	}
 	defer dir.Unlock()
-	if err := dir.Prepare(false); err != nil {
+	if err := dir.Start(false); err != nil {
 		return badInput(err)
 	}
 	fmt.Fprintf(stderr, "ringscan demo: starting a %d-node cqlsim cluster (latency %v per request)\n", demoNodes, latency)
@@ -146,7 +146,7 @@ func runDemo(ctx context.Context, f demoFlags, stdout, stderr io.Writer) error {
 		if err != nil {
 			return badInput(err)
 		}
-		err = odir.Prepare(false)
+		err = odir.Start(false)
 		if err == nil {
 			err = scanDemoTable(ctx, c, other, odir, sub, quiet, stdout, stderr)
 		}

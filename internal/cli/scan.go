@@ -123,7 +123,7 @@ func runScan(ctx context.Context, cf *connFlags, jf *jobFlags, sf *scanFlags, st
 	if dir != nil {
 		dir.SetColumns(j.plan.Columns)
 		if !jf.resume {
-			if err := dir.Prepare(sf.overwrite); err != nil {
+			if err := dir.Start(sf.overwrite); err != nil {
 				return badInput(err)
 			}
 		}
@@ -219,6 +219,14 @@ type stdoutOut struct {
 	sink.Sink
 	comp flushCloser // nil without compression
 	w    *bufio.Writer
+}
+
+// Prepare lets the encoder prepare a page on the goroutine that read it,
+// where it can (sink.Preparer).
+func (s *stdoutOut) Prepare(b *sink.Batch) {
+	if p, ok := s.Sink.(sink.Preparer); ok {
+		p.Prepare(b)
+	}
 }
 
 func (s *stdoutOut) Close(ctx context.Context) error {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -132,16 +133,24 @@ type Dir struct {
 	// created is set when a file was created since the last commit: the
 	// directory is fsynced so that its name is durable.
 	created bool
-	// ready is set by Prepare and Restore: only then does Close leave a
+	// ready is set by Start and Restore: only then does Close leave a
 	// file in an output that got no row.
 	ready bool
 	lock  *fsutil.FileLock
+
+	// prep prepares pages for the files' encoders (Prepare), when they
+	// are sink.Preparers: an encoder of the format on no file, made once.
+	prepOnce sync.Once
+	prep     sink.Preparer
 }
 
-var _ sink.Committer = (*Dir)(nil)
+var (
+	_ sink.Committer = (*Dir)(nil)
+	_ sink.Preparer  = (*Dir)(nil)
+)
 
 // Open creates cfg.Dir if it is missing, checks that it is writable and
-// locks it for this process. The Dir starts with no file: call Prepare for
+// locks it for this process. The Dir starts with no file: call Start for
 // a new scan, or let the scanner Restore it for a resumed one.
 func Open(cfg Config) (*Dir, error) {
 	if err := ValidateFormat(cfg.Format, cfg.Compress); err != nil {
@@ -167,11 +176,11 @@ func Open(cfg Config) (*Dir, error) {
 // directory was locked).
 func (d *Dir) SetColumns(cols []sink.Column) { d.cfg.Columns = cols }
 
-// Prepare readies the directory for a new scan: it must hold nothing but
+// Start readies the directory for a new scan: it must hold nothing but
 // the lock file, unless overwrite is set, in which case the previous
 // output files, temporary files and manifest are removed (other files are
 // kept).
-func (d *Dir) Prepare(overwrite bool) error {
+func (d *Dir) Start(overwrite bool) error {
 	entries, err := os.ReadDir(d.cfg.Dir)
 	if err != nil {
 		return fmt.Errorf("output directory %s cannot be read: %w", d.cfg.Dir, err)
@@ -326,7 +335,7 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 		return errors.New("output: write after close")
 	}
 	if !d.ready {
-		return errors.New("output: write before Prepare or Restore")
+		return errors.New("output: write before Start or Restore")
 	}
 	for from := 0; from < b.Len(); {
 		if err := d.ensureFile(); err != nil {
@@ -353,6 +362,27 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 		}
 	}
 	return nil
+}
+
+// Prepare prepares a page for Write on the goroutine that read it (see
+// sink.Preparer), where the format's encoder is a sink.Preparer (JSON
+// Lines): an encoder of the same options on no file renders it, and the
+// encoder of whichever file the page lands in writes the text. A page cut
+// between two files (MaxRowsPerFile) is rendered again by each. It may be
+// called concurrently with itself and with Write; SetColumns comes
+// before.
+func (d *Dir) Prepare(b *sink.Batch) {
+	d.prepOnce.Do(func() {
+		if d.cfg.Format == FormatParquet {
+			return // no Preparer, and making one starts a file
+		}
+		if enc, err := d.cfg.Encoder(io.Discard, false, d.cfg.Columns); err == nil {
+			d.prep, _ = enc.(sink.Preparer)
+		}
+	})
+	if d.prep != nil {
+		d.prep.Prepare(b)
+	}
 }
 
 func (d *Dir) current() *File { return &d.files[len(d.files)-1] }
@@ -500,7 +530,7 @@ type headerWriter interface {
 }
 
 // Close completes the last file. When no file was ever started (no row was
-// written, as for an empty table) in a directory made ready by Prepare or
+// written, as for an empty table) in a directory made ready by Start or
 // Restore, it first creates one, so that the output holds a valid file: an
 // empty JSON Lines file, a CSV file with its header, a Parquet file with
 // the schema and no row. It does not write the

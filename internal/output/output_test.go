@@ -145,7 +145,7 @@ func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
 			cfg := Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 25, Encoder: encoderFor(format), Columns: columns(t)}
 			d, err := Open(cfg)
 			require.NoError(t, err)
-			require.NoError(t, d.Prepare(false))
+			require.NoError(t, d.Start(false))
 			require.NoError(t, d.Write(ctx, page(t, 0, 30)))
 			require.NoError(t, d.Write(ctx, page(t, 30, 40)))
 			state, err := d.Commit(ctx)
@@ -179,15 +179,15 @@ func TestCrashAndResumeKeepsExactlyCommittedRows(t *testing.T) {
 	}
 }
 
-func TestPrepareRefusesNonEmptyDir(t *testing.T) {
+func TestStartRefusesNonEmptyDir(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "t-000001.jsonl"), []byte("{}\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep"), 0o644))
 	d, err := Open(Config{Dir: dir, Prefix: "t", Format: FormatJSONL, Encoder: encoderFor(FormatJSONL)})
 	require.NoError(t, err)
 	defer d.Unlock()
-	require.ErrorContains(t, d.Prepare(false), "not empty")
-	require.NoError(t, d.Prepare(true))
+	require.ErrorContains(t, d.Start(false), "not empty")
+	require.NoError(t, d.Start(true))
 	_, err = os.Stat(filepath.Join(dir, "t-000001.jsonl"))
 	assert.True(t, os.IsNotExist(err))
 	_, err = os.Stat(filepath.Join(dir, "notes.txt"))
@@ -220,7 +220,7 @@ func TestEmptyOutputHasOneFile(t *testing.T) {
 			dir := t.TempDir()
 			d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, Encoder: encoderFor(format), Columns: columns(t)})
 			require.NoError(t, err)
-			require.NoError(t, d.Prepare(false), "only the lock file is there")
+			require.NoError(t, d.Start(false), "only the lock file is there")
 			require.NoError(t, d.Write(ctx, page(t, 0, 0)), "a page without rows starts no file")
 			require.NoError(t, d.Close(ctx))
 			require.NoError(t, d.Close(ctx), "idempotent")
@@ -316,7 +316,7 @@ func TestRestoreRemovesWhatIsNotCommitted(t *testing.T) {
 			cfg := Config{Dir: dir, Prefix: "t", Format: FormatJSONL, MaxRowsPerFile: 5, Encoder: encoderFor(FormatJSONL), Columns: columns(t)}
 			d, err := Open(cfg)
 			require.NoError(t, err)
-			require.NoError(t, d.Prepare(false))
+			require.NoError(t, d.Start(false))
 			state := tt.state(t, d)
 			require.NoError(t, d.Write(ctx, page(t, 3, 20)), "rows after the commit, over several files")
 			require.NoError(t, d.Close(ctx))
@@ -377,7 +377,7 @@ func TestRestoreRefusesOtherOptions(t *testing.T) {
 			cfg.Columns = columns(t)
 			d, err := Open(cfg)
 			require.NoError(t, err)
-			require.NoError(t, d.Prepare(false))
+			require.NoError(t, d.Start(false))
 			require.NoError(t, d.Write(ctx, page(t, 0, 3)))
 			state, err := d.Commit(ctx)
 			require.NoError(t, err)
@@ -411,4 +411,57 @@ func TestOneWriterPerDirectory(t *testing.T) {
 	d2, err := Open(cfg)
 	require.NoError(t, err)
 	require.NoError(t, d2.Unlock())
+}
+
+// TestPreparedPages checks that the directory prepares pages for its
+// files' encoders where they are sink.Preparers (JSON Lines): a prepared
+// page written whole is written from its prepared text, one cut between
+// two files is rendered again by each file's encoder. The probe: each
+// page's first value is changed in place after Prepare (which a scan
+// never does), so that a row's id tells whether its text was prepared
+// (the old id) or rendered at Write (the new one). Fails if Prepare is
+// not forwarded, or if the text of a cut page is written.
+func TestPreparedPages(t *testing.T) {
+	for _, fc := range formats {
+		format, comp := fc[0], fc[1]
+		t.Run(format+"-"+comp, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			d, err := Open(Config{Dir: dir, Prefix: "t", Format: format, Compress: comp, MaxRowsPerFile: 15, Encoder: encoderFor(format), Columns: columns(t)})
+			require.NoError(t, err)
+			require.NoError(t, d.Start(false))
+			pages := []*sink.Batch{page(t, 0, 10), page(t, 10, 20), page(t, 20, 30)}
+			done := make(chan struct{})
+			for _, b := range pages {
+				go func() {
+					d.Prepare(b)
+					done <- struct{}{}
+				}()
+			}
+			for range pages {
+				<-done
+			}
+			for _, b := range pages {
+				v := b.Value(0, 0)
+				binary.BigEndian.PutUint32(v, binary.BigEndian.Uint32(v)+1000)
+			}
+			for _, b := range pages {
+				require.NoError(t, d.Write(ctx, b))
+			}
+			require.NoError(t, d.Close(ctx))
+			want := make([]int, 30)
+			for i := range want {
+				want[i] = i
+			}
+			// Pages 0 and 2 are written whole (files of rows 0-14 and
+			// 15-29), page 1 is cut at row 15.
+			want[10] += 1000
+			if format == FormatJSONL {
+				want[0], want[20] = 0, 20 // their prepared text
+			} else {
+				want[0], want[20] = 1000, 1020 // no Preparer: rendered at Write
+			}
+			assert.ElementsMatch(t, want, readIDs(t, dir, format))
+		})
+	}
 }
