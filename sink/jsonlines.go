@@ -34,7 +34,8 @@ const flushAt = 256 << 10
 // goroutine that called Write, so the text is the same as one goroutine's.
 // Write returns when its page is written. A scan calls Prepare (see
 // Preparer) on the goroutine that read each page, so that pages are
-// rendered in parallel before their turn; the Write of a prepared batch
+// rendered in parallel before their turn, by at most Workers calls at
+// once (the others wait for one to end); the Write of a prepared batch
 // passes its text on, in chunks of at most 256 KiB.
 //
 // Write renders the rows of the batch in order. If a value is malformed it
@@ -56,8 +57,12 @@ type JSONLines struct {
 	// texts holds the memory of texts Write passed on, for Prepare's next
 	// ones: a text then lives from Prepare to Write, not as long as its
 	// batch (*textBuf, so that a Put allocates nothing).
-	texts  sync.Pool
-	closed bool
+	texts sync.Pool
+	// rendering holds a token for each Prepare rendering, at most
+	// workers at once: a scan's goroutines rendering more pages than
+	// there are cores would only hold more texts half made at once.
+	rendering chan struct{}
+	closed    bool
 }
 
 // jsonLayout is how JSONLines writes rows of some columns.
@@ -83,7 +88,12 @@ var _ Sink = (*JSONLines)(nil)
 // NewJSONLines returns a sink that writes JSON Lines to w, with the
 // default JSONConfig.
 func NewJSONLines(w io.Writer) *JSONLines {
-	return &JSONLines{textOut: newTextOut(w, "json lines", textOptions{}, 0)}
+	return newJSONLines(newTextOut(w, "json lines", textOptions{}, 0))
+}
+
+// newJSONLines returns a JSONLines writing to out.
+func newJSONLines(out textOut) *JSONLines {
+	return &JSONLines{textOut: out, rendering: make(chan struct{}, out.workers)}
 }
 
 // NewJSONLinesConfig returns a sink that writes JSON Lines to w as cfg
@@ -95,7 +105,7 @@ func NewJSONLinesConfig(w io.Writer, cfg JSONConfig) (*JSONLines, error) {
 		return nil, errors.Join(errs...)
 	}
 	opts.numStrings = cfg.NumbersAsStrings
-	return &JSONLines{textOut: newTextOut(w, "json lines", opts, cfg.Workers)}, nil
+	return newJSONLines(newTextOut(w, "json lines", opts, cfg.Workers)), nil
 }
 
 // Write writes one line per row of b.
@@ -147,6 +157,10 @@ func (s *JSONLines) Prepare(b *Batch) {
 	if b.width == 0 || n == 0 || b.Bytes() > maxPrepared {
 		return
 	}
+	// Waits only for other Prepares to finish rendering (it never blocks
+	// on anything else), so it needs no context.
+	s.rendering <- struct{}{}
+	defer func() { <-s.rendering }()
 	l := s.layoutFor(b.Columns)
 	e, _ := s.encs.Get().(*encoder)
 	if e == nil {
