@@ -420,7 +420,13 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 	case Discard:
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error { return count.Write(ctx, b) })
 	case JSONL:
-		sk = &countingJSONL{JSONLines: sink.NewJSONLines(io.Discard), rows: &c.rows}
+		sk = &countingText{Preparer: sink.NewJSONLines(io.Discard), rows: &c.rows}
+	case CSV:
+		csv, err := sink.NewCSV(io.Discard, sink.CSVConfig{})
+		if err != nil {
+			return Measurement{}, c, fmt.Errorf("ringscan: %w", err)
+		}
+		sk = &countingText{Preparer: csv, rows: &c.rows}
 	default:
 		h := pageHasher{par: runtime.GOMAXPROCS(0)}
 		sk = sink.SinkFunc(func(_ context.Context, b *sink.Batch) error {
@@ -446,16 +452,17 @@ func readRingscan(ctx context.Context, s *gocql.Session, t Job, first *firstRequ
 		Retries: st.Retries, Pages: st.Pages, RowsDropped: st.RowsDropped, Restarts: st.Restarts, Limits: limits}, c, nil
 }
 
-// countingJSONL is ringscan's JSON Lines sink counting the rows written;
-// its Prepare (the scan's goroutines render pages ahead) is the sink's.
-type countingJSONL struct {
-	*sink.JSONLines
+// countingText is one of ringscan's text sinks (JSON Lines, CSV) counting
+// the rows written; its Prepare (the scan's goroutines render pages
+// ahead) is the sink's.
+type countingText struct {
+	sink.Preparer
 	rows *int64
 }
 
-func (s *countingJSONL) Write(ctx context.Context, b *sink.Batch) error {
+func (s *countingText) Write(ctx context.Context, b *sink.Batch) error {
 	*s.rows += int64(b.Len())
-	return s.JSONLines.Write(ctx, b)
+	return s.Preparer.Write(ctx, b)
 }
 
 // pageHasher hashes the rows of a page into a collector, on up to par

@@ -94,6 +94,27 @@ func TestRunCounts(t *testing.T) {
 	assert.EqualValues(t, 16, rs[2].Pages, "one count(*) per slice")
 }
 
+// TestRunEncoders runs ringscan's JSON Lines and CSV modes: each
+// counts the rows its encoder wrote, every row once. Fails if a mode's
+// sink drops or repeats pages, or is not made at all.
+func TestRunEncoders(t *testing.T) {
+	sc := bench.Scenario{
+		Name:     "tiny-encode",
+		Sim:      bench.SimConfig{Rows: 600},
+		PageSize: 50,
+		Strategies: []bench.Strategy{
+			{Name: "jsonl", Kind: bench.Ringscan, Concurrency: 4, Mode: bench.JSONL},
+			{Name: "csv", Kind: bench.Ringscan, Concurrency: 4, Mode: bench.CSV},
+		},
+	}
+	rs := runScenario(t, sc, 0)
+	require.Len(t, rs, 2)
+	for _, r := range rs {
+		assert.True(t, r.OK(), "%s: %s %v", r.Strategy, r.Err, r.Problems)
+		assert.EqualValues(t, 600, r.Rows, r.Strategy)
+	}
+}
+
 // TestRunHotTable runs a scenario on a hot table: the strategies read the
 // scenario's table, not the demo's, and are checked against that table's
 // rows and checksum, as "ringscan sim" prints them; ringscan splits the

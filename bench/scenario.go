@@ -519,8 +519,8 @@ func Hot() []Scenario {
 // against equal slices selecting token(pk) only (ScyllaDB's full-scan
 // sample) and equal slices counting on the server (one SELECT count(*)
 // per slice), both reading all columns and dropping them, and ringscan's
-// JSON Lines encoding against equal slices that only hash every row's
-// bytes.
+// JSON Lines and CSV encoding against equal slices that only hash every
+// row's bytes.
 func CPU() []Scenario {
 	var out []Scenario
 	for _, page := range []int{1000, 5000} {
@@ -538,6 +538,7 @@ func CPU() []Scenario {
 					{Name: "ringscan-discard", Kind: Ringscan, Concurrency: c, Mode: Discard},
 					{Name: "equal-slices-discard", Kind: EqualSlices, Concurrency: c, Mode: Discard},
 					{Name: "ringscan-jsonl", Kind: Ringscan, Concurrency: c, Mode: JSONL},
+					{Name: "ringscan-csv", Kind: Ringscan, Concurrency: c, Mode: CSV},
 					{Name: "equal-slices-hash", Kind: EqualSlices, Concurrency: c},
 				},
 				ClientOnly: true,

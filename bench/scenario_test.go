@@ -109,6 +109,30 @@ func TestServerCountValidate(t *testing.T) {
 	}
 }
 
+// TestModeValidate checks that the encoding modes are ringscan's only and
+// that an unknown mode is refused, naming the allowed ones.
+func TestModeValidate(t *testing.T) {
+	tests := []struct {
+		s    Strategy
+		want string // "" for valid
+	}{
+		{Strategy{Kind: Ringscan, Mode: JSONL}, ""},
+		{Strategy{Kind: Ringscan, Mode: CSV}, ""},
+		{Strategy{Kind: EqualSlices, Mode: CSV}, "Mode csv is ringscan's only"},
+		{Strategy{Kind: SingleStream, Mode: JSONL}, "Mode jsonl is ringscan's only"},
+		{Strategy{Kind: Ringscan, Mode: "xml"}, `Mode "xml" is unknown; allowed are count, discard, jsonl, csv and none (verify)`},
+	}
+	for _, tt := range tests {
+		err := tt.s.Validate()
+		if tt.want == "" {
+			assert.NoError(t, err, tt.s.Settings(100))
+			continue
+		}
+		require.ErrorIs(t, err, ErrInvalidConfig, tt.s.Settings(100))
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}
+
 func TestStrategySettings(t *testing.T) {
 	tests := []struct {
 		s    Strategy

@@ -47,6 +47,9 @@ const (
 	// JSONL encodes every row as a JSON line (ringscan's sink.JSONLines
 	// into io.Discard); only ringscan has an encoder.
 	JSONL Mode = "jsonl"
+	// CSV encodes every row as a CSV row (ringscan's sink.CSV into
+	// io.Discard); only ringscan has an encoder.
+	CSV Mode = "csv"
 )
 
 // Baseline retry policy: scylla-bench's, 10 retries with backoff from 80 ms
@@ -193,12 +196,12 @@ func (s Strategy) Validate() error {
 	}
 	switch s.Mode {
 	case Verify, CountRows, Discard:
-	case JSONL:
+	case JSONL, CSV:
 		if s.Kind != Ringscan {
-			bad("Mode jsonl is ringscan's only: the baselines have no encoder")
+			bad("Mode %s is ringscan's only: the baselines have no encoder", s.Mode)
 		}
 	default:
-		bad("Mode %q is unknown; allowed are count, discard, jsonl and none (verify)", s.Mode)
+		bad("Mode %q is unknown; allowed are count, discard, jsonl, csv and none (verify)", s.Mode)
 	}
 	if s.TokenOnly && (s.Kind != EqualSlices || s.Mode != CountRows) {
 		bad("TokenOnly is for equal slices that count (Mode count)")

@@ -132,6 +132,7 @@ type Batch struct {
 // (a row added changes their number; TruncateRows and Reset drop it).
 type prepared struct {
 	by    Sink
+	home  *textPrep // where the text's memory goes after Write
 	cells int
 	text  []byte // the lines of the rows before the first that failed
 	err   error  // that row's error

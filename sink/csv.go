@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,10 +66,14 @@ func (c CSVConfig) Validate() error {
 // The header is written by the first Write, even of a batch without rows,
 // or by WriteHeader: the sink learns the columns from the batches, so a
 // scan that delivers no batch (an empty table) has a header only if
-// WriteHeader was called. Buffering, errors and the ownership
-// of the writer are as for JSONLines.
+// WriteHeader was called. Buffering, errors, the ownership of the writer
+// and Prepare (see Preparer: a scan renders pages on the goroutines that
+// read them, by at most TextConfig.Workers at once) are as for JSONLines.
+// A prepared page's text holds its rows only: the header is written by
+// Write, as without Prepare.
 type CSV struct {
 	textOut
+	prep   textPrep
 	cfg    CSVConfig
 	delim  []byte
 	eol    []byte
@@ -76,7 +81,7 @@ type CSV struct {
 	closed bool
 }
 
-var _ Sink = (*CSV)(nil)
+var _ Preparer = (*CSV)(nil)
 
 // NewCSV returns a sink that writes CSV to w, or an error wrapping
 // ErrInvalidConfig.
@@ -92,6 +97,7 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if cfg.CRLF {
 		s.eol = []byte("\r\n")
 	}
+	s.prep.init(opts, s.workers)
 	return s, nil
 }
 
@@ -104,7 +110,30 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 		return s.err
 	}
 	s.buf = s.appendHeader(s.buf[:0], b.Columns)
+	if p, ok := b.preparedFor(s.rendersAs); ok {
+		if err := s.flush(); err != nil { // the header
+			return err
+		}
+		return s.writePrepared(p) // rendered by Prepare
+	}
 	return s.writeRows(b, s)
+}
+
+// Prepare renders the rows of b for its Write (see Preparer). It may be
+// called from any goroutine, concurrently with other calls of Prepare and
+// with Write.
+func (s *CSV) Prepare(b *Batch) { s.prep.prepare(s, b) }
+
+// renderer returns s, which renders rows of any columns (textSink).
+func (s *CSV) renderer([]Column) rowRenderer { return s }
+
+// rendersAs reports whether a batch prepared by by has the rows' text s
+// would write: by is s, or a CSV sink of the same options (the sinks of
+// the files of one output, one of them preparing every page).
+func (s *CSV) rendersAs(by Sink) bool {
+	o, ok := by.(*CSV)
+	return ok && (o == s || o.enc.opts.equal(s.enc.opts) && o.cfg.Null == s.cfg.Null &&
+		bytes.Equal(o.delim, s.delim) && bytes.Equal(o.eol, s.eol))
 }
 
 // renderRows appends rows [from, to) of b as CSV rows, stopping at the

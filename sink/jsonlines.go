@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -46,23 +45,10 @@ const flushAt = 256 << 10
 // cannot be interrupted anyway.
 type JSONLines struct {
 	textOut
-	// layout is how to write the columns of the last batch; encs holds
-	// encoders for Prepare.
+	// layout is how to write the columns of the last batch.
 	layout atomic.Pointer[jsonLayout]
-	encs   sync.Pool
-	// perByte is the last prepared batch's text per byte of its
-	// batchWire, in 1024ths (see Prepare), for the room the next one's
-	// text needs.
-	perByte atomic.Int64
-	// texts holds the memory of texts Write passed on, for Prepare's next
-	// ones: a text then lives from Prepare to Write, not as long as its
-	// batch (*textBuf, so that a Put allocates nothing).
-	texts sync.Pool
-	// rendering holds a token for each Prepare rendering, at most
-	// workers at once: a scan's goroutines rendering more pages than
-	// there are cores would only hold more texts half made at once.
-	rendering chan struct{}
-	closed    bool
+	prep   textPrep
+	closed bool
 }
 
 // jsonLayout is how JSONLines writes rows of some columns.
@@ -93,7 +79,9 @@ func NewJSONLines(w io.Writer) *JSONLines {
 
 // newJSONLines returns a JSONLines writing to out.
 func newJSONLines(out textOut) *JSONLines {
-	return &JSONLines{textOut: out, rendering: make(chan struct{}, out.workers)}
+	s := &JSONLines{textOut: out}
+	s.prep.init(out.enc.opts, out.workers)
+	return s
 }
 
 // NewJSONLinesConfig returns a sink that writes JSON Lines to w as cfg
@@ -118,78 +106,18 @@ func (s *JSONLines) Write(_ context.Context, b *Batch) error {
 	}
 	s.buf = s.buf[:0]
 	if p, ok := b.preparedFor(s.rendersAs); ok {
-		// Rendered by Prepare: passed on in chunks of at most flushAt,
-		// then its memory goes back to the sink that prepared it, for its
-		// next Prepare.
-		var err error
-		for text := p.text; len(text) > 0 && err == nil; {
-			n := min(len(text), flushAt)
-			err = s.write(text[:n])
-			text = text[n:]
-		}
-		if err == nil {
-			err = p.err // the prepared error: the row after the text
-		}
-		if by := p.by.(*JSONLines); cap(p.text) > 0 {
-			by.texts.Put(&textBuf{b: p.text[:0]})
-		}
-		*p = prepared{}
-		return err
+		return s.writePrepared(p) // rendered by Prepare
 	}
 	return s.writeRows(b, s.layoutFor(b.Columns))
 }
 
-// prepareRun is the number of rows Prepare renders at a time, column by
-// column: its scratch (the run's values' text) stays small.
-const prepareRun = 256
-
-// maxPrepared is the size of the largest batch Prepare renders, in bytes
-// of values: the text of a larger one would be held while it waits its
-// turn, beside the batch; Write renders it in shares of about 256 KiB
-// instead.
-const maxPrepared = 4 << 20
-
 // Prepare renders the lines of b for its Write (see Preparer). It may be
 // called from any goroutine, concurrently with other calls of Prepare and
 // with Write.
-func (s *JSONLines) Prepare(b *Batch) {
-	n := b.Len()
-	if b.width == 0 || n == 0 || b.Bytes() > maxPrepared {
-		return
-	}
-	// Waits only for other Prepares to finish rendering (it never blocks
-	// on anything else), so it needs no context.
-	s.rendering <- struct{}{}
-	defer func() { <-s.rendering }()
-	l := s.layoutFor(b.Columns)
-	e, _ := s.encs.Get().(*encoder)
-	if e == nil {
-		e = &encoder{opts: s.enc.opts}
-	}
-	// Room for the text at once, as estimated from the last prepared
-	// batch's (growing it by appends cost a tenth more CPU, in copies and
-	// in faults of fresh memory).
-	wire := batchWire(b)
-	text := b.prep.text[:0]
-	if cap(text) == 0 {
-		if t, ok := s.texts.Get().(*textBuf); ok {
-			text = t.b
-		}
-	}
-	if r := s.perByte.Load(); r > 0 {
-		text = slices.Grow(text, int(r*wire/1024)+shortText)
-	}
-	var err error
-	for from := 0; from < n && err == nil; from += prepareRun {
-		text, err = l.renderRows(e, text, b, from, min(from+prepareRun, n))
-	}
-	s.encs.Put(e)
-	if err == nil {
-		// Text per byte of batchWire, in 1024ths, an eighth over.
-		s.perByte.Store(int64(len(text)) * 1024 * 9 / 8 / wire)
-	}
-	b.prep = prepared{by: s, cells: len(b.cells), text: text, err: err}
-}
+func (s *JSONLines) Prepare(b *Batch) { s.prep.prepare(s, b) }
+
+// renderer returns the layout for cols (textSink).
+func (s *JSONLines) renderer(cols []Column) rowRenderer { return s.layoutFor(cols) }
 
 var _ Preparer = (*JSONLines)(nil)
 
@@ -200,9 +128,6 @@ func (s *JSONLines) rendersAs(by Sink) bool {
 	o, ok := by.(*JSONLines)
 	return ok && (o == s || o.enc.opts.equal(s.enc.opts))
 }
-
-// textBuf is the memory of a text Write passed on.
-type textBuf struct{ b []byte }
 
 // renderRows appends rows [from, to) of b as lines, column by column:
 // each column's values for all the rows first, one column after another

@@ -28,9 +28,9 @@ func (f SinkFunc) Close(context.Context) error { return nil }
 var _ Sink = SinkFunc(nil)
 
 // Preparer is implemented by sinks that can do the costly part of a Write
-// ahead of it, on another goroutine: JSONLines renders a page's rows in
-// Prepare, and the Write of a prepared batch passes the text on. A scan
-// calls Prepare on the goroutine that read the page, before the page
+// ahead of it, on another goroutine: JSONLines and CSV render a page's
+// rows in Prepare, and the Write of a prepared batch passes the text on.
+// A scan calls Prepare on the goroutine that read the page, before the page
 // waits for its turn, so that pages of different subranges are rendered
 // at once on every core while one goroutine writes them in order.
 //
@@ -40,9 +40,9 @@ var _ Sink = SinkFunc(nil)
 // it would be without Prepare, after the rows before it are written. A
 // batch given rows or truncated after Prepare, or written to a sink that
 // renders otherwise, is written as if it had not been prepared. (A
-// JSONLines writes the text any JSONLines of the same options prepared:
-// one sink may prepare the pages of an output whose files each have a
-// sink.) Write's output is the same with or without Prepare.
+// JSONLines or CSV writes the text any sink of its kind and options
+// prepared: one sink may prepare the pages of an output whose files each
+// have a sink.) Write's output is the same with or without Prepare.
 type Preparer interface {
 	Sink
 	Prepare(b *Batch)

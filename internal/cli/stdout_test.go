@@ -15,20 +15,25 @@ import (
 	"github.com/ringscan/ringscan/sink"
 )
 
-// TestStdoutPrepares checks that --out - has JSON Lines pages prepared on
+// TestStdoutPrepares checks that --out - has JSON Lines and CSV pages prepared on
 // the goroutines that read them (sink.Preparer forwarded to its encoder).
 // The probe: the page's first value is changed in place after Prepare
 // (which a scan never does), so that the line tells whether its text was
 // prepared (the old id) or rendered at Write (the new one). Fails if
 // stdoutOut does not forward Prepare.
 func TestStdoutPrepares(t *testing.T) {
-	for _, comp := range []string{output.CompressNone, output.CompressGzip} {
-		t.Run(comp, func(t *testing.T) {
+	for _, tc := range []struct{ format, comp, want string }{
+		{output.FormatJSONL, output.CompressNone, "{\"id\":7}\n"},
+		{output.FormatJSONL, output.CompressGzip, "{\"id\":7}\n"},
+		{output.FormatCSV, output.CompressNone, "id\n7\n"},
+	} {
+		format, comp := tc.format, tc.comp
+		t.Run(format+"-"+comp, func(t *testing.T) {
 			col, err := sink.NewColumn("id", "int")
 			require.NoError(t, err)
 			cols := []sink.Column{col}
 			var out bytes.Buffer
-			so, err := stdoutSink(&out, &scanFlags{format: output.FormatJSONL, compress: comp}, cols)
+			so, err := stdoutSink(&out, &scanFlags{format: format, compress: comp}, cols)
 			require.NoError(t, err)
 			var sk sink.Sink = so
 			p, ok := sk.(sink.Preparer)
@@ -45,7 +50,7 @@ func TestStdoutPrepares(t *testing.T) {
 			if comp == output.CompressGzip {
 				text = gunzip(t, text)
 			}
-			assert.Equal(t, "{\"id\":7}\n", string(text))
+			assert.Equal(t, tc.want, string(text))
 		})
 	}
 }

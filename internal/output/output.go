@@ -366,7 +366,7 @@ func (d *Dir) Write(ctx context.Context, b *sink.Batch) error {
 
 // Prepare prepares a page for Write on the goroutine that read it (see
 // sink.Preparer), where the format's encoder is a sink.Preparer (JSON
-// Lines): an encoder of the same options on no file renders it, and the
+// Lines, CSV): an encoder of the same options on no file renders it, and the
 // encoder of whichever file the page lands in writes the text. A page cut
 // between two files (MaxRowsPerFile) is rendered again by each. It may be
 // called concurrently with itself and with Write; SetColumns comes
