@@ -76,6 +76,7 @@ type CSV struct {
 	prep   textPrep
 	cfg    CSVConfig
 	delim  []byte
+	quote  csvQuoting // which fields need quotes, for delim
 	eol    []byte
 	header bool // written or not wanted
 	closed bool
@@ -97,6 +98,7 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 	if cfg.CRLF {
 		s.eol = []byte("\r\n")
 	}
+	s.quote = newCSVQuoting(s.delim)
 	s.prep.init(opts, s.workers)
 	return s, nil
 }
@@ -171,7 +173,7 @@ func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, erro
 			// Only text and blobs have empty values (blobs render as 0x
 			// in hex, as nothing in base64): an empty value, not a null.
 			buf = append(buf, '"', '"')
-		} else if csvNeedsQuotes(buf[fieldStart:], s.delim) {
+		} else if s.quote.needs(buf[fieldStart:]) {
 			buf = csvQuote(buf, fieldStart)
 		}
 	}
@@ -206,7 +208,7 @@ func (s *CSV) appendHeader(dst []byte, cols []Column) []byte {
 		}
 		start := len(dst)
 		dst = append(dst, c.Name...)
-		if csvNeedsQuotes(dst[start:], s.delim) {
+		if s.quote.needs(dst[start:]) {
 			dst = csvQuote(dst, start)
 		}
 	}
