@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -73,10 +74,13 @@ func (c CSVConfig) Validate() error {
 // Write, as without Prepare.
 type CSV struct {
 	textOut
-	prep   textPrep
-	cfg    CSVConfig
-	delim  []byte
-	quote  csvQuoting // which fields need quotes, for delim
+	prep  textPrep
+	cfg   CSVConfig
+	delim []byte
+	quote csvQuoting // which fields need quotes, for delim
+	// bare[k] is set for the kinds whose text is never quoted with this
+	// delimiter (csvAlphabet): their fields are not looked at.
+	bare   [0x40]bool
 	eol    []byte
 	header bool // written or not wanted
 	closed bool
@@ -99,6 +103,11 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 		s.eol = []byte("\r\n")
 	}
 	s.quote = newCSVQuoting(s.delim)
+	for k := range cqltype.Kind(len(s.bare)) {
+		if a := s.enc.csvAlphabet(k); a != "" {
+			s.bare[k] = !slices.ContainsFunc([]byte(a), func(c byte) bool { return s.quote.special[c] })
+		}
+	}
 	s.prep.init(opts, s.workers)
 	return s, nil
 }
@@ -173,7 +182,7 @@ func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, erro
 			// Only text and blobs have empty values (blobs render as 0x
 			// in hex, as nothing in base64): an empty value, not a null.
 			buf = append(buf, '"', '"')
-		} else if s.quote.needs(buf[fieldStart:]) {
+		} else if (int(t.Kind) >= len(s.bare) || !s.bare[t.Kind]) && s.quote.needs(buf[fieldStart:]) {
 			buf = csvQuote(buf, fieldStart)
 		}
 	}

@@ -87,6 +87,30 @@ func (e *encoder) appendText(dst []byte, t *cqltype.Type, v []byte) ([]byte, err
 	return e.appendScalar(dst, t, v)
 }
 
+// csvAlphabet returns every byte the text of a value of kind k may hold,
+// for the kinds whose text is made of a few ASCII characters (numbers,
+// UUIDs, booleans, blobs, addresses), or "" for the others. A CSV sink
+// does not look for characters to quote in a field of a kind none of whose
+// bytes it quotes (TestCSVAlphabet checks the texts against these).
+func (e *encoder) csvAlphabet(k cqltype.Kind) string {
+	switch k {
+	case cqltype.Tinyint, cqltype.Smallint, cqltype.Int, cqltype.Bigint, cqltype.Counter, cqltype.Varint:
+		return "-0123456789"
+	case cqltype.KindUUID, cqltype.Timeuuid:
+		return "-0123456789abcdef"
+	case cqltype.Boolean:
+		return "aeflrstu"
+	case cqltype.Blob:
+		if e.opts.base64 {
+			return "+/0123456789=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		}
+		return "0123456789abcdefx"
+	case cqltype.Inet:
+		return ".0123456789:abcdef"
+	}
+	return ""
+}
+
 // needsEscape reports whether the plain text of a scalar of kind k may
 // hold characters a JSON string escapes. Only a timestamp in a layout can:
 // the text of every other scalar is made of characters JSON takes as they

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ringscan/ringscan/internal/cqltype"
 )
 
 // TestAppendJSONStringMatchesEncodingJSON checks the string escaper, and
@@ -212,4 +214,59 @@ func TestCSVQuotingMatchesEncodingCSV(t *testing.T) {
 			require.Equal(t, out.Bytes()[0] == '"', q.needs(f), "delimiter %q, field %q", d, f)
 		}
 	}
+}
+
+// TestCSVAlphabet checks that the text of every kind csvAlphabet names is
+// made of its alphabet's bytes, on random values (blobs in hex and in
+// base64), and that a CSV sink whose delimiter is one of them quotes the
+// fields that hold it. Fails if a kind's text gained a character its
+// alphabet lacks (a field the sink would then leave unquoted), or if the
+// sink skipped the look for a delimiter its kinds' text may hold.
+func TestCSVAlphabet(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	sizes := map[cqltype.Kind][]int{
+		cqltype.Tinyint: {1}, cqltype.Smallint: {2}, cqltype.Int: {4}, cqltype.Bigint: {8},
+		cqltype.Counter: {8}, cqltype.Varint: {1, 2, 5, 9, 17}, cqltype.KindUUID: {16},
+		cqltype.Timeuuid: {16}, cqltype.Boolean: {1}, cqltype.Blob: {0, 1, 7, 40}, cqltype.Inet: {4, 16},
+	}
+	for _, base64 := range []bool{false, true} {
+		e := &encoder{opts: textOptions{base64: base64}}
+		for k := range cqltype.Kind(0x40) {
+			alpha := e.csvAlphabet(k)
+			if alpha == "" {
+				require.NotContains(t, sizes, k, "kind %d has no alphabet", k)
+				continue
+			}
+			require.Contains(t, sizes, k, "kind %d has an alphabet but no test values", k)
+			typ := cqltype.Type{Kind: k}
+			for range 2000 {
+				sz := sizes[k]
+				v := make([]byte, sz[r.IntN(len(sz))])
+				for i := range v {
+					v[i] = byte(r.Uint32())
+				}
+				if k == cqltype.Timeuuid {
+					v[6] = v[6]&0x0f | 0x10 // version 1
+				}
+				if k == cqltype.Inet && r.IntN(2) == 0 && len(v) == 16 {
+					copy(v, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}) // IPv4-mapped
+				}
+				text, err := e.appendText(nil, &typ, v)
+				require.NoError(t, err, "kind %d value %x", k, v)
+				for _, c := range text {
+					require.Contains(t, alpha, string(c), "kind %d text %q", k, text)
+				}
+			}
+		}
+	}
+
+	col, err := NewColumn("n", "int")
+	require.NoError(t, err)
+	b := NewBatch([]Column{col}, 1)
+	b.AppendValue(binary.BigEndian.AppendUint32(nil, 150))
+	var out bytes.Buffer
+	s, err := NewCSV(&out, CSVConfig{Delimiter: '5', NoHeader: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Write(context.Background(), b))
+	require.Equal(t, "\"150\"\n", out.String(), "a field holding the delimiter")
 }
