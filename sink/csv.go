@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ringscan/ringscan/internal/cqltype"
@@ -78,9 +79,8 @@ type CSV struct {
 	cfg   CSVConfig
 	delim []byte
 	quote csvQuoting // which fields need quotes, for delim
-	// bare[k] is set for the kinds whose text is never quoted with this
-	// delimiter (csvAlphabet): their fields are not looked at.
-	bare   [0x40]bool
+	// layout is how to write the columns of the last batch.
+	layout atomic.Pointer[csvLayout]
 	eol    []byte
 	header bool // written or not wanted
 	closed bool
@@ -103,11 +103,6 @@ func NewCSV(w io.Writer, cfg CSVConfig) (*CSV, error) {
 		s.eol = []byte("\r\n")
 	}
 	s.quote = newCSVQuoting(s.delim)
-	for k := range cqltype.Kind(len(s.bare)) {
-		if a := s.enc.csvAlphabet(k); a != "" {
-			s.bare[k] = !slices.ContainsFunc([]byte(a), func(c byte) bool { return s.quote.special[c] })
-		}
-	}
 	s.prep.init(opts, s.workers)
 	return s, nil
 }
@@ -127,7 +122,7 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 		}
 		return s.writePrepared(p) // rendered by Prepare
 	}
-	return s.writeRows(b, s)
+	return s.writeRows(b, s.layoutFor(b.Columns))
 }
 
 // Prepare renders the rows of b for its Write (see Preparer). It may be
@@ -135,8 +130,8 @@ func (s *CSV) Write(_ context.Context, b *Batch) error {
 // with Write.
 func (s *CSV) Prepare(b *Batch) { s.prep.prepare(s, b) }
 
-// renderer returns s, which renders rows of any columns (textSink).
-func (s *CSV) renderer([]Column) rowRenderer { return s }
+// renderer returns the layout for cols (textSink).
+func (s *CSV) renderer(cols []Column) rowRenderer { return s.layoutFor(cols) }
 
 // rendersAs reports whether a batch prepared by by has the rows' text s
 // would write: by is s, or a CSV sink of the same options (the sinks of
@@ -147,13 +142,55 @@ func (s *CSV) rendersAs(by Sink) bool {
 		bytes.Equal(o.delim, s.delim) && bytes.Equal(o.eol, s.eol))
 }
 
+// csvLayout is how a CSV sink writes rows of some columns.
+type csvLayout struct {
+	s    *CSV
+	cols []Column // the columns it was made for
+	ccol []csvColumn
+}
+
+// csvColumn is how a CSV sink writes the values of one column.
+type csvColumn struct {
+	// look is set where the column's text may need quotes: unset for the
+	// kinds whose text cannot hold a character the sink quotes
+	// (csvAlphabet), whose fields are not looked at.
+	look bool
+	// coll is set for a list or set of text (1) or a map of text to text
+	// (2), written by appendTextCollection as JSON Lines does.
+	coll uint8
+}
+
+// layoutFor returns the layout for cols: the last batch's, made again only
+// when their names or types differ. Safe for concurrent use: a layout is
+// never changed once made.
+func (s *CSV) layoutFor(cols []Column) *csvLayout {
+	if l := s.layout.Load(); l != nil && slices.EqualFunc(l.cols, cols, sameColumn) {
+		return l
+	}
+	l := &csvLayout{s: s, cols: slices.Clone(cols)}
+	for i := range cols {
+		t := &cols[i].typ
+		a := s.enc.csvAlphabet(t.Kind)
+		c := csvColumn{look: a == "" || slices.ContainsFunc([]byte(a), func(c byte) bool { return s.quote.special[c] })}
+		if textCollection(t) {
+			c.coll = 1
+			if t.Kind == cqltype.Map {
+				c.coll = 2
+			}
+		}
+		l.ccol = append(l.ccol, c)
+	}
+	s.layout.Store(l)
+	return l
+}
+
 // renderRows appends rows [from, to) of b as CSV rows, stopping at the
 // first that fails.
-func (s *CSV) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
+func (l *csvLayout) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte, error) {
 	for i := from; i < to; i++ {
 		start := len(buf)
 		var err error
-		if buf, err = s.renderRow(e, buf, b, i); err != nil {
+		if buf, err = l.renderRow(e, buf, b, i); err != nil {
 			return buf[:start], err
 		}
 	}
@@ -161,8 +198,9 @@ func (s *CSV) renderRows(e *encoder, buf []byte, b *Batch, from, to int) ([]byte
 }
 
 // renderRow appends row row of b as a CSV row.
-func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, error) {
-	for col := range b.Columns {
+func (l *csvLayout) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, error) {
+	s, ccol := l.s, l.ccol[:len(b.Columns)]
+	for col, c := range ccol {
 		if col > 0 {
 			buf = append(buf, s.delim...)
 		}
@@ -174,19 +212,30 @@ func (s *CSV) renderRow(e *encoder, buf []byte, b *Batch, row int) ([]byte, erro
 		}
 		fieldStart := len(buf)
 		var err error
-		buf, err = e.appendText(buf, t, v)
-		if err != nil {
+		if out, ok := appendCSVCollection(buf, v, c.coll); ok {
+			buf = out
+		} else if buf, err = e.appendText(buf, t, v); err != nil {
 			return buf, fmt.Errorf("csv: row %d column %s: %w", row, b.Columns[col].Name, err)
 		}
 		if len(buf) == fieldStart {
 			// Only text and blobs have empty values (blobs render as 0x
 			// in hex, as nothing in base64): an empty value, not a null.
 			buf = append(buf, '"', '"')
-		} else if (int(t.Kind) >= len(s.bare) || !s.bare[t.Kind]) && s.quote.needs(buf[fieldStart:]) {
+		} else if c.look && s.quote.needs(buf[fieldStart:]) {
 			buf = csvQuote(buf, fieldStart)
 		}
 	}
 	return append(buf, s.eol...), nil
+}
+
+// appendCSVCollection appends a text collection of kind coll (csvColumn)
+// by appendTextCollection; false for other columns, and where that
+// reports false.
+func appendCSVCollection(dst, v []byte, coll uint8) ([]byte, bool) {
+	if coll == 0 {
+		return dst, false
+	}
+	return appendTextCollection(dst, v, coll == 2)
 }
 
 // WriteHeader writes the header row of cols now if it is due (not
