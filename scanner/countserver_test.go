@@ -42,8 +42,14 @@ func TestCountOnServer(t *testing.T) {
 			s := testutil.Session(t, c)
 			for _, table := range []string{cqlsim.DemoTable, cqlsim.HotTable("int"), cqlsim.HotTable("uuid")} {
 				t.Run(table, func(t *testing.T) {
+					// Retries: 30: at 30% overloaded a page fails all of the
+					// default 9 attempts once in 50,000, and a subrange read
+					// page by page after its count failed takes dozens of
+					// pages of 20 (hot_uuid's failed so in a full test run
+					// of the nineteenth session); 31 attempts fail once in
+					// 10^16.
 					cfg := scanner.Config{Keyspace: cqlsim.DemoKeyspace, Table: table, PageSize: 20, Concurrency: 8, Splits: 4,
-						BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
+						Retries: 30, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond}
 					sc, err := scanner.New(s, cfg)
 					require.NoError(t, err)
 					plan, err := sc.Plan(t.Context())
